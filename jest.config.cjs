@@ -1,0 +1,33 @@
+// One jest project per test tier, so each tier runs alone (npm run test:unit|test:int|test:e2e)
+// and `npm test` runs them all. Nest 12 ships ESM, which jest cannot require on Node 20, so
+// @swc/jest transforms those packages too (transformIgnorePatterns lets them through).
+const swcConfig = {
+  swcrc: false,
+  jsc: {
+    target: 'es2022',
+    parser: { syntax: 'typescript', decorators: true },
+    transform: { legacyDecorator: true, decoratorMetadata: true, useDefineForClassFields: false },
+    keepClassNames: true,
+  },
+  module: { type: 'commonjs' },
+};
+const moduleNameMapper = {
+  '^@vaxledger/(domain|event-store|projections|sync|config|privacy)$': '<rootDir>/libs/$1/src/index.ts',
+};
+const common = {
+  transform: { '^.+\\.(t|j|mj|cj)s$': ['@swc/jest', swcConfig] },
+  transformIgnorePatterns: ['/node_modules/(?!(@nestjs|@electric-sql)/)'],
+  moduleNameMapper,
+  testEnvironment: 'node',
+  setupFilesAfterEnv: ['<rootDir>/test/support/jest.setup.ts'],
+  roots: ['<rootDir>/libs', '<rootDir>/apps', '<rootDir>/test'],
+};
+module.exports = {
+  globalSetup: '<rootDir>/test/support/global-setup.cjs',
+  globalTeardown: '<rootDir>/test/support/global-teardown.cjs',
+  projects: [
+    { ...common, displayName: 'unit', testMatch: ['**/*.unit.spec.ts'] },
+    { ...common, displayName: 'int', testMatch: ['**/*.int.spec.ts'], slowTestThreshold: 30 },
+    { ...common, displayName: 'e2e', testMatch: ['**/*.e2e.spec.ts'], slowTestThreshold: 60 },
+  ],
+};

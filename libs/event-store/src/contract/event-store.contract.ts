@@ -1,0 +1,288 @@
+import { randomUUID } from 'node:crypto';
+import type { EventStore, NewEvent, RecordedEvent } from '../event-store.port';
+import { START } from '../event-store.port';
+
+/**
+ * One behaviour, every adapter: each adapter's spec calls this with a factory that opens a
+ * store on an empty log. Tests use fresh stream ids; tests that read the global log only
+ * count events of their own streams, so they hold while other tests append too.
+ */
+export interface ContractHooks {
+  /** Opens a store on a log of its own (fresh schema or instance). */
+  open: () => Promise<EventStore>;
+  /**
+   * Runs `work` inside a transaction that has appended `events` to `streamId` but not yet
+   * committed; commits when `work` resolves. Only for adapters with concurrent transactions.
+   */
+  appendInOpenTransaction?: (
+    store: EventStore,
+    streamId: string,
+    events: readonly NewEvent[],
+    work: () => Promise<void>,
+  ) => Promise<void>;
+}
+
+let counter = 0;
+export const uniqueStream = (category = 'batch'): string => `${category}-c${Date.now().toString(36)}${counter++}${randomUUID().slice(0, 8)}`;
+
+export const anEvent = (type = 'BatchProduced', data: unknown = { n: Math.random() }): NewEvent => ({
+  eventId: randomUUID(),
+  type,
+  schemaVersion: 1,
+  data,
+  metadata: { correlationId: randomUUID(), originProvince: '510000' },
+});
+
+const readEverything = async (store: EventStore): Promise<RecordedEvent[]> => {
+  const all: RecordedEvent[] = [];
+  let after = START;
+  for (;;) {
+    const batch = await store.readAll({ after, limit: 1000 });
+    if (batch.length === 0) return all;
+    all.push(...batch);
+    after = batch[batch.length - 1]!.position;
+  }
+};
+
+export const eventStoreContract = (name: string, hooks: ContractHooks): void => {
+  describe(`${name} event store (contract)`, () => {
+    let store: EventStore;
+    beforeAll(async () => {
+      store = await hooks.open();
+    });
+    afterAll(async () => {
+      await store.close();
+    });
+
+    describe('appending to a stream', () => {
+      it('creates a stream with no-stream and numbers revisions from 0', async () => {
+        const stream = uniqueStream();
+        const result = await store.append(stream, [anEvent(), anEvent()], { expected: 'no-stream' });
+        expect(result.revision).toBe(1);
+        expect(result.replayed).toBe(false);
+        const events = await store.readStream(stream);
+        expect(events.map((e) => e.revision)).toEqual([0, 1]);
+        expect(events[1]!.position).toBe(result.position);
+      });
+
+      it('refuses no-stream when the stream exists', async () => {
+        const stream = uniqueStream();
+        await store.append(stream, [anEvent()], { expected: 'no-stream' });
+        await expect(store.append(stream, [anEvent()], { expected: 'no-stream' })).rejects.toMatchObject({
+          code: 'STREAM_CONFLICT',
+        });
+      });
+
+      it('refuses a stale revision and accepts the current one', async () => {
+        const stream = uniqueStream();
+        await store.append(stream, [anEvent(), anEvent()]);
+        await expect(store.append(stream, [anEvent()], { expected: 0 })).rejects.toMatchObject({
+          code: 'STREAM_CONFLICT',
+          actual: 1,
+        });
+        const ok = await store.append(stream, [anEvent()], { expected: 1 });
+        expect(ok.revision).toBe(2);
+      });
+
+      it('refuses stream-exists for a new stream', async () => {
+        await expect(store.append(uniqueStream(), [anEvent()], { expected: 'stream-exists' })).rejects.toMatchObject({
+          code: 'STREAM_CONFLICT',
+        });
+      });
+
+      it('returns an empty list for a stream that does not exist', async () => {
+        await expect(store.readStream(uniqueStream())).resolves.toEqual([]);
+      });
+
+      it('keeps data and metadata as given', async () => {
+        const stream = uniqueStream();
+        const event = anEvent('DoseAdministered', { doseNumber: 2, nested: { a: [1, 'x'] }, name: '张三' });
+        await store.append(stream, [event]);
+        const [read] = await store.readStream(stream);
+        expect(read).toMatchObject({
+          eventId: event.eventId,
+          type: 'DoseAdministered',
+          schemaVersion: 1,
+          data: event.data,
+          metadata: event.metadata,
+          streamId: stream,
+          revision: 0,
+        });
+        expect(read!.recordedAt).toBeInstanceOf(Date);
+      });
+    });
+
+    describe('idempotent append by event id', () => {
+      it('answers the same events again with the first result and appends nothing', async () => {
+        const stream = uniqueStream();
+        const events = [anEvent(), anEvent()];
+        const first = await store.append(stream, events, { expected: 'no-stream' });
+        // Expected revision is stale now: a replay must still be recognised as a replay.
+        const again = await store.append(stream, events, { expected: 'no-stream' });
+        expect(again).toMatchObject({ replayed: true, revision: first.revision, position: first.position });
+        expect(await store.readStream(stream)).toHaveLength(2);
+      });
+
+      it('refuses a known event id with different content', async () => {
+        const stream = uniqueStream();
+        const event = anEvent('BatchProduced', { quantity: 10 });
+        await store.append(stream, [event]);
+        await expect(store.append(stream, [{ ...event, data: { quantity: 11 } }])).rejects.toMatchObject({
+          code: 'EVENT_ID_CONFLICT',
+          eventId: event.eventId,
+        });
+        await expect(store.append(uniqueStream(), [event])).rejects.toMatchObject({ code: 'EVENT_ID_CONFLICT' });
+        expect(await store.readStream(stream)).toHaveLength(1);
+      });
+
+      it('lets exactly one of many concurrent identical appends write', async () => {
+        const stream = uniqueStream();
+        const event = anEvent();
+        const results = await Promise.all(Array.from({ length: 8 }, () => store.append(stream, [event])));
+        expect(results.filter((r) => !r.replayed)).toHaveLength(1);
+        expect(new Set(results.map((r) => r.position.toString())).size).toBe(1);
+        expect(await store.readStream(stream)).toHaveLength(1);
+      });
+    });
+
+    describe('concurrent writers', () => {
+      it('lets exactly one writer win each revision of one stream', async () => {
+        const stream = uniqueStream();
+        await store.append(stream, [anEvent()], { expected: 'no-stream' });
+        const writers = 10;
+        const rounds = 5;
+        let wins = 0;
+        for (let round = 0; round < rounds; round++) {
+          const outcomes = await Promise.allSettled(
+            Array.from({ length: writers }, () => store.append(stream, [anEvent()], { expected: round })),
+          );
+          const won = outcomes.filter((o) => o.status === 'fulfilled').length;
+          expect(won).toBe(1);
+          for (const o of outcomes)
+            if (o.status === 'rejected') expect(o.reason).toMatchObject({ code: 'STREAM_CONFLICT' });
+          wins += won;
+        }
+        expect(wins).toBe(rounds);
+        expect((await store.readStream(stream)).map((e) => e.revision)).toEqual([0, 1, 2, 3, 4, 5]);
+      });
+
+      it('lets exactly one of several creators create a stream', async () => {
+        const stream = uniqueStream();
+        const outcomes = await Promise.allSettled(
+          Array.from({ length: 6 }, () => store.append(stream, [anEvent()], { expected: 'no-stream' })),
+        );
+        expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
+        expect(await store.readStream(stream)).toHaveLength(1);
+      });
+
+      it('shows a global reader every event of many concurrent streams exactly once, in order', async () => {
+        const streams = Array.from({ length: 8 }, () => uniqueStream('site'));
+        const perStream = 15;
+        const seen: RecordedEvent[] = [];
+        const mine = new Set(streams);
+        const subscription = store.subscribe({
+          after: await store.headPosition(),
+          batchSize: 7,
+          onEvents: async (events) => {
+            seen.push(...events.filter((e) => mine.has(e.streamId)));
+          },
+        });
+        await Promise.all(
+          streams.map(async (stream) => {
+            for (let i = 0; i < perStream; i++) await store.append(stream, [anEvent()], { expected: i === 0 ? 'no-stream' : i - 1 });
+          }),
+        );
+        const deadline = Date.now() + 20_000;
+        while (seen.length < streams.length * perStream && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+        await subscription.stop();
+        expect(seen).toHaveLength(streams.length * perStream);
+        expect(new Set(seen.map((e) => e.eventId)).size).toBe(seen.length);
+        const positions = seen.map((e) => e.position);
+        expect([...positions].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))).toEqual(positions);
+        for (const stream of streams) {
+          const revisions = seen.filter((e) => e.streamId === stream).map((e) => e.revision);
+          expect(revisions).toEqual(Array.from({ length: perStream }, (_, i) => i));
+        }
+      });
+    });
+
+    describe('reading the global log', () => {
+      it('reads in position order after a given position, in pages', async () => {
+        const before = await store.headPosition();
+        const stream = uniqueStream();
+        await store.append(stream, [anEvent(), anEvent(), anEvent()]);
+        const page1 = await store.readAll({ after: before, limit: 2 });
+        const page2 = await store.readAll({ after: page1[page1.length - 1]!.position, limit: 1000 });
+        const mine = [...page1, ...page2].filter((e) => e.streamId === stream);
+        expect(mine.map((e) => e.revision)).toEqual([0, 1, 2]);
+        expect(page1[0]!.position > before).toBe(true);
+        expect(await store.headPosition()).toBe(mine[2]!.position);
+      });
+
+      it('reads the whole log from the start with no duplicates', async () => {
+        const stream = uniqueStream();
+        await store.append(stream, [anEvent()]);
+        const all = await readEverything(store);
+        expect(new Set(all.map((e) => e.eventId)).size).toBe(all.length);
+        expect(all.some((e) => e.streamId === stream)).toBe(true);
+      });
+
+      it('delivers events to a subscription catching up, then live', async () => {
+        const stream = uniqueStream();
+        await store.append(stream, [anEvent(), anEvent()]);
+        const received: RecordedEvent[] = [];
+        let caughtUpAt: bigint | null = null;
+        const sub = store.subscribe({
+          after: START,
+          onEvents: async (events) => {
+            received.push(...events.filter((e) => e.streamId === stream));
+          },
+          onCaughtUp: (p) => {
+            caughtUpAt = p;
+          },
+        });
+        const deadline = Date.now() + 10_000;
+        while (caughtUpAt === null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+        expect(received).toHaveLength(2);
+        await store.append(stream, [anEvent()]);
+        while (received.length < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+        await sub.stop();
+        expect(received.map((e) => e.revision)).toEqual([0, 1, 2]);
+      });
+
+      it(
+        hooks.appendInOpenTransaction
+          ? 'never lets a reader skip an append that commits late'
+          : 'runs one transaction at a time, so no append can commit behind a reader',
+        async () => {
+          if (!hooks.appendInOpenTransaction) {
+            expect(store.capabilities.concurrentTransactions).toBe(false);
+            return;
+          }
+          const late = uniqueStream();
+          const early = uniqueStream();
+          const lateEvent = anEvent();
+          let positionsSeenWhileOpen: bigint[] = [];
+          let head = START;
+          await hooks.appendInOpenTransaction(store, late, [lateEvent], async () => {
+            // Later appends commit while the first transaction is still open.
+            await store.append(early, [anEvent(), anEvent()]);
+            const start = await store.headPosition();
+            head = start;
+            const visible = await readEverything(store);
+            positionsSeenWhileOpen = visible.filter((e) => e.streamId === early).map((e) => e.position);
+          });
+          // While the early transaction was open, the reader could not see past it.
+          expect(positionsSeenWhileOpen).toEqual([]);
+          const after = await readEverything(store);
+          const lateRead = after.find((e) => e.eventId === lateEvent.eventId);
+          const earlyRead = after.filter((e) => e.streamId === early);
+          expect(lateRead).toBeDefined();
+          expect(earlyRead).toHaveLength(2);
+          // A checkpoint taken at the head while the transaction was open is below the late event.
+          expect(lateRead!.position > head).toBe(true);
+        },
+      );
+    });
+  });
+};

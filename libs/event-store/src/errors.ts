@@ -1,0 +1,52 @@
+/**
+ * Typed errors of the event-store port. Each has a stable `code`, which the HTTP edge turns
+ * into problem+json; adapters translate their engine's errors into these.
+ */
+export type EventStoreErrorCode =
+  | 'STREAM_CONFLICT'
+  | 'EVENT_ID_CONFLICT'
+  | 'STORE_UNAVAILABLE'
+  | 'INVALID_APPEND';
+
+export class EventStoreError extends Error {
+  constructor(
+    readonly code: EventStoreErrorCode,
+    message: string,
+    override readonly cause?: unknown,
+  ) {
+    super(message);
+    this.name = 'EventStoreError';
+  }
+}
+
+/** The stream's revision was not the one the writer expected (optimistic concurrency). */
+export class StreamConflictError extends EventStoreError {
+  constructor(
+    readonly streamId: string,
+    readonly expected: string,
+    readonly actual: number | null,
+  ) {
+    super(
+      'STREAM_CONFLICT',
+      `stream ${streamId}: expected revision ${expected}, found ${actual === null ? 'no stream' : actual}`,
+    );
+    this.name = 'StreamConflictError';
+  }
+}
+
+/** An event id already stored with different content: a retry changed its body, or an integrity problem. */
+export class EventIdConflictError extends EventStoreError {
+  constructor(readonly eventId: string) {
+    super('EVENT_ID_CONFLICT', `event ${eventId} is already stored with different content`);
+    this.name = 'EventIdConflictError';
+  }
+}
+
+export class StoreUnavailableError extends EventStoreError {
+  constructor(message: string, cause?: unknown) {
+    super('STORE_UNAVAILABLE', message, cause);
+    this.name = 'StoreUnavailableError';
+  }
+}
+
+export const isEventStoreError = (error: unknown): error is EventStoreError => error instanceof EventStoreError;

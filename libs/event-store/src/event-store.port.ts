@@ -1,0 +1,108 @@
+/**
+ * The one port every event-store adapter implements (postgres on pg, PGlite through the
+ * same pg code, memory for unit tests, KurrentDB later). The contract suite in
+ * `contract/event-store.contract.ts` runs against each, so they cannot drift apart.
+ */
+
+/** Place in the node's global log. Strictly increasing in read order; never reused. */
+export type GlobalPosition = bigint;
+
+export const START: GlobalPosition = 0n;
+
+export interface EventMetadata {
+  readonly correlationId?: string;
+  readonly causationId?: string;
+  readonly actor?: { orgCode: string; role: string; provinceCode: string; siteCode?: string; staffRef?: string };
+  /** GB/T 2260 province code of the node that owns the stream (the writer). */
+  readonly originProvince?: string;
+  /** Origin's global position when imported from another province. */
+  readonly originPosition?: string;
+  readonly occurredAt?: string;
+  readonly [key: string]: unknown;
+}
+
+export interface NewEvent {
+  readonly eventId: string;
+  readonly type: string;
+  readonly schemaVersion: number;
+  readonly data: unknown;
+  readonly metadata: EventMetadata;
+}
+
+export interface RecordedEvent extends NewEvent {
+  readonly streamId: string;
+  /** 0-based revision inside its stream. */
+  readonly revision: number;
+  readonly position: GlobalPosition;
+  readonly recordedAt: Date;
+}
+
+/**
+ * - `any`: no check;
+ * - `no-stream`: the stream must not exist yet;
+ * - `stream-exists`: it must exist;
+ * - a number: the revision of the stream's last event must be exactly that.
+ */
+export type ExpectedRevision = 'any' | 'no-stream' | 'stream-exists' | number;
+
+export interface AppendOptions {
+  readonly expected?: ExpectedRevision;
+}
+
+export interface AppendResult {
+  readonly streamId: string;
+  /** Revision of the last event appended (or of the original append on a replay). */
+  readonly revision: number;
+  /** Global position of the last event appended. */
+  readonly position: GlobalPosition;
+  readonly eventIds: readonly string[];
+  /** True when every event id was already stored with the same content: nothing was appended. */
+  readonly replayed: boolean;
+}
+
+export interface ReadAllOptions {
+  /** Read events strictly after this position (START for the beginning). */
+  readonly after: GlobalPosition;
+  readonly limit: number;
+}
+
+export interface SubscribeOptions {
+  readonly after: GlobalPosition;
+  readonly batchSize?: number;
+  /** Called with each batch, in order; the next batch is read only after it resolves. */
+  readonly onEvents: (events: readonly RecordedEvent[]) => Promise<void>;
+  /** Called once when the subscription has read everything committed so far. */
+  readonly onCaughtUp?: (position: GlobalPosition) => void;
+  readonly onError?: (error: unknown) => void;
+}
+
+export interface Subscription {
+  /** Resolves when the subscription has stopped and no handler is running. */
+  stop(): Promise<void>;
+  /** Last position handed to onEvents. */
+  readonly position: GlobalPosition;
+}
+
+export interface EventStoreCapabilities {
+  readonly adapter: 'postgres' | 'pglite' | 'memory' | 'kurrentdb';
+  /** False where the engine runs one transaction at a time (PGlite), so "in flight" cannot happen. */
+  readonly concurrentTransactions: boolean;
+}
+
+export interface EventStore {
+  readonly capabilities: EventStoreCapabilities;
+  append(streamId: string, events: readonly NewEvent[], options?: AppendOptions): Promise<AppendResult>;
+  /** Events of one stream in revision order; empty when the stream does not exist. */
+  readStream(streamId: string, options?: { fromRevision?: number; maxCount?: number }): Promise<RecordedEvent[]>;
+  /**
+   * Events of the global log after `after`, in position order. Never returns an event while
+   * an event with a lower position may still commit, so a reader that moves its checkpoint
+   * to the last position it read can never skip a late-committing append.
+   */
+  readAll(options: ReadAllOptions): Promise<RecordedEvent[]>;
+  /** Position of the last event a reader may safely see (START when empty). */
+  headPosition(): Promise<GlobalPosition>;
+  /** Catch-up then live: reads from `after`, then keeps delivering new events. */
+  subscribe(options: SubscribeOptions): Subscription;
+  close(): Promise<void>;
+}

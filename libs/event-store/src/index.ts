@@ -1,0 +1,6 @@
+export * from './event-store.port';
+export * from './errors';
+export { PollingSubscription } from './subscription';
+export { PostgresEventStore, type PostgresEventStoreOptions } from './postgres/postgres-event-store';
+export { startEmbeddedPostgres, type EmbeddedPostgres } from './postgres/pglite-server';
+export { MemoryEventStore } from './memory/memory-event-store';

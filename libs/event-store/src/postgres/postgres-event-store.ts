@@ -1,0 +1,286 @@
+import { Pool, type PoolClient, type PoolConfig } from 'pg';
+import { EventIdConflictError, EventStoreError, StoreUnavailableError, StreamConflictError } from '../errors';
+import type {
+  AppendOptions,
+  AppendResult,
+  EventStore,
+  EventStoreCapabilities,
+  ExpectedRevision,
+  GlobalPosition,
+  NewEvent,
+  ReadAllOptions,
+  RecordedEvent,
+  SubscribeOptions,
+  Subscription,
+} from '../event-store.port';
+import { START } from '../event-store.port';
+import { PollingSubscription } from '../subscription';
+import { MAX_EVENTS_PER_TRANSACTION, schemaSql } from './schema';
+
+export interface PostgresEventStoreOptions {
+  readonly connectionString: string;
+  /** PostgreSQL schema holding the log (default `vaxledger`). */
+  readonly schema?: string;
+  readonly poolSize?: number;
+  /** `pglite` when the server is PGlite behind pglite-socket (one transaction at a time). */
+  readonly engine?: 'postgres' | 'pglite';
+  /** Milliseconds between polls of a live subscription when nothing new arrived. */
+  readonly pollIntervalMs?: number;
+}
+
+interface EventRow {
+  position: string;
+  event_id: string;
+  stream_id: string;
+  revision: string;
+  type: string;
+  schema_version: number;
+  data: unknown;
+  metadata: Record<string, unknown>;
+  recorded_at: Date;
+}
+
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+const UNIQUE_VIOLATION = '23505';
+const CONNECTION_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P03', '08006', '08001']);
+
+const kindOf = (expected: ExpectedRevision): [number, string | null] => {
+  if (expected === 'any') return [0, null];
+  if (expected === 'no-stream') return [1, null];
+  if (expected === 'stream-exists') return [2, null];
+  return [3, String(expected)];
+};
+
+const toRecorded = (row: EventRow): RecordedEvent => ({
+  eventId: row.event_id,
+  type: row.type,
+  schemaVersion: row.schema_version,
+  data: row.data,
+  metadata: row.metadata,
+  streamId: row.stream_id,
+  revision: Number(row.revision),
+  position: BigInt(row.position),
+  recordedAt: row.recorded_at,
+});
+
+/**
+ * The default event store: PostgreSQL through `pg`. The same code serves the embedded
+ * default, PGlite behind pglite-socket, which is the same SQL engine compiled to WASM.
+ */
+export class PostgresEventStore implements EventStore {
+  readonly capabilities: EventStoreCapabilities;
+  private readonly schema: string;
+  private readonly listeners = new Set<() => void>();
+  private closed = false;
+
+  private constructor(
+    private readonly pool: Pool,
+    private readonly options: PostgresEventStoreOptions,
+  ) {
+    this.schema = options.schema ?? 'vaxledger';
+    const pglite = options.engine === 'pglite';
+    this.capabilities = { adapter: pglite ? 'pglite' : 'postgres', concurrentTransactions: !pglite };
+  }
+
+  static async connect(options: PostgresEventStoreOptions): Promise<PostgresEventStore> {
+    const schema = options.schema ?? 'vaxledger';
+    if (!SCHEMA_NAME.test(schema)) throw new EventStoreError('INVALID_APPEND', `invalid schema name ${schema}`);
+    const config: PoolConfig = {
+      connectionString: options.connectionString,
+      max: options.poolSize ?? (options.engine === 'pglite' ? 4 : 10),
+      application_name: 'vaxledger-event-store',
+    };
+    const pool = new Pool(config);
+    pool.on('error', () => {
+      // An idle client lost its connection; the pool replaces it on next use.
+    });
+    const store = new PostgresEventStore(pool, options);
+    try {
+      await store.migrate();
+    } catch (error) {
+      await pool.end().catch(() => undefined);
+      throw translate(error, `cannot prepare the event store in schema ${schema}`);
+    }
+    return store;
+  }
+
+  private async migrate(): Promise<void> {
+    const client = await this.pool.connect();
+    try {
+      // Several processes may start together: one migrates, the others wait.
+      await client.query('SELECT pg_advisory_lock(hashtext($1))', [`vaxledger-migrate-${this.schema}`]);
+      try {
+        await client.query(schemaSql(this.schema));
+      } finally {
+        await client.query('SELECT pg_advisory_unlock(hashtext($1))', [`vaxledger-migrate-${this.schema}`]);
+      }
+    } finally {
+      client.release();
+    }
+  }
+
+  async append(streamId: string, events: readonly NewEvent[], options: AppendOptions = {}): Promise<AppendResult> {
+    if (events.length === 0) throw new EventStoreError('INVALID_APPEND', 'append needs at least one event');
+    if (events.length >= MAX_EVENTS_PER_TRANSACTION)
+      throw new EventStoreError('INVALID_APPEND', `at most ${MAX_EVENTS_PER_TRANSACTION - 1} events per append`);
+    const expected = options.expected ?? 'any';
+    const [kind, expectedRevision] = kindOf(expected);
+    const params = [
+      streamId,
+      kind,
+      expectedRevision,
+      events.map((e) => e.eventId),
+      events.map((e) => e.type),
+      events.map((e) => e.schemaVersion),
+      events.map((e) => JSON.stringify(e.data)),
+      events.map((e) => JSON.stringify(e.metadata)),
+    ];
+    const sql = `SELECT out_status, out_revision, out_position, out_actual
+                   FROM ${this.schema}.append_events($1, $2, $3, $4::uuid[], $5::text[], $6::int[], $7::jsonb[], $8::jsonb[])`;
+    // Two races end in a unique violation rather than in the function's checks: two
+    // creators of one stream, and two writers of the same new event id. Re-running the
+    // append once turns both into the right answer (conflict, or replay of the first).
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const { rows } = await this.pool.query<{
+          out_status: number;
+          out_revision: string | null;
+          out_position: string | null;
+          out_actual: string | null;
+        }>(sql, params);
+        const row = rows[0];
+        if (!row) throw new EventStoreError('INVALID_APPEND', 'append returned no result');
+        const eventIds = events.map((e) => e.eventId);
+        switch (row.out_status) {
+          case 0:
+          case 1:
+            if (row.out_status === 0) this.notify();
+            return {
+              streamId,
+              revision: Number(row.out_revision),
+              position: BigInt(row.out_position ?? 0),
+              eventIds,
+              replayed: row.out_status === 1,
+            };
+          case 2: {
+            const first = await this.firstConflictingId(events, streamId);
+            throw new EventIdConflictError(first);
+          }
+          default:
+            throw new StreamConflictError(
+              streamId,
+              String(expected),
+              row.out_actual === null ? null : Number(row.out_actual),
+            );
+        }
+      } catch (error) {
+        if (isPgError(error) && error.code === UNIQUE_VIOLATION && attempt < 2) continue;
+        if (isPgError(error) && error.code === UNIQUE_VIOLATION)
+          throw new StreamConflictError(streamId, String(expected), null);
+        throw translate(error, `append to ${streamId} failed`);
+      }
+    }
+  }
+
+  private async firstConflictingId(events: readonly NewEvent[], streamId: string): Promise<string> {
+    const { rows } = await this.pool.query<{ event_id: string; stream_id: string; type: string; data: unknown }>(
+      `SELECT event_id, stream_id, type, data FROM ${this.schema}.events WHERE event_id = ANY($1::uuid[])`,
+      [events.map((e) => e.eventId)],
+    );
+    for (const e of events) {
+      const stored = rows.find((r) => r.event_id === e.eventId);
+      if (stored && (stored.stream_id !== streamId || stored.type !== e.type)) return e.eventId;
+      if (stored && JSON.stringify(stored.data) !== JSON.stringify(e.data)) return e.eventId;
+    }
+    return events.find((e) => rows.some((r) => r.event_id === e.eventId))?.eventId ?? events[0]!.eventId;
+  }
+
+  async readStream(streamId: string, options: { fromRevision?: number; maxCount?: number } = {}): Promise<RecordedEvent[]> {
+    try {
+      const { rows } = await this.pool.query<EventRow>(
+        `SELECT position, event_id, stream_id, revision, type, schema_version, data, metadata, recorded_at
+           FROM ${this.schema}.events
+          WHERE stream_id = $1 AND revision >= $2
+          ORDER BY revision
+          LIMIT $3`,
+        [streamId, options.fromRevision ?? 0, options.maxCount ?? null],
+      );
+      return rows.map(toRecorded);
+    } catch (error) {
+      throw translate(error, `read of ${streamId} failed`);
+    }
+  }
+
+  async readAll({ after, limit }: ReadAllOptions): Promise<RecordedEvent[]> {
+    try {
+      const { rows } = await this.pool.query<EventRow>(
+        `SELECT position, event_id, stream_id, revision, type, schema_version, data, metadata, recorded_at
+           FROM ${this.schema}.events
+          WHERE position > $1 AND position < ${this.schema}.safe_position_bound()
+          ORDER BY position
+          LIMIT $2`,
+        [after.toString(), limit],
+      );
+      return rows.map(toRecorded);
+    } catch (error) {
+      throw translate(error, 'read of the global log failed');
+    }
+  }
+
+  async headPosition(): Promise<GlobalPosition> {
+    try {
+      const { rows } = await this.pool.query<{ head: string | null }>(
+        `SELECT max(position) AS head FROM ${this.schema}.events WHERE position < ${this.schema}.safe_position_bound()`,
+      );
+      return rows[0]?.head ? BigInt(rows[0].head) : START;
+    } catch (error) {
+      throw translate(error, 'read of the log head failed');
+    }
+  }
+
+  subscribe(options: SubscribeOptions): Subscription {
+    return new PollingSubscription(this, options, this.listeners, this.options.pollIntervalMs ?? 50);
+  }
+
+  /** A client for callers that must run several statements in one transaction (tests, tools). */
+  async withClient<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      return await work(client);
+    } finally {
+      client.release();
+    }
+  }
+
+  get schemaName(): string {
+    return this.schema;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.listeners.clear();
+    await this.pool.end();
+  }
+
+  // Wakes this process's live subscriptions at once instead of at their next poll.
+  private notify(): void {
+    for (const listener of this.listeners) listener();
+  }
+}
+
+interface PgError {
+  code?: string;
+  message: string;
+}
+const isPgError = (error: unknown): error is PgError =>
+  typeof error === 'object' && error !== null && 'code' in error && typeof (error as PgError).code === 'string';
+
+const translate = (error: unknown, context: string): Error => {
+  if (error instanceof EventStoreError) return error;
+  if (isPgError(error) && error.code && CONNECTION_ERRORS.has(error.code))
+    return new StoreUnavailableError(`${context}: database unavailable (${error.code})`, error);
+  if (error instanceof Error && /Connection terminated|connect ECONNREFUSED|timeout/i.test(error.message))
+    return new StoreUnavailableError(`${context}: database unavailable (${error.message})`, error);
+  return error instanceof Error ? error : new Error(`${context}: ${String(error)}`);
+};

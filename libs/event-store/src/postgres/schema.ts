@@ -1,0 +1,112 @@
+/**
+ * DDL of the postgres event store, applied by `migrate()`. Kept as code (not a .sql file)
+ * so the compiled adapter carries it without a copy step.
+ *
+ * Global position: `(transaction id << 20) + n`, where n counts the events a transaction
+ * appended. A reader only returns events whose transaction id is below the oldest
+ * transaction still running (`pg_snapshot_xmin`), and every transaction that starts later
+ * gets a larger id, so nothing can ever commit behind a reader's checkpoint. The
+ * alternative, a sequence, hands out numbers at insert time, not at commit time: a reader
+ * that saw 11 while 10 was still in flight would skip 10 forever. See
+ * docs/adr/0002-global-position.md.
+ */
+export const TX_SHIFT = 20n;
+export const MAX_EVENTS_PER_TRANSACTION = 1 << 20;
+
+export const schemaSql = (schema: string): string => `
+CREATE SCHEMA IF NOT EXISTS ${schema};
+
+CREATE TABLE IF NOT EXISTS ${schema}.streams (
+  stream_id text PRIMARY KEY,
+  revision bigint NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS ${schema}.events (
+  position bigint PRIMARY KEY,
+  event_id uuid NOT NULL UNIQUE,
+  stream_id text NOT NULL,
+  revision bigint NOT NULL,
+  type text NOT NULL,
+  schema_version int NOT NULL,
+  data jsonb NOT NULL,
+  metadata jsonb NOT NULL,
+  recorded_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+  UNIQUE (stream_id, revision)
+);
+
+-- Facts are never updated or deleted: corrections are new events.
+CREATE OR REPLACE FUNCTION ${schema}.refuse_change() RETURNS trigger LANGUAGE plpgsql AS $fn$
+BEGIN
+  RAISE EXCEPTION 'vaxledger events are append-only (% refused)', TG_OP USING ERRCODE = 'P0001';
+END $fn$;
+DROP TRIGGER IF EXISTS events_append_only ON ${schema}.events;
+CREATE TRIGGER events_append_only BEFORE UPDATE OR DELETE ON ${schema}.events
+  FOR EACH ROW EXECUTE FUNCTION ${schema}.refuse_change();
+
+-- Appends a batch of events to one stream in one round trip.
+-- p_kind: 0 any, 1 no-stream, 2 stream-exists, 3 exact revision (p_expected).
+-- out_status: 0 appended, 1 replay of the same events (nothing appended),
+--             2 an event id is stored with other content, 3 revision conflict.
+CREATE OR REPLACE FUNCTION ${schema}.append_events(
+  p_stream text, p_kind int, p_expected bigint, p_ids uuid[], p_types text[],
+  p_versions int[], p_data jsonb[], p_meta jsonb[]
+) RETURNS TABLE (out_status int, out_revision bigint, out_position bigint, out_actual bigint)
+LANGUAGE plpgsql AS $fn$
+DECLARE
+  v_n int := cardinality(p_ids);
+  v_found int;
+  v_same int;
+  v_current bigint;
+  v_base bigint;
+  v_next int;
+BEGIN
+  SELECT count(*),
+         count(*) FILTER (WHERE e.stream_id = p_stream AND e.type = p_types[i.ord]
+                          AND e.schema_version = p_versions[i.ord] AND e.data = p_data[i.ord])
+    INTO v_found, v_same
+    FROM unnest(p_ids) WITH ORDINALITY AS i(id, ord)
+    JOIN ${schema}.events e ON e.event_id = i.id;
+  IF v_found > 0 THEN
+    IF v_found = v_n AND v_same = v_n THEN
+      RETURN QUERY SELECT 1, max(e.revision), max(e.position), NULL::bigint
+        FROM ${schema}.events e WHERE e.event_id = ANY (p_ids);
+    ELSE
+      RETURN QUERY SELECT 2, NULL::bigint, NULL::bigint, NULL::bigint;
+    END IF;
+    RETURN;
+  END IF;
+
+  SELECT s.revision INTO v_current FROM ${schema}.streams s WHERE s.stream_id = p_stream FOR UPDATE;
+  IF NOT FOUND THEN v_current := NULL; END IF;
+  IF (p_kind = 1 AND v_current IS NOT NULL)
+     OR (p_kind = 2 AND v_current IS NULL)
+     OR (p_kind = 3 AND v_current IS DISTINCT FROM p_expected) THEN
+    RETURN QUERY SELECT 3, NULL::bigint, NULL::bigint, v_current;
+    RETURN;
+  END IF;
+  IF v_current IS NULL THEN
+    -- A concurrent creator makes this fail with a unique violation: the caller maps it.
+    INSERT INTO ${schema}.streams (stream_id, revision) VALUES (p_stream, v_n - 1);
+    v_current := -1;
+  ELSE
+    UPDATE ${schema}.streams SET revision = v_current + v_n WHERE stream_id = p_stream;
+  END IF;
+
+  v_base := (pg_current_xact_id()::text::bigint) << ${TX_SHIFT};
+  SELECT coalesce(max(e.position) - v_base + 1, 0) INTO v_next
+    FROM ${schema}.events e
+   WHERE e.position >= v_base AND e.position < v_base + ${MAX_EVENTS_PER_TRANSACTION};
+
+  INSERT INTO ${schema}.events (position, event_id, stream_id, revision, type, schema_version, data, metadata)
+  SELECT v_base + v_next + i.ord - 1, i.id, p_stream, v_current + i.ord, p_types[i.ord], p_versions[i.ord],
+         p_data[i.ord], p_meta[i.ord]
+    FROM unnest(p_ids) WITH ORDINALITY AS i(id, ord);
+
+  RETURN QUERY SELECT 0, v_current + v_n, v_base + v_next + v_n - 1, NULL::bigint;
+END $fn$;
+
+-- The highest position no in-flight transaction can still write below.
+CREATE OR REPLACE FUNCTION ${schema}.safe_position_bound() RETURNS bigint LANGUAGE sql STABLE AS $fn$
+  SELECT (pg_snapshot_xmin(pg_current_snapshot())::text::bigint) << ${TX_SHIFT}
+$fn$;
+`;

@@ -1,0 +1,66 @@
+/* eslint-disable @typescript-eslint/no-require-imports */
+// Runs once before every tier. Gives the tests a real PostgreSQL to talk to:
+// - DATABASE_URL set (CI: the machine's PostgreSQL): a fresh database is created for this run;
+// - not set: an in-memory PGlite is served on a loopback port through pglite-socket, so the
+//   same pg code runs against it.
+// Then, for integration and e2e tiers, a real Kafka broker (deploy/local/kafka) unless
+// KAFKA_BROKERS is set.
+const { Client } = require('pg');
+const path = require('node:path');
+const fs = require('node:fs');
+
+const wantsTier = (tier) => {
+  const argv = process.argv.join(' ');
+  if (!argv.includes('--selectProjects')) return true;
+  return argv.includes(tier);
+};
+
+async function setupPostgres() {
+  const base = process.env.DATABASE_URL;
+  if (base) {
+    const dbName = `vx_test_${Date.now()}_${process.pid}`;
+    const admin = new Client({ connectionString: base });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${dbName}`);
+    await admin.end();
+    const url = new URL(base);
+    url.pathname = `/${dbName}`;
+    process.env.TEST_DATABASE_URL = url.toString();
+    process.env.TEST_DATABASE_KIND = 'postgres';
+    globalThis.__VX_DROP_DB__ = { base, dbName };
+    console.log(`\n[test] PostgreSQL database ${dbName} on ${url.host}`);
+    return;
+  }
+  if (process.env.CI === 'true') {
+    throw new Error('CI=true but DATABASE_URL is not set: integration tests must run against real PostgreSQL');
+  }
+  const { PGlite } = require('@electric-sql/pglite');
+  const { PGLiteSocketServer } = require('@electric-sql/pglite-socket');
+  const db = await PGlite.create();
+  const server = new PGLiteSocketServer({ db, port: 0, host: '127.0.0.1', maxConnections: 64 });
+  await server.start();
+  const port = server.getServerConn().split(':').pop();
+  process.env.TEST_DATABASE_URL = `postgres://postgres@127.0.0.1:${port}/postgres`;
+  process.env.TEST_DATABASE_KIND = 'pglite';
+  globalThis.__VX_PGLITE__ = { db, server };
+  console.log(`\n[test] DATABASE_URL not set: PGlite in memory on 127.0.0.1:${port}`);
+}
+
+async function setupKafka() {
+  if (process.env.KAFKA_BROKERS) {
+    process.env.TEST_KAFKA_BROKERS = process.env.KAFKA_BROKERS;
+    return;
+  }
+  const script = path.join(__dirname, 'kafka-broker.cjs');
+  if (!fs.existsSync(script)) return;
+  if (!wantsTier('int') && !wantsTier('e2e')) return;
+  const { startBroker } = require(script);
+  const broker = await startBroker();
+  process.env.TEST_KAFKA_BROKERS = broker.brokers;
+  globalThis.__VX_KAFKA__ = broker;
+}
+
+module.exports = async () => {
+  await setupPostgres();
+  await setupKafka();
+};
