@@ -1,0 +1,121 @@
+import { createCipheriv, createDecipheriv, randomBytes, randomUUID } from 'node:crypto';
+import type { Pool } from 'pg';
+
+/** What the vault keeps about a person; never written to the log, Kafka or logs. */
+export interface PersonDetails {
+  readonly name: string;
+  readonly birthDate: string;
+  readonly sex: 'M' | 'F' | 'U';
+}
+
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+/**
+ * Personal details, encrypted with a per-person data key (AES-256-GCM). The data key is
+ * wrapped by the node's master key (in production a KMS/HSM key; here derived from
+ * configuration) and stored in a key table outside the event log. Destroying the key row
+ * makes every copy of the ciphertext unreadable: crypto-shredding.
+ */
+export class PersonVault {
+  constructor(
+    private readonly pool: Pool,
+    private readonly masterKey: Buffer,
+    private readonly schema = 'vault',
+  ) {
+    if (masterKey.length !== 32) throw new Error('vault master key must be 32 bytes');
+    if (!SCHEMA_NAME.test(schema)) throw new Error(`invalid vault schema ${schema}`);
+  }
+
+  async migrate(): Promise<void> {
+    await this.pool.query(`
+      CREATE SCHEMA IF NOT EXISTS ${this.schema};
+      CREATE TABLE IF NOT EXISTS ${this.schema}.person_keys (
+        person_id text PRIMARY KEY,
+        key_id uuid NOT NULL UNIQUE,
+        wrapped_key bytea NOT NULL,
+        created_at timestamptz NOT NULL DEFAULT now()
+      );
+      CREATE TABLE IF NOT EXISTS ${this.schema}.person_details (
+        person_id text PRIMARY KEY,
+        key_id uuid NOT NULL,
+        ciphertext bytea NOT NULL,
+        updated_at timestamptz NOT NULL DEFAULT now()
+      );`);
+  }
+
+  /** The person's key id, creating a key on first contact. */
+  async ensureKey(personId: string): Promise<string> {
+    const existing = await this.pool.query<{ key_id: string }>(
+      `SELECT key_id FROM ${this.schema}.person_keys WHERE person_id = $1`,
+      [personId],
+    );
+    if (existing.rows[0]) return existing.rows[0].key_id;
+    const keyId = randomUUID();
+    const wrapped = this.seal(this.masterKey, randomBytes(32), keyId);
+    const inserted = await this.pool.query<{ key_id: string }>(
+      `INSERT INTO ${this.schema}.person_keys (person_id, key_id, wrapped_key) VALUES ($1, $2, $3)
+       ON CONFLICT (person_id) DO UPDATE SET person_id = EXCLUDED.person_id RETURNING key_id`,
+      [personId, keyId, wrapped],
+    );
+    return inserted.rows[0]!.key_id;
+  }
+
+  async storeDetails(personId: string, details: PersonDetails): Promise<string> {
+    const keyId = await this.ensureKey(personId);
+    const key = await this.dataKey(personId);
+    if (!key) throw new Error('person key vanished while storing details');
+    const ciphertext = this.seal(key, Buffer.from(JSON.stringify(details), 'utf8'), personId);
+    await this.pool.query(
+      `INSERT INTO ${this.schema}.person_details (person_id, key_id, ciphertext) VALUES ($1, $2, $3)
+       ON CONFLICT (person_id) DO UPDATE SET ciphertext = EXCLUDED.ciphertext, key_id = EXCLUDED.key_id, updated_at = now()`,
+      [personId, keyId, ciphertext],
+    );
+    return keyId;
+  }
+
+  /** The details, or null when none are stored here or the key was destroyed. */
+  async readDetails(personId: string): Promise<PersonDetails | null> {
+    const { rows } = await this.pool.query<{ ciphertext: Buffer }>(
+      `SELECT ciphertext FROM ${this.schema}.person_details WHERE person_id = $1`,
+      [personId],
+    );
+    const key = await this.dataKey(personId);
+    if (!rows[0] || !key) return null;
+    return JSON.parse(this.open(key, rows[0].ciphertext, personId).toString('utf8')) as PersonDetails;
+  }
+
+  /** Crypto-shredding: destroy the key (and the now unreadable ciphertext). Idempotent. */
+  async destroyKey(personId: string): Promise<string | null> {
+    const { rows } = await this.pool.query<{ key_id: string }>(
+      `DELETE FROM ${this.schema}.person_keys WHERE person_id = $1 RETURNING key_id`,
+      [personId],
+    );
+    await this.pool.query(`DELETE FROM ${this.schema}.person_details WHERE person_id = $1`, [personId]);
+    return rows[0]?.key_id ?? null;
+  }
+
+  private async dataKey(personId: string): Promise<Buffer | null> {
+    const { rows } = await this.pool.query<{ key_id: string; wrapped_key: Buffer }>(
+      `SELECT key_id, wrapped_key FROM ${this.schema}.person_keys WHERE person_id = $1`,
+      [personId],
+    );
+    const row = rows[0];
+    return row ? this.open(this.masterKey, row.wrapped_key, row.key_id) : null;
+  }
+
+  // iv (12) | tag (16) | ciphertext; the associated data binds a ciphertext to its owner.
+  private seal(key: Buffer, plaintext: Buffer, associated: string): Buffer {
+    const iv = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', key, iv);
+    cipher.setAAD(Buffer.from(associated, 'utf8'));
+    const body = Buffer.concat([cipher.update(plaintext), cipher.final()]);
+    return Buffer.concat([iv, cipher.getAuthTag(), body]);
+  }
+
+  private open(key: Buffer, sealed: Buffer, associated: string): Buffer {
+    const decipher = createDecipheriv('aes-256-gcm', key, sealed.subarray(0, 12));
+    decipher.setAAD(Buffer.from(associated, 'utf8'));
+    decipher.setAuthTag(sealed.subarray(12, 28));
+    return Buffer.concat([decipher.update(sealed.subarray(28)), decipher.final()]);
+  }
+}
