@@ -1,0 +1,181 @@
+import type { EventStore, GlobalPosition, RecordedEvent, Subscription } from '@vaxledger/event-store';
+import type { DataSource } from 'typeorm';
+import type { Projection, ProjectionTx } from './projection';
+
+export interface ProjectionStatus {
+  readonly name: string;
+  readonly position: GlobalPosition;
+}
+
+/**
+ * Keeps a set of projections up to date from the global log. One subscription reads from
+ * the lowest checkpoint; each batch is applied to every projection in one transaction per
+ * projection, with that projection's checkpoint. Waiters can ask to be woken when every
+ * projection has reached a position (commands that must check against caught-up views).
+ */
+export class ProjectionRunner {
+  private subscription: Subscription | null = null;
+  private readonly positions = new Map<string, GlobalPosition>();
+  private waiters: { position: GlobalPosition; resolve: () => void }[] = [];
+  private lastError: unknown = null;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly store: EventStore,
+    private readonly projections: readonly Projection[],
+    private readonly schema: string,
+    private readonly options: { batchSize?: number; onBatch?: (n: number, position: GlobalPosition) => void } = {},
+  ) {}
+
+  private tx(em: DataSource['manager']): ProjectionTx {
+    return {
+      em,
+      table: (name) => `"${this.schema}"."${name}"`,
+      // A structured result, so UPDATE/DELETE … RETURNING give rows like SELECT does.
+      query: async <T>(sql: string, params?: unknown[]) => {
+        const result = await em.queryRunner!.query(sql, params, true);
+        return result.records as T[];
+      },
+    };
+  }
+
+  async loadCheckpoints(): Promise<void> {
+    for (const projection of this.projections) {
+      await this.dataSource.query(
+        `INSERT INTO "${this.schema}".rm_checkpoint (projection, position, version) VALUES ($1, 0, $2)
+         ON CONFLICT (projection) DO NOTHING`,
+        [projection.name, projection.version],
+      );
+      const rows: { position: string; version: number }[] = await this.dataSource.query(
+        `SELECT position, version FROM "${this.schema}".rm_checkpoint WHERE projection = $1`,
+        [projection.name],
+      );
+      const row = rows[0]!;
+      if (row.version !== projection.version) {
+        // A new version of the read model's rules: rebuild it from the start of the log.
+        await this.reset(projection);
+      } else this.positions.set(projection.name, BigInt(row.position));
+    }
+  }
+
+  /** Empties a projection's tables and rewinds its checkpoint to 0. */
+  async reset(projection: Projection): Promise<void> {
+    await this.dataSource.transaction(async (em) => {
+      for (const table of projection.tables) await em.query(`DELETE FROM "${this.schema}"."${table}"`);
+      await em.query(`UPDATE "${this.schema}".rm_checkpoint SET position = 0, version = $2, "updatedAt" = now() WHERE projection = $1`, [
+        projection.name,
+        projection.version,
+      ]);
+    });
+    this.positions.set(projection.name, 0n);
+  }
+
+  get lowestPosition(): GlobalPosition {
+    let lowest: GlobalPosition | null = null;
+    for (const p of this.positions.values()) if (lowest === null || p < lowest) lowest = p;
+    return lowest ?? 0n;
+  }
+
+  status(): ProjectionStatus[] {
+    return this.projections.map((p) => ({ name: p.name, position: this.positions.get(p.name) ?? 0n }));
+  }
+
+  get error(): unknown {
+    return this.lastError;
+  }
+
+  /** Applies one batch to every projection that has not seen it yet. */
+  async applyBatch(events: readonly RecordedEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    for (const projection of this.projections) {
+      await this.dataSource.transaction(async (em) => {
+        const rows: { position: string }[] = await em.query(
+          `SELECT position FROM "${this.schema}".rm_checkpoint WHERE projection = $1 FOR UPDATE`,
+          [projection.name],
+        );
+        const checkpoint = BigInt(rows[0]?.position ?? '0');
+        const fresh = events.filter((e) => e.position > checkpoint);
+        if (fresh.length === 0) {
+          this.positions.set(projection.name, checkpoint);
+          return;
+        }
+        await projection.apply(this.tx(em), fresh);
+        const last = fresh[fresh.length - 1]!.position;
+        await em.query(`UPDATE "${this.schema}".rm_checkpoint SET position = $2, "updatedAt" = now() WHERE projection = $1`, [
+          projection.name,
+          last.toString(),
+        ]);
+        this.positions.set(projection.name, last);
+      });
+    }
+    const reached = this.lowestPosition;
+    this.options.onBatch?.(events.length, reached);
+    const [ready, waiting] = partition(this.waiters, (w) => w.position <= reached);
+    this.waiters = waiting;
+    for (const w of ready) w.resolve();
+  }
+
+  start(): void {
+    if (this.subscription) return;
+    this.subscription = this.store.subscribe({
+      after: this.lowestPosition,
+      batchSize: this.options.batchSize ?? 1000,
+      onEvents: async (events) => {
+        await this.applyBatch(events);
+        this.lastError = null;
+      },
+      onCaughtUp: (position) => this.wakeUpTo(position),
+      onError: (error) => {
+        this.lastError = error;
+      },
+    });
+  }
+
+  private wakeUpTo(position: GlobalPosition): void {
+    const [ready, waiting] = partition(this.waiters, (w) => w.position <= position);
+    this.waiters = waiting;
+    for (const w of ready) w.resolve();
+  }
+
+  /** Resolves when every projection has applied the log up to `position` (or rejects after timeoutMs). */
+  waitFor(position: GlobalPosition, timeoutMs: number): Promise<void> {
+    if (this.lowestPosition >= position) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const waiter = {
+        position,
+        resolve: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+      };
+      const timer = setTimeout(() => {
+        this.waiters = this.waiters.filter((w) => w !== waiter);
+        reject(new ProjectionLagError(position, this.lowestPosition));
+      }, timeoutMs);
+      this.waiters.push(waiter);
+    });
+  }
+
+  async stop(): Promise<void> {
+    await this.subscription?.stop();
+    this.subscription = null;
+  }
+}
+
+export class ProjectionLagError extends Error {
+  readonly code = 'PROJECTION_LAG';
+  constructor(
+    readonly wanted: GlobalPosition,
+    readonly reached: GlobalPosition,
+  ) {
+    super(`read models are behind the log (at ${reached}, need ${wanted}); try again shortly`);
+    this.name = 'ProjectionLagError';
+  }
+}
+
+const partition = <T>(items: readonly T[], test: (item: T) => boolean): [T[], T[]] => {
+  const yes: T[] = [];
+  const no: T[] = [];
+  for (const item of items) (test(item) ? yes : no).push(item);
+  return [yes, no];
+};

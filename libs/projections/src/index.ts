@@ -1,0 +1,4 @@
+export * from './entities';
+export * from './framework/projection';
+export * from './framework/projection-runner';
+export * from './read-models';

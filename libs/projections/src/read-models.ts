@@ -1,0 +1,223 @@
+import type { EventStore, GlobalPosition } from '@vaxledger/event-store';
+import { DataSource } from 'typeorm';
+import { batchTraceProjection } from './batch-trace/batch-trace.projection';
+import {
+  BatchRow,
+  BatchSiteDosesRow,
+  CustodyRow,
+  DoseRow,
+  OrganisationRow,
+  PersonRow,
+  ProductRow,
+  RecallRow,
+  RecipientRow,
+  ShipmentRow,
+  StockRow,
+  TraceCodeRow,
+  READ_MODEL_ENTITIES,
+} from './entities';
+import type { Projection } from './framework/projection';
+import { ProjectionRunner } from './framework/projection-runner';
+import { masterDataProjection } from './master-data/master-data.projection';
+import { personRecordProjection } from './person-record/person-record.projection';
+import { recallImpactProjection } from './recall-impact/recall-impact.projection';
+import { siteInventoryProjection } from './site-inventory/site-inventory.projection';
+import { traceCodesProjection } from './trace-codes/trace-codes.projection';
+
+/** In application order: master data first, since trace-codes reads products. */
+export const PROJECTIONS: readonly Projection[] = [
+  masterDataProjection,
+  batchTraceProjection,
+  siteInventoryProjection,
+  traceCodesProjection,
+  personRecordProjection,
+  recallImpactProjection,
+];
+
+export const projectionNamed = (name: string): Projection | undefined => PROJECTIONS.find((p) => p.name === name);
+
+export interface ReadModelOptions {
+  readonly connectionString: string;
+  /** PostgreSQL schema of the read models (default `readmodel`). */
+  readonly schema?: string;
+  readonly poolSize?: number;
+  readonly batchSize?: number;
+}
+
+/**
+ * The read side of a node: TypeORM over the read-model schema, the projection runner that
+ * keeps it current, and the queries the API and the command handlers ask.
+ */
+export class ReadModels {
+  readonly runner: ProjectionRunner;
+
+  private constructor(
+    readonly dataSource: DataSource,
+    readonly schema: string,
+    store: EventStore,
+    projections: readonly Projection[],
+    batchSize: number,
+  ) {
+    this.runner = new ProjectionRunner(dataSource, store, projections, schema, { batchSize });
+  }
+
+  static async open(store: EventStore, options: ReadModelOptions, projections: readonly Projection[] = PROJECTIONS): Promise<ReadModels> {
+    const schema = options.schema ?? 'readmodel';
+    if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) throw new Error(`invalid read-model schema ${schema}`);
+    const dataSource = new DataSource({
+      type: 'postgres',
+      url: options.connectionString,
+      schema,
+      entities: READ_MODEL_ENTITIES,
+      synchronize: false,
+      extra: { max: options.poolSize ?? 10 },
+      logging: false,
+    });
+    await dataSource.initialize();
+    // Several processes may start together: one creates the tables, the others wait.
+    const runner = dataSource.createQueryRunner();
+    await runner.connect();
+    try {
+      await runner.query('SELECT pg_advisory_lock(hashtext($1))', [`vaxledger-readmodel-${schema}`]);
+      await runner.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+      await dataSource.synchronize();
+      await runner.query('SELECT pg_advisory_unlock(hashtext($1))', [`vaxledger-readmodel-${schema}`]);
+    } finally {
+      await runner.release();
+    }
+    const models = new ReadModels(dataSource, schema, store, projections, options.batchSize ?? 1000);
+    await models.runner.loadCheckpoints();
+    return models;
+  }
+
+  private t(name: string): string {
+    return `"${this.schema}"."${name}"`;
+  }
+
+  async close(): Promise<void> {
+    await this.runner.stop();
+    await this.dataSource.destroy();
+  }
+
+  organisation(orgCode: string): Promise<OrganisationRow | null> {
+    return this.dataSource.getRepository(OrganisationRow).findOneBy({ orgCode });
+  }
+
+  product(productCode: string): Promise<ProductRow | null> {
+    return this.dataSource.getRepository(ProductRow).findOneBy({ productCode });
+  }
+
+  /** Product codes already registered among `codes` (codes are unique across products). */
+  async takenProductCodes(codes: readonly string[]): Promise<string[]> {
+    const rows: { code: string }[] = await this.dataSource.query(`SELECT code FROM ${this.t('rm_product_code')} WHERE code = ANY($1::text[])`, [codes]);
+    return rows.map((r) => r.code);
+  }
+
+  batch(batchId: string): Promise<BatchRow | null> {
+    return this.dataSource.getRepository(BatchRow).findOneBy({ batchId });
+  }
+
+  async batches(batchIds: readonly string[]): Promise<BatchRow[]> {
+    if (batchIds.length === 0) return [];
+    return this.dataSource.getRepository(BatchRow).createQueryBuilder('b').where('b."batchId" = ANY(:ids)', { ids: batchIds }).getMany();
+  }
+
+  custody(batchId: string): Promise<CustodyRow[]> {
+    return this.dataSource.getRepository(CustodyRow).find({ where: { batchId }, order: { position: 'ASC' } });
+  }
+
+  dosesBySite(batchId: string): Promise<BatchSiteDosesRow[]> {
+    return this.dataSource.getRepository(BatchSiteDosesRow).find({ where: { batchId }, order: { siteCode: 'ASC' } });
+  }
+
+  stockOfBatch(batchId: string): Promise<StockRow[]> {
+    return this.dataSource.getRepository(StockRow).find({ where: { batchId }, order: { site: 'ASC' } });
+  }
+
+  async stockAt(site: string, batchId: string): Promise<StockRow | null> {
+    return this.dataSource.getRepository(StockRow).findOneBy({ site, batchId });
+  }
+
+  stockOfSite(site: string): Promise<StockRow[]> {
+    return this.dataSource.getRepository(StockRow).find({ where: { site }, order: { batchId: 'ASC' } });
+  }
+
+  shipment(shipmentId: string): Promise<ShipmentRow | null> {
+    return this.dataSource.getRepository(ShipmentRow).findOneBy({ shipmentId });
+  }
+
+  /** Dispatched lines not yet received, by batch (for in-transit figures). */
+  async inTransit(filter: { batchId?: string; toSite?: string }): Promise<{ batchId: string; toSite: string; quantity: number }[]> {
+    const rows: { batchId: string; toSite: string; quantity: string }[] = await this.dataSource.query(
+      `SELECT l."batchId", s."toSite", sum(l.quantity)::text AS quantity
+         FROM ${this.t('rm_shipment')} s, jsonb_to_recordset(s.lines) AS l("batchId" text, quantity int)
+        WHERE NOT s.received AND ($1::text IS NULL OR l."batchId" = $1) AND ($2::text IS NULL OR s."toSite" = $2)
+        GROUP BY l."batchId", s."toSite"`,
+      [filter.batchId ?? null, filter.toSite ?? null],
+    );
+    return rows.map((r) => ({ batchId: r.batchId, toSite: r.toSite, quantity: Number(r.quantity) }));
+  }
+
+  recall(recallId: string): Promise<RecallRow | null> {
+    return this.dataSource.getRepository(RecallRow).findOneBy({ recallId });
+  }
+
+  recallsOf(batchId: string): Promise<RecallRow[]> {
+    return this.dataSource
+      .getRepository(RecallRow)
+      .createQueryBuilder('r')
+      .where(`r."batchIds" ? :batchId`, { batchId })
+      .orderBy('r.position', 'ASC')
+      .getMany();
+  }
+
+  traceCode(code: string): Promise<TraceCodeRow | null> {
+    return this.dataSource.getRepository(TraceCodeRow).findOneBy({ code });
+  }
+
+  async knownTraceCodes(codes: readonly string[]): Promise<string[]> {
+    if (codes.length === 0) return [];
+    const rows: { code: string }[] = await this.dataSource.query(`SELECT code FROM ${this.t('rm_trace_code')} WHERE code = ANY($1::text[])`, [codes]);
+    return rows.map((r) => r.code);
+  }
+
+  /** Trace codes among `codes` that are no longer simply on hand (drawn from, destroyed, in transit). */
+  async usedTraceCodes(codes: readonly string[]): Promise<string[]> {
+    if (codes.length === 0) return [];
+    const rows: { code: string }[] = await this.dataSource.query(
+      `SELECT code FROM ${this.t('rm_trace_code')} WHERE code = ANY($1::text[]) AND ("dosesDrawn" > 0 OR state <> 'in_stock')`,
+      [codes],
+    );
+    return rows.map((r) => r.code);
+  }
+
+  async administeredAtSite(site: string, batchIds: readonly string[]): Promise<Record<string, number>> {
+    const rows = await this.dataSource
+      .getRepository(StockRow)
+      .createQueryBuilder('s')
+      .where('s.site = :site AND s."batchId" = ANY(:ids)', { site, ids: batchIds })
+      .getMany();
+    return Object.fromEntries(rows.map((r) => [r.batchId, r.administered]));
+  }
+
+  doses(personId: string): Promise<DoseRow[]> {
+    return this.dataSource.getRepository(DoseRow).find({ where: { personId }, order: { administeredAt: 'ASC', position: 'ASC' } });
+  }
+
+  dose(eventId: string): Promise<DoseRow | null> {
+    return this.dataSource.getRepository(DoseRow).findOneBy({ eventId });
+  }
+
+  person(personId: string): Promise<PersonRow | null> {
+    return this.dataSource.getRepository(PersonRow).findOneBy({ personId });
+  }
+
+  recipients(batchId: string): Promise<RecipientRow[]> {
+    return this.dataSource.getRepository(RecipientRow).find({ where: { batchId, voided: false }, order: { administeredAt: 'ASC' } });
+  }
+
+  /** The position every read model has reached: the views reflect the log up to here. */
+  get position(): GlobalPosition {
+    return this.runner.lowestPosition;
+  }
+}
