@@ -116,6 +116,7 @@ export class ShipmentRow {
   @Column('text') fromSite!: string;
   @Column('text') toSite!: string;
   @Column('text', { nullable: true }) toProvince!: string | null;
+  @Column('text', { nullable: true }) billType!: string | null;
   @Column('text') dispatchedAt!: string;
   @Column('jsonb') lines!: { batchId: string; quantity: number; traceCodes?: string[] }[];
   @Column('boolean', { default: false }) received!: boolean;

@@ -175,6 +175,11 @@ export class ReadModels {
     return this.dataSource.getRepository(TraceCodeRow).findOneBy({ code });
   }
 
+  async traceCodesOfBatch(batchId: string): Promise<string[]> {
+    const rows: { code: string }[] = await this.dataSource.query(`SELECT code FROM ${this.t('rm_trace_code')} WHERE "batchId" = $1 ORDER BY code`, [batchId]);
+    return rows.map((r) => r.code);
+  }
+
   async knownTraceCodes(codes: readonly string[]): Promise<string[]> {
     if (codes.length === 0) return [];
     const rows: { code: string }[] = await this.dataSource.query(`SELECT code FROM ${this.t('rm_trace_code')} WHERE code = ANY($1::text[])`, [codes]);

@@ -56,9 +56,10 @@ export const siteInventoryProjection: Projection = {
           for (const line of list<Line>(p, 'lines')) stock.add({ site: from, batchId: line.batchId }, { available: -(line.quantity ?? 0) });
           await flush();
           await tx.query(
-            `INSERT INTO ${tx.table('rm_shipment')} ("shipmentId", "fromSite", "toSite", "toProvince", "dispatchedAt", lines, position)
-             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT ("shipmentId") DO NOTHING`,
-            [str(p, 'shipmentId'), from, str(p, 'toSite'), optStr(p, 'toProvince'), str(p, 'dispatchedAt'), JSON.stringify(list(p, 'lines')), event.position.toString()],
+            `INSERT INTO ${tx.table('rm_shipment')} ("shipmentId", "fromSite", "toSite", "toProvince", "billType", "dispatchedAt", lines, position)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT ("shipmentId") DO NOTHING`,
+            [str(p, 'shipmentId'), from, str(p, 'toSite'), optStr(p, 'toProvince'), optStr(p, 'billType'), str(p, 'dispatchedAt'),
+              JSON.stringify(list(p, 'lines')), event.position.toString()],
           );
           // Goods that arrived before their data: release them from quarantine now.
           const unmatched = await tx.query<{ site: string; lines: Line[] }>(

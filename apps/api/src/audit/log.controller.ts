@@ -1,0 +1,56 @@
+import { Controller, Get, Inject, Param, Query } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
+import { Type } from 'class-transformer';
+import type { RecordedEvent } from '@vaxledger/event-store';
+import { Roles } from '../http/auth';
+import { ApiError } from '../http/problem';
+import type { NodeRuntime } from '../infrastructure/node-runtime';
+import { RUNTIME } from '../infrastructure/tokens';
+
+export class EventsQuery {
+  /** Read events after this global position (decimal). */
+  @IsOptional() @Matches(/^\d{1,20}$/) readonly after?: string;
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(1000) readonly limit?: number;
+}
+
+const render = (e: RecordedEvent): Record<string, unknown> => ({
+  position: e.position.toString(),
+  eventId: e.eventId,
+  type: e.type,
+  schemaVersion: e.schemaVersion,
+  streamId: e.streamId,
+  revision: e.revision,
+  recordedAt: e.recordedAt.toISOString(),
+  data: e.data,
+  metadata: e.metadata,
+});
+
+/** Raw access to the log for auditors (regulators) and the hub. */
+@ApiTags('audit')
+@Controller('v1')
+export class LogController {
+  constructor(@Inject(RUNTIME) private readonly runtime: NodeRuntime) {}
+
+  @Get('streams/:streamId')
+  @Roles('regulator')
+  @ApiOperation({ summary: 'The raw events of one stream, in order' })
+  async stream(@Param('streamId') streamId: string): Promise<{ streamId: string; events: Record<string, unknown>[] }> {
+    if (!/^[a-z]+-[0-9A-Za-z-]{1,120}$/.test(streamId)) throw new ApiError('VALIDATION_FAILED', 'malformed stream id', [{ field: 'streamId', reason: 'malformed' }]);
+    const events = await this.runtime.store.readStream(streamId);
+    if (events.length === 0) throw new ApiError('NOT_FOUND', `no stream ${streamId}`);
+    return { streamId, events: events.map(render) };
+  }
+
+  @Get('events')
+  @Roles('regulator', 'hub')
+  @ApiOperation({ summary: 'The global log after a position, at most 1000 events' })
+  async events(@Query() query: EventsQuery): Promise<{ events: Record<string, unknown>[]; next: string | null }> {
+    const limit = query.limit ?? 100;
+    const events = await this.runtime.store.readAll({ after: BigInt(query.after ?? '0'), limit });
+    return {
+      events: events.map(render),
+      next: events.length === limit ? events[events.length - 1]!.position.toString() : null,
+    };
+  }
+}

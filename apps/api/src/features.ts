@@ -1,0 +1,22 @@
+import type { Type } from '@nestjs/common';
+import { BatchesController } from './features/batches/batches.controller';
+import { DestructionsController } from './features/destructions/destructions.controller';
+import { DosesController } from './features/doses/doses.controller';
+import { OrganisationsController } from './features/organisations/organisations.controller';
+import { PersonsController } from './features/persons/persons.controller';
+import { ProductsController } from './features/products/products.controller';
+import { RecallsController } from './features/recalls/recalls.controller';
+import { ShipmentsController } from './features/shipments/shipments.controller';
+import { TraceabilityController } from './features/traceability/traceability.controller';
+
+export const FEATURE_CONTROLLERS: Type[] = [
+  OrganisationsController,
+  ProductsController,
+  BatchesController,
+  ShipmentsController,
+  RecallsController,
+  DestructionsController,
+  DosesController,
+  PersonsController,
+  TraceabilityController,
+];

@@ -1,0 +1,110 @@
+import { Body, Controller, Get, HttpCode, Inject, Param, Post, Req } from '@nestjs/common';
+import { ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { type Actor, recallDecider, recallStream } from '@vaxledger/domain';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsOptional, IsString, Length, Matches } from 'class-validator';
+import type { Request } from 'express';
+import { CurrentActor, Roles } from '../../http/auth';
+import { ApiError } from '../../http/problem';
+import type { CommandAnswer, CommandExecutor } from '../../infrastructure/command-executor';
+import type { NodeRuntime } from '../../infrastructure/node-runtime';
+import { EXECUTOR, RUNTIME } from '../../infrastructure/tokens';
+import { commandMeta } from '../command-meta';
+import { foldHistory } from '../fold';
+import { newResourceId } from '../resource-id';
+
+const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
+const REASONS = ['quality_defect', 'safety_signal', 'cold_chain', 'counterfeit', 'labelling', 'other'] as const;
+const ACTIONS = ['stop_use', 'quarantine', 'return', 'destroy'] as const;
+
+export class IssueRecallDto {
+  @ApiProperty({ type: [String] }) @IsArray() @ArrayMinSize(1) @ArrayMaxSize(500) @IsString({ each: true }) readonly batchIds!: string[];
+  @ApiProperty({ enum: ['recall', 'suspension'] }) @IsIn(['recall', 'suspension']) readonly kind!: 'recall' | 'suspension';
+  @ApiProperty({ enum: [1, 2, 3] }) @IsIn([1, 2, 3]) readonly level!: 1 | 2 | 3;
+  @ApiProperty({ enum: ['voluntary', 'ordered'] }) @IsIn(['voluntary', 'ordered']) readonly initiation!: 'voluntary' | 'ordered';
+  @ApiProperty({ enum: REASONS }) @IsIn(REASONS) readonly reasonCode!: (typeof REASONS)[number];
+  @ApiProperty() @IsString() @Length(1, 2000) readonly reasonText!: string;
+  @ApiProperty() @Matches(INSTANT) readonly effectiveAt!: string;
+  @ApiPropertyOptional({ type: [String] }) @IsOptional() @IsArray() @Matches(/^\d{6}$/, { each: true }) readonly provinces?: string[];
+  @ApiProperty({ enum: ACTIONS, isArray: true }) @IsArray() @ArrayMinSize(1) @IsIn(ACTIONS, { each: true }) readonly actions!: (typeof ACTIONS)[number][];
+  @ApiProperty({ enum: ['none', 'notify', 'revaccinate'] }) @IsIn(['none', 'notify', 'revaccinate']) readonly personFollowUp!: 'none' | 'notify' | 'revaccinate';
+}
+
+export class LiftRecallDto {
+  @ApiProperty({ enum: ['cleared', 'issued_in_error'] }) @IsIn(['cleared', 'issued_in_error']) readonly reasonCode!: 'cleared' | 'issued_in_error';
+  @ApiPropertyOptional({ type: [String] }) @IsOptional() @IsArray() @IsString({ each: true }) readonly batchIds?: string[];
+}
+
+@ApiTags('recalls')
+@Controller('v1/recalls')
+export class RecallsController {
+  constructor(
+    @Inject(RUNTIME) private readonly runtime: NodeRuntime,
+    @Inject(EXECUTOR) private readonly executor: CommandExecutor,
+  ) {}
+
+  @Post()
+  @HttpCode(201)
+  @Roles('manufacturer', 'regulator')
+  @ApiOperation({ summary: 'Recall or suspend batches (BatchRecalled); doses from them are refused afterwards' })
+  async issue(@Body() body: IssueRecallDto, @CurrentActor() actor: Actor, @Req() req: Request): Promise<CommandAnswer> {
+    const meta = commandMeta(req);
+    const recallId = newResourceId('recall', actor, meta);
+    const now = new Date().toISOString();
+    const { answer } = await this.executor.run({
+      command: 'IssueRecall',
+      streamId: recallStream(recallId),
+      resourceId: recallId,
+      actor,
+      body,
+      ...meta,
+      decide: async (history) => {
+        const rows = await this.runtime.readModels.batches(body.batchIds);
+        const batches = Object.fromEntries(body.batchIds.map((id) => [id, null])) as Record<string, { mahOrgCode: string } | null>;
+        for (const row of rows) batches[row.batchId] = { mahOrgCode: row.mahOrgCode };
+        return recallDecider.decide({ type: 'IssueRecall', data: { ...body, recallId }, context: { now, actor, batches } }, foldHistory(recallDecider, history));
+      },
+    });
+    return answer;
+  }
+
+  @Post(':recallId/lift')
+  @HttpCode(201)
+  @Roles('regulator')
+  @ApiOperation({ summary: 'Lift a suspension, or a recall issued in error (RecallLifted)' })
+  async lift(@Param('recallId') recallId: string, @Body() body: LiftRecallDto, @CurrentActor() actor: Actor, @Req() req: Request): Promise<CommandAnswer> {
+    const now = new Date().toISOString();
+    const { answer } = await this.executor.run({
+      command: 'LiftRecall',
+      streamId: recallStream(recallId),
+      resourceId: recallId,
+      actor,
+      body,
+      ...commandMeta(req),
+      decide: async (history) =>
+        recallDecider.decide(
+          { type: 'LiftRecall', data: { recallId, reasonCode: body.reasonCode, ...(body.batchIds ? { batchIds: body.batchIds } : {}) }, context: { now, actor } },
+          foldHistory(recallDecider, history),
+        ),
+    });
+    return answer;
+  }
+
+  @Get(':recallId')
+  @ApiOperation({ summary: 'A recall and its progress (returns, destructions, doses given before it)' })
+  async get(@Param('recallId') recallId: string): Promise<Record<string, unknown>> {
+    const recall = await this.runtime.readModels.recall(recallId);
+    if (!recall) throw new ApiError('NOT_FOUND', `no recall ${recallId}`);
+    const progress = [];
+    for (const batchId of recall.batchIds) {
+      const batch = await this.runtime.readModels.batch(batchId);
+      const stock = await this.runtime.readModels.stockOfBatch(batchId);
+      progress.push({
+        batchId,
+        destroyed: batch?.destroyed ?? 0,
+        administered: batch?.administered ?? 0,
+        stillHeld: stock.filter((s) => s.available + s.quarantined > 0).map((s) => ({ site: s.site, available: s.available, quarantined: s.quarantined })),
+      });
+    }
+    return { recallId, ...recall.details, lifted: recall.lifted, lift: recall.lift, progress, position: this.runtime.readModels.position.toString() };
+  }
+}

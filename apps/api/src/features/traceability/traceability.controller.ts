@@ -1,0 +1,137 @@
+import { Controller, Get, Inject, Param, Query, Res } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { IsIn, IsOptional } from 'class-validator';
+import type { Response } from 'express';
+import { Roles } from '../../http/auth';
+import { ApiError } from '../../http/problem';
+import type { NodeRuntime } from '../../infrastructure/node-runtime';
+import { RUNTIME } from '../../infrastructure/tokens';
+
+export class RecipientsQuery {
+  @IsOptional() @IsIn(['json', 'csv']) readonly format?: 'json' | 'csv';
+}
+
+const csvCell = (value: string): string => (/[",\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value);
+
+/** The views regulators and CDCs ask of the supply chain. */
+@ApiTags('traceability')
+@Controller('v1')
+export class TraceabilityController {
+  constructor(@Inject(RUNTIME) private readonly runtime: NodeRuntime) {}
+
+  @Get('batches/:batchId/trace')
+  @Roles('regulator', 'manufacturer', 'cdc', 'clinic')
+  @ApiOperation({ summary: 'A batch’s full traceability: release, recalls, custody chain, stock by site, doses by site' })
+  async trace(@Param('batchId') batchId: string): Promise<Record<string, unknown>> {
+    const models = this.runtime.readModels;
+    const position = models.position.toString();
+    const batch = await models.batch(batchId);
+    if (!batch) throw new ApiError('NOT_FOUND', `no batch ${batchId}`);
+    const [custody, stock, doses, transit, recalls] = await Promise.all([
+      models.custody(batchId),
+      models.stockOfBatch(batchId),
+      models.dosesBySite(batchId),
+      models.inTransit({ batchId }),
+      models.recallsOf(batchId),
+    ]);
+    const onHand = stock.filter((s) => s.available !== 0 || s.quarantined !== 0).map((s) => ({ site: s.site, available: s.available, quarantined: s.quarantined }));
+    const inTransit = transit.reduce((sum, t) => sum + t.quantity, 0);
+    const administered = doses.filter((d) => d.count !== 0).map((d) => ({ site: d.siteCode, count: d.count }));
+    const held = onHand.reduce((sum, s) => sum + s.available + s.quarantined, 0);
+    const given = administered.reduce((sum, d) => sum + d.count, 0);
+    const status = batch.recalled ? 'recalled' : batch.suspended ? 'suspended' : batch.releaseState === 'refused' ? 'release_refused' : batch.releaseState === 'released' ? 'released' : 'awaiting_release';
+    return {
+      batchId,
+      productCode: batch.productCode,
+      lotNumber: batch.lotNumber,
+      producedOn: batch.producedOn,
+      expiresOn: batch.expiresOn,
+      quantity: batch.quantity,
+      status,
+      release: batch.release,
+      recalls: recalls.map((r) => ({ recallId: r.recallId, kind: r.kind, level: r.level, lifted: r.lifted })),
+      custody: custody.map((c) => ({ type: c.type, at: c.at, ...(c.fromSite ? { fromSite: c.fromSite } : {}), ...(c.toSite ? { toSite: c.toSite } : {}), quantity: c.quantity, eventId: c.eventId })),
+      onHand,
+      inTransit,
+      administered,
+      destroyed: batch.destroyed,
+      // What the ledger cannot place: produced minus everything it knows of.
+      unaccounted: batch.quantity - held - inTransit - given - batch.destroyed,
+      position,
+    };
+  }
+
+  @Get('batches/:batchId/recipients')
+  @Roles('regulator', 'cdc')
+  @ApiOperation({ summary: 'Recall impact: every person dosed from the batch and every site holding it (?format=csv)' })
+  async recipients(@Param('batchId') batchId: string, @Query() query: RecipientsQuery, @Res() response: Response): Promise<void> {
+    const models = this.runtime.readModels;
+    const position = models.position.toString();
+    const batch = await models.batch(batchId);
+    if (!batch) throw new ApiError('NOT_FOUND', `no batch ${batchId}`);
+    const [recipients, stock] = await Promise.all([models.recipients(batchId), models.stockOfBatch(batchId)]);
+    const persons = recipients.map((r) => ({ personId: r.personId, siteCode: r.siteCode, administeredAt: r.administeredAt, originProvince: r.originProvince }));
+    if (query.format === 'csv') {
+      const lines = ['personId,siteCode,administeredAt,originProvince', ...persons.map((p) => [p.personId, p.siteCode, p.administeredAt, p.originProvince].map(csvCell).join(','))];
+      response.status(200).type('text/csv').setHeader('Content-Disposition', `attachment; filename="recipients-${batchId}.csv"`);
+      response.send(`${lines.join('\n')}\n`);
+      return;
+    }
+    response.status(200).json({
+      batchId,
+      persons,
+      holders: stock.filter((s) => s.available + s.quarantined > 0).map((s) => ({ site: s.site, available: s.available, quarantined: s.quarantined })),
+      position,
+    });
+  }
+
+  @Get('trace-codes/:code')
+  @ApiOperation({ summary: 'Where a coded unit is and what became of it' })
+  async traceCode(@Param('code') raw: string): Promise<Record<string, unknown>> {
+    const code = raw.replace(/[\s-]/g, '');
+    if (!/^\d{20}$/.test(code)) throw new ApiError('VALIDATION_FAILED', 'a trace code is 20 digits', [{ field: 'code', reason: 'INVALID_TRACE_CODE' }]);
+    const row = await this.runtime.readModels.traceCode(code);
+    if (!row) return { code, batchId: null, level: null, holder: null, state: 'unknown' };
+    const batch = await this.runtime.readModels.batch(row.batchId);
+    const state = batch?.recalled && row.state === 'in_stock' ? 'recalled' : row.state;
+    return {
+      code,
+      batchId: row.batchId,
+      level: row.level,
+      holder: row.holderSite,
+      state,
+      ...(row.dosesDrawn > 0 ? { administered: `${row.dosesDrawn}/${row.dosesPerUnit}` } : {}),
+    };
+  }
+
+  @Get('sites/:orgCode/inventory')
+  @Roles('clinic', 'cdc', 'regulator', 'manufacturer')
+  @ApiOperation({ summary: 'A site’s stock per batch' })
+  async inventory(@Param('orgCode') site: string): Promise<Record<string, unknown>> {
+    const models = this.runtime.readModels;
+    const position = models.position.toString();
+    const [stock, transit] = await Promise.all([models.stockOfSite(site), models.inTransit({ toSite: site })]);
+    const batchIds = [...new Set([...stock.map((s) => s.batchId), ...transit.map((t) => t.batchId)])];
+    const batches = new Map((await models.batches(batchIds)).map((b) => [b.batchId, b]));
+    const today = new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10);
+    const soon = new Date(Date.now() + 8 * 3600_000 + 30 * 86400_000).toISOString().slice(0, 10);
+    return {
+      site,
+      batches: batchIds.sort().map((batchId) => {
+        const s = stock.find((x) => x.batchId === batchId);
+        const b = batches.get(batchId);
+        return {
+          batchId,
+          available: s?.available ?? 0,
+          quarantined: s?.quarantined ?? 0,
+          expiresOn: b?.expiresOn ?? null,
+          expired: b ? b.expiresOn < today : false,
+          expiringWithin30Days: b ? b.expiresOn >= today && b.expiresOn <= soon : false,
+          recalled: b ? b.recalled || b.suspended : false,
+          inTransit: transit.filter((t) => t.batchId === batchId).reduce((sum, t) => sum + t.quantity, 0),
+        };
+      }),
+      position,
+    };
+  }
+}

@@ -1,0 +1,43 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { NodeRuntime } from './node-runtime';
+
+/** Prometheus metrics of one node. Labels come from small fixed sets, never ids. */
+export class Metrics {
+  readonly registry = new Registry();
+  readonly appendSeconds = new Histogram({
+    name: 'vaxledger_append_seconds',
+    help: 'Time to decide and append one command',
+    labelNames: ['command', 'outcome'] as const,
+    buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
+  readonly httpRequests = new Counter({
+    name: 'vaxledger_http_requests_total',
+    help: 'HTTP requests by route and status class',
+    labelNames: ['method', 'route', 'status'] as const,
+    registers: [this.registry],
+  });
+
+  constructor(runtime: NodeRuntime) {
+    collectDefaultMetrics({ register: this.registry, prefix: 'vaxledger_' });
+    const { store, readModels } = runtime;
+    new Gauge({
+      name: 'vaxledger_projection_lag_events',
+      help: 'Log head position minus each projection checkpoint (0 = current)',
+      labelNames: ['projection'] as const,
+      registers: [this.registry],
+      async collect() {
+        const head = await store.headPosition();
+        for (const { name, position } of readModels.runner.status()) this.set({ projection: name }, head > position ? Number(head - position) : 0);
+      },
+    });
+    new Gauge({
+      name: 'vaxledger_log_head_position',
+      help: 'Global position of the last event readers may see',
+      registers: [this.registry],
+      async collect() {
+        this.set(Number(await store.headPosition()));
+      },
+    });
+  }
+}

@@ -1,0 +1,51 @@
+import { Controller, Get, Header, Inject, Res } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { Public } from '../http/auth';
+import type { Metrics } from '../infrastructure/metrics';
+import type { NodeRuntime } from '../infrastructure/node-runtime';
+import { METRICS, RUNTIME } from '../infrastructure/tokens';
+
+/** Liveness/readiness and Prometheus metrics for operators. */
+@ApiExcludeController()
+@Public()
+@Controller()
+export class OperationsController {
+  constructor(
+    @Inject(RUNTIME) private readonly runtime: NodeRuntime,
+    @Inject(METRICS) private readonly metrics: Metrics,
+  ) {}
+
+  @Get('health')
+  async health(@Res() response: Response): Promise<void> {
+    const { store, readModels, settings } = this.runtime;
+    let storeOk = true;
+    let head = 0n;
+    try {
+      head = await store.headPosition();
+    } catch {
+      storeOk = false;
+    }
+    const projections = readModels.runner.status().map((p) => ({
+      name: p.name,
+      position: p.position.toString(),
+      lag: head > p.position ? Number(head - p.position) : 0,
+    }));
+    const projectorError = readModels.runner.error;
+    const ready = storeOk && !projectorError;
+    response.status(ready ? 200 : 503).json({
+      status: ready ? 'ok' : 'degraded',
+      province: settings.provinceCode,
+      store: { adapter: store.capabilities.adapter, ok: storeOk, head: head.toString() },
+      projections,
+      projector: projectorError ? { ok: false, error: projectorError instanceof Error ? projectorError.message : 'failed' } : { ok: true },
+      kafka: settings.kafkaBrokers.length > 0 ? { configured: true } : { configured: false, note: 'sync off (KAFKA_BROKERS unset)' },
+    });
+  }
+
+  @Get('metrics')
+  @Header('Content-Type', 'text/plain; version=0.0.4')
+  metricsText(): Promise<string> {
+    return this.metrics.registry.metrics();
+  }
+}
