@@ -1,0 +1,55 @@
+import { loadSettings, SettingsError } from '@vaxledger/config';
+import { openNodeRuntime } from '../../api/src/infrastructure/node-runtime';
+import { rebuildProjections } from './rebuild';
+
+const USAGE = `usage: npm run cli -- <command>
+  projections rebuild <name|all> [...]   replay the log from position 0 into read models
+  projections status                     each projection's position and lag
+  demo [--doses N] [--concurrency N]     load a realistic sample through the HTTP API`;
+
+const log = (line: string): void => {
+  process.stdout.write(`${line}\n`);
+};
+
+const main = async (argv: readonly string[]): Promise<number> => {
+  const [command, sub, ...rest] = argv;
+  let settings;
+  try {
+    settings = loadSettings();
+  } catch (error) {
+    if (error instanceof SettingsError) {
+      for (const problem of error.problems) process.stderr.write(`vaxledger: configuration: ${problem}\n`);
+      return 2;
+    }
+    throw error;
+  }
+  if (command === 'projections' && (sub === 'rebuild' || sub === 'status')) {
+    const runtime = await openNodeRuntime(settings, { projector: false });
+    try {
+      if (sub === 'status') {
+        const head = await runtime.store.headPosition();
+        for (const p of runtime.readModels.runner.status()) log(`${p.name.padEnd(16)} position ${p.position} lag ${head - p.position}`);
+      } else {
+        if (rest.length === 0) throw new Error('name a projection or all');
+        await rebuildProjections(runtime, rest, log);
+      }
+    } finally {
+      await runtime.close();
+    }
+    return 0;
+  }
+  if (command === 'demo') {
+    const { runDemoCommand } = await import('./demo/demo-command');
+    return runDemoCommand(settings, [sub, ...rest].filter((a): a is string => a !== undefined), log);
+  }
+  process.stderr.write(`${USAGE}\n`);
+  return command ? 2 : 0;
+};
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`vaxledger: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  },
+);
