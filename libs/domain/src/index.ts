@@ -1,6 +1,7 @@
 // Public API of the pure domain: events, deciders, the facts handlers pass in, value sets.
 // Test helpers (./testing) are deliberately not exported: they use jest's globals.
 
+export * from './identifiers';
 export * from './shared/domain-event';
 export * from './shared/rule-violation';
 export * from './shared/dates';

@@ -1,0 +1,10 @@
+import type { BillType, ShipmentLine } from './site.events';
+
+/** A ShipmentDispatched as the shipment read model holds it (possibly from another province). */
+export interface ShipmentFacts {
+  readonly shipmentId: string;
+  readonly fromSite: string;
+  readonly toSite: string;
+  readonly billType: BillType;
+  readonly lines: readonly ShipmentLine[];
+}

@@ -1,0 +1,33 @@
+/**
+ * Stream ids, one writer each (DOMAIN.md §4). The category is the text before the first
+ * hyphen; the rest may contain hyphens (batch ids, site codes with a point suffix).
+ */
+export const STREAM_CATEGORIES = ['org', 'product', 'batch', 'lotrelease', 'site', 'recall', 'person'] as const;
+export type StreamCategory = (typeof STREAM_CATEGORIES)[number];
+
+export const orgStream = (orgCode: string): string => `org-${orgCode}`;
+export const productStream = (productCode: string): string => `product-${productCode}`;
+export const batchStream = (batchId: string): string => `batch-${batchId}`;
+export const lotReleaseStream = (batchId: string): string => `lotrelease-${batchId}`;
+export const siteStream = (orgCode: string): string => `site-${orgCode}`;
+export const recallStream = (recallId: string): string => `recall-${recallId}`;
+export const personStream = (provinceCode: string, personId: string): string => `person-${provinceCode}-${personId}`;
+
+/** A batch is a product plus a lot: `{productCode}-{lotNumber}`. */
+export const batchIdOf = (productCode: string, lotNumber: string): string => `${productCode}-${lotNumber}`;
+
+/**
+ * Splits a batch id back into product code and lot. Product codes are digits and lot
+ * numbers alphanumerics, so the first hyphen is the separator.
+ */
+export const splitBatchId = (batchId: string): { productCode: string; lotNumber: string } | null => {
+  const at = batchId.indexOf('-');
+  if (at <= 0 || at === batchId.length - 1) return null;
+  return { productCode: batchId.slice(0, at), lotNumber: batchId.slice(at + 1) };
+};
+
+/** `batch-8696321-202611A017` → `batch`; an id without a hyphen is its own category. */
+export const streamCategory = (streamId: string): string => {
+  const at = streamId.indexOf('-');
+  return at < 0 ? streamId : streamId.slice(0, at);
+};
