@@ -7,7 +7,11 @@ module.exports = {
       comment: 'libs/domain holds facts and rules only: no framework, database, broker or other lib',
       from: { path: '^libs/domain/' },
       to: {
-        path: ['^apps/', '^libs/(?!domain/)', 'node_modules/(@nestjs|typeorm|kafkajs|pg|pg-[a-z-]+|@eventstore|@electric-sql|protobufjs|express|pino)/'],
+        path: [
+          '^apps/',
+          '^libs/(?!domain/)',
+          'node_modules/(@nestjs|typeorm|kafkajs|pg|pg-[a-z-]+|@eventstore|@electric-sql|protobufjs|express|pino)/',
+        ],
       },
     },
     {

@@ -26,9 +26,7 @@ async function main() {
   try {
     const cluster = await admin.describeCluster();
     const topics = await admin.listTopics();
-    console.log(
-      `ready: controller=${cluster.controller} brokers=${cluster.brokers.length} topics=${topics.length}`,
-    );
+    console.log(`ready: controller=${cluster.controller} brokers=${cluster.brokers.length} topics=${topics.length}`);
   } finally {
     await admin.disconnect();
   }

@@ -10,7 +10,14 @@ const minutesAgo = (m: number): string => new Date(Date.now() - m * 60_000).toIS
 const temperatureLog = { deviceId: 'TL-1', readings: [{ at: minutesAgo(60), celsius: 5 }] };
 const PERSON = { idType: 'RESIDENT_ID', idNumber: '11010519491231002X', name: '王五', birthDate: '1949-12-31', sex: 'M' };
 const dose = (over: Record<string, unknown> = {}): Record<string, unknown> => ({
-  person: PERSON, batchId: BATCH, traceCode: CODES[0], doseNumber: 1, administeredAt: minutesAgo(5), route: 'IM', vaccinatorRef: 'V-1', ...over,
+  person: PERSON,
+  batchId: BATCH,
+  traceCode: CODES[0],
+  doseNumber: 1,
+  administeredAt: minutesAgo(5),
+  route: 'IM',
+  vaccinatorRef: 'V-1',
+  ...over,
 });
 
 describe('bad input appends nothing', () => {
@@ -26,23 +33,62 @@ describe('bad input appends nothing', () => {
     await ok('/v1/organisations', AS.regulator, { orgCode: ORGS.maker, name: 'Maker', kind: 'manufacturer', provinceCode: '320000' });
     await ok('/v1/organisations', AS.regulator, { orgCode: ORGS.cdc, name: 'CDC', kind: 'cdc', provinceCode: '510000' });
     await ok('/v1/organisations', AS.regulator, { orgCode: ORGS.clinic, name: 'Clinic', kind: 'clinic', provinceCode: '440000' });
-    await ok('/v1/products', AS.maker, { productCode: PRODUCT, name: 'HepB', vaccineType: 'HepB', approvalNo: 'S1', mahOrgCode: ORGS.maker,
-      dosesPerUnit: 1, storageC: { min: 2, max: 8 }, shelfLifeMonths: 24, programme: 'NIP', serialised: true });
-    await ok('/v1/batches', AS.maker, { productCode: PRODUCT, lotNumber: '202611B001', producedOn: '2026-11-01', expiresOn: '2028-10-31', quantity: 2, traceCodes: CODES });
+    await ok('/v1/products', AS.maker, {
+      productCode: PRODUCT,
+      name: 'HepB',
+      vaccineType: 'HepB',
+      approvalNo: 'S1',
+      mahOrgCode: ORGS.maker,
+      dosesPerUnit: 1,
+      storageC: { min: 2, max: 8 },
+      shelfLifeMonths: 24,
+      programme: 'NIP',
+      serialised: true,
+    });
+    await ok('/v1/batches', AS.maker, {
+      productCode: PRODUCT,
+      lotNumber: '202611B001',
+      producedOn: '2026-11-01',
+      expiresOn: '2028-10-31',
+      quantity: 2,
+      traceCodes: CODES,
+    });
     await ok(`/v1/batches/${BATCH}/release`, AS.regulator, { certificateNo: 'C-1', decidedOn: '2026-11-05' });
-    const s1 = await ok('/v1/shipments', AS.maker, { toSite: ORGS.cdc, dispatchedAt: minutesAgo(300), deliveryNoteNo: 'D1', lines: [{ batchId: BATCH, quantity: 2, traceCodes: CODES }] });
-    await ok(`/v1/shipments/${s1}/receipt`, AS.cdc, { receivedAt: minutesAgo(290), lines: [{ batchId: BATCH, accepted: 2, rejected: 0, traceCodes: CODES }],
-      verification: { result: 'accepted', releaseCertificateChecked: true }, temperatureLog });
-    const s2 = await ok('/v1/shipments', AS.cdc, { toSite: ORGS.clinic, dispatchedAt: minutesAgo(280), deliveryNoteNo: 'D2', lines: [{ batchId: BATCH, quantity: 2, traceCodes: CODES }] });
-    await ok(`/v1/shipments/${s2}/receipt`, AS.clinic, { receivedAt: minutesAgo(270), lines: [{ batchId: BATCH, accepted: 2, rejected: 0, traceCodes: CODES }],
-      verification: { result: 'accepted', releaseCertificateChecked: true }, temperatureLog });
+    const s1 = await ok('/v1/shipments', AS.maker, {
+      toSite: ORGS.cdc,
+      dispatchedAt: minutesAgo(300),
+      deliveryNoteNo: 'D1',
+      lines: [{ batchId: BATCH, quantity: 2, traceCodes: CODES }],
+    });
+    await ok(`/v1/shipments/${s1}/receipt`, AS.cdc, {
+      receivedAt: minutesAgo(290),
+      lines: [{ batchId: BATCH, accepted: 2, rejected: 0, traceCodes: CODES }],
+      verification: { result: 'accepted', releaseCertificateChecked: true },
+      temperatureLog,
+    });
+    const s2 = await ok('/v1/shipments', AS.cdc, {
+      toSite: ORGS.clinic,
+      dispatchedAt: minutesAgo(280),
+      deliveryNoteNo: 'D2',
+      lines: [{ batchId: BATCH, quantity: 2, traceCodes: CODES }],
+    });
+    await ok(`/v1/shipments/${s2}/receipt`, AS.clinic, {
+      receivedAt: minutesAgo(270),
+      lines: [{ batchId: BATCH, accepted: 2, rejected: 0, traceCodes: CODES }],
+      verification: { result: 'accepted', releaseCertificateChecked: true },
+      temperatureLog,
+    });
     await ok('/v1/doses', AS.clinic, dose());
   }, 90_000);
   afterAll(async () => {
     await api?.close();
   });
 
-  const refused = async (status: number, code: string, send: () => Promise<{ status: number; body: Record<string, unknown>; headers: Record<string, string> }>): Promise<Record<string, unknown>> => {
+  const refused = async (
+    status: number,
+    code: string,
+    send: () => Promise<{ status: number; body: Record<string, unknown>; headers: Record<string, string> }>,
+  ): Promise<Record<string, unknown>> => {
     const before = await api.logSize();
     const res = await send();
     expect({ status: res.status, code: res.body.code }).toEqual({ status, code });
@@ -53,14 +99,27 @@ describe('bad input appends nothing', () => {
   };
 
   it('malformed JSON', () =>
-    refused(400, 'MALFORMED_JSON', () => api.http.post('/v1/doses').set(AS.clinic).set('Content-Type', 'application/json').send('{"person": {')));
+    refused(400, 'MALFORMED_JSON', () =>
+      api.http.post('/v1/doses').set(AS.clinic).set('Content-Type', 'application/json').send('{"person": {'),
+    ));
 
   it('an unknown field', async () => {
-    const body = await refused(400, 'VALIDATION_FAILED', () => api.http.post('/v1/doses').set(AS.clinic).send({ ...dose(), lotOverride: 'x' }));
+    const body = await refused(400, 'VALIDATION_FAILED', () =>
+      api.http
+        .post('/v1/doses')
+        .set(AS.clinic)
+        .send({ ...dose(), lotOverride: 'x' }),
+    );
     expect(body.errors).toEqual(expect.arrayContaining([{ field: 'lotOverride', reason: 'unknown field lotOverride' }]));
   });
 
-  it('a wrong type', () => refused(400, 'VALIDATION_FAILED', () => api.http.post('/v1/doses').set(AS.clinic).send(dose({ doseNumber: 'one' }))));
+  it('a wrong type', () =>
+    refused(400, 'VALIDATION_FAILED', () =>
+      api.http
+        .post('/v1/doses')
+        .set(AS.clinic)
+        .send(dose({ doseNumber: 'one' })),
+    ));
 
   it('a missing required field', async () => {
     const { vaccinatorRef: _omit, ...rest } = dose();
@@ -69,38 +128,117 @@ describe('bad input appends nothing', () => {
   });
 
   it('a resident ID with a wrong check character', () =>
-    refused(400, 'INVALID_PERSON_ID', () => api.http.post('/v1/doses').set(AS.clinic).send(dose({ person: { ...PERSON, idNumber: '510104202301151230' } }))));
+    refused(400, 'INVALID_PERSON_ID', () =>
+      api.http
+        .post('/v1/doses')
+        .set(AS.clinic)
+        .send(dose({ person: { ...PERSON, idNumber: '510104202301151230' } })),
+    ));
 
-  it('a trace code that is not 20 digits', () => refused(400, 'INVALID_TRACE_CODE', () => api.http.post('/v1/doses').set(AS.clinic).send(dose({ traceCode: '8696321000000000004' }))));
+  it('a trace code that is not 20 digits', () =>
+    refused(400, 'INVALID_TRACE_CODE', () =>
+      api.http
+        .post('/v1/doses')
+        .set(AS.clinic)
+        .send(dose({ traceCode: '8696321000000000004' })),
+    ));
 
   it('a product code with a bad GTIN check digit', () =>
-    refused(400, 'INVALID_GTIN', () => api.http.post('/v1/products').set(AS.maker).send({ productCode: '06901234567893', name: 'x', vaccineType: 'HepB', approvalNo: 'S',
-      mahOrgCode: ORGS.maker, dosesPerUnit: 1, storageC: { min: 2, max: 8 }, shelfLifeMonths: 24, programme: 'NIP', serialised: false })));
+    refused(400, 'INVALID_GTIN', () =>
+      api.http
+        .post('/v1/products')
+        .set(AS.maker)
+        .send({
+          productCode: '06901234567893',
+          name: 'x',
+          vaccineType: 'HepB',
+          approvalNo: 'S',
+          mahOrgCode: ORGS.maker,
+          dosesPerUnit: 1,
+          storageC: { min: 2, max: 8 },
+          shelfLifeMonths: 24,
+          programme: 'NIP',
+          serialised: false,
+        }),
+    ));
 
   it('an organisation code with a bad check character', () =>
-    refused(400, 'INVALID_ORG_CODE', () => api.http.post('/v1/organisations').set(AS.regulator).send({ orgCode: '91350100M000100Y44', name: 'x', kind: 'cdc', provinceCode: '350000' })));
+    refused(400, 'INVALID_ORG_CODE', () =>
+      api.http
+        .post('/v1/organisations')
+        .set(AS.regulator)
+        .send({ orgCode: '91350100M000100Y44', name: 'x', kind: 'cdc', provinceCode: '350000' }),
+    ));
 
   it('expiry before production', () =>
-    refused(400, 'EXPIRY_BEFORE_PRODUCTION', () => api.http.post('/v1/batches').set(AS.maker).send({ productCode: PRODUCT, lotNumber: 'X1', producedOn: '2026-11-01', expiresOn: '2026-10-01', quantity: 1, traceCodes: ['86963210000000000062'] })));
+    refused(400, 'EXPIRY_BEFORE_PRODUCTION', () =>
+      api.http
+        .post('/v1/batches')
+        .set(AS.maker)
+        .send({
+          productCode: PRODUCT,
+          lotNumber: 'X1',
+          producedOn: '2026-11-01',
+          expiresOn: '2026-10-01',
+          quantity: 1,
+          traceCodes: ['86963210000000000062'],
+        }),
+    ));
 
   it('a zero or negative quantity', async () => {
-    await refused(400, 'VALIDATION_FAILED', () => api.http.post('/v1/shipments').set(AS.cdc).send({ toSite: ORGS.clinic, dispatchedAt: minutesAgo(1), deliveryNoteNo: 'D', lines: [{ batchId: BATCH, quantity: 0 }] }));
-    await refused(400, 'VALIDATION_FAILED', () => api.http.post('/v1/shipments').set(AS.cdc).send({ toSite: ORGS.clinic, dispatchedAt: minutesAgo(1), deliveryNoteNo: 'D', lines: [{ batchId: BATCH, quantity: -3 }] }));
+    await refused(400, 'VALIDATION_FAILED', () =>
+      api.http
+        .post('/v1/shipments')
+        .set(AS.cdc)
+        .send({ toSite: ORGS.clinic, dispatchedAt: minutesAgo(1), deliveryNoteNo: 'D', lines: [{ batchId: BATCH, quantity: 0 }] }),
+    );
+    await refused(400, 'VALIDATION_FAILED', () =>
+      api.http
+        .post('/v1/shipments')
+        .set(AS.cdc)
+        .send({ toSite: ORGS.clinic, dispatchedAt: minutesAgo(1), deliveryNoteNo: 'D', lines: [{ batchId: BATCH, quantity: -3 }] }),
+    );
   });
 
   it('a time in the future beyond the clock-skew allowance', () =>
-    refused(422, 'TIME_IN_FUTURE', () => api.http.post('/v1/doses').set(AS.clinic).send(dose({ administeredAt: new Date(Date.now() + 3600_000).toISOString(), doseNumber: 2 }))));
+    refused(422, 'TIME_IN_FUTURE', () =>
+      api.http
+        .post('/v1/doses')
+        .set(AS.clinic)
+        .send(dose({ administeredAt: new Date(Date.now() + 3600_000).toISOString(), doseNumber: 2 })),
+    ));
 
-  it('an unknown batch', () => refused(404, 'UNKNOWN_BATCH', () => api.http.post('/v1/doses').set(AS.clinic).send(dose({ batchId: `${PRODUCT}-NOPE`, doseNumber: 2 }))));
+  it('an unknown batch', () =>
+    refused(404, 'UNKNOWN_BATCH', () =>
+      api.http
+        .post('/v1/doses')
+        .set(AS.clinic)
+        .send(dose({ batchId: `${PRODUCT}-NOPE`, doseNumber: 2 })),
+    ));
 
   it('an unknown shipment receiver', () =>
-    refused(422, 'UNKNOWN_ORGANISATION', () => api.http.post('/v1/shipments').set(AS.cdc).send({ toSite: ORGS.otherMaker, dispatchedAt: minutesAgo(1), deliveryNoteNo: 'D', lines: [{ batchId: BATCH, quantity: 1 }] })));
+    refused(422, 'UNKNOWN_ORGANISATION', () =>
+      api.http
+        .post('/v1/shipments')
+        .set(AS.cdc)
+        .send({ toSite: ORGS.otherMaker, dispatchedAt: minutesAgo(1), deliveryNoteNo: 'D', lines: [{ batchId: BATCH, quantity: 1 }] }),
+    ));
 
   it('a trace code already used', () =>
-    refused(422, 'TRACE_CODE_USED', () => api.http.post('/v1/doses').set(AS.clinic).send(dose({ person: { ...PERSON, idNumber: '310115198507062825', sex: 'F' } }))));
+    refused(422, 'TRACE_CODE_USED', () =>
+      api.http
+        .post('/v1/doses')
+        .set(AS.clinic)
+        .send(dose({ person: { ...PERSON, idNumber: '310115198507062825', sex: 'F' } })),
+    ));
 
   it('more than the stock on hand', () =>
-    refused(422, 'INSUFFICIENT_STOCK', () => api.http.post('/v1/shipments').set(AS.cdc).send({ toSite: ORGS.clinic, dispatchedAt: minutesAgo(1), deliveryNoteNo: 'D', lines: [{ batchId: BATCH, quantity: 5 }] })));
+    refused(422, 'INSUFFICIENT_STOCK', () =>
+      api.http
+        .post('/v1/shipments')
+        .set(AS.cdc)
+        .send({ toSite: ORGS.clinic, dispatchedAt: minutesAgo(1), deliveryNoteNo: 'D', lines: [{ batchId: BATCH, quantity: 5 }] }),
+    ));
 
   it('the same Idempotency-Key with a different body, and the same body replayed', async () => {
     const body = { orgCode: '91350100M000100Y43', name: 'Fujian maker', kind: 'manufacturer', provinceCode: '350000' };
@@ -111,11 +249,22 @@ describe('bad input appends nothing', () => {
     expect(again.status).toBe(200);
     expect(again.body.eventIds).toEqual(first.body.eventIds);
     expect(await api.logSize()).toBe(size);
-    await refused(409, 'IDEMPOTENCY_KEY_REUSED', () => api.http.post('/v1/organisations').set(AS.regulator).set('Idempotency-Key', 'org-fj-1').send({ ...body, name: 'Other' }));
+    await refused(409, 'IDEMPOTENCY_KEY_REUSED', () =>
+      api.http
+        .post('/v1/organisations')
+        .set(AS.regulator)
+        .set('Idempotency-Key', 'org-fj-1')
+        .send({ ...body, name: 'Other' }),
+    );
   });
 
   it('an oversize body', () =>
-    refused(413, 'BODY_TOO_LARGE', () => api.http.post('/v1/doses').set(AS.clinic).send({ ...dose(), padding: 'x'.repeat(1_100_000) })));
+    refused(413, 'BODY_TOO_LARGE', () =>
+      api.http
+        .post('/v1/doses')
+        .set(AS.clinic)
+        .send({ ...dose(), padding: 'x'.repeat(1_100_000) }),
+    ));
 
   it('no caller, and a caller whose role may not', async () => {
     await refused(401, 'UNAUTHENTICATED', () => api.http.post('/v1/doses').send(dose()));
@@ -124,5 +273,11 @@ describe('bad input appends nothing', () => {
   });
 
   it('a stale If-Match revision', () =>
-    refused(412, 'REVISION_MISMATCH', () => api.http.post(`/v1/batches/${BATCH}/release`).set(AS.regulator).set('If-Match', '7').send({ certificateNo: 'C-2', decidedOn: '2026-11-06' })));
+    refused(412, 'REVISION_MISMATCH', () =>
+      api.http
+        .post(`/v1/batches/${BATCH}/release`)
+        .set(AS.regulator)
+        .set('If-Match', '7')
+        .send({ certificateNo: 'C-2', decidedOn: '2026-11-06' }),
+    ));
 });

@@ -11,7 +11,13 @@ const PERSON = { idType: 'RESIDENT_ID', idNumber: '510104199003071237', name: '�
 const PERSON_B = { idType: 'RESIDENT_ID', idNumber: '440305202101154566', name: '李四', birthDate: '2021-01-15', sex: 'F' };
 const minutesAgo = (m: number): string => new Date(Date.now() - m * 60_000).toISOString();
 
-const temperatureLog = { deviceId: 'TL-88', readings: [{ at: minutesAgo(60), celsius: 4.8 }, { at: minutesAgo(30), celsius: 5.2 }] };
+const temperatureLog = {
+  deviceId: 'TL-88',
+  readings: [
+    { at: minutesAgo(60), celsius: 4.8 },
+    { at: minutesAgo(30), celsius: 5.2 },
+  ],
+};
 
 describe('one node, from product registration to recall impact', () => {
   let api: ApiHarness;
@@ -43,43 +49,90 @@ describe('one node, from product registration to recall impact', () => {
   });
 
   it('registers a product and a serialised batch, released by the regulator', async () => {
-    const product = await api.http.post('/v1/products').set(AS.maker).send({
-      productCode: PRODUCT, name: 'Hepatitis B vaccine (recombinant) 10 µg', vaccineType: 'HepB', approvalNo: 'S20260001',
-      mahOrgCode: ORGS.maker, dosesPerUnit: 1, storageC: { min: 2, max: 8 }, shelfLifeMonths: 24, programme: 'NIP', serialised: true,
-    });
+    const product = await api.http
+      .post('/v1/products')
+      .set(AS.maker)
+      .send({
+        productCode: PRODUCT,
+        name: 'Hepatitis B vaccine (recombinant) 10 µg',
+        vaccineType: 'HepB',
+        approvalNo: 'S20260001',
+        mahOrgCode: ORGS.maker,
+        dosesPerUnit: 1,
+        storageC: { min: 2, max: 8 },
+        shelfLifeMonths: 24,
+        programme: 'NIP',
+        serialised: true,
+      });
     expect(product.status).toBe(201);
     const batch = await api.http.post('/v1/batches').set(AS.maker).send({
-      productCode: PRODUCT, lotNumber: LOT, producedOn: '2026-11-01', expiresOn: '2028-10-31', quantity: 3, traceCodes: CODES,
+      productCode: PRODUCT,
+      lotNumber: LOT,
+      producedOn: '2026-11-01',
+      expiresOn: '2028-10-31',
+      quantity: 3,
+      traceCodes: CODES,
     });
     expect(batch.status).toBe(201);
     expect(batch.body.id).toBe(BATCH);
-    const early = await api.http.post('/v1/shipments').set(AS.maker).send({
-      toSite: ORGS.cdc, dispatchedAt: minutesAgo(1), deliveryNoteNo: 'DN-0', lines: [{ batchId: BATCH, quantity: 1 }],
-    });
+    const early = await api.http
+      .post('/v1/shipments')
+      .set(AS.maker)
+      .send({
+        toSite: ORGS.cdc,
+        dispatchedAt: minutesAgo(1),
+        deliveryNoteNo: 'DN-0',
+        lines: [{ batchId: BATCH, quantity: 1 }],
+      });
     expect(early.status).toBe(422);
     expect(early.body.code).toBe('BATCH_NOT_RELEASED');
-    const release = await api.http.post(`/v1/batches/${BATCH}/release`).set(AS.regulator).send({ certificateNo: 'SJ-2026-001', decidedOn: '2026-11-05' });
+    const release = await api.http
+      .post(`/v1/batches/${BATCH}/release`)
+      .set(AS.regulator)
+      .send({ certificateNo: 'SJ-2026-001', decidedOn: '2026-11-05' });
     expect(release.status).toBe(201);
   });
 
   it('ships maker → CDC → clinic with temperature-logged receipts', async () => {
-    const toCdc = await api.http.post('/v1/shipments').set(AS.maker).send({
-      toSite: ORGS.cdc, dispatchedAt: minutesAgo(200), deliveryNoteNo: 'DN-2026-11-0042', lines: [{ batchId: BATCH, quantity: 3, traceCodes: CODES }],
-    });
+    const toCdc = await api.http
+      .post('/v1/shipments')
+      .set(AS.maker)
+      .send({
+        toSite: ORGS.cdc,
+        dispatchedAt: minutesAgo(200),
+        deliveryNoteNo: 'DN-2026-11-0042',
+        lines: [{ batchId: BATCH, quantity: 3, traceCodes: CODES }],
+      });
     expect(toCdc.status).toBe(201);
-    const atCdc = await api.http.post(`/v1/shipments/${toCdc.body.id}/receipt`).set(AS.cdc).send({
-      receivedAt: minutesAgo(150), lines: [{ batchId: BATCH, accepted: 3, rejected: 0, traceCodes: CODES }],
-      verification: { result: 'accepted', releaseCertificateChecked: true }, temperatureLog,
-    });
+    const atCdc = await api.http
+      .post(`/v1/shipments/${toCdc.body.id}/receipt`)
+      .set(AS.cdc)
+      .send({
+        receivedAt: minutesAgo(150),
+        lines: [{ batchId: BATCH, accepted: 3, rejected: 0, traceCodes: CODES }],
+        verification: { result: 'accepted', releaseCertificateChecked: true },
+        temperatureLog,
+      });
     expect(atCdc.status).toBe(201);
-    const toClinic = await api.http.post('/v1/shipments').set(AS.cdc).send({
-      toSite: ORGS.clinic, dispatchedAt: minutesAgo(120), deliveryNoteNo: 'DN-7', lines: [{ batchId: BATCH, quantity: 2, traceCodes: CODES.slice(0, 2) }],
-    });
+    const toClinic = await api.http
+      .post('/v1/shipments')
+      .set(AS.cdc)
+      .send({
+        toSite: ORGS.clinic,
+        dispatchedAt: minutesAgo(120),
+        deliveryNoteNo: 'DN-7',
+        lines: [{ batchId: BATCH, quantity: 2, traceCodes: CODES.slice(0, 2) }],
+      });
     expect(toClinic.status).toBe(201);
-    const atClinic = await api.http.post(`/v1/shipments/${toClinic.body.id}/receipt`).set(AS.clinic).send({
-      receivedAt: minutesAgo(100), lines: [{ batchId: BATCH, accepted: 2, rejected: 0, traceCodes: CODES.slice(0, 2) }],
-      verification: { result: 'accepted', releaseCertificateChecked: true }, temperatureLog,
-    });
+    const atClinic = await api.http
+      .post(`/v1/shipments/${toClinic.body.id}/receipt`)
+      .set(AS.clinic)
+      .send({
+        receivedAt: minutesAgo(100),
+        lines: [{ batchId: BATCH, accepted: 2, rejected: 0, traceCodes: CODES.slice(0, 2) }],
+        verification: { result: 'accepted', releaseCertificateChecked: true },
+        temperatureLog,
+      });
     expect(atClinic.status).toBe(201);
     await api.settle();
     const inventory = await api.http.get(`/v1/sites/${ORGS.clinic}/inventory`).set(AS.clinic);
@@ -88,9 +141,18 @@ describe('one node, from product registration to recall impact', () => {
   });
 
   it('records a dose under a pseudonym, and the person record shows it', async () => {
-    const dose = await api.http.post('/v1/doses').set(AS.clinic).send({
-      person: PERSON, batchId: BATCH, traceCode: CODES[0], doseNumber: 1, administeredAt: minutesAgo(10), route: 'IM', vaccinatorRef: 'V-0042',
-    });
+    const dose = await api.http
+      .post('/v1/doses')
+      .set(AS.clinic)
+      .send({
+        person: PERSON,
+        batchId: BATCH,
+        traceCode: CODES[0],
+        doseNumber: 1,
+        administeredAt: minutesAgo(10),
+        route: 'IM',
+        vaccinatorRef: 'V-0042',
+      });
     expect(dose.status).toBe(201);
     personId = dose.body.id as string;
     doseEventId = (dose.body.eventIds as string[]).at(-1)!;
@@ -101,13 +163,22 @@ describe('one node, from product registration to recall impact', () => {
     await api.settle();
     const record = await api.http.get(`/v1/persons/${personId}/record`).set(AS.clinic);
     expect(record.status).toBe(200);
-    expect(record.body.doses).toEqual([expect.objectContaining({ eventId: doseEventId, batchId: BATCH, vaccineType: 'HepB', doseNumber: 1, status: 'valid', originProvince: '510000' })]);
+    expect(record.body.doses).toEqual([
+      expect.objectContaining({
+        eventId: doseEventId,
+        batchId: BATCH,
+        vaccineType: 'HepB',
+        doseNumber: 1,
+        status: 'valid',
+        originProvince: '510000',
+      }),
+    ]);
     expect(record.body.series).toEqual([expect.objectContaining({ vaccineType: 'HepB', dosesDone: 1, nextDoseNumber: 2 })]);
     expect(record.body.series[0].nextDueOn).toMatch(/^\d{4}-\d{2}-\d{2}$/);
     expect(record.body.conflicts).toEqual([]);
     // The log holds the pseudonym and never the name, ID number or birth date.
     const events = await api.runtime.store.readStream(`person-510000-${personId}`);
-    const stored = JSON.stringify(events, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v));
+    const stored = JSON.stringify(events, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
     expect(stored).toContain(personId);
     for (const secret of [PERSON.idNumber, PERSON.name, PERSON.birthDate]) expect(stored).not.toContain(secret);
   });
@@ -115,24 +186,63 @@ describe('one node, from product registration to recall impact', () => {
   it('traces the batch: custody chain, stock by site, doses by site', async () => {
     const trace = await api.http.get(`/v1/batches/${BATCH}/trace`).set(AS.regulator);
     expect(trace.status).toBe(200);
-    expect(trace.body).toMatchObject({ batchId: BATCH, productCode: PRODUCT, lotNumber: LOT, status: 'released', inTransit: 0, destroyed: 0, unaccounted: 0 });
-    expect(trace.body.custody.map((c: { type: string }) => c.type)).toEqual(['produced', 'released', 'dispatched', 'received', 'dispatched', 'received']);
-    expect(trace.body.onHand).toEqual(expect.arrayContaining([{ site: ORGS.cdc, available: 1, quarantined: 0 }, { site: ORGS.clinic, available: 1, quarantined: 0 }]));
+    expect(trace.body).toMatchObject({
+      batchId: BATCH,
+      productCode: PRODUCT,
+      lotNumber: LOT,
+      status: 'released',
+      inTransit: 0,
+      destroyed: 0,
+      unaccounted: 0,
+    });
+    expect(trace.body.custody.map((c: { type: string }) => c.type)).toEqual([
+      'produced',
+      'released',
+      'dispatched',
+      'received',
+      'dispatched',
+      'received',
+    ]);
+    expect(trace.body.onHand).toEqual(
+      expect.arrayContaining([
+        { site: ORGS.cdc, available: 1, quarantined: 0 },
+        { site: ORGS.clinic, available: 1, quarantined: 0 },
+      ]),
+    );
     expect(trace.body.administered).toEqual([{ site: ORGS.clinic, count: 1 }]);
     const code = await api.http.get(`/v1/trace-codes/${CODES[0]}`).set(AS.clinic);
     expect(code.body).toMatchObject({ batchId: BATCH, holder: ORGS.clinic, state: 'administered' });
   });
 
   it('after a recall refuses doses from the batch and lists every recipient', async () => {
-    const recall = await api.http.post('/v1/recalls').set(AS.maker).send({
-      batchIds: [BATCH], kind: 'recall', level: 1, initiation: 'voluntary', reasonCode: 'quality_defect',
-      reasonText: 'potency below specification', effectiveAt: minutesAgo(1), actions: ['stop_use', 'return'], personFollowUp: 'notify',
-    });
+    const recall = await api.http
+      .post('/v1/recalls')
+      .set(AS.maker)
+      .send({
+        batchIds: [BATCH],
+        kind: 'recall',
+        level: 1,
+        initiation: 'voluntary',
+        reasonCode: 'quality_defect',
+        reasonText: 'potency below specification',
+        effectiveAt: minutesAgo(1),
+        actions: ['stop_use', 'return'],
+        personFollowUp: 'notify',
+      });
     expect(recall.status).toBe(201);
     const before = await api.logSize();
-    const refused = await api.http.post('/v1/doses').set(AS.clinic).send({
-      person: PERSON_B, batchId: BATCH, traceCode: CODES[1], doseNumber: 1, administeredAt: minutesAgo(0), route: 'IM', vaccinatorRef: 'V-0042',
-    });
+    const refused = await api.http
+      .post('/v1/doses')
+      .set(AS.clinic)
+      .send({
+        person: PERSON_B,
+        batchId: BATCH,
+        traceCode: CODES[1],
+        doseNumber: 1,
+        administeredAt: minutesAgo(0),
+        route: 'IM',
+        vaccinatorRef: 'V-0042',
+      });
     expect(refused.status).toBe(422);
     expect(refused.headers['content-type']).toMatch(/application\/problem\+json/);
     expect(refused.body).toMatchObject({ status: 422, code: 'BATCH_RECALLED' });
@@ -140,7 +250,9 @@ describe('one node, from product registration to recall impact', () => {
     await api.settle();
     const impact = await api.http.get(`/v1/batches/${BATCH}/recipients`).set(AS.regulator);
     expect(impact.status).toBe(200);
-    expect(impact.body.persons).toEqual([{ personId, siteCode: ORGS.clinic, administeredAt: expect.any(String), originProvince: '510000' }]);
+    expect(impact.body.persons).toEqual([
+      { personId, siteCode: ORGS.clinic, administeredAt: expect.any(String), originProvince: '510000' },
+    ]);
     expect(impact.body.holders).toEqual(expect.arrayContaining([{ site: ORGS.clinic, available: 1, quarantined: 0 }]));
     const csv = await api.http.get(`/v1/batches/${BATCH}/recipients?format=csv`).set(AS.regulator);
     expect(csv.headers['content-type']).toMatch(/text\/csv/);
@@ -162,7 +274,9 @@ describe('one node, from product registration to recall impact', () => {
   it('serves OpenAPI, health and metrics', async () => {
     const openapi = await api.http.get('/openapi.json');
     expect(openapi.status).toBe(200);
-    expect(Object.keys(openapi.body.paths)).toEqual(expect.arrayContaining(['/v1/doses', '/v1/batches/{batchId}/trace', '/v1/persons/lookup']));
+    expect(Object.keys(openapi.body.paths)).toEqual(
+      expect.arrayContaining(['/v1/doses', '/v1/batches/{batchId}/trace', '/v1/persons/lookup']),
+    );
     const health = await api.http.get('/health');
     expect(health.status).toBe(200);
     expect(health.body.projections).toEqual(expect.arrayContaining([expect.objectContaining({ name: 'person-record' })]));

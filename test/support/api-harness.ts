@@ -64,7 +64,9 @@ export const ORGS = {
   otherMaker: '91350100M000100Y43',
 } as const;
 
-export const actor = (role: string, org: string, province: string): Record<string, string> => ({ 'X-Dev-Actor': `${role}:${org}:${province}` });
+export const actor = (role: string, org: string, province: string): Record<string, string> => ({
+  'X-Dev-Actor': `${role}:${org}:${province}`,
+});
 export const AS = {
   maker: actor('manufacturer', ORGS.maker, '320000'),
   otherMaker: actor('manufacturer', ORGS.otherMaker, '350000'),

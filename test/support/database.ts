@@ -7,8 +7,7 @@ export const testDatabaseUrl = (): string => {
   return url;
 };
 
-export const testDatabaseKind = (): 'postgres' | 'pglite' =>
-  process.env.TEST_DATABASE_KIND === 'pglite' ? 'pglite' : 'postgres';
+export const testDatabaseKind = (): 'postgres' | 'pglite' => (process.env.TEST_DATABASE_KIND === 'pglite' ? 'pglite' : 'postgres');
 
 /** A fresh schema name, so each suite has its own log and read models on the shared database. */
 export const freshSchema = (prefix: string): string => `${prefix}_${randomBytes(5).toString('hex')}`;

@@ -110,9 +110,7 @@ async function startBroker() {
 
   const started = await runScript('start', env);
   if (started.code !== 0) {
-    throw new Error(
-      `deploy/local/kafka start failed (exit ${started.code}):\n${started.stdout}${started.stderr}`,
-    );
+    throw new Error(`deploy/local/kafka start failed (exit ${started.code}):\n${started.stdout}${started.stderr}`);
   }
   // Another test run may have started the same broker between our status and start: then it
   // is theirs to stop.

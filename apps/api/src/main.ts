@@ -13,7 +13,8 @@ const main = async (): Promise<void> => {
     }
     throw error;
   }
-  if (settings.authMode === 'dev') process.stderr.write('vaxledger: WARNING AUTH_MODE=dev: callers are trusted from the X-Dev-Actor header (embedded default only)\n');
+  if (settings.authMode === 'dev')
+    process.stderr.write('vaxledger: WARNING AUTH_MODE=dev: callers are trusted from the X-Dev-Actor header (embedded default only)\n');
   let runtime;
   try {
     runtime = await openNodeRuntime(settings);
@@ -31,7 +32,9 @@ const main = async (): Promise<void> => {
   process.once('SIGTERM', () => void shutdown());
   await app.listen(settings.port, '0.0.0.0');
   const where = settings.embedded ? `embedded PostgreSQL (PGlite) in ${settings.dataDir}` : 'PostgreSQL';
-  process.stdout.write(`vaxledger: province ${settings.provinceCode} listening on http://localhost:${settings.port} (store: ${where}; docs: /docs)\n`);
+  process.stdout.write(
+    `vaxledger: province ${settings.provinceCode} listening on http://localhost:${settings.port} (store: ${where}; docs: /docs)\n`,
+  );
 };
 
 void main();

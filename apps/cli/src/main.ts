@@ -40,7 +40,11 @@ const main = async (argv: readonly string[]): Promise<number> => {
   }
   if (command === 'demo') {
     const { runDemoCommand } = await import('./demo/demo-command');
-    return runDemoCommand(settings, [sub, ...rest].filter((a): a is string => a !== undefined), log);
+    return runDemoCommand(
+      settings,
+      [sub, ...rest].filter((a): a is string => a !== undefined),
+      log,
+    );
   }
   process.stderr.write(`${USAGE}\n`);
   return command ? 2 : 0;

@@ -6,11 +6,13 @@ import { PROJECTIONS, projectionNamed } from '@vaxledger/projections';
  * printing progress. The projector must not run elsewhere meanwhile.
  */
 export const rebuildProjections = async (runtime: NodeRuntime, names: readonly string[], log: (line: string) => void): Promise<void> => {
-  const chosen = names.includes('all') ? PROJECTIONS : names.map((name) => {
-    const projection = projectionNamed(name);
-    if (!projection) throw new Error(`unknown projection ${name}; known: all, ${PROJECTIONS.map((p) => p.name).join(', ')}`);
-    return projection;
-  });
+  const chosen = names.includes('all')
+    ? PROJECTIONS
+    : names.map((name) => {
+        const projection = projectionNamed(name);
+        if (!projection) throw new Error(`unknown projection ${name}; known: all, ${PROJECTIONS.map((p) => p.name).join(', ')}`);
+        return projection;
+      });
   const { store, readModels } = runtime;
   for (const projection of chosen) await readModels.runner.reset(projection);
   const head = await store.headPosition();
@@ -33,5 +35,7 @@ export const rebuildProjections = async (runtime: NodeRuntime, names: readonly s
     }
   }
   const seconds = (Date.now() - started) / 1000;
-  log(`rebuilt ${chosen.map((p) => p.name).join(', ')} from ${applied} events in ${seconds.toFixed(1)} s (${Math.round(applied / Math.max(seconds, 0.001))} events/s); now at position ${after}`);
+  log(
+    `rebuilt ${chosen.map((p) => p.name).join(', ')} from ${applied} events in ${seconds.toFixed(1)} s (${Math.round(applied / Math.max(seconds, 0.001))} events/s); now at position ${after}`,
+  );
 };

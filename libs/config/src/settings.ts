@@ -90,8 +90,7 @@ export const loadSettings = (env: Env = process.env): Settings => {
   for (const peer of syncPeers) if (!PROVINCE.test(peer)) problems.push('SYNC_PEERS must list province codes like 440000');
   const embedded = !databaseUrl && eventStore === 'postgres';
   const authMode = oneOf('AUTH_MODE', ['dev', 'jwt'] as const, 'dev');
-  if (authMode === 'dev' && !embedded)
-    problems.push('AUTH_MODE=dev is only allowed on the embedded default store; set AUTH_MODE=jwt');
+  if (authMode === 'dev' && !embedded) problems.push('AUTH_MODE=dev is only allowed on the embedded default store; set AUTH_MODE=jwt');
   let pseudonymSecret = text('PSEUDONYM_SECRET');
   if (!pseudonymSecret) {
     if (!embedded) problems.push('PSEUDONYM_SECRET is required outside the embedded default');

@@ -46,8 +46,13 @@ describe('settings', () => {
   });
 
   it('needs KURRENTDB_URL with EVENT_STORE=kurrentdb', () => {
-    expect(problemsOf({ EVENT_STORE: 'kurrentdb', AUTH_MODE: 'jwt', PSEUDONYM_SECRET: 'x'.repeat(20), VAULT_MASTER_KEY: Buffer.alloc(32).toString('base64') })).toEqual([
-      'KURRENTDB_URL is required when EVENT_STORE=kurrentdb',
-    ]);
+    expect(
+      problemsOf({
+        EVENT_STORE: 'kurrentdb',
+        AUTH_MODE: 'jwt',
+        PSEUDONYM_SECRET: 'x'.repeat(20),
+        VAULT_MASTER_KEY: Buffer.alloc(32).toString('base64'),
+      }),
+    ).toEqual(['KURRENTDB_URL is required when EVENT_STORE=kurrentdb']);
   });
 });

@@ -46,14 +46,7 @@ import type { RecallEvent } from './recall/recall.events';
 import type { PersonEvent } from './person/person.events';
 
 /** Every event the domain writes, across all streams. */
-export type LedgerEvent =
-  | OrganisationEvent
-  | ProductEvent
-  | BatchEvent
-  | LotReleaseEvent
-  | SiteEvent
-  | RecallEvent
-  | PersonEvent;
+export type LedgerEvent = OrganisationEvent | ProductEvent | BatchEvent | LotReleaseEvent | SiteEvent | RecallEvent | PersonEvent;
 
 export type LedgerEventType = LedgerEvent['type'];
 

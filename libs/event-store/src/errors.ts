@@ -2,11 +2,7 @@
  * Typed errors of the event-store port. Each has a stable `code`, which the HTTP edge turns
  * into problem+json; adapters translate their engine's errors into these.
  */
-export type EventStoreErrorCode =
-  | 'STREAM_CONFLICT'
-  | 'EVENT_ID_CONFLICT'
-  | 'STORE_UNAVAILABLE'
-  | 'INVALID_APPEND';
+export type EventStoreErrorCode = 'STREAM_CONFLICT' | 'EVENT_ID_CONFLICT' | 'STORE_UNAVAILABLE' | 'INVALID_APPEND';
 
 export class EventStoreError extends Error {
   constructor(
@@ -26,10 +22,7 @@ export class StreamConflictError extends EventStoreError {
     readonly expected: string,
     readonly actual: number | null,
   ) {
-    super(
-      'STREAM_CONFLICT',
-      `stream ${streamId}: expected revision ${expected}, found ${actual === null ? 'no stream' : actual}`,
-    );
+    super('STREAM_CONFLICT', `stream ${streamId}: expected revision ${expected}, found ${actual === null ? 'no stream' : actual}`);
     this.name = 'StreamConflictError';
   }
 }

@@ -3,9 +3,7 @@ import { base32Lower, PERSON_ID_PATTERN, personPseudonym } from './pseudonym';
 
 describe('person pseudonym', () => {
   it('matches the test vector of DOMAIN.md', () => {
-    expect(personPseudonym('vaxledger-test-pepper-do-not-use', 'v1|RIC|CHN|51010420230115123X')).toBe(
-      'p1tz62ri4byn76xi7ekedhqwttwe',
-    );
+    expect(personPseudonym('vaxledger-test-pepper-do-not-use', 'v1|RIC|CHN|51010420230115123X')).toBe('p1tz62ri4byn76xi7ekedhqwttwe');
   });
 
   it('is 28 characters of the p1 alphabet for any input', () => {

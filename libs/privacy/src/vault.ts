@@ -45,10 +45,9 @@ export class PersonVault {
 
   /** The person's key id, creating a key on first contact. */
   async ensureKey(personId: string): Promise<string> {
-    const existing = await this.pool.query<{ key_id: string }>(
-      `SELECT key_id FROM ${this.schema}.person_keys WHERE person_id = $1`,
-      [personId],
-    );
+    const existing = await this.pool.query<{ key_id: string }>(`SELECT key_id FROM ${this.schema}.person_keys WHERE person_id = $1`, [
+      personId,
+    ]);
     if (existing.rows[0]) return existing.rows[0].key_id;
     const keyId = randomUUID();
     const wrapped = this.seal(this.masterKey, randomBytes(32), keyId);

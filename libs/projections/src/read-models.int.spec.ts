@@ -19,40 +19,138 @@ const BATCH = '8696321-202611A017';
 /** A small supply chain and three doses, one voided, straight as events. */
 const story = (): [string, NewEvent[]][] => {
   const dose1 = ev('DoseAdministered', {
-    personId: 'p1aaaaaaaaaaaaaaaaaaaaaaaaaa', siteCode: CLINIC, administeredAt: '2026-11-20T10:00:00+08:00', batchId: BATCH,
-    productCode: '8696321', traceCode: '86963210000000000017', vaccineType: 'HepB', doseNumber: 1,
+    personId: 'p1aaaaaaaaaaaaaaaaaaaaaaaaaa',
+    siteCode: CLINIC,
+    administeredAt: '2026-11-20T10:00:00+08:00',
+    batchId: BATCH,
+    productCode: '8696321',
+    traceCode: '86963210000000000017',
+    vaccineType: 'HepB',
+    doseNumber: 1,
   });
-  const dose2 = ev('DoseAdministered', {
-    personId: 'p1bbbbbbbbbbbbbbbbbbbbbbbbbb', siteCode: CLINIC, administeredAt: '2026-11-20T10:05:00+08:00', batchId: BATCH,
-    productCode: '8696321', traceCode: '86963210000000000024', vaccineType: 'HepB', doseNumber: 1,
-  }, '440000');
+  const dose2 = ev(
+    'DoseAdministered',
+    {
+      personId: 'p1bbbbbbbbbbbbbbbbbbbbbbbbbb',
+      siteCode: CLINIC,
+      administeredAt: '2026-11-20T10:05:00+08:00',
+      batchId: BATCH,
+      productCode: '8696321',
+      traceCode: '86963210000000000024',
+      vaccineType: 'HepB',
+      doseNumber: 1,
+    },
+    '440000',
+  );
   return [
     [`org-${CLINIC}`, [ev('OrganisationRegistered', { orgCode: CLINIC, name: 'Clinic', kind: 'clinic', provinceCode: '440000' })]],
-    ['product-8696321', [ev('ProductRegistered', {
-      productCode: '8696321', name: 'HepB 10', vaccineType: 'HepB', approvalNo: 'S1', mahOrgCode: MAH, dosesPerUnit: 1,
-      storageC: { min: 2, max: 8 }, shelfLifeMonths: 24, programme: 'NIP', serialised: true, levels: [{ level: 1, code: '8696321', childrenPerParent: 1 }],
-    })]],
-    [`batch-${BATCH}`, [ev('BatchProduced', {
-      batchId: BATCH, productCode: '8696321', lotNumber: '202611A017', producedOn: '2026-11-01', expiresOn: '2028-10-31', quantity: 3, mahOrgCode: MAH,
-      traceCodes: ['86963210000000000017', '86963210000000000024', '86963210000000000031'],
-    })]],
-    [`lotrelease-${BATCH}`, [ev('BatchReleased', { batchId: BATCH, certificateNo: 'C1', decidedOn: '2026-11-05', authorityOrgCode: '12110000450712347E' })]],
-    [`site-${MAH}`, [ev('ShipmentDispatched', {
-      shipmentId: 'S1', fromSite: MAH, toSite: CDC, dispatchedAt: '2026-11-10T09:00:00+08:00',
-      lines: [{ batchId: BATCH, quantity: 3, traceCodes: ['86963210000000000017', '86963210000000000024', '86963210000000000031'] }],
-    })]],
-    [`site-${CDC}`, [
-      ev('ShipmentReceived', { shipmentId: 'S1', fromSite: MAH, receivedAt: '2026-11-11T15:30:00+08:00',
-        lines: [{ batchId: BATCH, shipped: 3, accepted: 3, rejected: 0, traceCodes: ['86963210000000000017', '86963210000000000024', '86963210000000000031'] }] }),
-      ev('ShipmentDispatched', { shipmentId: 'S2', fromSite: CDC, toSite: CLINIC, dispatchedAt: '2026-11-12T09:00:00+08:00',
-        lines: [{ batchId: BATCH, quantity: 2, traceCodes: ['86963210000000000017', '86963210000000000024'] }] }),
-    ]],
-    [`site-${CLINIC}`, [ev('ShipmentReceived', { shipmentId: 'S2', fromSite: CDC, receivedAt: '2026-11-13T09:00:00+08:00',
-      lines: [{ batchId: BATCH, shipped: 2, accepted: 2, rejected: 0, traceCodes: ['86963210000000000017', '86963210000000000024'] }] })]],
-    ['person-510000-p1aaaaaaaaaaaaaaaaaaaaaaaaaa', [ev('PersonRegistered', { personId: 'p1aaaaaaaaaaaaaaaaaaaaaaaaaa', keyId: randomUUID() }), dose1]],
-    ['person-440000-p1bbbbbbbbbbbbbbbbbbbbbbbbbb', [dose2, ev('DoseEnteredInError', {
-      doseEventId: dose2.eventId, reasonCode: 'wrong_person', batchId: BATCH, siteCode: CLINIC, traceCode: '86963210000000000024' })]],
-    ['recall-R1', [ev('BatchRecalled', { recallId: 'R1', batchIds: [BATCH], kind: 'suspension', level: 2, effectiveAt: '2026-11-22T09:00:00+08:00' })]],
+    [
+      'product-8696321',
+      [
+        ev('ProductRegistered', {
+          productCode: '8696321',
+          name: 'HepB 10',
+          vaccineType: 'HepB',
+          approvalNo: 'S1',
+          mahOrgCode: MAH,
+          dosesPerUnit: 1,
+          storageC: { min: 2, max: 8 },
+          shelfLifeMonths: 24,
+          programme: 'NIP',
+          serialised: true,
+          levels: [{ level: 1, code: '8696321', childrenPerParent: 1 }],
+        }),
+      ],
+    ],
+    [
+      `batch-${BATCH}`,
+      [
+        ev('BatchProduced', {
+          batchId: BATCH,
+          productCode: '8696321',
+          lotNumber: '202611A017',
+          producedOn: '2026-11-01',
+          expiresOn: '2028-10-31',
+          quantity: 3,
+          mahOrgCode: MAH,
+          traceCodes: ['86963210000000000017', '86963210000000000024', '86963210000000000031'],
+        }),
+      ],
+    ],
+    [
+      `lotrelease-${BATCH}`,
+      [ev('BatchReleased', { batchId: BATCH, certificateNo: 'C1', decidedOn: '2026-11-05', authorityOrgCode: '12110000450712347E' })],
+    ],
+    [
+      `site-${MAH}`,
+      [
+        ev('ShipmentDispatched', {
+          shipmentId: 'S1',
+          fromSite: MAH,
+          toSite: CDC,
+          dispatchedAt: '2026-11-10T09:00:00+08:00',
+          lines: [{ batchId: BATCH, quantity: 3, traceCodes: ['86963210000000000017', '86963210000000000024', '86963210000000000031'] }],
+        }),
+      ],
+    ],
+    [
+      `site-${CDC}`,
+      [
+        ev('ShipmentReceived', {
+          shipmentId: 'S1',
+          fromSite: MAH,
+          receivedAt: '2026-11-11T15:30:00+08:00',
+          lines: [
+            {
+              batchId: BATCH,
+              shipped: 3,
+              accepted: 3,
+              rejected: 0,
+              traceCodes: ['86963210000000000017', '86963210000000000024', '86963210000000000031'],
+            },
+          ],
+        }),
+        ev('ShipmentDispatched', {
+          shipmentId: 'S2',
+          fromSite: CDC,
+          toSite: CLINIC,
+          dispatchedAt: '2026-11-12T09:00:00+08:00',
+          lines: [{ batchId: BATCH, quantity: 2, traceCodes: ['86963210000000000017', '86963210000000000024'] }],
+        }),
+      ],
+    ],
+    [
+      `site-${CLINIC}`,
+      [
+        ev('ShipmentReceived', {
+          shipmentId: 'S2',
+          fromSite: CDC,
+          receivedAt: '2026-11-13T09:00:00+08:00',
+          lines: [{ batchId: BATCH, shipped: 2, accepted: 2, rejected: 0, traceCodes: ['86963210000000000017', '86963210000000000024'] }],
+        }),
+      ],
+    ],
+    [
+      'person-510000-p1aaaaaaaaaaaaaaaaaaaaaaaaaa',
+      [ev('PersonRegistered', { personId: 'p1aaaaaaaaaaaaaaaaaaaaaaaaaa', keyId: randomUUID() }), dose1],
+    ],
+    [
+      'person-440000-p1bbbbbbbbbbbbbbbbbbbbbbbbbb',
+      [
+        dose2,
+        ev('DoseEnteredInError', {
+          doseEventId: dose2.eventId,
+          reasonCode: 'wrong_person',
+          batchId: BATCH,
+          siteCode: CLINIC,
+          traceCode: '86963210000000000024',
+        }),
+      ],
+    ],
+    [
+      'recall-R1',
+      [ev('BatchRecalled', { recallId: 'R1', batchIds: [BATCH], kind: 'suspension', level: 2, effectiveAt: '2026-11-22T09:00:00+08:00' })],
+    ],
   ];
 };
 
@@ -63,10 +161,12 @@ const snapshot = async (models: ReadModels): Promise<unknown> => {
     custody: (await models.custody(BATCH)).map((c) => [c.type, c.fromSite, c.toSite, c.quantity]),
     stock: (await models.stockOfBatch(BATCH)).map((s) => [s.site, s.available, s.quarantined, s.administered]),
     doses: strip(await models.dosesBySite(BATCH)),
-    codes: await Promise.all(['86963210000000000017', '86963210000000000024', '86963210000000000031'].map(async (c) => {
-      const row = await models.traceCode(c);
-      return [row?.state, row?.holderSite, row?.dosesDrawn];
-    })),
+    codes: await Promise.all(
+      ['86963210000000000017', '86963210000000000024', '86963210000000000031'].map(async (c) => {
+        const row = await models.traceCode(c);
+        return [row?.state, row?.holderSite, row?.dosesDrawn];
+      }),
+    ),
     recipients: (await models.recipients(BATCH)).map((r) => [r.personId, r.originProvince]),
     personA: (await models.doses('p1aaaaaaaaaaaaaaaaaaaaaaaaaa')).map((d) => [d.doseNumber, d.status]),
     personB: (await models.doses('p1bbbbbbbbbbbbbbbbbbbbbbbbbb')).map((d) => [d.doseNumber, d.status, d.originProvince]),
@@ -79,7 +179,11 @@ describe(`read models on ${testDatabaseKind()}`, () => {
   let all: RecordedEvent[];
 
   beforeAll(async () => {
-    store = await PostgresEventStore.connect({ connectionString: testDatabaseUrl(), schema: freshSchema('rm_es'), engine: testDatabaseKind() });
+    store = await PostgresEventStore.connect({
+      connectionString: testDatabaseUrl(),
+      schema: freshSchema('rm_es'),
+      engine: testDatabaseKind(),
+    });
     models = await ReadModels.open(store, { connectionString: testDatabaseUrl(), schema: freshSchema('rm') });
     for (const [stream, events] of story()) await store.append(stream, events);
     all = await store.readAll({ after: START, limit: 1000 });
@@ -95,12 +199,25 @@ describe(`read models on ${testDatabaseKind()}`, () => {
     expect(await snapshot(models)).toMatchObject({
       batch: [{ releaseState: 'released', suspended: true, recalled: false, administered: 1, recallIds: ['R1'] }],
       custody: [
-        ['produced', null, MAH, 3], ['released', null, null, 0], ['dispatched', MAH, CDC, 3], ['received', MAH, CDC, 3],
-        ['dispatched', CDC, CLINIC, 2], ['received', CDC, CLINIC, 2], ['suspended', null, null, 0],
+        ['produced', null, MAH, 3],
+        ['released', null, null, 0],
+        ['dispatched', MAH, CDC, 3],
+        ['received', MAH, CDC, 3],
+        ['dispatched', CDC, CLINIC, 2],
+        ['received', CDC, CLINIC, 2],
+        ['suspended', null, null, 0],
       ],
-      stock: [[CLINIC, 1, 0, 1], [CDC, 1, 0, 0], [MAH, 0, 0, 0]],
+      stock: [
+        [CLINIC, 1, 0, 1],
+        [CDC, 1, 0, 0],
+        [MAH, 0, 0, 0],
+      ],
       doses: [{ siteCode: CLINIC, count: 1 }],
-      codes: [['administered', CLINIC, 1], ['in_stock', CLINIC, 0], ['in_stock', CDC, 0]],
+      codes: [
+        ['administered', CLINIC, 1],
+        ['in_stock', CLINIC, 0],
+        ['in_stock', CDC, 0],
+      ],
       recipients: [['p1aaaaaaaaaaaaaaaaaaaaaaaaaa', '510000']],
       personA: [[1, 'valid']],
       personB: [[1, 'voided', '440000']],
@@ -133,13 +250,24 @@ describe(`read models on ${testDatabaseKind()}`, () => {
   });
 
   it('quarantines goods whose dispatch has not arrived, and releases them when it does', async () => {
-    const receipt = ev('ShipmentReceived', { shipmentId: 'S9', fromSite: CDC, receivedAt: '2026-11-14T09:00:00+08:00',
-      lines: [{ batchId: BATCH, shipped: 1, accepted: 1, rejected: 0 }] });
+    const receipt = ev('ShipmentReceived', {
+      shipmentId: 'S9',
+      fromSite: CDC,
+      receivedAt: '2026-11-14T09:00:00+08:00',
+      lines: [{ batchId: BATCH, shipped: 1, accepted: 1, rejected: 0 }],
+    });
     const r1 = await store.append(`site-${CLINIC}`, [receipt]);
     await models.runner.applyBatch(await store.readAll({ after: models.position, limit: 100 }));
     expect(await models.stockAt(CLINIC, BATCH)).toMatchObject({ available: 1, quarantined: 1 });
-    await store.append(`site-${CDC}`, [ev('ShipmentDispatched', { shipmentId: 'S9', fromSite: CDC, toSite: CLINIC,
-      dispatchedAt: '2026-11-13T09:00:00+08:00', lines: [{ batchId: BATCH, quantity: 1 }] })]);
+    await store.append(`site-${CDC}`, [
+      ev('ShipmentDispatched', {
+        shipmentId: 'S9',
+        fromSite: CDC,
+        toSite: CLINIC,
+        dispatchedAt: '2026-11-13T09:00:00+08:00',
+        lines: [{ batchId: BATCH, quantity: 1 }],
+      }),
+    ]);
     await models.runner.applyBatch(await store.readAll({ after: r1.position, limit: 100 }));
     expect(await models.stockAt(CLINIC, BATCH)).toMatchObject({ available: 2, quarantined: 0 });
     expect(await models.stockAt(CDC, BATCH)).toMatchObject({ available: 0 });

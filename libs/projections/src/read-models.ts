@@ -109,7 +109,10 @@ export class ReadModels {
 
   /** Product codes already registered among `codes` (codes are unique across products). */
   async takenProductCodes(codes: readonly string[]): Promise<string[]> {
-    const rows: { code: string }[] = await this.dataSource.query(`SELECT code FROM ${this.t('rm_product_code')} WHERE code = ANY($1::text[])`, [codes]);
+    const rows: { code: string }[] = await this.dataSource.query(
+      `SELECT code FROM ${this.t('rm_product_code')} WHERE code = ANY($1::text[])`,
+      [codes],
+    );
     return rows.map((r) => r.code);
   }
 
@@ -176,13 +179,19 @@ export class ReadModels {
   }
 
   async traceCodesOfBatch(batchId: string): Promise<string[]> {
-    const rows: { code: string }[] = await this.dataSource.query(`SELECT code FROM ${this.t('rm_trace_code')} WHERE "batchId" = $1 ORDER BY code`, [batchId]);
+    const rows: { code: string }[] = await this.dataSource.query(
+      `SELECT code FROM ${this.t('rm_trace_code')} WHERE "batchId" = $1 ORDER BY code`,
+      [batchId],
+    );
     return rows.map((r) => r.code);
   }
 
   async knownTraceCodes(codes: readonly string[]): Promise<string[]> {
     if (codes.length === 0) return [];
-    const rows: { code: string }[] = await this.dataSource.query(`SELECT code FROM ${this.t('rm_trace_code')} WHERE code = ANY($1::text[])`, [codes]);
+    const rows: { code: string }[] = await this.dataSource.query(
+      `SELECT code FROM ${this.t('rm_trace_code')} WHERE code = ANY($1::text[])`,
+      [codes],
+    );
     return rows.map((r) => r.code);
   }
 

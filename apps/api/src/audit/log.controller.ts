@@ -36,7 +36,8 @@ export class LogController {
   @Roles('regulator')
   @ApiOperation({ summary: 'The raw events of one stream, in order' })
   async stream(@Param('streamId') streamId: string): Promise<{ streamId: string; events: Record<string, unknown>[] }> {
-    if (!/^[a-z]+-[0-9A-Za-z-]{1,120}$/.test(streamId)) throw new ApiError('VALIDATION_FAILED', 'malformed stream id', [{ field: 'streamId', reason: 'malformed' }]);
+    if (!/^[a-z]+-[0-9A-Za-z-]{1,120}$/.test(streamId))
+      throw new ApiError('VALIDATION_FAILED', 'malformed stream id', [{ field: 'streamId', reason: 'malformed' }]);
     const events = await this.runtime.store.readStream(streamId);
     if (events.length === 0) throw new ApiError('NOT_FOUND', `no stream ${streamId}`);
     return { streamId, events: events.map(render) };

@@ -13,13 +13,17 @@ const VISIBLE = /^[\x21-\x7e]{1,128}$/;
 export const commandMeta = (request: Request): CommandMeta => {
   const key = request.header('idempotency-key');
   if (key !== undefined && !VISIBLE.test(key))
-    throw new ApiError('VALIDATION_FAILED', 'Idempotency-Key must be 1–128 visible ASCII characters', [{ field: 'Idempotency-Key', reason: 'malformed' }]);
+    throw new ApiError('VALIDATION_FAILED', 'Idempotency-Key must be 1–128 visible ASCII characters', [
+      { field: 'Idempotency-Key', reason: 'malformed' },
+    ]);
   const ifMatch = request.header('if-match');
   let revision: number | undefined;
   if (ifMatch !== undefined) {
     const cleaned = ifMatch.replace(/^W\//, '').replace(/"/g, '');
     if (!/^\d{1,15}$/.test(cleaned))
-      throw new ApiError('VALIDATION_FAILED', 'If-Match must be a stream revision (a whole number)', [{ field: 'If-Match', reason: 'malformed' }]);
+      throw new ApiError('VALIDATION_FAILED', 'If-Match must be a stream revision (a whole number)', [
+        { field: 'If-Match', reason: 'malformed' },
+      ]);
     revision = Number(cleaned);
   }
   const id = (request as Request & { id?: unknown }).id;

@@ -50,7 +50,13 @@ export const batchFactsById = async (models: ReadModels, batchIds: readonly stri
   return out;
 };
 
-export const shipmentFacts = (row: { shipmentId: string; fromSite: string; toSite: string; billType: string | null; lines: ShipmentFacts['lines'] }): ShipmentFacts => ({
+export const shipmentFacts = (row: {
+  shipmentId: string;
+  fromSite: string;
+  toSite: string;
+  billType: string | null;
+  lines: ShipmentFacts['lines'];
+}): ShipmentFacts => ({
   shipmentId: row.shipmentId,
   fromSite: row.fromSite,
   toSite: row.toSite,

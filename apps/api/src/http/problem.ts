@@ -59,7 +59,8 @@ const problem = (code: ErrorCode, detail: string, errors?: readonly FieldError[]
 
 /** Turns anything thrown into RFC 7807 problem+json; an unknown error is logged and becomes a 500. */
 export const toProblem = (error: unknown): { problem: Problem; headers?: Readonly<Record<string, string>> } => {
-  if (error instanceof ApiError) return { problem: problem(error.code, error.message, error.errors), ...(error.headers ? { headers: error.headers } : {}) };
+  if (error instanceof ApiError)
+    return { problem: problem(error.code, error.message, error.errors), ...(error.headers ? { headers: error.headers } : {}) };
   if (isRuleViolation(error))
     return { problem: problem(error.code, error.message, error.field ? [{ field: error.field, reason: error.code }] : undefined) };
   if (isEventStoreError(error)) {
@@ -73,7 +74,8 @@ export const toProblem = (error: unknown): { problem: Problem; headers?: Readonl
     const body = error.getResponse() as { message?: unknown; type?: string };
     if (status === 413) return { problem: problem('BODY_TOO_LARGE', 'the request body is larger than the limit of 1 MiB') };
     if (status === 404) return { problem: problem('NOT_FOUND', typeof body.message === 'string' ? body.message : 'no such resource') };
-    if (status === 400) return { problem: problem('MALFORMED_JSON', typeof body.message === 'string' ? body.message : 'malformed request') };
+    if (status === 400)
+      return { problem: problem('MALFORMED_JSON', typeof body.message === 'string' ? body.message : 'malformed request') };
     if (status === 401) return { problem: problem('UNAUTHENTICATED', 'credentials are missing or invalid') };
     if (status === 403) return { problem: problem('FORBIDDEN', 'not allowed for this caller') };
   }
@@ -95,7 +97,10 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const { problem: body, headers } = toProblem(error);
     if (body.status >= 500 && body.code !== 'STORE_UNAVAILABLE' && body.code !== 'PROJECTION_LAG')
       if (process.env.VX_DEBUG_ERRORS) console.error(error);
-      this.logger.error({ err: error instanceof Error ? { name: error.name, message: error.message, stack: error.stack } : String(error) }, 'unhandled error');
+    this.logger.error(
+      { err: error instanceof Error ? { name: error.name, message: error.message, stack: error.stack } : String(error) },
+      'unhandled error',
+    );
     const response = host.switchToHttp().getResponse<Response>();
     if (headers) for (const [name, value] of Object.entries(headers)) response.setHeader(name, value);
     response.status(body.status).type('application/problem+json').json(body);

@@ -51,7 +51,10 @@ const markReplayed = (answer: CommandAnswer): void => {
 };
 export const isReplayedAnswer = (value: unknown): boolean =>
   typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[REPLAYED] === true;
-const canonicalHash = (body: unknown): string => createHash('sha256').update(JSON.stringify(body ?? null)).digest('hex');
+const canonicalHash = (body: unknown): string =>
+  createHash('sha256')
+    .update(JSON.stringify(body ?? null))
+    .digest('hex');
 
 /**
  * Runs a command the same way every time: wait until the read models reflect the log

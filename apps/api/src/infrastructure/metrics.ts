@@ -28,7 +28,8 @@ export class Metrics {
       registers: [this.registry],
       async collect() {
         const head = await store.headPosition();
-        for (const { name, position } of readModels.runner.status()) this.set({ projection: name }, head > position ? Number(head - position) : 0);
+        for (const { name, position } of readModels.runner.status())
+          this.set({ projection: name }, head > position ? Number(head - position) : 0);
       },
     });
     new Gauge({

@@ -1,31 +1,44 @@
 import type { Settings } from '@vaxledger/config';
-import { createApiApp } from '../../../api/src/app';
-import { openNodeRuntime } from '../../../api/src/infrastructure/node-runtime';
-import { runDemo } from './demo';
+import { DemoRequestError, runDemo } from './demo';
 
-const option = (args: readonly string[], name: string, fallback: number): number => {
-  const i = args.indexOf(name);
-  if (i < 0) return fallback;
-  const value = Number(args[i + 1]);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} needs a whole number`);
-  return value;
-};
+const DEMO_USAGE = 'usage: npm run cli -- demo [--doses N] [--concurrency N] [--base-url URL] [--seed N]';
 
-/** `npm run demo`: starts a node on DATA_DIR / DATABASE_URL and loads the sample through its HTTP API. */
+/** `vaxledger demo`: loads the sample into the node at --base-url (default: this node's port). */
 export const runDemoCommand = async (settings: Settings, args: readonly string[], log: (line: string) => void): Promise<number> => {
-  const doses = option(args, '--doses', 50_000);
-  const concurrency = option(args, '--concurrency', 8);
-  const runtime = await openNodeRuntime({ ...settings, logLevel: 'warn' });
-  const app = await createApiApp(runtime, { logger: false });
+  const values: Record<string, string> = {};
+  for (let i = 0; i < args.length; i += 1) {
+    const arg = args[i]!;
+    const match = /^--(doses|concurrency|base-url|seed)(?:=(.*))?$/.exec(arg);
+    const value = match?.[2] ?? args[i + 1];
+    if (!match || value === undefined) {
+      process.stderr.write(`vaxledger demo: unexpected argument ${arg}\n${DEMO_USAGE}\n`);
+      return 2;
+    }
+    if (match[2] === undefined) i += 1;
+    values[match[1]!] = value;
+  }
+  const count = (name: string, fallback: number, min: number): number | null => {
+    const raw = values[name];
+    if (raw === undefined) return fallback;
+    const n = Number(raw);
+    return Number.isInteger(n) && n >= min ? n : null;
+  };
+  const doses = count('doses', 50_000, 0);
+  const concurrency = count('concurrency', 8, 1);
+  const seed = count('seed', 1, 1);
+  if (doses === null || concurrency === null || seed === null) {
+    process.stderr.write(`vaxledger demo: --doses, --concurrency and --seed take whole numbers\n${DEMO_USAGE}\n`);
+    return 2;
+  }
+  const baseUrl = values['base-url'] ?? `http://127.0.0.1:${settings.port}`;
   try {
-    await app.listen(0, '127.0.0.1');
-    const baseUrl = (await app.getUrl()).replace('[::1]', '127.0.0.1');
-    log(`demo: loading ${doses} doses through ${baseUrl} (${concurrency} workers)`);
-    const summary = await runDemo({ baseUrl, doses, concurrency, log });
-    log(`demo: done ${JSON.stringify(summary)}`);
+    await runDemo({ baseUrl, doses, concurrency, seed, log });
     return 0;
-  } finally {
-    await app.close();
-    await runtime.close();
+  } catch (error) {
+    // runDemo already printed the failing request; say once more on stderr why we stop.
+    process.stderr.write(
+      `vaxledger demo: stopped: ${error instanceof DemoRequestError ? `${error.method} ${error.path} → ${error.status}` : error instanceof Error ? error.message : String(error)}\n`,
+    );
+    return 1;
   }
 };

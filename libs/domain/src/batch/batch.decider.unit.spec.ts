@@ -41,7 +41,10 @@ describe('batch, when not yet produced', () => {
   it('records a serialised batch with one code per unit', () => given([]).when(produce()).then([produced()]));
 
   it.each(['2028-11-01', '2028-10-31', '2028-11-30'])('accepts expiry %s for a 24-month shelf life from 2026-11-01', (expiresOn) =>
-    given([]).when(produce({ expiresOn })).then([produced({ expiresOn })]));
+    given([])
+      .when(produce({ expiresOn }))
+      .then([produced({ expiresOn })]),
+  );
 
   it('accepts the end of the previous month when production is mid-month', () =>
     given([])
@@ -50,9 +53,7 @@ describe('batch, when not yet produced', () => {
 
   it('records a non-serialised multi-dose batch without codes', () =>
     given([])
-      .when(
-        produce({ quantity: 500, traceCodes: [] }, { product: product({ serialised: false, dosesPerUnit: 10 }) }),
-      )
+      .when(produce({ quantity: 500, traceCodes: [] }, { product: product({ serialised: false, dosesPerUnit: 10 }) }))
       .then([produced({ quantity: 500, traceCodes: undefined })]));
 
   it('needs codes per unit, not per dose, for multi-dose units', () =>
@@ -61,15 +62,22 @@ describe('batch, when not yet produced', () => {
       .then([produced({ quantity: 20 })]));
 
   it('refuses a product that is not registered', () =>
-    given([]).when(produce({}, { product: null })).thenRefuses('UNKNOWN_PRODUCT', 'productCode'));
+    given([])
+      .when(produce({}, { product: null }))
+      .thenRefuses('UNKNOWN_PRODUCT', 'productCode'));
 
   it('refuses a caller that is not the product’s MAH', () => {
-    given([]).when(produce({}, { actor: actor('manufacturer', OTHER_MAH) })).thenRefuses('NOT_PRODUCT_OWNER');
-    given([]).when(produce({}, { actor: actor('cdc', MAH) })).thenRefuses('NOT_PRODUCT_OWNER');
+    given([])
+      .when(produce({}, { actor: actor('manufacturer', OTHER_MAH) }))
+      .thenRefuses('NOT_PRODUCT_OWNER');
+    given([])
+      .when(produce({}, { actor: actor('cdc', MAH) }))
+      .thenRefuses('NOT_PRODUCT_OWNER');
   });
 
   it.each([0, -2, 1.5])('refuses a quantity of %d', (quantity) =>
-    given([]).when(produce({ quantity })).thenRefuses('INVALID_QUANTITY', 'quantity'));
+    given([]).when(produce({ quantity })).thenRefuses('INVALID_QUANTITY', 'quantity'),
+  );
 
   it('refuses production dated after today (China time)', () =>
     given([])
@@ -82,16 +90,22 @@ describe('batch, when not yet produced', () => {
       .then([produced({ producedOn: '2026-11-21', expiresOn: '2028-11-20' })]));
 
   it.each(['2026-11-01', '2026-10-31'])('refuses expiry %s on or before production', (expiresOn) =>
-    given([]).when(produce({ expiresOn })).thenRefuses('EXPIRY_BEFORE_PRODUCTION', 'expiresOn'));
+    given([]).when(produce({ expiresOn })).thenRefuses('EXPIRY_BEFORE_PRODUCTION', 'expiresOn'),
+  );
 
   it.each(['2028-10-30', '2028-12-01', '2027-10-31'])('refuses expiry %s that the shelf life does not give', (expiresOn) =>
-    given([]).when(produce({ expiresOn })).thenRefuses('EXPIRY_INCONSISTENT_WITH_SHELF_LIFE', 'expiresOn'));
+    given([]).when(produce({ expiresOn })).thenRefuses('EXPIRY_INCONSISTENT_WITH_SHELF_LIFE', 'expiresOn'),
+  );
 
   it('refuses a serialised batch without codes', () =>
-    given([]).when(produce({ traceCodes: undefined })).thenRefuses('TRACE_CODE_COUNT_MISMATCH', 'traceCodes'));
+    given([])
+      .when(produce({ traceCodes: undefined }))
+      .thenRefuses('TRACE_CODE_COUNT_MISMATCH', 'traceCodes'));
 
   it('refuses a code count that does not match the units', () =>
-    given([]).when(produce({ traceCodes: [code(1)] })).thenRefuses('TRACE_CODE_COUNT_MISMATCH'));
+    given([])
+      .when(produce({ traceCodes: [code(1)] }))
+      .thenRefuses('TRACE_CODE_COUNT_MISMATCH'));
 
   it('refuses a quantity that is not whole units', () =>
     given([])
@@ -99,13 +113,19 @@ describe('batch, when not yet produced', () => {
       .thenRefuses('TRACE_CODE_COUNT_MISMATCH'));
 
   it('refuses codes for a product that is not serialised', () =>
-    given([]).when(produce({}, { product: product({ serialised: false }) })).thenRefuses('TRACE_CODE_COUNT_MISMATCH'));
+    given([])
+      .when(produce({}, { product: product({ serialised: false }) }))
+      .thenRefuses('TRACE_CODE_COUNT_MISMATCH'));
 
   it('refuses a code of another product', () =>
-    given([]).when(produce({ traceCodes: [code(1), code(2, '8696999')] })).thenRefuses('TRACE_CODE_WRONG_PRODUCT'));
+    given([])
+      .when(produce({ traceCodes: [code(1), code(2, '8696999')] }))
+      .thenRefuses('TRACE_CODE_WRONG_PRODUCT'));
 
   it('refuses a China trace code that is not 20 digits', () =>
-    given([]).when(produce({ traceCodes: [code(1), `${code(2)}9`] })).thenRefuses('INVALID_TRACE_CODE'));
+    given([])
+      .when(produce({ traceCodes: [code(1), `${code(2)}9`] }))
+      .thenRefuses('INVALID_TRACE_CODE'));
 
   it('does not prefix-check codes of a GTIN-coded product', () =>
     given([])
@@ -115,21 +135,26 @@ describe('batch, when not yet produced', () => {
           { product: product({ productCode: '06901234567892', levels: [{ level: 1, code: '06901234567892', childrenPerParent: 1 }] }) },
         ),
       )
-      .then([
-        produced({ batchId: `06901234567892-${LOT}`, productCode: '06901234567892', traceCodes: ['SN00042A', 'SN00042B'] }),
-      ]));
+      .then([produced({ batchId: `06901234567892-${LOT}`, productCode: '06901234567892', traceCodes: ['SN00042A', 'SN00042B'] })]));
 
   it('refuses a code listed twice', () =>
-    given([]).when(produce({ traceCodes: [code(1), code(1)] })).thenRefuses('TRACE_CODE_DUPLICATE'));
+    given([])
+      .when(produce({ traceCodes: [code(1), code(1)] }))
+      .thenRefuses('TRACE_CODE_DUPLICATE'));
 
   it('refuses a code already in use elsewhere', () =>
-    given([]).when(produce({}, { usedTraceCodes: [code(24)] })).thenRefuses('TRACE_CODE_DUPLICATE'));
+    given([])
+      .when(produce({}, { usedTraceCodes: [code(24)] }))
+      .thenRefuses('TRACE_CODE_DUPLICATE'));
 
   it.each(['', 'B2024/03', '2024 03', 'b2024', 'A'.repeat(21)])('refuses lot number %j', (lotNumber) =>
-    given([]).when(produce({ lotNumber })).thenRefuses('INVALID_LOT_NUMBER', 'lotNumber'));
+    given([]).when(produce({ lotNumber })).thenRefuses('INVALID_LOT_NUMBER', 'lotNumber'),
+  );
 
   it('refuses a date that does not exist', () =>
-    given([]).when(produce({ producedOn: '2026-02-30' })).thenRefuses('INVALID_DATE', 'producedOn'));
+    given([])
+      .when(produce({ producedOn: '2026-02-30' }))
+      .thenRefuses('INVALID_DATE', 'producedOn'));
 });
 
 describe('batch, when produced', () => {

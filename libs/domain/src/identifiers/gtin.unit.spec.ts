@@ -1,8 +1,7 @@
 import fc from 'fast-check';
 import { gtinCheckDigit, parseGtin } from './gtin';
 
-const digits = (length: number) =>
-  fc.string({ unit: fc.constantFrom(...'0123456789'), minLength: length, maxLength: length });
+const digits = (length: number) => fc.string({ unit: fc.constantFrom(...'0123456789'), minLength: length, maxLength: length });
 
 /** Any valid GTIN-14: a random body plus its computed check digit. */
 const validGtin14 = () => digits(13).map((body) => `${body}${gtinCheckDigit(body)}`);
@@ -44,8 +43,7 @@ describe('parseGtin', () => {
   it('refuses any one-digit change to a valid GTIN-14', () => {
     fc.assert(
       fc.property(validGtin14(), fc.nat(13), fc.integer({ min: 1, max: 9 }), (gtin, at, step) => {
-        const changed =
-          gtin.slice(0, at) + String((Number(gtin.charAt(at)) + step) % 10) + gtin.slice(at + 1);
+        const changed = gtin.slice(0, at) + String((Number(gtin.charAt(at)) + step) % 10) + gtin.slice(at + 1);
         expect(parseGtin(changed)).toEqual({ ok: false, reason: 'INVALID_CHECK_DIGIT' });
       }),
     );

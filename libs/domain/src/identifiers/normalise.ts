@@ -15,8 +15,7 @@ export type Branded<T, B extends string> = T & { readonly [brand]: B };
  * Outcome of a parse. The failure carries a stable string code rather than an exception, so
  * the HTTP edge can report it per field and a Kafka consumer can record it without `instanceof`.
  */
-export type ParseResult<T, R extends string> =
-  { readonly ok: true; readonly value: T } | { readonly ok: false; readonly reason: R };
+export type ParseResult<T, R extends string> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly reason: R };
 
 export const ok = <T>(value: T): { readonly ok: true; readonly value: T } => ({ ok: true, value });
 

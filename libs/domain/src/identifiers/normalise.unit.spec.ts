@@ -19,9 +19,7 @@ describe('normaliseIdentifier', () => {
   });
 
   it('keeps hyphens when asked', () => {
-    expect(normaliseIdentifier(' 91350100m000100y43 - a1 ', { keepHyphens: true })).toBe(
-      '91350100M000100Y43-A1',
-    );
+    expect(normaliseIdentifier(' 91350100m000100y43 - a1 ', { keepHyphens: true })).toBe('91350100M000100Y43-A1');
   });
 
   it('is idempotent on identifier-like text', () => {

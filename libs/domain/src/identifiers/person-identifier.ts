@@ -1,10 +1,5 @@
 import { type Branded, type ParseResult, fail, normaliseIdentifier, ok } from './normalise';
-import {
-  type ResidentIdReason,
-  parseGb11643Number,
-  parseResidentId,
-  upgradeLegacyResidentId,
-} from './resident-id';
+import { type ResidentIdReason, parseGb11643Number, parseResidentId, upgradeLegacyResidentId } from './resident-id';
 
 /** The API's `idType` values. */
 export const ID_TYPES = [
@@ -66,8 +61,7 @@ const PATTERNS = {
 
 const ISO_ALPHA_3 = /^[A-Z]{3}$/;
 
-const byPattern = (pattern: RegExp, number: string): NumberResult =>
-  pattern.test(number) ? ok(number) : fail('INVALID_FORMAT');
+const byPattern = (pattern: RegExp, number: string): NumberResult => (pattern.test(number) ? ok(number) : fail('INVALID_FORMAT'));
 
 const isIdType = (value: string): value is IdType => (ID_TYPES as readonly string[]).includes(value);
 

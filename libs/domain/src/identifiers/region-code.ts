@@ -87,5 +87,4 @@ export const parseProvinceCode = (raw: string): ParseResult<ProvinceCode, Provin
 };
 
 /** The province a region lies in: `510104` → `510000`. */
-export const provinceOf = (region: RegionCode | ProvinceCode): ProvinceCode =>
-  `${region.slice(0, 2)}0000` as ProvinceCode;
+export const provinceOf = (region: RegionCode | ProvinceCode): ProvinceCode => `${region.slice(0, 2)}0000` as ProvinceCode;

@@ -89,8 +89,7 @@ export const upgradeLegacyResidentId = (raw: string): ParseResult<string, Legacy
 };
 
 /** `YYYY-MM-DD`. */
-export const birthDateOf = (id: ResidentId): string =>
-  `${id.slice(6, 10)}-${id.slice(10, 12)}-${id.slice(12, 14)}`;
+export const birthDateOf = (id: ResidentId): string => `${id.slice(6, 10)}-${id.slice(10, 12)}-${id.slice(12, 14)}`;
 
 /** The 17th digit is odd for men and even for women. */
 export const sexOf = (id: ResidentId): 'M' | 'F' => (Number(id.charAt(16)) % 2 === 1 ? 'M' : 'F');

@@ -1,19 +1,11 @@
 import fc from 'fast-check';
 import { ID_NUMBER_ONLY_PREFIXES, PROVINCE_PREFIXES } from './region-code';
-import {
-  type ResidentId,
-  birthDateOf,
-  parseResidentId,
-  residentIdCheckChar,
-  sexOf,
-  upgradeLegacyResidentId,
-} from './resident-id';
+import { type ResidentId, birthDateOf, parseResidentId, residentIdCheckChar, sexOf, upgradeLegacyResidentId } from './resident-id';
 
 const TODAY = '2026-06-30';
 const KNOWN_PREFIXES = [...Object.keys(PROVINCE_PREFIXES), ...Object.keys(ID_NUMBER_ONLY_PREFIXES)];
 
-const digits = (length: number) =>
-  fc.string({ unit: fc.constantFrom(...'0123456789'), minLength: length, maxLength: length });
+const digits = (length: number) => fc.string({ unit: fc.constantFrom(...'0123456789'), minLength: length, maxLength: length });
 
 /** A real calendar day in [from, to], as `YYYYMMDD`. */
 const birthDay = (from: string, to: string) =>
@@ -71,12 +63,9 @@ describe('parseResidentId', () => {
 
   it('rejects any 17-character value', () => {
     fc.assert(
-      fc.property(
-        fc.string({ unit: fc.constantFrom(...'0123456789X'), minLength: 17, maxLength: 17 }),
-        (id) => {
-          expect(parseResidentId(id, TODAY)).toEqual({ ok: false, reason: 'INVALID_LENGTH' });
-        },
-      ),
+      fc.property(fc.string({ unit: fc.constantFrom(...'0123456789X'), minLength: 17, maxLength: 17 }), (id) => {
+        expect(parseResidentId(id, TODAY)).toEqual({ ok: false, reason: 'INVALID_LENGTH' });
+      }),
     );
   });
 

@@ -23,5 +23,4 @@ export const parseTraceCode = (raw: string): ParseResult<TraceCode, TraceCodeRea
   return TRACE_CODE.test(code) ? ok(code as TraceCode) : fail('INVALID_TRACE_CODE');
 };
 
-export const traceCodeProductPrefix = (code: TraceCode): TraceCodeProductPrefix =>
-  code.slice(0, 7) as TraceCodeProductPrefix;
+export const traceCodeProductPrefix = (code: TraceCode): TraceCodeProductPrefix => code.slice(0, 7) as TraceCodeProductPrefix;

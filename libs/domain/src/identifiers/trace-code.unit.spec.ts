@@ -23,12 +23,9 @@ describe('parseTraceCode', () => {
 
   it('accepts every 20-digit string, whatever its issuer', () => {
     fc.assert(
-      fc.property(
-        fc.string({ unit: fc.constantFrom(...'0123456789'), minLength: 20, maxLength: 20 }),
-        (code) => {
-          expect(parseTraceCode(code)).toEqual({ ok: true, value: code });
-        },
-      ),
+      fc.property(fc.string({ unit: fc.constantFrom(...'0123456789'), minLength: 20, maxLength: 20 }), (code) => {
+        expect(parseTraceCode(code)).toEqual({ ok: true, value: code });
+      }),
     );
   });
 });

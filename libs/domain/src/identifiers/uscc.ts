@@ -7,8 +7,7 @@ export type OrgCode = Branded<string, 'OrgCode'>;
 /** A site: the organisation's code, or `{orgCode}-{suffix}` when one entity runs several points. */
 export type SiteCode = Branded<string, 'SiteCode'>;
 
-export type OrgCodeReason =
-  'INVALID_LENGTH' | 'INVALID_CHARACTERS' | 'UNKNOWN_REGION' | 'INVALID_CHECK_CHARACTER';
+export type OrgCodeReason = 'INVALID_LENGTH' | 'INVALID_CHARACTERS' | 'UNKNOWN_REGION' | 'INVALID_CHECK_CHARACTER';
 export type SiteCodeReason = OrgCodeReason | 'INVALID_SITE_SUFFIX';
 
 /** The 31 code characters; I, O, S, V and Z are left out because they read like digits. */
@@ -40,17 +39,14 @@ const checkOrgCode = (code: string): ParseResult<OrgCode, OrgCodeReason> => {
   // Characters 3–8 are the GB/T 2260 code of the registering place; only its province is listed.
   const region = code.slice(2, 8);
   if (!/^[0-9]{6}$/.test(region) || !isProvincePrefix(region.slice(0, 2))) return fail('UNKNOWN_REGION');
-  return usccCheckChar(code.slice(0, 17)) === code.charAt(17)
-    ? ok(code as OrgCode)
-    : fail('INVALID_CHECK_CHARACTER');
+  return usccCheckChar(code.slice(0, 17)) === code.charAt(17) ? ok(code as OrgCode) : fail('INVALID_CHECK_CHARACTER');
 };
 
 /**
  * The GB 11714 check inside characters 9–17 is deliberately not enforced: a failure there only
  * warns (DOMAIN.md §2), because codes whose inner check does not hold are in real use.
  */
-export const parseOrgCode = (raw: string): ParseResult<OrgCode, OrgCodeReason> =>
-  checkOrgCode(normaliseIdentifier(raw));
+export const parseOrgCode = (raw: string): ParseResult<OrgCode, OrgCodeReason> => checkOrgCode(normaliseIdentifier(raw));
 
 export const parseSiteCode = (raw: string): ParseResult<SiteCode, SiteCodeReason> => {
   const text = normaliseIdentifier(raw, { keepHyphens: true });

@@ -1,13 +1,6 @@
 import fc from 'fast-check';
 import { PROVINCE_PREFIXES } from './region-code';
-import {
-  USCC_ALPHABET,
-  type SiteCode,
-  orgCodeOfSite,
-  parseOrgCode,
-  parseSiteCode,
-  usccCheckChar,
-} from './uscc';
+import { USCC_ALPHABET, type SiteCode, orgCodeOfSite, parseOrgCode, parseSiteCode, usccCheckChar } from './uscc';
 
 const alphabetChar = fc.constantFrom(...USCC_ALPHABET);
 
@@ -82,16 +75,12 @@ describe('parseOrgCode', () => {
   // characters changes S by (wᵢ − wⱼ)(a − b), never a multiple of 31.
   it('refuses any swap of two different characters among the first 17', () => {
     fc.assert(
-      fc.property(
-        validUscc(),
-        fc.uniqueArray(fc.nat(16), { minLength: 2, maxLength: 2 }),
-        (code, [i = 0, j = 1]) => {
-          fc.pre(code.charAt(i) !== code.charAt(j));
-          const chars = [...code];
-          [chars[i], chars[j]] = [chars[j] ?? '', chars[i] ?? ''];
-          expect(parseOrgCode(chars.join('')).ok).toBe(false);
-        },
-      ),
+      fc.property(validUscc(), fc.uniqueArray(fc.nat(16), { minLength: 2, maxLength: 2 }), (code, [i = 0, j = 1]) => {
+        fc.pre(code.charAt(i) !== code.charAt(j));
+        const chars = [...code];
+        [chars[i], chars[j]] = [chars[j] ?? '', chars[i] ?? ''];
+        expect(parseOrgCode(chars.join('')).ok).toBe(false);
+      }),
     );
   });
 });

@@ -15,11 +15,7 @@ export interface LotReleaseContext extends BaseContext {
   readonly batch: ReleaseBatchFacts | null;
 }
 
-export type ReleaseBatch = Command<
-  'ReleaseBatch',
-  { batchId: string; certificateNo: string; decidedOn: LocalDate },
-  LotReleaseContext
->;
+export type ReleaseBatch = Command<'ReleaseBatch', { batchId: string; certificateNo: string; decidedOn: LocalDate }, LotReleaseContext>;
 export type RefuseRelease = Command<'RefuseRelease', { batchId: string; reason: string; decidedOn: LocalDate }, LotReleaseContext>;
 export type LotReleaseCommand = ReleaseBatch | RefuseRelease;
 

@@ -55,10 +55,14 @@ describe('lot release, when pending', () => {
       .then([batchReleased({ ...released.data, decidedOn: '2028-10-30' })]));
 
   it('refuses an unknown batch', () =>
-    given([]).when(release(undefined, { batch: null })).thenRefuses('UNKNOWN_BATCH', 'batchId'));
+    given([])
+      .when(release(undefined, { batch: null }))
+      .thenRefuses('UNKNOWN_BATCH', 'batchId'));
 
   it('refuses a caller that is not a release authority', () =>
-    given([]).when(release(undefined, { actor: actor('manufacturer', MAH) })).thenRefuses('NOT_RELEASE_AUTHORITY'));
+    given([])
+      .when(release(undefined, { actor: actor('manufacturer', MAH) }))
+      .thenRefuses('NOT_RELEASE_AUTHORITY'));
 
   it('refuses a decision dated before production', () =>
     given([]).when(release('2026-10-31')).thenRefuses('RELEASE_DATE_OUT_OF_RANGE', 'decidedOn'));
@@ -68,8 +72,7 @@ describe('lot release, when pending', () => {
       .when(refuse('2028-10-31', { now: '2028-11-01T09:00:00+08:00' }))
       .thenRefuses('RELEASE_DATE_OUT_OF_RANGE', 'decidedOn'));
 
-  it('refuses a decision dated after today', () =>
-    given([]).when(release('2026-11-21')).thenRefuses('TIME_IN_FUTURE', 'decidedOn'));
+  it('refuses a decision dated after today', () => given([]).when(release('2026-11-21')).thenRefuses('TIME_IN_FUTURE', 'decidedOn'));
 
   it('refuses a malformed date', () => given([]).when(release('15/11/2026')).thenRefuses('INVALID_DATE', 'decidedOn'));
 });

@@ -33,16 +33,15 @@ describe('organisation, when new', () => {
   });
 
   it('refuses a province code that is not six digits', () =>
-    given([]).when(register({ provinceCode: '4403' })).thenRefuses('INVALID_REGION_CODE', 'provinceCode'));
+    given([])
+      .when(register({ provinceCode: '4403' }))
+      .thenRefuses('INVALID_REGION_CODE', 'provinceCode'));
 });
 
 describe('organisation, when registered', () => {
-  const registered = [
-    organisationRegistered({ orgCode: CLINIC, name: 'Futian', kind: 'clinic', provinceCode: '440304' }),
-  ];
+  const registered = [organisationRegistered({ orgCode: CLINIC, name: 'Futian', kind: 'clinic', provinceCode: '440304' })];
 
-  it('refuses to register it again', () =>
-    given(registered).when(register()).thenRefuses('ORGANISATION_EXISTS'));
+  it('refuses to register it again', () => given(registered).when(register()).thenRefuses('ORGANISATION_EXISTS'));
 
   it('holds the facts other commands need', () =>
     expect(given(registered).state()).toEqual({
@@ -56,7 +55,10 @@ describe('organisation evolve', () => {
     fc.assert(
       fc.property(fc.constantFrom(...ORG_KINDS), fc.option(fc.constant(REGULATOR), { nil: undefined }), (kind, parent) => {
         const events = [
-          { event: organisationRegistered({ orgCode: CLINIC, name: 'x', kind, provinceCode: '440304', parentOrgCode: parent }), meta: { eventId: 'e1' } },
+          {
+            event: organisationRegistered({ orgCode: CLINIC, name: 'x', kind, provinceCode: '440304', parentOrgCode: parent }),
+            meta: { eventId: 'e1' },
+          },
         ];
         expect(foldRecorded(organisationDecider, events)).toEqual(foldRecorded(organisationDecider, events));
       }),

@@ -51,11 +51,7 @@ export interface RecordDoseContext extends BaseContext {
 
 export type RecordDose = Command<'RecordDose', RecordDoseData, RecordDoseContext>;
 
-export type EnterDoseInError = Command<
-  'EnterDoseInError',
-  { doseEventId: string; reasonCode: DoseErrorReason },
-  BaseContext
->;
+export type EnterDoseInError = Command<'EnterDoseInError', { doseEventId: string; reasonCode: DoseErrorReason }, BaseContext>;
 
 export interface EraseDetailsContext extends BaseContext {
   /**
@@ -239,11 +235,7 @@ const decide = (command: PersonCommand, state: PersonState): PersonEvent[] => {
       if (state.erased) return []; // erasing twice changes nothing
       requireInstant(context.now, 'now');
       const today = localDateOf(context.now);
-      if (
-        data.legalBasis !== 'court_order' &&
-        context.retainUntil !== null &&
-        compareDates(today, context.retainUntil) <= 0
-      ) {
+      if (data.legalBasis !== 'court_order' && context.retainUntil !== null && compareDates(today, context.retainUntil) <= 0) {
         throw new RuleViolation('RETENTION_HOLD', `records must be kept until ${context.retainUntil}`, 'legalBasis');
       }
       return [personDetailsErased({ personId: state.personId, keyId: state.keyId, legalBasis: data.legalBasis })];
@@ -259,7 +251,16 @@ const evolve = (state: PersonState, event: PersonEvent, meta: EventMeta): Person
       return { ...state, personId: event.data.personId, keyId: event.data.keyId, erased: false };
     case 'DoseAdministered': {
       const { vaccineType, doseNumber, administeredAt, batchId, siteCode, traceCode, personId } = event.data;
-      const dose: PersonDose = { eventId: meta.eventId, vaccineType, doseNumber, administeredAt, batchId, siteCode, traceCode, voided: false };
+      const dose: PersonDose = {
+        eventId: meta.eventId,
+        vaccineType,
+        doseNumber,
+        administeredAt,
+        batchId,
+        siteCode,
+        traceCode,
+        voided: false,
+      };
       return { ...state, personId: state.personId ?? personId, doses: [...state.doses, dose] };
     }
     case 'DoseEnteredInError':

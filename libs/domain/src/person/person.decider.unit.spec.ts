@@ -90,8 +90,7 @@ const hepB1 = (eventId = 'dose-1'): Recorded<PersonEvent>[] => [
 ];
 
 describe('person record, when new', () => {
-  it('registers the pseudonym and records the dose', () =>
-    given([]).when(recordDose()).then([registered, administered()]));
+  it('registers the pseudonym and records the dose', () => given([]).when(recordDose()).then([registered, administered()]));
 
   it('keeps the residence region when given', () =>
     given([])
@@ -117,7 +116,9 @@ describe('person record, when new', () => {
       .then([registered, administered({ traceCode: null })]));
 
   it('refuses an unknown batch', () =>
-    given([]).when(recordDose({}, { batch: null })).thenRefuses('UNKNOWN_BATCH', 'batchId'));
+    given([])
+      .when(recordDose({}, { batch: null }))
+      .thenRefuses('UNKNOWN_BATCH', 'batchId'));
 
   it.each<[string, Partial<BatchFacts>, string]>([
     ['not released', { released: false }, 'BATCH_NOT_RELEASED'],
@@ -128,20 +129,33 @@ describe('person record, when new', () => {
   ])('refuses a batch that is %s', (_, overrides, expected) =>
     given([])
       .when(recordDose({}, { batch: batchFacts(overrides) }))
-      .thenRefuses(expected as 'BATCH_RECALLED', 'batchId'));
+      .thenRefuses(expected as 'BATCH_RECALLED', 'batchId'),
+  );
 
   it('allows a dose late on the expiry day, China time', () =>
     given([])
-      .when(recordDose({ administeredAt: '2026-11-20T23:30:00+08:00' }, { batch: batchFacts({ expiresOn: '2026-11-20' }), now: '2026-11-20T23:31:00+08:00' }))
+      .when(
+        recordDose(
+          { administeredAt: '2026-11-20T23:30:00+08:00' },
+          { batch: batchFacts({ expiresOn: '2026-11-20' }), now: '2026-11-20T23:31:00+08:00' },
+        ),
+      )
       .then([registered, administered({ administeredAt: '2026-11-20T23:30:00+08:00' })]));
 
   it('refuses a dose after midnight China time even when UTC is still on the expiry day', () =>
     given([])
-      .when(recordDose({ administeredAt: '2026-11-20T16:30:00Z' }, { batch: batchFacts({ expiresOn: '2026-11-20' }), now: '2026-11-20T16:31:00Z' }))
+      .when(
+        recordDose(
+          { administeredAt: '2026-11-20T16:30:00Z' },
+          { batch: batchFacts({ expiresOn: '2026-11-20' }), now: '2026-11-20T16:31:00Z' },
+        ),
+      )
       .thenRefuses('BATCH_EXPIRED'));
 
   it('refuses a dose more than five minutes in the future', () =>
-    given([]).when(recordDose({ administeredAt: '2026-11-20T12:05:01+08:00' })).thenRefuses('TIME_IN_FUTURE', 'administeredAt'));
+    given([])
+      .when(recordDose({ administeredAt: '2026-11-20T12:05:01+08:00' }))
+      .thenRefuses('TIME_IN_FUTURE', 'administeredAt'));
 
   it('accepts a clock five minutes ahead', () =>
     given([])
@@ -149,16 +163,24 @@ describe('person record, when new', () => {
       .then([registered, administered({ administeredAt: '2026-11-20T12:05:00+08:00' })]));
 
   it('refuses a time without offset', () =>
-    given([]).when(recordDose({ administeredAt: '2026-11-20T10:15:00' })).thenRefuses('INVALID_DATE', 'administeredAt'));
+    given([])
+      .when(recordDose({ administeredAt: '2026-11-20T10:15:00' }))
+      .thenRefuses('INVALID_DATE', 'administeredAt'));
 
   it('refuses when the site has no usable stock of the batch', () =>
-    given([]).when(recordDose({}, { availableAtSite: 0 })).thenRefuses('INSUFFICIENT_STOCK'));
+    given([])
+      .when(recordDose({}, { availableAtSite: 0 }))
+      .thenRefuses('INSUFFICIENT_STOCK'));
 
   it('refuses a serialised product without its unit code', () =>
-    given([]).when(recordDose({ traceCode: null }, { traceCode: null })).thenRefuses('TRACE_CODE_REQUIRED', 'traceCode'));
+    given([])
+      .when(recordDose({ traceCode: null }, { traceCode: null }))
+      .thenRefuses('TRACE_CODE_REQUIRED', 'traceCode'));
 
   it('refuses an unknown code', () =>
-    given([]).when(recordDose({}, { traceCode: null })).thenRefuses('UNKNOWN_TRACE_CODE', 'traceCode'));
+    given([])
+      .when(recordDose({}, { traceCode: null }))
+      .thenRefuses('UNKNOWN_TRACE_CODE', 'traceCode'));
 
   it('refuses a unit of another product', () =>
     given([])
@@ -193,10 +215,13 @@ describe('person record, when new', () => {
       .then([registered, administered()]));
 
   it.each([0, 2, 1.5])('refuses HepB dose %d as the first on file', (doseNumber) =>
-    given([]).when(recordDose({ doseNumber })).thenRefuses('DOSE_NUMBER_OUT_OF_ORDER', 'doseNumber'));
+    given([]).when(recordDose({ doseNumber })).thenRefuses('DOSE_NUMBER_OUT_OF_ORDER', 'doseNumber'),
+  );
 
   it('refuses a vaccine type outside the value set', () =>
-    given([]).when(recordDose({}, { batch: batchFacts({ vaccineType: 'Smallpox' }) })).thenRefuses('UNKNOWN_VACCINE_TYPE'));
+    given([])
+      .when(recordDose({}, { batch: batchFacts({ vaccineType: 'Smallpox' }) }))
+      .thenRefuses('UNKNOWN_VACCINE_TYPE'));
 
   it('has no doses to void and no details to erase', () => {
     given([]).when(enterInError('dose-1')).thenRefuses('UNKNOWN_DOSE');
@@ -231,10 +256,15 @@ describe('person record, when HepB dose 1 is on file', () => {
       .when(recordDose({ override: { code: 'repeat', reason: 'vial found frozen' } }))
       .then([administered({ override: { code: 'repeat', reason: 'vial found frozen' } })]));
 
-  it('refuses dose 3 before dose 2', () => given(onFile).when(recordDose({ doseNumber: 3 })).thenRefuses('DOSE_NUMBER_OUT_OF_ORDER'));
+  it('refuses dose 3 before dose 2', () =>
+    given(onFile)
+      .when(recordDose({ doseNumber: 3 }))
+      .thenRefuses('DOSE_NUMBER_OUT_OF_ORDER'));
 
   it('refuses a dose that names another person', () =>
-    given(onFile).when(recordDose({ personId: 'p1aaaaaaaaaaaaaaaaaaaaaaaaaa', doseNumber: 2 })).thenRefuses('INVALID_PERSON_ID'));
+    given(onFile)
+      .when(recordDose({ personId: 'p1aaaaaaaaaaaaaaaaaaaaaaaaaa', doseNumber: 2 }))
+      .thenRefuses('INVALID_PERSON_ID'));
 
   it('counts dose numbers per vaccine type', () =>
     given(onFile)
@@ -242,7 +272,11 @@ describe('person record, when HepB dose 1 is on file', () => {
       .then([administered({ vaccineType: 'MMR' })]));
 
   it('voids the dose', () =>
-    given(onFile).when(enterInError('dose-1')).then([doseEnteredInError({ doseEventId: 'dose-1', reasonCode: 'wrong_person', batchId: BATCH_ID, siteCode: CLINIC, traceCode: code(9) })]));
+    given(onFile)
+      .when(enterInError('dose-1'))
+      .then([
+        doseEnteredInError({ doseEventId: 'dose-1', reasonCode: 'wrong_person', batchId: BATCH_ID, siteCode: CLINIC, traceCode: code(9) }),
+      ]));
 
   it('refuses to void a dose of another record', () =>
     given(onFile).when(enterInError('dose-elsewhere')).thenRefuses('UNKNOWN_DOSE', 'doseEventId'));
@@ -251,13 +285,24 @@ describe('person record, when HepB dose 1 is on file', () => {
 describe('person record, when HepB dose 1 was entered in error', () => {
   const voided: Recorded<PersonEvent>[] = [
     ...hepB1(),
-    { event: doseEnteredInError({ doseEventId: 'dose-1', reasonCode: 'did_not_occur', batchId: BATCH_ID, siteCode: CLINIC, traceCode: code(9) }), meta: { eventId: 'void-1' } },
+    {
+      event: doseEnteredInError({
+        doseEventId: 'dose-1',
+        reasonCode: 'did_not_occur',
+        batchId: BATCH_ID,
+        siteCode: CLINIC,
+        traceCode: code(9),
+      }),
+      meta: { eventId: 'void-1' },
+    },
   ];
 
   it('records dose 1 again', () => given(voided).when(recordDose()).then([administered()]));
 
   it('does not count it towards dose 2', () =>
-    given(voided).when(recordDose({ doseNumber: 2 })).thenRefuses('DOSE_NUMBER_OUT_OF_ORDER'));
+    given(voided)
+      .when(recordDose({ doseNumber: 2 }))
+      .thenRefuses('DOSE_NUMBER_OUT_OF_ORDER'));
 
   it('refuses to void it twice', () => given(voided).when(enterInError('dose-1')).thenRefuses('DOSE_ALREADY_VOIDED'));
 
@@ -274,7 +319,9 @@ describe('person record, when another province gave HepB dose 1', () => {
       .then([administered({ doseNumber: 2, administeredAt: '2026-10-29T08:00:00+08:00' })]));
 
   it('refuses a second dose 1', () =>
-    given(onFile).when(recordDose({}, { otherDoses: [elsewhere] })).thenRefuses('DUPLICATE_DOSE_NUMBER'));
+    given(onFile)
+      .when(recordDose({}, { otherDoses: [elsewhere] }))
+      .thenRefuses('DUPLICATE_DOSE_NUMBER'));
 
   it('checks the interval against it', () =>
     given(onFile)
@@ -289,10 +336,14 @@ describe('person record, when details are on file', () => {
   const onFile = hepB1();
 
   it('erases them', () =>
-    given(onFile).when(erase()).then([personDetailsErased({ personId: PERSON, keyId: KEY, legalBasis: 'subject_request' })]));
+    given(onFile)
+      .when(erase())
+      .then([personDetailsErased({ personId: PERSON, keyId: KEY, legalBasis: 'subject_request' })]));
 
   it('holds them while records must be kept', () =>
-    given(onFile).when(erase({}, retainUntilFor('2028-10-31'))).thenRefuses('RETENTION_HOLD'));
+    given(onFile)
+      .when(erase({}, retainUntilFor('2028-10-31')))
+      .thenRefuses('RETENTION_HOLD'));
 
   it('erases them under a court order despite retention', () =>
     given(onFile)
@@ -305,13 +356,18 @@ describe('person record, when details are on file', () => {
       .then([personDetailsErased({ personId: PERSON, keyId: KEY, legalBasis: 'retention_expired' })]));
 
   it('refuses another person’s erasure', () =>
-    given(onFile).when(erase({ personId: 'p1aaaaaaaaaaaaaaaaaaaaaaaaaa' })).thenRefuses('UNKNOWN_PERSON'));
+    given(onFile)
+      .when(erase({ personId: 'p1aaaaaaaaaaaaaaaaaaaaaaaaaa' }))
+      .thenRefuses('UNKNOWN_PERSON'));
 
   it('keeps records five years past expiry', () => expect(retainUntilFor('2028-02-29')).toBe('2033-02-28'));
 });
 
 describe('person record, when details were erased', () => {
-  const erased = [...hepB1(), { event: personDetailsErased({ personId: PERSON, keyId: KEY, legalBasis: 'subject_request' }), meta: { eventId: 'erase-1' } }];
+  const erased = [
+    ...hepB1(),
+    { event: personDetailsErased({ personId: PERSON, keyId: KEY, legalBasis: 'subject_request' }), meta: { eventId: 'erase-1' } },
+  ];
 
   it('erasing again changes nothing', () => given(erased).when(erase()).then([]));
 
@@ -356,7 +412,9 @@ describe('person evolve', () => {
     fc
       .record({ doseNumber: fc.integer({ min: 1, max: 5 }), vaccineType: fc.constantFrom('HepB', 'MMR', 'Rabies') })
       .map(({ doseNumber, vaccineType }) => administered({ doseNumber, vaccineType })),
-    fc.integer({ min: 1, max: 10 }).map((n) => doseEnteredInError({ doseEventId: `e${n}`, reasonCode: 'other', batchId: BATCH_ID, siteCode: CLINIC, traceCode: null })),
+    fc
+      .integer({ min: 1, max: 10 })
+      .map((n) => doseEnteredInError({ doseEventId: `e${n}`, reasonCode: 'other', batchId: BATCH_ID, siteCode: CLINIC, traceCode: null })),
     fc.constant<PersonEvent>(personDetailsErased({ personId: PERSON, keyId: KEY, legalBasis: 'court_order' })),
   );
 

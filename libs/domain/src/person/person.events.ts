@@ -57,11 +57,7 @@ export type DoseEnteredInError = DomainEvent<
 
 export type ErasureBasis = 'retention_expired' | 'subject_request' | 'duplicate_identity' | 'court_order';
 
-export type PersonDetailsErased = DomainEvent<
-  'PersonDetailsErased',
-  1,
-  { personId: string; keyId: string; legalBasis: ErasureBasis }
->;
+export type PersonDetailsErased = DomainEvent<'PersonDetailsErased', 1, { personId: string; keyId: string; legalBasis: ErasureBasis }>;
 
 export type PersonEvent = PersonRegistered | DoseAdministered | DoseEnteredInError | PersonDetailsErased;
 

@@ -3,13 +3,7 @@ import type { BaseContext, Command, Decider } from '../shared/decider';
 import { unreachable } from '../shared/domain-event';
 import { RuleViolation } from '../shared/rule-violation';
 import { isVaccineType } from '../schedules/schedules';
-import {
-  productRegistered,
-  type PackagingLevel,
-  type ProductEvent,
-  type Programme,
-  type StorageRange,
-} from './product.events';
+import { productRegistered, type PackagingLevel, type ProductEvent, type Programme, type StorageRange } from './product.events';
 import type { ProductFacts } from './product.facts';
 
 export interface RegisterProductData {
@@ -102,8 +96,7 @@ const decide = (command: ProductCommand, state: ProductState): ProductEvent[] =>
 const evolve = (state: ProductState, event: ProductEvent): ProductState => {
   switch (event.type) {
     case 'ProductRegistered': {
-      const { productCode, mahOrgCode, vaccineType, levels, dosesPerUnit, storageC, shelfLifeMonths, programme, serialised } =
-        event.data;
+      const { productCode, mahOrgCode, vaccineType, levels, dosesPerUnit, storageC, shelfLifeMonths, programme, serialised } = event.data;
       return {
         status: 'registered',
         product: { productCode, mahOrgCode, vaccineType, levels, dosesPerUnit, storageC, shelfLifeMonths, programme, serialised },

@@ -17,10 +17,7 @@ const registration: RegisterProductData = {
   serialised: true,
 };
 
-const register = (
-  data: Partial<RegisterProductData> = {},
-  context: Partial<RegisterProduct['context']> = {},
-): RegisterProduct => ({
+const register = (data: Partial<RegisterProductData> = {}, context: Partial<RegisterProduct['context']> = {}): RegisterProduct => ({
   type: 'RegisterProduct',
   data: { ...registration, ...data },
   context: { now: NOW, actor: actor('manufacturer', MAH), ...context },
@@ -46,37 +43,64 @@ describe('product, when new', () => {
   });
 
   it('refuses a caller that is not a manufacturer', () =>
-    given([]).when(register({}, { actor: actor('cdc', MAH) })).thenRefuses('NOT_PRODUCT_OWNER'));
+    given([])
+      .when(register({}, { actor: actor('cdc', MAH) }))
+      .thenRefuses('NOT_PRODUCT_OWNER'));
 
   it('refuses a manufacturer registering for another MAH', () =>
-    given([]).when(register({}, { actor: actor('manufacturer', OTHER_MAH) })).thenRefuses('NOT_PRODUCT_OWNER'));
+    given([])
+      .when(register({}, { actor: actor('manufacturer', OTHER_MAH) }))
+      .thenRefuses('NOT_PRODUCT_OWNER'));
 
   it('refuses a code another product already uses', () =>
-    given([]).when(register({}, { codeTakenBy: '8696000' })).thenRefuses('PRODUCT_CODE_TAKEN'));
+    given([])
+      .when(register({}, { codeTakenBy: '8696000' }))
+      .thenRefuses('PRODUCT_CODE_TAKEN'));
 
   it('refuses a vaccine type outside the schedule value set', () =>
-    given([]).when(register({ vaccineType: 'Smallpox' })).thenRefuses('UNKNOWN_VACCINE_TYPE', 'vaccineType'));
+    given([])
+      .when(register({ vaccineType: 'Smallpox' }))
+      .thenRefuses('UNKNOWN_VACCINE_TYPE', 'vaccineType'));
 
-  it.each([
-    [{ min: 8, max: 2 }],
-    [{ min: 5, max: 5 }],
-  ])('refuses a storage range %j whose minimum is not below its maximum', (storageC) =>
-    given([]).when(register({ storageC })).thenRefuses('INVALID_STORAGE_RANGE', 'storageC'));
+  it.each([[{ min: 8, max: 2 }], [{ min: 5, max: 5 }]])('refuses a storage range %j whose minimum is not below its maximum', (storageC) =>
+    given([]).when(register({ storageC })).thenRefuses('INVALID_STORAGE_RANGE', 'storageC'),
+  );
 
   it.each([0, -1, 1.5])('refuses %d doses per unit', (dosesPerUnit) =>
-    given([]).when(register({ dosesPerUnit })).thenRefuses('INVALID_QUANTITY', 'dosesPerUnit'));
+    given([]).when(register({ dosesPerUnit })).thenRefuses('INVALID_QUANTITY', 'dosesPerUnit'),
+  );
 
   it.each([0, 2.5])('refuses a shelf life of %d months', (shelfLifeMonths) =>
-    given([]).when(register({ shelfLifeMonths })).thenRefuses('INVALID_QUANTITY', 'shelfLifeMonths'));
+    given([]).when(register({ shelfLifeMonths })).thenRefuses('INVALID_QUANTITY', 'shelfLifeMonths'),
+  );
 
   it.each([
     ['no levels', []],
     ['no unit level', [{ level: 2, code: '8696322', childrenPerParent: 10 }]],
-    ['a gap', [{ level: 1, code: PRODUCT_CODE, childrenPerParent: 1 }, { level: 3, code: '8696323', childrenPerParent: 10 }]],
-    ['a repeated code', [{ level: 1, code: PRODUCT_CODE, childrenPerParent: 1 }, { level: 2, code: PRODUCT_CODE, childrenPerParent: 10 }]],
-    ['an empty pack', [{ level: 1, code: PRODUCT_CODE, childrenPerParent: 1 }, { level: 2, code: '8696322', childrenPerParent: 0 }]],
+    [
+      'a gap',
+      [
+        { level: 1, code: PRODUCT_CODE, childrenPerParent: 1 },
+        { level: 3, code: '8696323', childrenPerParent: 10 },
+      ],
+    ],
+    [
+      'a repeated code',
+      [
+        { level: 1, code: PRODUCT_CODE, childrenPerParent: 1 },
+        { level: 2, code: PRODUCT_CODE, childrenPerParent: 10 },
+      ],
+    ],
+    [
+      'an empty pack',
+      [
+        { level: 1, code: PRODUCT_CODE, childrenPerParent: 1 },
+        { level: 2, code: '8696322', childrenPerParent: 0 },
+      ],
+    ],
   ])('refuses packaging levels with %s', (_, levels) =>
-    given([]).when(register({ levels })).thenRefuses('INVALID_PACKAGING_LEVELS', 'levels'));
+    given([]).when(register({ levels })).thenRefuses('INVALID_PACKAGING_LEVELS', 'levels'),
+  );
 });
 
 describe('product, when registered', () => {

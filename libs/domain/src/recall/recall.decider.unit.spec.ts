@@ -38,8 +38,7 @@ const lift = (data: Partial<LiftRecall['data']> = {}, by: Actor = actor('regulat
   context: { now: NOW, actor: by },
 });
 
-const recalled = (data: Partial<IssueRecallData> = {}, issuerOrgCode = REGULATOR) =>
-  batchRecalled({ ...order, ...data, issuerOrgCode });
+const recalled = (data: Partial<IssueRecallData> = {}, issuerOrgCode = REGULATOR) => batchRecalled({ ...order, ...data, issuerOrgCode });
 
 const given = deciderSpec(recallDecider);
 
@@ -52,22 +51,34 @@ describe('recall, when none is issued', () => {
       .then([recalled({ initiation: 'voluntary', provinces: ['510000'] }, MAH)]));
 
   it('names each batch once', () =>
-    given([]).when(issue({ batchIds: [BATCH_ID, BATCH_ID] })).then([recalled({ batchIds: [BATCH_ID] })]));
+    given([])
+      .when(issue({ batchIds: [BATCH_ID, BATCH_ID] }))
+      .then([recalled({ batchIds: [BATCH_ID] })]));
 
   it('refuses a MAH recalling another MAH’s batch', () =>
     given([])
       .when(issue({ batchIds: [BATCH_ID, FOREIGN_BATCH] }, actor('manufacturer', MAH)))
       .thenRefuses('NOT_RECALL_ISSUER', 'batchIds'));
 
-  it('refuses a CDC', () => given([]).when(issue({}, actor('cdc', PROVINCIAL_CDC))).thenRefuses('NOT_RECALL_ISSUER'));
+  it('refuses a CDC', () =>
+    given([])
+      .when(issue({}, actor('cdc', PROVINCIAL_CDC)))
+      .thenRefuses('NOT_RECALL_ISSUER'));
 
   it('refuses an unknown batch', () =>
-    given([]).when(issue({ batchIds: ['8696321-NOPE'] })).thenRefuses('UNKNOWN_BATCH', 'batchIds'));
+    given([])
+      .when(issue({ batchIds: ['8696321-NOPE'] }))
+      .thenRefuses('UNKNOWN_BATCH', 'batchIds'));
 
-  it('refuses an order without batches', () => given([]).when(issue({ batchIds: [] })).thenRefuses('INVALID_QUANTITY'));
+  it('refuses an order without batches', () =>
+    given([])
+      .when(issue({ batchIds: [] }))
+      .thenRefuses('INVALID_QUANTITY'));
 
   it('refuses an effective time without offset', () =>
-    given([]).when(issue({ effectiveAt: '2026-11-22T09:00:00' })).thenRefuses('INVALID_DATE', 'effectiveAt'));
+    given([])
+      .when(issue({ effectiveAt: '2026-11-22T09:00:00' }))
+      .thenRefuses('INVALID_DATE', 'effectiveAt'));
 
   it('has nothing to lift', () => given([]).when(lift()).thenRefuses('UNKNOWN_RECALL'));
 });
@@ -82,10 +93,15 @@ describe('recall, when a recall is in force', () => {
       .when(lift())
       .then([recallLifted({ recallId: order.recallId, batchIds: [BATCH_ID, SECOND_BATCH], reasonCode: 'issued_in_error' })]));
 
-  it('is final otherwise', () => given(inForce).when(lift({ reasonCode: 'cleared' })).thenRefuses('RECALL_NOT_LIFTABLE'));
+  it('is final otherwise', () =>
+    given(inForce)
+      .when(lift({ reasonCode: 'cleared' }))
+      .thenRefuses('RECALL_NOT_LIFTABLE'));
 
   it('cannot be lifted by its MAH', () =>
-    given(inForce).when(lift({}, actor('manufacturer', MAH))).thenRefuses('NOT_RECALL_ISSUER'));
+    given(inForce)
+      .when(lift({}, actor('manufacturer', MAH)))
+      .thenRefuses('NOT_RECALL_ISSUER'));
 });
 
 describe('recall, when a suspension is in force', () => {
@@ -102,7 +118,9 @@ describe('recall, when a suspension is in force', () => {
       .then([recallLifted({ recallId: order.recallId, batchIds: [SECOND_BATCH], reasonCode: 'cleared' })]));
 
   it('refuses to lift a batch it does not cover', () =>
-    given(suspended).when(lift({ reasonCode: 'cleared', batchIds: [FOREIGN_BATCH] })).thenRefuses('UNKNOWN_BATCH'));
+    given(suspended)
+      .when(lift({ reasonCode: 'cleared', batchIds: [FOREIGN_BATCH] }))
+      .thenRefuses('UNKNOWN_BATCH'));
 });
 
 describe('recall, when partly lifted', () => {
@@ -117,7 +135,9 @@ describe('recall, when partly lifted', () => {
       .then([recallLifted({ recallId: order.recallId, batchIds: [BATCH_ID], reasonCode: 'cleared' })]));
 
   it('refuses to lift a batch twice', () =>
-    given(partly).when(lift({ reasonCode: 'cleared', batchIds: [SECOND_BATCH] })).thenRefuses('RECALL_ALREADY_LIFTED'));
+    given(partly)
+      .when(lift({ reasonCode: 'cleared', batchIds: [SECOND_BATCH] }))
+      .thenRefuses('RECALL_ALREADY_LIFTED'));
 });
 
 describe('recall, when fully lifted', () => {
@@ -130,16 +150,12 @@ describe('recall, when fully lifted', () => {
 
   it('folds deterministically, whatever was lifted', () =>
     fc.assert(
-      fc.property(
-        fc.constantFrom<RecallKind>('recall', 'suspension'),
-        fc.subarray([BATCH_ID, SECOND_BATCH]),
-        (kind, liftedIds) => {
-          const recorded = [
-            { event: recalled({ kind }), meta: { eventId: 'e1' } },
-            { event: recallLifted({ recallId: order.recallId, batchIds: liftedIds, reasonCode: 'cleared' }), meta: { eventId: 'e2' } },
-          ];
-          expect(foldRecorded(recallDecider, recorded)).toEqual(foldRecorded(recallDecider, recorded));
-        },
-      ),
+      fc.property(fc.constantFrom<RecallKind>('recall', 'suspension'), fc.subarray([BATCH_ID, SECOND_BATCH]), (kind, liftedIds) => {
+        const recorded = [
+          { event: recalled({ kind }), meta: { eventId: 'e1' } },
+          { event: recallLifted({ recallId: order.recallId, batchIds: liftedIds, reasonCode: 'cleared' }), meta: { eventId: 'e2' } },
+        ];
+        expect(foldRecorded(recallDecider, recorded)).toEqual(foldRecorded(recallDecider, recorded));
+      }),
     ));
 });

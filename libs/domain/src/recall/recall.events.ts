@@ -32,11 +32,7 @@ export type BatchRecalled = DomainEvent<
   }
 >;
 
-export type RecallLifted = DomainEvent<
-  'RecallLifted',
-  1,
-  { recallId: string; batchIds: readonly string[]; reasonCode: LiftReasonCode }
->;
+export type RecallLifted = DomainEvent<'RecallLifted', 1, { recallId: string; batchIds: readonly string[]; reasonCode: LiftReasonCode }>;
 
 export type RecallEvent = BatchRecalled | RecallLifted;
 

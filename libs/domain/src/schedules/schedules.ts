@@ -166,11 +166,7 @@ export interface SeriesStatus {
  * Next dose and its due date for one vaccine type, from a person's valid doses (any type:
  * others are ignored). Returns undefined for a type outside the value set.
  */
-export const nextDue = (
-  vaccineType: string,
-  doses: readonly ScheduledDose[],
-  birthDate?: LocalDate,
-): SeriesStatus | undefined => {
+export const nextDue = (vaccineType: string, doses: readonly ScheduledDose[], birthDate?: LocalDate): SeriesStatus | undefined => {
   const schedule = scheduleFor(vaccineType);
   if (!schedule) return undefined;
   const own = doses.filter((dose) => dose.vaccineType === vaccineType);
@@ -182,9 +178,7 @@ export const nextDue = (
   if (!rule) return { ...base, nextDoseNumber: null, dueOn: null };
 
   const candidates: LocalDate[] = [];
-  const last = own
-    .filter((dose) => dose.doseNumber === highest)
-    .sort((a, b) => compareInstants(b.administeredAt, a.administeredAt))[0];
+  const last = own.filter((dose) => dose.doseNumber === highest).sort((a, b) => compareInstants(b.administeredAt, a.administeredAt))[0];
   if (last) candidates.push(addDays(localDateOf(last.administeredAt), rule.minIntervalDays ?? 0));
   if (birthDate !== undefined) candidates.push(addDays(birthDate, rule.minAgeDays));
   const dueOn = candidates.sort(compareDates).at(-1) ?? null;

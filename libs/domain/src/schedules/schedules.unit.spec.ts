@@ -23,7 +23,8 @@ describe('schedule value set', () => {
     ['COVID-19', 2, 'nonNIP'],
     ['EV71', 2, 'nonNIP'],
   ])('has %s with %d doses (%s)', (vaccineType, doses, programme) =>
-    expect(scheduleFor(vaccineType)).toMatchObject({ vaccineType, doses, programme }));
+    expect(scheduleFor(vaccineType)).toMatchObject({ vaccineType, doses, programme }),
+  );
 
   it('gives HepB at birth, one month and six months, 28 and 60 days apart', () =>
     expect(scheduleFor('HepB')?.rules).toEqual([
@@ -80,17 +81,16 @@ describe('next dose due', () => {
     expect(nextDue('HepB', [{ ...hepB1, administeredAt: '2026-01-15T17:00:00Z' }])?.dueOn).toBe('2026-02-13'));
 
   it('takes the later of interval and age', () =>
-    expect(nextDue('HepB', [{ ...hepB1, administeredAt: '2026-01-01T10:00:00+08:00' }], '2026-01-01')?.dueOn).toBe(
-      '2026-01-31',
-    ));
+    expect(nextDue('HepB', [{ ...hepB1, administeredAt: '2026-01-01T10:00:00+08:00' }], '2026-01-01')?.dueOn).toBe('2026-01-31'));
 
-  it('ignores other vaccine types', () =>
-    expect(nextDue('HepB', [{ ...hepB1, vaccineType: 'BCG' }])?.nextDoseNumber).toBe(1));
+  it('ignores other vaccine types', () => expect(nextDue('HepB', [{ ...hepB1, vaccineType: 'BCG' }])?.nextDoseNumber).toBe(1));
 
   it('reports a complete series', () =>
-    expect(
-      nextDue('BCG', [{ vaccineType: 'BCG', doseNumber: 1, administeredAt: '2026-01-01T10:00:00+08:00' }]),
-    ).toMatchObject({ dosesDone: 1, nextDoseNumber: null, dueOn: null }));
+    expect(nextDue('BCG', [{ vaccineType: 'BCG', doseNumber: 1, administeredAt: '2026-01-01T10:00:00+08:00' }])).toMatchObject({
+      dosesDone: 1,
+      nextDoseNumber: null,
+      dueOn: null,
+    }));
 
   it('is undefined for a type outside the value set', () => expect(nextDue('Smallpox', [])).toBeUndefined());
 });

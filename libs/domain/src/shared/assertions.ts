@@ -48,5 +48,4 @@ export const firstDuplicate = (values: readonly string[]): string | undefined =>
  * Drops keys whose value is `undefined`, so optional payload fields are absent rather
  * than present-and-undefined (stored JSON and `toEqual` then agree).
  */
-export const compact = <T extends object>(value: T): T =>
-  Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+export const compact = <T extends object>(value: T): T => Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;

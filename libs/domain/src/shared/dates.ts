@@ -75,8 +75,7 @@ const civilOrThrow = (date: LocalDate): Civil => {
 };
 
 /** True for a real calendar day written `YYYY-MM-DD` (so `2023-02-29` is false). */
-export const isLocalDate = (value: unknown): value is LocalDate =>
-  typeof value === 'string' && parseCivil(value) !== null;
+export const isLocalDate = (value: unknown): value is LocalDate => typeof value === 'string' && parseCivil(value) !== null;
 
 const parseInstantOrNull = (value: string): number | null => {
   const match = INSTANT_PATTERN.exec(value);
@@ -100,8 +99,7 @@ const parseInstantOrNull = (value: string): number | null => {
 };
 
 /** True for an RFC 3339 instant that carries its offset (a bare local time is not an instant). */
-export const isInstant = (value: unknown): value is Instant =>
-  typeof value === 'string' && parseInstantOrNull(value) !== null;
+export const isInstant = (value: unknown): value is Instant => typeof value === 'string' && parseInstantOrNull(value) !== null;
 
 /** Milliseconds since 1970-01-01T00:00:00Z; throws a RangeError on anything but an instant. */
 export const parseInstant = (instant: Instant): number => {
@@ -128,8 +126,7 @@ export const compareDates = (a: LocalDate, b: LocalDate): number => {
   return left - right;
 };
 
-export const addDays = (date: LocalDate, days: number): LocalDate =>
-  format(civilOf(dayNumber(civilOrThrow(date)) + days));
+export const addDays = (date: LocalDate, days: number): LocalDate => format(civilOf(dayNumber(civilOrThrow(date)) + days));
 
 /**
  * Calendar months, with the day clamped to the target month's length, as shelf lives are
@@ -154,5 +151,4 @@ export const startOfMonth = (date: LocalDate): LocalDate => {
 };
 
 /** Whole days from `from` to `to` (negative when `to` is earlier). */
-export const daysBetween = (from: LocalDate, to: LocalDate): number =>
-  dayNumber(civilOrThrow(to)) - dayNumber(civilOrThrow(from));
+export const daysBetween = (from: LocalDate, to: LocalDate): number => dayNumber(civilOrThrow(to)) - dayNumber(civilOrThrow(from));

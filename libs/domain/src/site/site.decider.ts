@@ -144,12 +144,7 @@ const checkLines = (lines: readonly { readonly batchId: string }[]): void => {
   }
 };
 
-const siteStockOf = (
-  state: SiteState,
-  site: string,
-  batch: BatchFacts,
-  administeredHere: Readonly<Record<string, number>>,
-): StockLevel =>
+const siteStockOf = (state: SiteState, site: string, batch: BatchFacts, administeredHere: Readonly<Record<string, number>>): StockLevel =>
   stockOf(state, batch.batchId, {
     producedHere: batch.mahOrgCode === site ? batch.producedQuantity : 0,
     administeredHere: administeredHere[batch.batchId] ?? 0,
@@ -253,9 +248,7 @@ const temperatureProblem = (
     const batch = batches[batchId];
     return batch ? [batch.storageC] : [];
   });
-  const outside = log.readings.some(({ celsius }) =>
-    ranges.some((range) => !(celsius >= range.min && celsius <= range.max)),
-  );
+  const outside = log.readings.some(({ celsius }) => ranges.some((range) => !(celsius >= range.min && celsius <= range.max)));
   return outside ? 'TEMPERATURE_OUT_OF_RANGE' : null;
 };
 
@@ -265,8 +258,9 @@ const summariseLog = (log: ReceiveShipmentData['temperatureLog']): TemperatureLo
   return {
     deviceId: log.deviceId,
     readings: log.readings.map(({ at, celsius }) => ({ at, celsius })),
-    min: Math.min(...values),
-    max: Math.max(...values),
+    // A logger's readings can run to thousands; reduce rather than spread into Math.min.
+    min: values.reduce((a, b) => Math.min(a, b)),
+    max: values.reduce((a, b) => Math.max(a, b)),
   };
 };
 
@@ -316,8 +310,7 @@ const receive = ({ data, context }: ReceiveShipment, state: SiteState): SiteEven
     lines = shipped.lines.map((dispatched) => {
       const line = counted.get(dispatched.batchId);
       const accepted = line?.accepted ?? 0;
-      const codes =
-        line?.traceCodes ?? (accepted === dispatched.quantity && line !== undefined ? dispatched.traceCodes : undefined);
+      const codes = line?.traceCodes ?? (accepted === dispatched.quantity && line !== undefined ? dispatched.traceCodes : undefined);
       return receiptLine(dispatched.batchId, dispatched.quantity, accepted, line?.rejected ?? 0, codes);
     });
   } else {
@@ -407,8 +400,8 @@ const destroy = ({ data, context }: DestroyUnits, state: SiteState): SiteEvent[]
       );
     }
     const usable = usableCodeCheck(state, line.batchId, producedCodesHere(site, batch));
-    const quarantined = quarantinedCodeCheck(state, line.batchId);
-    const missing = (line.traceCodes ?? []).find((code) => !usable(code) && !quarantined(code));
+    const held = quarantinedCodeCheck(state, line.batchId);
+    const missing = (line.traceCodes ?? []).find((code) => !usable(code) && !held(code));
     if (missing !== undefined) {
       throw new RuleViolation('TRACE_CODE_NOT_ON_HAND', `${missing} is not held here`, `${field}.traceCodes`);
     }

@@ -187,8 +187,7 @@ describe('bill types by role', () => {
     ['clinic', 'clinic', undefined, null],
     ['regulator', 'cdc', undefined, null],
     ['distributor', 'cdc', undefined, null],
-  ])('%s → %s (asked: %s) is %s', (from, to, requested, expected) =>
-    expect(billTypeFor(from, to, requested)).toBe(expected));
+  ])('%s → %s (asked: %s) is %s', (from, to, requested, expected) => expect(billTypeFor(from, to, requested)).toBe(expected));
 });
 
 describe('manufacturer site, holding a released batch it produced', () => {
@@ -221,7 +220,9 @@ describe('manufacturer site, holding a released batch it produced', () => {
       .thenRefuses('FLOW_NOT_ALLOWED', 'toSite'));
 
   it('refuses an unregistered receiver', () =>
-    given([]).when(dispatch(MAH_SITE, {}, { receiver: null })).thenRefuses('UNKNOWN_ORGANISATION', 'toSite'));
+    given([])
+      .when(dispatch(MAH_SITE, {}, { receiver: null }))
+      .thenRefuses('UNKNOWN_ORGANISATION', 'toSite'));
 
   it('refuses to ship to itself', () =>
     given([])
@@ -249,7 +250,9 @@ describe('manufacturer site, holding a released batch it produced', () => {
       .thenRefuses('TRACE_CODE_NOT_ON_HAND'));
 
   it('refuses a unit doses were drawn from', () =>
-    given([]).when(dispatch(MAH_SITE, {}, { usedTraceCodes: [code(2)] })).thenRefuses('TRACE_CODE_USED'));
+    given([])
+      .when(dispatch(MAH_SITE, {}, { usedTraceCodes: [code(2)] }))
+      .thenRefuses('TRACE_CODE_USED'));
 
   it('refuses a code listed twice', () =>
     given([])
@@ -279,14 +282,24 @@ describe('manufacturer site, holding a released batch it produced', () => {
   it.each([0, -1, 1.5])('refuses a line of %d doses', (quantity) =>
     given([])
       .when(dispatch(MAH_SITE, { lines: [{ batchId: BATCH_ID, quantity }] }))
-      .thenRefuses('INVALID_QUANTITY', 'lines[0].quantity'));
+      .thenRefuses('INVALID_QUANTITY', 'lines[0].quantity'),
+  );
 
   it('refuses an empty shipment', () =>
-    given([]).when(dispatch(MAH_SITE, { lines: [] })).thenRefuses('INVALID_QUANTITY', 'lines'));
+    given([])
+      .when(dispatch(MAH_SITE, { lines: [] }))
+      .thenRefuses('INVALID_QUANTITY', 'lines'));
 
   it('refuses a batch on two lines', () =>
     given([])
-      .when(dispatch(MAH_SITE, { lines: [{ batchId: BATCH_ID, quantity: 1 }, { batchId: BATCH_ID, quantity: 1 }] }))
+      .when(
+        dispatch(MAH_SITE, {
+          lines: [
+            { batchId: BATCH_ID, quantity: 1 },
+            { batchId: BATCH_ID, quantity: 1 },
+          ],
+        }),
+      )
       .thenRefuses('DUPLICATE_LINE'));
 
   it('refuses an unknown batch', () =>
@@ -295,7 +308,9 @@ describe('manufacturer site, holding a released batch it produced', () => {
       .thenRefuses('UNKNOWN_BATCH', 'lines[0].batchId'));
 
   it('refuses a shipment id it already used', () =>
-    given([sale]).when(dispatch(MAH_SITE, { lines: [{ batchId: BATCH_ID, quantity: 1 }] })).thenRefuses('SHIPMENT_EXISTS'));
+    given([sale])
+      .when(dispatch(MAH_SITE, { lines: [{ batchId: BATCH_ID, quantity: 1 }] }))
+      .thenRefuses('SHIPMENT_EXISTS'));
 });
 
 describe('manufacturer site, when the batch may not be sold', () => {
@@ -308,7 +323,8 @@ describe('manufacturer site, when the batch may not be sold', () => {
   ])('refuses a batch that is %s', (_, overrides, expected) =>
     given([])
       .when(dispatch(MAH_SITE, {}, { batches: { [BATCH_ID]: batchFacts(overrides) } }))
-      .thenRefuses(expected as 'BATCH_EXPIRED', 'lines[0].batchId'));
+      .thenRefuses(expected as 'BATCH_EXPIRED', 'lines[0].batchId'),
+  );
 
   it('still ships on the expiry day itself (China time)', () =>
     expect(
@@ -374,7 +390,9 @@ describe('CDC site, holding ten doses received from the MAH', () => {
       .thenRefuses('BATCH_RECALLED'));
 
   it('refuses a "return" to a clinic', () =>
-    given(held).when(toClinic({ billType: '202' })).thenRefuses('FLOW_NOT_ALLOWED'));
+    given(held)
+      .when(toClinic({ billType: '202' }))
+      .thenRefuses('FLOW_NOT_ALLOWED'));
 
   it('refuses to ship to a carrier or a regulator', () => {
     given(held)
@@ -391,7 +409,9 @@ describe('CDC site, holding ten doses received from the MAH', () => {
       .thenRefuses('INSUFFICIENT_STOCK'));
 
   it('does not count the MAH’s production as its own', () =>
-    given(held).when(toClinic({ lines: [{ batchId: BATCH_ID, quantity: 11 }] })).thenRefuses('INSUFFICIENT_STOCK'));
+    given(held)
+      .when(toClinic({ lines: [{ batchId: BATCH_ID, quantity: 11 }] }))
+      .thenRefuses('INSUFFICIENT_STOCK'));
 
   it('refuses a code it never received', () =>
     given([
@@ -437,7 +457,9 @@ describe('clinic site, holding stock', () => {
       .thenRefuses('FLOW_NOT_ALLOWED'));
 
   it('refuses a return beyond its stock', () =>
-    given(held).when(back({ lines: [{ batchId: BATCH_ID, quantity: 11 }] })).thenRefuses('INSUFFICIENT_STOCK'));
+    given(held)
+      .when(back({ lines: [{ batchId: BATCH_ID, quantity: 11 }] }))
+      .thenRefuses('INSUFFICIENT_STOCK'));
 });
 
 describe('regulator or carrier as sender', () => {
@@ -452,8 +474,7 @@ describe('regulator or carrier as sender', () => {
 });
 
 describe('CDC site, receiving a shipment whose dispatch has synced', () => {
-  it('takes the goods into stock with the shipped codes and a summarised log', () =>
-    given([]).when(receive()).then([receivedTen]));
+  it('takes the goods into stock with the shipped codes and a summarised log', () => given([]).when(receive()).then([receivedTen]));
 
   it('records a partial acceptance with the codes counted', () =>
     given([])
@@ -499,7 +520,9 @@ describe('CDC site, receiving a shipment whose dispatch has synced', () => {
 
   it('forces a rejection when a reading left the storage range', () =>
     given([])
-      .when(receive({ temperatureLog: { deviceId: 'TL-88', readings: [...LOG.readings, { at: '2026-11-19T20:00:00+08:00', celsius: 9.1 }] } }))
+      .when(
+        receive({ temperatureLog: { deviceId: 'TL-88', readings: [...LOG.readings, { at: '2026-11-19T20:00:00+08:00', celsius: 9.1 }] } }),
+      )
       .then([
         shipmentReceived({
           ...receivedTen.data,
@@ -521,7 +544,9 @@ describe('CDC site, receiving a shipment whose dispatch has synced', () => {
     ));
 
   it('refuses a receipt by a site the shipment is not for', () =>
-    given([]).when(receive({}, {}, CITY_CDC)).thenRefuses('NOT_SHIPMENT_RECIPIENT'));
+    given([])
+      .when(receive({}, {}, CITY_CDC))
+      .thenRefuses('NOT_SHIPMENT_RECIPIENT'));
 
   it('refuses a batch that was not shipped', () =>
     given([])
@@ -545,11 +570,20 @@ describe('CDC site, receiving a shipment whose dispatch has synced', () => {
 
   it('refuses a batch on two lines', () =>
     given([])
-      .when(receive({ lines: [{ batchId: BATCH_ID, accepted: 1, rejected: 0 }, { batchId: BATCH_ID, accepted: 1, rejected: 0 }] }))
+      .when(
+        receive({
+          lines: [
+            { batchId: BATCH_ID, accepted: 1, rejected: 0 },
+            { batchId: BATCH_ID, accepted: 1, rejected: 0 },
+          ],
+        }),
+      )
       .thenRefuses('DUPLICATE_LINE'));
 
   it('refuses a receipt time in the future', () =>
-    given([]).when(receive({ receivedAt: '2026-11-21T10:00:00+08:00' })).thenRefuses('TIME_IN_FUTURE', 'receivedAt'));
+    given([])
+      .when(receive({ receivedAt: '2026-11-21T10:00:00+08:00' }))
+      .thenRefuses('TIME_IN_FUTURE', 'receivedAt'));
 });
 
 describe('CDC site, when the shipment was already received', () => {
@@ -573,11 +607,12 @@ describe('clinic site, receiving goods before their dispatch has synced', () => 
     quarantined: true,
   });
 
-  it('keeps the receipt and quarantines the stock rather than refusing the goods', () =>
-    given([]).when(early()).then([quarantinedFive]));
+  it('keeps the receipt and quarantines the stock rather than refusing the goods', () => given([]).when(early()).then([quarantinedFive]));
 
   it('asks for the sender named on the delivery note', () =>
-    given([]).when(early({ fromSite: undefined })).thenRefuses('UNKNOWN_SHIPMENT', 'fromSite'));
+    given([])
+      .when(early({ fromSite: undefined }))
+      .thenRefuses('UNKNOWN_SHIPMENT', 'fromSite'));
 
   it('holds quarantined stock apart from usable stock', () =>
     expect(stockOf(given([quarantinedFive]).state(), BATCH_ID, { producedHere: 0, administeredHere: 0 })).toEqual({
@@ -587,13 +622,7 @@ describe('clinic site, receiving goods before their dispatch has synced', () => 
 
   it('does not let quarantined stock leave', () =>
     given([quarantinedFive])
-      .when(
-        dispatch(
-          CLINIC_SITE,
-          { toSite: PROVINCIAL_CDC, lines: [{ batchId: BATCH_ID, quantity: 1 }] },
-          { receiver: PROVINCE_SITE },
-        ),
-      )
+      .when(dispatch(CLINIC_SITE, { toSite: PROVINCIAL_CDC, lines: [{ batchId: BATCH_ID, quantity: 1 }] }, { receiver: PROVINCE_SITE }))
       .thenRefuses('INSUFFICIENT_STOCK'));
 
   it('lets quarantined stock be destroyed, quarantine first', () => {
@@ -612,7 +641,9 @@ describe('CDC site, destroying stock it holds', () => {
   const held = [receivedTen];
 
   it('records the destruction under four eyes', () =>
-    given(held).when(destroy()).then([unitsDestroyed(destruction)]));
+    given(held)
+      .when(destroy())
+      .then([unitsDestroyed(destruction)]));
 
   it('records a recall destruction with its recall', () =>
     given(held)
@@ -620,13 +651,19 @@ describe('CDC site, destroying stock it holds', () => {
       .then([unitsDestroyed({ ...destruction, reasonCode: 'recalled', recallId: 'RC-2026-0007' })]));
 
   it('refuses an executor who is also the supervisor', () =>
-    given(held).when(destroy({ supervisorRef: 'S-0007' })).thenRefuses('EXECUTOR_IS_SUPERVISOR'));
+    given(held)
+      .when(destroy({ supervisorRef: 'S-0007' }))
+      .thenRefuses('EXECUTOR_IS_SUPERVISOR'));
 
   it('refuses a recall destruction that names no recall', () =>
-    given(held).when(destroy({ reasonCode: 'recalled' })).thenRefuses('RECALL_REQUIRED', 'recallId'));
+    given(held)
+      .when(destroy({ reasonCode: 'recalled' }))
+      .thenRefuses('RECALL_REQUIRED', 'recallId'));
 
   it('refuses more than is on hand', () =>
-    given(held).when(destroy({ lines: [{ batchId: BATCH_ID, quantity: 11 }] })).thenRefuses('INSUFFICIENT_STOCK'));
+    given(held)
+      .when(destroy({ lines: [{ batchId: BATCH_ID, quantity: 11 }] }))
+      .thenRefuses('INSUFFICIENT_STOCK'));
 
   it('counts doses given here', () =>
     given(held)
@@ -639,10 +676,14 @@ describe('CDC site, destroying stock it holds', () => {
       .thenRefuses('TRACE_CODE_NOT_ON_HAND'));
 
   it('refuses an unknown batch', () =>
-    given(held).when(destroy({}, { batches: {} })).thenRefuses('UNKNOWN_BATCH', 'lines[0].batchId'));
+    given(held)
+      .when(destroy({}, { batches: {} }))
+      .thenRefuses('UNKNOWN_BATCH', 'lines[0].batchId'));
 
   it('refuses a destruction time in the future', () =>
-    given(held).when(destroy({ destroyedAt: '2026-11-20T13:00:00+08:00' })).thenRefuses('TIME_IN_FUTURE'));
+    given(held)
+      .when(destroy({ destroyedAt: '2026-11-20T13:00:00+08:00' }))
+      .thenRefuses('TIME_IN_FUTURE'));
 
   it('no longer offers destroyed codes for dispatch', () =>
     given([...held, unitsDestroyed(destruction)])

@@ -80,14 +80,7 @@ export type ShipmentReceived = DomainEvent<
   }
 >;
 
-export type DestructionReasonCode =
-  | 'expired'
-  | 'recalled'
-  | 'cold_chain'
-  | 'damaged'
-  | 'release_refused'
-  | 'opened_vial'
-  | 'other';
+export type DestructionReasonCode = 'expired' | 'recalled' | 'cold_chain' | 'damaged' | 'release_refused' | 'opened_vial' | 'other';
 
 export type UnitsDestroyed = DomainEvent<
   'UnitsDestroyed',

@@ -86,11 +86,7 @@ export const stockOf = (state: SiteState, batchId: string, outside: StockOutside
  * Whether a code of a batch is in usable stock here: produced here (for its MAH) or
  * received, and not since shipped or destroyed. Build once per batch, ask per code.
  */
-export const usableCodeCheck = (
-  state: SiteState,
-  batchId: string,
-  producedHere: readonly string[],
-): ((code: string) => boolean) => {
+export const usableCodeCheck = (state: SiteState, batchId: string, producedHere: readonly string[]): ((code: string) => boolean) => {
   const balance = state.stock[batchId]?.codeBalance ?? {};
   const produced = new Set(producedHere);
   return (code) => (produced.has(code) ? 1 : 0) + (balance[code] ?? 0) > 0;
@@ -102,11 +98,7 @@ export const quarantinedCodeCheck = (state: SiteState, batchId: string): ((code:
   return (code) => held.has(code);
 };
 
-const withStock = (
-  state: SiteState,
-  batchId: string,
-  change: (stock: BatchStock) => BatchStock,
-): Readonly<Record<string, BatchStock>> => ({
+const withStock = (state: SiteState, batchId: string, change: (stock: BatchStock) => BatchStock): Readonly<Record<string, BatchStock>> => ({
   ...state.stock,
   [batchId]: change(state.stock[batchId] ?? emptyStock()),
 });
@@ -121,8 +113,7 @@ const applyLines = <L extends { readonly batchId: string }>(
   state: SiteState,
   lines: readonly L[],
   change: (stock: BatchStock, line: L) => BatchStock,
-): SiteState =>
-  lines.reduce((acc, line) => ({ ...acc, stock: withStock(acc, line.batchId, (stock) => change(stock, line)) }), state);
+): SiteState => lines.reduce((acc, line) => ({ ...acc, stock: withStock(acc, line.batchId, (stock) => change(stock, line)) }), state);
 
 export const evolveSite = (state: SiteState, event: SiteEvent): SiteState => {
   switch (event.type) {

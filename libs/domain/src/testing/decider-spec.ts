@@ -47,7 +47,6 @@ export const deciderSpec =
 const isRecorded = <E>(item: E | Recorded<E>): item is Recorded<E> =>
   typeof item === 'object' && item !== null && 'event' in item && 'meta' in item;
 
-
 /** Freezes a value and everything inside it, so an evolve that mutates its input throws. */
 export const deepFreeze = <T>(value: T): T => {
   if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {

@@ -14,16 +14,12 @@ export interface ContractHooks {
    * Runs `work` inside a transaction that has appended `events` to `streamId` but not yet
    * committed; commits when `work` resolves. Only for adapters with concurrent transactions.
    */
-  appendInOpenTransaction?: (
-    store: EventStore,
-    streamId: string,
-    events: readonly NewEvent[],
-    work: () => Promise<void>,
-  ) => Promise<void>;
+  appendInOpenTransaction?: (store: EventStore, streamId: string, events: readonly NewEvent[], work: () => Promise<void>) => Promise<void>;
 }
 
 let counter = 0;
-export const uniqueStream = (category = 'batch'): string => `${category}-c${Date.now().toString(36)}${counter++}${randomUUID().slice(0, 8)}`;
+export const uniqueStream = (category = 'batch'): string =>
+  `${category}-c${Date.now().toString(36)}${counter++}${randomUUID().slice(0, 8)}`;
 
 export const anEvent = (type = 'BatchProduced', data: unknown = { n: Math.random() }): NewEvent => ({
   eventId: randomUUID(),
@@ -158,8 +154,7 @@ export const eventStoreContract = (name: string, hooks: ContractHooks): void => 
           );
           const won = outcomes.filter((o) => o.status === 'fulfilled').length;
           expect(won).toBe(1);
-          for (const o of outcomes)
-            if (o.status === 'rejected') expect(o.reason).toMatchObject({ code: 'STREAM_CONFLICT' });
+          for (const o of outcomes) if (o.status === 'rejected') expect(o.reason).toMatchObject({ code: 'STREAM_CONFLICT' });
           wins += won;
         }
         expect(wins).toBe(rounds);

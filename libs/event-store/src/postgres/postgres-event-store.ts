@@ -167,16 +167,11 @@ export class PostgresEventStore implements EventStore {
             throw new EventIdConflictError(first);
           }
           default:
-            throw new StreamConflictError(
-              streamId,
-              String(expected),
-              row.out_actual === null ? null : Number(row.out_actual),
-            );
+            throw new StreamConflictError(streamId, String(expected), row.out_actual === null ? null : Number(row.out_actual));
         }
       } catch (error) {
         if (isPgError(error) && error.code === UNIQUE_VIOLATION && attempt < 2) continue;
-        if (isPgError(error) && error.code === UNIQUE_VIOLATION)
-          throw new StreamConflictError(streamId, String(expected), null);
+        if (isPgError(error) && error.code === UNIQUE_VIOLATION) throw new StreamConflictError(streamId, String(expected), null);
         throw translate(error, `append to ${streamId} failed`);
       }
     }

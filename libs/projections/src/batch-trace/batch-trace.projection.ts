@@ -23,8 +23,13 @@ export const batchTraceProjection: Projection = {
     const flush = async (): Promise<void> => {
       if (siteDoses.size === 0) return;
       const rows = siteDoses.drain();
-      await bulkUpsert(tx, 'rm_batch_site_doses', { batchId: 'text', siteCode: 'text', count: 'int' }, rows,
-        `ON CONFLICT ("batchId", "siteCode") DO UPDATE SET count = ${tx.table('rm_batch_site_doses')}.count + EXCLUDED.count`);
+      await bulkUpsert(
+        tx,
+        'rm_batch_site_doses',
+        { batchId: 'text', siteCode: 'text', count: 'int' },
+        rows,
+        `ON CONFLICT ("batchId", "siteCode") DO UPDATE SET count = ${tx.table('rm_batch_site_doses')}.count + EXCLUDED.count`,
+      );
       await tx.query(
         `UPDATE ${tx.table('rm_batch')} b SET administered = b.administered + d.n
            FROM (SELECT "batchId", sum(count)::int AS n FROM jsonb_to_recordset($1::jsonb) AS x("batchId" text, count int) GROUP BY "batchId") d
@@ -32,7 +37,15 @@ export const batchTraceProjection: Projection = {
         [JSON.stringify(rows)],
       );
     };
-    const custody = async (event: RecordedEvent, batchId: string, type: string, at: string, from: string | null, to: string | null, quantity: number): Promise<void> => {
+    const custody = async (
+      event: RecordedEvent,
+      batchId: string,
+      type: string,
+      at: string,
+      from: string | null,
+      to: string | null,
+      quantity: number,
+    ): Promise<void> => {
       await tx.query(
         `INSERT INTO ${tx.table('rm_custody')} ("eventId", "batchId", type, at, "fromSite", "toSite", quantity, position)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING`,
@@ -56,30 +69,68 @@ export const batchTraceProjection: Projection = {
           await tx.query(
             `INSERT INTO ${tx.table('rm_batch')} ("batchId", "productCode", "lotNumber", "mahOrgCode", "producedOn", "expiresOn", quantity, "originProvince", position)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT ("batchId") DO NOTHING`,
-            [str(p, 'batchId'), str(p, 'productCode'), str(p, 'lotNumber'), str(p, 'mahOrgCode'), str(p, 'producedOn'), str(p, 'expiresOn'),
-              num(p, 'quantity'), originOf(event, ''), event.position.toString()],
+            [
+              str(p, 'batchId'),
+              str(p, 'productCode'),
+              str(p, 'lotNumber'),
+              str(p, 'mahOrgCode'),
+              str(p, 'producedOn'),
+              str(p, 'expiresOn'),
+              num(p, 'quantity'),
+              originOf(event, ''),
+              event.position.toString(),
+            ],
           );
           await custody(event, str(p, 'batchId'), 'produced', str(p, 'producedOn'), null, str(p, 'mahOrgCode'), num(p, 'quantity'));
           break;
         case 'BatchReleased':
         case 'BatchReleaseRefused':
           await tx.query(`UPDATE ${tx.table('rm_batch')} SET "releaseState" = $2, release = $3 WHERE "batchId" = $1`, [
-            str(p, 'batchId'), event.type === 'BatchReleased' ? 'released' : 'refused', JSON.stringify(p),
+            str(p, 'batchId'),
+            event.type === 'BatchReleased' ? 'released' : 'refused',
+            JSON.stringify(p),
           ]);
-          await custody(event, str(p, 'batchId'), event.type === 'BatchReleased' ? 'released' : 'release_refused', str(p, 'decidedOn'), null, null, 0);
+          await custody(
+            event,
+            str(p, 'batchId'),
+            event.type === 'BatchReleased' ? 'released' : 'release_refused',
+            str(p, 'decidedOn'),
+            null,
+            null,
+            0,
+          );
           break;
         case 'ShipmentDispatched':
           for (const line of list<Line>(p, 'lines'))
-            await custody(event, line.batchId, 'dispatched', str(p, 'dispatchedAt'), str(p, 'fromSite') || siteOfStream(event.streamId), str(p, 'toSite'), line.quantity ?? 0);
+            await custody(
+              event,
+              line.batchId,
+              'dispatched',
+              str(p, 'dispatchedAt'),
+              str(p, 'fromSite') || siteOfStream(event.streamId),
+              str(p, 'toSite'),
+              line.quantity ?? 0,
+            );
           break;
         case 'ShipmentReceived':
           for (const line of list<Line>(p, 'lines'))
-            await custody(event, line.batchId, 'received', str(p, 'receivedAt'), str(p, 'fromSite') || null, siteOfStream(event.streamId), line.accepted ?? 0);
+            await custody(
+              event,
+              line.batchId,
+              'received',
+              str(p, 'receivedAt'),
+              str(p, 'fromSite') || null,
+              siteOfStream(event.streamId),
+              line.accepted ?? 0,
+            );
           break;
         case 'UnitsDestroyed':
           for (const line of list<Line>(p, 'lines')) {
             await custody(event, line.batchId, 'destroyed', str(p, 'destroyedAt'), siteOfStream(event.streamId), null, line.quantity ?? 0);
-            await tx.query(`UPDATE ${tx.table('rm_batch')} SET destroyed = destroyed + $2 WHERE "batchId" = $1`, [line.batchId, line.quantity ?? 0]);
+            await tx.query(`UPDATE ${tx.table('rm_batch')} SET destroyed = destroyed + $2 WHERE "batchId" = $1`, [
+              line.batchId,
+              line.quantity ?? 0,
+            ]);
           }
           break;
         case 'BatchRecalled': {
@@ -96,7 +147,10 @@ export const batchTraceProjection: Projection = {
           break;
         }
         case 'RecallLifted': {
-          await tx.query(`UPDATE ${tx.table('rm_recall')} SET lifted = true, lift = $2 WHERE "recallId" = $1`, [str(p, 'recallId'), JSON.stringify(p)]);
+          await tx.query(`UPDATE ${tx.table('rm_recall')} SET lifted = true, lift = $2 WHERE "recallId" = $1`, [
+            str(p, 'recallId'),
+            JSON.stringify(p),
+          ]);
           for (const batchId of list<string>(p, 'batchIds')) {
             await recomputeRecallState(tx, batchId);
             await custody(event, batchId, 'recall_lifted', event.recordedAt.toISOString(), null, null, 0);

@@ -13,7 +13,14 @@ export const masterDataProjection: Projection = {
         await tx.query(
           `INSERT INTO ${tx.table('rm_organisation')} ("orgCode", name, kind, "provinceCode", "parentOrgCode", position)
            VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT ("orgCode") DO NOTHING`,
-          [str(p, 'orgCode'), str(p, 'name'), str(p, 'kind'), str(p, 'provinceCode'), optStr(p, 'parentOrgCode'), event.position.toString()],
+          [
+            str(p, 'orgCode'),
+            str(p, 'name'),
+            str(p, 'kind'),
+            str(p, 'provinceCode'),
+            optStr(p, 'parentOrgCode'),
+            event.position.toString(),
+          ],
         );
       } else if (event.type === 'ProductRegistered') {
         const storage = (p.storageC ?? {}) as { min?: number; max?: number };
@@ -40,10 +47,10 @@ export const masterDataProjection: Projection = {
         );
         const codes = new Set([str(p, 'productCode'), ...levels.map((l) => l.code)]);
         for (const code of codes)
-          await tx.query(
-            `INSERT INTO ${tx.table('rm_product_code')} (code, "productCode") VALUES ($1, $2) ON CONFLICT (code) DO NOTHING`,
-            [code, str(p, 'productCode')],
-          );
+          await tx.query(`INSERT INTO ${tx.table('rm_product_code')} (code, "productCode") VALUES ($1, $2) ON CONFLICT (code) DO NOTHING`, [
+            code,
+            str(p, 'productCode'),
+          ]);
       }
     }
   },

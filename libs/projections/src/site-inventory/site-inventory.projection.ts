@@ -49,7 +49,10 @@ export const siteInventoryProjection: Projection = {
           break;
         case 'UnitsDestroyed':
           for (const line of list<Line>(p, 'lines'))
-            stock.add({ site: siteOfStream(event.streamId), batchId: line.batchId }, { available: -(line.quantity ?? 0), destroyed: line.quantity ?? 0 });
+            stock.add(
+              { site: siteOfStream(event.streamId), batchId: line.batchId },
+              { available: -(line.quantity ?? 0), destroyed: line.quantity ?? 0 },
+            );
           break;
         case 'ShipmentDispatched': {
           const from = str(p, 'fromSite') || siteOfStream(event.streamId);
@@ -58,8 +61,16 @@ export const siteInventoryProjection: Projection = {
           await tx.query(
             `INSERT INTO ${tx.table('rm_shipment')} ("shipmentId", "fromSite", "toSite", "toProvince", "billType", "dispatchedAt", lines, position)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT ("shipmentId") DO NOTHING`,
-            [str(p, 'shipmentId'), from, str(p, 'toSite'), optStr(p, 'toProvince'), optStr(p, 'billType'), str(p, 'dispatchedAt'),
-              JSON.stringify(list(p, 'lines')), event.position.toString()],
+            [
+              str(p, 'shipmentId'),
+              from,
+              str(p, 'toSite'),
+              optStr(p, 'toProvince'),
+              optStr(p, 'billType'),
+              str(p, 'dispatchedAt'),
+              JSON.stringify(list(p, 'lines')),
+              event.position.toString(),
+            ],
           );
           // Goods that arrived before their data: release them from quarantine now.
           const unmatched = await tx.query<{ site: string; lines: Line[] }>(
@@ -68,7 +79,10 @@ export const siteInventoryProjection: Projection = {
           );
           for (const receipt of unmatched) {
             for (const line of receipt.lines)
-              stock.add({ site: receipt.site, batchId: line.batchId }, { available: line.accepted ?? 0, quarantined: -(line.accepted ?? 0) });
+              stock.add(
+                { site: receipt.site, batchId: line.batchId },
+                { available: line.accepted ?? 0, quarantined: -(line.accepted ?? 0) },
+              );
             await tx.query(`UPDATE ${tx.table('rm_shipment')} SET received = true WHERE "shipmentId" = $1`, [str(p, 'shipmentId')]);
           }
           break;

@@ -34,7 +34,11 @@ export const traceCodesProjection: Projection = {
     };
     const move = async (codes: readonly string[], state: string, holder: string | null): Promise<void> => {
       if (codes.length === 0) return;
-      await tx.query(`UPDATE ${tx.table('rm_trace_code')} SET state = $2, "holderSite" = $3 WHERE code = ANY($1::text[])`, [codes, state, holder]);
+      await tx.query(`UPDATE ${tx.table('rm_trace_code')} SET state = $2, "holderSite" = $3 WHERE code = ANY($1::text[])`, [
+        codes,
+        state,
+        holder,
+      ]);
     };
 
     for (const event of events) {
@@ -58,7 +62,14 @@ export const traceCodesProjection: Projection = {
             tx,
             'rm_trace_code',
             { code: 'text', batchId: 'text', level: 'int', holderSite: 'text', state: 'text', dosesPerUnit: 'int' },
-            codes.map((code) => ({ code, batchId: str(p, 'batchId'), level: 1, holderSite: str(p, 'mahOrgCode'), state: 'in_stock', dosesPerUnit: perUnit })),
+            codes.map((code) => ({
+              code,
+              batchId: str(p, 'batchId'),
+              level: 1,
+              holderSite: str(p, 'mahOrgCode'),
+              state: 'in_stock',
+              dosesPerUnit: perUnit,
+            })),
             'ON CONFLICT (code) DO NOTHING',
           );
           break;

@@ -152,8 +152,7 @@ export const contentHashOf = (content: {
   return new Uint8Array(hash.digest());
 };
 
-const sameBytes = (a: Uint8Array, b: Uint8Array): boolean =>
-  a.byteLength === b.byteLength && a.every((byte, i) => byte === b[i]);
+const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => a.byteLength === b.byteLength && a.every((byte, i) => byte === b[i]);
 
 // ---------------------------------------------------------------------------------------------
 // Field rules (one list, applied to what we send and to what we receive)
@@ -163,20 +162,12 @@ const EVENT_TYPE = /^[A-Z][A-Za-z0-9]{0,99}$/;
 const PROVINCE_CODE = /^\d{6}$/;
 const DECIMAL_POSITION = /^(0|[1-9]\d{0,19})$/;
 const NO_SPACE_OR_CONTROL = /^[^\s\p{Cc}]+$/u;
-const RFC3339 =
-  /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?([Zz]|([+-])(\d{2}):(\d{2}))$/;
+const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?([Zz]|([+-])(\d{2}):(\d{2}))$/;
 
 const isRfc3339 = (text: string): boolean => {
   const m = RFC3339.exec(text);
   if (!m) return false;
-  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-  ];
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
   const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
   const offsetOk = m[9] === undefined || (Number(m[10]) <= 23 && Number(m[11]) <= 59);
   return (
@@ -204,9 +195,7 @@ const optionalText = (field: string, value: string | undefined, max: number): Pr
   value === undefined ? undefined : text(field, value, max, NO_SPACE_OR_CONTROL);
 
 const wholeNumber = (field: string, value: number, min: number, max: number): Problem =>
-  Number.isSafeInteger(value) && value >= min && value <= max
-    ? undefined
-    : { field, detail: `must be an integer from ${min} to ${max}` };
+  Number.isSafeInteger(value) && value >= min && value <= max ? undefined : { field, detail: `must be an integer from ${min} to ${max}` };
 
 const instant = (field: string, value: string): Problem =>
   value.length === 0
@@ -313,8 +302,7 @@ const asString = (value: unknown): string => (typeof value === 'string' ? value 
 const asNumber = (value: unknown): number =>
   typeof value === 'number' ? value : typeof value === 'string' && value !== '' ? Number(value) : 0;
 // A copy, so the envelope does not pin (or alias) the consumer's whole fetch buffer.
-const asBytes = (value: unknown): Uint8Array =>
-  value instanceof Uint8Array ? new Uint8Array(value) : new Uint8Array(0);
+const asBytes = (value: unknown): Uint8Array => (value instanceof Uint8Array ? new Uint8Array(value) : new Uint8Array(0));
 const optional = (value: unknown): string | undefined => {
   const s = asString(value);
   return s === '' ? undefined : s;
@@ -377,11 +365,7 @@ export const decodeEnvelope = (bytes: Uint8Array): DecodeResult => {
     const problem = findProblem(envelope);
     if (problem) return fail('INVALID_FIELD', `${problem.field} ${problem.detail}`, problem.field);
     if (!hashMatches(envelope)) {
-      return fail(
-        'CONTENT_HASH_MISMATCH',
-        'content_hash does not match type, schema_version, stream_id and payload',
-        'content_hash',
-      );
+      return fail('CONTENT_HASH_MISMATCH', 'content_hash does not match type, schema_version, stream_id and payload', 'content_hash');
     }
     return { ok: true, envelope };
   } catch (error) {

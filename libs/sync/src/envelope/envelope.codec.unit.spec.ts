@@ -33,8 +33,7 @@ const accepted = (result: DecodeResult): WireEnvelope => {
 /** Writes any field values, valid or not, straight through protobufjs (a foreign writer). */
 const envelopeTypeOf = (root: Root): Type => root.lookupType(ENVELOPE_TYPE_NAME);
 const v1Type = envelopeTypeOf(Root.fromJSON(descriptor as INamespace));
-const encodeRaw = (fields: Record<string, unknown>, type: Type = v1Type): Uint8Array =>
-  type.encode(type.fromObject(fields)).finish();
+const encodeRaw = (fields: Record<string, unknown>, type: Type = v1Type): Uint8Array => type.encode(type.fromObject(fields)).finish();
 const rawFieldsOf = (e: WireEnvelope): Record<string, unknown> => ({
   ...e,
   correlationId: e.correlationId ?? '',
@@ -62,9 +61,7 @@ const aDose = (overrides: Partial<EnvelopeContent> = {}): EnvelopeContent => ({
 // Arbitraries: envelopes as a writer on any node could produce them
 
 const noSpaceText = (maxCodePoints: number): fc.Arbitrary<string> =>
-  fc
-    .string({ unit: 'binary', minLength: 1, maxLength: maxCodePoints })
-    .filter((s) => /^[^\s\p{Cc}]+$/u.test(s));
+  fc.string({ unit: 'binary', minLength: 1, maxLength: maxCodePoints }).filter((s) => /^[^\s\p{Cc}]+$/u.test(s));
 
 const pad = (n: number, width = 2): string => String(n).padStart(width, '0');
 
@@ -78,8 +75,7 @@ const rfc3339 = fc
   .map(({ epochMs, offsetMinutes, fractionDigits, zulu }) => {
     const offset = zulu ? 0 : offsetMinutes;
     const local = new Date(epochMs + offset * 60_000);
-    const fraction =
-      fractionDigits === 0 ? '' : `.${pad(local.getUTCMilliseconds(), 3).padEnd(fractionDigits, '0')}`;
+    const fraction = fractionDigits === 0 ? '' : `.${pad(local.getUTCMilliseconds(), 3).padEnd(fractionDigits, '0')}`;
     const sign = offset < 0 ? '-' : '+';
     const zone = zulu ? 'Z' : `${sign}${pad(Math.floor(Math.abs(offset) / 60))}:${pad(Math.abs(offset) % 60)}`;
     return (
@@ -142,8 +138,7 @@ describe('the committed descriptor', () => {
   it('is what protobufjs makes of proto/vaxledger/sync/v1/envelope.proto', () => {
     const fromProto = loadSync(PROTO_FILE);
     fromProto.resolveAll();
-    const regenerate =
-      'the .proto changed: regenerate envelope.descriptor.json with the command at the top of envelope.codec.ts';
+    const regenerate = 'the .proto changed: regenerate envelope.descriptor.json with the command at the top of envelope.codec.ts';
 
     expect({ drift: fromProto.toJSON(), hint: regenerate }).toEqual({
       drift: descriptor,
@@ -225,9 +220,7 @@ describe('the content hash', () => {
     fc.assert(
       fc.property(fc.dictionary(fc.string(), fc.jsonValue(), { maxKeys: 8 }), (data) => {
         const compact = contentHashOf(aDose({ payload: json(data) }));
-        const pretty = contentHashOf(
-          aDose({ payload: utf8(JSON.stringify(reversed(data), null, 2)) }),
-        );
+        const pretty = contentHashOf(aDose({ payload: utf8(JSON.stringify(reversed(data), null, 2)) }));
 
         expect(hex(pretty)).toBe(hex(compact));
       }),
@@ -240,9 +233,7 @@ describe('the content hash', () => {
     expect(hex(contentHashOf(aDose({ type: 'DoseEnteredInError' })))).not.toBe(base);
     expect(hex(contentHashOf(aDose({ schemaVersion: 3 })))).not.toBe(base);
     expect(hex(contentHashOf(aDose({ streamId: 'person-440000-p1other' })))).not.toBe(base);
-    expect(hex(contentHashOf(aDose({ payload: json({ vaccineType: 'MMR', doseNumber: 2 }) })))).not.toBe(
-      base,
-    );
+    expect(hex(contentHashOf(aDose({ payload: json({ vaccineType: 'MMR', doseNumber: 2 }) })))).not.toBe(base);
   });
 });
 
@@ -360,9 +351,7 @@ describe('compatibility across versions', () => {
       siteLabel: '锦江区社区卫生服务中心',
     });
     // The hash recipe is part of the wire contract: this value must never change.
-    expect(hex(envelope.contentHash)).toBe(
-      'bd331c007fe1bf5c47aa774dc358a1ddb1cfa0dd7ed94e3a5d28b6e323964aa9',
-    );
+    expect(hex(envelope.contentHash)).toBe('bd331c007fe1bf5c47aa774dc358a1ddb1cfa0dd7ed94e3a5d28b6e323964aa9');
   });
 
   it('decodes the known fields of an envelope from a newer writer with fields it does not know', () => {
@@ -371,9 +360,7 @@ describe('compatibility across versions', () => {
     const newer = Root.fromJSON(descriptor as INamespace);
     const newerEnvelope = envelopeTypeOf(newer);
     const newerActor = newer.lookupType('vaxledger.sync.v1.Actor');
-    const routing = new Type('Routing')
-      .add(new Field('targetProvinces', 1, 'string', 'repeated'))
-      .add(new Field('hopCount', 2, 'uint32'));
+    const routing = new Type('Routing').add(new Field('targetProvinces', 1, 'string', 'repeated')).add(new Field('hopCount', 2, 'uint32'));
     newerEnvelope.parent?.add(routing);
     newerEnvelope.reserved = [];
     newerEnvelope

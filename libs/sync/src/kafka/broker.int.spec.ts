@@ -4,15 +4,7 @@
 // order it was sent, and committed offsets outlive the consumer that committed them (which is
 // what lets a restarted sync worker resume instead of re-importing or skipping).
 import { randomUUID } from 'node:crypto';
-import {
-  Kafka,
-  logLevel,
-  Partitioners,
-  type Admin,
-  type Consumer,
-  type KafkaMessage,
-  type Producer,
-} from 'kafkajs';
+import { Kafka, logLevel, Partitioners, type Admin, type Consumer, type KafkaMessage, type Producer } from 'kafkajs';
 
 jest.setTimeout(60_000);
 
@@ -137,9 +129,7 @@ describe('the local Kafka broker, driven through kafkajs', () => {
         };
         // Commit once the message is handled, as the inbox will after its transaction; a
         // message counts as received only when its commit has been acknowledged.
-        await consumer.commitOffsets([
-          { topic, partition, offset: (BigInt(message.offset) + 1n).toString() },
-        ]);
+        await consumer.commitOffsets([{ topic, partition, offset: (BigInt(message.offset) + 1n).toString() }]);
         received.push({ key: `stream-${stream}`, seq, partition, producerId: producerIdOf(message) });
       },
     });
@@ -160,9 +150,7 @@ describe('the local Kafka broker, driven through kafkajs', () => {
     // commit, reported as -1, and nothing to read).
     const ends = await admin.fetchTopicOffsets(topic);
     const committed = await admin.fetchOffsets({ groupId, topics: [topic] });
-    const committedByPartition = new Map(
-      (committed[0]?.partitions ?? []).map((p) => [p.partition, Math.max(0, Number(p.offset))]),
-    );
+    const committedByPartition = new Map((committed[0]?.partitions ?? []).map((p) => [p.partition, Math.max(0, Number(p.offset))]));
     expect(ends.map((p) => [p.partition, committedByPartition.get(p.partition) ?? 0])).toEqual(
       ends.map((p) => [p.partition, Number(p.high)]),
     );

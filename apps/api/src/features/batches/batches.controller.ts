@@ -1,6 +1,16 @@
 import { Body, Controller, HttpCode, Inject, Param, Post, Req } from '@nestjs/common';
 import { ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
-import { type Actor, batchDecider, batchIdOf, batchStream, lotReleaseDecider, lotReleaseStream, parseLotNumber, parseTraceCode, RuleViolation } from '@vaxledger/domain';
+import {
+  type Actor,
+  batchDecider,
+  batchIdOf,
+  batchStream,
+  lotReleaseDecider,
+  lotReleaseStream,
+  parseLotNumber,
+  parseTraceCode,
+  RuleViolation,
+} from '@vaxledger/domain';
 import { ArrayMaxSize, IsArray, IsInt, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
 import type { Request } from 'express';
 import { CurrentActor, Roles } from '../../http/auth';
@@ -20,7 +30,10 @@ export class ProduceBatchDto {
   @ApiProperty({ example: '2028-10-31' }) @Matches(DATE) readonly expiresOn!: string;
   @ApiProperty({ description: 'Doses', example: 2 }) @IsInt() @Min(1) @Max(10_000_000) readonly quantity!: number;
   @ApiPropertyOptional({ type: [String], description: '20-digit unit trace codes (serialised products)' })
-  @IsOptional() @IsArray() @ArrayMaxSize(100_000) @IsString({ each: true })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(100_000)
+  @IsString({ each: true })
   readonly traceCodes?: string[];
 }
 
@@ -69,7 +82,14 @@ export class BatchesController {
         return batchDecider.decide(
           {
             type: 'ProduceBatch',
-            data: { productCode: body.productCode, lotNumber: lot.value, producedOn: body.producedOn, expiresOn: body.expiresOn, quantity: body.quantity, ...(traceCodes ? { traceCodes } : {}) },
+            data: {
+              productCode: body.productCode,
+              lotNumber: lot.value,
+              producedOn: body.producedOn,
+              expiresOn: body.expiresOn,
+              quantity: body.quantity,
+              ...(traceCodes ? { traceCodes } : {}),
+            },
             context: { now, actor, product: product ? productFacts(product) : null, usedTraceCodes: used },
           },
           foldHistory(batchDecider, history),
@@ -83,21 +103,45 @@ export class BatchesController {
   @HttpCode(201)
   @Roles('regulator')
   @ApiOperation({ summary: 'Grant lot release (BatchReleased); nothing ships or is given before it' })
-  release(@Param('batchId') batchId: string, @Body() body: ReleaseBatchDto, @CurrentActor() actor: Actor, @Req() req: Request): Promise<CommandAnswer> {
-    return this.decideRelease(batchId, { type: 'ReleaseBatch', data: { batchId, certificateNo: body.certificateNo, decidedOn: body.decidedOn } }, body, actor, req);
+  release(
+    @Param('batchId') batchId: string,
+    @Body() body: ReleaseBatchDto,
+    @CurrentActor() actor: Actor,
+    @Req() req: Request,
+  ): Promise<CommandAnswer> {
+    return this.decideRelease(
+      batchId,
+      { type: 'ReleaseBatch', data: { batchId, certificateNo: body.certificateNo, decidedOn: body.decidedOn } },
+      body,
+      actor,
+      req,
+    );
   }
 
   @Post(':batchId/release-refusal')
   @HttpCode(201)
   @Roles('regulator')
   @ApiOperation({ summary: 'Refuse lot release (BatchReleaseRefused); the batch may only be destroyed' })
-  refuse(@Param('batchId') batchId: string, @Body() body: RefuseReleaseDto, @CurrentActor() actor: Actor, @Req() req: Request): Promise<CommandAnswer> {
-    return this.decideRelease(batchId, { type: 'RefuseRelease', data: { batchId, reason: body.reason, decidedOn: body.decidedOn } }, body, actor, req);
+  refuse(
+    @Param('batchId') batchId: string,
+    @Body() body: RefuseReleaseDto,
+    @CurrentActor() actor: Actor,
+    @Req() req: Request,
+  ): Promise<CommandAnswer> {
+    return this.decideRelease(
+      batchId,
+      { type: 'RefuseRelease', data: { batchId, reason: body.reason, decidedOn: body.decidedOn } },
+      body,
+      actor,
+      req,
+    );
   }
 
   private async decideRelease(
     batchId: string,
-    command: { type: 'ReleaseBatch'; data: { batchId: string; certificateNo: string; decidedOn: string } } | { type: 'RefuseRelease'; data: { batchId: string; reason: string; decidedOn: string } },
+    command:
+      | { type: 'ReleaseBatch'; data: { batchId: string; certificateNo: string; decidedOn: string } }
+      | { type: 'RefuseRelease'; data: { batchId: string; reason: string; decidedOn: string } },
     body: unknown,
     actor: Actor,
     req: Request,
@@ -113,7 +157,10 @@ export class BatchesController {
       decide: async (history) => {
         const batch = await this.runtime.readModels.batch(batchId);
         const context = { now, actor, batch: batch ? { producedOn: batch.producedOn, expiresOn: batch.expiresOn } : null };
-        return lotReleaseDecider.decide({ ...command, context } as Parameters<typeof lotReleaseDecider.decide>[0], foldHistory(lotReleaseDecider, history));
+        return lotReleaseDecider.decide(
+          { ...command, context } as Parameters<typeof lotReleaseDecider.decide>[0],
+          foldHistory(lotReleaseDecider, history),
+        );
       },
     });
     return answer;

@@ -17,7 +17,13 @@ const REASONS = ['expired', 'recalled', 'cold_chain', 'damaged', 'release_refuse
 
 export class DestroyUnitsDto {
   @ApiProperty() @Matches(INSTANT) readonly destroyedAt!: string;
-  @ApiProperty({ type: [LineDto] }) @IsArray() @ArrayMinSize(1) @ArrayMaxSize(200) @ValidateNested({ each: true }) @Type(() => LineDto) readonly lines!: LineDto[];
+  @ApiProperty({ type: [LineDto] })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(200)
+  @ValidateNested({ each: true })
+  @Type(() => LineDto)
+  readonly lines!: LineDto[];
   @ApiProperty({ enum: REASONS }) @IsIn(REASONS) readonly reasonCode!: (typeof REASONS)[number];
   @ApiProperty() @IsString() @Length(1, 60) readonly executorRef!: string;
   @ApiProperty() @IsString() @Length(1, 60) readonly supervisorRef!: string;
@@ -54,7 +60,12 @@ export class DestructionsController {
           {
             type: 'DestroyUnits',
             data: { ...body, lines: body.lines.map((l) => ({ ...l })) },
-            context: { now, actor, batches: await batchFactsById(models, batchIds), administeredHere: await models.administeredAtSite(actor.orgCode, batchIds) },
+            context: {
+              now,
+              actor,
+              batches: await batchFactsById(models, batchIds),
+              administeredHere: await models.administeredAtSite(actor.orgCode, batchIds),
+            },
           },
           foldHistory(siteDecider, history),
         );

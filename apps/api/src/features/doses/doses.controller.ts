@@ -1,6 +1,15 @@
 import { Body, Controller, HttpCode, Inject, Param, ParseUUIDPipe, Post, Req } from '@nestjs/common';
 import { ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
-import { type Actor, ID_TYPES, type IdType, normalisePersonIdentifier, personDecider, personStream, pseudonymInput, RuleViolation } from '@vaxledger/domain';
+import {
+  type Actor,
+  ID_TYPES,
+  type IdType,
+  normalisePersonIdentifier,
+  personDecider,
+  personStream,
+  pseudonymInput,
+  RuleViolation,
+} from '@vaxledger/domain';
 import { personPseudonym } from '@vaxledger/privacy';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, Min, ValidateNested } from 'class-validator';
@@ -19,7 +28,10 @@ import { INSTANT } from '../shipments/shipments.controller';
 export class PersonDto {
   @ApiProperty({ enum: ID_TYPES }) @IsIn(ID_TYPES) readonly idType!: IdType;
   @ApiProperty({ example: '510104199003071237' }) @IsString() @Length(1, 40) readonly idNumber!: string;
-  @ApiPropertyOptional({ description: 'ISO 3166-1 alpha-3, passports only' }) @IsOptional() @Matches(/^[A-Z]{3}$/) readonly issuingState?: string;
+  @ApiPropertyOptional({ description: 'ISO 3166-1 alpha-3, passports only' })
+  @IsOptional()
+  @Matches(/^[A-Z]{3}$/)
+  readonly issuingState?: string;
   @ApiProperty() @IsString() @Length(1, 100) readonly name!: string;
   @ApiProperty({ example: '1990-03-07' }) @Matches(/^\d{4}-\d{2}-\d{2}$/) readonly birthDate!: string;
   @ApiProperty({ enum: ['M', 'F', 'U'] }) @IsIn(['M', 'F', 'U']) readonly sex!: 'M' | 'F' | 'U';
@@ -36,7 +48,8 @@ export class RecordDoseDto {
   @ApiPropertyOptional({ description: 'Required for serialised products' }) @IsOptional() @IsString() readonly traceCode?: string;
   @ApiProperty() @IsInt() @Min(1) @Max(20) readonly doseNumber!: number;
   @ApiProperty() @Matches(INSTANT) readonly administeredAt!: string;
-  @ApiProperty({ enum: ['IM', 'SC', 'ID', 'PO', 'IN'] }) @IsIn(['IM', 'SC', 'ID', 'PO', 'IN']) readonly route!: 'IM' | 'SC' | 'ID' | 'PO' | 'IN';
+  @ApiProperty({ enum: ['IM', 'SC', 'ID', 'PO', 'IN'] }) @IsIn(['IM', 'SC', 'ID', 'PO', 'IN']) readonly route!:
+    'IM' | 'SC' | 'ID' | 'PO' | 'IN';
   @ApiPropertyOptional() @IsOptional() @IsString() @Length(1, 40) readonly bodySite?: string;
   @ApiProperty() @IsString() @Length(1, 60) readonly vaccinatorRef!: string;
   @ApiPropertyOptional({ type: OverrideDto }) @IsOptional() @ValidateNested() @Type(() => OverrideDto) readonly override?: OverrideDto;
@@ -52,8 +65,16 @@ const todayInChina = (): string => new Date(Date.now() + 8 * 3600_000).toISOStri
 
 /** Pseudonymise a presented identity document: the only place an ID number is handled. */
 export const pseudonymFor = (secret: string, person: { idType: IdType; idNumber: string; issuingState?: string | undefined }): string => {
-  const normalised = normalisePersonIdentifier({ idType: person.idType, idNumber: person.idNumber, ...(person.issuingState ? { issuingState: person.issuingState } : {}) }, todayInChina());
-  if (!normalised.ok) throw new RuleViolation('INVALID_PERSON_ID', `person.idNumber is not a valid ${person.idType} (${normalised.reason})`, 'person.idNumber');
+  const normalised = normalisePersonIdentifier(
+    { idType: person.idType, idNumber: person.idNumber, ...(person.issuingState ? { issuingState: person.issuingState } : {}) },
+    todayInChina(),
+  );
+  if (!normalised.ok)
+    throw new RuleViolation(
+      'INVALID_PERSON_ID',
+      `person.idNumber is not a valid ${person.idType} (${normalised.reason})`,
+      'person.idNumber',
+    );
   return personPseudonym(secret, pseudonymInput(normalised.value));
 };
 
@@ -120,10 +141,21 @@ export class DosesController {
                 actor: { ...actor, siteCode: site },
                 batch: batch ? batchFacts(batch, product) : null,
                 availableAtSite: stock?.available ?? 0,
-                traceCode: code ? { batchId: code.batchId, holderSite: code.state === 'in_stock' || code.state === 'administered' ? code.holderSite : null, dosesDrawn: code.dosesDrawn } : null,
+                traceCode: code
+                  ? {
+                      batchId: code.batchId,
+                      holderSite: code.state === 'in_stock' || code.state === 'administered' ? code.holderSite : null,
+                      dosesDrawn: code.dosesDrawn,
+                    }
+                  : null,
                 otherDoses: known
                   .filter((d) => d.status === 'valid' && !own.has(d.eventId))
-                  .map((d) => ({ eventId: d.eventId, vaccineType: d.vaccineType, doseNumber: d.doseNumber, administeredAt: d.administeredAt })),
+                  .map((d) => ({
+                    eventId: d.eventId,
+                    vaccineType: d.vaccineType,
+                    doseNumber: d.doseNumber,
+                    administeredAt: d.administeredAt,
+                  })),
               },
             },
             foldHistory(personDecider, history),
@@ -140,15 +172,23 @@ export class DosesController {
   @Roles('clinic', 'cdc')
   @ApiOperation({ summary: 'Void a dose recorded in error (DoseEnteredInError); stock and unit use are restored' })
   async enteredInError(
-    @Param('eventId', new ParseUUIDPipe({ exceptionFactory: () => new ApiError('VALIDATION_FAILED', 'eventId must be a UUID', [{ field: 'eventId', reason: 'not a UUID' }]) })) eventId: string,
+    @Param(
+      'eventId',
+      new ParseUUIDPipe({
+        exceptionFactory: () => new ApiError('VALIDATION_FAILED', 'eventId must be a UUID', [{ field: 'eventId', reason: 'not a UUID' }]),
+      }),
+    )
+    eventId: string,
     @Body() body: EnteredInErrorDto,
     @CurrentActor() actor: Actor,
     @Req() req: Request,
   ): Promise<CommandAnswer> {
     const dose = await this.runtime.readModels.dose(eventId);
     if (!dose) throw new RuleViolation('UNKNOWN_DOSE', `no dose ${eventId} on this node`);
-    if (dose.originProvince !== this.runtime.settings.provinceCode) throw new ApiError('FORBIDDEN', 'only the province that recorded a dose may void it');
-    if (actor.role === 'clinic' && dose.siteCode !== actor.orgCode) throw new ApiError('FORBIDDEN', 'a clinic may only void doses given at its own site');
+    if (dose.originProvince !== this.runtime.settings.provinceCode)
+      throw new ApiError('FORBIDDEN', 'only the province that recorded a dose may void it');
+    if (actor.role === 'clinic' && dose.siteCode !== actor.orgCode)
+      throw new ApiError('FORBIDDEN', 'a clinic may only void doses given at its own site');
     const now = new Date().toISOString();
     const { answer } = await this.executor.run({
       command: 'EnterDoseInError',
@@ -158,7 +198,10 @@ export class DosesController {
       body: { eventId, ...body },
       ...commandMeta(req),
       decide: async (history) =>
-        personDecider.decide({ type: 'EnterDoseInError', data: { doseEventId: eventId, reasonCode: body.reasonCode }, context: { now, actor } }, foldHistory(personDecider, history)),
+        personDecider.decide(
+          { type: 'EnterDoseInError', data: { doseEventId: eventId, reasonCode: body.reasonCode }, context: { now, actor } },
+          foldHistory(personDecider, history),
+        ),
     });
     return answer;
   }

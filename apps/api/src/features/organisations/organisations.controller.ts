@@ -1,6 +1,17 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, Req } from '@nestjs/common';
 import { ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
-import { type Actor, ORG_KINDS, type OrgKind, organisationDecider, orgStream, parseOrgCode, parseProvinceCode, RuleViolation, SCHEDULES, SCHEDULES_VERSION } from '@vaxledger/domain';
+import {
+  type Actor,
+  ORG_KINDS,
+  type OrgKind,
+  organisationDecider,
+  orgStream,
+  parseOrgCode,
+  parseProvinceCode,
+  RuleViolation,
+  SCHEDULES,
+  SCHEDULES_VERSION,
+} from '@vaxledger/domain';
 import { IsIn, IsOptional, IsString, Length, Matches } from 'class-validator';
 import type { Request } from 'express';
 import { CurrentActor, Roles } from '../../http/auth';
@@ -13,7 +24,8 @@ import { foldHistory } from '../fold';
 
 export class RegisterOrganisationDto {
   @ApiProperty({ description: 'Unified social credit code (GB 32100), check character verified', example: '12510000MB0A1234XJ' })
-  @IsString() readonly orgCode!: string;
+  @IsString()
+  readonly orgCode!: string;
   @ApiProperty() @IsString() @Length(1, 200) readonly name!: string;
   @ApiProperty({ enum: ORG_KINDS }) @IsIn(ORG_KINDS) readonly kind!: OrgKind;
   @ApiProperty({ example: '510000' }) @Matches(/^\d{6}$/) readonly provinceCode!: string;
@@ -53,7 +65,13 @@ export class OrganisationsController {
         organisationDecider.decide(
           {
             type: 'RegisterOrganisation',
-            data: { orgCode, name: body.name, kind: body.kind, provinceCode: province.value, ...(body.parentOrgCode ? { parentOrgCode: body.parentOrgCode } : {}) },
+            data: {
+              orgCode,
+              name: body.name,
+              kind: body.kind,
+              provinceCode: province.value,
+              ...(body.parentOrgCode ? { parentOrgCode: body.parentOrgCode } : {}),
+            },
             context: { now, actor },
           },
           foldHistory(organisationDecider, history),

@@ -41,16 +41,28 @@ export class PersonsController {
   @Roles('clinic', 'cdc', 'hub')
   @ApiOperation({ summary: 'Every dose of the person from every origin, series status and conflicts' })
   async record(@Param('personId') personId: string): Promise<Record<string, unknown>> {
-    if (!PERSON_ID_PATTERN.test(personId)) throw new ApiError('VALIDATION_FAILED', 'personId is a 28-character pseudonym starting p1', [{ field: 'personId', reason: 'malformed' }]);
+    if (!PERSON_ID_PATTERN.test(personId))
+      throw new ApiError('VALIDATION_FAILED', 'personId is a 28-character pseudonym starting p1', [
+        { field: 'personId', reason: 'malformed' },
+      ]);
     const models = this.runtime.readModels;
     const position = models.position.toString();
-    const [doses, person, details] = await Promise.all([models.doses(personId), models.person(personId), this.runtime.vault.readDetails(personId)]);
+    const [doses, person, details] = await Promise.all([
+      models.doses(personId),
+      models.person(personId),
+      this.runtime.vault.readDetails(personId),
+    ]);
     if (doses.length === 0 && !person) throw new ApiError('NOT_FOUND', 'no record of this person on this node');
     const valid = doses.filter((d) => d.status === 'valid');
     const types = [...new Set(valid.map((d) => d.vaccineType))].sort();
     const series = types.map((vaccineType) => {
       const status = nextDue(vaccineType, valid, details?.birthDate);
-      return { vaccineType, dosesDone: status?.dosesDone ?? 0, nextDoseNumber: status?.nextDoseNumber ?? null, nextDueOn: status?.dueOn ?? null };
+      return {
+        vaccineType,
+        dosesDone: status?.dosesDone ?? 0,
+        nextDoseNumber: status?.nextDoseNumber ?? null,
+        nextDueOn: status?.dueOn ?? null,
+      };
     });
     // Derived the same way on every node: the same dose number of one vaccine twice.
     const conflicts: Conflict[] = [];

@@ -2,7 +2,21 @@ import { Body, Controller, Get, HttpCode, Inject, Param, Post, Req } from '@nest
 import { ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { type Actor, parseGtin, productDecider, productStream, RuleViolation } from '@vaxledger/domain';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsBoolean, IsIn, IsInt, IsNumber, IsOptional, IsString, Length, Matches, Max, Min, ValidateNested } from 'class-validator';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsNumber,
+  IsOptional,
+  IsString,
+  Length,
+  Matches,
+  Max,
+  Min,
+  ValidateNested,
+} from 'class-validator';
 import type { Request } from 'express';
 import { CurrentActor, Roles } from '../../http/auth';
 import { ApiError } from '../../http/problem';
@@ -28,7 +42,11 @@ export class RegisterProductDto {
   @Matches(/^(\d{7}|\d{14})$/)
   readonly productCode!: string;
   @ApiPropertyOptional({ type: [PackagingLevelDto] })
-  @IsOptional() @ValidateNested({ each: true }) @Type(() => PackagingLevelDto) @ArrayMinSize(1) @ArrayMaxSize(5)
+  @IsOptional()
+  @ValidateNested({ each: true })
+  @Type(() => PackagingLevelDto)
+  @ArrayMinSize(1)
+  @ArrayMaxSize(5)
   readonly levels?: PackagingLevelDto[];
   @ApiProperty() @IsString() @Length(1, 200) readonly name!: string;
   @ApiProperty({ example: 'HepB' }) @IsString() @Length(1, 40) readonly vaccineType!: string;
@@ -55,7 +73,8 @@ export class ProductsController {
   @ApiOperation({ summary: 'Register a product (ProductRegistered); the caller must be its MAH' })
   async register(@Body() body: RegisterProductDto, @CurrentActor() actor: Actor, @Req() req: Request): Promise<CommandAnswer> {
     for (const code of [body.productCode, ...(body.levels ?? []).map((l) => l.code)])
-      if (code.length === 14 && !parseGtin(code).ok) throw new RuleViolation('INVALID_GTIN', `${code} is not a valid GTIN-14 (check digit)`, 'productCode');
+      if (code.length === 14 && !parseGtin(code).ok)
+        throw new RuleViolation('INVALID_GTIN', `${code} is not a valid GTIN-14 (check digit)`, 'productCode');
     const levels = body.levels?.map((l) => ({ ...l })) ?? [{ level: 1, code: body.productCode, childrenPerParent: 1 }];
     const codes = [...new Set([body.productCode, ...levels.map((l) => l.code)])];
     const now = new Date().toISOString();
@@ -67,8 +86,10 @@ export class ProductsController {
       body,
       ...commandMeta(req),
       decide: async (history) => {
-        const taken = (await this.runtime.readModels.takenProductCodes(codes)).filter((c) => c !== body.productCode || history.length === 0);
-        const owner = taken.length > 0 ? (await this.runtime.readModels.product(taken[0]!))?.productCode ?? taken[0] : undefined;
+        const taken = (await this.runtime.readModels.takenProductCodes(codes)).filter(
+          (c) => c !== body.productCode || history.length === 0,
+        );
+        const owner = taken.length > 0 ? ((await this.runtime.readModels.product(taken[0]!))?.productCode ?? taken[0]) : undefined;
         return productDecider.decide(
           {
             type: 'RegisterProduct',

@@ -25,12 +25,18 @@ export class IssueRecallDto {
   @ApiProperty() @IsString() @Length(1, 2000) readonly reasonText!: string;
   @ApiProperty() @Matches(INSTANT) readonly effectiveAt!: string;
   @ApiPropertyOptional({ type: [String] }) @IsOptional() @IsArray() @Matches(/^\d{6}$/, { each: true }) readonly provinces?: string[];
-  @ApiProperty({ enum: ACTIONS, isArray: true }) @IsArray() @ArrayMinSize(1) @IsIn(ACTIONS, { each: true }) readonly actions!: (typeof ACTIONS)[number][];
-  @ApiProperty({ enum: ['none', 'notify', 'revaccinate'] }) @IsIn(['none', 'notify', 'revaccinate']) readonly personFollowUp!: 'none' | 'notify' | 'revaccinate';
+  @ApiProperty({ enum: ACTIONS, isArray: true })
+  @IsArray()
+  @ArrayMinSize(1)
+  @IsIn(ACTIONS, { each: true })
+  readonly actions!: (typeof ACTIONS)[number][];
+  @ApiProperty({ enum: ['none', 'notify', 'revaccinate'] }) @IsIn(['none', 'notify', 'revaccinate']) readonly personFollowUp!:
+    'none' | 'notify' | 'revaccinate';
 }
 
 export class LiftRecallDto {
-  @ApiProperty({ enum: ['cleared', 'issued_in_error'] }) @IsIn(['cleared', 'issued_in_error']) readonly reasonCode!: 'cleared' | 'issued_in_error';
+  @ApiProperty({ enum: ['cleared', 'issued_in_error'] }) @IsIn(['cleared', 'issued_in_error']) readonly reasonCode!:
+    'cleared' | 'issued_in_error';
   @ApiPropertyOptional({ type: [String] }) @IsOptional() @IsArray() @IsString({ each: true }) readonly batchIds?: string[];
 }
 
@@ -61,7 +67,10 @@ export class RecallsController {
         const rows = await this.runtime.readModels.batches(body.batchIds);
         const batches = Object.fromEntries(body.batchIds.map((id) => [id, null])) as Record<string, { mahOrgCode: string } | null>;
         for (const row of rows) batches[row.batchId] = { mahOrgCode: row.mahOrgCode };
-        return recallDecider.decide({ type: 'IssueRecall', data: { ...body, recallId }, context: { now, actor, batches } }, foldHistory(recallDecider, history));
+        return recallDecider.decide(
+          { type: 'IssueRecall', data: { ...body, recallId }, context: { now, actor, batches } },
+          foldHistory(recallDecider, history),
+        );
       },
     });
     return answer;
@@ -71,7 +80,12 @@ export class RecallsController {
   @HttpCode(201)
   @Roles('regulator')
   @ApiOperation({ summary: 'Lift a suspension, or a recall issued in error (RecallLifted)' })
-  async lift(@Param('recallId') recallId: string, @Body() body: LiftRecallDto, @CurrentActor() actor: Actor, @Req() req: Request): Promise<CommandAnswer> {
+  async lift(
+    @Param('recallId') recallId: string,
+    @Body() body: LiftRecallDto,
+    @CurrentActor() actor: Actor,
+    @Req() req: Request,
+  ): Promise<CommandAnswer> {
     const now = new Date().toISOString();
     const { answer } = await this.executor.run({
       command: 'LiftRecall',
@@ -82,7 +96,11 @@ export class RecallsController {
       ...commandMeta(req),
       decide: async (history) =>
         recallDecider.decide(
-          { type: 'LiftRecall', data: { recallId, reasonCode: body.reasonCode, ...(body.batchIds ? { batchIds: body.batchIds } : {}) }, context: { now, actor } },
+          {
+            type: 'LiftRecall',
+            data: { recallId, reasonCode: body.reasonCode, ...(body.batchIds ? { batchIds: body.batchIds } : {}) },
+            context: { now, actor },
+          },
           foldHistory(recallDecider, history),
         ),
     });
@@ -102,9 +120,18 @@ export class RecallsController {
         batchId,
         destroyed: batch?.destroyed ?? 0,
         administered: batch?.administered ?? 0,
-        stillHeld: stock.filter((s) => s.available + s.quarantined > 0).map((s) => ({ site: s.site, available: s.available, quarantined: s.quarantined })),
+        stillHeld: stock
+          .filter((s) => s.available + s.quarantined > 0)
+          .map((s) => ({ site: s.site, available: s.available, quarantined: s.quarantined })),
       });
     }
-    return { recallId, ...recall.details, lifted: recall.lifted, lift: recall.lift, progress, position: this.runtime.readModels.position.toString() };
+    return {
+      recallId,
+      ...recall.details,
+      lifted: recall.lifted,
+      lift: recall.lift,
+      progress,
+      position: this.runtime.readModels.position.toString(),
+    };
   }
 }

@@ -2,7 +2,22 @@ import { Body, Controller, HttpCode, Inject, Param, Post, Req } from '@nestjs/co
 import { ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { type Actor, type BatchFacts, parseTraceCode, RuleViolation, siteDecider, siteStream } from '@vaxledger/domain';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsInt, IsNumber, IsOptional, IsString, Length, Matches, Max, Min, ValidateNested } from 'class-validator';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsNumber,
+  IsOptional,
+  IsString,
+  Length,
+  Matches,
+  Max,
+  Min,
+  ValidateNested,
+} from 'class-validator';
 import type { Request } from 'express';
 import { CurrentActor, Roles } from '../../http/auth';
 import type { CommandAnswer, CommandExecutor } from '../../infrastructure/command-executor';
@@ -18,7 +33,12 @@ export const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+
 export class LineDto {
   @ApiProperty({ example: '8696321-202611A017' }) @IsString() @Length(3, 60) readonly batchId!: string;
   @ApiProperty() @IsInt() @Min(1) @Max(10_000_000) readonly quantity!: number;
-  @ApiPropertyOptional({ type: [String] }) @IsOptional() @IsArray() @ArrayMaxSize(100_000) @IsString({ each: true }) readonly traceCodes?: string[];
+  @ApiPropertyOptional({ type: [String] })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(100_000)
+  @IsString({ each: true })
+  readonly traceCodes?: string[];
 }
 
 export class DispatchShipmentDto {
@@ -28,19 +48,33 @@ export class DispatchShipmentDto {
   @ApiPropertyOptional() @IsOptional() @IsString() @Length(1, 80) readonly orderNo?: string;
   @ApiPropertyOptional() @IsOptional() @IsString() readonly carrierOrgCode?: string;
   @ApiPropertyOptional({ enum: ['202', '211'], description: 'Only for returns (202) and recall returns (211)' })
-  @IsOptional() @IsIn(['202', '211']) readonly billType?: '202' | '211';
-  @ApiProperty({ type: [LineDto] }) @IsArray() @ArrayMinSize(1) @ArrayMaxSize(200) @ValidateNested({ each: true }) @Type(() => LineDto) readonly lines!: LineDto[];
+  @IsOptional()
+  @IsIn(['202', '211'])
+  readonly billType?: '202' | '211';
+  @ApiProperty({ type: [LineDto] })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(200)
+  @ValidateNested({ each: true })
+  @Type(() => LineDto)
+  readonly lines!: LineDto[];
 }
 
 export class ReceiptLineDto {
   @ApiProperty() @IsString() @Length(3, 60) readonly batchId!: string;
   @ApiProperty() @IsInt() @Min(0) @Max(10_000_000) readonly accepted!: number;
   @ApiProperty() @IsInt() @Min(0) @Max(10_000_000) readonly rejected!: number;
-  @ApiPropertyOptional({ type: [String] }) @IsOptional() @IsArray() @ArrayMaxSize(100_000) @IsString({ each: true }) readonly traceCodes?: string[];
+  @ApiPropertyOptional({ type: [String] })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(100_000)
+  @IsString({ each: true })
+  readonly traceCodes?: string[];
 }
 
 export class VerificationDto {
-  @ApiProperty({ enum: ['accepted', 'discrepancy', 'rejected'] }) @IsIn(['accepted', 'discrepancy', 'rejected']) readonly result!: 'accepted' | 'discrepancy' | 'rejected';
+  @ApiProperty({ enum: ['accepted', 'discrepancy', 'rejected'] }) @IsIn(['accepted', 'discrepancy', 'rejected']) readonly result!:
+    'accepted' | 'discrepancy' | 'rejected';
   @ApiPropertyOptional() @IsOptional() @IsString() @Length(1, 60) readonly reasonCode?: string;
   @ApiProperty() @IsBoolean() readonly releaseCertificateChecked!: boolean;
 }
@@ -52,21 +86,44 @@ export class ReadingDto {
 
 export class TemperatureLogDto {
   @ApiProperty() @IsString() @Length(1, 80) readonly deviceId!: string;
-  @ApiProperty({ type: [ReadingDto] }) @IsArray() @ArrayMaxSize(100_000) @ValidateNested({ each: true }) @Type(() => ReadingDto) readonly readings!: ReadingDto[];
+  @ApiProperty({ type: [ReadingDto] })
+  @IsArray()
+  @ArrayMaxSize(100_000)
+  @ValidateNested({ each: true })
+  @Type(() => ReadingDto)
+  readonly readings!: ReadingDto[];
 }
 
 export class ReceiveShipmentDto {
   @ApiProperty() @Matches(INSTANT) readonly receivedAt!: string;
-  @ApiPropertyOptional({ description: 'Sender, needed only when the dispatch has not synced yet' }) @IsOptional() @IsString() readonly fromSite?: string;
-  @ApiProperty({ type: [ReceiptLineDto] }) @IsArray() @ArrayMinSize(1) @ArrayMaxSize(200) @ValidateNested({ each: true }) @Type(() => ReceiptLineDto) readonly lines!: ReceiptLineDto[];
+  @ApiPropertyOptional({ description: 'Sender, needed only when the dispatch has not synced yet' })
+  @IsOptional()
+  @IsString()
+  readonly fromSite?: string;
+  @ApiProperty({ type: [ReceiptLineDto] })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(200)
+  @ValidateNested({ each: true })
+  @Type(() => ReceiptLineDto)
+  readonly lines!: ReceiptLineDto[];
   @ApiProperty({ type: VerificationDto }) @ValidateNested() @Type(() => VerificationDto) readonly verification!: VerificationDto;
-  @ApiPropertyOptional({ type: TemperatureLogDto }) @IsOptional() @ValidateNested() @Type(() => TemperatureLogDto) readonly temperatureLog?: TemperatureLogDto;
+  @ApiPropertyOptional({ type: TemperatureLogDto })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => TemperatureLogDto)
+  readonly temperatureLog?: TemperatureLogDto;
 }
 
 export const checkTraceCodes = (lines: readonly { traceCodes?: string[] }[]): void =>
   lines.forEach((line, l) =>
     line.traceCodes?.forEach((raw, i) => {
-      if (!parseTraceCode(raw).ok) throw new RuleViolation('INVALID_TRACE_CODE', `lines[${l}].traceCodes[${i}] is not a 20-digit trace code`, `lines[${l}].traceCodes[${i}]`);
+      if (!parseTraceCode(raw).ok)
+        throw new RuleViolation(
+          'INVALID_TRACE_CODE',
+          `lines[${l}].traceCodes[${i}] is not a 20-digit trace code`,
+          `lines[${l}].traceCodes[${i}]`,
+        );
     }),
   );
 
@@ -102,7 +159,8 @@ export class ShipmentsController {
         const batchIds = body.lines.map((l) => l.batchId);
         const batches: Record<string, BatchFacts> = await batchFactsById(models, batchIds);
         for (const [id, facts] of Object.entries(batches))
-          if (facts.mahOrgCode === actor.orgCode && facts.serialised) batches[id] = { ...facts, producedTraceCodes: await models.traceCodesOfBatch(id) };
+          if (facts.mahOrgCode === actor.orgCode && facts.serialised)
+            batches[id] = { ...facts, producedTraceCodes: await models.traceCodesOfBatch(id) };
         const codes = body.lines.flatMap((l) => l.traceCodes ?? []);
         return siteDecider.decide(
           {
@@ -111,7 +169,13 @@ export class ShipmentsController {
             context: {
               now,
               actor,
-              sender: senderRow ? orgFacts(senderRow) : { orgCode: actor.orgCode, kind: actor.role === 'manufacturer' ? 'manufacturer' : actor.role === 'clinic' ? 'clinic' : 'cdc', provinceCode: actor.provinceCode },
+              sender: senderRow
+                ? orgFacts(senderRow)
+                : {
+                    orgCode: actor.orgCode,
+                    kind: actor.role === 'manufacturer' ? 'manufacturer' : actor.role === 'clinic' ? 'clinic' : 'cdc',
+                    provinceCode: actor.provinceCode,
+                  },
               receiver: receiverRow ? orgFacts(receiverRow) : null,
               batches,
               administeredHere: await models.administeredAtSite(actor.orgCode, batchIds),
@@ -129,7 +193,12 @@ export class ShipmentsController {
   @HttpCode(201)
   @Roles('cdc', 'clinic', 'manufacturer')
   @ApiOperation({ summary: 'Receive a shipment at the caller’s site (ShipmentReceived); no temperature log forces rejection' })
-  async receive(@Param('shipmentId') shipmentId: string, @Body() body: ReceiveShipmentDto, @CurrentActor() actor: Actor, @Req() req: Request): Promise<CommandAnswer> {
+  async receive(
+    @Param('shipmentId') shipmentId: string,
+    @Body() body: ReceiveShipmentDto,
+    @CurrentActor() actor: Actor,
+    @Req() req: Request,
+  ): Promise<CommandAnswer> {
     checkTraceCodes(body.lines);
     const now = new Date().toISOString();
     const models = this.runtime.readModels;
@@ -150,9 +219,24 @@ export class ShipmentsController {
               shipmentId,
               lines: body.lines.map((l) => ({ ...l })),
               verification: { ...body.verification },
-              ...(body.temperatureLog ? { temperatureLog: { deviceId: body.temperatureLog.deviceId, readings: body.temperatureLog.readings.map((r) => ({ ...r })) } } : {}),
+              ...(body.temperatureLog
+                ? {
+                    temperatureLog: {
+                      deviceId: body.temperatureLog.deviceId,
+                      readings: body.temperatureLog.readings.map((r) => ({ ...r })),
+                    },
+                  }
+                : {}),
             },
-            context: { now, actor, dispatch: dispatch ? shipmentFacts(dispatch) : null, batches: await batchFactsById(models, body.lines.map((l) => l.batchId)) },
+            context: {
+              now,
+              actor,
+              dispatch: dispatch ? shipmentFacts(dispatch) : null,
+              batches: await batchFactsById(
+                models,
+                body.lines.map((l) => l.batchId),
+              ),
+            },
           },
           foldHistory(siteDecider, history),
         );

@@ -34,12 +34,22 @@ export class TraceabilityController {
       models.inTransit({ batchId }),
       models.recallsOf(batchId),
     ]);
-    const onHand = stock.filter((s) => s.available !== 0 || s.quarantined !== 0).map((s) => ({ site: s.site, available: s.available, quarantined: s.quarantined }));
+    const onHand = stock
+      .filter((s) => s.available !== 0 || s.quarantined !== 0)
+      .map((s) => ({ site: s.site, available: s.available, quarantined: s.quarantined }));
     const inTransit = transit.reduce((sum, t) => sum + t.quantity, 0);
     const administered = doses.filter((d) => d.count !== 0).map((d) => ({ site: d.siteCode, count: d.count }));
     const held = onHand.reduce((sum, s) => sum + s.available + s.quarantined, 0);
     const given = administered.reduce((sum, d) => sum + d.count, 0);
-    const status = batch.recalled ? 'recalled' : batch.suspended ? 'suspended' : batch.releaseState === 'refused' ? 'release_refused' : batch.releaseState === 'released' ? 'released' : 'awaiting_release';
+    const status = batch.recalled
+      ? 'recalled'
+      : batch.suspended
+        ? 'suspended'
+        : batch.releaseState === 'refused'
+          ? 'release_refused'
+          : batch.releaseState === 'released'
+            ? 'released'
+            : 'awaiting_release';
     return {
       batchId,
       productCode: batch.productCode,
@@ -50,7 +60,14 @@ export class TraceabilityController {
       status,
       release: batch.release,
       recalls: recalls.map((r) => ({ recallId: r.recallId, kind: r.kind, level: r.level, lifted: r.lifted })),
-      custody: custody.map((c) => ({ type: c.type, at: c.at, ...(c.fromSite ? { fromSite: c.fromSite } : {}), ...(c.toSite ? { toSite: c.toSite } : {}), quantity: c.quantity, eventId: c.eventId })),
+      custody: custody.map((c) => ({
+        type: c.type,
+        at: c.at,
+        ...(c.fromSite ? { fromSite: c.fromSite } : {}),
+        ...(c.toSite ? { toSite: c.toSite } : {}),
+        quantity: c.quantity,
+        eventId: c.eventId,
+      })),
       onHand,
       inTransit,
       administered,
@@ -70,9 +87,17 @@ export class TraceabilityController {
     const batch = await models.batch(batchId);
     if (!batch) throw new ApiError('NOT_FOUND', `no batch ${batchId}`);
     const [recipients, stock] = await Promise.all([models.recipients(batchId), models.stockOfBatch(batchId)]);
-    const persons = recipients.map((r) => ({ personId: r.personId, siteCode: r.siteCode, administeredAt: r.administeredAt, originProvince: r.originProvince }));
+    const persons = recipients.map((r) => ({
+      personId: r.personId,
+      siteCode: r.siteCode,
+      administeredAt: r.administeredAt,
+      originProvince: r.originProvince,
+    }));
     if (query.format === 'csv') {
-      const lines = ['personId,siteCode,administeredAt,originProvince', ...persons.map((p) => [p.personId, p.siteCode, p.administeredAt, p.originProvince].map(csvCell).join(','))];
+      const lines = [
+        'personId,siteCode,administeredAt,originProvince',
+        ...persons.map((p) => [p.personId, p.siteCode, p.administeredAt, p.originProvince].map(csvCell).join(',')),
+      ];
       response.status(200).type('text/csv').setHeader('Content-Disposition', `attachment; filename="recipients-${batchId}.csv"`);
       response.send(`${lines.join('\n')}\n`);
       return;
@@ -80,7 +105,9 @@ export class TraceabilityController {
     response.status(200).json({
       batchId,
       persons,
-      holders: stock.filter((s) => s.available + s.quarantined > 0).map((s) => ({ site: s.site, available: s.available, quarantined: s.quarantined })),
+      holders: stock
+        .filter((s) => s.available + s.quarantined > 0)
+        .map((s) => ({ site: s.site, available: s.available, quarantined: s.quarantined })),
       position,
     });
   }
@@ -89,7 +116,8 @@ export class TraceabilityController {
   @ApiOperation({ summary: 'Where a coded unit is and what became of it' })
   async traceCode(@Param('code') raw: string): Promise<Record<string, unknown>> {
     const code = raw.replace(/[\s-]/g, '');
-    if (!/^\d{20}$/.test(code)) throw new ApiError('VALIDATION_FAILED', 'a trace code is 20 digits', [{ field: 'code', reason: 'INVALID_TRACE_CODE' }]);
+    if (!/^\d{20}$/.test(code))
+      throw new ApiError('VALIDATION_FAILED', 'a trace code is 20 digits', [{ field: 'code', reason: 'INVALID_TRACE_CODE' }]);
     const row = await this.runtime.readModels.traceCode(code);
     if (!row) return { code, batchId: null, level: null, holder: null, state: 'unknown' };
     const batch = await this.runtime.readModels.batch(row.batchId);
