@@ -25,7 +25,7 @@ export default tseslint.config(
     ...jest.configs['flat/recommended'],
     rules: {
       ...jest.configs['flat/recommended'].rules,
-      'jest/expect-expect': ['error', { assertFunctionNames: ['expect', 'refused', 'given*', '*.then*', 'fc.assert'] }],
+      'jest/expect-expect': ['error', { assertFunctionNames: ['expect', 'expect*', 'refused', 'given*', '*.then*', 'fc.assert'] }],
       'jest/no-focused-tests': 'error',
       'jest/no-disabled-tests': 'error',
       'jest/no-standalone-expect': 'off',
