@@ -506,6 +506,19 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
       );
     }
 
+    // A dose checks stock on the read models, which follow the log a little behind: wait until
+    // the last clinic's receipt is visible (the projector applies the log in order).
+    const lastClinic = [...plan.clinics].reverse().find((c) => clinicNeed.get(c.code)!.size > 0);
+    if (lastClinic) {
+      const deadline = Date.now() + 60_000;
+      for (;;) {
+        const inventory = await client.send<{ batches?: unknown[] }>('GET', `/v1/sites/${lastClinic.code}/inventory`, actorOf(lastClinic));
+        if ((inventory.batches?.length ?? 0) > 0) break;
+        if (Date.now() > deadline) throw new Error(`stock at ${lastClinic.code} did not show in the read models within 60 s`);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+    }
+
     // Doses: workers take whole clinics, so each person's doses go in order.
     const total = [...plan.dosesByClinic.values()].reduce((n, list) => n + list.length, 0);
     log(`demo: recording ${total} doses for ${plan.persons} persons with ${concurrency} workers`);
