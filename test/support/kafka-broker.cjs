@@ -85,16 +85,24 @@ async function freePortPair() {
   throw new Error('kafka-broker: could not find two free consecutive loopback ports');
 }
 
-function brokersFrom(statusLine) {
-  const match = /brokers=(\S+)/.exec(statusLine);
+function field(statusLine, name) {
+  const match = new RegExp(`${name}=(\\S+)`).exec(statusLine);
   return match ? match[1] : undefined;
 }
 
 async function startBroker() {
   const status = await runScript('status');
-  const running = status.code === 0 ? brokersFrom(status.stdout) : undefined;
+  const running = status.code === 0 ? field(status.stdout, 'brokers') : undefined;
   if (running) {
-    console.log(`\n[test] reusing the Kafka broker already running on ${running}`);
+    const version = field(status.stdout, 'version');
+    const wanted = process.env.KAFKA_VERSION;
+    if (wanted && version && wanted !== version) {
+      throw new Error(
+        `KAFKA_VERSION=${wanted} but a Kafka ${version} broker is already running on ${running}; ` +
+          'stop it first (deploy/local/kafka stop)',
+      );
+    }
+    console.log(`\n[test] reusing the Kafka ${version ?? ''} broker already running on ${running}`);
     return { brokers: running, stop: async () => {} };
   }
 
