@@ -9,6 +9,22 @@ const { Client } = require('pg');
 const path = require('node:path');
 const fs = require('node:fs');
 
+// Loads one self-contained TypeScript module (no path aliases) outside jest's transform.
+const requireTypeScript = (file) => {
+  const Module = require('node:module');
+  const { transformFileSync } = require('@swc/core');
+  const { code } = transformFileSync(file, {
+    swcrc: false,
+    jsc: { parser: { syntax: 'typescript' }, target: 'es2022' },
+    module: { type: 'commonjs' },
+  });
+  const mod = new Module(file, module);
+  mod.filename = file;
+  mod.paths = Module._nodeModulePaths(path.dirname(file));
+  mod._compile(code, file);
+  return mod.exports;
+};
+
 const wantsTier = (tier) => {
   const argv = process.argv.join(' ');
   if (!argv.includes('--selectProjects')) return true;
@@ -34,16 +50,13 @@ async function setupPostgres() {
   if (process.env.CI === 'true') {
     throw new Error('CI=true but DATABASE_URL is not set: integration tests must run against real PostgreSQL');
   }
-  const { PGlite } = require('@electric-sql/pglite');
-  const { PGLiteSocketServer } = require('@electric-sql/pglite-socket');
-  const db = await PGlite.create();
-  const server = new PGLiteSocketServer({ db, port: 0, host: '127.0.0.1', maxConnections: 64 });
-  await server.start();
-  const port = server.getServerConn().split(':').pop();
-  process.env.TEST_DATABASE_URL = `postgres://postgres@127.0.0.1:${port}/postgres`;
+  // The product's own embedded server (TypeScript, compiled here with swc).
+  const { startEmbeddedPostgres } = requireTypeScript(path.join(__dirname, '../../libs/event-store/src/postgres/pglite-server.ts'));
+  const embedded = await startEmbeddedPostgres({ maxConnections: 128 });
+  process.env.TEST_DATABASE_URL = embedded.url;
   process.env.TEST_DATABASE_KIND = 'pglite';
-  globalThis.__VX_PGLITE__ = { db, server };
-  console.log(`\n[test] DATABASE_URL not set: PGlite in memory on 127.0.0.1:${port}`);
+  globalThis.__VX_PGLITE__ = embedded;
+  console.log(`\n[test] DATABASE_URL not set: PGlite in memory at ${embedded.url}`);
 }
 
 async function setupKafka() {

@@ -5,10 +5,7 @@ module.exports = async () => {
   const kafka = globalThis.__VX_KAFKA__;
   if (kafka) await kafka.stop();
   const pglite = globalThis.__VX_PGLITE__;
-  if (pglite) {
-    await pglite.server.stop();
-    await pglite.db.close();
-  }
+  if (pglite) await pglite.stop();
   const drop = globalThis.__VX_DROP_DB__;
   if (drop && process.env.VX_KEEP_TEST_DB !== '1') {
     const admin = new Client({ connectionString: drop.base });

@@ -52,6 +52,8 @@ export const openNodeRuntime = async (settings: Settings, options: RuntimeOption
     poolSize: engine === 'pglite' ? 4 : 16,
   });
   const pool = new Pool({ connectionString: databaseUrl, max: 4 });
+  // An idle connection that drops is replaced on next use; it must not crash the process.
+  pool.on('error', () => undefined);
   const vault = new PersonVault(pool, settings.vaultMasterKey, options.vaultSchema ?? 'vault');
   await vault.migrate();
   if (options.projector !== false) readModels.runner.start();

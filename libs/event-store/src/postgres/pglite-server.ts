@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
+import { createServer, type Server, type Socket } from 'node:net';
 import { PGlite } from '@electric-sql/pglite';
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import { PGLiteSocketHandler } from '@electric-sql/pglite-socket';
 
 export interface EmbeddedPostgres {
   /** A `postgres://` URL that the ordinary `pg` driver connects to. */
@@ -8,11 +9,101 @@ export interface EmbeddedPostgres {
   stop(): Promise<void>;
 }
 
+interface QueuedMessage {
+  readonly handlerId: number;
+  readonly message: Uint8Array;
+  readonly onData: (data: Uint8Array) => void;
+  readonly resolve: (bytes: number) => void;
+  readonly reject: (error: Error) => void;
+}
+
+const PROTOCOL_3 = 196608;
+/** Frontend messages after which a connection has nothing half-done in the engine. */
+const SEQUENCE_ENDS = new Set([0x53 /* S Sync */, 0x51 /* Q Query */, 0x58 /* X Terminate */]);
+
+const endsSequence = (message: Uint8Array): boolean => {
+  // A startup packet has no type byte: length, then the protocol version.
+  if (message.length >= 8 && new DataView(message.buffer, message.byteOffset, message.byteLength).getInt32(4) === PROTOCOL_3) return true;
+  return SEQUENCE_ENDS.has(message[0]!);
+};
+
+/**
+ * Hands PGlite (one session, one statement at a time) the messages of many connections.
+ * pglite-socket's own queue switches connection between any two messages unless a
+ * transaction is open, so the Parse/Bind/Execute/Sync of two connections' parameterised
+ * queries can interleave and corrupt each other ("bind message supplies 1 parameters,
+ * but prepared statement requires 3"). This queue keeps serving one connection until it
+ * reaches a Sync or simple Query outside a transaction, then moves on.
+ */
+export class SessionAffineQueue {
+  private queue: QueuedMessage[] = [];
+  private processing = false;
+  /** The connection the engine is in the middle of serving, if any. */
+  private owner: number | null = null;
+
+  constructor(private readonly db: PGlite) {}
+
+  enqueue(handlerId: number, message: Uint8Array, onData: (data: Uint8Array) => void): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ handlerId, message, onData, resolve, reject });
+      void this.process();
+    });
+  }
+
+  getQueueLength(): number {
+    return this.queue.length;
+  }
+
+  clearQueueForHandler(handlerId: number): void {
+    this.queue = this.queue.filter((q) => q.handlerId !== handlerId);
+  }
+
+  /** A connection went away: roll back what it left open and let the others in. */
+  async clearTransactionIfNeeded(handlerId: number): Promise<void> {
+    if (this.owner !== handlerId) return;
+    if (this.db.isInTransaction()) await this.db.exec('ROLLBACK').catch(() => undefined);
+    this.owner = null;
+    void this.process();
+  }
+
+  private async process(): Promise<void> {
+    if (this.processing) return;
+    this.processing = true;
+    try {
+      while (this.queue.length > 0) {
+        const index = this.owner === null ? 0 : this.queue.findIndex((q) => q.handlerId === this.owner);
+        // The owning connection's next message has not arrived yet: wait for it.
+        if (index < 0) break;
+        const [next] = this.queue.splice(index, 1);
+        if (!next) break;
+        let bytes = 0;
+        try {
+          await this.db.runExclusive(() =>
+            this.db.execProtocolRawStream(next.message, {
+              onRawData: (data: Uint8Array) => {
+                bytes += data.length;
+                next.onData(data);
+              },
+            }),
+          );
+        } catch (error) {
+          this.owner = null;
+          next.reject(error instanceof Error ? error : new Error(String(error)));
+          continue;
+        }
+        this.owner = endsSequence(next.message) && !this.db.isInTransaction() ? null : next.handlerId;
+        next.resolve(bytes);
+      }
+    } finally {
+      this.processing = false;
+    }
+  }
+}
+
 /**
  * The embedded default: PostgreSQL compiled to WASM (PGlite), its files in `dataDir`
- * (or in memory), served on a loopback port by pglite-socket so the product reaches it
- * with the same `pg` code and SQL as a real server. PGlite runs one transaction at a
- * time; the socket server queues the other connections' statements until it ends.
+ * (or in memory), served on a loopback port through pglite-socket's protocol handler so
+ * the product reaches it with the same `pg` code and SQL as a real server.
  */
 export const startEmbeddedPostgres = async (options: {
   dataDir?: string;
@@ -21,19 +112,33 @@ export const startEmbeddedPostgres = async (options: {
 }): Promise<EmbeddedPostgres> => {
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
   const db = await PGlite.create(options.dataDir);
-  const server = new PGLiteSocketServer({
-    db,
-    host: '127.0.0.1',
-    port: options.port ?? 0,
-    maxConnections: options.maxConnections ?? 32,
+  const queue = new SessionAffineQueue(db);
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((socket) => {
+    if (sockets.size >= (options.maxConnections ?? 64)) {
+      socket.end();
+      return;
+    }
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => undefined);
+    const handler = new PGLiteSocketHandler({
+      queryQueue: queue as unknown as ConstructorParameters<typeof PGLiteSocketHandler>[0]['queryQueue'],
+      closeOnDetach: true,
+    });
+    handler.attach(socket).catch(() => socket.destroy());
   });
-  await server.start();
-  // getServerConn() answers "host:port" with the port the OS chose when asked for 0.
-  const hostPort = server.getServerConn();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : (options.port ?? 0);
   return {
-    url: `postgres://postgres@${hostPort}/postgres`,
+    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     stop: async () => {
-      await server.stop();
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
       await db.close();
     },
   };
