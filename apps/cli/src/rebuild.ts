@@ -22,7 +22,7 @@ export const rebuildProjections = async (runtime: NodeRuntime, names: readonly s
   let lastReport = 0;
   const total = Number(head);
   for (;;) {
-    const batch = await store.readAll({ after, limit: 2000 });
+    const batch = await store.readAll({ after, limit: 5000 });
     if (batch.length === 0) break;
     await readModels.runner.applyBatch(batch);
     applied += batch.length;

@@ -172,6 +172,8 @@ export class PersonRow {
 
 @Entity('rm_recipient')
 @Index(['batchId'])
+// Created in ReadModels.open with INCLUDE columns; declared here so synchronize leaves it alone.
+@Index('rm_recipient_batch_covering', { synchronize: false })
 export class RecipientRow {
   @PrimaryColumn('uuid') eventId!: string;
   @Column('text') batchId!: string;

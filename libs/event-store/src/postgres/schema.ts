@@ -60,13 +60,14 @@ DECLARE
   v_base bigint;
   v_next int;
 BEGIN
-  SELECT count(*),
-         count(*) FILTER (WHERE e.stream_id = p_stream AND e.type = p_types[i.ord]
-                          AND e.schema_version = p_versions[i.ord] AND e.data = p_data[i.ord])
-    INTO v_found, v_same
-    FROM unnest(p_ids) WITH ORDINALITY AS i(id, ord)
-    JOIN ${schema}.events e ON e.event_id = i.id;
-  IF v_found > 0 THEN
+  -- Almost every append is new: a cheap probe first, the full comparison only on a hit.
+  IF EXISTS (SELECT 1 FROM ${schema}.events e WHERE e.event_id = ANY (p_ids)) THEN
+    SELECT count(*),
+           count(*) FILTER (WHERE e.stream_id = p_stream AND e.type = p_types[i.ord]
+                            AND e.schema_version = p_versions[i.ord] AND e.data = p_data[i.ord])
+      INTO v_found, v_same
+      FROM unnest(p_ids) WITH ORDINALITY AS i(id, ord)
+      JOIN ${schema}.events e ON e.event_id = i.id;
     IF v_found = v_n AND v_same = v_n THEN
       RETURN QUERY SELECT 1, max(e.revision), max(e.position), NULL::bigint
         FROM ${schema}.events e WHERE e.event_id = ANY (p_ids);
