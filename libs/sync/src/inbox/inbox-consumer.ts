@@ -1,0 +1,215 @@
+import { LEDGER_EVENT_TYPES } from '@vaxledger/domain';
+import { type EventStore, EventIdConflictError, StreamConflictError } from '@vaxledger/event-store';
+import type { Consumer, EachMessagePayload, Kafka, Producer } from 'kafkajs';
+import { decodeEnvelope, type WireEnvelope } from '../envelope/envelope.codec';
+import { importedEventOf } from '../envelope/event-mapping';
+import type { SyncStore } from '../sync-store';
+import { deadLetterTopic, eventsTopic, provinceOfTopic } from '../topics';
+
+export interface InboxOptions {
+  readonly provinceCode: string;
+  /** Provinces whose topics this node consumes. */
+  readonly origins: readonly string[];
+  readonly groupId?: string;
+  readonly onDeadLetter?: (reason: string) => void;
+  readonly onImported?: (envelope: WireEnvelope) => void;
+  readonly onError?: (error: unknown) => void;
+}
+
+/** Schema versions this build understands, per event type. */
+const KNOWN_VERSIONS: ReadonlyMap<string, number> = new Map(LEDGER_EVENT_TYPES.map((type) => [type, 1]));
+
+/** A stream whose earlier revision has not arrived yet: retried until it does. */
+export class RevisionGapError extends Error {
+  constructor(
+    readonly streamId: string,
+    readonly wanted: number,
+    readonly have: number | null,
+  ) {
+    super(`stream ${streamId}: revision ${wanted} arrived before ${have === null ? 0 : have + 1}; waiting for the gap to fill`);
+    this.name = 'RevisionGapError';
+  }
+}
+
+type Verdict =
+  | { readonly ok: true; readonly envelope: WireEnvelope }
+  | { readonly ok: false; readonly reason: string; readonly detail: string; readonly eventId?: string };
+
+/**
+ * Imports other provinces' events as read-only copies. The local log's unique event id is
+ * the inbox: an event delivered twice is a replay of the same append (nothing written), so
+ * Kafka's at-least-once delivery becomes exactly-once in effect, through crashes on either
+ * side. Offsets are committed only after the import. Anything that cannot be trusted or
+ * understood goes to the dead-letter table and topic with its reason, and consumption
+ * carries on.
+ */
+export class InboxConsumer {
+  private consumer: Consumer | null = null;
+  private producer: Producer | null = null;
+  private readonly lastImported = new Map<string, { at: number; recordedAt: string }>();
+  private imported = 0;
+  private deadLettered = 0;
+
+  constructor(
+    private readonly kafka: Kafka,
+    private readonly store: EventStore,
+    private readonly syncStore: SyncStore,
+    private readonly options: InboxOptions,
+  ) {}
+
+  get importedCount(): number {
+    return this.imported;
+  }
+
+  get deadLetteredCount(): number {
+    return this.deadLettered;
+  }
+
+  /** Per origin: when the last event was imported and the origin's recorded time of it. */
+  lag(): { origin: string; lastImportedAt: string | null; lagSeconds: number | null }[] {
+    return this.options.origins.map((origin) => {
+      const last = this.lastImported.get(origin);
+      return {
+        origin,
+        lastImportedAt: last ? new Date(last.at).toISOString() : null,
+        lagSeconds: last ? Math.max(0, (last.at - Date.parse(last.recordedAt)) / 1000) : null,
+      };
+    });
+  }
+
+  async start(): Promise<void> {
+    const origins = this.options.origins.filter((o) => o !== this.options.provinceCode);
+    const admin = this.kafka.admin();
+    await admin.connect();
+    try {
+      await admin.createTopics({
+        topics: [
+          ...origins.map((o) => ({ topic: eventsTopic(o), numPartitions: 3 })),
+          { topic: deadLetterTopic(this.options.provinceCode), numPartitions: 1 },
+        ],
+        waitForLeaders: true,
+      });
+    } finally {
+      await admin.disconnect();
+    }
+    this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    await this.producer.connect();
+    this.consumer = this.kafka.consumer({
+      groupId: this.options.groupId ?? `vaxledger-sync-${this.options.provinceCode}`,
+      retry: { retries: 1_000_000 },
+    });
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topics: origins.map(eventsTopic), fromBeginning: true });
+    await this.consumer.run({ autoCommit: true, eachMessage: (payload) => this.handle(payload) });
+  }
+
+  /** One Kafka message: judge, then import or dead-letter. Throws only to be retried. */
+  async handle({ topic, partition, message }: Pick<EachMessagePayload, 'topic' | 'partition' | 'message'>): Promise<void> {
+    const bytes = message.value ?? Buffer.alloc(0);
+    const verdict = await this.judge(topic, bytes);
+    if (!verdict.ok) {
+      await this.setAside(topic, partition, message.offset, verdict, bytes);
+      return;
+    }
+    const { envelope } = verdict;
+    try {
+      await this.store.append(envelope.streamId, [importedEventOf(envelope)], {
+        expected: envelope.streamRevision === 0 ? 'no-stream' : envelope.streamRevision - 1,
+      });
+    } catch (error) {
+      if (error instanceof EventIdConflictError) {
+        await this.setAside(
+          topic,
+          partition,
+          message.offset,
+          { ok: false, reason: 'KNOWN_ID_DIFFERENT_CONTENT', detail: error.message, eventId: envelope.eventId },
+          bytes,
+        );
+        return;
+      }
+      if (error instanceof StreamConflictError) {
+        if (error.actual === null || error.actual < envelope.streamRevision - 1)
+          throw new RevisionGapError(envelope.streamId, envelope.streamRevision, error.actual);
+        await this.setAside(
+          topic,
+          partition,
+          message.offset,
+          {
+            ok: false,
+            reason: 'REVISION_TAKEN',
+            detail: `revision ${envelope.streamRevision} of ${envelope.streamId} holds another event`,
+            eventId: envelope.eventId,
+          },
+          bytes,
+        );
+        return;
+      }
+      this.options.onError?.(error);
+      throw error;
+    }
+    this.imported++;
+    this.lastImported.set(envelope.originProvince, { at: Date.now(), recordedAt: envelope.recordedAt });
+    this.options.onImported?.(envelope);
+  }
+
+  private async judge(topic: string, bytes: Buffer): Promise<Verdict> {
+    const decoded = decodeEnvelope(bytes);
+    if (!decoded.ok) return { ok: false, reason: decoded.reason, detail: decoded.detail };
+    const envelope = decoded.envelope;
+    const fail = (reason: string, detail: string): Verdict => ({ ok: false, reason, detail, eventId: envelope.eventId });
+    const topicOrigin = provinceOfTopic(topic);
+    if (envelope.originProvince !== topicOrigin)
+      return fail('FORGED_ORIGIN', `an event claiming origin ${envelope.originProvince} on the topic of ${topicOrigin ?? topic}`);
+    if (envelope.originProvince === this.options.provinceCode) return fail('ECHO', 'an event of this province came back');
+    const version = KNOWN_VERSIONS.get(envelope.type);
+    if (version === undefined) return fail('UNKNOWN_EVENT_TYPE', `unknown event type ${envelope.type}`);
+    if (envelope.schemaVersion > version)
+      return fail('UNKNOWN_SCHEMA_VERSION', `${envelope.type} v${envelope.schemaVersion} is newer than this node (v${version})`);
+    const owner = await this.ownerOf(envelope.streamId);
+    if (owner !== null && owner !== envelope.originProvince)
+      return fail('STREAM_OWNED_ELSEWHERE', `stream ${envelope.streamId} belongs to ${owner}, not ${envelope.originProvince}`);
+    return { ok: true, envelope };
+  }
+
+  /** The province that owns a stream: named in person and AEFI stream ids, else its first writer. */
+  private async ownerOf(streamId: string): Promise<string | null> {
+    const named = /^(?:person|aefi)-(\d{6})-/.exec(streamId);
+    if (named) return named[1]!;
+    const [first] = await this.store.readStream(streamId, { maxCount: 1 });
+    if (!first) return null;
+    return first.metadata.originProvince ?? this.options.provinceCode;
+  }
+
+  private async setAside(
+    topic: string,
+    partition: number,
+    offset: string,
+    verdict: Extract<Verdict, { ok: false }>,
+    bytes: Buffer,
+  ): Promise<void> {
+    await this.syncStore.deadLetter({
+      topic,
+      partition,
+      offset,
+      reason: verdict.reason,
+      detail: verdict.detail,
+      eventId: verdict.eventId,
+      bytes,
+    });
+    await this.producer?.send({
+      topic: deadLetterTopic(this.options.provinceCode),
+      messages: [
+        { key: `${topic}:${partition}:${offset}`, value: bytes, headers: { reason: verdict.reason, detail: verdict.detail.slice(0, 500) } },
+      ],
+    });
+    this.deadLettered++;
+    this.options.onDeadLetter?.(verdict.reason);
+  }
+
+  async stop(): Promise<void> {
+    await this.consumer?.disconnect();
+    await this.producer?.disconnect();
+    this.consumer = null;
+    this.producer = null;
+  }
+}

@@ -1,0 +1,89 @@
+import type { EventStore, RecordedEvent, Subscription } from '@vaxledger/event-store';
+import type { Kafka, Producer } from 'kafkajs';
+import { encodeEnvelope, sealEnvelope } from '../envelope/envelope.codec';
+import { envelopeContentOf } from '../envelope/event-mapping';
+import type { SyncStore } from '../sync-store';
+import { eventsTopic } from '../topics';
+
+export interface RelayOptions {
+  readonly provinceCode: string;
+  readonly batchSize?: number;
+  readonly onError?: (error: unknown) => void;
+  readonly onPublished?: (count: number) => void;
+}
+
+/**
+ * The outbox is the local log itself. The relay reads it from its checkpoint, publishes the
+ * events this province owns to its topic (keyed by stream id, so one stream's events stay
+ * in order on one partition) with an idempotent producer, and moves the checkpoint only
+ * after Kafka acknowledged. A crash between the two publishes again: duplicates on the
+ * wire, which receivers drop by event id.
+ */
+export class OutboxRelay {
+  private producer: Producer | null = null;
+  private subscription: Subscription | null = null;
+  private published = 0;
+  readonly topic: string;
+
+  constructor(
+    private readonly kafka: Kafka,
+    private readonly store: EventStore,
+    private readonly syncStore: SyncStore,
+    private readonly options: RelayOptions,
+  ) {
+    this.topic = eventsTopic(options.provinceCode);
+  }
+
+  get publishedCount(): number {
+    return this.published;
+  }
+
+  async start(): Promise<void> {
+    const admin = this.kafka.admin();
+    await admin.connect();
+    try {
+      await admin.createTopics({ topics: [{ topic: this.topic, numPartitions: 3 }], waitForLeaders: true });
+    } finally {
+      await admin.disconnect();
+    }
+    this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    await this.producer.connect();
+    const after = await this.syncStore.relayCheckpoint(this.topic);
+    this.subscription = this.store.subscribe({
+      after,
+      batchSize: this.options.batchSize ?? 500,
+      onEvents: (events) => this.publish(events),
+      ...(this.options.onError ? { onError: this.options.onError } : {}),
+    });
+  }
+
+  /** Publishes one batch and then records how far the log was relayed. */
+  async publish(events: readonly RecordedEvent[]): Promise<void> {
+    const own = events.filter((e) => (e.metadata.originProvince ?? this.options.provinceCode) === this.options.provinceCode);
+    if (own.length > 0) {
+      if (!this.producer) throw new Error('relay not started');
+      await this.producer.send({
+        topic: this.topic,
+        acks: -1,
+        messages: own.map((event) => ({
+          key: event.streamId,
+          value: encodeEnvelope(sealEnvelope(envelopeContentOf(event, this.options.provinceCode))),
+          headers: {
+            'event-type': event.type,
+            ...(event.metadata.correlationId ? { 'correlation-id': event.metadata.correlationId } : {}),
+          },
+        })),
+      });
+      this.published += own.length;
+      this.options.onPublished?.(own.length);
+    }
+    await this.syncStore.saveRelayCheckpoint(this.topic, events[events.length - 1]!.position);
+  }
+
+  async stop(): Promise<void> {
+    await this.subscription?.stop();
+    this.subscription = null;
+    await this.producer?.disconnect();
+    this.producer = null;
+  }
+}
