@@ -19,7 +19,7 @@ export interface ApiHarness {
 }
 
 /** A whole node (API, projector, vault) on the run's database, in schemas of its own. */
-export const startApi = async (env: Record<string, string> = {}): Promise<ApiHarness> => {
+export const startApi = async (env: Record<string, string> = {}, options: { syncGroupId?: string } = {}): Promise<ApiHarness> => {
   const settings = {
     ...loadSettings({ PSEUDONYM_SECRET: 'vaxledger-test-pepper-do-not-use', LOG_LEVEL: 'silent', ...env }),
     databaseUrl: testDatabaseUrl(),
@@ -29,6 +29,8 @@ export const startApi = async (env: Record<string, string> = {}): Promise<ApiHar
     eventSchema: freshSchema('api_es'),
     readSchema: freshSchema('api_rm'),
     vaultSchema: freshSchema('api_vault'),
+    syncSchema: freshSchema('api_sync'),
+    ...(options.syncGroupId ? { syncGroupId: options.syncGroupId } : {}),
   });
   const app = await createApiApp(runtime, { logger: false });
   await app.init();

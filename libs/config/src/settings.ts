@@ -17,6 +17,8 @@ export interface Settings {
   readonly provinceCode: string;
   readonly syncMode: 'peer' | 'hub' | 'direct';
   readonly syncPeers: readonly string[];
+  /** Names the federation's topics on a shared Kafka cluster (default vaxledger). */
+  readonly syncTopicPrefix: string;
   readonly authMode: 'dev' | 'jwt';
   readonly pseudonymSecret: string;
   /** 32 bytes wrapping the per-person vault keys (production: a KMS key). */
@@ -88,6 +90,9 @@ export const loadSettings = (env: Env = process.env): Settings => {
     .map((p) => p.trim())
     .filter((p) => p.length > 0);
   for (const peer of syncPeers) if (!PROVINCE.test(peer)) problems.push('SYNC_PEERS must list province codes like 440000');
+  const syncTopicPrefix = text('SYNC_TOPIC_PREFIX') ?? 'vaxledger';
+  if (!/^[a-z0-9][a-z0-9_-]{0,40}$/.test(syncTopicPrefix))
+    problems.push('SYNC_TOPIC_PREFIX must be 1-41 lower-case letters, digits, - or _');
   const embedded = !databaseUrl && eventStore === 'postgres';
   const authMode = oneOf('AUTH_MODE', ['dev', 'jwt'] as const, 'dev');
   if (authMode === 'dev' && !embedded) problems.push('AUTH_MODE=dev is only allowed on the embedded default store; set AUTH_MODE=jwt');
@@ -120,6 +125,7 @@ export const loadSettings = (env: Env = process.env): Settings => {
     provinceCode,
     syncMode,
     syncPeers,
+    syncTopicPrefix,
     authMode,
     pseudonymSecret,
     vaultMasterKey,

@@ -10,9 +10,7 @@ import { SyncStore } from './sync-store';
 import { eventsTopic } from './topics';
 
 // Two provinces, each with its own log on the run's PostgreSQL, and the real Kafka broker
-// between them. Provinces get fresh codes' topics per run through a unique group and a
-// unique pair of fake-but-valid province codes is not possible (there are only 31), so
-// each run uses its own topic suffix via a fresh store and checks only its own events.
+// between them; each run has topics of its own (a fresh topic prefix).
 
 const brokers = (): string[] => {
   const value = process.env.TEST_KAFKA_BROKERS;
@@ -62,6 +60,7 @@ describe(`sync between two provinces over Kafka (${testDatabaseKind()})`, () => 
   let relay: OutboxRelay;
   let inbox: InboxConsumer;
   const run = randomUUID().slice(0, 8);
+  const prefix = `vxtest-${run}`;
   const personId = `p1${run}aaaaaaaaaaaaaaaaaa`;
 
   beforeAll(async () => {
@@ -81,10 +80,8 @@ describe(`sync between two provinces over Kafka (${testDatabaseKind()})`, () => 
     syncB = new SyncStore(pool, freshSchema('sync_state_b'));
     await syncA.migrate();
     await syncB.migrate();
-    // The topic of A may hold earlier runs' events: B's fresh store imports them too, so
-    // assertions look only at this run's person.
-    relay = new OutboxRelay(kafka, storeA, syncA, { provinceCode: A });
-    inbox = new InboxConsumer(kafka, storeB, syncB, { provinceCode: B, origins: [A], groupId: `vx-test-${run}` });
+    relay = new OutboxRelay(kafka, storeA, syncA, { provinceCode: A, topicPrefix: prefix });
+    inbox = new InboxConsumer(kafka, storeB, syncB, { provinceCode: B, origins: [A], topicPrefix: prefix, groupId: `vx-test-${run}` });
     await relay.start();
     await inbox.start();
   }, 120_000);
@@ -154,7 +151,7 @@ describe(`sync between two provinces over Kafka (${testDatabaseKind()})`, () => 
     });
     const before = inbox.deadLetteredCount;
     await producer.send({
-      topic: eventsTopic(A),
+      topic: eventsTopic(A, prefix),
       messages: [
         { key: 'garbage', value: Buffer.from([0xde, 0xad, 0xbe, 0xef, 0x01, 0x02]) },
         { key: forged.streamId, value: encodeEnvelope(forged) },

@@ -32,6 +32,34 @@ export class Metrics {
           this.set({ projection: name }, head > position ? Number(head - position) : 0);
       },
     });
+    const sync = runtime.sync;
+    if (sync) {
+      new Gauge({
+        name: 'vaxledger_sync_lag_seconds',
+        help: 'Per origin province: time from the origin recording an event to its import here (last import)',
+        labelNames: ['origin'] as const,
+        registers: [this.registry],
+        collect() {
+          for (const o of sync.inbox.lag()) if (o.lagSeconds !== null) this.set({ origin: o.origin }, o.lagSeconds);
+        },
+      });
+      new Gauge({
+        name: 'vaxledger_sync_dead_letters',
+        help: 'Messages set aside by the sync consumer since start',
+        registers: [this.registry],
+        collect() {
+          this.set(sync.inbox.deadLetteredCount);
+        },
+      });
+      new Gauge({
+        name: 'vaxledger_sync_imported_events',
+        help: 'Events imported from other provinces since start',
+        registers: [this.registry],
+        collect() {
+          this.set(sync.inbox.importedCount);
+        },
+      });
+    }
     new Gauge({
       name: 'vaxledger_log_head_position',
       help: 'Global position of the last event readers may see',

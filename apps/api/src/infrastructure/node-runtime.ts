@@ -3,6 +3,8 @@ import type { Settings } from '@vaxledger/config';
 import { type EmbeddedPostgres, type EventStore, PostgresEventStore, startEmbeddedPostgres } from '@vaxledger/event-store';
 import { PersonVault } from '@vaxledger/privacy';
 import { ReadModels } from '@vaxledger/projections';
+import { InboxConsumer, OutboxRelay, SyncStore } from '@vaxledger/sync';
+import { Kafka, logLevel } from 'kafkajs';
 import { Pool } from 'pg';
 
 /**
@@ -16,7 +18,15 @@ export interface NodeRuntime {
   readonly readModels: ReadModels;
   readonly vault: PersonVault;
   readonly databaseUrl: string;
+  /** Present when KAFKA_BROKERS is set and the sync role runs in this process. */
+  readonly sync: NodeSync | null;
   close(): Promise<void>;
+}
+
+export interface NodeSync {
+  readonly relay: OutboxRelay;
+  readonly inbox: InboxConsumer;
+  readonly store: SyncStore;
 }
 
 export interface RuntimeOptions {
@@ -26,6 +36,11 @@ export interface RuntimeOptions {
   readonly vaultSchema?: string;
   /** Run the projector in this process (default true). */
   readonly projector?: boolean;
+  /** Run the sync relay and consumer in this process when Kafka is configured (default true). */
+  readonly sync?: boolean;
+  readonly syncSchema?: string;
+  /** Kafka consumer group (default vaxledger-sync-<province>). */
+  readonly syncGroupId?: string;
 }
 
 export const openNodeRuntime = async (settings: Settings, options: RuntimeOptions = {}): Promise<NodeRuntime> => {
@@ -57,13 +72,37 @@ export const openNodeRuntime = async (settings: Settings, options: RuntimeOption
   const vault = new PersonVault(pool, settings.vaultMasterKey, options.vaultSchema ?? 'vault');
   await vault.migrate();
   if (options.projector !== false) readModels.runner.start();
+  let sync: NodeSync | null = null;
+  if (settings.kafkaBrokers.length > 0 && options.sync !== false) {
+    const kafka = new Kafka({
+      clientId: `vaxledger-${settings.provinceCode}`,
+      brokers: [...settings.kafkaBrokers],
+      logLevel: logLevel.WARN,
+    });
+    const syncStore = new SyncStore(pool, options.syncSchema ?? 'sync');
+    await syncStore.migrate();
+    // Peer mode: publish to our topic, consume the partners'. (Hub and direct: issue 4.)
+    const relay = new OutboxRelay(kafka, store, syncStore, { provinceCode: settings.provinceCode, topicPrefix: settings.syncTopicPrefix });
+    const inbox = new InboxConsumer(kafka, store, syncStore, {
+      provinceCode: settings.provinceCode,
+      origins: settings.syncPeers,
+      topicPrefix: settings.syncTopicPrefix,
+      ...(options.syncGroupId ? { groupId: options.syncGroupId } : {}),
+    });
+    await relay.start();
+    if (settings.syncPeers.length > 0) await inbox.start();
+    sync = { relay, inbox, store: syncStore };
+  }
   return {
     settings,
     store,
     readModels,
     vault,
     databaseUrl,
+    sync,
     close: async () => {
+      await sync?.inbox.stop();
+      await sync?.relay.stop();
       await readModels.close();
       await store.close();
       await pool.end();

@@ -39,7 +39,15 @@ export class OperationsController {
       store: { adapter: store.capabilities.adapter, ok: storeOk, head: head.toString() },
       projections,
       projector: projectorError ? { ok: false, error: projectorError instanceof Error ? projectorError.message : 'failed' } : { ok: true },
-      kafka: settings.kafkaBrokers.length > 0 ? { configured: true } : { configured: false, note: 'sync off (KAFKA_BROKERS unset)' },
+      sync: this.runtime.sync
+        ? {
+            mode: settings.syncMode,
+            published: this.runtime.sync.relay.publishedCount,
+            imported: this.runtime.sync.inbox.importedCount,
+            deadLettered: this.runtime.sync.inbox.deadLetteredCount,
+            origins: this.runtime.sync.inbox.lag(),
+          }
+        : { enabled: false, note: 'sync off (KAFKA_BROKERS unset)' },
     });
   }
 

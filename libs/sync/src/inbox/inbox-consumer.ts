@@ -4,12 +4,14 @@ import type { Consumer, EachMessagePayload, Kafka, Producer } from 'kafkajs';
 import { decodeEnvelope, type WireEnvelope } from '../envelope/envelope.codec';
 import { importedEventOf } from '../envelope/event-mapping';
 import type { SyncStore } from '../sync-store';
+import { retryWhileSettling } from '../kafka/retry';
 import { deadLetterTopic, eventsTopic, provinceOfTopic } from '../topics';
 
 export interface InboxOptions {
   readonly provinceCode: string;
   /** Provinces whose topics this node consumes. */
   readonly origins: readonly string[];
+  readonly topicPrefix?: string;
   readonly groupId?: string;
   readonly onDeadLetter?: (reason: string) => void;
   readonly onImported?: (envelope: WireEnvelope) => void;
@@ -82,13 +84,15 @@ export class InboxConsumer {
     const admin = this.kafka.admin();
     await admin.connect();
     try {
-      await admin.createTopics({
-        topics: [
-          ...origins.map((o) => ({ topic: eventsTopic(o), numPartitions: 3 })),
-          { topic: deadLetterTopic(this.options.provinceCode), numPartitions: 1 },
-        ],
-        waitForLeaders: true,
-      });
+      await retryWhileSettling('creating the sync topics', () =>
+        admin.createTopics({
+          topics: [
+            ...origins.map((o) => ({ topic: eventsTopic(o), numPartitions: 3 })),
+            { topic: deadLetterTopic(this.options.provinceCode), numPartitions: 1 },
+          ],
+          waitForLeaders: true,
+        }),
+      );
     } finally {
       await admin.disconnect();
     }
@@ -99,7 +103,9 @@ export class InboxConsumer {
       retry: { retries: 1_000_000 },
     });
     await this.consumer.connect();
-    await this.consumer.subscribe({ topics: origins.map(eventsTopic), fromBeginning: true });
+    await retryWhileSettling('subscribing', () =>
+      this.consumer!.subscribe({ topics: origins.map((o) => eventsTopic(o, this.options.topicPrefix)), fromBeginning: true }),
+    );
     await this.consumer.run({ autoCommit: true, eachMessage: (payload) => this.handle(payload) });
   }
 
@@ -197,7 +203,7 @@ export class InboxConsumer {
       bytes,
     });
     await this.producer?.send({
-      topic: deadLetterTopic(this.options.provinceCode),
+      topic: deadLetterTopic(this.options.provinceCode, this.options.topicPrefix),
       messages: [
         { key: `${topic}:${partition}:${offset}`, value: bytes, headers: { reason: verdict.reason, detail: verdict.detail.slice(0, 500) } },
       ],

@@ -3,10 +3,12 @@ import type { Kafka, Producer } from 'kafkajs';
 import { encodeEnvelope, sealEnvelope } from '../envelope/envelope.codec';
 import { envelopeContentOf } from '../envelope/event-mapping';
 import type { SyncStore } from '../sync-store';
+import { retryWhileSettling } from '../kafka/retry';
 import { eventsTopic } from '../topics';
 
 export interface RelayOptions {
   readonly provinceCode: string;
+  readonly topicPrefix?: string;
   readonly batchSize?: number;
   readonly onError?: (error: unknown) => void;
   readonly onPublished?: (count: number) => void;
@@ -31,7 +33,7 @@ export class OutboxRelay {
     private readonly syncStore: SyncStore,
     private readonly options: RelayOptions,
   ) {
-    this.topic = eventsTopic(options.provinceCode);
+    this.topic = eventsTopic(options.provinceCode, options.topicPrefix);
   }
 
   get publishedCount(): number {
@@ -42,7 +44,9 @@ export class OutboxRelay {
     const admin = this.kafka.admin();
     await admin.connect();
     try {
-      await admin.createTopics({ topics: [{ topic: this.topic, numPartitions: 3 }], waitForLeaders: true });
+      await retryWhileSettling('creating the relay topic', () =>
+        admin.createTopics({ topics: [{ topic: this.topic, numPartitions: 3 }], waitForLeaders: true }),
+      );
     } finally {
       await admin.disconnect();
     }
