@@ -21,7 +21,7 @@ export interface ApiHarness {
 /** A whole node (API, projector, vault) on the run's database, in schemas of its own. */
 export const startApi = async (env: Record<string, string> = {}, options: { syncGroupId?: string } = {}): Promise<ApiHarness> => {
   const settings = {
-    ...loadSettings({ PSEUDONYM_SECRET: 'vaxledger-test-pepper-do-not-use', LOG_LEVEL: 'silent', ...env }),
+    ...loadSettings({ PSEUDONYM_SECRET: 'vaxledger-test-pepper-do-not-use', LOG_LEVEL: 'silent', PROJECTION_WAIT_MS: '30000', ...env }),
     databaseUrl: testDatabaseUrl(),
     vaultMasterKey: randomBytes(32),
   };

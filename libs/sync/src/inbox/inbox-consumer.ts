@@ -1,6 +1,6 @@
 import { LEDGER_EVENT_TYPES } from '@vaxledger/domain';
 import { type EventStore, EventIdConflictError, StreamConflictError } from '@vaxledger/event-store';
-import type { Consumer, EachMessagePayload, Kafka, Producer } from 'kafkajs';
+import type { Consumer, EachMessagePayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import { decodeEnvelope, type WireEnvelope } from '../envelope/envelope.codec';
 import { importedEventOf } from '../envelope/event-mapping';
 import type { SyncStore } from '../sync-store';
@@ -106,18 +106,81 @@ export class InboxConsumer {
     await retryWhileSettling('subscribing', () =>
       this.consumer!.subscribe({ topics: origins.map((o) => eventsTopic(o, this.options.topicPrefix)), fromBeginning: true }),
     );
-    await this.consumer.run({ autoCommit: true, eachMessage: (payload) => this.handle(payload) });
+    await this.consumer.run({
+      eachBatchAutoResolve: false,
+      eachBatch: async ({ batch, resolveOffset, heartbeat }) => {
+        await this.handleBatch(batch.topic, batch.partition, batch.messages);
+        const last = batch.messages[batch.messages.length - 1];
+        if (last) resolveOffset(last.offset);
+        await heartbeat();
+      },
+    });
   }
 
-  /** One Kafka message: judge, then import or dead-letter. Throws only to be retried. */
-  async handle({ topic, partition, message }: Pick<EachMessagePayload, 'topic' | 'partition' | 'message'>): Promise<void> {
-    const bytes = message.value ?? Buffer.alloc(0);
-    const verdict = await this.judge(topic, bytes);
-    if (!verdict.ok) {
-      await this.setAside(topic, partition, message.offset, verdict, bytes);
-      return;
+  /**
+   * A batch of one partition: judge every message, set the bad ones aside, then append each
+   * stream's consecutive events in one call (streams side by side). A batch that fails is
+   * redelivered whole; what it already imported is a replay the second time.
+   */
+  async handleBatch(topic: string, partition: number, messages: readonly KafkaMessage[]): Promise<void> {
+    const byStream = new Map<string, { envelope: WireEnvelope; offset: string; bytes: Buffer }[]>();
+    for (const message of messages) {
+      const bytes = message.value ?? Buffer.alloc(0);
+      const verdict = await this.judge(topic, bytes);
+      if (!verdict.ok) {
+        await this.setAside(topic, partition, message.offset, verdict, bytes);
+        continue;
+      }
+      const group = byStream.get(verdict.envelope.streamId) ?? [];
+      group.push({ envelope: verdict.envelope, offset: message.offset, bytes });
+      byStream.set(verdict.envelope.streamId, group);
     }
-    const { envelope } = verdict;
+    const groups = [...byStream.values()];
+    const workers = Array.from({ length: Math.min(8, groups.length) }, async () => {
+      for (let group = groups.shift(); group; group = groups.shift()) await this.importStream(topic, partition, group);
+    });
+    await Promise.all(workers);
+  }
+
+  /** One message on its own (tests, and the slow path of a batch). */
+  async handle({ topic, partition, message }: Pick<EachMessagePayload, 'topic' | 'partition' | 'message'>): Promise<void> {
+    await this.handleBatch(topic, partition, [message]);
+  }
+
+  private async importStream(
+    topic: string,
+    partition: number,
+    group: readonly { envelope: WireEnvelope; offset: string; bytes: Buffer }[],
+  ): Promise<void> {
+    const first = group[0]!.envelope;
+    const consecutive = group.every((g, i) => g.envelope.streamRevision === first.streamRevision + i);
+    if (group.length > 1 && consecutive) {
+      try {
+        await this.store.append(
+          first.streamId,
+          group.map((g) => importedEventOf(g.envelope)),
+          {
+            expected: first.streamRevision === 0 ? 'no-stream' : first.streamRevision - 1,
+          },
+        );
+        for (const g of group) this.noteImported(g.envelope);
+        return;
+      } catch (error) {
+        // Partly known already, or not where expected: sort it out one event at a time.
+        if (!(error instanceof EventIdConflictError) && !(error instanceof StreamConflictError)) throw error;
+      }
+    }
+    for (const g of group) await this.importOne(topic, partition, g.offset, g.envelope, g.bytes);
+  }
+
+  private noteImported(envelope: WireEnvelope): void {
+    this.imported++;
+    this.lastImported.set(envelope.originProvince, { at: Date.now(), recordedAt: envelope.recordedAt });
+    this.options.onImported?.(envelope);
+  }
+
+  private async importOne(topic: string, partition: number, offset: string, envelope: WireEnvelope, bytes: Buffer): Promise<void> {
+    const message = { offset };
     try {
       await this.store.append(envelope.streamId, [importedEventOf(envelope)], {
         expected: envelope.streamRevision === 0 ? 'no-stream' : envelope.streamRevision - 1,
@@ -153,9 +216,7 @@ export class InboxConsumer {
       this.options.onError?.(error);
       throw error;
     }
-    this.imported++;
-    this.lastImported.set(envelope.originProvince, { at: Date.now(), recordedAt: envelope.recordedAt });
-    this.options.onImported?.(envelope);
+    this.noteImported(envelope);
   }
 
   private async judge(topic: string, bytes: Buffer): Promise<Verdict> {
