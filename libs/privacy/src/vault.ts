@@ -17,6 +17,10 @@ const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
  * makes every copy of the ciphertext unreadable: crypto-shredding.
  */
 export class PersonVault {
+  /** Unwrapped data keys of recently seen persons: a dose then costs one write, not four. */
+  private readonly keys = new Map<string, { keyId: string; key: Buffer }>();
+  private static readonly CACHE_LIMIT = 10_000;
+
   constructor(
     private readonly pool: Pool,
     private readonly masterKey: Buffer,
@@ -61,7 +65,7 @@ export class PersonVault {
 
   async storeDetails(personId: string, details: PersonDetails): Promise<string> {
     const keyId = await this.ensureKey(personId);
-    const key = await this.dataKey(personId);
+    const key = this.keys.get(personId)?.key ?? (await this.dataKey(personId));
     if (!key) throw new Error('person key vanished while storing details');
     const ciphertext = this.seal(key, Buffer.from(JSON.stringify(details), 'utf8'), personId);
     await this.pool.query(
@@ -85,6 +89,7 @@ export class PersonVault {
 
   /** Crypto-shredding: destroy the key (and the now unreadable ciphertext). Idempotent. */
   async destroyKey(personId: string): Promise<string | null> {
+    this.keys.delete(personId);
     const { rows } = await this.pool.query<{ key_id: string }>(
       `DELETE FROM ${this.schema}.person_keys WHERE person_id = $1 RETURNING key_id`,
       [personId],

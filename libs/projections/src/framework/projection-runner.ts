@@ -84,20 +84,28 @@ export class ProjectionRunner {
     return this.lastError;
   }
 
-  /** Applies one batch to every projection that has not seen it yet. */
+  /**
+   * Applies one batch to every projection that has not seen it yet, all in one transaction
+   * with their checkpoints: one commit per batch instead of one per projection.
+   */
   async applyBatch(events: readonly RecordedEvent[]): Promise<void> {
     if (events.length === 0) return;
-    for (const projection of this.projections) {
-      await this.dataSource.transaction(async (em) => {
-        const rows: { position: string }[] = await em.query(
-          `SELECT position FROM "${this.schema}".rm_checkpoint WHERE projection = $1 FOR UPDATE`,
-          [projection.name],
-        );
-        const checkpoint = BigInt(rows[0]?.position ?? '0');
+    const moved = new Map<string, GlobalPosition>();
+    await this.dataSource.transaction(async (em) => {
+      // Safe without waiting for the flush: rows and checkpoints commit together, and a lost
+      // commit is re-applied from the checkpoint it left behind.
+      await em.query('SET LOCAL synchronous_commit = off');
+      const rows: { projection: string; position: string }[] = await em.query(
+        `SELECT projection, position FROM "${this.schema}".rm_checkpoint WHERE projection = ANY($1::text[]) FOR UPDATE`,
+        [this.projections.map((p) => p.name)],
+      );
+      const checkpoints = new Map(rows.map((r) => [r.projection, BigInt(r.position)]));
+      for (const projection of this.projections) {
+        const checkpoint = checkpoints.get(projection.name) ?? 0n;
         const fresh = events.filter((e) => e.position > checkpoint);
         if (fresh.length === 0) {
-          this.positions.set(projection.name, checkpoint);
-          return;
+          moved.set(projection.name, checkpoint);
+          continue;
         }
         await projection.apply(this.tx(em), fresh);
         const last = fresh[fresh.length - 1]!.position;
@@ -105,9 +113,11 @@ export class ProjectionRunner {
           projection.name,
           last.toString(),
         ]);
-        this.positions.set(projection.name, last);
-      });
-    }
+        moved.set(projection.name, last);
+      }
+    });
+    // Only after the commit: a failed batch leaves every position where it was.
+    for (const [name, position] of moved) this.positions.set(name, position);
     const reached = this.lowestPosition;
     this.options.onBatch?.(events.length, reached);
     const [ready, waiting] = partition(this.waiters, (w) => w.position <= reached);

@@ -107,6 +107,8 @@ export class InboxConsumer {
       this.consumer!.subscribe({ topics: origins.map((o) => eventsTopic(o, this.options.topicPrefix)), fromBeginning: true }),
     );
     await this.consumer.run({
+      // Partitions are independent (a stream lives on one), so they import side by side.
+      partitionsConsumedConcurrently: 3,
       eachBatchAutoResolve: false,
       eachBatch: async ({ batch, resolveOffset, heartbeat }) => {
         await this.handleBatch(batch.topic, batch.partition, batch.messages);
