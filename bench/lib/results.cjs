@@ -18,6 +18,8 @@ const SECTION_ORDER = [
   { suite: 'single-append', title: '2. Single-event appends vs pgbench' },
   { suite: 'rebuild', title: '3. Projection rebuild' },
   { suite: 'queries', title: '4. Queries at scale' },
+  { suite: 'http-doses', title: '5. HTTP dose capture (autocannon)' },
+  { suite: 'sync', title: '6. Cross-province sync over Kafka' },
 ];
 
 const STATUS = { MET: '**MET**', MISSED: '**MISSED**', INFO: '—' };
@@ -73,19 +75,6 @@ const renderSection = (title, section, machine) => {
   return out.join('\n');
 };
 
-const HTTP_PLACEHOLDER = [
-  '## 5. HTTP dose capture (autocannon) — NOT MEASURED YET',
-  '',
-  '> Placeholder. The HTTP dose-capture benchmark (autocannon against the API) will be added',
-  '> by the lead. No numbers are reported here until it exists and has been run.',
-  '',
-  table(
-    ['Benchmark', 'Measured', 'Target', 'Result', 'Note'],
-    [['POST dose capture over HTTP', 'not measured', 'tbd', '—', 'suite not written yet']],
-  ),
-  '',
-].join('\n');
-
 const render = (data) => {
   const m = data.machine;
   const run = data.lastRun;
@@ -133,7 +122,6 @@ const render = (data) => {
   }
   if (summary.length) out.push('## Summary', '', table(['Suite', 'Benchmark', 'Measured', 'Target', 'Result'], summary), '');
   for (const { suite, title } of SECTION_ORDER) out.push(renderSection(title, data.sections?.[suite], m));
-  out.push(HTTP_PLACEHOLDER);
   return `${out
     .join('\n')
     .replace(/\n{3,}/g, '\n\n')

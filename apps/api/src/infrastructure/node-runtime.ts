@@ -66,7 +66,7 @@ export const openNodeRuntime = async (settings: Settings, options: RuntimeOption
     schema: options.readSchema ?? 'readmodel',
     poolSize: engine === 'pglite' ? 4 : 16,
   });
-  const pool = new Pool({ connectionString: databaseUrl, max: 4 });
+  const pool = new Pool({ connectionString: databaseUrl, max: engine === 'pglite' ? 4 : 16 });
   // An idle connection that drops is replaced on next use; it must not crash the process.
   pool.on('error', () => undefined);
   const vault = new PersonVault(pool, settings.vaultMasterKey, options.vaultSchema ?? 'vault');
