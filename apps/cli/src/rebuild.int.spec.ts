@@ -29,6 +29,8 @@ describe('projection rebuild command', () => {
   });
 
   it('refuses an unknown projection by name, listing the known ones', async () => {
-    await expect(rebuildProjections(api.runtime, ['nonsense'], () => undefined)).rejects.toThrow(/unknown projection nonsense; known: all, master-data/);
+    await expect(rebuildProjections(api.runtime, ['nonsense'], () => undefined)).rejects.toThrow(
+      /unknown projection nonsense; known: all, master-data/,
+    );
   });
 });

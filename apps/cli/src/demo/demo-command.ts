@@ -1,9 +1,24 @@
+import type { INestApplication } from '@nestjs/common';
 import type { Settings } from '@vaxledger/config';
+import { createApiApp } from '../../../api/src/app';
+import { type NodeRuntime, openNodeRuntime } from '../../../api/src/infrastructure/node-runtime';
 import { DemoRequestError, runDemo } from './demo';
+
+const answers = async (baseUrl: string): Promise<boolean> => {
+  try {
+    return (await fetch(`${baseUrl}/health`, { signal: AbortSignal.timeout(2000) })).ok;
+  } catch {
+    return false;
+  }
+};
 
 const DEMO_USAGE = 'usage: npm run cli -- demo [--doses N] [--concurrency N] [--base-url URL] [--seed N]';
 
-/** `vaxledger demo`: loads the sample into the node at --base-url (default: this node's port). */
+/**
+ * `vaxledger demo`: loads the sample through the HTTP API of the node at --base-url, or of
+ * the node already running on PORT; when none answers, starts this node (DATA_DIR or
+ * DATABASE_URL) in this process for the duration of the load.
+ */
 export const runDemoCommand = async (settings: Settings, args: readonly string[], log: (line: string) => void): Promise<number> => {
   const values: Record<string, string> = {};
   for (let i = 0; i < args.length; i += 1) {
@@ -30,8 +45,19 @@ export const runDemoCommand = async (settings: Settings, args: readonly string[]
     process.stderr.write(`vaxledger demo: --doses, --concurrency and --seed take whole numbers\n${DEMO_USAGE}\n`);
     return 2;
   }
-  const baseUrl = values['base-url'] ?? `http://127.0.0.1:${settings.port}`;
+  let baseUrl = values['base-url'] ?? `http://127.0.0.1:${settings.port}`;
+  let runtime: NodeRuntime | null = null;
+  let app: INestApplication | null = null;
   try {
+    if (values['base-url'] === undefined && !(await answers(baseUrl))) {
+      log(
+        `demo: no node answers at ${baseUrl}; starting one here (${settings.embedded ? `embedded, ${settings.dataDir}` : 'DATABASE_URL'})`,
+      );
+      runtime = await openNodeRuntime({ ...settings, logLevel: 'warn' });
+      app = await createApiApp(runtime, { logger: false });
+      await app.listen(0, '127.0.0.1');
+      baseUrl = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+    }
     await runDemo({ baseUrl, doses, concurrency, seed, log });
     return 0;
   } catch (error) {
@@ -40,5 +66,8 @@ export const runDemoCommand = async (settings: Settings, args: readonly string[]
       `vaxledger demo: stopped: ${error instanceof DemoRequestError ? `${error.method} ${error.path} → ${error.status}` : error instanceof Error ? error.message : String(error)}\n`,
     );
     return 1;
+  } finally {
+    await app?.close();
+    await runtime?.close();
   }
 };
