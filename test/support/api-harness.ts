@@ -41,7 +41,7 @@ export const startApi = async (env: Record<string, string> = {}, options: { sync
     runtime,
     http: request(app.getHttpServer()),
     settle: async () => {
-      await runtime.readModels.runner.waitFor(await runtime.store.headPosition(), 10_000);
+      await runtime.readModels.runner.waitFor(await runtime.store.latestPosition(), 10_000);
       if (runtime.readModels.runner.error) throw runtime.readModels.runner.error as Error;
     },
     logSize: async () => {

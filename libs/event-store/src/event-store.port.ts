@@ -102,6 +102,12 @@ export interface EventStore {
   readAll(options: ReadAllOptions): Promise<RecordedEvent[]>;
   /** Position of the last event a reader may safely see (START when empty). */
   headPosition(): Promise<GlobalPosition>;
+  /**
+   * Position of the last committed event, which may be ahead of `headPosition` while an
+   * older append is still in flight. A caller that must see everything already committed
+   * (read-your-writes) waits for this one.
+   */
+  latestPosition(): Promise<GlobalPosition>;
   /** Catch-up then live: reads from `after`, then keeps delivering new events. */
   subscribe(options: SubscribeOptions): Subscription;
   close(): Promise<void>;

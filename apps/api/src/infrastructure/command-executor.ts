@@ -85,10 +85,14 @@ export class CommandExecutor {
     return this.migrated;
   }
 
-  /** Waits until every read model has applied what the log held when the command arrived. */
+  /**
+   * Waits until every read model has applied what the log held when the command arrived,
+   * including appends committed behind an older one still in flight (an import from
+   * another province, say): the caller's own previous command must be seen.
+   */
   async catchUp(): Promise<void> {
     const { store, readModels, settings } = this.runtime;
-    await readModels.runner.waitFor(await store.headPosition(), settings.projectionWaitMs);
+    await readModels.runner.waitFor(await store.latestPosition(), settings.projectionWaitMs);
   }
 
   async run(request: CommandRequest): Promise<CommandOutcome> {

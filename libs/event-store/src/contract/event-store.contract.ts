@@ -212,6 +212,7 @@ export const eventStoreContract = (name: string, hooks: ContractHooks): void => 
         expect(mine.map((e) => e.revision)).toEqual([0, 1, 2]);
         expect(page1[0]!.position > before).toBe(true);
         expect(await store.headPosition()).toBe(mine[2]!.position);
+        expect(await store.latestPosition()).toBe(mine[2]!.position);
       });
 
       it('reads the whole log from the start with no duplicates', async () => {
@@ -259,11 +260,12 @@ export const eventStoreContract = (name: string, hooks: ContractHooks): void => 
           const lateEvent = anEvent();
           let positionsSeenWhileOpen: bigint[] = [];
           let head = START;
+          let latest = START;
           await hooks.appendInOpenTransaction(store, late, [lateEvent], async () => {
             // Later appends commit while the first transaction is still open.
             await store.append(early, [anEvent(), anEvent()]);
-            const start = await store.headPosition();
-            head = start;
+            head = await store.headPosition();
+            latest = await store.latestPosition();
             const visible = await readEverything(store);
             positionsSeenWhileOpen = visible.filter((e) => e.streamId === early).map((e) => e.position);
           });
@@ -276,6 +278,9 @@ export const eventStoreContract = (name: string, hooks: ContractHooks): void => 
           expect(earlyRead).toHaveLength(2);
           // A checkpoint taken at the head while the transaction was open is below the late event.
           expect(lateRead!.position > head).toBe(true);
+          // The latest committed position already covered the early appends (read-your-writes).
+          for (const e of earlyRead) expect(e.position <= latest).toBe(true);
+          expect(latest > head).toBe(true);
         },
       );
     });

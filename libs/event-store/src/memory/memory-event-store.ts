@@ -89,6 +89,10 @@ export class MemoryEventStore implements EventStore {
     return Promise.resolve(this.log.length === 0 ? START : this.log[this.log.length - 1]!.position);
   }
 
+  latestPosition(): Promise<GlobalPosition> {
+    return this.headPosition();
+  }
+
   subscribe(options: SubscribeOptions): Subscription {
     return new PollingSubscription(this, options, this.listeners, 20);
   }

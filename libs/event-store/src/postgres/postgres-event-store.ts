@@ -233,6 +233,15 @@ export class PostgresEventStore implements EventStore {
     }
   }
 
+  async latestPosition(): Promise<GlobalPosition> {
+    try {
+      const { rows } = await this.pool.query<{ latest: string | null }>(`SELECT max(position) AS latest FROM ${this.schema}.events`);
+      return rows[0]?.latest ? BigInt(rows[0].latest) : START;
+    } catch (error) {
+      throw translate(error, 'read of the latest position failed');
+    }
+  }
+
   subscribe(options: SubscribeOptions): Subscription {
     return new PollingSubscription(this, options, this.listeners, this.options.pollIntervalMs ?? 50);
   }
