@@ -206,6 +206,42 @@ describe('two provinces syncing as peers over Kafka', () => {
     expect(res.body.series).toEqual([expect.objectContaining({ vaccineType: 'HepB', dosesDone: 2, nextDoseNumber: 3 })]);
   }, 120_000);
 
+  it('flags the same dose number given in both provinces as a conflict on both sides, dropping neither', async () => {
+    const person = { ...PERSON, idNumber: '310115198507062825', name: '赵七', birthDate: '1985-07-06', sex: 'F' };
+    const inA = await post(a, '/v1/doses', AS_A.clinic, {
+      person,
+      batchId: BATCH,
+      doseNumber: 1,
+      administeredAt: daysAgo(3),
+      route: 'IM',
+      vaccinatorRef: 'V-A',
+    });
+    const id = String(inA.id);
+    await until('the first dose in B', async () => (await b.runtime.readModels.doses(id)).length === 1);
+    // B's clinic knowingly records dose 1 again (an intentional repeat, with its reason).
+    await post(b, '/v1/doses', AS_B.clinic, {
+      person,
+      batchId: BATCH,
+      doseNumber: 1,
+      administeredAt: daysAgo(1),
+      route: 'IM',
+      vaccinatorRef: 'V-B',
+      override: { code: 'INTENTIONAL_REPEAT', reason: 'no record card; repeat per county CDC advice' },
+    });
+    await until('both doses in A', async () => (await a.runtime.readModels.doses(id)).length === 2);
+    for (const [node, as] of [
+      [a, AS_A.clinic],
+      [b, AS_B.clinic],
+    ] as const) {
+      await node.settle();
+      const res = await node.http.get(`/v1/persons/${id}/record`).set(as);
+      expect(res.body.doses).toHaveLength(2);
+      expect(res.body.conflicts).toEqual([
+        expect.objectContaining({ code: 'DUPLICATE_DOSE_NUMBER', vaccineType: 'HepB', doseNumber: 1, crossProvince: true }),
+      ]);
+    }
+  }, 120_000);
+
   it('makes B refuse doses from a batch recalled in A, and lists recipients from both provinces in A', async () => {
     const recall = await post(a, '/v1/recalls', AS_A.maker, {
       batchIds: [BATCH],
@@ -234,7 +270,7 @@ describe('two provinces syncing as peers over Kafka', () => {
     expect(refused.body.code).toBe('BATCH_RECALLED');
     await a.settle();
     const impact = await a.http.get(`/v1/batches/${BATCH}/recipients`).set(AS_A.regulator);
-    expect((impact.body.persons as { originProvince: string }[]).map((p) => p.originProvince).sort()).toEqual([B, A].sort());
+    expect([...new Set((impact.body.persons as { originProvince: string }[]).map((p) => p.originProvince))].sort()).toEqual([B, A].sort());
     const health = await b.http.get('/health');
     expect(health.body.sync).toMatchObject({ imported: expect.any(Number), deadLettered: 0 });
     expect(health.body.sync.origins).toEqual([expect.objectContaining({ origin: A, lagSeconds: expect.any(Number) })]);
