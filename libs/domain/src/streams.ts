@@ -10,6 +10,8 @@ export const productStream = (productCode: string): string => `product-${product
 export const batchStream = (batchId: string): string => `batch-${batchId}`;
 export const lotReleaseStream = (batchId: string): string => `lotrelease-${batchId}`;
 export const siteStream = (orgCode: string): string => `site-${orgCode}`;
+/** The organisation a `site-` stream belongs to (inverse of `siteStream`). */
+export const siteOfStream = (streamId: string): string => streamId.replace(/^site-/, '');
 export const recallStream = (recallId: string): string => `recall-${recallId}`;
 export const personStream = (provinceCode: string, personId: string): string => `person-${provinceCode}-${personId}`;
 

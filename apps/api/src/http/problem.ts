@@ -96,11 +96,10 @@ export class ProblemDetailsFilter implements ExceptionFilter {
   catch(error: unknown, host: ArgumentsHost): void {
     const { problem: body, headers } = toProblem(error);
     if (body.status >= 500 && body.code !== 'STORE_UNAVAILABLE' && body.code !== 'PROJECTION_LAG')
-      if (process.env.VX_DEBUG_ERRORS) console.error(error);
-    this.logger.error(
-      { err: error instanceof Error ? { name: error.name, message: error.message, stack: error.stack } : String(error) },
-      'unhandled error',
-    );
+      this.logger.error(
+        { err: error instanceof Error ? { name: error.name, message: error.message, stack: error.stack } : String(error) },
+        'unhandled error',
+      );
     const response = host.switchToHttp().getResponse<Response>();
     if (headers) for (const [name, value] of Object.entries(headers)) response.setHeader(name, value);
     response.status(body.status).type('application/problem+json').json(body);

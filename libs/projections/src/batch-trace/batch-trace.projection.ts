@@ -1,3 +1,4 @@
+import { siteOfStream } from '@vaxledger/domain';
 import type { RecordedEvent } from '@vaxledger/event-store';
 import { DeltaMap, type Projection, type ProjectionTx, bulkUpsert, list, num, originOf, payload, str } from '../framework/projection';
 
@@ -6,8 +7,6 @@ interface Line {
   quantity?: number;
   accepted?: number;
 }
-
-const siteOfStream = (streamId: string): string => streamId.replace(/^site-/, '');
 
 /**
  * A batch's whole story for regulators: release and recall state, the ordered custody

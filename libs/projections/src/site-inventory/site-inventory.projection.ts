@@ -1,3 +1,4 @@
+import { siteOfStream } from '@vaxledger/domain';
 import type { RecordedEvent } from '@vaxledger/event-store';
 import { DeltaMap, type Projection, type ProjectionTx, bulkUpsert, list, num, optStr, payload, str } from '../framework/projection';
 
@@ -7,8 +8,6 @@ interface Line {
   accepted?: number;
   traceCodes?: string[];
 }
-
-const siteOfStream = (streamId: string): string => streamId.replace(/^site-/, '');
 
 /**
  * Stock per site and batch (available, quarantined, administered, destroyed) and the

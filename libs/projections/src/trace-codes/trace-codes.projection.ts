@@ -1,3 +1,4 @@
+import { siteOfStream } from '@vaxledger/domain';
 import type { RecordedEvent } from '@vaxledger/event-store';
 import { DeltaMap, type Projection, type ProjectionTx, bulkUpsert, list, payload, str } from '../framework/projection';
 
@@ -7,8 +8,6 @@ interface Line {
   accepted?: number;
   shipped?: number;
 }
-
-const siteOfStream = (streamId: string): string => streamId.replace(/^site-/, '');
 
 /**
  * Where each coded unit is and what became of it. Reads rm_product (master-data, applied

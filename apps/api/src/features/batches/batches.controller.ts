@@ -21,7 +21,7 @@ import { commandMeta } from '../command-meta';
 import { productFacts } from '../facts';
 import { foldHistory } from '../fold';
 
-const DATE = /^\d{4}-\d{2}-\d{2}$/;
+import { DATE } from '../formats';
 
 export class ProduceBatchDto {
   @ApiProperty({ example: '8696321' }) @Matches(/^(\d{7}|\d{14})$/) readonly productCode!: string;

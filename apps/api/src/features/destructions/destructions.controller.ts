@@ -11,7 +11,8 @@ import { EXECUTOR, RUNTIME } from '../../infrastructure/tokens';
 import { commandMeta } from '../command-meta';
 import { batchFactsById } from '../facts';
 import { foldHistory } from '../fold';
-import { checkTraceCodes, INSTANT, LineDto } from '../shipments/shipments.controller';
+import { INSTANT } from '../formats';
+import { checkTraceCodes, LineDto } from '../shipments/shipments.controller';
 
 const REASONS = ['expired', 'recalled', 'cold_chain', 'damaged', 'release_refused', 'opened_vial', 'other'] as const;
 

@@ -4,6 +4,7 @@ import {
   type Actor,
   ID_TYPES,
   type IdType,
+  localDateOf,
   normalisePersonIdentifier,
   personDecider,
   personStream,
@@ -23,7 +24,7 @@ import { commandMeta } from '../command-meta';
 import { batchFacts } from '../facts';
 import { foldHistory } from '../fold';
 import { KeyedMutex } from '../keyed-mutex';
-import { INSTANT } from '../shipments/shipments.controller';
+import { DATE, INSTANT } from '../formats';
 
 export class PersonDto {
   @ApiProperty({ enum: ID_TYPES }) @IsIn(ID_TYPES) readonly idType!: IdType;
@@ -33,7 +34,7 @@ export class PersonDto {
   @Matches(/^[A-Z]{3}$/)
   readonly issuingState?: string;
   @ApiProperty() @IsString() @Length(1, 100) readonly name!: string;
-  @ApiProperty({ example: '1990-03-07' }) @Matches(/^\d{4}-\d{2}-\d{2}$/) readonly birthDate!: string;
+  @ApiProperty({ example: '1990-03-07' }) @Matches(DATE) readonly birthDate!: string;
   @ApiProperty({ enum: ['M', 'F', 'U'] }) @IsIn(['M', 'F', 'U']) readonly sex!: 'M' | 'F' | 'U';
 }
 
@@ -61,7 +62,7 @@ export class EnteredInErrorDto {
   readonly reasonCode!: 'did_not_occur' | 'wrong_person' | 'duplicate_entry' | 'other';
 }
 
-const todayInChina = (): string => new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10);
+const todayInChina = (): string => localDateOf(new Date().toISOString());
 
 /** Pseudonymise a presented identity document: the only place an ID number is handled. */
 export const pseudonymFor = (secret: string, person: { idType: IdType; idNumber: string; issuingState?: string | undefined }): string => {

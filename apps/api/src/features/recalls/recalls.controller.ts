@@ -12,7 +12,7 @@ import { commandMeta } from '../command-meta';
 import { foldHistory } from '../fold';
 import { newResourceId } from '../resource-id';
 
-const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
+import { INSTANT } from '../formats';
 const REASONS = ['quality_defect', 'safety_signal', 'cold_chain', 'counterfeit', 'labelling', 'other'] as const;
 const ACTIONS = ['stop_use', 'quarantine', 'return', 'destroy'] as const;
 

@@ -28,7 +28,7 @@ import { batchFactsById, orgFacts, shipmentFacts } from '../facts';
 import { foldHistory } from '../fold';
 import { newResourceId } from '../resource-id';
 
-export const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
+import { INSTANT } from '../formats';
 
 export class LineDto {
   @ApiProperty({ example: '8696321-202611A017' }) @IsString() @Length(3, 60) readonly batchId!: string;

@@ -2,6 +2,7 @@ import { Controller, Get, Inject, Param, Query, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { IsIn, IsOptional } from 'class-validator';
 import type { Response } from 'express';
+import { addDays, localDateOf } from '@vaxledger/domain';
 import { Roles } from '../../http/auth';
 import { ApiError } from '../../http/problem';
 import type { NodeRuntime } from '../../infrastructure/node-runtime';
@@ -141,8 +142,8 @@ export class TraceabilityController {
     const [stock, transit] = await Promise.all([models.stockOfSite(site), models.inTransit({ toSite: site })]);
     const batchIds = [...new Set([...stock.map((s) => s.batchId), ...transit.map((t) => t.batchId)])];
     const batches = new Map((await models.batches(batchIds)).map((b) => [b.batchId, b]));
-    const today = new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10);
-    const soon = new Date(Date.now() + 8 * 3600_000 + 30 * 86400_000).toISOString().slice(0, 10);
+    const today = localDateOf(new Date().toISOString());
+    const soon = addDays(today, 30);
     return {
       site,
       batches: batchIds.sort().map((batchId) => {
