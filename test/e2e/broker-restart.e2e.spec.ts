@@ -8,6 +8,7 @@ import { InboxConsumer, OutboxRelay, SyncStore } from '@vaxledger/sync';
 import { Kafka, logLevel } from 'kafkajs';
 import { Pool } from 'pg';
 import { freshSchema, testDatabaseKind, testDatabaseUrl } from '../support/database';
+import { until } from '../support/until';
 
 // A Kafka broker of this test's own (deploy/local/kafka on another port) is stopped and
 // started again while province A keeps appending: province B still ends with every event
@@ -21,15 +22,6 @@ const port = 19200 + Math.floor(Math.random() * 400) * 2;
 const env = { ...process.env, KAFKA_PORT: String(port), KAFKA_RUN_DIR: mkdtempSync(join(tmpdir(), 'vx-kafka-')) };
 const broker = (command: 'start' | 'stop'): void => {
   execFileSync('bash', [join(ROOT, 'deploy/local/kafka'), command], { env, stdio: 'ignore', timeout: 120_000 });
-};
-
-const until = async (what: string, test: () => Promise<boolean>, ms = 150_000): Promise<void> => {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (await test()) return;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`timed out waiting for ${what}`);
 };
 
 describe('a Kafka broker restarted during traffic', () => {
@@ -107,7 +99,7 @@ describe('a Kafka broker restarted during traffic', () => {
         broker('start');
       }
     }
-    await until(`all ${TOTAL} events in B`, async () => (await inB()).total >= TOTAL);
+    await until(`all ${TOTAL} events in B`, async () => (await inB()).total >= TOTAL, 150_000, 200);
     await new Promise((r) => setTimeout(r, 2000));
     expect(restarted).toBe(true);
     expect(await inB()).toEqual({ total: TOTAL, distinct: TOTAL });

@@ -6,6 +6,7 @@ import { OutboxRelay, SyncStore } from '@vaxledger/sync';
 import { Kafka, logLevel } from 'kafkajs';
 import { Pool } from 'pg';
 import { freshSchema, testDatabaseKind, testDatabaseUrl } from '../support/database';
+import { until } from '../support/until';
 
 // Province B's sync worker is a real process, killed with SIGKILL in the middle of 5,000
 // events from province A and started again: B must end with exactly those 5,000, none twice.
@@ -14,15 +15,6 @@ const ROOT = join(__dirname, '..', '..');
 const A = '510000';
 const B = '440000';
 const TOTAL = 5000;
-
-const until = async (what: string, test: () => Promise<boolean>, ms = 120_000): Promise<void> => {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (await test()) return;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-};
 
 describe('a sync consumer killed mid-stream', () => {
   const brokers = process.env.TEST_KAFKA_BROKERS ?? '';
@@ -118,13 +110,18 @@ describe('a sync consumer killed mid-stream', () => {
         await storeA.append(`person-${A}-${personId}`, events, { expected: 'no-stream' });
       }
     })();
-    await until('B to import part of the stream', async () => (await importedInB()).total >= 500);
+    await until('B to import part of the stream', async () => (await importedInB()).total >= 500, 120_000, 200);
     worker.kill('SIGKILL');
     await new Promise((r) => worker!.once('exit', r));
     const atKill = (await importedInB()).total;
     await appending;
     worker = startWorker();
-    await until(`all ${TOTAL} events in B (${output.slice(-3).join(' | ')})`, async () => (await importedInB()).total >= TOTAL);
+    await until(
+      `all ${TOTAL} events in B (${output.slice(-3).join(' | ')})`,
+      async () => (await importedInB()).total >= TOTAL,
+      120_000,
+      200,
+    );
     // Give redelivered messages time to show up twice if they could.
     await new Promise((r) => setTimeout(r, 3000));
     expect(atKill).toBeLessThan(TOTAL);

@@ -5,7 +5,7 @@ import request from 'supertest';
 import type TestAgent from 'supertest/lib/agent';
 import { createApiApp } from '../../apps/api/src/app';
 import { type NodeRuntime, openNodeRuntime } from '../../apps/api/src/infrastructure/node-runtime';
-import { freshSchema, testDatabaseKind, testDatabaseUrl } from './database';
+import { freshSchema, testDatabaseUrl } from './database';
 
 export interface ApiHarness {
   readonly app: INestApplication;
@@ -34,8 +34,6 @@ export const startApi = async (env: Record<string, string> = {}, options: { sync
   });
   const app = await createApiApp(runtime, { logger: false });
   await app.init();
-  const kind = testDatabaseKind();
-  void kind;
   return {
     app,
     runtime,

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { actor, ORGS, startApi, type ApiHarness } from '../support/api-harness';
+import { until } from '../support/until';
 
 // Two provincial nodes (Sichuan 510000, Guangdong 440000), each with its own log, read
 // models and vault on the run's PostgreSQL, syncing as peers over the real Kafka broker.
@@ -24,15 +25,6 @@ const AS_B = {
 };
 const daysAgo = (d: number): string => new Date(Date.now() - d * 86_400_000).toISOString();
 const log = { deviceId: 'TL-9', readings: [{ at: daysAgo(46), celsius: 5 }] };
-
-const until = async (what: string, test: () => Promise<boolean>, ms = 60_000): Promise<void> => {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (await test()) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-};
 
 describe('two provinces syncing as peers over Kafka', () => {
   let a: ApiHarness;

@@ -8,6 +8,7 @@ import { InboxConsumer } from './inbox/inbox-consumer';
 import { OutboxRelay } from './relay/outbox-relay';
 import { SyncStore } from './sync-store';
 import { eventsTopic } from './topics';
+import { until as waitUntil } from '../../../test/support/until';
 
 // Two provinces, each with its own log on the run's PostgreSQL, and the real Kafka broker
 // between them; each run has topics of its own (a fresh topic prefix).
@@ -39,15 +40,6 @@ const dose = (personId: string, n: number): NewEvent => ({
   },
   metadata: { originProvince: A, correlationId: randomUUID(), actor: { orgCode: '12510000MB0A1234XJ', role: 'clinic', provinceCode: A } },
 });
-
-const waitUntil = async (what: string, test: () => Promise<boolean>, ms = 60_000): Promise<void> => {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (await test()) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-};
 
 describe(`sync between two provinces over Kafka (${testDatabaseKind()})`, () => {
   const kafka = new Kafka({ clientId: 'vx-sync-test', brokers: brokers(), logLevel: logLevel.NOTHING });
