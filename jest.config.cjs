@@ -16,7 +16,7 @@ const moduleNameMapper = {
 };
 const common = {
   transform: { '^.+\\.(t|j|mj|cj)s$': ['@swc/jest', swcConfig] },
-  transformIgnorePatterns: ['/node_modules/(?!(@nestjs|@electric-sql)/)'],
+  transformIgnorePatterns: ['/node_modules/(?!(@nestjs|@electric-sql|jose)/)'],
   moduleNameMapper,
   testEnvironment: 'node',
   setupFilesAfterEnv: ['<rootDir>/test/support/jest.setup.ts'],
