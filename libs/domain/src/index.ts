@@ -37,6 +37,8 @@ export * from './person/person.events';
 export * from './person/person.facts';
 export * from './person/person.decider';
 
+export * from './audit/access.events';
+
 import type { OrganisationEvent } from './organisation/organisation.events';
 import type { ProductEvent } from './product/product.events';
 import type { BatchEvent } from './batch/batch.events';

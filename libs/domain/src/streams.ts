@@ -15,6 +15,17 @@ export const siteOfStream = (streamId: string): string => streamId.replace(/^sit
 export const recallStream = (recallId: string): string => `recall-${recallId}`;
 export const personStream = (provinceCode: string, personId: string): string => `person-${provinceCode}-${personId}`;
 
+/**
+ * The access trail of one organisation for one China-local day: `audit-{orgCode}-{YYYYMMDD}`.
+ * Per organisation, so concurrent reads at different sites never contend for one stream;
+ * per day, so a stream stays short and "what did this clinic look at on that day" is one
+ * stream read. Audit streams stay on the node that wrote them (see `isLocalOnlyStream`).
+ */
+export const auditStream = (orgCode: string, localDate: string): string => `audit-${orgCode}-${localDate.replace(/-/g, '')}`;
+
+/** Categories whose events never leave the node: the access trail is this node's own record. */
+export const LOCAL_ONLY_CATEGORIES: readonly string[] = ['audit'];
+
 /** A batch is a product plus a lot: `{productCode}-{lotNumber}`. */
 export const batchIdOf = (productCode: string, lotNumber: string): string => `${productCode}-${lotNumber}`;
 
@@ -33,3 +44,6 @@ export const streamCategory = (streamId: string): string => {
   const at = streamId.indexOf('-');
   return at < 0 ? streamId : streamId.slice(0, at);
 };
+
+/** True for streams that are never published to other provinces (the access trail). */
+export const isLocalOnlyStream = (streamId: string): boolean => LOCAL_ONLY_CATEGORIES.includes(streamCategory(streamId));

@@ -1,12 +1,23 @@
-import { randomBytes } from 'node:crypto';
+import { createDecipheriv, randomBytes } from 'node:crypto';
 import { Pool } from 'pg';
 import { freshSchema, testDatabaseUrl } from '../../../test/support/database';
 import { PersonVault } from './vault';
 
+// Unwraps a data key and opens a sealed value the way the vault does (iv | tag | body, AAD).
+const open = (key: Buffer, sealed: Buffer, associated: string): Buffer => {
+  const decipher = createDecipheriv('aes-256-gcm', key, sealed.subarray(0, 12));
+  decipher.setAAD(Buffer.from(associated, 'utf8'));
+  decipher.setAuthTag(sealed.subarray(12, 28));
+  return Buffer.concat([decipher.update(sealed.subarray(28)), decipher.final()]);
+};
+const openWith = (master: Buffer, row: { key_id: string; wrapped_key: Buffer }, sealed: Buffer, personId: string): Buffer =>
+  open(open(master, row.wrapped_key, row.key_id), sealed, personId);
+
 describe('person vault on PostgreSQL', () => {
   const pool = new Pool({ connectionString: testDatabaseUrl(), max: 2 });
   const schema = freshSchema('vault');
-  const vault = new PersonVault(pool, randomBytes(32), schema);
+  const master = randomBytes(32);
+  const vault = new PersonVault(pool, master, schema);
   const details = { name: '张三', birthDate: '1990-03-07', sex: 'M' as const };
 
   beforeAll(() => vault.migrate());
@@ -34,6 +45,42 @@ describe('person vault on PostgreSQL', () => {
     await expect(vault.destroyKey(id)).resolves.toBe(keyId);
     await expect(vault.readDetails(id)).resolves.toBeNull();
     await expect(vault.destroyKey(id)).resolves.toBeNull();
+  });
+
+  it('leaves a tombstone: a later dose stores no details and creates no key', async () => {
+    const id = 'p1eeeeeeeeeeeeeeeeeeeeeeeeee';
+    const keyId = await vault.storeDetails(id, details);
+    const sealed = await pool.query<{ ciphertext: Buffer }>(`SELECT ciphertext FROM ${schema}.person_details WHERE person_id = $1`, [id]);
+    expect(sealed.rows).toHaveLength(1);
+    const [own] = (
+      await pool.query<{ key_id: string; wrapped_key: Buffer }>(
+        `SELECT key_id::text, wrapped_key FROM ${schema}.person_keys WHERE person_id = $1`,
+        [id],
+      )
+    ).rows;
+    expect(JSON.parse(openWith(master, own!, sealed.rows[0]!.ciphertext, id).toString('utf8'))).toEqual(details);
+    await expect(vault.erase(id)).resolves.toBe(keyId);
+    await expect(vault.isErased(id)).resolves.toBe(true);
+    await expect(vault.storeDetails(id, details)).resolves.toBeNull();
+    await expect(vault.ensureKey(id)).resolves.toBe(keyId);
+    await expect(vault.readDetails(id)).resolves.toBeNull();
+    const left = await pool.query(
+      `SELECT 1 FROM ${schema}.person_keys WHERE person_id = $1 UNION ALL SELECT 1 FROM ${schema}.person_details WHERE person_id = $1`,
+      [id],
+    );
+    expect(left.rows).toHaveLength(0);
+    // A copy of the ciphertext kept elsewhere (a backup) opens under no key this vault still holds.
+    const keys = await pool.query<{ key_id: string; wrapped_key: Buffer }>(`SELECT key_id::text, wrapped_key FROM ${schema}.person_keys`);
+    const copy = sealed.rows[0]!.ciphertext;
+    for (const row of keys.rows) expect(() => openWith(master, row, copy, id)).toThrow();
+  });
+
+  it('records an erasure received for a person it never held, under the origin’s key id', async () => {
+    const id = 'p1ffffffffffffffffffffffffff';
+    await expect(vault.erase(id, 'origin-key-1')).resolves.toBeNull();
+    await expect(vault.ensureKey(id)).resolves.toBe('origin-key-1');
+    await expect(vault.erase(id, 'origin-key-2')).resolves.toBeNull();
+    await expect(vault.ensureKey(id)).resolves.toBe('origin-key-1');
   });
 
   it('refuses a wrong master key instead of returning garbage', async () => {

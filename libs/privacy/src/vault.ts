@@ -10,11 +10,18 @@ export interface PersonDetails {
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
+/** Key id recorded for an erased person when this node never held a key for them. */
+export const ERASED_KEY = 'erased';
+
 /**
  * Personal details, encrypted with a per-person data key (AES-256-GCM). The data key is
  * wrapped by the node's master key (in production a KMS/HSM key; here derived from
  * configuration) and stored in a key table outside the event log. Destroying the key row
  * makes every copy of the ciphertext unreadable: crypto-shredding.
+ *
+ * Erasure is final: it leaves a tombstone (person, destroyed key id, time) so that a later
+ * dose for the same pseudonym records the dose but never stores the details again, on this
+ * node or on any node that received the erasure. The tombstone holds no personal data.
  */
 export class PersonVault {
   /** Unwrapped data keys of recently seen persons: a dose then costs one write, not four. */
@@ -44,36 +51,62 @@ export class PersonVault {
         key_id uuid NOT NULL,
         ciphertext bytea NOT NULL,
         updated_at timestamptz NOT NULL DEFAULT now()
+      );
+      CREATE TABLE IF NOT EXISTS ${this.schema}.person_erasures (
+        person_id text PRIMARY KEY,
+        key_id text,
+        erased_at timestamptz NOT NULL DEFAULT now()
       );`);
   }
 
-  /** The person's key id, creating a key on first contact. */
+  /**
+   * The person's key id, creating a key on first contact. For an erased person it is the
+   * destroyed key's id (or null when this node never held one) and no key is created.
+   */
   async ensureKey(personId: string): Promise<string> {
-    const existing = await this.pool.query<{ key_id: string }>(`SELECT key_id FROM ${this.schema}.person_keys WHERE person_id = $1`, [
-      personId,
-    ]);
-    if (existing.rows[0]) return existing.rows[0].key_id;
+    const existing = await this.pool.query<{ key_id: string | null; erased: boolean }>(
+      `SELECT key_id::text, false AS erased FROM ${this.schema}.person_keys WHERE person_id = $1
+       UNION ALL SELECT key_id, true FROM ${this.schema}.person_erasures WHERE person_id = $1`,
+      [personId],
+    );
+    const erasure = existing.rows.find((r) => r.erased);
+    if (erasure) return erasure.key_id ?? ERASED_KEY;
+    if (existing.rows[0]?.key_id) return existing.rows[0].key_id;
     const keyId = randomUUID();
     const wrapped = this.seal(this.masterKey, randomBytes(32), keyId);
+    // Never create a key for a person erased meanwhile.
     const inserted = await this.pool.query<{ key_id: string }>(
-      `INSERT INTO ${this.schema}.person_keys (person_id, key_id, wrapped_key) VALUES ($1, $2, $3)
+      `INSERT INTO ${this.schema}.person_keys (person_id, key_id, wrapped_key)
+       SELECT $1, $2, $3 WHERE NOT EXISTS (SELECT 1 FROM ${this.schema}.person_erasures WHERE person_id = $1)
        ON CONFLICT (person_id) DO UPDATE SET person_id = EXCLUDED.person_id RETURNING key_id`,
       [personId, keyId, wrapped],
     );
-    return inserted.rows[0]!.key_id;
+    return inserted.rows[0]?.key_id ?? this.ensureKey(personId);
   }
 
-  async storeDetails(personId: string, details: PersonDetails): Promise<string> {
+  /**
+   * Encrypts and stores the details under the person's key; returns the key id, or null
+   * when the person's details were erased (they are not kept again).
+   */
+  async storeDetails(personId: string, details: PersonDetails): Promise<string | null> {
+    // For an erased person ensureKey creates nothing and no key is found: nothing is stored.
     const keyId = await this.ensureKey(personId);
     const key = this.keys.get(personId)?.key ?? (await this.dataKey(personId));
-    if (!key) throw new Error('person key vanished while storing details');
+    if (!key) return null;
     const ciphertext = this.seal(key, Buffer.from(JSON.stringify(details), 'utf8'), personId);
-    await this.pool.query(
-      `INSERT INTO ${this.schema}.person_details (person_id, key_id, ciphertext) VALUES ($1, $2, $3)
+    const stored = await this.pool.query(
+      `INSERT INTO ${this.schema}.person_details (person_id, key_id, ciphertext)
+       SELECT $1, $2, $3 WHERE NOT EXISTS (SELECT 1 FROM ${this.schema}.person_erasures WHERE person_id = $1)
        ON CONFLICT (person_id) DO UPDATE SET ciphertext = EXCLUDED.ciphertext, key_id = EXCLUDED.key_id, updated_at = now()`,
       [personId, keyId, ciphertext],
     );
-    return keyId;
+    return stored.rowCount === 1 ? keyId : null;
+  }
+
+  /** True once the person's details were erased on this node. */
+  async isErased(personId: string): Promise<boolean> {
+    const { rows } = await this.pool.query(`SELECT 1 FROM ${this.schema}.person_erasures WHERE person_id = $1`, [personId]);
+    return rows.length > 0;
   }
 
   /** The details, or null when none are stored here or the key was destroyed. */
@@ -87,15 +120,31 @@ export class PersonVault {
     return JSON.parse(this.open(key, rows[0].ciphertext, personId).toString('utf8')) as PersonDetails;
   }
 
-  /** Crypto-shredding: destroy the key (and the now unreadable ciphertext). Idempotent. */
-  async destroyKey(personId: string): Promise<string | null> {
+  /**
+   * Crypto-shredding: destroys the person's data key, deletes the (now unreadable)
+   * ciphertext and leaves the tombstone, in one statement. `keyId` names the key in the
+   * tombstone when this node held none (an erasure received from another province).
+   * Idempotent: returns the id of the key destroyed now, null when there was none.
+   */
+  async erase(personId: string, keyId?: string): Promise<string | null> {
     this.keys.delete(personId);
     const { rows } = await this.pool.query<{ key_id: string }>(
-      `DELETE FROM ${this.schema}.person_keys WHERE person_id = $1 RETURNING key_id`,
-      [personId],
+      `WITH gone AS (DELETE FROM ${this.schema}.person_keys WHERE person_id = $1 RETURNING key_id::text),
+            details AS (DELETE FROM ${this.schema}.person_details WHERE person_id = $1),
+            tombstone AS (
+              INSERT INTO ${this.schema}.person_erasures (person_id, key_id)
+              VALUES ($1, coalesce((SELECT key_id FROM gone LIMIT 1), $2::text))
+              ON CONFLICT (person_id) DO NOTHING)
+       SELECT key_id FROM gone`,
+      [personId, keyId ?? null],
     );
-    await this.pool.query(`DELETE FROM ${this.schema}.person_details WHERE person_id = $1`, [personId]);
+    this.keys.delete(personId);
     return rows[0]?.key_id ?? null;
+  }
+
+  /** Crypto-shredding without a key id to record (see `erase`). Idempotent. */
+  destroyKey(personId: string): Promise<string | null> {
+    return this.erase(personId);
   }
 
   private async dataKey(personId: string): Promise<Buffer | null> {

@@ -1,4 +1,7 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import { AccessRow } from './access-log/access.entity';
+
+export { AccessRow };
 
 // Read-model tables. One question each; every table is rebuilt from the log by its
 // projection, and the checkpoint table says which log position each projection reflects.
@@ -200,4 +203,5 @@ export const READ_MODEL_ENTITIES = [
   DoseRow,
   PersonRow,
   RecipientRow,
+  AccessRow,
 ];

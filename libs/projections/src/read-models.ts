@@ -1,7 +1,9 @@
 import type { EventStore, GlobalPosition } from '@vaxledger/event-store';
 import { DataSource } from 'typeorm';
+import { accessLogProjection } from './access-log/access-log.projection';
 import { batchTraceProjection } from './batch-trace/batch-trace.projection';
 import {
+  AccessRow,
   BatchRow,
   BatchSiteDosesRow,
   CustodyRow,
@@ -32,9 +34,21 @@ export const PROJECTIONS: readonly Projection[] = [
   traceCodesProjection,
   personRecordProjection,
   recallImpactProjection,
+  accessLogProjection,
 ];
 
 export const projectionNamed = (name: string): Projection | undefined => PROJECTIONS.find((p) => p.name === name);
+
+export interface AccessFilter {
+  readonly personId?: string;
+  readonly batchId?: string;
+  readonly orgCode?: string;
+  /** Instants: `from` inclusive, `to` exclusive. */
+  readonly from?: Date;
+  readonly to?: Date;
+  readonly after?: GlobalPosition;
+  readonly limit: number;
+}
 
 export interface ReadModelOptions {
   readonly connectionString: string;
@@ -233,6 +247,20 @@ export class ReadModels {
 
   recipients(batchId: string): Promise<RecipientRow[]> {
     return this.dataSource.getRepository(RecipientRow).find({ where: { batchId, voided: false }, order: { administeredAt: 'ASC' } });
+  }
+
+  /** Access events (the audit trail's index), oldest first, after a position; filters optional. */
+  accessEvents(filter: AccessFilter): Promise<AccessRow[]> {
+    const query = this.dataSource
+      .getRepository(AccessRow)
+      .createQueryBuilder('a')
+      .where('a.position > :after', { after: (filter.after ?? 0n).toString() });
+    if (filter.personId) query.andWhere('a."personId" = :personId', { personId: filter.personId });
+    if (filter.batchId) query.andWhere('a."batchId" = :batchId', { batchId: filter.batchId });
+    if (filter.orgCode) query.andWhere('a."orgCode" = :orgCode', { orgCode: filter.orgCode });
+    if (filter.from) query.andWhere('a."accessedAt" >= :from', { from: filter.from });
+    if (filter.to) query.andWhere('a."accessedAt" < :to', { to: filter.to });
+    return query.orderBy('a.position', 'ASC').limit(filter.limit).getMany();
   }
 
   /** The position every read model has reached: the views reflect the log up to here. */

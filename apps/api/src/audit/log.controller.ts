@@ -7,6 +7,10 @@ import { Roles } from '../http/auth';
 import { ApiError } from '../http/problem';
 import type { NodeRuntime } from '../infrastructure/node-runtime';
 import { RUNTIME } from '../infrastructure/tokens';
+import { type Actor, isLocalOnlyStream } from '@vaxledger/domain';
+import { enforce } from '../auth/access';
+import { canReadLog, canReadStream } from '../auth/policy';
+import { CurrentActor } from '../http/auth';
 
 export class EventsQuery {
   /** Read events after this global position (decimal). */
@@ -35,9 +39,13 @@ export class LogController {
   @Get('streams/:streamId')
   @Roles('regulator')
   @ApiOperation({ summary: 'The raw events of one stream, in order' })
-  async stream(@Param('streamId') streamId: string): Promise<{ streamId: string; events: Record<string, unknown>[] }> {
+  async stream(
+    @Param('streamId') streamId: string,
+    @CurrentActor() actor: Actor,
+  ): Promise<{ streamId: string; events: Record<string, unknown>[] }> {
     if (!/^[a-z]+-[0-9A-Za-z-]{1,120}$/.test(streamId))
       throw new ApiError('VALIDATION_FAILED', 'malformed stream id', [{ field: 'streamId', reason: 'malformed' }]);
+    enforce(canReadStream(actor, streamId), `no stream ${streamId}`);
     const events = await this.runtime.store.readStream(streamId);
     if (events.length === 0) throw new ApiError('NOT_FOUND', `no stream ${streamId}`);
     return { streamId, events: events.map(render) };
@@ -46,11 +54,17 @@ export class LogController {
   @Get('events')
   @Roles('regulator', 'hub')
   @ApiOperation({ summary: 'The global log after a position, at most 1000 events' })
-  async events(@Query() query: EventsQuery): Promise<{ events: Record<string, unknown>[]; next: string | null }> {
+  async events(
+    @Query() query: EventsQuery,
+    @CurrentActor() actor: Actor,
+  ): Promise<{ events: Record<string, unknown>[]; next: string | null }> {
+    enforce(canReadLog(actor));
     const limit = query.limit ?? 100;
     const events = await this.runtime.store.readAll({ after: BigInt(query.after ?? '0'), limit });
+    // The access trail stays on its node: the hub carries facts, not who looked at them.
+    const shown = actor.role === 'hub' ? events.filter((e) => !isLocalOnlyStream(e.streamId)) : events;
     return {
-      events: events.map(render),
+      events: shown.map(render),
       next: events.length === limit ? events[events.length - 1]!.position.toString() : null,
     };
   }

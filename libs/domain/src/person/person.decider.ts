@@ -25,7 +25,10 @@ import type { DoseFacts, TraceCodeFacts } from './person.facts';
 
 export interface RecordDoseData {
   readonly personId: string;
-  /** Vault key id for the person's details; used when this stream is new (or was erased). */
+  /**
+   * Vault key id for the person's details; used when this stream is new. For a person whose
+   * details were erased it is the destroyed key's id: erasure is final (see below).
+   */
   readonly keyId: string;
   readonly residenceRegion?: string;
   readonly administeredAt: Instant;
@@ -91,6 +94,14 @@ const initialState = (): PersonState => ({ personId: null, keyId: null, erased: 
 
 /** Records are kept at least five years after the batch's expiry (Vaccine Administration Law). */
 export const retainUntilFor = (expiresOn: LocalDate): LocalDate => addMonths(expiresOn, 5 * 12);
+
+/**
+ * True while details must be kept: some record is within retention on `today`. A court
+ * order overrides retention. The origin's decider and every receiving node ask the same
+ * question (a receiver about its own records), so they agree on the same facts.
+ */
+export const erasureOnHold = (legalBasis: ErasureBasis, retainUntil: LocalDate | null, today: LocalDate): boolean =>
+  legalBasis !== 'court_order' && retainUntil !== null && compareDates(today, retainUntil) <= 0;
 
 /** Valid doses from this stream and from other streams, once each. */
 export const validDoses = (state: PersonState, otherDoses: readonly DoseFacts[] = []): DoseFacts[] => {
@@ -188,8 +199,9 @@ const recordDose = (command: RecordDose, state: PersonState): PersonEvent[] => {
   checkSchedule(command, state, batch.vaccineType);
 
   const events: PersonEvent[] = [];
-  // A new record, or one whose details were erased and are now given again (same pseudonym).
-  if (state.personId === null || state.erased) {
+  // Only a new record registers the person. Erasure is final: a later dose under the same
+  // pseudonym (the ID presented again) is recorded, but the details are not kept again.
+  if (state.personId === null) {
     events.push(personRegistered({ personId: data.personId, keyId: data.keyId, residenceRegion: data.residenceRegion }));
   }
   events.push(
@@ -235,7 +247,7 @@ const decide = (command: PersonCommand, state: PersonState): PersonEvent[] => {
       if (state.erased) return []; // erasing twice changes nothing
       requireInstant(context.now, 'now');
       const today = localDateOf(context.now);
-      if (data.legalBasis !== 'court_order' && context.retainUntil !== null && compareDates(today, context.retainUntil) <= 0) {
+      if (erasureOnHold(data.legalBasis, context.retainUntil, today)) {
         throw new RuleViolation('RETENTION_HOLD', `records must be kept until ${context.retainUntil}`, 'legalBasis');
       }
       return [personDetailsErased({ personId: state.personId, keyId: state.keyId, legalBasis: data.legalBasis })];
@@ -248,7 +260,8 @@ const decide = (command: PersonCommand, state: PersonState): PersonEvent[] => {
 const evolve = (state: PersonState, event: PersonEvent, meta: EventMeta): PersonState => {
   switch (event.type) {
     case 'PersonRegistered':
-      return { ...state, personId: event.data.personId, keyId: event.data.keyId, erased: false };
+      // An erasure is never undone by a later registration.
+      return { ...state, personId: event.data.personId, keyId: state.erased ? state.keyId : event.data.keyId };
     case 'DoseAdministered': {
       const { vaccineType, doseNumber, administeredAt, batchId, siteCode, traceCode, personId } = event.data;
       const dose: PersonDose = {

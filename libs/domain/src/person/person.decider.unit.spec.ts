@@ -5,6 +5,7 @@ import type { BatchFacts } from '../batch/batch.facts';
 import { foldRecorded, type Recorded } from '../shared/decider';
 import { isRuleViolation } from '../shared/rule-violation';
 import {
+  erasureOnHold,
   personDecider,
   retainUntilFor,
   validDoses,
@@ -361,6 +362,21 @@ describe('person record, when details are on file', () => {
       .thenRefuses('UNKNOWN_PERSON'));
 
   it('keeps records five years past expiry', () => expect(retainUntilFor('2028-02-29')).toBe('2033-02-28'));
+
+  it('refuses a person known to this node only through another province’s stream', () =>
+    given([]).when(erase()).thenRefuses('UNKNOWN_PERSON'));
+});
+
+describe('erasure hold', () => {
+  it('holds while today is on or before the retention end, for every basis but a court order', () => {
+    for (const basis of ['retention_expired', 'subject_request', 'duplicate_identity'] as const) {
+      expect(erasureOnHold(basis, '2033-10-31', '2033-10-31')).toBe(true);
+      expect(erasureOnHold(basis, '2033-10-31', '2033-11-01')).toBe(false);
+    }
+    expect(erasureOnHold('court_order', '2033-10-31', '2026-11-23')).toBe(false);
+  });
+
+  it('never holds a person without doses', () => expect(erasureOnHold('subject_request', null, '2026-11-23')).toBe(false));
 });
 
 describe('person record, when details were erased', () => {
@@ -371,10 +387,18 @@ describe('person record, when details were erased', () => {
 
   it('erasing again changes nothing', () => given(erased).when(erase()).then([]));
 
-  it('re-links the same pseudonym, under a new key, at the next dose', () =>
+  it('records the next dose under the same pseudonym without registering details again', () =>
     given(erased)
-      .when(recordDose({ keyId: 'key-2027-0009', doseNumber: 2 }))
-      .then([personRegistered({ personId: PERSON, keyId: 'key-2027-0009' }), administered({ doseNumber: 2 })]));
+      .when(recordDose({ keyId: KEY, doseNumber: 2 }))
+      .then([administered({ doseNumber: 2 })]));
+
+  it('stays erased when a registration arrives later', () =>
+    expect(
+      foldRecorded(personDecider, [
+        ...erased,
+        { event: personRegistered({ personId: PERSON, keyId: 'key-2027-0009' }), meta: { eventId: 'reg-2' } },
+      ]),
+    ).toMatchObject({ erased: true, keyId: KEY }));
 
   it('keeps the doses', () => expect(validDoses(given(erased).state())).toHaveLength(1));
 });

@@ -1,0 +1,81 @@
+import { Controller, Get, Inject, Query } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
+import { PERSON_ID_PATTERN } from '@vaxledger/privacy';
+import { CurrentActor, Roles } from '../http/auth';
+import { ApiError } from '../http/problem';
+import type { NodeRuntime } from '../infrastructure/node-runtime';
+import { RUNTIME } from '../infrastructure/tokens';
+import { INSTANT } from '../features/formats';
+import type { Actor } from '@vaxledger/domain';
+import { enforce } from '../auth/access';
+import { canReadAuditTrail } from '../auth/policy';
+
+export class AccessQuery {
+  /** Reads of this person (pseudonym). */
+  @IsOptional() @Matches(PERSON_ID_PATTERN) readonly personId?: string;
+  /** Recall-impact exports of this batch. */
+  @IsOptional() @Matches(/^[0-9A-Za-z]{1,20}-[0-9A-Z]{1,20}$/) readonly batchId?: string;
+  /** Reads by this organisation. */
+  @IsOptional() @Matches(/^[0-9A-Z]{18}(?:-[0-9A-Za-z]{1,8})?$/) readonly orgCode?: string;
+  /** RFC 3339 instant, inclusive. */
+  @IsOptional() @Matches(INSTANT) readonly from?: string;
+  /** RFC 3339 instant, exclusive. */
+  @IsOptional() @Matches(INSTANT) readonly to?: string;
+  /** The `next` of the previous page. */
+  @IsOptional() @Matches(/^\d{1,20}$/) readonly after?: string;
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(1000) readonly limit?: number;
+}
+
+/** The audit trail of reads of personal data, for regulators. */
+@ApiTags('audit')
+@Controller('v1/audit')
+export class AccessController {
+  constructor(@Inject(RUNTIME) private readonly runtime: NodeRuntime) {}
+
+  @Get('access')
+  @Roles('regulator')
+  @ApiOperation({
+    summary:
+      'Access events (person lookups, record reads, recall-impact exports), oldest first; filter by person, batch, organisation, time',
+  })
+  async access(@Query() query: AccessQuery, @CurrentActor() actor: Actor): Promise<Record<string, unknown>> {
+    enforce(canReadAuditTrail(actor, this.runtime.settings.provinceCode));
+    const from = query.from ? new Date(query.from) : undefined;
+    const to = query.to ? new Date(query.to) : undefined;
+    if ((from && Number.isNaN(from.getTime())) || (to && Number.isNaN(to.getTime())))
+      throw new ApiError('VALIDATION_FAILED', 'from and to must be real instants', [{ field: from ? 'to' : 'from', reason: 'not a date' }]);
+    if (from && to && from > to)
+      throw new ApiError('VALIDATION_FAILED', 'from must not be after to', [{ field: 'from', reason: 'after to' }]);
+    const limit = query.limit ?? 100;
+    const models = this.runtime.readModels;
+    const position = models.position.toString();
+    const rows = await models.accessEvents({
+      ...(query.personId ? { personId: query.personId } : {}),
+      ...(query.batchId ? { batchId: query.batchId } : {}),
+      ...(query.orgCode ? { orgCode: query.orgCode } : {}),
+      ...(from ? { from } : {}),
+      ...(to ? { to } : {}),
+      after: BigInt(query.after ?? '0'),
+      limit,
+    });
+    return {
+      events: rows.map((r) => ({
+        eventId: r.eventId,
+        position: r.position,
+        type: r.type,
+        streamId: r.streamId,
+        accessedAt: r.accessedAt.toISOString(),
+        purpose: r.purpose,
+        ...(r.personId ? { personId: r.personId } : {}),
+        ...(r.batchId ? { batchId: r.batchId } : {}),
+        actor: { orgCode: r.orgCode, role: r.role, provinceCode: r.provinceCode, ...(r.staffRef ? { staffRef: r.staffRef } : {}) },
+        ...(Object.keys(r.detail).length > 0 ? { detail: r.detail } : {}),
+      })),
+      next: rows.length === limit ? rows[rows.length - 1]!.position : null,
+      // The trail is listed as of this log position; reads after it appear on a later call.
+      position,
+    };
+  }
+}
