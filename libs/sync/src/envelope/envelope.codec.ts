@@ -55,10 +55,14 @@ export interface WireEnvelope {
   readonly metadataJson: Uint8Array;
   /** SHA-256 of the canonical content (see `contentHashOf`). */
   readonly contentHash: Uint8Array;
+  /** Ed25519 signature of the origin node (libs/sync/src/signing); absent = unsigned. */
+  readonly signature?: Uint8Array;
+  /** Which of the origin province's keys signed (present exactly when `signature` is). */
+  readonly signerKeyId?: string;
 }
 
-/** What a writer supplies; the version and the content hash are filled in by `sealEnvelope`. */
-export type EnvelopeContent = Omit<WireEnvelope, 'envelopeVersion' | 'contentHash'>;
+/** What a writer supplies; the version and the content hash are filled in by `sealEnvelope`, the signature by a signer. */
+export type EnvelopeContent = Omit<WireEnvelope, 'envelopeVersion' | 'contentHash' | 'signature' | 'signerKeyId'>;
 
 export type DecodeFailureReason =
   /** Not a protobuf EventEnvelope at all (garbage, truncated, another message type). */
@@ -97,6 +101,7 @@ const envelopeType: Type = Root.fromJSON(descriptor as INamespace).lookupType(EN
 
 const CONTENT_HASH_TAG = 'vaxledger.sync.v1.content';
 const CONTENT_HASH_BYTES = 32;
+const SIGNATURE_BYTES = 64; // Ed25519
 const utf8 = new TextEncoder();
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -115,7 +120,7 @@ export const canonicalJson = (value: unknown): string => {
 };
 
 /** Parses a UTF-8 JSON object; throws when the bytes are not one. */
-const parseJsonObject = (bytes: Uint8Array): Record<string, unknown> => {
+export const parseJsonObject = (bytes: Uint8Array): Record<string, unknown> => {
   const value: unknown = JSON.parse(strictUtf8.decode(bytes));
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new Error('is not a JSON object');
@@ -123,7 +128,8 @@ const parseJsonObject = (bytes: Uint8Array): Record<string, unknown> => {
   return value as Record<string, unknown>;
 };
 
-const lengthPrefixed = (part: Uint8Array): Uint8Array[] => {
+/** A part of a hashed or signed byte string: its 4-byte big-endian length, then its bytes. */
+export const lengthPrefixed = (part: Uint8Array): Uint8Array[] => {
   const length = new Uint8Array(4);
   new DataView(length.buffer).setUint32(0, part.byteLength, false);
   return [length, part];
@@ -237,7 +243,17 @@ const findProblem = (e: WireEnvelope): Problem =>
   jsonObject('metadata_json', e.metadataJson, true) ??
   (e.contentHash.byteLength === CONTENT_HASH_BYTES
     ? undefined
-    : { field: 'content_hash', detail: `must be ${CONTENT_HASH_BYTES} bytes (SHA-256)` });
+    : { field: 'content_hash', detail: `must be ${CONTENT_HASH_BYTES} bytes (SHA-256)` }) ??
+  signatureProblem(e);
+
+/** Signature and key id come together; whether the signature is good is the verifier's question. */
+const signatureProblem = (e: WireEnvelope): Problem => {
+  if (e.signature === undefined && e.signerKeyId === undefined) return undefined;
+  if (e.signature === undefined) return { field: 'signature', detail: 'is missing although signer_key_id is given' };
+  if (e.signature.byteLength !== SIGNATURE_BYTES) return { field: 'signature', detail: `must be ${SIGNATURE_BYTES} bytes (Ed25519)` };
+  if (e.signerKeyId === undefined) return { field: 'signer_key_id', detail: 'is missing although a signature is given' };
+  return text('signer_key_id', e.signerKeyId, 64, NO_SPACE_OR_CONTROL);
+};
 
 const hashMatches = (e: WireEnvelope): boolean => sameBytes(e.contentHash, contentHashOf(e));
 
@@ -285,6 +301,9 @@ export const encodeEnvelope = (envelope: WireEnvelope): Buffer => {
     payload: envelope.payload,
     metadataJson: envelope.metadataJson,
     contentHash: envelope.contentHash,
+    // Unsigned envelopes leave both out, so their bytes are what a v1 writer without signing wrote.
+    ...(envelope.signature === undefined ? {} : { signature: envelope.signature }),
+    ...(envelope.signerKeyId === undefined ? {} : { signerKeyId: envelope.signerKeyId }),
   });
   const bytes = envelopeType.encode(message).finish();
   return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -314,6 +333,8 @@ const fromMessage = (raw: Record<string, unknown>): WireEnvelope => {
   const staffRef = optional(actor.staffRef);
   const correlationId = optional(raw.correlationId);
   const causationId = optional(raw.causationId);
+  const signature = asBytes(raw.signature);
+  const signerKeyId = optional(raw.signerKeyId);
   return {
     envelopeVersion: asNumber(raw.envelopeVersion),
     eventId: asString(raw.eventId),
@@ -337,6 +358,8 @@ const fromMessage = (raw: Record<string, unknown>): WireEnvelope => {
     payload: asBytes(raw.payload),
     metadataJson: asBytes(raw.metadataJson),
     contentHash: asBytes(raw.contentHash),
+    ...(signature.byteLength === 0 ? {} : { signature }),
+    ...(signerKeyId === undefined ? {} : { signerKeyId }),
   };
 };
 

@@ -356,7 +356,7 @@ describe('compatibility across versions', () => {
 
   it('decodes the known fields of an envelope from a newer writer with fields it does not know', () => {
     // A newer schema: extra fields at the top level and inside Actor, added the allowed way
-    // (new numbers), plus one in the range kept for signatures.
+    // (new numbers), plus one in the range still kept for signing.
     const newer = Root.fromJSON(descriptor as INamespace);
     const newerEnvelope = envelopeTypeOf(newer);
     const newerActor = newer.lookupType('vaxledger.sync.v1.Actor');
@@ -364,8 +364,7 @@ describe('compatibility across versions', () => {
     newerEnvelope.parent?.add(routing);
     newerEnvelope.reserved = [];
     newerEnvelope
-      .add(new Field('signature', 20, 'bytes'))
-      .add(new Field('signerKeyId', 21, 'string'))
+      .add(new Field('signerCertificate', 22, 'bytes'))
       .add(new Field('routing', 40, 'Routing'))
       .add(new Field('retainUntil', 41, 'string'))
       .add(new Field('sequenceHints', 42, 'uint64', 'repeated'));
@@ -381,6 +380,7 @@ describe('compatibility across versions', () => {
         actor: { ...sealed.actor, deviceId: 'scanner-7' },
         signature: new Uint8Array(64).fill(7),
         signerKeyId: 'gd-node-2025',
+        signerCertificate: new Uint8Array(16).fill(9),
         routing: { targetProvinces: ['510000', '000000'], hopCount: 2 },
         retainUntil: '2035-12-31',
         sequenceHints: [1, 2, 3],
@@ -389,6 +389,32 @@ describe('compatibility across versions', () => {
     );
 
     expect(bytes.length).toBeGreaterThan(encodeEnvelope(sealed).length);
-    expect(decodeEnvelope(bytes)).toEqual({ ok: true, envelope: sealed });
+    expect(decodeEnvelope(bytes)).toEqual({
+      ok: true,
+      envelope: { ...sealed, signature: new Uint8Array(64).fill(7), signerKeyId: 'gd-node-2025' },
+    });
+  });
+});
+
+describe('the signature fields (20, 21)', () => {
+  it('are left out of an unsigned envelope, so its bytes are what a v1 writer without signing wrote', () => {
+    const sealed = sealEnvelope(aDose());
+    expect(Buffer.from(encodeEnvelope(sealed))).toEqual(Buffer.from(encodeRaw(rawFieldsOf(sealed))));
+    expect(accepted(decodeEnvelope(encodeEnvelope(sealed)))).not.toHaveProperty('signature');
+  });
+
+  it('round-trip when present', () => {
+    const signed = { ...sealEnvelope(aDose()), signature: new Uint8Array(64).fill(3), signerKeyId: '0123456789abcdef' };
+    expect(accepted(decodeEnvelope(encodeEnvelope(signed)))).toEqual(signed);
+  });
+
+  it.each([
+    ['a signature without a key id', { signature: new Uint8Array(64) }, 'signer_key_id'],
+    ['a key id without a signature', { signerKeyId: '0123456789abcdef' }, 'signature'],
+    ['a signature of the wrong length', { signature: new Uint8Array(63), signerKeyId: '0123456789abcdef' }, 'signature'],
+    ['a key id with spaces', { signature: new Uint8Array(64), signerKeyId: 'my key' }, 'signer_key_id'],
+  ])('refuse %s as an invalid field', (_case, fields, field) => {
+    const bytes = encodeRaw({ ...rawFieldsOf(sealEnvelope(aDose())), ...fields });
+    expect(decodeEnvelope(bytes)).toMatchObject({ ok: false, reason: 'INVALID_FIELD', field });
   });
 });

@@ -1,0 +1,36 @@
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import helmet from 'helmet';
+
+/**
+ * Response headers that close the browser-side doors: the API answers JSON and serves only its
+ * own OpenAPI page, so nothing may be framed, sniffed, loaded from elsewhere or sent to
+ * another origin in a Referer. HSTS tells browsers to use HTTPS only (TLS ends at the ingress).
+ * Answers under /v1 may hold personal data, so no cache (browser or proxy) keeps them.
+ */
+export const securityHeaders = (): RequestHandler[] => [
+  helmet({
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        // Swagger UI (/docs) loads its own script files and sets inline styles.
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'none'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+      },
+    },
+    crossOriginResourcePolicy: { policy: 'same-origin' },
+    referrerPolicy: { policy: 'no-referrer' },
+    strictTransportSecurity: { maxAge: 31_536_000, includeSubDomains: true },
+    frameguard: { action: 'deny' },
+  }),
+  (req: Request, res: Response, next: NextFunction) => {
+    if (req.path.startsWith('/v1/')) res.setHeader('Cache-Control', 'no-store');
+    next();
+  },
+];
