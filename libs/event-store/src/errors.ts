@@ -2,7 +2,7 @@
  * Typed errors of the event-store port. Each has a stable `code`, which the HTTP edge turns
  * into problem+json; adapters translate their engine's errors into these.
  */
-export type EventStoreErrorCode = 'STREAM_CONFLICT' | 'EVENT_ID_CONFLICT' | 'STORE_UNAVAILABLE' | 'INVALID_APPEND';
+export type EventStoreErrorCode = 'STREAM_CONFLICT' | 'EVENT_ID_CONFLICT' | 'STORE_UNAVAILABLE' | 'INVALID_APPEND' | 'STREAM_DELETED';
 
 export class EventStoreError extends Error {
   constructor(
@@ -39,6 +39,14 @@ export class StoreUnavailableError extends EventStoreError {
   constructor(message: string, cause?: unknown) {
     super('STORE_UNAVAILABLE', message, cause);
     this.name = 'StoreUnavailableError';
+  }
+}
+
+/** The stream was deleted (tombstoned) in the engine: it can be neither read nor appended to. */
+export class StreamDeletedError extends EventStoreError {
+  constructor(readonly streamId: string) {
+    super('STREAM_DELETED', `stream ${streamId} is deleted in the event store`);
+    this.name = 'StreamDeletedError';
   }
 }
 

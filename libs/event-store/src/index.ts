@@ -4,3 +4,9 @@ export { PollingSubscription } from './subscription';
 export { PostgresEventStore, type PostgresEventStoreOptions } from './postgres/postgres-event-store';
 export { startEmbeddedPostgres, type EmbeddedPostgres } from './postgres/pglite-server';
 export { MemoryEventStore } from './memory/memory-event-store';
+export {
+  KurrentDbEventStore,
+  type KurrentDbEventStoreOptions,
+  PRODUCT_STREAM_PREFIXES,
+  CLAIM_STREAM_PREFIX,
+} from './kurrentdb/kurrentdb-event-store';

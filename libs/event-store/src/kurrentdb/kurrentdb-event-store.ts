@@ -1,0 +1,509 @@
+import { createHash, randomUUID } from 'node:crypto';
+import {
+  type AppendExpectedRevision,
+  type AppendResult as ClientAppendResult,
+  BACKWARDS,
+  END,
+  EventStoreDBClient,
+  FORWARDS,
+  NO_STREAM,
+  type ResolvedEvent,
+  START as CLIENT_START,
+} from '@eventstore/db-client';
+import { EventIdConflictError, EventStoreError, StoreUnavailableError, StreamConflictError } from '../errors';
+import type {
+  AppendOptions,
+  AppendResult,
+  EventStore,
+  EventStoreCapabilities,
+  GlobalPosition,
+  NewEvent,
+  ReadAllOptions,
+  RecordedEvent,
+  SubscribeOptions,
+  Subscription,
+} from '../event-store.port';
+import { START } from '../event-store.port';
+import { KurrentDbSubscription } from './kurrentdb-subscription';
+import { fromPosition, positionOf, translate } from './kurrentdb-mapping';
+
+/**
+ * The product's stream categories (libs/domain/src/streams.ts), as name prefixes: the
+ * adapter reads and subscribes to these only, so system streams (`$...`) and its own
+ * event-id claim streams never reach projections or sync.
+ */
+export const PRODUCT_STREAM_PREFIXES = ['org-', 'product-', 'batch-', 'lotrelease-', 'site-', 'recall-', 'person-', 'audit-'] as const;
+
+/** One tiny stream per event id records who claimed it (see docs/adr/0007). */
+export const CLAIM_STREAM_PREFIX = 'vxeventid-';
+
+export interface KurrentDbEventStoreOptions {
+  /** `esdb://host:port?tls=false`, `esdb+discover://...` or `kurrentdb://...` (KurrentDB's own scheme). */
+  readonly connectionString: string;
+  /** Stream-name prefixes of the product (default PRODUCT_STREAM_PREFIXES). */
+  readonly streamPrefixes?: readonly string[];
+  /** Deadline of each call in milliseconds (default 10 000). Unavailable servers fail at once. */
+  readonly deadlineMs?: number;
+  /**
+   * How old a claim on an event id may get before another writer may take it over when
+   * the event never arrived in its stream (the claimant died between claim and append).
+   * Must exceed the deadline. Default: deadline + 5 s.
+   */
+  readonly staleClaimMs?: number;
+}
+
+interface StoredMetadata {
+  readonly schemaVersion: number;
+  readonly metadata: Record<string, unknown>;
+  readonly $correlationId?: string;
+  readonly $causationId?: string;
+}
+
+interface Claim {
+  readonly revision: bigint;
+  readonly released: boolean;
+  readonly streamId: string;
+  readonly contentHash: string;
+  readonly created: Date;
+}
+
+type Ownership = { readonly owned: true; readonly claimRevision: bigint } | { readonly owned: false; readonly claim: Claim };
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** JSON with object keys sorted, so the same content hashes the same whoever serialised it. */
+const canonicalJson = (value: unknown): string =>
+  JSON.stringify(value ?? null, (_key, v: unknown) =>
+    v !== null && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v,
+  );
+
+/** What a claim records of an event: its stream, type and data (exported for tests). */
+export const contentHash = (streamId: string, event: NewEvent): string =>
+  createHash('sha256')
+    .update(canonicalJson([streamId, event.type, event.data ?? null]))
+    .digest('hex');
+
+const errorType = (error: unknown): string | undefined => (error as { type?: unknown } | null)?.type as string | undefined;
+const isWrongExpectedVersion = (error: unknown): boolean => errorType(error) === 'wrong-expected-version';
+const isStreamNotFound = (error: unknown): boolean => errorType(error) === 'stream-not-found';
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The event store on KurrentDB (EventStoreDB) through `@eventstore/db-client`.
+ *
+ * - Positions: the port's GlobalPosition is the event's commit position, which equals its
+ *   prepare position on KurrentDB unless explicit transactions are used (they are not);
+ *   back to the client as { commit: p, prepare: p }. See docs/adr/0007.
+ * - Idempotency by event id, across streams: KurrentDB deduplicates only the same ids at
+ *   the same expected revision of the same stream, so each id is first claimed in a
+ *   stream of its own (`vxeventid-<id>`, created with NO_STREAM, which only one writer
+ *   can win). A loser of the claim with the same content waits for the winner's events
+ *   and answers them as a replay; different content is an EventIdConflictError.
+ * - Appends are one KurrentDB append, atomic; a stale expected revision is a
+ *   StreamConflictError; an unreachable server is a StoreUnavailableError at once.
+ */
+export class KurrentDbEventStore implements EventStore {
+  // KurrentDB writes through one writer: an event is readable only after every lower position is.
+  readonly capabilities: EventStoreCapabilities = { adapter: 'kurrentdb', concurrentTransactions: false };
+  private readonly prefixes: readonly string[];
+  private readonly deadlineMs: number;
+  private readonly staleClaimMs: number;
+  private readonly subscriptions = new Set<KurrentDbSubscription>();
+  private closed = false;
+
+  private constructor(
+    readonly client: EventStoreDBClient,
+    options: KurrentDbEventStoreOptions,
+  ) {
+    this.prefixes = options.streamPrefixes ?? PRODUCT_STREAM_PREFIXES;
+    this.deadlineMs = options.deadlineMs ?? 10_000;
+    this.staleClaimMs = options.staleClaimMs ?? this.deadlineMs + 5_000;
+  }
+
+  /** Opens the client and checks the server answers; a StoreUnavailableError when it does not. */
+  static async connect(options: KurrentDbEventStoreOptions): Promise<KurrentDbEventStore> {
+    let client: EventStoreDBClient;
+    try {
+      // The client knows esdb:// only; kurrentdb:// is the same URL under KurrentDB's new name.
+      const url = options.connectionString.replace(/^kurrentdb(\+discover)?:\/\//, 'esdb$1://');
+      client = EventStoreDBClient.connectionString(url);
+    } catch (error) {
+      // A configuration mistake, not an append: said plainly, at start-up.
+      throw new Error(`KURRENTDB_URL is not a valid connection string: ${(error as Error).message}`);
+    }
+    const store = new KurrentDbEventStore(client, options);
+    try {
+      await store.latestPosition();
+    } catch (error) {
+      await client.dispose().catch(() => undefined);
+      const cause = error instanceof EventStoreError && error.cause instanceof Error ? error.cause.message : (error as Error).message;
+      // One line: the start-up prints it as the reason the process stops.
+      throw new StoreUnavailableError(
+        `KurrentDB at ${redact(options.connectionString)} cannot be reached: ${cause.replace(/\s+/g, ' ').trim()}`,
+        error,
+      );
+    }
+    return store;
+  }
+
+  isProductStream(streamId: string): boolean {
+    return this.prefixes.some((p) => streamId.startsWith(p));
+  }
+
+  get streamPrefixes(): readonly string[] {
+    return this.prefixes;
+  }
+
+  private call(): { deadline: number } {
+    return { deadline: this.deadlineMs };
+  }
+
+  async append(streamId: string, events: readonly NewEvent[], options: AppendOptions = {}): Promise<AppendResult> {
+    if (events.length === 0) throw new EventStoreError('INVALID_APPEND', 'append needs at least one event');
+    if (!streamId || streamId.startsWith('$') || streamId.startsWith(CLAIM_STREAM_PREFIX))
+      throw new EventStoreError('INVALID_APPEND', `stream ${streamId} is reserved`);
+    // Readers see the product's categories only: an event elsewhere would be stored but never read.
+    if (!this.isProductStream(streamId))
+      throw new EventStoreError(
+        'INVALID_APPEND',
+        `stream ${streamId} is outside the categories this store serves (${this.prefixes.join(', ')})`,
+      );
+    const ids = new Set<string>();
+    for (const e of events) {
+      if (!UUID.test(e.eventId)) throw new EventStoreError('INVALID_APPEND', `event id ${e.eventId} is not a UUID`);
+      if (ids.has(e.eventId.toLowerCase()))
+        throw new EventStoreError('INVALID_APPEND', `event id ${e.eventId} appears twice in one append`);
+      ids.add(e.eventId.toLowerCase());
+    }
+    const expected = options.expected ?? 'any';
+    try {
+      return await this.appendClaimed(streamId, events, expected);
+    } catch (error) {
+      throw translate(error, `append to ${streamId}`);
+    }
+  }
+
+  private async appendClaimed(
+    streamId: string,
+    events: readonly NewEvent[],
+    expected: NonNullable<AppendOptions['expected']>,
+  ): Promise<AppendResult> {
+    const hashes = events.map((e) => contentHash(streamId, e));
+    for (let round = 0; ; round++) {
+      const claims = await Promise.allSettled(events.map((e, i) => this.claim(e.eventId, streamId, hashes[i]!)));
+      const failed = claims.find((c): c is PromiseRejectedResult => c.status === 'rejected');
+      const owned = claims.flatMap((c, i) =>
+        c.status === 'fulfilled' && c.value.owned ? [{ id: events[i]!.eventId, rev: c.value.claimRevision }] : [],
+      );
+      if (failed) {
+        await this.release(owned);
+        throw failed.reason;
+      }
+      const others = claims.flatMap((c) => (c.status === 'fulfilled' && !c.value.owned ? [c.value.claim] : []));
+      if (others.length === 0) return this.write(streamId, events, expected, owned);
+      // Someone claimed these ids with the same content: wait for their events, or for the claim to go stale.
+      const found = await this.awaitEvents(streamId, events, others);
+      if (found === 'stale') {
+        await this.release(owned);
+        if (round >= 3) throw new StoreUnavailableError(`append to ${streamId}: event id claims kept changing hands`);
+        continue;
+      }
+      await this.release(owned);
+      return found;
+    }
+  }
+
+  /** The first writer of an id creates its claim stream; a later one learns who holds it. */
+  private async claim(eventId: string, streamId: string, hash: string): Promise<Ownership> {
+    const claimStream = `${CLAIM_STREAM_PREFIX}${eventId.toLowerCase()}`;
+    let expected: AppendExpectedRevision = NO_STREAM;
+    for (let attempt = 0; attempt < 5; attempt++) {
+      try {
+        const result = await this.client.appendToStream(
+          claimStream,
+          {
+            id: randomUUID(),
+            contentType: 'application/json',
+            type: 'EventIdClaimed',
+            data: { streamId, contentHash: hash },
+            metadata: undefined,
+          },
+          { expectedRevision: expected, ...this.call() },
+        );
+        return { owned: true, claimRevision: result.nextExpectedRevision };
+      } catch (error) {
+        if (!isWrongExpectedVersion(error)) throw error;
+      }
+      const claim = await this.readClaim(claimStream);
+      if (!claim) continue;
+      if (claim.released) {
+        expected = claim.revision;
+        continue;
+      }
+      const stale = Date.now() - claim.created.getTime() >= this.staleClaimMs;
+      if (claim.streamId === streamId && claim.contentHash === hash) {
+        // Ours in content: its writer is at work (or done), unless it died long ago without writing.
+        if (!stale || (await this.findEvents(streamId, [eventId])).size > 0) return { owned: false, claim };
+        expected = claim.revision;
+        continue;
+      }
+      // Held for other content: a conflict if that event is stored (or may still be), else a dead claim.
+      const stored = await this.findEvents(claim.streamId, [eventId]);
+      if (stored.size > 0 || !stale) throw new EventIdConflictError(eventId);
+      expected = claim.revision;
+    }
+    throw new StoreUnavailableError(`event id ${eventId}: its claim kept changing hands`);
+  }
+
+  private async readClaim(claimStream: string): Promise<Claim | null> {
+    let page: ResolvedEvent[];
+    try {
+      page = await drain(this.client.readStream(claimStream, { direction: BACKWARDS, fromRevision: END, maxCount: 1, ...this.call() }));
+    } catch (error) {
+      if (isStreamNotFound(error)) return null;
+      throw error;
+    }
+    const e = page[0]?.event;
+    if (!e) return null;
+    const data = (e.data ?? {}) as { streamId?: string; contentHash?: string };
+    return {
+      revision: e.revision,
+      released: e.type === 'EventIdReleased',
+      streamId: data.streamId ?? '',
+      contentHash: data.contentHash ?? '',
+      created: e.created,
+    };
+  }
+
+  /** Gives claims back after a failed append, so a retry with the same ids is not held up. */
+  private async release(owned: readonly { id: string; rev: bigint }[]): Promise<void> {
+    await Promise.allSettled(
+      owned.map((o) =>
+        this.client.appendToStream(
+          `${CLAIM_STREAM_PREFIX}${o.id.toLowerCase()}`,
+          { id: randomUUID(), contentType: 'application/json', type: 'EventIdReleased', data: {}, metadata: undefined },
+          { expectedRevision: o.rev, ...this.call() },
+        ),
+      ),
+    );
+  }
+
+  private async write(
+    streamId: string,
+    events: readonly NewEvent[],
+    expected: NonNullable<AppendOptions['expected']>,
+    owned: readonly { id: string; rev: bigint }[],
+  ): Promise<AppendResult> {
+    const expectedRevision: AppendExpectedRevision =
+      expected === 'any' ? 'any' : expected === 'no-stream' ? NO_STREAM : expected === 'stream-exists' ? 'stream_exists' : BigInt(expected);
+    let result: ClientAppendResult;
+    try {
+      result = await this.client.appendToStream(
+        streamId,
+        events.map((e) => ({
+          id: e.eventId.toLowerCase(),
+          contentType: 'application/json' as const,
+          type: e.type,
+          data: (e.data ?? null) as Record<string, unknown>,
+          metadata: storedMetadata(e) as unknown as Record<string, unknown>,
+        })),
+        { expectedRevision, ...this.call() },
+      );
+    } catch (error) {
+      // Only a wrong expected version proves nothing was written; after any other failure the
+      // events may be stored, so the claims stay (they go stale if the events never arrived).
+      if (isWrongExpectedVersion(error)) {
+        await this.release(owned);
+        const actual = (error as { actualVersion?: bigint | string }).actualVersion;
+        throw new StreamConflictError(streamId, String(expected), typeof actual === 'bigint' ? Number(actual) : null);
+      }
+      throw error;
+    }
+    const revision = Number(result.nextExpectedRevision);
+    let position = result.position ? positionOf(result.position) : null;
+    if (events.length > 1 || position === null) {
+      // Read the last event back rather than trust what a server version reports for a multi-event write.
+      const [last] = await this.readStream(streamId, { fromRevision: revision, maxCount: 1 });
+      if (!last) throw new StoreUnavailableError(`append to ${streamId}: event at revision ${revision} not readable after the write`);
+      position = last.position;
+    }
+    return { streamId, revision, position, eventIds: events.map((e) => e.eventId), replayed: false };
+  }
+
+  /**
+   * Waits until events another writer claimed show up in the stream (a replay: answer them),
+   * or until that claim is stale (the other writer died: the caller claims again).
+   */
+  private async awaitEvents(streamId: string, events: readonly NewEvent[], claims: readonly Claim[]): Promise<AppendResult | 'stale'> {
+    const ids = events.map((e) => e.eventId.toLowerCase());
+    const oldest = Math.min(...claims.map((c) => c.created.getTime()));
+    for (let wait = 5; ; wait = Math.min(wait * 2, 200)) {
+      const found = await this.findEvents(streamId, ids);
+      if (found.size === ids.length) {
+        for (const e of events) {
+          const stored = found.get(e.eventId.toLowerCase())!;
+          if (stored.type !== e.type || canonicalJson(stored.data) !== canonicalJson(e.data)) throw new EventIdConflictError(e.eventId);
+        }
+        const last = [...found.values()].reduce((a, b) => (a.revision > b.revision ? a : b));
+        return { streamId, revision: last.revision, position: last.position, eventIds: events.map((e) => e.eventId), replayed: true };
+      }
+      if (found.size > 0) throw new EventIdConflictError([...found.keys()][0]!);
+      if (Date.now() - oldest > this.staleClaimMs) return 'stale';
+      await sleep(wait);
+    }
+  }
+
+  /** Looks ids up in a stream, newest first (retries and replays are usually recent), a page at a time. */
+  private async findEvents(streamId: string, ids: readonly string[]): Promise<Map<string, RecordedEvent>> {
+    const wanted = new Set(ids.map((id) => id.toLowerCase()));
+    const found = new Map<string, RecordedEvent>();
+    let from: bigint | typeof END = END;
+    for (;;) {
+      let page: ResolvedEvent[];
+      try {
+        page = await drain(this.client.readStream(streamId, { direction: BACKWARDS, fromRevision: from, maxCount: 256, ...this.call() }));
+      } catch (error) {
+        if (isStreamNotFound(error)) return found;
+        throw error;
+      }
+      for (const resolved of page) {
+        const e = resolved.event;
+        if (e && wanted.has(e.id.toLowerCase())) found.set(e.id.toLowerCase(), toRecorded(resolved));
+      }
+      const oldest = page[page.length - 1]?.event?.revision;
+      if (found.size === wanted.size || page.length < 256 || oldest === undefined || oldest === 0n) return found;
+      from = oldest - 1n;
+    }
+  }
+
+  async readStream(streamId: string, options: { fromRevision?: number; maxCount?: number } = {}): Promise<RecordedEvent[]> {
+    if (options.maxCount === 0) return [];
+    const out: RecordedEvent[] = [];
+    try {
+      const stream = this.client.readStream(streamId, {
+        direction: FORWARDS,
+        fromRevision: options.fromRevision ? BigInt(options.fromRevision) : CLIENT_START,
+        ...(options.maxCount !== undefined ? { maxCount: options.maxCount } : {}),
+        ...this.call(),
+      });
+      for (const resolved of await drain(stream)) out.push(toRecorded(resolved));
+      return out;
+    } catch (error) {
+      if (isStreamNotFound(error)) return [];
+      throw translate(error, `read of ${streamId}`);
+    }
+  }
+
+  async readAll({ after, limit }: ReadAllOptions): Promise<RecordedEvent[]> {
+    // The 6.x client reads $all unfiltered: page through it and keep the product's events.
+    const out: RecordedEvent[] = [];
+    let from = after;
+    const page = Math.min(Math.max(limit * 2, 64), 4096);
+    try {
+      for (;;) {
+        const events = await drain(
+          this.client.readAll({ fromPosition: fromPosition(from), maxCount: page + 1, direction: FORWARDS, ...this.call() }),
+        );
+        let lastPosition = from;
+        for (const resolved of events) {
+          const raw = resolved.event;
+          if (!raw?.position) continue;
+          const position = positionOf(raw.position);
+          // Reads from a position include the event at it: the port reads strictly after.
+          if (position <= from) continue;
+          lastPosition = position;
+          if (!this.isProductStream(raw.streamId)) continue;
+          out.push(toRecorded(resolved));
+          if (out.length === limit) return out;
+        }
+        if (events.length < page + 1 || lastPosition === from) return out;
+        from = lastPosition;
+      }
+    } catch (error) {
+      throw translate(error, 'read of $all');
+    }
+  }
+
+  async headPosition(): Promise<GlobalPosition> {
+    return this.latestPosition();
+  }
+
+  /** Position of the newest product event; KurrentDB has no appends in flight behind it. */
+  async latestPosition(): Promise<GlobalPosition> {
+    try {
+      let from: { commit: bigint; prepare: bigint } | typeof END = END;
+      for (;;) {
+        const events = await drain(this.client.readAll({ fromPosition: from, direction: BACKWARDS, maxCount: 64, ...this.call() }));
+        let oldest: bigint | null = null;
+        for (const resolved of events) {
+          const raw = resolved.event;
+          if (!raw?.position) continue;
+          oldest = positionOf(raw.position);
+          if (this.isProductStream(raw.streamId)) return oldest;
+        }
+        if (events.length < 64 || oldest === null) return START;
+        from = { commit: oldest, prepare: oldest };
+      }
+    } catch (error) {
+      throw translate(error, 'read of the head of $all');
+    }
+  }
+
+  subscribe(options: SubscribeOptions): Subscription {
+    const subscription = new KurrentDbSubscription(this.client, this.prefixes, options, toRecorded, (s) => this.subscriptions.delete(s));
+    this.subscriptions.add(subscription);
+    return subscription;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.allSettled([...this.subscriptions].map((s) => s.stop()));
+    // dispose() waits for every open call to finish; do not let a stuck one hold shutdown up.
+    await Promise.race([this.client.dispose().catch(() => undefined), new Promise<void>((resolve) => setTimeout(resolve, 2_000).unref())]);
+  }
+}
+
+/**
+ * Reads a whole (bounded) client stream. Never leave one half-read: an abandoned read keeps
+ * its gRPC call open and the client's dispose() waits for it.
+ */
+const drain = async (stream: AsyncIterable<ResolvedEvent>): Promise<ResolvedEvent[]> => {
+  const out: ResolvedEvent[] = [];
+  for await (const resolved of stream) out.push(resolved);
+  return out;
+};
+
+const redact = (url: string): string => url.replace(/\/\/[^@/]*@/, '//***@');
+
+const storedMetadata = (e: NewEvent): StoredMetadata => ({
+  // $correlationId and $causationId are the names KurrentDB's own tooling reads.
+  ...(typeof e.metadata.correlationId === 'string' ? { $correlationId: e.metadata.correlationId } : {}),
+  ...(typeof e.metadata.causationId === 'string' ? { $causationId: e.metadata.causationId } : {}),
+  schemaVersion: e.schemaVersion,
+  metadata: { ...e.metadata },
+});
+
+/** A recorded event of the client as the port's RecordedEvent. */
+export const toRecorded = (resolved: ResolvedEvent): RecordedEvent => {
+  const e = resolved.event;
+  if (!e) throw new EventStoreError('STORE_UNAVAILABLE', 'KurrentDB returned a link without its event');
+  const position = e.position ? positionOf(e.position) : resolved.commitPosition;
+  if (position === undefined)
+    throw new EventStoreError('STORE_UNAVAILABLE', 'KurrentDB returned an event without a position (server older than 22.6?)');
+  const stored = (e.metadata && !(e.metadata instanceof Uint8Array) ? e.metadata : {}) as Partial<StoredMetadata>;
+  return {
+    eventId: e.id,
+    type: e.type,
+    schemaVersion: typeof stored.schemaVersion === 'number' ? stored.schemaVersion : 1,
+    data: e.data,
+    metadata: stored.metadata ?? {},
+    streamId: e.streamId,
+    revision: Number(e.revision),
+    position,
+    recordedAt: e.created,
+  };
+};
