@@ -20,6 +20,7 @@ const SECTION_ORDER = [
   { suite: 'queries', title: '4. Queries at scale' },
   { suite: 'http-doses', title: '5. HTTP dose capture (autocannon)' },
   { suite: 'sync', title: '6. Cross-province sync over Kafka' },
+  { suite: 'history-pull', title: '7. Records from elsewhere: history pull through the hub' },
 ];
 
 const STATUS = { MET: '**MET**', MISSED: '**MISSED**', INFO: '—' };

@@ -2,10 +2,12 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { type NewEvent, PostgresEventStore } from '@vaxledger/event-store';
-import { OutboxRelay, SyncStore } from '@vaxledger/sync';
+import { EnvelopeSigner, OutboxRelay, SyncStore } from '@vaxledger/sync';
 import { Kafka, logLevel } from 'kafkajs';
 import { Pool } from 'pg';
 import { freshSchema, testDatabaseKind, testDatabaseUrl } from '../support/database';
+import { testFederation } from '../support/federation';
+import { startTestIdp, type TestIdp } from '../support/jwt';
 import { until } from '../support/until';
 
 // Province B's sync worker is a real process, killed with SIGKILL in the middle of 5,000
@@ -26,6 +28,9 @@ describe('a sync consumer killed mid-stream', () => {
   let storeA: PostgresEventStore;
   let relay: OutboxRelay;
   let worker: ChildProcess | null = null;
+  // Configured as production is: JWT settings, signing keys and the trust list.
+  const federation = testFederation([A, B]);
+  let idp: TestIdp;
   const output: string[] = [];
 
   const startWorker = (): ChildProcess => {
@@ -43,8 +48,8 @@ describe('a sync consumer killed mid-stream', () => {
         VAULT_SCHEMA: freshSchema('e2e_vault'),
         SYNC_SCHEMA: freshSchema('e2e_sync'),
         AUTH_MODE: 'jwt',
-        PSEUDONYM_SECRET: 'vaxledger-test-pepper-do-not-use',
-        VAULT_MASTER_KEY: randomBytes(32).toString('base64'),
+        ...idp.env,
+        ...federation.envFor(B),
         WORKER_REPORT_MS: '500',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -67,6 +72,7 @@ describe('a sync consumer killed mid-stream', () => {
   beforeAll(async () => {
     if (!brokers) throw new Error('TEST_KAFKA_BROKERS is not set: the global set-up starts a broker');
     execFileSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'ignore' });
+    idp = await startTestIdp();
     storeA = await PostgresEventStore.connect({
       connectionString: testDatabaseUrl(),
       schema: schemaA,
@@ -76,7 +82,11 @@ describe('a sync consumer killed mid-stream', () => {
     const syncA = new SyncStore(pool, freshSchema('e2e_sync_a'));
     await syncA.migrate();
     const kafka = new Kafka({ clientId: 'vx-e2e-a', brokers: brokers.split(','), logLevel: logLevel.NOTHING });
-    relay = new OutboxRelay(kafka, storeA, syncA, { provinceCode: A, topicPrefix: prefix });
+    relay = new OutboxRelay(kafka, storeA, syncA, {
+      provinceCode: A,
+      topicPrefix: prefix,
+      signer: new EnvelopeSigner(federation.signingKey(A)),
+    });
     await relay.start();
   }, 120_000);
 

@@ -4,3 +4,8 @@ export * from './topics';
 export * from './sync-store';
 export * from './relay/outbox-relay';
 export * from './inbox/inbox-consumer';
+export * from './signing/envelope-signing';
+export * from './hub/routing';
+export * from './hub/hub-router';
+export * from './history/control-messages';
+export * from './history/history-service';

@@ -59,6 +59,22 @@ export class Metrics {
           this.set(sync.inbox.importedCount);
         },
       });
+      new Gauge({
+        name: 'vaxledger_sync_parked_events',
+        help: 'Events waiting for an earlier revision of their stream (parked, not dropped)',
+        registers: [this.registry],
+        collect() {
+          this.set(sync.inbox.parkedCount);
+        },
+      });
+      new Gauge({
+        name: 'vaxledger_sync_forwarded_messages',
+        help: 'National hub only: messages forwarded to provinces since start',
+        registers: [this.registry],
+        collect() {
+          this.set(sync.hub?.forwardedCount ?? 0);
+        },
+      });
     }
     new Gauge({
       name: 'vaxledger_log_head_position',

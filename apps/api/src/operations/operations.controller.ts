@@ -45,6 +45,8 @@ export class OperationsController {
             published: this.runtime.sync.relay.publishedCount,
             imported: this.runtime.sync.inbox.importedCount,
             deadLettered: this.runtime.sync.inbox.deadLetteredCount,
+            parked: this.runtime.sync.inbox.parkedCount,
+            ...(this.runtime.sync.hub ? { forwarded: this.runtime.sync.hub.forwardedCount } : {}),
             origins: this.runtime.sync.inbox.lag(),
           }
         : { enabled: false, note: 'sync off (KAFKA_BROKERS unset)' },

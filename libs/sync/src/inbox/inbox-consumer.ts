@@ -3,35 +3,28 @@ import { type EventStore, EventIdConflictError, StreamConflictError } from '@vax
 import type { Consumer, EachMessagePayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import { decodeEnvelope, type WireEnvelope } from '../envelope/envelope.codec';
 import { importedEventOf } from '../envelope/event-mapping';
+import type { TrustList } from '../signing/envelope-signing';
 import type { SyncStore } from '../sync-store';
 import { retryWhileSettling } from '../kafka/retry';
 import { deadLetterTopic, eventsTopic, provinceOfTopic } from '../topics';
 
 export interface InboxOptions {
   readonly provinceCode: string;
-  /** Provinces whose topics this node consumes. */
+  /** Provinces whose events this node takes in (their `events.` topics, unless `topics` is given). */
   readonly origins: readonly string[];
+  /** Topics to consume instead of the origins' own (hub and direct modes: the hub's `forward.<me>`). */
+  readonly topics?: readonly string[];
   readonly topicPrefix?: string;
   readonly groupId?: string;
   readonly onDeadLetter?: (reason: string) => void;
   readonly onImported?: (envelope: WireEnvelope) => void;
   readonly onError?: (error: unknown) => void;
+  /** Set: every envelope must carry a valid signature of a key listed for its origin (else dead-lettered). */
+  readonly trustList?: TrustList;
 }
 
 /** Schema versions this build understands, per event type. */
 const KNOWN_VERSIONS: ReadonlyMap<string, number> = new Map(LEDGER_EVENT_TYPES.map((type) => [type, 1]));
-
-/** A stream whose earlier revision has not arrived yet: retried until it does. */
-export class RevisionGapError extends Error {
-  constructor(
-    readonly streamId: string,
-    readonly wanted: number,
-    readonly have: number | null,
-  ) {
-    super(`stream ${streamId}: revision ${wanted} arrived before ${have === null ? 0 : have + 1}; waiting for the gap to fill`);
-    this.name = 'RevisionGapError';
-  }
-}
 
 type Verdict =
   | { readonly ok: true; readonly envelope: WireEnvelope }
@@ -51,6 +44,7 @@ export class InboxConsumer {
   private readonly lastImported = new Map<string, { at: number; recordedAt: string }>();
   private imported = 0;
   private deadLettered = 0;
+  private parked = 0;
 
   constructor(
     private readonly kafka: Kafka,
@@ -67,13 +61,23 @@ export class InboxConsumer {
     return this.deadLettered;
   }
 
+  /** Events parked by this process and not yet imported (see SyncStore.park). */
+  get parkedCount(): number {
+    return this.parked;
+  }
+
   /** Per origin: when the last event was imported and the origin's recorded time of it. */
-  lag(): { origin: string; lastImportedAt: string | null; lagSeconds: number | null }[] {
-    return this.options.origins.map((origin) => {
+  lag(): { origin: string; lastImportedAt: string | null; upTo: string | null; lagSeconds: number | null }[] {
+    const origins = [...new Set([...this.options.origins, ...this.lastImported.keys()])]
+      .filter((o) => o !== this.options.provinceCode)
+      .sort();
+    return origins.map((origin) => {
       const last = this.lastImported.get(origin);
       return {
         origin,
         lastImportedAt: last ? new Date(last.at).toISOString() : null,
+        /** The origin's recorded time of the newest event imported from it. */
+        upTo: last?.recordedAt ?? null,
         lagSeconds: last ? Math.max(0, (last.at - Date.parse(last.recordedAt)) / 1000) : null,
       };
     });
@@ -81,14 +85,15 @@ export class InboxConsumer {
 
   async start(): Promise<void> {
     const origins = this.options.origins.filter((o) => o !== this.options.provinceCode);
+    const topics = this.options.topics ?? origins.map((o) => eventsTopic(o, this.options.topicPrefix));
     const admin = this.kafka.admin();
     await admin.connect();
     try {
       await retryWhileSettling('creating the sync topics', () =>
         admin.createTopics({
           topics: [
-            ...origins.map((o) => ({ topic: eventsTopic(o), numPartitions: 3 })),
-            { topic: deadLetterTopic(this.options.provinceCode), numPartitions: 1 },
+            ...topics.map((topic) => ({ topic, numPartitions: 3 })),
+            { topic: deadLetterTopic(this.options.provinceCode, this.options.topicPrefix), numPartitions: 1 },
           ],
           waitForLeaders: true,
         }),
@@ -103,9 +108,7 @@ export class InboxConsumer {
       retry: { retries: 1_000_000 },
     });
     await this.consumer.connect();
-    await retryWhileSettling('subscribing', () =>
-      this.consumer!.subscribe({ topics: origins.map((o) => eventsTopic(o, this.options.topicPrefix)), fromBeginning: true }),
-    );
+    await retryWhileSettling('subscribing', () => this.consumer!.subscribe({ topics: [...topics], fromBeginning: true }));
     await this.consumer.run({
       // Partitions are independent (a stream lives on one), so they import side by side.
       partitionsConsumedConcurrently: 3,
@@ -166,6 +169,7 @@ export class InboxConsumer {
           },
         );
         for (const g of group) this.noteImported(g.envelope);
+        await this.drainParked(first.streamId, group[group.length - 1]!.envelope.streamRevision);
         return;
       } catch (error) {
         // Partly known already, or not where expected: sort it out one event at a time.
@@ -173,6 +177,20 @@ export class InboxConsumer {
       }
     }
     for (const g of group) await this.importOne(topic, partition, g.offset, g.envelope, g.bytes);
+  }
+
+  /** Imports the parked events that now follow the stream's last revision, in order. */
+  private async drainParked(streamId: string, revision: number): Promise<void> {
+    for (let next = await this.syncStore.parkedAfter(streamId, revision); next;) {
+      const decoded = decodeEnvelope(next.bytes);
+      if (!decoded.ok) break;
+      const envelope = decoded.envelope;
+      await this.store.append(envelope.streamId, [importedEventOf(envelope)], { expected: envelope.streamRevision - 1 });
+      await this.syncStore.unpark(envelope.streamId, envelope.streamRevision);
+      this.parked = Math.max(0, this.parked - 1);
+      this.noteImported(envelope);
+      next = await this.syncStore.parkedAfter(streamId, envelope.streamRevision);
+    }
   }
 
   private noteImported(envelope: WireEnvelope): void {
@@ -199,8 +217,18 @@ export class InboxConsumer {
         return;
       }
       if (error instanceof StreamConflictError) {
-        if (error.actual === null || error.actual < envelope.streamRevision - 1)
-          throw new RevisionGapError(envelope.streamId, envelope.streamRevision, error.actual);
+        if (error.actual === null || error.actual < envelope.streamRevision - 1) {
+          // Earlier revisions are still on their way (a history pull, a late join): park it.
+          await this.syncStore.park({
+            streamId: envelope.streamId,
+            revision: envelope.streamRevision,
+            eventId: envelope.eventId,
+            topic,
+            bytes,
+          });
+          this.parked++;
+          return;
+        }
         await this.setAside(
           topic,
           partition,
@@ -219,6 +247,7 @@ export class InboxConsumer {
       throw error;
     }
     this.noteImported(envelope);
+    await this.drainParked(envelope.streamId, envelope.streamRevision);
   }
 
   private async judge(topic: string, bytes: Buffer): Promise<Verdict> {
@@ -226,8 +255,15 @@ export class InboxConsumer {
     if (!decoded.ok) return { ok: false, reason: decoded.reason, detail: decoded.detail };
     const envelope = decoded.envelope;
     const fail = (reason: string, detail: string): Verdict => ({ ok: false, reason, detail, eventId: envelope.eventId });
+    if (this.options.trustList) {
+      // Before anything else is believed: origin, stream and content are only as good as the signature.
+      const signature = this.options.trustList.verify(envelope);
+      if (!signature.ok) return fail(signature.reason, signature.detail);
+    }
+    // An origin's own topic carries only its events; the hub's forward topic carries many
+    // origins, whose authenticity rests on the signature and the stream's owner.
     const topicOrigin = provinceOfTopic(topic);
-    if (envelope.originProvince !== topicOrigin)
+    if (topicOrigin !== null && envelope.originProvince !== topicOrigin)
       return fail('FORGED_ORIGIN', `an event claiming origin ${envelope.originProvince} on the topic of ${topicOrigin ?? topic}`);
     if (envelope.originProvince === this.options.provinceCode) return fail('ECHO', 'an event of this province came back');
     const version = KNOWN_VERSIONS.get(envelope.type);

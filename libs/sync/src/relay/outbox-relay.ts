@@ -1,7 +1,9 @@
+import { isLocalOnlyStream } from '@vaxledger/domain';
 import type { EventStore, RecordedEvent, Subscription } from '@vaxledger/event-store';
-import type { Kafka, Producer } from 'kafkajs';
-import { encodeEnvelope, sealEnvelope } from '../envelope/envelope.codec';
+import type { Kafka, Message, Producer } from 'kafkajs';
+import { encodeEnvelope, sealEnvelope, type WireEnvelope } from '../envelope/envelope.codec';
 import { envelopeContentOf } from '../envelope/event-mapping';
+import type { EnvelopeSigner } from '../signing/envelope-signing';
 import type { SyncStore } from '../sync-store';
 import { retryWhileSettling } from '../kafka/retry';
 import { eventsTopic } from '../topics';
@@ -12,6 +14,8 @@ export interface RelayOptions {
   readonly batchSize?: number;
   readonly onError?: (error: unknown) => void;
   readonly onPublished?: (count: number) => void;
+  /** Signs every envelope published (receivers with a trust list refuse unsigned ones). */
+  readonly signer?: EnvelopeSigner;
 }
 
 /**
@@ -63,25 +67,47 @@ export class OutboxRelay {
 
   /** Publishes one batch and then records how far the log was relayed. */
   async publish(events: readonly RecordedEvent[]): Promise<void> {
-    const own = events.filter((e) => (e.metadata.originProvince ?? this.options.provinceCode) === this.options.provinceCode);
+    const own = events.filter((e) => this.owns(e));
     if (own.length > 0) {
       if (!this.producer) throw new Error('relay not started');
-      await this.producer.send({
-        topic: this.topic,
-        acks: -1,
-        messages: own.map((event) => ({
-          key: event.streamId,
-          value: encodeEnvelope(sealEnvelope(envelopeContentOf(event, this.options.provinceCode))),
-          headers: {
-            'event-type': event.type,
-            ...(event.metadata.correlationId ? { 'correlation-id': event.metadata.correlationId } : {}),
-          },
-        })),
-      });
+      await this.producer.send({ topic: this.topic, acks: -1, messages: own.map((event) => this.messageOf(event)) });
       this.published += own.length;
       this.options.onPublished?.(own.length);
     }
     await this.syncStore.saveRelayCheckpoint(this.topic, events[events.length - 1]!.position);
+  }
+
+  /**
+   * Publishes events of this province again without touching the checkpoint: the answer to
+   * a history request (receivers that hold them already drop them by event id).
+   */
+  async republish(events: readonly RecordedEvent[]): Promise<number> {
+    const own = events.filter((e) => this.owns(e));
+    if (own.length === 0) return 0;
+    if (!this.producer) throw new Error('relay not started');
+    await this.producer.send({ topic: this.topic, acks: -1, messages: own.map((event) => this.messageOf(event)) });
+    return own.length;
+  }
+
+  /** Events this province publishes: its own, except the access trail, which never leaves the node. */
+  private owns(event: RecordedEvent): boolean {
+    return (event.metadata.originProvince ?? this.options.provinceCode) === this.options.provinceCode && !isLocalOnlyStream(event.streamId);
+  }
+
+  private messageOf(event: RecordedEvent): Message {
+    return {
+      key: event.streamId,
+      value: encodeEnvelope(this.envelopeOf(event)),
+      headers: {
+        'event-type': event.type,
+        ...(event.metadata.correlationId ? { 'correlation-id': event.metadata.correlationId } : {}),
+      },
+    };
+  }
+
+  private envelopeOf(event: RecordedEvent): WireEnvelope {
+    const sealed = sealEnvelope(envelopeContentOf(event, this.options.provinceCode));
+    return this.options.signer ? this.options.signer.sign(sealed) : sealed;
   }
 
   async stop(): Promise<void> {

@@ -1,0 +1,145 @@
+import type { Consumer, Kafka, KafkaMessage, Message, Producer } from 'kafkajs';
+import { decodeEnvelope } from '../envelope/envelope.codec';
+import { ensureTopics } from '../kafka/ensure-topics';
+import { retryWhileSettling } from '../kafka/retry';
+import type { SyncStore } from '../sync-store';
+import { controlTopic, eventsTopic, forwardTopic, HUB_PROVINCE, provinceOfTopic } from '../topics';
+import { forwardTargets, routeOf } from './routing';
+import { historyRequest } from '../history/control-messages';
+
+export interface HubRouterOptions {
+  /** The provinces this hub serves (their `events.` topics are read, their `forward.` topics written). */
+  readonly served: readonly string[];
+  readonly topicPrefix?: string;
+  readonly groupId?: string;
+  readonly onError?: (error: unknown) => void;
+}
+
+/**
+ * The national hub's switchboard (SYNC_MODE=hub on the 000000 node). It reads every served
+ * province's topic, keeps the person index (which provinces served or asked for a person)
+ * and forwards each message, byte for byte, so the origin's signature still verifies, to
+ * the provinces it concerns (see routing.ts). Forwards are acknowledged by Kafka before the
+ * offsets move: a crash forwards again, and receivers drop the duplicates by event id.
+ *
+ * Importing the same topics into the hub's own log is the inbox consumer's job, in its own
+ * consumer group; this class never writes the log.
+ */
+export class HubRouter {
+  private consumer: Consumer | null = null;
+  private producer: Producer | null = null;
+  private forwarded = 0;
+
+  constructor(
+    private readonly kafka: Kafka,
+    private readonly syncStore: SyncStore,
+    private readonly options: HubRouterOptions,
+  ) {}
+
+  get forwardedCount(): number {
+    return this.forwarded;
+  }
+
+  async start(): Promise<void> {
+    const prefix = this.options.topicPrefix;
+    const served = this.options.served;
+    await ensureTopics(this.kafka, 'creating the hub topics', [
+      ...served.flatMap((p) => [
+        { topic: eventsTopic(p, prefix), numPartitions: 3 },
+        { topic: forwardTopic(p, prefix), numPartitions: 3 },
+        { topic: controlTopic(p, prefix), numPartitions: 1 },
+      ]),
+      { topic: controlTopic(HUB_PROVINCE, prefix), numPartitions: 1 },
+    ]);
+    this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    await this.producer.connect();
+    this.consumer = this.kafka.consumer({
+      groupId: this.options.groupId ?? `${prefix ?? 'vaxledger'}-hub-router`,
+      retry: { retries: 1_000_000 },
+    });
+    await this.consumer.connect();
+    await retryWhileSettling('subscribing the hub router', () =>
+      this.consumer!.subscribe({ topics: served.map((p) => eventsTopic(p, prefix)), fromBeginning: true }),
+    );
+    await this.consumer.run({
+      partitionsConsumedConcurrently: 3,
+      eachBatchAutoResolve: false,
+      eachBatch: async ({ batch, resolveOffset, heartbeat }) => {
+        try {
+          await this.handleBatch(batch.topic, batch.messages);
+        } catch (error) {
+          this.options.onError?.(error);
+          throw error;
+        }
+        const last = batch.messages[batch.messages.length - 1];
+        if (last) resolveOffset(last.offset);
+        await heartbeat();
+      },
+    });
+  }
+
+  /** Routes one partition's batch: index first, then forward in order, then any history requests. */
+  async handleBatch(topic: string, messages: readonly KafkaMessage[]): Promise<void> {
+    const origin = provinceOfTopic(topic);
+    if (origin === null) return;
+    const prefix = this.options.topicPrefix;
+    const forwards: { topic: string; messages: Message[] }[] = [];
+    const requests: Message[][] = [];
+    const requestTopics: string[] = [];
+    const push = (target: string, message: Message): void => {
+      const t = forwardTopic(target, prefix);
+      const last = forwards[forwards.length - 1];
+      if (last && last.topic === t) last.messages.push(message);
+      else forwards.push({ topic: t, messages: [message] });
+    };
+    for (const message of messages) {
+      if (!message.value) continue;
+      const decoded = decodeEnvelope(message.value);
+      // Malformed or forged messages are the inbox's to dead-letter; the hub does not pass them on.
+      if (!decoded.ok || decoded.envelope.originProvince !== origin) continue;
+      const envelope = decoded.envelope;
+      const route = routeOf(envelope.streamId);
+      let interested: string[] = [];
+      if (route.kind === 'person') {
+        const { added, holders } = await this.syncStore.addInterest(route.personId, origin, true);
+        // A province serving a person for the first time gets the history others hold.
+        if (added)
+          for (const holder of holders) {
+            requests.push([historyRequest(route.personId, origin)]);
+            requestTopics.push(controlTopic(holder, prefix));
+          }
+        interested = (await this.syncStore.interested(route.personId)).map((i) => i.province);
+      }
+      for (const target of forwardTargets(route, origin, this.options.served, interested))
+        push(target, { key: message.key, value: message.value, headers: { ...message.headers, 'forwarded-by': HUB_PROVINCE } });
+    }
+    if (forwards.length > 0) {
+      await this.producer!.sendBatch({ topicMessages: forwards, acks: -1 });
+      this.forwarded += forwards.reduce((n, f) => n + f.messages.length, 0);
+    }
+    if (requests.length > 0)
+      await this.producer!.sendBatch({ topicMessages: requests.map((m, i) => ({ topic: requestTopics[i]!, messages: m })), acks: -1 });
+  }
+
+  /**
+   * A province asks for a person's history: note its interest (from now on it receives the
+   * person's events), pass the request to every province holding the person's streams, and
+   * tell the requester whom to expect answers from.
+   */
+  async onHistoryRequest(personId: string, requester: string): Promise<{ holders: string[] }> {
+    const { holders } = await this.syncStore.addInterest(personId, requester, false);
+    const messages = holders.map((holder) => ({
+      topic: controlTopic(holder, this.options.topicPrefix),
+      messages: [historyRequest(personId, requester)],
+    }));
+    if (messages.length > 0) await this.producer!.sendBatch({ topicMessages: messages, acks: -1 });
+    return { holders };
+  }
+
+  async stop(): Promise<void> {
+    await this.consumer?.disconnect();
+    await this.producer?.disconnect();
+    this.consumer = null;
+    this.producer = null;
+  }
+}
