@@ -23,8 +23,9 @@ import { EXECUTOR, RUNTIME } from '../../infrastructure/tokens';
 import { commandMeta } from '../command-meta';
 import { batchFacts } from '../facts';
 import { foldHistory } from '../fold';
-import { KeyedMutex } from '../keyed-mutex';
 import { DATE, INSTANT } from '../formats';
+import { enforce, siteScope } from '../../auth/access';
+import { canVoidDose, PERSON_GRANT_TTL_MS, siteOf } from '../../auth/policy';
 
 export class PersonDto {
   @ApiProperty({ enum: ID_TYPES }) @IsIn(ID_TYPES) readonly idType!: IdType;
@@ -82,8 +83,6 @@ export const pseudonymFor = (secret: string, person: { idType: IdType; idNumber:
 @ApiTags('doses')
 @Controller('v1/doses')
 export class DosesController {
-  private readonly sites = new KeyedMutex();
-
   constructor(
     @Inject(RUNTIME) private readonly runtime: NodeRuntime,
     @Inject(EXECUTOR) private readonly executor: CommandExecutor,
@@ -104,7 +103,7 @@ export class DosesController {
     // The body carries a name and an ID number: only the pseudonym goes on.
     const { person, ...dose } = body;
     const fingerprint = { ...dose, personId };
-    const outcome = await this.sites.run(site, () =>
+    const outcome = await this.runtime.siteLocks.run(site, () =>
       this.executor.run({
         command: 'RecordDose',
         streamId: personStream(settings.provinceCode, personId),
@@ -122,7 +121,7 @@ export class DosesController {
           const product = batch ? await models.product(batch.productCode) : null;
           const own = new Set(history.map((e) => e.eventId));
           const keyId = await vault.ensureKey(personId);
-          return personDecider.decide(
+          const events = personDecider.decide(
             {
               type: 'RecordDose',
               data: {
@@ -161,10 +160,16 @@ export class DosesController {
             },
             foldHistory(personDecider, history),
           );
+          // Details go to the vault before the dose goes to the log: a crash in between leaves
+          // details without a dose (used when the clinic retries), never a dose whose person
+          // details were lost. Refused doses (the decider threw) store nothing.
+          await vault.storeDetails(personId, { name: person.name, birthDate: person.birthDate, sex: person.sex });
+          return events;
         },
       }),
     );
-    await vault.storeDetails(personId, { name: person.name, birthDate: person.birthDate, sex: person.sex });
+    // The clinic has the person in front of it: it may read the record it just added to.
+    await this.runtime.auth.grantPerson(siteOf(actor), personId, PERSON_GRANT_TTL_MS);
     return outcome.answer;
   }
 
@@ -186,10 +191,12 @@ export class DosesController {
   ): Promise<CommandAnswer> {
     const dose = await this.runtime.readModels.dose(eventId);
     if (!dose) throw new RuleViolation('UNKNOWN_DOSE', `no dose ${eventId} on this node`);
+    enforce(
+      canVoidDose(actor, await siteScope(this.runtime.readModels, dose.siteCode)),
+      () => new RuleViolation('UNKNOWN_DOSE', `no dose ${eventId} on this node`),
+    );
     if (dose.originProvince !== this.runtime.settings.provinceCode)
       throw new ApiError('FORBIDDEN', 'only the province that recorded a dose may void it');
-    if (actor.role === 'clinic' && dose.siteCode !== actor.orgCode)
-      throw new ApiError('FORBIDDEN', 'a clinic may only void doses given at its own site');
     const now = new Date().toISOString();
     const { answer } = await this.executor.run({
       command: 'EnterDoseInError',
