@@ -131,7 +131,8 @@ const seed = async (ctx, baseUrl, domain) => {
     parent: cdc.code,
   }));
   const actorOf = (org) => `${org.kind}:${org.code}:${org.province}`;
-  const regulatorActor = actorOf(regulator);
+  // The national regulator (province 000000) may register organisations anywhere.
+  const regulatorActor = `regulator:${regulator.code}:000000`;
 
   const t0 = Date.now();
   for (const org of [maker, cdc])

@@ -10,6 +10,8 @@ import { freshSchema, testDatabaseUrl } from './database';
 export interface ApiHarness {
   readonly app: INestApplication;
   readonly runtime: NodeRuntime;
+  /** Where this node keeps its data (a replica started with `replicaOf` shares them). */
+  readonly schemas: { eventSchema: string; readSchema: string; vaultSchema: string; authSchema: string; syncSchema: string };
   readonly http: TestAgent;
   /** Waits until the read models reflect the whole log (reads are eventually consistent). */
   settle(): Promise<void>;
@@ -19,17 +21,32 @@ export interface ApiHarness {
 }
 
 /** A whole node (API, projector, vault) on the run's database, in schemas of its own. */
-export const startApi = async (env: Record<string, string> = {}, options: { syncGroupId?: string } = {}): Promise<ApiHarness> => {
+export const startApi = async (
+  env: Record<string, string> = {},
+  options: {
+    syncGroupId?: string;
+    /** Keep the log in this KurrentDB (EVENT_STORE=kurrentdb) instead of PostgreSQL. */
+    kurrentdbUrl?: string;
+    /** A second API replica of that node: same log, read models and vault (its projector shares their checkpoints). */
+    replicaOf?: ApiHarness;
+  } = {},
+): Promise<ApiHarness> => {
   const settings = {
     ...loadSettings({ PSEUDONYM_SECRET: 'vaxledger-test-pepper-do-not-use', LOG_LEVEL: 'silent', PROJECTION_WAIT_MS: '30000', ...env }),
     databaseUrl: testDatabaseUrl(),
-    vaultMasterKey: randomBytes(32),
+    vaultMasterKey: options.replicaOf ? Buffer.from(options.replicaOf.runtime.settings.vaultMasterKey) : randomBytes(32),
+    ...(options.kurrentdbUrl ? { eventStore: 'kurrentdb' as const, kurrentdbUrl: options.kurrentdbUrl } : {}),
   };
-  const runtime = await openNodeRuntime(settings, {
+  const schemas = options.replicaOf?.schemas ?? {
     eventSchema: freshSchema('api_es'),
     readSchema: freshSchema('api_rm'),
     vaultSchema: freshSchema('api_vault'),
+    authSchema: freshSchema('api_auth'),
     syncSchema: freshSchema('api_sync'),
+  };
+  const runtime = await openNodeRuntime(settings, {
+    ...schemas,
+    ...(options.replicaOf ? { sync: false } : {}),
     ...(options.syncGroupId ? { syncGroupId: options.syncGroupId } : {}),
   });
   const app = await createApiApp(runtime, { logger: false });
@@ -37,6 +54,7 @@ export const startApi = async (env: Record<string, string> = {}, options: { sync
   return {
     app,
     runtime,
+    schemas,
     http: request(app.getHttpServer()),
     settle: async () => {
       await runtime.readModels.runner.waitFor(await runtime.store.latestPosition(), 10_000);
@@ -72,5 +90,6 @@ export const AS = {
   otherMaker: actor('manufacturer', ORGS.otherMaker, '350000'),
   cdc: actor('cdc', ORGS.cdc, '510000'),
   clinic: actor('clinic', ORGS.clinic, '440000'),
-  regulator: actor('regulator', ORGS.regulator, '110000'),
+  // The national regulator (province 000000): registers, releases and reads everywhere.
+  regulator: actor('regulator', ORGS.regulator, '000000'),
 };

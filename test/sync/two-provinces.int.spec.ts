@@ -13,13 +13,13 @@ const PRODUCT = '8696321';
 const BATCH = `${PRODUCT}-X2026A`;
 const PERSON = { idType: 'RESIDENT_ID', idNumber: '440305198805121237', name: '陈六', birthDate: '1988-05-12', sex: 'M' };
 const AS_A = {
-  regulator: actor('regulator', ORGS.regulator, '110000'),
+  regulator: actor('regulator', ORGS.regulator, '000000'),
   maker: actor('manufacturer', ORGS.maker, '320000'),
   cdc: actor('cdc', ORGS.cdc, A),
   clinic: actor('clinic', CLINIC_A, A),
 };
 const AS_B = {
-  regulator: actor('regulator', ORGS.regulator, '110000'),
+  regulator: actor('regulator', ORGS.regulator, '000000'),
   cdc: actor('cdc', CDC_B, B),
   clinic: actor('clinic', ORGS.clinic, B),
 };
@@ -47,7 +47,7 @@ describe('two provinces syncing as peers over Kafka', () => {
   afterAll(async () => {
     await a?.close();
     await b?.close();
-  });
+  }, 60_000);
 
   const post = async (node: ApiHarness, path: string, as: Record<string, string>, body: object): Promise<Record<string, unknown>> => {
     const res = await node.http.post(path).set(as).send(body);

@@ -4,11 +4,13 @@ import { type INestApplication, Module, type DynamicModule, type Type } from '@n
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, NestFactory } from '@nestjs/core';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { NextFunction, Request, Response } from 'express';
-import { json } from 'express';
 import { Logger, LoggerModule } from 'nestjs-pino';
 import { LogController } from './audit/log.controller';
 import { ActorGuard } from './http/auth';
 import { ProblemDetailsFilter } from './http/problem';
+import { cleanUrl, jsonBody } from './http/hostile-input';
+import { securityHeaders } from './http/security-headers';
+import { throttleProviders } from './http/throttle';
 import { strictValidationPipe } from './http/validation';
 import { CommandExecutor } from './infrastructure/command-executor';
 import { ReplayStatusInterceptor } from './http/replay-status.interceptor';
@@ -19,7 +21,14 @@ import { OperationsController } from './operations/operations.controller';
 import { FEATURE_CONTROLLERS } from './features';
 
 // Never log bodies or identity headers: a dose body carries a name and an ID number.
-export const LOG_REDACT = ['req.headers.authorization', 'req.headers["x-dev-actor"]', 'req.headers.cookie', 'req.body', 'res.body'];
+export const LOG_REDACT = [
+  'req.headers.authorization',
+  'req.headers["x-dev-actor"]',
+  'req.headers["x-api-key"]',
+  'req.headers.cookie',
+  'req.body',
+  'res.body',
+];
 
 @Module({})
 class ApiModule {
@@ -53,6 +62,8 @@ class ApiModule {
         { provide: METRICS, useValue: metrics },
         { provide: EXECUTOR, useValue: new CommandExecutor(runtime, metrics) },
         { provide: APP_GUARD, useClass: ActorGuard },
+        // After the actor guard (global guards run in this order): limits count per caller.
+        ...throttleProviders(runtime.settings),
         { provide: APP_FILTER, useClass: ProblemDetailsFilter },
         { provide: APP_INTERCEPTOR, useClass: ReplayStatusInterceptor },
       ],
@@ -66,7 +77,8 @@ export const createApiApp = async (runtime: NodeRuntime, options: { logger?: boo
   if (options.logger !== false) app.useLogger(app.get(Logger));
   else app.useLogger(false);
   const metrics = app.get<Metrics>(METRICS);
-  app.use(json({ limit: runtime.settings.bodyLimitBytes, type: ['application/json', 'application/*+json'] }));
+  app.use(...securityHeaders());
+  app.use(cleanUrl(), jsonBody(runtime.settings.bodyLimitBytes));
   app.use((req: Request, res: Response, next: NextFunction) => {
     res.on('finish', () => {
       const route = (req.route as { path?: string } | undefined)?.path ?? 'unmatched';
@@ -82,7 +94,11 @@ export const createApiApp = async (runtime: NodeRuntime, options: { logger?: boo
       .setTitle('Vaxledger API')
       .setDescription('Vaccine traceability ledger: commands append facts; views answer questions. See API.md.')
       .setVersion('1')
-      .addApiKey({ type: 'apiKey', in: 'header', name: 'X-Dev-Actor' }, 'dev-actor')
+      .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT (ES256/RS256)' }, 'jwt')
+      .addApiKey({ type: 'apiKey', in: 'header', name: 'X-Api-Key' }, 'api-key')
+      .addApiKey({ type: 'apiKey', in: 'header', name: 'X-Dev-Actor', description: 'AUTH_MODE=dev only' }, 'dev-actor')
+      .addSecurityRequirements('jwt')
+      .addSecurityRequirements('api-key')
       .addSecurityRequirements('dev-actor')
       .build(),
   );

@@ -1,4 +1,5 @@
 import type { Type } from '@nestjs/common';
+import { AccessController } from './audit/access.controller';
 import { BatchesController } from './features/batches/batches.controller';
 import { DestructionsController } from './features/destructions/destructions.controller';
 import { DosesController } from './features/doses/doses.controller';
@@ -19,4 +20,5 @@ export const FEATURE_CONTROLLERS: Type[] = [
   DosesController,
   PersonsController,
   TraceabilityController,
+  AccessController,
 ];

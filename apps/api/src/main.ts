@@ -1,6 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { loadSettings, SettingsError } from '@vaxledger/config';
 import { createApiApp } from './app';
-import { openNodeRuntime } from './infrastructure/node-runtime';
+import { openNodeRuntime, runtimeOptionsFromEnv } from './infrastructure/node-runtime';
 
 const main = async (): Promise<void> => {
   let settings;
@@ -15,9 +16,21 @@ const main = async (): Promise<void> => {
   }
   if (settings.authMode === 'dev')
     process.stderr.write('vaxledger: WARNING AUTH_MODE=dev: callers are trusted from the X-Dev-Actor header (embedded default only)\n');
+  if (settings.jwt?.jwksFile) {
+    // A JWKS file that cannot be read would refuse every caller: stop now, naming the setting.
+    try {
+      const keys = (JSON.parse(readFileSync(settings.jwt.jwksFile, 'utf8')) as { keys?: unknown }).keys;
+      if (!Array.isArray(keys) || keys.length === 0) throw new Error('no keys');
+    } catch {
+      process.stderr.write('vaxledger: configuration: JWT_JWKS_FILE must name a readable JWKS document with at least one key\n');
+      process.exit(2);
+    }
+  }
+  if (settings.jwt)
+    process.stdout.write(`vaxledger: bearer JWTs from ${settings.jwt.issuer} (ES256/RS256); API keys from the node's auth tables\n`);
   let runtime;
   try {
-    runtime = await openNodeRuntime(settings);
+    runtime = await openNodeRuntime(settings, runtimeOptionsFromEnv());
   } catch (error) {
     process.stderr.write(`vaxledger: cannot open the event store: ${error instanceof Error ? error.message : String(error)}\n`);
     process.exit(1);
@@ -31,7 +44,12 @@ const main = async (): Promise<void> => {
   process.once('SIGINT', () => void shutdown());
   process.once('SIGTERM', () => void shutdown());
   await app.listen(settings.port, '0.0.0.0');
-  const where = settings.embedded ? `embedded PostgreSQL (PGlite) in ${settings.dataDir}` : 'PostgreSQL';
+  const where =
+    settings.eventStore === 'kurrentdb'
+      ? 'KurrentDB (log), PostgreSQL (read models)'
+      : settings.embedded
+        ? `embedded PostgreSQL (PGlite) in ${settings.dataDir}`
+        : 'PostgreSQL';
   process.stdout.write(
     `vaxledger: province ${settings.provinceCode} listening on http://localhost:${settings.port} (store: ${where}; docs: /docs)\n`,
   );

@@ -1,11 +1,15 @@
 import { loadSettings, SettingsError } from '@vaxledger/config';
 import { openNodeRuntime } from '../../api/src/infrastructure/node-runtime';
+import { API_KEYS_USAGE, runApiKeysCommand, UsageError } from './api-keys/api-keys';
 import { rebuildProjections } from './rebuild';
+import { runStoreCommand, STORE_USAGE, StoreUsageError } from './store/store-command';
 
 const USAGE = `usage: npm run cli -- <command>
   projections rebuild <name|all> [...]   replay the log from position 0 into read models
   projections status                     each projection's position and lag
-  demo [--doses N] [--concurrency N]     load a realistic sample through the HTTP API`;
+  demo [--doses N] [--concurrency N]     load a realistic sample through the HTTP API
+${STORE_USAGE}
+${API_KEYS_USAGE}`;
 
 const log = (line: string): void => {
   process.stdout.write(`${line}\n`);
@@ -37,6 +41,39 @@ const main = async (argv: readonly string[]): Promise<number> => {
       await runtime.close();
     }
     return 0;
+  }
+  if (command === 'api-keys') {
+    const runtime = await openNodeRuntime(settings, { projector: false, sync: false });
+    try {
+      return await runApiKeysCommand(
+        runtime.auth,
+        [sub, ...rest].filter((a): a is string => a !== undefined),
+        log,
+      );
+    } catch (error) {
+      if (!(error instanceof UsageError)) throw error;
+      process.stderr.write(`vaxledger: ${error.message}\n${USAGE}\n`);
+      return 2;
+    } finally {
+      await runtime.close();
+    }
+  }
+  if (command === 'store') {
+    // Only the log is touched: no projector, no sync. stdout carries the export, so nothing else goes there.
+    const runtime = await openNodeRuntime(settings, { projector: false, sync: false });
+    try {
+      return await runStoreCommand(
+        runtime.store,
+        [sub, ...rest].filter((a): a is string => a !== undefined),
+        { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr },
+      );
+    } catch (error) {
+      if (!(error instanceof StoreUsageError)) throw error;
+      process.stderr.write(`vaxledger: ${error.message}\n${USAGE}\n`);
+      return 2;
+    } finally {
+      await runtime.close();
+    }
   }
   if (command === 'demo') {
     const { runDemoCommand } = await import('./demo/demo-command');

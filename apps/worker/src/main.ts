@@ -1,5 +1,6 @@
 import { loadSettings, SettingsError } from '@vaxledger/config';
-import { openNodeRuntime } from '../../api/src/infrastructure/node-runtime';
+import { EnvelopeSigner } from '@vaxledger/sync';
+import { openNodeRuntime, runtimeOptionsFromEnv } from '../../api/src/infrastructure/node-runtime';
 
 const USAGE = 'usage: node dist/apps/worker/src/main.js --role projector|sync|all';
 
@@ -32,11 +33,12 @@ const main = async (argv: readonly string[]): Promise<number> => {
   const runtime = await openNodeRuntime(settings, {
     projector: role !== 'sync',
     sync: role !== 'projector',
-    ...(process.env.SYNC_SCHEMA ? { syncSchema: process.env.SYNC_SCHEMA } : {}),
-    ...(process.env.EVENT_SCHEMA ? { eventSchema: process.env.EVENT_SCHEMA } : {}),
-    ...(process.env.READ_SCHEMA ? { readSchema: process.env.READ_SCHEMA } : {}),
-    ...(process.env.VAULT_SCHEMA ? { vaultSchema: process.env.VAULT_SCHEMA } : {}),
-    ...(process.env.SYNC_GROUP_ID ? { syncGroupId: process.env.SYNC_GROUP_ID } : {}),
+    ...runtimeOptionsFromEnv(),
+    // Fault injection for the crash tests: die the hard way between Kafka's acknowledgement
+    // and the relay checkpoint, the worst moment for duplicates.
+    ...(process.env.VAXLEDGER_FAILPOINT === 'relay-exit-after-publish'
+      ? { onRelayPublished: () => process.kill(process.pid, 'SIGKILL') }
+      : {}),
   });
   const report = (): void => {
     const sync = runtime.sync;
@@ -53,6 +55,14 @@ const main = async (argv: readonly string[]): Promise<number> => {
     );
   };
   process.stdout.write(`vaxledger worker: role ${role} running for province ${settings.provinceCode}\n`);
+  if (runtime.sync) {
+    // Say once how this node's sync is protected (no key material, only the key id).
+    const signer = settings.syncSigningKey ? `signing as key ${new EnvelopeSigner(settings.syncSigningKey).keyId}` : 'UNSIGNED';
+    const checking = settings.syncTrustList
+      ? `checking signatures of ${Object.keys(settings.syncTrustList).length} provinces`
+      : 'NOT checking signatures';
+    process.stdout.write(`vaxledger worker: sync ${signer}, ${checking}\n`);
+  }
   const timer = setInterval(report, Number(process.env.WORKER_REPORT_MS ?? 5000));
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);

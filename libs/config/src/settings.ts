@@ -1,5 +1,7 @@
-import { randomBytes } from 'node:crypto';
+import { createPrivateKey, createPublicKey, randomBytes, type KeyObject } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import type { KafkaConfig } from 'kafkajs';
 
 /**
  * Every setting of a node, read once from the environment and validated at start-up.
@@ -20,6 +22,8 @@ export interface Settings {
   /** Names the federation's topics on a shared Kafka cluster (default vaxledger). */
   readonly syncTopicPrefix: string;
   readonly authMode: 'dev' | 'jwt';
+  /** Bearer JWT verification (required with AUTH_MODE=jwt, optional in dev); null = no JWTs accepted. */
+  readonly jwt: JwtSettings | null;
   readonly pseudonymSecret: string;
   /** 32 bytes wrapping the per-person vault keys (production: a KMS key). */
   readonly vaultMasterKey: Buffer;
@@ -27,7 +31,36 @@ export interface Settings {
   readonly bodyLimitBytes: number;
   /** Seconds a command may wait for the read models to reach the log head. */
   readonly projectionWaitMs: number;
+  /** Requests per caller per minute (RATE_LIMIT_PER_MINUTE); 0 = no limit. */
+  readonly rateLimitPerMinute: number;
+  /** TLS and SASL for every Kafka client of the node (see `kafkaClientSecurity`). */
+  readonly kafkaSecurity: KafkaSecurity;
+  /** This node's Ed25519 key for the envelopes it publishes (SYNC_SIGNING_KEY); null = unsigned. */
+  readonly syncSigningKey: KeyObject | null;
+  /** Public keys per province allowed to sign sync envelopes (SYNC_TRUST_LIST); set = signatures required. */
+  readonly syncTrustList: Readonly<Record<string, readonly KeyObject[]>> | null;
   readonly embedded: boolean;
+}
+
+export interface KafkaSecurity {
+  /** KAFKA_SSL=true; certificates are PEM text read from the *_FILE settings. */
+  readonly ssl: { readonly ca?: string; readonly cert?: string; readonly key?: string } | null;
+  readonly sasl: {
+    readonly mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512';
+    readonly username: string;
+    readonly password: string;
+  } | null;
+}
+
+export interface JwtSettings {
+  /** JWT_JWKS_FILE: a JWKS document on disk (re-read when a token names an unknown kid). */
+  readonly jwksFile: string | null;
+  /** JWT_JWKS_URL: the identity provider's JWKS endpoint (https, or http on localhost). */
+  readonly jwksUrl: string | null;
+  readonly issuer: string;
+  readonly audience: string;
+  /** JWT_CLOCK_TOLERANCE_S: seconds of clock skew allowed on exp and nbf (default 30, at most 300). */
+  readonly clockToleranceSeconds: number;
 }
 
 export class SettingsError extends Error {
@@ -42,7 +75,11 @@ const DEV_SECRET = 'vaxledger-dev-secret-not-for-production';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-export const loadSettings = (env: Env = process.env): Settings => {
+/** Reads a file named by a setting (certificates, keys, the trust list). */
+export type ReadText = (path: string) => string;
+const readTextFile: ReadText = (path) => readFileSync(path, 'utf8');
+
+export const loadSettings = (env: Env = process.env, readText: ReadText = readTextFile): Settings => {
   const problems: string[] = [];
   const text = (name: string): string | undefined => {
     const value = env[name]?.trim();
@@ -90,6 +127,11 @@ export const loadSettings = (env: Env = process.env): Settings => {
     .map((p) => p.trim())
     .filter((p) => p.length > 0);
   for (const peer of syncPeers) if (!PROVINCE.test(peer)) problems.push('SYNC_PEERS must list province codes like 440000');
+  // SYNC_MODE=hub on the national node (000000): SYNC_PEERS are the provinces it serves.
+  if (syncMode === 'hub' && provinceCode === '000000' && syncPeers.length === 0 && text('KAFKA_BROKERS'))
+    problems.push('SYNC_PEERS must list the provinces the hub serves when PROVINCE_CODE=000000 and SYNC_MODE=hub');
+  if (syncMode === 'direct' && provinceCode === '000000')
+    problems.push('SYNC_MODE=direct is for a province hosted on the national node: set its own PROVINCE_CODE');
   const syncTopicPrefix = text('SYNC_TOPIC_PREFIX') ?? 'vaxledger';
   if (!/^[a-z0-9][a-z0-9_-]{0,40}$/.test(syncTopicPrefix))
     problems.push('SYNC_TOPIC_PREFIX must be 1-41 lower-case letters, digits, - or _');
@@ -113,6 +155,25 @@ export const loadSettings = (env: Env = process.env): Settings => {
   const logLevel = oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info');
   const bodyLimitBytes = int('BODY_LIMIT_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024);
   const projectionWaitMs = int('PROJECTION_WAIT_MS', 5000, 0, 120000);
+  const rateLimitPerMinute = int('RATE_LIMIT_PER_MINUTE', 3000, 0, 1_000_000);
+  const file = (name: string): string | undefined => {
+    const path = text(name);
+    if (path === undefined) return undefined;
+    try {
+      return readText(path);
+    } catch {
+      problems.push(`${name} names a file that cannot be read`);
+      return undefined;
+    }
+  };
+  const kafkaSecurity = loadKafkaSecurity(text, file, oneOf, problems, embedded);
+  const { syncSigningKey, syncTrustList } = loadSyncKeys(text, readText, problems, provinceCode);
+  if (kafkaBrokers.length > 0 && !embedded) {
+    // Outside the embedded default every envelope is signed and every received one checked.
+    if (!syncSigningKey) problems.push('SYNC_SIGNING_KEY is required with KAFKA_BROKERS outside the embedded default');
+    if (!syncTrustList) problems.push('SYNC_TRUST_LIST is required with KAFKA_BROKERS outside the embedded default');
+  }
+  const jwt = loadJwtSettings(text, int, problems, authMode);
 
   if (problems.length > 0) throw new SettingsError(problems);
   return {
@@ -127,11 +188,167 @@ export const loadSettings = (env: Env = process.env): Settings => {
     syncPeers,
     syncTopicPrefix,
     authMode,
+    jwt,
     pseudonymSecret,
     vaultMasterKey,
     logLevel,
     bodyLimitBytes,
     projectionWaitMs,
+    rateLimitPerMinute,
+    kafkaSecurity,
+    syncSigningKey,
+    syncTrustList,
     embedded,
   };
+};
+
+type Text = (name: string) => string | undefined;
+type OneOf = <T extends string>(name: string, allowed: readonly T[], fallback: T) => T;
+
+const loadKafkaSecurity = (text: Text, file: Text, oneOf: OneOf, problems: string[], embedded: boolean): KafkaSecurity => {
+  const sslFlag = oneOf('KAFKA_SSL', ['true', 'false'] as const, 'false') === 'true';
+  const ca = file('KAFKA_SSL_CA_FILE');
+  const cert = file('KAFKA_SSL_CERT_FILE');
+  const key = file('KAFKA_SSL_KEY_FILE');
+  const certificateSettings = ['KAFKA_SSL_CA_FILE', 'KAFKA_SSL_CERT_FILE', 'KAFKA_SSL_KEY_FILE'].filter((name) => text(name) !== undefined);
+  if (!sslFlag && certificateSettings.length > 0) problems.push(`${certificateSettings.join(', ')} need KAFKA_SSL=true`);
+  if ((text('KAFKA_SSL_CERT_FILE') === undefined) !== (text('KAFKA_SSL_KEY_FILE') === undefined))
+    problems.push('KAFKA_SSL_CERT_FILE and KAFKA_SSL_KEY_FILE go together (a client certificate and its key)');
+  const ssl = sslFlag ? { ...(ca ? { ca } : {}), ...(cert ? { cert } : {}), ...(key ? { key } : {}) } : null;
+
+  const mechanismText = text('KAFKA_SASL_MECHANISM');
+  const username = text('KAFKA_SASL_USERNAME');
+  const password = text('KAFKA_SASL_PASSWORD');
+  if (mechanismText === undefined) {
+    if (username !== undefined || password !== undefined)
+      problems.push('KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD need KAFKA_SASL_MECHANISM');
+    return { ssl, sasl: null };
+  }
+  const mechanism = oneOf('KAFKA_SASL_MECHANISM', ['plain', 'scram-sha-256', 'scram-sha-512'] as const, 'scram-sha-512');
+  if (username === undefined || password === undefined)
+    problems.push('KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD are required with KAFKA_SASL_MECHANISM');
+  if (mechanism === 'plain' && !ssl && !embedded)
+    problems.push('KAFKA_SASL_MECHANISM=plain sends the password in clear: set KAFKA_SSL=true');
+  return { ssl, sasl: { mechanism, username: username ?? '', password: password ?? '' } };
+};
+
+/** PEM text, or the path of a file holding it. */
+const pemOrFile = (value: string, readText: ReadText): string =>
+  value.startsWith('-----BEGIN') ? value.replace(/\\n/g, '\n') : readText(value);
+
+const loadSyncKeys = (
+  text: Text,
+  readText: ReadText,
+  problems: string[],
+  provinceCode: string,
+): { syncSigningKey: KeyObject | null; syncTrustList: Readonly<Record<string, readonly KeyObject[]>> | null } => {
+  let syncSigningKey: KeyObject | null = null;
+  const signing = text('SYNC_SIGNING_KEY');
+  if (signing !== undefined) {
+    try {
+      const key = createPrivateKey(pemOrFile(signing, readText));
+      if (key.asymmetricKeyType === 'ed25519') syncSigningKey = key;
+      else problems.push('SYNC_SIGNING_KEY must be an Ed25519 private key (PKCS#8 PEM)');
+    } catch {
+      problems.push('SYNC_SIGNING_KEY must be an Ed25519 private key in PKCS#8 PEM, or the path of a file holding one');
+    }
+  }
+  let syncTrustList: Record<string, KeyObject[]> | null = null;
+  const trust = text('SYNC_TRUST_LIST');
+  if (trust !== undefined) {
+    try {
+      syncTrustList = parseTrustList(trust.startsWith('{') ? trust : readText(trust));
+    } catch (error) {
+      problems.push(`SYNC_TRUST_LIST ${error instanceof TrustListError ? error.message : 'names a file that cannot be read'}`);
+    }
+  }
+  if (syncSigningKey && syncTrustList) {
+    const own = createPublicKey(syncSigningKey).export({ type: 'spki', format: 'der' });
+    const listed = (syncTrustList[provinceCode] ?? []).some((key) => key.export({ type: 'spki', format: 'der' }).equals(own));
+    if (!listed) problems.push('SYNC_SIGNING_KEY is not on SYNC_TRUST_LIST for PROVINCE_CODE: peers would refuse every event');
+  }
+  return { syncSigningKey, syncTrustList };
+};
+
+class TrustListError extends Error {}
+
+/**
+ * The trust list the hub distributes: a JSON object mapping each province code to the public
+ * keys that may sign its events (SPKI PEM, or base64 of the SPKI DER). Several keys per
+ * province allow a key to be rotated without a gap.
+ */
+export const parseTrustList = (json: string): Record<string, KeyObject[]> => {
+  let value: unknown;
+  try {
+    value = JSON.parse(json);
+  } catch {
+    throw new TrustListError('is not valid JSON');
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    throw new TrustListError('must be a JSON object mapping province codes to lists of public keys');
+  const list: Record<string, KeyObject[]> = {};
+  for (const [province, keys] of Object.entries(value as Record<string, unknown>)) {
+    if (!PROVINCE.test(province)) throw new TrustListError(`names ${province.slice(0, 12)}, which is not a province code`);
+    if (!Array.isArray(keys) || keys.length === 0 || !keys.every((k) => typeof k === 'string'))
+      throw new TrustListError(`must list at least one public key (a string) for ${province}`);
+    list[province] = (keys as string[]).map((k, i) => {
+      let key: KeyObject;
+      try {
+        key = k.includes('-----BEGIN')
+          ? createPublicKey(k)
+          : createPublicKey({ key: Buffer.from(k, 'base64'), format: 'der', type: 'spki' });
+      } catch {
+        throw new TrustListError(`key ${i + 1} of ${province} is not a public key (SPKI PEM or base64 DER)`);
+      }
+      if (key.asymmetricKeyType !== 'ed25519') throw new TrustListError(`key ${i + 1} of ${province} is not an Ed25519 key`);
+      return key;
+    });
+  }
+  return list;
+};
+
+/**
+ * The TLS and SASL part of a kafkajs client configuration, passed to every Kafka client
+ * (node runtime, worker) so that all of them connect the same way.
+ */
+export const kafkaClientSecurity = (security: KafkaSecurity): Pick<KafkaConfig, 'ssl' | 'sasl'> => {
+  const options: Pick<KafkaConfig, 'ssl' | 'sasl'> = {};
+  if (security.ssl) {
+    const { ca, cert, key } = security.ssl;
+    // Certificates are always verified; a CA file replaces Node's public CAs with the cluster's own.
+    options.ssl = { rejectUnauthorized: true, ...(ca ? { ca: [ca] } : {}), ...(cert ? { cert } : {}), ...(key ? { key } : {}) };
+  }
+  if (security.sasl) {
+    const { mechanism, username, password } = security.sasl;
+    // kafkajs types each mechanism as its own variant, hence one branch per mechanism.
+    options.sasl =
+      mechanism === 'plain'
+        ? { mechanism, username, password }
+        : mechanism === 'scram-sha-256'
+          ? { mechanism, username, password }
+          : { mechanism, username, password };
+  }
+  return options;
+};
+
+const loadJwtSettings = (
+  text: (name: string) => string | undefined,
+  int: (name: string, fallback: number, min: number, max: number) => number,
+  problems: string[],
+  authMode: 'dev' | 'jwt',
+): JwtSettings | null => {
+  const jwksFile = text('JWT_JWKS_FILE') ?? null;
+  const jwksUrl = text('JWT_JWKS_URL') ?? null;
+  const issuer = text('JWT_ISSUER');
+  const audience = text('JWT_AUDIENCE');
+  const clockToleranceSeconds = int('JWT_CLOCK_TOLERANCE_S', 30, 0, 300);
+  const configured = jwksFile !== null || jwksUrl !== null || issuer !== undefined || audience !== undefined;
+  if (authMode === 'dev' && !configured) return null;
+  if (jwksFile === null && jwksUrl === null) problems.push('JWT_JWKS_FILE or JWT_JWKS_URL is required with AUTH_MODE=jwt');
+  if (jwksFile !== null && jwksUrl !== null) problems.push('set only one of JWT_JWKS_FILE and JWT_JWKS_URL');
+  if (jwksUrl !== null && !/^(https:\/\/|http:\/\/(localhost|127\.0\.0\.1)(:\d+)?\/)/.test(jwksUrl))
+    problems.push('JWT_JWKS_URL must be an https:// URL (http:// only on localhost)');
+  if (!issuer) problems.push('JWT_ISSUER is required to accept JWTs');
+  if (!audience) problems.push('JWT_AUDIENCE is required to accept JWTs');
+  return { jwksFile, jwksUrl, issuer: issuer ?? '', audience: audience ?? '', clockToleranceSeconds };
 };

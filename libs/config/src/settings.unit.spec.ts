@@ -1,4 +1,5 @@
-import { loadSettings, SettingsError } from './settings';
+import { generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { kafkaClientSecurity, loadSettings, SettingsError, type Settings } from './settings';
 
 const problemsOf = (env: Record<string, string>): readonly string[] => {
   try {
@@ -45,14 +46,225 @@ describe('settings', () => {
     ]);
   });
 
+  it('needs the served provinces on the national hub, and no direct mode there', () => {
+    expect(problemsOf({ PROVINCE_CODE: '000000', SYNC_MODE: 'hub', KAFKA_BROKERS: '127.0.0.1:9092' })).toContain(
+      'SYNC_PEERS must list the provinces the hub serves when PROVINCE_CODE=000000 and SYNC_MODE=hub',
+    );
+    expect(
+      problemsOf({ PROVINCE_CODE: '000000', SYNC_MODE: 'hub', KAFKA_BROKERS: '127.0.0.1:9092', SYNC_PEERS: '510000,440000' }),
+    ).not.toContain('SYNC_PEERS must list the provinces the hub serves when PROVINCE_CODE=000000 and SYNC_MODE=hub');
+    expect(problemsOf({ PROVINCE_CODE: '000000', SYNC_MODE: 'direct' })).toContain(
+      'SYNC_MODE=direct is for a province hosted on the national node: set its own PROVINCE_CODE',
+    );
+    expect(problemsOf({ PROVINCE_CODE: '540000', SYNC_MODE: 'direct' })).toEqual([]);
+  });
+
   it('needs KURRENTDB_URL with EVENT_STORE=kurrentdb', () => {
     expect(
       problemsOf({
         EVENT_STORE: 'kurrentdb',
         AUTH_MODE: 'jwt',
+        JWT_JWKS_URL: 'https://idp.example/jwks.json',
+        JWT_ISSUER: 'https://idp.example',
+        JWT_AUDIENCE: 'vaxledger',
         PSEUDONYM_SECRET: 'x'.repeat(20),
         VAULT_MASTER_KEY: Buffer.alloc(32).toString('base64'),
       }),
     ).toEqual(['KURRENTDB_URL is required when EVENT_STORE=kurrentdb']);
+  });
+
+  it('needs a JWKS source, issuer and audience with AUTH_MODE=jwt, and no JWTs in dev unless configured', () => {
+    expect(problemsOf({ AUTH_MODE: 'jwt' })).toEqual([
+      'JWT_JWKS_FILE or JWT_JWKS_URL is required with AUTH_MODE=jwt',
+      'JWT_ISSUER is required to accept JWTs',
+      'JWT_AUDIENCE is required to accept JWTs',
+    ]);
+    expect(problemsOf({ AUTH_MODE: 'jwt', JWT_JWKS_URL: 'http://idp.example/jwks', JWT_ISSUER: 'i', JWT_AUDIENCE: 'a' })).toEqual([
+      'JWT_JWKS_URL must be an https:// URL (http:// only on localhost)',
+    ]);
+    expect(loadSettings({}).jwt).toBeNull();
+    expect(loadSettings({ AUTH_MODE: 'jwt', JWT_JWKS_FILE: '/etc/vx/jwks.json', JWT_ISSUER: 'i', JWT_AUDIENCE: 'a' }).jwt).toEqual({
+      jwksFile: '/etc/vx/jwks.json',
+      jwksUrl: null,
+      issuer: 'i',
+      audience: 'a',
+      clockToleranceSeconds: 30,
+    });
+  });
+});
+
+describe('Kafka TLS and SASL settings', () => {
+  const files: Record<string, string> = { '/etc/vx/ca.pem': 'CA PEM', '/etc/vx/client.pem': 'CERT PEM', '/etc/vx/client.key': 'KEY PEM' };
+  const readText = (path: string): string => {
+    const content = files[path];
+    if (content === undefined) throw new Error(`ENOENT ${path}`);
+    return content;
+  };
+  const kafkaOptionsOf = (env: Record<string, string>): ReturnType<typeof kafkaClientSecurity> =>
+    kafkaClientSecurity(loadSettings(env, readText).kafkaSecurity);
+  const problemsWith = (env: Record<string, string>): readonly string[] => {
+    try {
+      loadSettings(env, readText);
+    } catch (error) {
+      if (error instanceof SettingsError) return error.problems;
+      throw error;
+    }
+    return [];
+  };
+
+  it('adds neither TLS nor SASL by default', () => {
+    expect(kafkaOptionsOf({})).toEqual({});
+  });
+
+  it('turns on TLS with certificate verification and Node’s CAs for KAFKA_SSL=true alone', () => {
+    expect(kafkaOptionsOf({ KAFKA_SSL: 'true' })).toEqual({ ssl: { rejectUnauthorized: true } });
+  });
+
+  it('passes the CA, client certificate and key as PEM text read from their files', () => {
+    expect(
+      kafkaOptionsOf({
+        KAFKA_SSL: 'true',
+        KAFKA_SSL_CA_FILE: '/etc/vx/ca.pem',
+        KAFKA_SSL_CERT_FILE: '/etc/vx/client.pem',
+        KAFKA_SSL_KEY_FILE: '/etc/vx/client.key',
+      }),
+    ).toEqual({ ssl: { rejectUnauthorized: true, ca: ['CA PEM'], cert: 'CERT PEM', key: 'KEY PEM' } });
+  });
+
+  it.each(['plain', 'scram-sha-256', 'scram-sha-512'] as const)('maps KAFKA_SASL_MECHANISM=%s with its user and password', (mechanism) => {
+    expect(
+      kafkaOptionsOf({
+        KAFKA_SSL: 'true',
+        KAFKA_SASL_MECHANISM: mechanism,
+        KAFKA_SASL_USERNAME: 'sichuan',
+        KAFKA_SASL_PASSWORD: 's3cret-pw',
+      }),
+    ).toEqual({ ssl: { rejectUnauthorized: true }, sasl: { mechanism, username: 'sichuan', password: 's3cret-pw' } });
+  });
+
+  it('names each inconsistent Kafka security setting, without echoing the password', () => {
+    const problems = problemsWith({
+      KAFKA_SSL: 'yes',
+      KAFKA_SSL_CA_FILE: '/etc/vx/missing.pem',
+      KAFKA_SSL_CERT_FILE: '/etc/vx/client.pem',
+      KAFKA_SASL_MECHANISM: 'gssapi',
+      KAFKA_SASL_PASSWORD: 'hunter2-password',
+    });
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        'KAFKA_SSL must be one of true, false',
+        'KAFKA_SSL_CA_FILE names a file that cannot be read',
+        'KAFKA_SSL_CA_FILE, KAFKA_SSL_CERT_FILE need KAFKA_SSL=true',
+        'KAFKA_SSL_CERT_FILE and KAFKA_SSL_KEY_FILE go together (a client certificate and its key)',
+        'KAFKA_SASL_MECHANISM must be one of plain, scram-sha-256, scram-sha-512',
+        'KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD are required with KAFKA_SASL_MECHANISM',
+      ]),
+    );
+    expect(problems.join(' ')).not.toContain('hunter2');
+  });
+
+  it('refuses SASL/PLAIN without TLS on a real server (the password would cross the network in clear)', () => {
+    expect(
+      problemsWith({
+        DATABASE_URL: 'postgres://db/x',
+        AUTH_MODE: 'jwt',
+        PSEUDONYM_SECRET: 'x'.repeat(20),
+        VAULT_MASTER_KEY: Buffer.alloc(32).toString('base64'),
+        KAFKA_SASL_MECHANISM: 'plain',
+        KAFKA_SASL_USERNAME: 'u',
+        KAFKA_SASL_PASSWORD: 'p',
+      }),
+    ).toContain('KAFKA_SASL_MECHANISM=plain sends the password in clear: set KAFKA_SSL=true');
+  });
+});
+
+describe('sync signing settings', () => {
+  const sichuan = generateKeyPairSync('ed25519');
+  const guangdong = generateKeyPairSync('ed25519');
+  const pem = (key: KeyObject): string => key.export({ type: key.type === 'private' ? 'pkcs8' : 'spki', format: 'pem' }).toString();
+  const trustList = JSON.stringify({
+    '510000': [pem(sichuan.publicKey)],
+    '440000': [
+      guangdong.publicKey.export({ type: 'spki', format: 'der' }).toString('base64'),
+      pem(generateKeyPairSync('ed25519').publicKey),
+    ],
+  });
+  const files: Record<string, string> = { '/etc/vx/sync.key': pem(sichuan.privateKey), '/etc/vx/trust.json': trustList };
+  const readText = (path: string): string => {
+    const content = files[path];
+    if (content === undefined) throw new Error(`ENOENT ${path}`);
+    return content;
+  };
+  const load = (env: Record<string, string>): Settings => loadSettings(env, readText);
+  const problemsWith = (env: Record<string, string>): readonly string[] => {
+    try {
+      load(env);
+    } catch (error) {
+      if (error instanceof SettingsError) return error.problems;
+      throw error;
+    }
+    return [];
+  };
+  const production = {
+    DATABASE_URL: 'postgres://db/x',
+    AUTH_MODE: 'jwt',
+    PSEUDONYM_SECRET: 'x'.repeat(20),
+    VAULT_MASTER_KEY: Buffer.alloc(32).toString('base64'),
+  };
+
+  it('is off by default on the embedded store, even with Kafka', () => {
+    expect(load({ KAFKA_BROKERS: 'localhost:9092' })).toMatchObject({ syncSigningKey: null, syncTrustList: null });
+  });
+
+  it('reads the signing key from a file or inline PEM (with \\n escapes), and the trust list from a file', () => {
+    const fromFile = load({ SYNC_SIGNING_KEY: '/etc/vx/sync.key', SYNC_TRUST_LIST: '/etc/vx/trust.json' });
+    const inline = load({ SYNC_SIGNING_KEY: pem(sichuan.privateKey).replace(/\n/g, '\\n') });
+    for (const s of [fromFile, inline]) expect(s.syncSigningKey?.equals(sichuan.privateKey)).toBe(true);
+    expect(Object.keys(fromFile.syncTrustList ?? {}).sort()).toEqual(['440000', '510000']);
+    expect(fromFile.syncTrustList?.['440000']).toHaveLength(2);
+    expect(fromFile.syncTrustList?.['440000']?.[0]?.equals(guangdong.publicKey)).toBe(true);
+  });
+
+  it('requires both outside the embedded default when Kafka is configured', () => {
+    const syncProblems = (env: Record<string, string>): string[] => problemsWith(env).filter((p) => p.startsWith('SYNC_'));
+    expect(syncProblems({ ...production, KAFKA_BROKERS: 'kafka:9092' })).toEqual([
+      'SYNC_SIGNING_KEY is required with KAFKA_BROKERS outside the embedded default',
+      'SYNC_TRUST_LIST is required with KAFKA_BROKERS outside the embedded default',
+    ]);
+    expect(
+      syncProblems({
+        ...production,
+        KAFKA_BROKERS: 'kafka:9092',
+        SYNC_SIGNING_KEY: '/etc/vx/sync.key',
+        SYNC_TRUST_LIST: '/etc/vx/trust.json',
+      }),
+    ).toEqual([]);
+  });
+
+  it('refuses a signing key that is not on the trust list for this province', () => {
+    expect(problemsWith({ PROVINCE_CODE: '440000', SYNC_SIGNING_KEY: '/etc/vx/sync.key', SYNC_TRUST_LIST: '/etc/vx/trust.json' })).toEqual([
+      'SYNC_SIGNING_KEY is not on SYNC_TRUST_LIST for PROVINCE_CODE: peers would refuse every event',
+    ]);
+  });
+
+  it('refuses keys of the wrong kind and malformed trust lists, without echoing key material', () => {
+    const rsa = generateKeyPairSync('rsa', { modulusLength: 1024 });
+    const problems = [
+      ...problemsWith({ SYNC_SIGNING_KEY: pem(rsa.privateKey) }),
+      ...problemsWith({ SYNC_SIGNING_KEY: '/etc/vx/trust.json' }),
+      ...problemsWith({ SYNC_TRUST_LIST: '{"510000": []}' }),
+      ...problemsWith({ SYNC_TRUST_LIST: '{"Sichuan": ["x"]}' }),
+      ...problemsWith({ SYNC_TRUST_LIST: JSON.stringify({ '510000': [pem(rsa.publicKey)] }) }),
+      ...problemsWith({ SYNC_TRUST_LIST: '/etc/vx/none.json' }),
+    ];
+    expect(problems).toEqual([
+      'SYNC_SIGNING_KEY must be an Ed25519 private key (PKCS#8 PEM)',
+      'SYNC_SIGNING_KEY must be an Ed25519 private key in PKCS#8 PEM, or the path of a file holding one',
+      'SYNC_TRUST_LIST must list at least one public key (a string) for 510000',
+      'SYNC_TRUST_LIST names Sichuan, which is not a province code',
+      'SYNC_TRUST_LIST key 1 of 510000 is not an Ed25519 key',
+      'SYNC_TRUST_LIST names a file that cannot be read',
+    ]);
+    expect(problems.join(' ')).not.toContain('PRIVATE KEY');
   });
 });

@@ -13,8 +13,11 @@ export type EdgeCode =
   | 'IDEMPOTENCY_KEY_REUSED'
   | 'EVENT_ID_CONFLICT'
   | 'STORE_UNAVAILABLE'
+  | 'STREAM_DELETED'
   | 'PROJECTION_LAG'
+  | 'AUDIT_UNAVAILABLE'
   | 'RATE_LIMITED'
+  | 'UNSUPPORTED_MEDIA_TYPE'
   | 'INTERNAL_ERROR';
 
 export type ErrorCode = RuleCode | EdgeCode;
@@ -32,8 +35,14 @@ export const STATUS: Readonly<Record<ErrorCode, number>> = {
   IDEMPOTENCY_KEY_REUSED: 409,
   EVENT_ID_CONFLICT: 409,
   STORE_UNAVAILABLE: 503,
+  // A stream deleted in the event store (KurrentDB tombstone): gone for good.
+  STREAM_DELETED: 410,
   PROJECTION_LAG: 503,
+  // A read of personal data whose access event could not be appended is not answered.
+  AUDIT_UNAVAILABLE: 503,
   RATE_LIMITED: 429,
+  // A body in an encoding or charset the node does not read (Content-Encoding, charset).
+  UNSUPPORTED_MEDIA_TYPE: 415,
   INTERNAL_ERROR: 500,
   // Malformed identifiers and values are input errors (400); everything else the rules refuse is 422.
   INVALID_TRACE_CODE: 400,

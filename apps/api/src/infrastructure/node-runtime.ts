@@ -1,11 +1,31 @@
 import { join } from 'node:path';
-import type { Settings } from '@vaxledger/config';
-import { type EmbeddedPostgres, type EventStore, PostgresEventStore, startEmbeddedPostgres } from '@vaxledger/event-store';
+import { kafkaClientSecurity, type Settings } from '@vaxledger/config';
+import { LOCAL_ONLY_CATEGORIES, STREAM_CATEGORIES } from '@vaxledger/domain';
+import {
+  type EmbeddedPostgres,
+  type EventStore,
+  KurrentDbEventStore,
+  PostgresEventStore,
+  startEmbeddedPostgres,
+} from '@vaxledger/event-store';
 import { PersonVault } from '@vaxledger/privacy';
-import { ReadModels } from '@vaxledger/projections';
-import { InboxConsumer, OutboxRelay, SyncStore } from '@vaxledger/sync';
+import { PROJECTIONS, ReadModels } from '@vaxledger/projections';
+import {
+  EnvelopeSigner,
+  forwardTopic,
+  HistoryService,
+  HUB_PROVINCE,
+  HubRouter,
+  InboxConsumer,
+  OutboxRelay,
+  SyncStore,
+  TrustList,
+} from '@vaxledger/sync';
 import { Kafka, logLevel } from 'kafkajs';
 import { Pool } from 'pg';
+import { AuthStore } from '../auth/auth-store';
+import { SiteLocks } from './site-locks';
+import { vaultErasureProjection } from '../features/persons/vault-erasure.projection';
 
 /**
  * Everything a node runs on, opened once: the event store, the read models and their
@@ -17,6 +37,10 @@ export interface NodeRuntime {
   readonly store: EventStore;
   readonly readModels: ReadModels;
   readonly vault: PersonVault;
+  /** API keys and person-record grants (apps/api/src/auth). */
+  readonly auth: AuthStore;
+  /** Serialises dose capture per site across API replicas (ADR 0004). */
+  readonly siteLocks: SiteLocks;
   readonly databaseUrl: string;
   /** Present when KAFKA_BROKERS is set and the sync role runs in this process. */
   readonly sync: NodeSync | null;
@@ -27,6 +51,10 @@ export interface NodeSync {
   readonly relay: OutboxRelay;
   readonly inbox: InboxConsumer;
   readonly store: SyncStore;
+  /** Records from elsewhere on demand (history requests and answers). */
+  readonly history: HistoryService;
+  /** Only on the national hub (PROVINCE_CODE=000000, SYNC_MODE=hub). */
+  readonly hub: HubRouter | null;
 }
 
 export interface RuntimeOptions {
@@ -34,6 +62,7 @@ export interface RuntimeOptions {
   readonly eventSchema?: string;
   readonly readSchema?: string;
   readonly vaultSchema?: string;
+  readonly authSchema?: string;
   /** Run the projector in this process (default true). */
   readonly projector?: boolean;
   /** Run the sync relay and consumer in this process when Kafka is configured (default true). */
@@ -41,7 +70,21 @@ export interface RuntimeOptions {
   readonly syncSchema?: string;
   /** Kafka consumer group (default vaxledger-sync-<province>). */
   readonly syncGroupId?: string;
+  /** Called after Kafka acknowledged a relayed batch and before its checkpoint is saved (fault tests). */
+  readonly onRelayPublished?: (count: number) => void;
 }
+
+/**
+ * Schema and consumer-group overrides from the environment, so several nodes can share one
+ * database (the end-to-end tests, a laptop demo of a federation). Unset: the defaults.
+ */
+export const runtimeOptionsFromEnv = (env: NodeJS.ProcessEnv = process.env): RuntimeOptions => ({
+  ...(env.EVENT_SCHEMA ? { eventSchema: env.EVENT_SCHEMA } : {}),
+  ...(env.READ_SCHEMA ? { readSchema: env.READ_SCHEMA } : {}),
+  ...(env.VAULT_SCHEMA ? { vaultSchema: env.VAULT_SCHEMA } : {}),
+  ...(env.SYNC_SCHEMA ? { syncSchema: env.SYNC_SCHEMA } : {}),
+  ...(env.SYNC_GROUP_ID ? { syncGroupId: env.SYNC_GROUP_ID } : {}),
+});
 
 export const openNodeRuntime = async (settings: Settings, options: RuntimeOptions = {}): Promise<NodeRuntime> => {
   let embedded: EmbeddedPostgres | null = null;
@@ -50,27 +93,41 @@ export const openNodeRuntime = async (settings: Settings, options: RuntimeOption
     embedded = await startEmbeddedPostgres({ dataDir: join(settings.dataDir, 'pglite') });
     databaseUrl = embedded.url;
   }
-  if (settings.eventStore !== 'postgres') {
-    throw new Error('EVENT_STORE=kurrentdb is not available in this build yet (see issue: KurrentDB adapter)');
-  }
   const engine = embedded ? 'pglite' : 'postgres';
-  const store = await PostgresEventStore.connect({
-    connectionString: databaseUrl,
-    schema: options.eventSchema ?? 'vaxledger',
-    engine,
-    poolSize: engine === 'pglite' ? 4 : 16,
-    pollIntervalMs: 20,
-  });
-  const readModels = await ReadModels.open(store, {
-    connectionString: databaseUrl,
-    schema: options.readSchema ?? 'readmodel',
-    poolSize: engine === 'pglite' ? 4 : 16,
-  });
+  // The log is in PostgreSQL, or in KurrentDB (EVENT_STORE=kurrentdb); read models, the vault,
+  // idempotency and sync state stay in PostgreSQL (DATABASE_URL or the embedded PGlite).
+  let store: EventStore;
+  try {
+    store =
+      settings.eventStore === 'kurrentdb'
+        ? await KurrentDbEventStore.connect({
+            connectionString: settings.kurrentdbUrl ?? '',
+            streamPrefixes: [...STREAM_CATEGORIES, ...LOCAL_ONLY_CATEGORIES].map((c) => `${c}-`),
+          })
+        : await PostgresEventStore.connect({
+            connectionString: databaseUrl,
+            schema: options.eventSchema ?? 'vaxledger',
+            engine,
+            poolSize: engine === 'pglite' ? 4 : 16,
+            pollIntervalMs: 20,
+          });
+  } catch (error) {
+    await embedded?.stop().catch(() => undefined);
+    throw error;
+  }
   const pool = new Pool({ connectionString: databaseUrl, max: engine === 'pglite' ? 4 : 16 });
   // An idle connection that drops is replaced on next use; it must not crash the process.
   pool.on('error', () => undefined);
   const vault = new PersonVault(pool, settings.vaultMasterKey, options.vaultSchema ?? 'vault');
   await vault.migrate();
+  // Beside the read models, the projector applies erasures (own and received) to the vault.
+  const readModels = await ReadModels.open(
+    store,
+    { connectionString: databaseUrl, schema: options.readSchema ?? 'readmodel', poolSize: engine === 'pglite' ? 4 : 16 },
+    [...PROJECTIONS, vaultErasureProjection(vault, settings.provinceCode)],
+  );
+  const auth = new AuthStore(pool, options.authSchema ?? 'auth');
+  await auth.migrate();
   if (options.projector !== false) readModels.runner.start();
   let sync: NodeSync | null = null;
   if (settings.kafkaBrokers.length > 0 && options.sync !== false) {
@@ -78,29 +135,72 @@ export const openNodeRuntime = async (settings: Settings, options: RuntimeOption
       clientId: `vaxledger-${settings.provinceCode}`,
       brokers: [...settings.kafkaBrokers],
       logLevel: logLevel.WARN,
+      ...kafkaClientSecurity(settings.kafkaSecurity),
     });
+    // Signing and checking are each on when configured (both required outside the embedded default).
+    const signer = settings.syncSigningKey ? new EnvelopeSigner(settings.syncSigningKey) : null;
+    const trustList = settings.syncTrustList ? new TrustList(settings.syncTrustList) : null;
     const syncStore = new SyncStore(pool, options.syncSchema ?? 'sync');
     await syncStore.migrate();
-    // Peer mode: publish to our topic, consume the partners'. (Hub and direct: issue 4.)
-    const relay = new OutboxRelay(kafka, store, syncStore, { provinceCode: settings.provinceCode, topicPrefix: settings.syncTopicPrefix });
+    // Every node publishes its own streams to its own topic. What it reads depends on the mode
+    // (ARCHITECTURE.md §3): peer: the partners' topics; hub (the 000000 node): every served
+    // province's topic, and it forwards; hub or direct (a province): the hub's forward topic.
+    const isHub = settings.provinceCode === HUB_PROVINCE && settings.syncMode === 'hub';
+    const viaHub = settings.provinceCode !== HUB_PROVINCE && settings.syncMode !== 'peer';
+    const prefix = settings.syncTopicPrefix;
+    const relay = new OutboxRelay(kafka, store, syncStore, {
+      provinceCode: settings.provinceCode,
+      topicPrefix: settings.syncTopicPrefix,
+      ...(signer ? { signer } : {}),
+      ...(options.onRelayPublished ? { onPublished: options.onRelayPublished } : {}),
+    });
     const inbox = new InboxConsumer(kafka, store, syncStore, {
       provinceCode: settings.provinceCode,
-      origins: settings.syncPeers,
+      origins: viaHub ? [] : settings.syncPeers,
       topicPrefix: settings.syncTopicPrefix,
+      ...(viaHub ? { topics: [forwardTopic(settings.provinceCode, prefix)] } : {}),
       ...(options.syncGroupId ? { groupId: options.syncGroupId } : {}),
+      ...(trustList ? { trustList } : {}),
     });
     await relay.start();
-    if (settings.syncPeers.length > 0) await inbox.start();
-    sync = { relay, inbox, store: syncStore };
+    if (viaHub || settings.syncPeers.length > 0) await inbox.start();
+    const hub = isHub
+      ? new HubRouter(kafka, syncStore, {
+          served: settings.syncPeers,
+          topicPrefix: prefix,
+          ...(options.syncGroupId ? { groupId: `${options.syncGroupId}-hub-router` } : {}),
+        })
+      : null;
+    await hub?.start();
+    const history = new HistoryService(
+      kafka,
+      store,
+      syncStore,
+      relay,
+      {
+        provinceCode: settings.provinceCode,
+        mode: isHub ? 'hub' : viaHub ? 'via-hub' : 'peer',
+        peers: settings.syncPeers,
+        topicPrefix: prefix,
+        ...(options.syncGroupId ? { groupId: `${options.syncGroupId}-history` } : {}),
+      },
+      hub,
+    );
+    await history.start();
+    sync = { relay, inbox, store: syncStore, history, hub };
   }
   return {
     settings,
     store,
     readModels,
     vault,
+    auth,
+    siteLocks: new SiteLocks(pool, engine !== 'pglite'),
     databaseUrl,
     sync,
     close: async () => {
+      await sync?.history.stop();
+      await sync?.hub?.stop();
       await sync?.inbox.stop();
       await sync?.relay.stop();
       await readModels.close();

@@ -57,7 +57,8 @@ export class DemoRequestError extends Error {
 // Fixed master data
 
 const REGULATOR = { code: '12110000450712347E', province: '110000' };
-const REGULATOR_ACTOR = `regulator:${REGULATOR.code}:${REGULATOR.province}`;
+// The national regulator (province 000000) registers organisations in every province.
+const REGULATOR_ACTOR = `regulator:${REGULATOR.code}:000000`;
 
 interface Org {
   readonly code: string;

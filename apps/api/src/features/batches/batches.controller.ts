@@ -22,6 +22,8 @@ import { productFacts } from '../facts';
 import { foldHistory } from '../fold';
 
 import { DATE } from '../formats';
+import { requireBatch } from '../../auth/access';
+import { canDecideRelease } from '../../auth/policy';
 
 export class ProduceBatchDto {
   @ApiProperty({ example: '8696321' }) @Matches(/^(\d{7}|\d{14})$/) readonly productCode!: string;
@@ -155,6 +157,13 @@ export class BatchesController {
       body,
       ...commandMeta(req),
       decide: async (history) => {
+        await requireBatch(
+          this.runtime,
+          actor,
+          batchId,
+          canDecideRelease,
+          () => new RuleViolation('UNKNOWN_BATCH', `no batch ${batchId}`, 'batchId'),
+        );
         const batch = await this.runtime.readModels.batch(batchId);
         const context = { now, actor, batch: batch ? { producedOn: batch.producedOn, expiresOn: batch.expiresOn } : null };
         return lotReleaseDecider.decide(

@@ -21,6 +21,8 @@ import type { NodeRuntime } from '../../infrastructure/node-runtime';
 import { EXECUTOR, RUNTIME } from '../../infrastructure/tokens';
 import { commandMeta } from '../command-meta';
 import { foldHistory } from '../fold';
+import { enforce } from '../../auth/access';
+import { canRegisterOrganisation } from '../../auth/policy';
 
 export class RegisterOrganisationDto {
   @ApiProperty({ description: 'Unified social credit code (GB 32100), check character verified', example: '12510000MB0A1234XJ' })
@@ -50,6 +52,7 @@ export class OrganisationsController {
     if (!org.ok) throw new RuleViolation('INVALID_ORG_CODE', `orgCode: ${org.reason}`, 'orgCode');
     const province = parseProvinceCode(body.provinceCode);
     if (!province.ok) throw new RuleViolation('INVALID_REGION_CODE', `provinceCode: ${province.reason}`, 'provinceCode');
+    enforce(canRegisterOrganisation(actor, province.value));
     if (body.parentOrgCode !== undefined && !parseOrgCode(body.parentOrgCode).ok)
       throw new RuleViolation('INVALID_ORG_CODE', 'parentOrgCode is not a valid organisation code', 'parentOrgCode');
     const orgCode = org.value;

@@ -1,13 +1,35 @@
-import { Body, Controller, Get, HttpCode, Inject, Param, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Req } from '@nestjs/common';
 import { ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
-import { ID_TYPES, type IdType, nextDue } from '@vaxledger/domain';
+import {
+  type Actor,
+  type ErasureBasis,
+  ID_TYPES,
+  type IdType,
+  nextDue,
+  personLookedUp,
+  personRecordRead,
+  personStream,
+} from '@vaxledger/domain';
+import type { Request } from 'express';
 import { PERSON_ID_PATTERN } from '@vaxledger/privacy';
 import { IsIn, IsOptional, IsString, Length, Matches } from 'class-validator';
-import { Roles } from '../../http/auth';
+import { accessContextOf, recordAccess } from '../../audit/access-trail';
+import { CurrentActor, Roles } from '../../http/auth';
 import { ApiError } from '../../http/problem';
 import type { NodeRuntime } from '../../infrastructure/node-runtime';
-import { RUNTIME } from '../../infrastructure/tokens';
+import { EXECUTOR, RUNTIME } from '../../infrastructure/tokens';
+import type { CommandAnswer, CommandExecutor } from '../../infrastructure/command-executor';
+import { commandMeta } from '../command-meta';
+import { eraseDetails } from './erase-details';
 import { pseudonymFor } from '../doses/doses.controller';
+import { enforce, personScope } from '../../auth/access';
+import { canErasePersonDetails, canReadPersonRecord, PERSON_GRANT_TTL_MS, siteOf } from '../../auth/policy';
+
+export class EraseDetailsDto {
+  @ApiProperty({ enum: ['retention_expired', 'subject_request', 'duplicate_identity', 'court_order'] })
+  @IsIn(['retention_expired', 'subject_request', 'duplicate_identity', 'court_order'])
+  readonly legalBasis!: ErasureBasis;
+}
 
 export class LookupDto {
   @ApiProperty({ enum: ID_TYPES }) @IsIn(ID_TYPES) readonly idType!: IdType;
@@ -27,24 +49,49 @@ interface Conflict {
 @ApiTags('persons')
 @Controller('v1/persons')
 export class PersonsController {
-  constructor(@Inject(RUNTIME) private readonly runtime: NodeRuntime) {}
+  constructor(
+    @Inject(RUNTIME) private readonly runtime: NodeRuntime,
+    @Inject(EXECUTOR) private readonly executor: CommandExecutor,
+  ) {}
 
   @Post('lookup')
   @HttpCode(200)
   @Roles('clinic', 'cdc')
   @ApiOperation({ summary: 'Turn a presented ID document into the person’s pseudonym (the ID travels in the body, never a URL)' })
-  lookup(@Body() body: LookupDto): { personId: string } {
-    return { personId: pseudonymFor(this.runtime.settings.pseudonymSecret, body) };
+  async lookup(@Body() body: LookupDto, @CurrentActor() actor: Actor, @Req() req: Request): Promise<{ personId: string }> {
+    const access = accessContextOf(req, actor, 'treatment');
+    const personId = pseudonymFor(this.runtime.settings.pseudonymSecret, body);
+    // Audited before the pseudonym leaves the node (X-Purpose-Of-Use says why).
+    await recordAccess(
+      this.runtime.store,
+      this.runtime.settings.provinceCode,
+      actor,
+      access,
+      personLookedUp({ personId, purpose: access.purpose, accessedAt: new Date().toISOString() }),
+    );
+    // Records from elsewhere: the first lookup asks the other provinces for the person's
+    // history (best effort; the record's `completeness` says what has arrived).
+    await this.runtime.sync?.history.request(personId).catch(() => false);
+    // The caller has the person in front of it: it may now read the record, for a short while.
+    await this.runtime.auth.grantPerson(siteOf(actor), personId, PERSON_GRANT_TTL_MS);
+    return { personId };
+  }
+
+  private async completenessOf(personId: string): Promise<unknown> {
+    const sync = this.runtime.sync!;
+    return sync.history.completeness(personId, new Map(sync.inbox.lag().map((l) => [l.origin, l.upTo])));
   }
 
   @Get(':personId/record')
   @Roles('clinic', 'cdc', 'hub')
   @ApiOperation({ summary: 'Every dose of the person from every origin, series status and conflicts' })
-  async record(@Param('personId') personId: string): Promise<Record<string, unknown>> {
+  async record(@Param('personId') personId: string, @CurrentActor() actor: Actor, @Req() req: Request): Promise<Record<string, unknown>> {
     if (!PERSON_ID_PATTERN.test(personId))
       throw new ApiError('VALIDATION_FAILED', 'personId is a 28-character pseudonym starting p1', [
         { field: 'personId', reason: 'malformed' },
       ]);
+    enforce(canReadPersonRecord(actor, await personScope(this.runtime, actor, personId)), 'no record of this person on this node');
+    const access = accessContextOf(req, actor, 'treatment');
     const models = this.runtime.readModels;
     const position = models.position.toString();
     const [doses, person, details] = await Promise.all([
@@ -53,6 +100,14 @@ export class PersonsController {
       this.runtime.vault.readDetails(personId),
     ]);
     if (doses.length === 0 && !person) throw new ApiError('NOT_FOUND', 'no record of this person on this node');
+    // Nothing is answered unless the read is in the audit trail.
+    await recordAccess(
+      this.runtime.store,
+      this.runtime.settings.provinceCode,
+      actor,
+      access,
+      personRecordRead({ personId, purpose: access.purpose, accessedAt: new Date().toISOString() }),
+    );
     const valid = doses.filter((d) => d.status === 'valid');
     const types = [...new Set(valid.map((d) => d.vaccineType))].sort();
     const series = types.map((vaccineType) => {
@@ -81,6 +136,8 @@ export class PersonsController {
       personId,
       ...(details && !person?.erased ? { details } : {}),
       erased: person?.erased ?? false,
+      // With sync on: per origin province, up to when this node holds all of the person's events.
+      ...(this.runtime.sync ? { completeness: await this.completenessOf(personId) } : {}),
       doses: doses.map((d) => ({
         eventId: d.eventId,
         originProvince: d.originProvince,
@@ -96,5 +153,33 @@ export class PersonsController {
       conflicts,
       position,
     };
+  }
+
+  @Delete(':personId/details')
+  @HttpCode(201)
+  @Roles('cdc')
+  @ApiOperation({
+    summary:
+      'Crypto-shredding (PersonDetailsErased): destroy the person’s data key so name, ID and birth date are gone everywhere; the doses stay',
+  })
+  async erase(
+    @Param('personId') personId: string,
+    @Body() body: EraseDetailsDto,
+    @CurrentActor() actor: Actor,
+    @Req() req: Request,
+  ): Promise<CommandAnswer> {
+    if (!PERSON_ID_PATTERN.test(personId))
+      throw new ApiError('VALIDATION_FAILED', 'personId is a 28-character pseudonym starting p1', [
+        { field: 'personId', reason: 'malformed' },
+      ]);
+    const { settings } = this.runtime;
+    enforce(canErasePersonDetails(actor, settings.provinceCode), 'no record of this person on this node');
+    return eraseDetails(this.runtime, this.executor, {
+      personId,
+      legalBasis: body.legalBasis,
+      actor,
+      streamId: personStream(settings.provinceCode, personId),
+      meta: commandMeta(req),
+    });
   }
 }

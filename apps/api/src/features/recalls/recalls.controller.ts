@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, Req } from '@nestjs/common';
 import { ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
-import { type Actor, recallDecider, recallStream } from '@vaxledger/domain';
+import { type Actor, recallDecider, recallStream, RuleViolation } from '@vaxledger/domain';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsOptional, IsString, Length, Matches } from 'class-validator';
 import type { Request } from 'express';
 import { CurrentActor, Roles } from '../../http/auth';
@@ -13,6 +13,8 @@ import { foldHistory } from '../fold';
 import { newResourceId } from '../resource-id';
 
 import { INSTANT } from '../formats';
+import { enforce, recallScope, requireBatches } from '../../auth/access';
+import { canLiftRecall, canRecall, canSeeRecall } from '../../auth/policy';
 const REASONS = ['quality_defect', 'safety_signal', 'cold_chain', 'counterfeit', 'labelling', 'other'] as const;
 const ACTIONS = ['stop_use', 'quarantine', 'return', 'destroy'] as const;
 
@@ -64,6 +66,13 @@ export class RecallsController {
       body,
       ...meta,
       decide: async (history) => {
+        await requireBatches(
+          this.runtime,
+          actor,
+          body.batchIds,
+          canRecall,
+          (id) => new RuleViolation('UNKNOWN_BATCH', `no batch ${id}`, 'batchIds'),
+        );
         const rows = await this.runtime.readModels.batches(body.batchIds);
         const batches = Object.fromEntries(body.batchIds.map((id) => [id, null])) as Record<string, { mahOrgCode: string } | null>;
         for (const row of rows) batches[row.batchId] = { mahOrgCode: row.mahOrgCode };
@@ -94,24 +103,32 @@ export class RecallsController {
       actor,
       body,
       ...commandMeta(req),
-      decide: async (history) =>
-        recallDecider.decide(
+      decide: async (history) => {
+        const recall = await this.runtime.readModels.recall(recallId);
+        if (recall)
+          enforce(
+            canLiftRecall(actor, await recallScope(this.runtime.readModels, recall)),
+            () => new RuleViolation('UNKNOWN_RECALL', `no recall ${recallId}`, 'recallId'),
+          );
+        return recallDecider.decide(
           {
             type: 'LiftRecall',
             data: { recallId, reasonCode: body.reasonCode, ...(body.batchIds ? { batchIds: body.batchIds } : {}) },
             context: { now, actor },
           },
           foldHistory(recallDecider, history),
-        ),
+        );
+      },
     });
     return answer;
   }
 
   @Get(':recallId')
   @ApiOperation({ summary: 'A recall and its progress (returns, destructions, doses given before it)' })
-  async get(@Param('recallId') recallId: string): Promise<Record<string, unknown>> {
+  async get(@Param('recallId') recallId: string, @CurrentActor() actor: Actor): Promise<Record<string, unknown>> {
     const recall = await this.runtime.readModels.recall(recallId);
     if (!recall) throw new ApiError('NOT_FOUND', `no recall ${recallId}`);
+    enforce(canSeeRecall(actor, await recallScope(this.runtime.readModels, recall)), `no recall ${recallId}`);
     const progress = [];
     for (const batchId of recall.batchIds) {
       const batch = await this.runtime.readModels.batch(batchId);

@@ -29,6 +29,8 @@ import { foldHistory } from '../fold';
 import { newResourceId } from '../resource-id';
 
 import { INSTANT } from '../formats';
+import { enforce } from '../../auth/access';
+import { canReceive } from '../../auth/policy';
 
 export class LineDto {
   @ApiProperty({ example: '8696321-202611A017' }) @IsString() @Length(3, 60) readonly batchId!: string;
@@ -211,6 +213,7 @@ export class ShipmentsController {
       ...commandMeta(req),
       decide: async (history) => {
         const dispatch = await models.shipment(shipmentId);
+        enforce(canReceive(actor, dispatch), () => new RuleViolation('UNKNOWN_SHIPMENT', `no shipment ${shipmentId}`, 'shipmentId'));
         return siteDecider.decide(
           {
             type: 'ReceiveShipment',

@@ -1,12 +1,15 @@
-import { Controller, Get, Inject, Param, Query, Res } from '@nestjs/common';
+import { Controller, Get, Inject, Param, Query, Req, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { IsIn, IsOptional } from 'class-validator';
-import type { Response } from 'express';
-import { addDays, localDateOf } from '@vaxledger/domain';
-import { Roles } from '../../http/auth';
+import type { Request, Response } from 'express';
+import { type Actor, addDays, localDateOf, recallImpactExported } from '@vaxledger/domain';
+import { accessContextOf, recordAccess } from '../../audit/access-trail';
+import { CurrentActor, Roles } from '../../http/auth';
 import { ApiError } from '../../http/problem';
 import type { NodeRuntime } from '../../infrastructure/node-runtime';
 import { RUNTIME } from '../../infrastructure/tokens';
+import { batchScope, enforce, impactRowFilter, requireBatch, siteScope } from '../../auth/access';
+import { canSeeBatch, canSeeInventory, canSeeRecipients, canSeeTraceCode } from '../../auth/policy';
 
 export class RecipientsQuery {
   @IsOptional() @IsIn(['json', 'csv']) readonly format?: 'json' | 'csv';
@@ -23,11 +26,12 @@ export class TraceabilityController {
   @Get('batches/:batchId/trace')
   @Roles('regulator', 'manufacturer', 'cdc', 'clinic')
   @ApiOperation({ summary: 'A batch’s full traceability: release, recalls, custody chain, stock by site, doses by site' })
-  async trace(@Param('batchId') batchId: string): Promise<Record<string, unknown>> {
+  async trace(@Param('batchId') batchId: string, @CurrentActor() actor: Actor): Promise<Record<string, unknown>> {
     const models = this.runtime.readModels;
     const position = models.position.toString();
     const batch = await models.batch(batchId);
     if (!batch) throw new ApiError('NOT_FOUND', `no batch ${batchId}`);
+    await requireBatch(this.runtime, actor, batchId, canSeeBatch);
     const [custody, stock, doses, transit, recalls] = await Promise.all([
       models.custody(batchId),
       models.stockOfBatch(batchId),
@@ -82,18 +86,44 @@ export class TraceabilityController {
   @Get('batches/:batchId/recipients')
   @Roles('regulator', 'cdc')
   @ApiOperation({ summary: 'Recall impact: every person dosed from the batch and every site holding it (?format=csv)' })
-  async recipients(@Param('batchId') batchId: string, @Query() query: RecipientsQuery, @Res() response: Response): Promise<void> {
+  async recipients(
+    @Param('batchId') batchId: string,
+    @Query() query: RecipientsQuery,
+    @Res() response: Response,
+    @CurrentActor() actor: Actor,
+    @Req() req: Request,
+  ): Promise<void> {
+    const access = accessContextOf(req, actor, 'recall_follow_up');
     const models = this.runtime.readModels;
     const position = models.position.toString();
     const batch = await models.batch(batchId);
     if (!batch) throw new ApiError('NOT_FOUND', `no batch ${batchId}`);
-    const [recipients, stock] = await Promise.all([models.recipients(batchId), models.stockOfBatch(batchId)]);
+    await requireBatch(this.runtime, actor, batchId, canSeeRecipients);
+    const [allRecipients, allStock] = await Promise.all([models.recipients(batchId), models.stockOfBatch(batchId)]);
+    // A provincial regulator or CDC sees the impact in its own province; the national one all of it.
+    const inScope = await impactRowFilter(models, actor, [...allRecipients.map((r) => r.siteCode), ...allStock.map((s) => s.site)]);
+    const recipients = allRecipients.filter((r) => inScope(r.siteCode));
+    const stock = allStock.filter((s) => inScope(s.site));
     const persons = recipients.map((r) => ({
       personId: r.personId,
       siteCode: r.siteCode,
       administeredAt: r.administeredAt,
       originProvince: r.originProvince,
     }));
+    // A recall-impact export lists people: it is answered only once it is in the audit trail.
+    await recordAccess(
+      this.runtime.store,
+      this.runtime.settings.provinceCode,
+      actor,
+      access,
+      recallImpactExported({
+        batchId,
+        purpose: access.purpose,
+        accessedAt: new Date().toISOString(),
+        format: query.format ?? 'json',
+        persons: persons.length,
+      }),
+    );
     if (query.format === 'csv') {
       const lines = [
         'personId,siteCode,administeredAt,originProvince',
@@ -115,12 +145,15 @@ export class TraceabilityController {
 
   @Get('trace-codes/:code')
   @ApiOperation({ summary: 'Where a coded unit is and what became of it' })
-  async traceCode(@Param('code') raw: string): Promise<Record<string, unknown>> {
+  async traceCode(@Param('code') raw: string, @CurrentActor() actor: Actor): Promise<Record<string, unknown>> {
     const code = raw.replace(/[\s-]/g, '');
     if (!/^\d{20}$/.test(code))
       throw new ApiError('VALIDATION_FAILED', 'a trace code is 20 digits', [{ field: 'code', reason: 'INVALID_TRACE_CODE' }]);
     const row = await this.runtime.readModels.traceCode(code);
-    if (!row) return { code, batchId: null, level: null, holder: null, state: 'unknown' };
+    // A unit outside the caller's reach answers exactly like one the ledger never saw.
+    const visible =
+      row && canSeeTraceCode(actor, { holderSite: row.holderSite, batch: await batchScope(this.runtime.readModels, row.batchId) });
+    if (!row || visible !== 'allow') return { code, batchId: null, level: null, holder: null, state: 'unknown' };
     const batch = await this.runtime.readModels.batch(row.batchId);
     const state = batch?.recalled && row.state === 'in_stock' ? 'recalled' : row.state;
     return {
@@ -136,8 +169,9 @@ export class TraceabilityController {
   @Get('sites/:orgCode/inventory')
   @Roles('clinic', 'cdc', 'regulator', 'manufacturer')
   @ApiOperation({ summary: 'A site’s stock per batch' })
-  async inventory(@Param('orgCode') site: string): Promise<Record<string, unknown>> {
+  async inventory(@Param('orgCode') site: string, @CurrentActor() actor: Actor): Promise<Record<string, unknown>> {
     const models = this.runtime.readModels;
+    enforce(canSeeInventory(actor, await siteScope(models, site)), `no site ${site}`);
     const position = models.position.toString();
     const [stock, transit] = await Promise.all([models.stockOfSite(site), models.inTransit({ toSite: site })]);
     const batchIds = [...new Set([...stock.map((s) => s.batchId), ...transit.map((t) => t.batchId)])];
