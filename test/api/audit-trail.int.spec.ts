@@ -1,4 +1,5 @@
 import { AS, ORGS, actor, startApi, type ApiHarness } from '../support/api-harness';
+import { stockClinic } from '../support/scenario';
 import { until } from '../support/until';
 
 // Every read of personal data leaves an access event in the node's own log before it is
@@ -9,7 +10,6 @@ const LOT = 'AUD2026A';
 const BATCH = `${PRODUCT}-${LOT}`;
 const PERSON = { idType: 'RESIDENT_ID', idNumber: '510104199003071237', name: '张三', birthDate: '1990-03-07', sex: 'M' };
 const minutesAgo = (m: number): string => new Date(Date.now() - m * 60_000).toISOString();
-const temperatureLog = { deviceId: 'TL-1', readings: [{ at: minutesAgo(60), celsius: 5 }] };
 const ACCESS_TYPES = ['PersonLookedUp', 'PersonRecordRead', 'RecallImpactExported'];
 
 interface LoggedEvent {
@@ -43,58 +43,7 @@ describe('audit trail of reads of personal data', () => {
 
   beforeAll(async () => {
     api = await startApi();
-    await post('/v1/organisations', AS.regulator, { orgCode: ORGS.maker, name: 'Maker', kind: 'manufacturer', provinceCode: '320000' });
-    await post('/v1/organisations', AS.regulator, { orgCode: ORGS.cdc, name: 'Sichuan CDC', kind: 'cdc', provinceCode: '510000' });
-    await post('/v1/organisations', AS.regulator, {
-      orgCode: ORGS.clinic,
-      name: 'Clinic',
-      kind: 'clinic',
-      provinceCode: '440000',
-      parentOrgCode: ORGS.cdc,
-    });
-    await post('/v1/products', AS.maker, {
-      productCode: PRODUCT,
-      name: 'HepB',
-      vaccineType: 'HepB',
-      approvalNo: 'S1',
-      mahOrgCode: ORGS.maker,
-      dosesPerUnit: 1,
-      storageC: { min: 2, max: 8 },
-      shelfLifeMonths: 24,
-      programme: 'NIP',
-      serialised: false,
-    });
-    await post('/v1/batches', AS.maker, {
-      productCode: PRODUCT,
-      lotNumber: LOT,
-      producedOn: '2026-09-01',
-      expiresOn: '2028-08-31',
-      quantity: 10,
-    });
-    await post(`/v1/batches/${BATCH}/release`, AS.regulator, { certificateNo: 'C-1', decidedOn: '2026-09-05' });
-    const receipt = { verification: { result: 'accepted', releaseCertificateChecked: true }, temperatureLog };
-    const toCdc = await post('/v1/shipments', AS.maker, {
-      toSite: ORGS.cdc,
-      dispatchedAt: minutesAgo(200),
-      deliveryNoteNo: 'DN-1',
-      lines: [{ batchId: BATCH, quantity: 10 }],
-    });
-    await post(`/v1/shipments/${String(toCdc.id)}/receipt`, AS.cdc, {
-      ...receipt,
-      receivedAt: minutesAgo(150),
-      lines: [{ batchId: BATCH, accepted: 10, rejected: 0 }],
-    });
-    const toClinic = await post('/v1/shipments', AS.cdc, {
-      toSite: ORGS.clinic,
-      dispatchedAt: minutesAgo(120),
-      deliveryNoteNo: 'DN-2',
-      lines: [{ batchId: BATCH, quantity: 10 }],
-    });
-    await post(`/v1/shipments/${String(toClinic.id)}/receipt`, AS.clinic, {
-      ...receipt,
-      receivedAt: minutesAgo(100),
-      lines: [{ batchId: BATCH, accepted: 10, rejected: 0 }],
-    });
+    await stockClinic(api, { lot: LOT });
     const dose = await post('/v1/doses', AS.clinic, {
       person: PERSON,
       batchId: BATCH,

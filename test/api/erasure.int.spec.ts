@@ -1,6 +1,7 @@
 import { createDecipheriv } from 'node:crypto';
 import { rebuildProjections } from '../../apps/cli/src/rebuild';
 import { AS, ORGS, actor, startApi, type ApiHarness } from '../support/api-harness';
+import { stockClinic } from '../support/scenario';
 
 // Crypto-shredding: DELETE /v1/persons/{personId}/details destroys the person's data key and
 // appends PersonDetailsErased. The doses stay (under the pseudonym), in every view, after a
@@ -12,7 +13,6 @@ const BATCH = `${PRODUCT}-${LOT}`;
 const PERSON = { idType: 'RESIDENT_ID', idNumber: '440305202101154566', name: '李四', birthDate: '2021-01-15', sex: 'F' };
 const minutesAgo = (m: number): string => new Date(Date.now() - m * 60_000).toISOString();
 const daysAgo = (d: number): string => minutesAgo(d * 1440);
-const temperatureLog = { deviceId: 'TL-2', readings: [{ at: daysAgo(46), celsius: 5 }] };
 
 interface VaultRow {
   readonly key_id: string;
@@ -59,58 +59,7 @@ describe('erasing a person’s details (crypto-shredding)', () => {
 
   beforeAll(async () => {
     api = await startApi();
-    await post('/v1/organisations', AS.regulator, { orgCode: ORGS.maker, name: 'Maker', kind: 'manufacturer', provinceCode: '320000' });
-    await post('/v1/organisations', AS.regulator, { orgCode: ORGS.cdc, name: 'Sichuan CDC', kind: 'cdc', provinceCode: '510000' });
-    await post('/v1/organisations', AS.regulator, {
-      orgCode: ORGS.clinic,
-      name: 'Clinic',
-      kind: 'clinic',
-      provinceCode: '440000',
-      parentOrgCode: ORGS.cdc,
-    });
-    await post('/v1/products', AS.maker, {
-      productCode: PRODUCT,
-      name: 'HepB',
-      vaccineType: 'HepB',
-      approvalNo: 'S1',
-      mahOrgCode: ORGS.maker,
-      dosesPerUnit: 1,
-      storageC: { min: 2, max: 8 },
-      shelfLifeMonths: 24,
-      programme: 'NIP',
-      serialised: false,
-    });
-    await post('/v1/batches', AS.maker, {
-      productCode: PRODUCT,
-      lotNumber: LOT,
-      producedOn: '2026-09-01',
-      expiresOn: '2028-08-31',
-      quantity: 10,
-    });
-    await post(`/v1/batches/${BATCH}/release`, AS.regulator, { certificateNo: 'C-2', decidedOn: '2026-09-05' });
-    const receipt = { verification: { result: 'accepted', releaseCertificateChecked: true }, temperatureLog };
-    const toCdc = await post('/v1/shipments', AS.maker, {
-      toSite: ORGS.cdc,
-      dispatchedAt: daysAgo(50),
-      deliveryNoteNo: 'DN-1',
-      lines: [{ batchId: BATCH, quantity: 10 }],
-    });
-    await post(`/v1/shipments/${String(toCdc.id)}/receipt`, AS.cdc, {
-      ...receipt,
-      receivedAt: daysAgo(46),
-      lines: [{ batchId: BATCH, accepted: 10, rejected: 0 }],
-    });
-    const toClinic = await post('/v1/shipments', AS.cdc, {
-      toSite: ORGS.clinic,
-      dispatchedAt: daysAgo(45),
-      deliveryNoteNo: 'DN-2',
-      lines: [{ batchId: BATCH, quantity: 10 }],
-    });
-    await post(`/v1/shipments/${String(toClinic.id)}/receipt`, AS.clinic, {
-      ...receipt,
-      receivedAt: daysAgo(44),
-      lines: [{ batchId: BATCH, accepted: 10, rejected: 0 }],
-    });
+    await stockClinic(api, { lot: LOT });
     personId = String((await dose(1, daysAgo(35))).id);
     // The CDC erasing has the person's case in front of it: it looked them up by document.
     const lookup = await api.http.post('/v1/persons/lookup').set(AS.cdc).send({ idType: PERSON.idType, idNumber: PERSON.idNumber });
