@@ -1,6 +1,9 @@
 import type { AddressInfo } from 'node:net';
 import { AS, startApi, type ApiHarness } from '../../../../test/support/api-harness';
-import { testDatabaseKind } from '../../../../test/support/database';
+import { KurrentDbEventStore, PostgresEventStore } from '@vaxledger/event-store';
+import { freshSchema, testDatabaseKind, testDatabaseUrl } from '../../../../test/support/database';
+import { startKurrentDbDouble } from '../../../../test/support/kurrentdb/kurrentdb-double';
+import { exportLog, importLog, summariseStore } from '../store/store-transfer';
 import { runDemo, type DemoSummary } from './demo';
 
 // The demo loader, through real HTTP (global fetch), against the run's database.
@@ -65,6 +68,35 @@ describe('demo loader', () => {
     expect(inventory.body.batches.length).toBeGreaterThan(0);
     expect(inventory.body.batches).toEqual(expect.arrayContaining([expect.objectContaining({ available: expect.any(Number) })]));
   });
+
+  it('moves the demo log PostgreSQL → KurrentDB (test double) → PostgreSQL with the same events, order and digest', async () => {
+    const double = await startKurrentDbDouble();
+    const kurrent = await KurrentDbEventStore.connect({ connectionString: double.url });
+    const back = await PostgresEventStore.connect({
+      connectionString: testDatabaseUrl(),
+      schema: freshSchema('demo_back'),
+      engine: testDatabaseKind(),
+    });
+    try {
+      const lines = async function* (of: string[]): AsyncGenerator<string> {
+        yield* of;
+      };
+      const first: string[] = [];
+      const exported = await exportLog(api.runtime.store, async (line) => void first.push(line));
+      expect(exported.events).toBeGreaterThan(summary.doses);
+      expect(await importLog(kurrent, lines(first))).toMatchObject({ appended: exported.events, digest: exported.digest });
+      const second: string[] = [];
+      expect((await exportLog(kurrent, async (line) => void second.push(line))).digest).toBe(exported.digest);
+      expect(await importLog(back, lines(second))).toMatchObject({ appended: exported.events, digest: exported.digest });
+      const again = await summariseStore(back);
+      expect(again.digest).toBe(exported.digest);
+      expect(again.streams).toEqual(exported.streams);
+    } finally {
+      await back.close();
+      await kurrent.close();
+      await double.stop();
+    }
+  }, 120_000);
 
   it('stops on a refused request with its path, status and problem body', async () => {
     const failed: string[] = [];
