@@ -30,7 +30,8 @@ describe('embedded PostgreSQL server', () => {
       await pool.end();
       await embedded.stop();
     }
-  });
+    // PGlite (WebAssembly) takes seconds to start on a loaded CI machine.
+  }, 120_000);
 
   it('lets a transaction finish before another connection runs', async () => {
     const embedded = await startEmbeddedPostgres({});
@@ -50,5 +51,6 @@ describe('embedded PostgreSQL server', () => {
       await pool.end();
       await embedded.stop();
     }
-  });
+    // PGlite (WebAssembly) takes seconds to start on a loaded CI machine.
+  }, 120_000);
 });
