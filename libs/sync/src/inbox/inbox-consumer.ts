@@ -61,7 +61,7 @@ export class InboxConsumer {
     return this.deadLettered;
   }
 
-  /** Events parked by this process and not yet imported (see SyncStore.park). */
+  /** Events parked and not yet imported, as of the last batch (see SyncStore.park). */
   get parkedCount(): number {
     return this.parked;
   }
@@ -128,6 +128,9 @@ export class InboxConsumer {
    * redelivered whole; what it already imported is a replay the second time.
    */
   async handleBatch(topic: string, partition: number, messages: readonly KafkaMessage[]): Promise<void> {
+    // Parked events may come from an earlier run or another consumer of this node: look once
+    // per batch, so a stream's import pays for the parking lot only when it is not empty.
+    this.parked = await this.syncStore.parkedCount();
     const byStream = new Map<string, { envelope: WireEnvelope; offset: string; bytes: Buffer }[]>();
     for (const message of messages) {
       const bytes = message.value ?? Buffer.alloc(0);
@@ -181,6 +184,7 @@ export class InboxConsumer {
 
   /** Imports the parked events that now follow the stream's last revision, in order. */
   private async drainParked(streamId: string, revision: number): Promise<void> {
+    if (this.parked === 0) return;
     for (let next = await this.syncStore.parkedAfter(streamId, revision); next;) {
       const decoded = decodeEnvelope(next.bytes);
       if (!decoded.ok) break;
