@@ -116,6 +116,10 @@ export const openNodeRuntime = async (settings: Settings, options: RuntimeOption
     throw error;
   }
   const pool = new Pool({ connectionString: databaseUrl, max: engine === 'pglite' ? 4 : 16 });
+  // Site locks hold a connection for a whole command whose own queries use the other pools:
+  // sharing one pool would let enough busy sites take every connection and wait forever.
+  const lockPool = engine === 'pglite' ? null : new Pool({ connectionString: databaseUrl, max: 8 });
+  lockPool?.on('error', () => undefined);
   // An idle connection that drops is replaced on next use; it must not crash the process.
   pool.on('error', () => undefined);
   const vault = new PersonVault(pool, settings.vaultMasterKey, options.vaultSchema ?? 'vault');
@@ -195,7 +199,7 @@ export const openNodeRuntime = async (settings: Settings, options: RuntimeOption
     readModels,
     vault,
     auth,
-    siteLocks: new SiteLocks(pool, engine !== 'pglite'),
+    siteLocks: new SiteLocks(lockPool),
     databaseUrl,
     sync,
     close: async () => {
@@ -206,6 +210,7 @@ export const openNodeRuntime = async (settings: Settings, options: RuntimeOption
       await readModels.close();
       await store.close();
       await pool.end();
+      await lockPool?.end();
       await embedded?.stop();
     },
   };

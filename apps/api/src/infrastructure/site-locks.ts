@@ -17,14 +17,17 @@ const DOSE_SITE_LOCKS = 0x76786473; // 'vxds'
 export class SiteLocks {
   private readonly local = new KeyedMutex();
 
-  constructor(
-    private readonly pool: Pool,
-    private readonly acrossProcesses: boolean,
-  ) {}
+  /**
+   * @param pool connections used only for the locks (null: this process alone, e.g. PGlite).
+   *   It must not be a pool the tasks themselves draw from: with every connection holding a
+   *   site's lock, the tasks would wait for a connection forever. When all its connections
+   *   are taken, further sites wait for one, which bounds the sites in flight per process.
+   */
+  constructor(private readonly pool: Pool | null) {}
 
   run<T>(site: string, task: () => Promise<T>): Promise<T> {
     return this.local.run(site, async () => {
-      if (!this.acrossProcesses) return task();
+      if (!this.pool) return task();
       const client = await this.pool.connect();
       let broken: Error | undefined;
       try {
