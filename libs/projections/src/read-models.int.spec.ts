@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { PostgresEventStore, START, type NewEvent, type RecordedEvent } from '@vaxledger/event-store';
 import { freshSchema, testDatabaseKind, testDatabaseUrl } from '../../../test/support/database';
 import { PROJECTIONS, ReadModels } from './read-models';
+import { ProjectionLagError } from './framework/projection-runner';
 
 const ev = (type: string, data: Record<string, unknown>, origin = '510000'): NewEvent => ({
   eventId: randomUUID(),
@@ -246,7 +247,13 @@ describe(`read models on ${testDatabaseKind()}`, () => {
     ]);
     await models.runner.waitFor(appended.position, 10_000);
     expect((await models.organisation('91350100M000100Y43'))?.provinceCode).toBe('350000');
+    // A command waiting when the node shuts down is answered at once, not after its timeout.
+    const waiting = models.runner.waitFor(appended.position + 1_000_000n, 60_000);
+    const stoppedAt = Date.now();
     await models.runner.stop();
+    await expect(waiting).rejects.toThrow(ProjectionLagError);
+    await expect(models.runner.waitFor(appended.position + 1_000_000n, 60_000)).rejects.toThrow(ProjectionLagError);
+    expect(Date.now() - stoppedAt).toBeLessThan(5_000);
   });
 
   it('quarantines goods whose dispatch has not arrived, and releases them when it does', async () => {

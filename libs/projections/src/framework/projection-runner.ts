@@ -16,7 +16,8 @@ export interface ProjectionStatus {
 export class ProjectionRunner {
   private subscription: Subscription | null = null;
   private readonly positions = new Map<string, GlobalPosition>();
-  private waiters: { position: GlobalPosition; resolve: () => void }[] = [];
+  private waiters: { position: GlobalPosition; resolve: () => void; reject: () => void }[] = [];
+  private stopped = false;
   private lastError: unknown = null;
 
   constructor(
@@ -127,6 +128,7 @@ export class ProjectionRunner {
 
   start(): void {
     if (this.subscription) return;
+    this.stopped = false;
     this.subscription = this.store.subscribe({
       after: this.lowestPosition,
       batchSize: this.options.batchSize ?? 1000,
@@ -150,12 +152,18 @@ export class ProjectionRunner {
   /** Resolves when every projection has applied the log up to `position` (or rejects after timeoutMs). */
   waitFor(position: GlobalPosition, timeoutMs: number): Promise<void> {
     if (this.lowestPosition >= position) return Promise.resolve();
+    // A stopped projector will not get there: say so now rather than after the timeout.
+    if (this.stopped) return Promise.reject(new ProjectionLagError(position, this.lowestPosition));
     return new Promise((resolve, reject) => {
       const waiter = {
         position,
         resolve: () => {
           clearTimeout(timer);
           resolve();
+        },
+        reject: () => {
+          clearTimeout(timer);
+          reject(new ProjectionLagError(position, this.lowestPosition));
         },
       };
       const timer = setTimeout(() => {
@@ -169,6 +177,11 @@ export class ProjectionRunner {
   async stop(): Promise<void> {
     await this.subscription?.stop();
     this.subscription = null;
+    // Commands still waiting (a node shutting down) are answered at once, not after their timeout.
+    this.stopped = true;
+    const waiting = this.waiters;
+    this.waiters = [];
+    for (const w of waiting) w.reject();
   }
 }
 
