@@ -21,6 +21,7 @@ const SECTION_ORDER = [
   { suite: 'http-doses', title: '5. HTTP dose capture (autocannon)' },
   { suite: 'sync', title: '6. Cross-province sync over Kafka' },
   { suite: 'history-pull', title: '7. Records from elsewhere: history pull through the hub' },
+  { suite: 'kurrentdb', title: '8. KurrentDB adapter (against the test double: client overhead only)' },
 ];
 
 const STATUS = { MET: '**MET**', MISSED: '**MISSED**', INFO: '—' };
