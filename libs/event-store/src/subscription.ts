@@ -1,4 +1,5 @@
 import type { EventStore, GlobalPosition, SubscribeOptions, Subscription } from './event-store.port';
+import { WakeableSleep } from './wakeable-sleep';
 
 /**
  * Catch-up then live, over any store that can `readAll`: read batches until a read comes
@@ -9,9 +10,9 @@ import type { EventStore, GlobalPosition, SubscribeOptions, Subscription } from 
 export class PollingSubscription implements Subscription {
   private current: GlobalPosition;
   private running = true;
-  private wake: (() => void) | null = null;
+  private readonly pause = new WakeableSleep();
   private readonly loop: Promise<void>;
-  private readonly listener = (): void => this.wake?.();
+  private readonly listener = (): void => this.pause.wake();
 
   constructor(
     private readonly store: Pick<EventStore, 'readAll'>,
@@ -45,36 +46,22 @@ export class PollingSubscription implements Subscription {
             caughtUp = true;
             this.options.onCaughtUp?.(this.current);
           }
-          if (events.length === 0) await this.sleep(this.pollIntervalMs);
+          if (events.length === 0) await this.pause.sleep(this.pollIntervalMs);
         }
       } catch (error) {
         if (!this.running) break;
         failures++;
         this.options.onError?.(error);
         // Back off while the store or the handler keeps failing; resume from the last good position.
-        await this.sleep(Math.min(5000, this.pollIntervalMs * 2 ** Math.min(failures, 7)));
+        await this.pause.sleep(Math.min(5000, this.pollIntervalMs * 2 ** Math.min(failures, 7)));
       }
     }
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.wake = null;
-        resolve();
-      }, ms);
-      this.wake = () => {
-        clearTimeout(timer);
-        this.wake = null;
-        resolve();
-      };
-    });
   }
 
   async stop(): Promise<void> {
     this.running = false;
     this.listeners.delete(this.listener);
-    this.wake?.();
+    this.pause.wake();
     await this.loop;
   }
 }

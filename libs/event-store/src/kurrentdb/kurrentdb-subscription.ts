@@ -1,6 +1,7 @@
 import { type EventStoreDBClient, type ResolvedEvent, streamNameFilter } from '@eventstore/db-client';
 import type { GlobalPosition, RecordedEvent, SubscribeOptions, Subscription } from '../event-store.port';
 import { fromPosition, translate } from './kurrentdb-mapping';
+import { WakeableSleep } from '../wakeable-sleep';
 
 type ClientSubscription = ReturnType<EventStoreDBClient['subscribeToAll']>;
 
@@ -19,7 +20,7 @@ export class KurrentDbSubscription implements Subscription {
   private running = true;
   private caughtUpReported = false;
   private stopActive: (() => Promise<void>) | null = null;
-  private wake: (() => void) | null = null;
+  private readonly pause = new WakeableSleep();
   private readonly loop: Promise<void>;
 
   constructor(
@@ -48,7 +49,7 @@ export class KurrentDbSubscription implements Subscription {
         if (this.current !== started) failures = 0;
         failures++;
         this.options.onError?.(translate(error, 'subscription to $all'));
-        await this.sleep(Math.min(5_000, 50 * 2 ** Math.min(failures, 7)));
+        await this.pause.sleep(Math.min(5_000, 50 * 2 ** Math.min(failures, 7)));
       }
     }
   }
@@ -144,23 +145,9 @@ export class KurrentDbSubscription implements Subscription {
     this.options.onCaughtUp?.(this.current);
   }
 
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.wake = null;
-        resolve();
-      }, ms);
-      this.wake = () => {
-        clearTimeout(timer);
-        this.wake = null;
-        resolve();
-      };
-    });
-  }
-
   async stop(): Promise<void> {
     this.running = false;
-    this.wake?.();
+    this.pause.wake();
     await this.stopActive?.();
     await this.loop;
     this.onStopped(this);
