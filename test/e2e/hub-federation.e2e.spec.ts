@@ -62,6 +62,7 @@ describe('national hub and two provinces as separate processes', () => {
       EVENT_SCHEMA: freshSchema(`fed_es_${province}`),
       READ_SCHEMA: freshSchema(`fed_rm_${province}`),
       VAULT_SCHEMA: freshSchema(`fed_vault_${province}`),
+      AUTH_SCHEMA: freshSchema(`fed_auth_${province}`),
       SYNC_SCHEMA: freshSchema(`fed_sync_${province}`),
     };
   };

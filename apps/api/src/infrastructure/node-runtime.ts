@@ -82,6 +82,7 @@ export const runtimeOptionsFromEnv = (env: NodeJS.ProcessEnv = process.env): Run
   ...(env.EVENT_SCHEMA ? { eventSchema: env.EVENT_SCHEMA } : {}),
   ...(env.READ_SCHEMA ? { readSchema: env.READ_SCHEMA } : {}),
   ...(env.VAULT_SCHEMA ? { vaultSchema: env.VAULT_SCHEMA } : {}),
+  ...(env.AUTH_SCHEMA ? { authSchema: env.AUTH_SCHEMA } : {}),
   ...(env.SYNC_SCHEMA ? { syncSchema: env.SYNC_SCHEMA } : {}),
   ...(env.SYNC_GROUP_ID ? { syncGroupId: env.SYNC_GROUP_ID } : {}),
 });
