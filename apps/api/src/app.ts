@@ -6,6 +6,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { NextFunction, Request, Response } from 'express';
 import { Logger, LoggerModule } from 'nestjs-pino';
 import { LogController } from './audit/log.controller';
+import { consoleHandlers } from './console/console-assets';
 import { ActorGuard } from './http/auth';
 import { ProblemDetailsFilter } from './http/problem';
 import { cleanUrl, jsonBody } from './http/hostile-input';
@@ -79,6 +80,8 @@ export const createApiApp = async (runtime: NodeRuntime, options: { logger?: boo
   const metrics = app.get<Metrics>(METRICS);
   app.use(...securityHeaders());
   app.use(cleanUrl(), jsonBody(runtime.settings.bodyLimitBytes));
+  // The web console (static files, a client of /v1 like any other).
+  app.use('/console', ...consoleHandlers(runtime.settings));
   app.use((req: Request, res: Response, next: NextFunction) => {
     res.on('finish', () => {
       const route = (req.route as { path?: string } | undefined)?.path ?? 'unmatched';
