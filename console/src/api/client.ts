@@ -94,3 +94,28 @@ export interface Page<T> {
 }
 
 export const enc = encodeURIComponent;
+
+/**
+ * Read-your-writes: waits (up to a few seconds) until every read model of the node has
+ * reached a command's log position, as /health reports them, so the lists read next show it.
+ */
+export const settled = async (position: string, timeoutMs = 5000): Promise<void> => {
+  const target = BigInt(position);
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      const health = (await (await fetch('/health')).json()) as { projections?: { position: string }[] };
+      if ((health.projections ?? []).every((p) => BigInt(p.position) >= target)) return;
+    } catch {
+      return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 150));
+  }
+};
+
+/** A command (POST) whose effect the views read next must show. */
+export const command = async <T extends { position?: string }>(path: string, body: unknown, key?: string): Promise<T> => {
+  const answer = await post<T>(path, body, key);
+  if (typeof answer.position === 'string') await settled(answer.position);
+  return answer;
+};

@@ -14,6 +14,7 @@ export interface Trace {
   administered: { site: string; count: number }[];
   destroyed: number;
   unaccounted: number;
+  position: string;
 }
 
 export interface Organisation {
@@ -91,4 +92,6 @@ export interface BatchSummary {
 export interface CommandAnswer {
   id: string;
   eventIds: string[];
+  /** The command's place in the node's log: a read at or past it reflects the command. */
+  position: string;
 }

@@ -19,7 +19,7 @@ import {
 import dayjs from 'dayjs';
 import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { ApiError, enc, get, post } from '../../api/client';
+import { ApiError, command, enc, get, post } from '../../api/client';
 import type { CommandAnswer, InventoryLine, PersonRecord } from '../../api/types';
 import { chinaInstant, chinaTime, idempotencyKey } from '../../format';
 import { ProblemAlert, useProblemText } from '../../shell/problem';
@@ -66,6 +66,16 @@ export const DoseScreen = () => {
     );
   useEffect(() => void loadStock(), [actor.orgCode]);
 
+  /** Clears the person and the unit for the next one (the vaccinator, route and batch list stay). */
+  const nextPerson = (): void => {
+    setKey(idempotencyKey());
+    setUnit(null);
+    setRecord(null);
+    setLookedUp(false);
+    setError(null);
+    form.resetFields(['traceCode', 'batchId', 'idType', 'idNumber', 'name', 'birthDate', 'sex', 'doseNumber', 'administeredAt']);
+  };
+
   const scanned = async (): Promise<void> => {
     const code = String(form.getFieldValue('traceCode') ?? '').replace(/[\s-]/g, '');
     form.setFieldValue('traceCode', code);
@@ -104,7 +114,7 @@ export const DoseScreen = () => {
     setBusy(true);
     setError(null);
     try {
-      await post<CommandAnswer>(
+      await command<CommandAnswer>(
         '/v1/doses',
         {
           person: {
@@ -124,11 +134,7 @@ export const DoseScreen = () => {
         key,
       );
       void message.success(t('dose.recorded'));
-      setKey(idempotencyKey());
-      setUnit(null);
-      setRecord(null);
-      setLookedUp(false);
-      form.resetFields(['traceCode', 'idNumber', 'name', 'birthDate', 'sex', 'doseNumber']);
+      nextPerson();
       void loadStock();
     } catch (e) {
       // A refusal goes next to the field it concerns; one without a field above the form.
@@ -141,12 +147,11 @@ export const DoseScreen = () => {
     }
   };
 
-  const batchOptions = stock
-    .filter((b) => b.available > 0)
-    .map((b) => ({
-      value: b.batchId,
-      label: `${b.batchId} · ${t('stock.available')} ${b.available} · ${t('batch.expiresOn')} ${b.expiresOn ?? ''}`,
-    }));
+  // Every batch the site has held, empty ones too: the API explains why one cannot be used.
+  const batchOptions = stock.map((b) => ({
+    value: b.batchId,
+    label: `${b.batchId} · ${t('stock.available')} ${b.available} · ${t('batch.expiresOn')} ${b.expiresOn ?? ''}`,
+  }));
   return (
     <Space orientation="vertical" size="large" style={{ width: '100%' }}>
       <Typography.Title level={2}>{t('dose.title')}</Typography.Title>
@@ -269,9 +274,14 @@ export const DoseScreen = () => {
             </Card>
           </Col>
         </Row>
-        <Button type="primary" size="large" htmlType="submit" loading={busy} style={{ marginTop: 16 }}>
-          {t('dose.record')}
-        </Button>
+        <Space style={{ marginTop: 16 }}>
+          <Button type="primary" size="large" htmlType="submit" loading={busy}>
+            {t('dose.record')}
+          </Button>
+          <Button size="large" onClick={nextPerson}>
+            {t('dose.next')}
+          </Button>
+        </Space>
       </Form>
       {lookedUp && record && (
         <Card title={t('dose.recordTitle')} data-testid="person-record">

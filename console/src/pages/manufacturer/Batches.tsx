@@ -3,7 +3,7 @@ import dayjs from 'dayjs';
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router-dom';
-import { enc, get, type Page, post } from '../../api/client';
+import { command, enc, get, type Page } from '../../api/client';
 import type { BatchSummary, CommandAnswer, Product } from '../../api/types';
 import { idempotencyKey } from '../../format';
 import { PagedTable } from '../../shell/paged';
@@ -78,7 +78,7 @@ const RegisterBatch = ({ onClose, onDone }: { onClose(): void; onDone(): void })
     if (file && file.bad.length > 0) return void message.error(t('batch.traceFileFix'));
     setBusy(true);
     try {
-      await post<CommandAnswer>(
+      await command<CommandAnswer>(
         '/v1/batches',
         {
           productCode: v.productCode,
@@ -168,7 +168,7 @@ const RegisterBatch = ({ onClose, onDone }: { onClose(): void; onDone(): void })
             <p>{t('batch.traceFileDrop')}</p>
           </Upload.Dragger>
         </Form.Item>
-        {progress !== null && <Progress percent={progress} size="small" />}
+        {progress !== null && <Progress percent={progress} size="small" aria-label={t('batch.traceFileProgress')} />}
         {file && (
           <Alert
             type={file.bad.length > 0 ? 'warning' : 'info'}

@@ -23,19 +23,25 @@ export const BatchPage = () => {
   const [days, setDays] = useState<{ day: string; count: number }[]>([]);
   const [error, setError] = useState<unknown>(null);
   const [recallOpen, setRecallOpen] = useState(false);
-  const load = useCallback(async () => {
-    try {
-      const [tr, dd] = await Promise.all([
-        get<Trace>(`/v1/batches/${enc(batchId)}/trace`),
-        get<{ days: { day: string; count: number }[] }>(`/v1/batches/${enc(batchId)}/doses-by-day`),
-      ]);
-      setTrace(tr);
-      setDays(dd.days);
-      setError(null);
-    } catch (e) {
-      setError(e);
-    }
-  }, [batchId]);
+  // Reads are eventually consistent: after a command, read again until the view has reached it.
+  const load = useCallback(
+    async (after?: string) => {
+      try {
+        let tr = await get<Trace>(`/v1/batches/${enc(batchId)}/trace`);
+        for (let i = 0; after && BigInt(tr.position) < BigInt(after) && i < 20; i++) {
+          await new Promise((resolve) => setTimeout(resolve, 250));
+          tr = await get<Trace>(`/v1/batches/${enc(batchId)}/trace`);
+        }
+        const dd = await get<{ days: { day: string; count: number }[] }>(`/v1/batches/${enc(batchId)}/doses-by-day`);
+        setTrace(tr);
+        setDays(dd.days);
+        setError(null);
+      } catch (e) {
+        setError(e);
+      }
+    },
+    [batchId],
+  );
   useEffect(() => void load(), [load]);
   const sites = trace
     ? [
@@ -169,7 +175,7 @@ export const BatchPage = () => {
           </Space>
         </Col>
       </Row>
-      <RecallForm batchId={batchId} open={recallOpen} onClose={() => setRecallOpen(false)} onDone={() => void load()} />
+      <RecallForm batchId={batchId} open={recallOpen} onClose={() => setRecallOpen(false)} onDone={(position) => void load(position)} />
     </Space>
   );
 };

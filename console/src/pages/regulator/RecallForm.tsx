@@ -1,8 +1,8 @@
-import { App, Checkbox, DatePicker, Form, Input, Modal, Radio, Select } from 'antd';
+import { App, DatePicker, Form, Input, Modal, Radio, Select } from 'antd';
 import dayjs from 'dayjs';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { post } from '../../api/client';
+import { command } from '../../api/client';
 import type { CommandAnswer } from '../../api/types';
 import { chinaInstant, idempotencyKey } from '../../format';
 import { ProblemAlert } from '../../shell/problem';
@@ -21,7 +21,17 @@ interface Values {
 }
 
 /** Launch a recall (BatchRecalled) of one batch with its reason and level. */
-export const RecallForm = ({ batchId, open, onClose, onDone }: { batchId: string; open: boolean; onClose(): void; onDone(): void }) => {
+export const RecallForm = ({
+  batchId,
+  open,
+  onClose,
+  onDone,
+}: {
+  batchId: string;
+  open: boolean;
+  onClose(): void;
+  onDone(position: string): void;
+}) => {
   const { t } = useTranslation();
   const { message } = App.useApp();
   const [form] = Form.useForm<Values>();
@@ -31,7 +41,7 @@ export const RecallForm = ({ batchId, open, onClose, onDone }: { batchId: string
   const submit = async (v: Values): Promise<void> => {
     setBusy(true);
     try {
-      await post<CommandAnswer>(
+      const answer = await command<CommandAnswer>(
         '/v1/recalls',
         {
           batchIds: [batchId],
@@ -48,7 +58,7 @@ export const RecallForm = ({ batchId, open, onClose, onDone }: { batchId: string
       );
       void message.success(t('recall.done'));
       onClose();
-      onDone();
+      onDone(answer.position);
     } catch (e) {
       setError(e);
     } finally {
@@ -104,7 +114,7 @@ export const RecallForm = ({ batchId, open, onClose, onDone }: { batchId: string
           label={t('recall.actions')}
           rules={[{ required: true, type: 'array', min: 1, message: t('validation.required') }]}
         >
-          <Checkbox.Group options={ACTIONS.map((a) => ({ value: a, label: t(`recall.action_${a}`) }))} />
+          <Select mode="multiple" options={ACTIONS.map((a) => ({ value: a, label: t(`recall.action_${a}`) }))} />
         </Form.Item>
         <Form.Item name="personFollowUp" label={t('recall.followUp')}>
           <Radio.Group options={['none', 'notify', 'revaccinate'].map((f) => ({ value: f, label: t(`recall.followUp_${f}`) }))} />

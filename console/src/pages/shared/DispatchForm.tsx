@@ -2,7 +2,7 @@ import { App, Button, DatePicker, Form, Input, InputNumber, Modal, Space } from 
 import dayjs from 'dayjs';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { post } from '../../api/client';
+import { command } from '../../api/client';
 import type { CommandAnswer } from '../../api/types';
 import { chinaInstant, idempotencyKey } from '../../format';
 import { ProblemAlert } from '../../shell/problem';
@@ -25,7 +25,7 @@ export const DispatchForm = ({ onClose, onDone }: { onClose(): void; onDone(): v
   const submit = async (v: Values): Promise<void> => {
     setBusy(true);
     try {
-      await post<CommandAnswer>(
+      await command<CommandAnswer>(
         '/v1/shipments',
         {
           toSite: v.toSite.trim(),
@@ -92,7 +92,7 @@ export const DispatchForm = ({ onClose, onDone }: { onClose(): void; onDone(): v
                   </Form.Item>
                   <Form.Item
                     name={[f.name, 'quantity']}
-                    label={t('batch.quantity')}
+                    label={t('shipment.quantity')}
                     rules={[{ required: true, type: 'integer', min: 1, message: t('validation.quantity') }]}
                   >
                     <InputNumber min={1} />

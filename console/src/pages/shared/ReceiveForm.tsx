@@ -2,7 +2,7 @@ import { App, DatePicker, Form, InputNumber, Modal, Radio, Space, Typography } f
 import dayjs from 'dayjs';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { enc, post } from '../../api/client';
+import { command, enc } from '../../api/client';
 import type { Shipment } from '../../api/types';
 import { chinaInstant, idempotencyKey } from '../../format';
 import { ProblemAlert } from '../../shell/problem';
@@ -26,7 +26,7 @@ export const ReceiveForm = ({ shipment, onClose, onDone }: { shipment: Shipment;
     setBusy(true);
     try {
       const at = chinaInstant(v.receivedAt);
-      await post(
+      await command(
         `/v1/shipments/${enc(shipment.shipmentId)}/receipt`,
         {
           receivedAt: at,
