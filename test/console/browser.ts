@@ -53,6 +53,17 @@ export const expectAccessible = async (page: Page): Promise<void> => {
 
 /** A role's main page, for the README (docs/console/). */
 export const screenshot = async (page: Page, name: string): Promise<void> => {
+  // The page at rest: no passing notice, no table still loading.
+  await page
+    .locator('.ant-message-notice')
+    .last()
+    .waitFor({ state: 'detached', timeout: 8000 })
+    .catch(() => undefined);
+  await page
+    .locator('.ant-spin-spinning')
+    .first()
+    .waitFor({ state: 'detached', timeout: 8000 })
+    .catch(() => undefined);
   await page.screenshot({ path: join(ROOT, 'docs', 'console', `${name}.png`), fullPage: true });
 };
 
