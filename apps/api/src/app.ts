@@ -18,6 +18,7 @@ import { Metrics } from './infrastructure/metrics';
 import type { NodeRuntime } from './infrastructure/node-runtime';
 import { EXECUTOR, METRICS, RUNTIME } from './infrastructure/tokens';
 import { OperationsController } from './operations/operations.controller';
+import { RootController } from './operations/root.controller';
 import { FEATURE_CONTROLLERS } from './features';
 
 // Never log bodies or identity headers: a dose body carries a name and an ID number.
@@ -34,7 +35,7 @@ export const LOG_REDACT = [
 class ApiModule {
   static forRuntime(runtime: NodeRuntime): DynamicModule {
     const metrics = new Metrics(runtime);
-    const controllers: Type[] = [OperationsController, LogController, ...FEATURE_CONTROLLERS];
+    const controllers: Type[] = [RootController, OperationsController, LogController, ...FEATURE_CONTROLLERS];
     return {
       module: ApiModule,
       imports: [
