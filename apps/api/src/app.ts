@@ -2,11 +2,11 @@ import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import { type INestApplication, Module, type DynamicModule, type Type } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, NestFactory } from '@nestjs/core';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { NextFunction, Request, Response } from 'express';
 import { Logger, LoggerModule } from 'nestjs-pino';
 import { LogController } from './audit/log.controller';
 import { ActorGuard } from './http/auth';
+import { serveApiDocument } from './http/openapi';
 import { ProblemDetailsFilter } from './http/problem';
 import { cleanUrl, jsonBody } from './http/hostile-input';
 import { securityHeaders } from './http/security-headers';
@@ -89,20 +89,6 @@ export const createApiApp = async (runtime: NodeRuntime, options: { logger?: boo
   });
   app.useGlobalPipes(strictValidationPipe());
   app.useGlobalFilters(new ProblemDetailsFilter());
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('Vaxledger API')
-      .setDescription('Vaccine traceability ledger: commands append facts; views answer questions. See API.md.')
-      .setVersion('1')
-      .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT (ES256/RS256)' }, 'jwt')
-      .addApiKey({ type: 'apiKey', in: 'header', name: 'X-Api-Key' }, 'api-key')
-      .addApiKey({ type: 'apiKey', in: 'header', name: 'X-Dev-Actor', description: 'AUTH_MODE=dev only' }, 'dev-actor')
-      .addSecurityRequirements('jwt')
-      .addSecurityRequirements('api-key')
-      .addSecurityRequirements('dev-actor')
-      .build(),
-  );
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'openapi.json' });
+  serveApiDocument(app);
   return app;
 };
