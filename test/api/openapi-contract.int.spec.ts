@@ -100,6 +100,36 @@ describe('the OpenAPI document matches the real answers of every route', () => {
     expect(served.filter((key) => !documented.includes(key))).toEqual([]);
   });
 
+  it('states formats, patterns and bounds of the fields, and every request example fits its own schema', () => {
+    const schemas = (doc as unknown as { components: { schemas: Record<string, { properties: Record<string, Record<string, unknown>> }> } })
+      .components.schemas;
+    expect(schemas.ProduceBatchDto!.properties.expiresOn).toMatchObject({
+      type: 'string',
+      format: 'date',
+      pattern: '^\\d{4}-\\d{2}-\\d{2}$',
+    });
+    expect(schemas.DispatchShipmentDto!.properties.dispatchedAt).toMatchObject({ type: 'string', format: 'date-time' });
+    expect(schemas.RegisterProductDto!.properties.productCode).toMatchObject({ pattern: '^(\\d{7}|\\d{14})$' });
+    expect(schemas.LineDto!.properties.quantity).toMatchObject({ type: 'integer', minimum: 1 });
+    const misfits: string[] = [];
+    for (const [key, example] of Object.entries(REQUEST_EXAMPLES)) {
+      const [method, path] = key.split(' ') as [string, string];
+      const body = (
+        doc.paths[path]?.[method.toLowerCase()] as unknown as {
+          requestBody?: { content: Record<string, { schema: unknown; example: unknown }> };
+        }
+      )?.requestBody?.content['application/json'];
+      if (!body) {
+        misfits.push(`${key}: no JSON request body in the document`);
+        continue;
+      }
+      expect(body.example).toEqual(example);
+      const validate = ajv.compile(JSON.parse(JSON.stringify(body.schema).replace(/"#\/components\//g, '"doc#/components/')) as object);
+      if (!validate(example)) misfits.push(`${key}: ${ajv.errorsText(validate.errors)}`);
+    }
+    expect(misfits).toEqual([]);
+  });
+
   it('accepts every example, and every answer of every route matches its schema', async () => {
     // Master data: the example CDC, plus the manufacturer and clinic the story needs.
     await example('post', '/v1/organisations', AS.regulator);

@@ -1,5 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import { getMetadataStorage } from 'class-validator';
 import { DATE, INSTANT } from '../features/formats';
 import { componentSchemas, ERROR_STATUSES, type Schema, SUCCESS_SCHEMAS } from './openapi-schemas';
 import { REQUEST_EXAMPLES, PARAMETER_EXAMPLES } from './openapi-examples';
@@ -62,6 +63,36 @@ const addFormats = (schema: Schema): void => {
   }
 };
 
+/** What class-validator checks, as far as JSON Schema can say it: patterns, bounds, whole numbers. */
+interface CheckMetadata {
+  readonly name?: string;
+  readonly propertyName: string;
+  readonly constraints?: unknown[];
+  readonly each?: boolean;
+}
+
+const addChecks = (schemas: Record<string, Schema>): void => {
+  const storage = getMetadataStorage() as unknown as { validationMetadatas: Map<{ name: string }, CheckMetadata[]> };
+  for (const [target, checks] of storage.validationMetadatas) {
+    const properties = schemas[target.name]?.properties as Record<string, Schema> | undefined;
+    if (!properties) continue;
+    for (const check of checks) {
+      const property = properties[check.propertyName];
+      if (!property) continue;
+      const schema = check.each && property.type === 'array' ? (property.items as Schema) : property;
+      const [first] = check.constraints ?? [];
+      if (check.name === 'matches' && first instanceof RegExp && schema.pattern === undefined) schema.pattern = first.source;
+      else if (check.name === 'min' && typeof first === 'number') schema.minimum ??= first;
+      else if (check.name === 'max' && typeof first === 'number') schema.maximum ??= first;
+      else if (check.name === 'isInt' && schema.type === 'number') schema.type = 'integer';
+      else if (check.name === 'isLength' && typeof first === 'number') {
+        schema.minLength ??= first;
+        if (typeof check.constraints?.[1] === 'number') schema.maxLength ??= check.constraints[1];
+      }
+    }
+  }
+};
+
 const operationsOf = (document: OpenAPIObject): [string, string, Operation][] =>
   Object.entries(document.paths).flatMap(([path, item]) =>
     METHODS.filter((m) => (item as Record<string, unknown>)[m]).map(
@@ -93,7 +124,9 @@ const healthAndMetrics = (): Record<string, unknown> => ({
 
 export const describeApi = (document: OpenAPIObject): OpenAPIObject => {
   document.components = { ...document.components, schemas: { ...document.components?.schemas, ...componentSchemas() } };
-  for (const schema of Object.values(document.components.schemas ?? {})) addFormats(schema as Schema);
+  const schemas = (document.components.schemas ?? {}) as Record<string, Schema>;
+  addChecks(schemas);
+  for (const schema of Object.values(schemas)) addFormats(schema);
   Object.assign(document.paths, healthAndMetrics());
   for (const [method, path, operation] of operationsOf(document)) {
     const key = `${method.toUpperCase()} ${path}`;
