@@ -1,6 +1,8 @@
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { getMetadataStorage } from 'class-validator';
+import { PURPOSES_OF_USE } from '@vaxledger/domain';
+import { PURPOSE_HEADER, STAFF_HEADER } from '../audit/access-trail';
 import { DATE, INSTANT } from '../features/formats';
 import { componentSchemas, ERROR_STATUSES, type Schema, SUCCESS_SCHEMAS } from './openapi-schemas';
 import { REQUEST_EXAMPLES, PARAMETER_EXAMPLES } from './openapi-examples';
@@ -93,6 +95,33 @@ const addChecks = (schemas: Record<string, Schema>): void => {
   }
 };
 
+/** Audited reads of personal data take why (and who, by staff reference) in headers. */
+const AUDITED_READS: Readonly<Record<string, string>> = {
+  'POST /v1/persons/lookup': 'treatment',
+  'GET /v1/persons/{personId}/record': 'treatment',
+  'GET /v1/batches/{batchId}/recipients': 'recall_follow_up',
+};
+
+const auditHeaders = (fallback: string): NonNullable<Operation['parameters']> => [
+  {
+    name: PURPOSE_HEADER,
+    in: 'header',
+    required: false,
+    schema: {
+      type: 'string',
+      enum: [...PURPOSES_OF_USE],
+      default: fallback,
+      description: 'Why the data is read (recorded in the audit trail)',
+    },
+  },
+  {
+    name: STAFF_HEADER,
+    in: 'header',
+    required: false,
+    schema: { type: 'string', pattern: '^[0-9A-Za-z._:-]{1,60}$', description: 'Who reads, as the caller’s staff reference (audited)' },
+  },
+];
+
 const operationsOf = (document: OpenAPIObject): [string, string, Operation][] =>
   Object.entries(document.paths).flatMap(([path, item]) =>
     METHODS.filter((m) => (item as Record<string, unknown>)[m]).map(
@@ -154,6 +183,8 @@ export const describeApi = (document: OpenAPIObject): OpenAPIObject => {
     }
     for (const status of errorStatuses(method, path))
       operation.responses[String(status)] ??= problem(status, DESCRIPTIONS[status] ?? 'Error');
+    const audited = AUDITED_READS[key];
+    if (audited) operation.parameters = [...(operation.parameters ?? []), ...auditHeaders(audited)];
     const example = REQUEST_EXAMPLES[key];
     const json = operation.requestBody?.content?.['application/json'];
     if (example && json) json.example = example;
