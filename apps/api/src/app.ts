@@ -2,12 +2,12 @@ import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import { type INestApplication, Module, type DynamicModule, type Type } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, NestFactory } from '@nestjs/core';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { NextFunction, Request, Response } from 'express';
 import { Logger, LoggerModule } from 'nestjs-pino';
 import { LogController } from './audit/log.controller';
 import { consoleHandlers } from './console/console-assets';
 import { ActorGuard } from './http/auth';
+import { serveApiDocument } from './http/openapi';
 import { ProblemDetailsFilter } from './http/problem';
 import { cleanUrl, jsonBody } from './http/hostile-input';
 import { securityHeaders } from './http/security-headers';
@@ -19,6 +19,7 @@ import { Metrics } from './infrastructure/metrics';
 import type { NodeRuntime } from './infrastructure/node-runtime';
 import { EXECUTOR, METRICS, RUNTIME } from './infrastructure/tokens';
 import { OperationsController } from './operations/operations.controller';
+import { RootController } from './operations/root.controller';
 import { FEATURE_CONTROLLERS } from './features';
 
 // Never log bodies or identity headers: a dose body carries a name and an ID number.
@@ -35,7 +36,7 @@ export const LOG_REDACT = [
 class ApiModule {
   static forRuntime(runtime: NodeRuntime): DynamicModule {
     const metrics = new Metrics(runtime);
-    const controllers: Type[] = [OperationsController, LogController, ...FEATURE_CONTROLLERS];
+    const controllers: Type[] = [RootController, OperationsController, LogController, ...FEATURE_CONTROLLERS];
     return {
       module: ApiModule,
       imports: [
@@ -91,20 +92,6 @@ export const createApiApp = async (runtime: NodeRuntime, options: { logger?: boo
   });
   app.useGlobalPipes(strictValidationPipe());
   app.useGlobalFilters(new ProblemDetailsFilter());
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('Vaxledger API')
-      .setDescription('Vaccine traceability ledger: commands append facts; views answer questions. See API.md.')
-      .setVersion('1')
-      .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT (ES256/RS256)' }, 'jwt')
-      .addApiKey({ type: 'apiKey', in: 'header', name: 'X-Api-Key' }, 'api-key')
-      .addApiKey({ type: 'apiKey', in: 'header', name: 'X-Dev-Actor', description: 'AUTH_MODE=dev only' }, 'dev-actor')
-      .addSecurityRequirements('jwt')
-      .addSecurityRequirements('api-key')
-      .addSecurityRequirements('dev-actor')
-      .build(),
-  );
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'openapi.json' });
+  serveApiDocument(app);
   return app;
 };

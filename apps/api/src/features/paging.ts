@@ -12,14 +12,14 @@ import type { ListGrants } from '../auth/policy';
  * (`asc`, the default, or `desc`); answer `{ items, page, pageSize, total }`.
  */
 export class PageQuery {
-  @ApiPropertyOptional({ minimum: 1, default: 1, description: 'Page number, from 1', example: 1 })
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, default: 1, description: 'Page number, from 1', example: 1 })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
   @Min(1)
   readonly page?: number;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20, description: 'Items per page', example: 20 })
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 100, default: 20, description: 'Items per page', example: 20 })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
