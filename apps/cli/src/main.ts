@@ -28,7 +28,7 @@ const main = async (argv: readonly string[]): Promise<number> => {
     throw error;
   }
   if (command === 'projections' && (sub === 'rebuild' || sub === 'status')) {
-    const runtime = await openNodeRuntime(settings, { projector: false });
+    const runtime = await openNodeRuntime(settings, { projector: false, sync: false });
     try {
       if (sub === 'status') {
         const head = await runtime.store.headPosition();

@@ -25,6 +25,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { Pool } from 'pg';
 import { AuthStore } from '../auth/auth-store';
 import { SiteLocks } from './site-locks';
+import { SyncLease } from './sync-lease';
 import { vaultErasureProjection } from '../features/persons/vault-erasure.projection';
 
 /**
@@ -65,8 +66,13 @@ export interface RuntimeOptions {
   readonly authSchema?: string;
   /** Run the projector in this process (default true). */
   readonly projector?: boolean;
-  /** Run the sync relay and consumer in this process when Kafka is configured (default true). */
+  /**
+   * Run the sync relay and consumer in this process when Kafka is configured (default:
+   * SYNC_IN_API, on unless set to off). The worker sets it from its role.
+   */
   readonly sync?: boolean;
+  /** How long to wait for another process's sync to stop before refusing (default 10 s). */
+  readonly syncLeaseWaitMs?: number;
   readonly syncSchema?: string;
   /** Kafka consumer group (default vaxledger-sync-<province>). */
   readonly syncGroupId?: string;
@@ -135,7 +141,21 @@ export const openNodeRuntime = async (settings: Settings, options: RuntimeOption
   await auth.migrate();
   if (options.projector !== false) readModels.runner.start();
   let sync: NodeSync | null = null;
-  if (settings.kafkaBrokers.length > 0 && options.sync !== false) {
+  let syncLease: SyncLease | null = null;
+  if (settings.kafkaBrokers.length > 0 && (options.sync ?? settings.syncInApi)) {
+    // PGlite is one process anyway; on a server, only one process of the node may run sync.
+    if (!embedded)
+      syncLease = await SyncLease.acquire(
+        databaseUrl,
+        `province ${settings.provinceCode}, topic prefix ${settings.syncTopicPrefix}, schema ${options.syncSchema ?? 'sync'}`,
+        options.syncLeaseWaitMs,
+      ).catch(async (error: unknown) => {
+        await readModels.close();
+        await store.close();
+        await pool.end();
+        await lockPool?.end();
+        throw error;
+      });
     const kafka = new Kafka({
       clientId: `vaxledger-${settings.provinceCode}`,
       brokers: [...settings.kafkaBrokers],
@@ -208,6 +228,7 @@ export const openNodeRuntime = async (settings: Settings, options: RuntimeOption
       await sync?.hub?.stop();
       await sync?.inbox.stop();
       await sync?.relay.stop();
+      await syncLease?.release();
       await readModels.close();
       await store.close();
       await pool.end();

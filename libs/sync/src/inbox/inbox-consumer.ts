@@ -6,7 +6,7 @@ import { importedEventOf } from '../envelope/event-mapping';
 import type { TrustList } from '../signing/envelope-signing';
 import type { SyncStore } from '../sync-store';
 import { retryWhileSettling } from '../kafka/retry';
-import { deadLetterTopic, eventsTopic, provinceOfTopic } from '../topics';
+import { consumerGroupId, deadLetterTopic, eventsTopic, provinceOfTopic } from '../topics';
 
 export interface InboxOptions {
   readonly provinceCode: string;
@@ -104,7 +104,7 @@ export class InboxConsumer {
     this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     await this.producer.connect();
     this.consumer = this.kafka.consumer({
-      groupId: this.options.groupId ?? `vaxledger-sync-${this.options.provinceCode}`,
+      groupId: this.options.groupId ?? consumerGroupId('sync', this.options.provinceCode, this.options.topicPrefix),
       retry: { retries: 1_000_000 },
     });
     await this.consumer.connect();
