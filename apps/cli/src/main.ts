@@ -1,4 +1,5 @@
 import { loadSettings, SettingsError } from '@vaxledger/config';
+import { measureProjectionLag } from '@vaxledger/projections';
 import { openNodeRuntime } from '../../api/src/infrastructure/node-runtime';
 import { API_KEYS_USAGE, runApiKeysCommand, UsageError } from './api-keys/api-keys';
 import { rebuildProjections } from './rebuild';
@@ -31,8 +32,8 @@ const main = async (argv: readonly string[]): Promise<number> => {
     const runtime = await openNodeRuntime(settings, { projector: false, sync: false });
     try {
       if (sub === 'status') {
-        const head = await runtime.store.headPosition();
-        for (const p of runtime.readModels.runner.status()) log(`${p.name.padEnd(16)} position ${p.position} lag ${head - p.position}`);
+        for (const p of await measureProjectionLag(runtime.store, runtime.readModels.runner.status()))
+          log(`${p.name.padEnd(16)} position ${p.position} lag ${p.events}${p.eventsAtLeast ? '+' : ''} events, ${p.seconds.toFixed(1)} s`);
       } else {
         if (rest.length === 0) throw new Error('name a projection or all');
         await rebuildProjections(runtime, rest, log);

@@ -17,6 +17,8 @@ export interface InboxOptions {
   readonly topicPrefix?: string;
   readonly groupId?: string;
   readonly onDeadLetter?: (reason: string) => void;
+  /** Messages taken from Kafka, per batch (redeliveries included). */
+  readonly onReceived?: (count: number) => void;
   readonly onImported?: (envelope: WireEnvelope) => void;
   readonly onError?: (error: unknown) => void;
   /** Set: every envelope must carry a valid signature of a key listed for its origin (else dead-lettered). */
@@ -128,6 +130,7 @@ export class InboxConsumer {
    * redelivered whole; what it already imported is a replay the second time.
    */
   async handleBatch(topic: string, partition: number, messages: readonly KafkaMessage[]): Promise<void> {
+    this.options.onReceived?.(messages.length);
     // Parked events may come from an earlier run or another consumer of this node: look once
     // per batch, so a stream's import pays for the parking lot only when it is not empty.
     this.parked = await this.syncStore.parkedCount();
