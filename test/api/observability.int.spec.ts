@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { type ApiHarness, AS, startApi } from '../support/api-harness';
+import { sample } from '../support/metrics-text';
 import { stockClinic } from '../support/scenario';
 
 // What operators read: /metrics moves by exactly what the requests did, /health gives the
@@ -8,17 +9,6 @@ import { stockClinic } from '../support/scenario';
 const PERSON = { idType: 'RESIDENT_ID', idNumber: '510104199003071237', name: '张三', birthDate: '1990-03-07', sex: 'M' };
 const OTHER = { idType: 'RESIDENT_ID', idNumber: '440305202101154566', name: '李四', birthDate: '2021-01-15', sex: 'F' };
 const minutesAgo = (m: number): string => new Date(Date.now() - m * 60_000).toISOString();
-
-/** The value of one Prometheus sample (0 when absent), matched on every label given. */
-const sample = (text: string, name: string, labels: Record<string, string> = {}): number => {
-  for (const line of text.split('\n')) {
-    const match = /^([a-z_:][\w:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
-    if (!match || match[1] !== name) continue;
-    const present = new Map([...(match[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((m) => [m[1]!, m[2]!]));
-    if (Object.entries(labels).every(([k, v]) => present.get(k) === v)) return Number(match[3]);
-  }
-  return 0;
-};
 
 describe('observability', () => {
   let api: ApiHarness;
