@@ -1,7 +1,9 @@
 import { loadSettings, SettingsError } from '@vaxledger/config';
 import { measureProjectionLag } from '@vaxledger/projections';
 import { EnvelopeSigner } from '@vaxledger/sync';
+import { Metrics } from '../../api/src/infrastructure/metrics';
 import { openNodeRuntime, runtimeOptionsFromEnv } from '../../api/src/infrastructure/node-runtime';
+import { serveMetrics } from './metrics-endpoint';
 
 const USAGE = 'usage: node dist/apps/worker/src/main.js --role projector|sync|all';
 
@@ -63,7 +65,10 @@ const main = async (argv: readonly string[]): Promise<number> => {
       })}\n`,
     );
   };
-  process.stdout.write(`vaxledger worker: role ${role} running for province ${settings.provinceCode}\n`);
+  const metricsServer = settings.workerMetricsPort !== null ? await serveMetrics(new Metrics(runtime), settings.workerMetricsPort) : null;
+  process.stdout.write(
+    `vaxledger worker: role ${role} running for province ${settings.provinceCode}${metricsServer ? `; metrics on :${settings.workerMetricsPort}/metrics` : ''}\n`,
+  );
   if (runtime.sync) {
     // Say once how this node's sync is protected (no key material, only the key id).
     const signer = settings.syncSigningKey ? `signing as key ${new EnvelopeSigner(settings.syncSigningKey).keyId}` : 'UNSIGNED';
@@ -79,6 +84,7 @@ const main = async (argv: readonly string[]): Promise<number> => {
   });
   clearInterval(timer);
   await report();
+  await new Promise((resolve) => (metricsServer ? metricsServer.close(resolve) : resolve(undefined)));
   await runtime.close();
   return 0;
 };

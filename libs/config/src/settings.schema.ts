@@ -103,6 +103,13 @@ export const environmentSchema = (readText: ReadText, report: (messages: readonl
         .refine((key) => key.length === 32, { error: 'VAULT_MASTER_KEY must be 32 bytes, base64-encoded' }),
     ),
     LOG_LEVEL: oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
+    WORKER_METRICS_PORT: optional(
+      z.coerce
+        .number({ error: 'WORKER_METRICS_PORT must be an integer from 1 to 65535' })
+        .int({ error: 'WORKER_METRICS_PORT must be an integer from 1 to 65535' })
+        .min(1, { error: 'WORKER_METRICS_PORT must be an integer from 1 to 65535' })
+        .max(65535, { error: 'WORKER_METRICS_PORT must be an integer from 1 to 65535' }),
+    ),
     BODY_LIMIT_BYTES: int('BODY_LIMIT_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),
     PROJECTION_WAIT_MS: int('PROJECTION_WAIT_MS', 5000, 0, 120000),
     RATE_LIMIT_PER_MINUTE: int('RATE_LIMIT_PER_MINUTE', 3000, 0, 1_000_000),

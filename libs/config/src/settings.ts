@@ -37,6 +37,8 @@ export interface Settings {
   /** 32 bytes wrapping the per-person vault keys (production: a KMS key). */
   readonly vaultMasterKey: Buffer;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** WORKER_METRICS_PORT: the worker serves Prometheus /metrics there; null = no endpoint. */
+  readonly workerMetricsPort: number | null;
   readonly bodyLimitBytes: number;
   /** Seconds a command may wait for the read models to reach the log head. */
   readonly projectionWaitMs: number;
@@ -196,6 +198,7 @@ const settingsOf = (e: Environment, env: Env): Settings => {
     // Embedded default without a key: a key for this run only.
     vaultMasterKey: e.VAULT_MASTER_KEY ?? randomBytes(32),
     logLevel: e.LOG_LEVEL,
+    workerMetricsPort: e.WORKER_METRICS_PORT ?? null,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     projectionWaitMs: e.PROJECTION_WAIT_MS,
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,

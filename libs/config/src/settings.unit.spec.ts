@@ -55,6 +55,7 @@ describe('settings', () => {
       rateLimitPerMinute: 3000,
       kafkaSecurity: { ssl: null, sasl: null },
       jwt: null,
+      workerMetricsPort: null,
     });
     expect(s.vaultMasterKey).toHaveLength(32);
   });
@@ -79,6 +80,7 @@ describe('settings', () => {
     ['PROJECTION_WAIT_MS', '1.5', 'PROJECTION_WAIT_MS must be an integer from 0 to 120000'],
     ['RATE_LIMIT_PER_MINUTE', '-1', 'RATE_LIMIT_PER_MINUTE must be an integer from 0 to 1000000'],
     ['JWT_CLOCK_TOLERANCE_S', '301', 'JWT_CLOCK_TOLERANCE_S must be an integer from 0 to 300'],
+    ['WORKER_METRICS_PORT', '0', 'WORKER_METRICS_PORT must be an integer from 1 to 65535'],
     ['LOG_LEVEL', 'verbose', 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent'],
     ['EVENT_STORE', 'mongo', 'EVENT_STORE must be one of postgres, kurrentdb'],
     ['DATABASE_URL', 'mysql://db/x', 'DATABASE_URL must be a postgres:// URL'],
