@@ -77,7 +77,7 @@ export interface RuntimeOptions {
   /** How long to wait for another process's sync to stop before refusing (default 10 s). */
   readonly syncLeaseWaitMs?: number;
   readonly syncSchema?: string;
-  /** Kafka consumer group (default vaxledger-sync-<province>). */
+  /** Kafka consumer group (default <SYNC_TOPIC_PREFIX>-sync-<province>). */
   readonly syncGroupId?: string;
   /** Called after Kafka acknowledged a relayed batch and before its checkpoint is saved (fault tests). */
   readonly onRelayPublished?: (count: number) => void;
