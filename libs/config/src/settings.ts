@@ -1,4 +1,4 @@
-import { createPrivateKey, createPublicKey, randomBytes, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { KafkaConfig } from 'kafkajs';
@@ -25,8 +25,11 @@ export interface Settings {
   /** Bearer JWT verification (required with AUTH_MODE=jwt, optional in dev); null = no JWTs accepted. */
   readonly jwt: JwtSettings | null;
   readonly pseudonymSecret: string;
-  /** 32 bytes wrapping the per-person vault keys (production: a KMS key). */
-  readonly vaultMasterKey: Buffer;
+  /**
+   * 32 bytes wrapping the per-person vault keys (production: a KMS key). Null on the embedded
+   * default without VAULT_MASTER_KEY: the node keeps its key in DATA_DIR/vault.key (docs/adr/0010-embedded-key-file-and-lock.md).
+   */
+  readonly vaultMasterKey: Buffer | null;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   readonly bodyLimitBytes: number;
   /** Seconds a command may wait for the read models to reach the log head. */
@@ -144,14 +147,11 @@ export const loadSettings = (env: Env = process.env, readText: ReadText = readTe
     pseudonymSecret = DEV_SECRET;
   } else if (pseudonymSecret.length < 16) problems.push('PSEUDONYM_SECRET must be at least 16 characters');
   const rawVaultKey = text('VAULT_MASTER_KEY');
-  let vaultMasterKey: Buffer;
+  let vaultMasterKey: Buffer | null = null;
   if (rawVaultKey) {
     vaultMasterKey = Buffer.from(rawVaultKey, 'base64');
     if (vaultMasterKey.length !== 32) problems.push('VAULT_MASTER_KEY must be 32 bytes, base64-encoded');
-  } else {
-    if (!embedded) problems.push('VAULT_MASTER_KEY is required outside the embedded default');
-    vaultMasterKey = randomBytes(32);
-  }
+  } else if (!embedded) problems.push('VAULT_MASTER_KEY is required outside the embedded default');
   const logLevel = oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info');
   const bodyLimitBytes = int('BODY_LIMIT_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024);
   const projectionWaitMs = int('PROJECTION_WAIT_MS', 5000, 0, 120000);

@@ -109,9 +109,14 @@ export const startEmbeddedPostgres = async (options: {
   dataDir?: string;
   port?: number;
   maxConnections?: number;
+  /** PostgreSQL's shared_buffers (e.g. `32MB`); PGlite's default, 160 MB, is most of an idle node's memory. */
+  sharedBuffers?: string;
 }): Promise<EmbeddedPostgres> => {
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
-  const db = await PGlite.create(options.dataDir);
+  const db = await PGlite.create(
+    options.dataDir,
+    options.sharedBuffers ? { startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${options.sharedBuffers}`] } : {},
+  );
   const queue = new SessionAffineQueue(db);
   const sockets = new Set<Socket>();
   const server: Server = createServer((socket) => {
