@@ -1,4 +1,4 @@
-import { createPublicKey, randomBytes, type KeyObject } from 'node:crypto';
+import { createPublicKey, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { KafkaConfig } from 'kafkajs';
@@ -34,8 +34,11 @@ export interface Settings {
   /** Bearer JWT verification (required with AUTH_MODE=jwt, optional in dev); null = no JWTs accepted. */
   readonly jwt: JwtSettings | null;
   readonly pseudonymSecret: string;
-  /** 32 bytes wrapping the per-person vault keys (production: a KMS key). */
-  readonly vaultMasterKey: Buffer;
+  /**
+   * 32 bytes wrapping the per-person vault keys (production: a KMS key). Null on the embedded
+   * default without VAULT_MASTER_KEY: the node keeps its key in DATA_DIR/vault.key (docs/adr/0010-embedded-key-file-and-lock.md).
+   */
+  readonly vaultMasterKey: Buffer | null;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** WORKER_METRICS_PORT: the worker serves Prometheus /metrics there; null = no endpoint. */
   readonly workerMetricsPort: number | null;
@@ -195,8 +198,8 @@ const settingsOf = (e: Environment, env: Env): Settings => {
     authMode: e.AUTH_MODE,
     jwt: e.AUTH_MODE === 'jwt' || JWT_SETTINGS.some((name) => isGiven(env, name)) ? jwtSettingsOf(e) : null,
     pseudonymSecret: e.PSEUDONYM_SECRET ?? DEV_SECRET,
-    // Embedded default without a key: a key for this run only.
-    vaultMasterKey: e.VAULT_MASTER_KEY ?? randomBytes(32),
+    // Embedded default without a key: the node keeps its own in DATA_DIR/vault.key (null here).
+    vaultMasterKey: e.VAULT_MASTER_KEY ?? null,
     logLevel: e.LOG_LEVEL,
     workerMetricsPort: e.WORKER_METRICS_PORT ?? null,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,

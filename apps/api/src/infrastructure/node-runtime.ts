@@ -27,6 +27,8 @@ import { AuthStore } from '../auth/auth-store';
 import { SiteLocks } from './site-locks';
 import { NodeActivity } from './node-activity';
 import { SyncLease } from './sync-lease';
+import { type DataDirLock, lockDataDir } from './data-dir-lock';
+import { openVaultMasterKey } from './vault-master-key';
 import { vaultErasureProjection } from '../features/persons/vault-erasure.projection';
 
 /**
@@ -35,7 +37,8 @@ import { vaultErasureProjection } from '../features/persons/vault-erasure.projec
  * DATA_DIR and everything talks to it through the ordinary pg driver.
  */
 export interface NodeRuntime {
-  readonly settings: Settings;
+  /** The settings, with the vault master key the node actually runs with. */
+  readonly settings: Settings & { readonly vaultMasterKey: Buffer };
   readonly store: EventStore;
   readonly readModels: ReadModels;
   readonly vault: PersonVault;
@@ -81,7 +84,17 @@ export interface RuntimeOptions {
   readonly syncGroupId?: string;
   /** Called after Kafka acknowledged a relayed batch and before its checkpoint is saved (fault tests). */
   readonly onRelayPublished?: (count: number) => void;
+  /** Called if another process took this node's DATA_DIR lock (default: exit at once). */
+  readonly onDataDirLockLost?: (error: Error) => void;
 }
+
+/** Enough to cache a clinic's working set; the file system caches the rest (README, "Start time and memory"). */
+const EMBEDDED_SHARED_BUFFERS = '32MB';
+
+const exitOnLockLoss = (error: Error): void => {
+  process.stderr.write(`vaxledger: lost the DATA_DIR lock (${error.message}): stopping before two processes share the folder\n`);
+  process.exit(1);
+};
 
 /**
  * Schema and consumer-group overrides from the environment, so several nodes can share one
@@ -98,9 +111,17 @@ export const runtimeOptionsFromEnv = (env: NodeJS.ProcessEnv = process.env): Run
 
 export const openNodeRuntime = async (settings: Settings, options: RuntimeOptions = {}): Promise<NodeRuntime> => {
   let embedded: EmbeddedPostgres | null = null;
+  let dataDirLock: DataDirLock | null = null;
   let databaseUrl = settings.databaseUrl;
   if (!databaseUrl) {
-    embedded = await startEmbeddedPostgres({ dataDir: join(settings.dataDir, 'pglite') });
+    // One process per DATA_DIR, decided before PGlite opens a file (docs/adr/0010-embedded-key-file-and-lock.md).
+    dataDirLock = await lockDataDir(settings.dataDir, options.onDataDirLockLost ?? exitOnLockLoss);
+    try {
+      embedded = await startEmbeddedPostgres({ dataDir: join(settings.dataDir, 'pglite'), sharedBuffers: EMBEDDED_SHARED_BUFFERS });
+    } catch (error) {
+      await dataDirLock.release();
+      throw error;
+    }
     databaseUrl = embedded.url;
   }
   const engine = embedded ? 'pglite' : 'postgres';
@@ -124,6 +145,7 @@ export const openNodeRuntime = async (settings: Settings, options: RuntimeOption
           });
   } catch (error) {
     await embedded?.stop().catch(() => undefined);
+    await dataDirLock?.release();
     throw error;
   }
   store = activity.observe(store);
@@ -134,7 +156,16 @@ export const openNodeRuntime = async (settings: Settings, options: RuntimeOption
   lockPool?.on('error', () => undefined);
   // An idle connection that drops is replaced on next use; it must not crash the process.
   pool.on('error', () => undefined);
-  const vault = new PersonVault(pool, settings.vaultMasterKey, options.vaultSchema ?? 'vault');
+  let vaultMasterKey: Buffer;
+  try {
+    vaultMasterKey = await openVaultMasterKey(settings, pool, options.vaultSchema ?? 'vault');
+  } catch (error) {
+    await Promise.allSettled([store.close(), pool.end(), lockPool?.end()]);
+    await embedded?.stop().catch(() => undefined);
+    await dataDirLock?.release();
+    throw error;
+  }
+  const vault = new PersonVault(pool, vaultMasterKey, options.vaultSchema ?? 'vault');
   await vault.migrate();
   // Beside the read models, the projector applies erasures (own and received) to the vault.
   const readModels = await ReadModels.open(
@@ -225,7 +256,7 @@ export const openNodeRuntime = async (settings: Settings, options: RuntimeOption
     sync = { relay, inbox, store: syncStore, history, hub };
   }
   return {
-    settings,
+    settings: { ...settings, vaultMasterKey },
     store,
     readModels,
     vault,
@@ -245,6 +276,7 @@ export const openNodeRuntime = async (settings: Settings, options: RuntimeOption
       await pool.end();
       await lockPool?.end();
       await embedded?.stop();
+      await dataDirLock?.release();
     },
   };
 };
