@@ -10,3 +10,6 @@ export {
   PRODUCT_STREAM_PREFIXES,
   CLAIM_STREAM_PREFIX,
 } from './kurrentdb/kurrentdb-event-store';
+export * from './guards/guard-ops';
+export type { StoreTransaction } from './postgres/postgres-event-store';
+export { closePool, waitIdle } from './postgres/close-pool';

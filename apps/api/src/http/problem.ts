@@ -1,6 +1,6 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import { isRuleViolation } from '@vaxledger/domain';
-import { isEventStoreError } from '@vaxledger/event-store';
+import { GuardViolationError, isEventStoreError } from '@vaxledger/event-store';
 import type { Response } from 'express';
 import { type ErrorCode, STATUS } from './error-codes';
 
@@ -63,7 +63,10 @@ export const toProblem = (error: unknown): { problem: Problem; headers?: Readonl
     return { problem: problem(error.code, error.message, error.errors), ...(error.headers ? { headers: error.headers } : {}) };
   if (isRuleViolation(error))
     return { problem: problem(error.code, error.message, error.field ? [{ field: error.field, reason: error.code }] : undefined) };
+  if (error instanceof GuardViolationError && error.rule in STATUS)
+    return { problem: problem(error.rule as ErrorCode, `${error.rule}: ${error.subject}`) };
   if (isEventStoreError(error)) {
+    if (error.code === 'GUARD_VIOLATION') return { problem: problem('INTERNAL_ERROR', error.message) };
     if (error.code === 'INVALID_APPEND') return { problem: problem('VALIDATION_FAILED', error.message) };
     return { problem: problem(error.code, error.message) };
   }

@@ -1,8 +1,10 @@
 import { join } from 'node:path';
 import { kafkaClientSecurity, type Settings } from '@vaxledger/config';
-import { LOCAL_ONLY_CATEGORIES, STREAM_CATEGORIES } from '@vaxledger/domain';
+import { LOCAL_ONLY_CATEGORIES, STOCK_GUARD_RULES_VERSION, STREAM_CATEGORIES, stockGuardOps } from '@vaxledger/domain';
 import {
+  closePool,
   type EmbeddedPostgres,
+  waitIdle,
   type EventStore,
   KurrentDbEventStore,
   PostgresEventStore,
@@ -111,6 +113,8 @@ export const openNodeRuntime = async (settings: Settings, options: RuntimeOption
             engine,
             poolSize: engine === 'pglite' ? 4 : 16,
             pollIntervalMs: 20,
+            // Stock, unit and hold rows kept in every append's transaction (ADR 0010).
+            guardRules: { version: STOCK_GUARD_RULES_VERSION, opsFor: stockGuardOps },
           });
   } catch (error) {
     await embedded?.stop().catch(() => undefined);
@@ -208,10 +212,22 @@ export const openNodeRuntime = async (settings: Settings, options: RuntimeOption
       await sync?.hub?.stop();
       await sync?.inbox.stop();
       await sync?.relay.stop();
+      // Commands still in flight finish first (every pool keeps serving until idle, bounded):
+      // ending a pg pool outright strands whoever waits for a connection, and with them the
+      // connections (and advisory locks) they already hold. Commands waiting for the
+      // projector are answered at once by its stop.
+      await readModels.runner.stop();
+      const readPool = (readModels.dataSource.driver as unknown as { master?: Pool }).master;
+      await Promise.all([
+        store instanceof PostgresEventStore ? store.idle() : Promise.resolve(),
+        waitIdle(pool),
+        lockPool ? waitIdle(lockPool) : Promise.resolve(),
+        readPool ? waitIdle(readPool) : Promise.resolve(),
+      ]);
       await readModels.close();
       await store.close();
-      await pool.end();
-      await lockPool?.end();
+      await closePool(pool);
+      if (lockPool) await closePool(lockPool);
       await embedded?.stop();
     },
   };

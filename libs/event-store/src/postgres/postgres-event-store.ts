@@ -1,5 +1,6 @@
 import { Pool, type PoolClient, type PoolConfig } from 'pg';
-import { EventIdConflictError, EventStoreError, StoreUnavailableError, StreamConflictError } from '../errors';
+import { EventIdConflictError, EventStoreError, GuardViolationError, StoreUnavailableError, StreamConflictError } from '../errors';
+import type { GuardEnforcement, GuardOp, GuardRules } from '../guards/guard-ops';
 import type {
   AppendOptions,
   AppendResult,
@@ -15,6 +16,8 @@ import type {
 } from '../event-store.port';
 import { START } from '../event-store.port';
 import { PollingSubscription } from '../subscription';
+import { closePool, waitIdle } from './close-pool';
+import { GUARD_TABLES, GUARD_VIOLATION_SQLSTATE } from './guard-schema';
 import { MAX_EVENTS_PER_TRANSACTION, schemaSql } from './schema';
 
 export interface PostgresEventStoreOptions {
@@ -26,6 +29,32 @@ export interface PostgresEventStoreOptions {
   readonly engine?: 'postgres' | 'pglite';
   /** Milliseconds between polls of a live subscription when nothing new arrived. */
   readonly pollIntervalMs?: number;
+  /** Turns each appended event into guard operations (ADR 0010); none: no guard rows kept. */
+  readonly guardRules?: GuardRules;
+}
+
+/** Rows of the guard tables a command reads before it decides (in its transaction). */
+export interface GuardFacts {
+  readonly stock: { readonly available: number; readonly hold: string | null } | null;
+  readonly unit: { readonly batchId: string; readonly holder: string | null; readonly state: string; readonly drawn: number } | null;
+}
+
+/**
+ * One PostgreSQL transaction a command runs in: its reads, its side writes (vault, grants,
+ * idempotency) through `query`, and its append with the guards, committed together.
+ */
+export interface StoreTransaction {
+  query<R extends Record<string, unknown> = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<R[]>;
+  readStream(streamId: string): Promise<RecordedEvent[]>;
+  guardFacts(site: string, batchId: string, traceCode: string | null): Promise<GuardFacts>;
+  append(streamId: string, events: readonly NewEvent[], options?: AppendOptions): Promise<AppendResult>;
+}
+
+interface AppendRow {
+  out_status: number;
+  out_revision: string | null;
+  out_position: string | null;
+  out_actual: string | null;
 }
 
 interface EventRow {
@@ -79,7 +108,11 @@ export class PostgresEventStore implements EventStore {
   ) {
     this.schema = options.schema ?? 'vaxledger';
     const pglite = options.engine === 'pglite';
-    this.capabilities = { adapter: pglite ? 'pglite' : 'postgres', concurrentTransactions: !pglite };
+    this.capabilities = {
+      adapter: pglite ? 'pglite' : 'postgres',
+      concurrentTransactions: !pglite,
+      guards: options.guardRules !== undefined,
+    };
   }
 
   static async connect(options: PostgresEventStoreOptions): Promise<PostgresEventStore> {
@@ -111,6 +144,11 @@ export class PostgresEventStore implements EventStore {
       await client.query('SELECT pg_advisory_lock(hashtext($1))', [`vaxledger-migrate-${this.schema}`]);
       try {
         await client.query(schemaSql(this.schema));
+        const rules = this.options.guardRules;
+        if (rules) {
+          const { rows } = await client.query<{ rules_version: number }>(`SELECT rules_version FROM ${this.schema}.guard_meta`);
+          if (rows[0]?.rules_version !== rules.version) await this.rebuildGuardsOn(client, rules);
+        }
       } finally {
         await client.query('SELECT pg_advisory_unlock(hashtext($1))', [`vaxledger-migrate-${this.schema}`]);
       }
@@ -120,11 +158,45 @@ export class PostgresEventStore implements EventStore {
   }
 
   async append(streamId: string, events: readonly NewEvent[], options: AppendOptions = {}): Promise<AppendResult> {
+    // Two races end in a unique violation rather than in the function's checks: two
+    // creators of one stream, and two writers of the same new event id. Re-running the
+    // append once turns both into the right answer (conflict, or replay of the first).
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const result = await this.appendWith((sql, params) => this.pool.query<AppendRow>(sql, params), streamId, events, options);
+        if (!result.replayed) this.notify();
+        return result;
+      } catch (error) {
+        if (isPgError(error) && error.code === UNIQUE_VIOLATION && attempt < 2) continue;
+        if (isPgError(error) && error.code === UNIQUE_VIOLATION)
+          throw new StreamConflictError(streamId, String(options.expected ?? 'any'), null);
+        throw translate(error, `append to ${streamId} failed`);
+      }
+    }
+  }
+
+  /** The guard operations of these events under the node's rule (null: none to keep). */
+  private guardOps(streamId: string, events: readonly NewEvent[]): GuardOp[] | null {
+    const rules = this.options.guardRules;
+    if (!rules) return null;
+    const ops: GuardOp[] = [];
+    for (const e of events) ops.push(...rules.opsFor({ type: e.type, streamId, data: e.data, metadata: e.metadata }));
+    return ops.length > 0 ? ops : null;
+  }
+
+  private async appendWith(
+    run: (sql: string, params: unknown[]) => Promise<{ rows: AppendRow[] }>,
+    streamId: string,
+    events: readonly NewEvent[],
+    options: AppendOptions,
+  ): Promise<AppendResult> {
     if (events.length === 0) throw new EventStoreError('INVALID_APPEND', 'append needs at least one event');
     if (events.length >= MAX_EVENTS_PER_TRANSACTION)
       throw new EventStoreError('INVALID_APPEND', `at most ${MAX_EVENTS_PER_TRANSACTION - 1} events per append`);
     const expected = options.expected ?? 'any';
     const [kind, expectedRevision] = kindOf(expected);
+    const ops = this.guardOps(streamId, events);
+    const enforce: GuardEnforcement | null = ops && options.enforceGuards ? options.enforceGuards : null;
     const params = [
       streamId,
       kind,
@@ -134,46 +206,138 @@ export class PostgresEventStore implements EventStore {
       events.map((e) => e.schemaVersion),
       events.map((e) => JSON.stringify(e.data)),
       events.map((e) => JSON.stringify(e.metadata)),
+      ops ? JSON.stringify(ops) : null,
+      enforce ? JSON.stringify(enforce) : null,
     ];
     const sql = `SELECT out_status, out_revision, out_position, out_actual
-                   FROM ${this.schema}.append_events($1, $2, $3, $4::uuid[], $5::text[], $6::int[], $7::jsonb[], $8::jsonb[])`;
-    // Two races end in a unique violation rather than in the function's checks: two
-    // creators of one stream, and two writers of the same new event id. Re-running the
-    // append once turns both into the right answer (conflict, or replay of the first).
-    for (let attempt = 0; ; attempt++) {
-      try {
-        const { rows } = await this.pool.query<{
-          out_status: number;
-          out_revision: string | null;
-          out_position: string | null;
-          out_actual: string | null;
-        }>(sql, params);
-        const row = rows[0];
-        if (!row) throw new EventStoreError('INVALID_APPEND', 'append returned no result');
-        const eventIds = events.map((e) => e.eventId);
-        switch (row.out_status) {
-          case 0:
-          case 1:
-            if (row.out_status === 0) this.notify();
-            return {
-              streamId,
-              revision: Number(row.out_revision),
-              position: BigInt(row.out_position ?? 0),
-              eventIds,
-              replayed: row.out_status === 1,
-            };
-          case 2: {
-            const first = await this.firstConflictingId(events, streamId);
-            throw new EventIdConflictError(first);
-          }
-          default:
-            throw new StreamConflictError(streamId, String(expected), row.out_actual === null ? null : Number(row.out_actual));
-        }
-      } catch (error) {
-        if (isPgError(error) && error.code === UNIQUE_VIOLATION && attempt < 2) continue;
-        if (isPgError(error) && error.code === UNIQUE_VIOLATION) throw new StreamConflictError(streamId, String(expected), null);
-        throw translate(error, `append to ${streamId} failed`);
+                   FROM ${this.schema}.append_events($1, $2, $3, $4::uuid[], $5::text[], $6::int[], $7::jsonb[], $8::jsonb[], $9::jsonb, $10::jsonb)`;
+    const { rows } = await run(sql, params);
+    const row = rows[0];
+    if (!row) throw new EventStoreError('INVALID_APPEND', 'append returned no result');
+    const eventIds = events.map((e) => e.eventId);
+    switch (row.out_status) {
+      case 0:
+      case 1:
+        return {
+          streamId,
+          revision: Number(row.out_revision),
+          position: BigInt(row.out_position ?? 0),
+          eventIds,
+          replayed: row.out_status === 1,
+        };
+      case 2: {
+        const first = await this.firstConflictingId(events, streamId);
+        throw new EventIdConflictError(first);
       }
+      default:
+        throw new StreamConflictError(streamId, String(expected), row.out_actual === null ? null : Number(row.out_actual));
+    }
+  }
+
+  /**
+   * Runs `work` in one transaction on one connection and commits it (rolls back when it
+   * throws). A unique violation (a concurrent creator of the same stream) is a
+   * StreamConflictError: the caller re-reads and re-decides, as after any conflict.
+   */
+  async transaction<T>(work: (tx: StoreTransaction) => Promise<T>): Promise<T> {
+    let client: PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (error) {
+      throw translate(error, 'cannot open a transaction');
+    }
+    let appended = false;
+    let broken: Error | undefined;
+    const tx: StoreTransaction = {
+      query: async <R extends Record<string, unknown>>(sql: string, params: readonly unknown[] = []) =>
+        (await client.query<R>(sql, params as unknown[])).rows,
+      readStream: async (streamId) => (await client.query<EventRow>(`${this.streamSql} LIMIT NULL`, [streamId, 0])).rows.map(toRecorded),
+      guardFacts: async (site, batchId, traceCode) => {
+        const { rows } = await client.query<{ available: string | null; hold: string | null; unit: GuardFacts['unit'] | null }>(
+          `SELECT (SELECT available FROM ${this.schema}.guard_stock WHERE site = $1 AND batch_id = $2) AS available,
+                  (SELECT hold FROM ${this.schema}.guard_stock WHERE site = $1 AND batch_id = $2) AS hold,
+                  (SELECT json_build_object('batchId', batch_id, 'holder', holder, 'state', state, 'drawn', drawn)
+                     FROM ${this.schema}.guard_unit WHERE code = $3) AS unit`,
+          [site, batchId, traceCode],
+        );
+        const row = rows[0];
+        return {
+          stock: row?.available == null ? null : { available: Number(row.available), hold: row.hold },
+          unit: row?.unit ?? null,
+        };
+      },
+      append: async (streamId, events, options = {}) => {
+        try {
+          const result = await this.appendWith((sql, params) => client.query<AppendRow>(sql, params), streamId, events, options);
+          appended ||= !result.replayed;
+          return result;
+        } catch (error) {
+          if (isPgError(error) && error.code === UNIQUE_VIOLATION)
+            throw new StreamConflictError(streamId, String(options.expected ?? 'any'), null);
+          throw translate(error, `append to ${streamId} failed`);
+        }
+      },
+    };
+    try {
+      await client.query('BEGIN');
+      const result = await work(tx);
+      await client.query('COMMIT');
+      if (appended) this.notify();
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch((rollbackError: Error) => {
+        broken = rollbackError;
+      });
+      throw translate(error, 'transaction failed');
+    } finally {
+      client.release(broken ?? false);
+    }
+  }
+
+  /**
+   * Empties the guard tables and replays the whole log through the node's rule (after a rule
+   * change, or by hand: `npm run cli -- store rebuild-guards`). Appends that touch the guard
+   * tables wait meanwhile (TRUNCATE locks them), so none is lost between the replay and them.
+   */
+  async rebuildGuards(): Promise<number> {
+    const rules = this.options.guardRules;
+    if (!rules) return 0;
+    const client = await this.pool.connect();
+    try {
+      return await this.rebuildGuardsOn(client, rules);
+    } finally {
+      client.release();
+    }
+  }
+
+  private async rebuildGuardsOn(client: PoolClient, rules: GuardRules): Promise<number> {
+    let count = 0;
+    await client.query('BEGIN');
+    try {
+      await client.query(`TRUNCATE ${GUARD_TABLES.map((t) => `${this.schema}.${t}`).join(', ')}`);
+      // Every committed event, not only those below the safe bound: appends still in flight
+      // cannot commit before this does, since their guard operations wait for the lock.
+      for (let after = '0'; ;) {
+        const { rows } = await client.query<EventRow>(
+          `SELECT position, event_id, stream_id, revision, type, schema_version, data, metadata, recorded_at
+             FROM ${this.schema}.events WHERE position > $1 ORDER BY position LIMIT 5000`,
+          [after],
+        );
+        if (rows.length === 0) break;
+        const ops = rows.flatMap((r) => rules.opsFor({ type: r.type, streamId: r.stream_id, data: r.data, metadata: r.metadata }));
+        if (ops.length > 0) await client.query(`SELECT ${this.schema}.guards_apply($1::jsonb, NULL)`, [JSON.stringify(ops)]);
+        count += rows.length;
+        after = rows[rows.length - 1]!.position;
+      }
+      await client.query(
+        `INSERT INTO ${this.schema}.guard_meta (id, rules_version) VALUES (1, $1) ON CONFLICT (id) DO UPDATE SET rules_version = $1`,
+        [rules.version],
+      );
+      await client.query('COMMIT');
+      return count;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
     }
   }
 
@@ -190,16 +354,20 @@ export class PostgresEventStore implements EventStore {
     return events.find((e) => rows.some((r) => r.event_id === e.eventId))?.eventId ?? events[0]!.eventId;
   }
 
+  private get streamSql(): string {
+    return `SELECT position, event_id, stream_id, revision, type, schema_version, data, metadata, recorded_at
+              FROM ${this.schema}.events
+             WHERE stream_id = $1 AND revision >= $2
+             ORDER BY revision`;
+  }
+
   async readStream(streamId: string, options: { fromRevision?: number; maxCount?: number } = {}): Promise<RecordedEvent[]> {
     try {
-      const { rows } = await this.pool.query<EventRow>(
-        `SELECT position, event_id, stream_id, revision, type, schema_version, data, metadata, recorded_at
-           FROM ${this.schema}.events
-          WHERE stream_id = $1 AND revision >= $2
-          ORDER BY revision
-          LIMIT $3`,
-        [streamId, options.fromRevision ?? 0, options.maxCount ?? null],
-      );
+      const { rows } = await this.pool.query<EventRow>(`${this.streamSql} LIMIT $3`, [
+        streamId,
+        options.fromRevision ?? 0,
+        options.maxCount ?? null,
+      ]);
       return rows.map(toRecorded);
     } catch (error) {
       throw translate(error, `read of ${streamId} failed`);
@@ -260,11 +428,16 @@ export class PostgresEventStore implements EventStore {
     return this.schema;
   }
 
+  /** Resolves when no append or read is using a connection (bounded): see closePool. */
+  idle(graceMs = 5000): Promise<void> {
+    return waitIdle(this.pool, graceMs);
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     this.listeners.clear();
-    await this.pool.end();
+    await closePool(this.pool);
   }
 
   // Wakes this process's live subscriptions at once instead of at their next poll.
@@ -282,6 +455,8 @@ const isPgError = (error: unknown): error is PgError =>
 
 const translate = (error: unknown, context: string): Error => {
   if (error instanceof EventStoreError) return error;
+  if (isPgError(error) && error.code === GUARD_VIOLATION_SQLSTATE)
+    return new GuardViolationError(error.message, (error as PgError & { detail?: string }).detail ?? '');
   if (isPgError(error) && error.code && CONNECTION_ERRORS.has(error.code))
     return new StoreUnavailableError(`${context}: database unavailable (${error.code})`, error);
   if (error instanceof Error && /Connection terminated|connect ECONNREFUSED|timeout/i.test(error.message))
