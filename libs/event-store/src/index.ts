@@ -12,4 +12,5 @@ export {
 } from './kurrentdb/kurrentdb-event-store';
 export * from './guards/guard-ops';
 export type { StoreTransaction } from './postgres/postgres-event-store';
+export type { GuardFacts } from './postgres/guard-tables';
 export { closePool, waitIdle } from './postgres/close-pool';

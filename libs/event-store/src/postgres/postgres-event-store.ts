@@ -1,5 +1,5 @@
 import { Pool, type PoolClient, type PoolConfig } from 'pg';
-import { EventIdConflictError, EventStoreError, GuardViolationError, StoreUnavailableError, StreamConflictError } from '../errors';
+import { EventIdConflictError, EventStoreError, StreamConflictError } from '../errors';
 import type { GuardEnforcement, GuardOp, GuardRules } from '../guards/guard-ops';
 import type {
   AppendOptions,
@@ -17,7 +17,8 @@ import type {
 import { START } from '../event-store.port';
 import { PollingSubscription } from '../subscription';
 import { closePool, waitIdle } from './close-pool';
-import { GUARD_TABLES, GUARD_VIOLATION_SQLSTATE } from './guard-schema';
+import { isPgError, translate, UNIQUE_VIOLATION } from './pg-errors';
+import { type GuardFacts, readGuardFacts, rebuildGuardTables } from './guard-tables';
 import { MAX_EVENTS_PER_TRANSACTION, schemaSql } from './schema';
 
 export interface PostgresEventStoreOptions {
@@ -31,12 +32,6 @@ export interface PostgresEventStoreOptions {
   readonly pollIntervalMs?: number;
   /** Turns each appended event into guard operations (ADR 0010); none: no guard rows kept. */
   readonly guardRules?: GuardRules;
-}
-
-/** Rows of the guard tables a command reads before it decides (in its transaction). */
-export interface GuardFacts {
-  readonly stock: { readonly available: number; readonly hold: string | null } | null;
-  readonly unit: { readonly batchId: string; readonly holder: string | null; readonly state: string; readonly drawn: number } | null;
 }
 
 /**
@@ -70,8 +65,6 @@ interface EventRow {
 }
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
-const UNIQUE_VIOLATION = '23505';
-const CONNECTION_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P03', '08006', '08001']);
 
 const kindOf = (expected: ExpectedRevision): [number, string | null] => {
   if (expected === 'any') return [0, null];
@@ -147,7 +140,7 @@ export class PostgresEventStore implements EventStore {
         const rules = this.options.guardRules;
         if (rules) {
           const { rows } = await client.query<{ rules_version: number }>(`SELECT rules_version FROM ${this.schema}.guard_meta`);
-          if (rows[0]?.rules_version !== rules.version) await this.rebuildGuardsOn(client, rules);
+          if (rows[0]?.rules_version !== rules.version) await rebuildGuardTables(client, this.schema, rules);
         }
       } finally {
         await client.query('SELECT pg_advisory_unlock(hashtext($1))', [`vaxledger-migrate-${this.schema}`]);
@@ -252,20 +245,7 @@ export class PostgresEventStore implements EventStore {
       query: async <R extends Record<string, unknown>>(sql: string, params: readonly unknown[] = []) =>
         (await client.query<R>(sql, params as unknown[])).rows,
       readStream: async (streamId) => (await client.query<EventRow>(`${this.streamSql} LIMIT NULL`, [streamId, 0])).rows.map(toRecorded),
-      guardFacts: async (site, batchId, traceCode) => {
-        const { rows } = await client.query<{ available: string | null; hold: string | null; unit: GuardFacts['unit'] | null }>(
-          `SELECT (SELECT available FROM ${this.schema}.guard_stock WHERE site = $1 AND batch_id = $2) AS available,
-                  (SELECT hold FROM ${this.schema}.guard_stock WHERE site = $1 AND batch_id = $2) AS hold,
-                  (SELECT json_build_object('batchId', batch_id, 'holder', holder, 'state', state, 'drawn', drawn)
-                     FROM ${this.schema}.guard_unit WHERE code = $3) AS unit`,
-          [site, batchId, traceCode],
-        );
-        const row = rows[0];
-        return {
-          stock: row?.available == null ? null : { available: Number(row.available), hold: row.hold },
-          unit: row?.unit ?? null,
-        };
-      },
+      guardFacts: (site, batchId, traceCode) => readGuardFacts(client, this.schema, site, batchId, traceCode),
       append: async (streamId, events, options = {}) => {
         try {
           const result = await this.appendWith((sql, params) => client.query<AppendRow>(sql, params), streamId, events, options);
@@ -304,40 +284,9 @@ export class PostgresEventStore implements EventStore {
     if (!rules) return 0;
     const client = await this.pool.connect();
     try {
-      return await this.rebuildGuardsOn(client, rules);
+      return await rebuildGuardTables(client, this.schema, rules);
     } finally {
       client.release();
-    }
-  }
-
-  private async rebuildGuardsOn(client: PoolClient, rules: GuardRules): Promise<number> {
-    let count = 0;
-    await client.query('BEGIN');
-    try {
-      await client.query(`TRUNCATE ${GUARD_TABLES.map((t) => `${this.schema}.${t}`).join(', ')}`);
-      // Every committed event, not only those below the safe bound: appends still in flight
-      // cannot commit before this does, since their guard operations wait for the lock.
-      for (let after = '0'; ;) {
-        const { rows } = await client.query<EventRow>(
-          `SELECT position, event_id, stream_id, revision, type, schema_version, data, metadata, recorded_at
-             FROM ${this.schema}.events WHERE position > $1 ORDER BY position LIMIT 5000`,
-          [after],
-        );
-        if (rows.length === 0) break;
-        const ops = rows.flatMap((r) => rules.opsFor({ type: r.type, streamId: r.stream_id, data: r.data, metadata: r.metadata }));
-        if (ops.length > 0) await client.query(`SELECT ${this.schema}.guards_apply($1::jsonb, NULL)`, [JSON.stringify(ops)]);
-        count += rows.length;
-        after = rows[rows.length - 1]!.position;
-      }
-      await client.query(
-        `INSERT INTO ${this.schema}.guard_meta (id, rules_version) VALUES (1, $1) ON CONFLICT (id) DO UPDATE SET rules_version = $1`,
-        [rules.version],
-      );
-      await client.query('COMMIT');
-      return count;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
     }
   }
 
@@ -445,21 +394,3 @@ export class PostgresEventStore implements EventStore {
     for (const listener of this.listeners) listener();
   }
 }
-
-interface PgError {
-  code?: string;
-  message: string;
-}
-const isPgError = (error: unknown): error is PgError =>
-  typeof error === 'object' && error !== null && 'code' in error && typeof (error as PgError).code === 'string';
-
-const translate = (error: unknown, context: string): Error => {
-  if (error instanceof EventStoreError) return error;
-  if (isPgError(error) && error.code === GUARD_VIOLATION_SQLSTATE)
-    return new GuardViolationError(error.message, (error as PgError & { detail?: string }).detail ?? '');
-  if (isPgError(error) && error.code && CONNECTION_ERRORS.has(error.code))
-    return new StoreUnavailableError(`${context}: database unavailable (${error.code})`, error);
-  if (error instanceof Error && /Connection terminated|connect ECONNREFUSED|timeout/i.test(error.message))
-    return new StoreUnavailableError(`${context}: database unavailable (${error.message})`, error);
-  return error instanceof Error ? error : new Error(`${context}: ${String(error)}`);
-};
