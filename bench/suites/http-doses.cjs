@@ -51,11 +51,12 @@ const cst = (msValue) => `${new Date(msValue + CST).toISOString().slice(0, 19)}+
 // ---------------------------------------------------------------------------------------------
 // The node
 
-const startNode = (ctx, { cpuProfDir } = {}) =>
+const startNode = (ctx, { cpuProfDir, variant } = {}) =>
   new Promise((resolve, reject) => {
-    const child = fork(path.join(__dirname, '..', 'lib', 'api-node.cjs'), [], {
-      cwd: REPO_DIR,
-      env: { ...process.env, BENCH_API_DATABASE_URL: ctx.url, NODE_ENV: 'production' },
+    const dir = variant?.dir ?? REPO_DIR;
+    const child = fork(path.join(dir, 'bench', 'lib', 'api-node.cjs'), [], {
+      cwd: dir,
+      env: { ...process.env, BENCH_API_DATABASE_URL: variant?.url ?? ctx.url, NODE_ENV: 'production' },
       execArgv: cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', cpuProfDir] : [],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
@@ -80,10 +81,42 @@ const startNode = (ctx, { cpuProfDir } = {}) =>
     child.once('exit', (code) => reject(new Error(`API node exited with code ${code} before it was ready`)));
   });
 
+/**
+ * Stops the node and waits for it to exit; a node that does not exit within 15 s (today's
+ * code could hang in runtime.close() with commands in flight) is killed, so the bench ends.
+ */
 const stopNode = async (node) => {
   const exited = new Promise((resolve) => node.child.once('exit', resolve));
-  await node.ask({ type: 'stop' }, 'stopped');
-  await exited;
+  const timeout = new Promise((resolve) => setTimeout(() => resolve('timeout'), 15_000).unref());
+  const outcome = await Promise.race([node.ask({ type: 'stop' }, 'stopped').then(() => exited), timeout]);
+  if (outcome === 'timeout') {
+    node.child.kill('SIGKILL');
+    await exited;
+    return 'killed after 15 s';
+  }
+  return 'exited';
+};
+
+/**
+ * `--baseline <git-ref>` (BENCH_BASELINE): the ref's tree, from `git archive`, compiled with
+ * this checkout's swc into bench/.tmp/baseline-<sha>/ (kept for the next run), measured in the
+ * same run against its own fresh database, before this tree.
+ */
+const prepareBaseline = (ctx, ref) => {
+  const { execFileSync, execSync } = require('node:child_process');
+  const sha = execFileSync('git', ['rev-parse', '--verify', `${ref}^{commit}`], { cwd: REPO_DIR, encoding: 'utf8' }).trim();
+  const dir = path.join(ensureTmp(), `baseline-${sha.slice(0, 12)}`);
+  if (!fs.existsSync(path.join(dir, 'dist', 'apps', 'api', 'src', 'app.js'))) {
+    ctx.log(`building baseline ${ref} (${sha.slice(0, 12)}) in ${path.relative(REPO_DIR, dir)}`);
+    fs.rmSync(dir, { recursive: true, force: true });
+    fs.mkdirSync(dir, { recursive: true });
+    execSync(`git archive ${sha} | tar -x -C ${JSON.stringify(dir)}`, { cwd: REPO_DIR });
+    const swc = path.join(REPO_DIR, 'node_modules', '.bin', 'swc');
+    for (const part of ['apps', 'libs'])
+      execFileSync(swc, [part, '-d', `dist/${part}`, '--strip-leading-paths', '--copy-files', '--quiet'], { cwd: dir });
+    execFileSync(process.execPath, ['scripts/copy-proto.cjs'], { cwd: dir });
+  }
+  return { ref, sha, dir };
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -399,9 +432,11 @@ const topOfProfile = (file, top = 15) => {
 
 // ---------------------------------------------------------------------------------------------
 
-const run = async (ctx) => {
+const measure = async (ctx, variant) => {
   const domain = loadLib('domain');
-  const profiling = process.env.BENCH_HTTP_CPU_PROF === '1';
+  const profiling = process.env.BENCH_HTTP_CPU_PROF === '1' && !variant;
+  const url = variant?.url ?? ctx.url;
+  const database = variant?.database ?? ctx.database;
   const profDir = profiling ? fs.mkdtempSync(path.join(ensureTmp(), 'cpuprof-')) : null;
   const duration = durationS(20, ctx.scale);
   const warmup = durationS(5, ctx.scale);
@@ -410,7 +445,7 @@ const run = async (ctx) => {
   ctx.log(
     `starting the API node (child process${profiling ? ', --cpu-prof' : ''}${whatIf ? `, WHAT-IF ${whatIf}` : ''}) on ${ctx.database}`,
   );
-  const node = await startNode(ctx, { cpuProfDir: profDir });
+  const node = await startNode(ctx, { cpuProfDir: profDir, variant });
   const runs = [];
   let seeded;
   let profileTop = null;
@@ -421,19 +456,19 @@ const run = async (ctx) => {
     ctx.log(`warm-up: ${warmup} s, 16 connections`);
     const warm = await fire(node.baseUrl, gen, { connections: 16, duration: warmup });
     if ((warm.result.non2xx ?? 0) > 0) ctx.log(`warm-up non-2xx: ${JSON.stringify(warm.statuses)} ${warm.samples.join(' | ')}`);
-    await query(ctx.url, 'VACUUM (ANALYZE)');
+    await query(url, 'VACUUM (ANALYZE)');
     for (const connections of connectionCounts) {
       await new Promise((r) => setTimeout(r, 1000));
       await node.ask({ type: 'phases', reset: true, record: true }, 'phases');
-      const before = await countDoses(ctx.url);
+      const before = await countDoses(url);
       const sentBefore = gen.count;
-      const statsBefore = await dbStats(ctx.url, ctx.database);
+      const statsBefore = await dbStats(url, database);
       const cpuBefore = cpuSnapshot();
       ctx.log(`POST /v1/doses: ${duration} s, ${connections} connections …`);
       const { result, statuses, samples } = await fire(node.baseUrl, gen, { connections, duration });
       const cpuAfter = cpuSnapshot();
       const server = await node.ask({ type: 'phases', reset: true, record: false }, 'phases');
-      const statsAfter = await dbStats(ctx.url, ctx.database);
+      const statsAfter = await dbStats(url, database);
       const perOk = (key) => (Number(statsAfter[key]) - Number(statsBefore[key])) / Math.max(1, result['2xx']);
       const db = { commits: perOk('commits'), written: perOk('written'), fetched: perOk('fetched') };
       const cpu =
@@ -442,11 +477,12 @@ const run = async (ctx) => {
               cores: require('node:os').cpus().length,
               machineBusy: ((cpuAfter.busy - cpuBefore.busy) / (cpuAfter.total - cpuBefore.total)) * 100,
               postgres: ((cpuAfter.pg - cpuBefore.pg) / duration) * 100,
+              pgMsPerDose: ((cpuAfter.pg - cpuBefore.pg) * 1000) / Math.max(1, result['2xx']),
               client: ((cpuAfter.bench - cpuBefore.bench) / duration) * 100,
             }
           : null;
       // Let the projector finish, then check that every 2xx is a DoseAdministered in the log.
-      const appended = (await countDoses(ctx.url)) - before;
+      const appended = (await countDoses(url)) - before;
       const r = {
         connections,
         duration,
@@ -464,6 +500,7 @@ const run = async (ctx) => {
         server,
         db,
         cpu,
+        apiCpuMsPerDose: server.cpuMs / Math.max(1, result['2xx']),
       };
       runs.push(r);
       ctx.log(
@@ -479,7 +516,9 @@ const run = async (ctx) => {
       if (samples.length) ctx.log(`non-2xx samples: ${samples.join(' | ')}`);
     }
   } finally {
-    await stopNode(node).catch((e) => ctx.log(`stopping the API node: ${e.message}`));
+    const stopped = await stopNode(node).catch((e) => `failed: ${e.message}`);
+    ctx.log(`API node stop: ${stopped}`);
+    runs.stopped = stopped;
   }
   if (profDir) {
     const file = fs.readdirSync(profDir).find((f) => f.endsWith('.cpuprofile'));
@@ -581,6 +620,7 @@ const run = async (ctx) => {
       ),
     );
   return {
+    runs,
     parameters: [
       ...(whatIf
         ? [`**WHAT-IF RUN (BENCH_API_WHATIF=${whatIf}): the node was modified for diagnosis; these are not the API's numbers.**`]
@@ -593,6 +633,112 @@ const run = async (ctx) => {
     ],
     rows,
     details: details.join('\n'),
+  };
+};
+
+const phase = (r, prefix) => {
+  const hit = Object.entries(r.server.phases).find(([name]) => name.startsWith(prefix));
+  return hit ? hit[1] : { count: 0, mean: NaN, p50: NaN, p99: NaN };
+};
+
+/** One line per variant and connection count: what a user waits for, and what it costs. */
+const comparisonRows = (variants) => {
+  const rows = [];
+  for (const { label, result } of variants)
+    for (const r of result.runs) {
+      const wait = phase(r, 'catch-up: runner.waitFor()');
+      const visible = phase(r, 'visibility:');
+      rows.push([
+        label,
+        String(r.connections),
+        int(r.rps),
+        ms(r.latency.p50),
+        ms(r.latency.p99),
+        `${int(r.ok)} / ${int(r.non2xx)} / ${r.errors}`,
+        fixed(r.db.commits, 2),
+        fixed(r.apiCpuMsPerDose, 2),
+        r.cpu ? fixed(r.cpu.pgMsPerDose, 2) : 'n/a',
+        `${int(wait.count)} calls${wait.count ? `, p50 ${ms(wait.p50)}` : ''}`,
+        visible.count ? `p50 ${ms(visible.p50)}, p99 ${ms(visible.p99)}` : 'n/a',
+        r.cpu ? `${fixed(r.cpu.machineBusy, 0)} %` : 'n/a',
+      ]);
+    }
+  return rows;
+};
+
+const run = async (ctx) => {
+  const ref = process.env.BENCH_BASELINE;
+  if (!ref) return measure(ctx, null);
+  const base = prepareBaseline(ctx, ref);
+  const database = `${ctx.database}_baseline`;
+  await query(ctx.baseUrl, `CREATE DATABASE ${database}`);
+  const baseUrl = new URL(ctx.url);
+  baseUrl.pathname = `/${database}`;
+  let baseline;
+  try {
+    ctx.log(`── baseline ${ref} (${base.sha.slice(0, 12)}) ──`);
+    baseline = await measure(ctx, { url: baseUrl.toString(), database, dir: base.dir });
+  } finally {
+    await query(ctx.baseUrl, `DROP DATABASE IF EXISTS ${database} WITH (FORCE)`).catch((e) =>
+      ctx.log(`could not drop ${database}: ${e.message}`),
+    );
+  }
+  ctx.log('── this tree ──');
+  const current = await measure(ctx, null);
+  const label = `baseline ${ref} (${base.sha.slice(0, 7)})`;
+  const ratio = (i) => current.runs[i].rps / Math.max(1, baseline.runs[i].rps);
+  const main = current.runs[0];
+  const met =
+    ratio(0) >= 3 && main.latency.p99 < TARGET_P99_MS && main.db.commits <= 2 && phase(main, 'catch-up: runner.waitFor()').count === 0;
+  const rows = [
+    {
+      metric: `POST /v1/doses vs ${label}, ${main.connections} connections, same run`,
+      measured: `${fixed(ratio(0), 2)}× (${int(main.rps)} vs ${int(baseline.runs[0].rps)} req/s); p99 ${ms(main.latency.p99)} vs ${ms(baseline.runs[0].latency.p99)}; ${fixed(main.db.commits, 2)} vs ${fixed(baseline.runs[0].db.commits, 1)} commits per dose`,
+      target: `≥ 3×, p99 < ${TARGET_P99_MS} ms, ≤ 2 commits per dose, 0 projector waits`,
+      status: met ? 'MET' : 'MISSED',
+      note: `API CPU per dose ${fixed(main.apiCpuMsPerDose, 2)} ms (baseline ${fixed(baseline.runs[0].apiCpuMsPerDose, 2)} ms); projector waits on the dose path: ${phase(main, 'catch-up: runner.waitFor()').count}`,
+    },
+    ...current.rows,
+  ];
+  const details = [
+    `Side by side in one run: first ${label} (built from \`git archive\` into bench/.tmp, its own fresh database), then this tree; same seeding, same load, same machine.`,
+    '',
+    table(
+      [
+        'Code',
+        'Connections',
+        'req/s',
+        'p50',
+        'p99',
+        '2xx / non-2xx / errors',
+        'PG commits per dose',
+        'API CPU ms per dose',
+        'PG CPU ms per dose',
+        'projector waits on the write path',
+        'visibility after the write',
+        'machine busy',
+      ],
+      comparisonRows([
+        { label, result: baseline },
+        { label: 'this tree', result: current },
+      ]),
+    ),
+    '',
+    `### ${label}`,
+    '',
+    baseline.details,
+    '',
+    '### this tree',
+    '',
+    current.details,
+  ].join('\n');
+  return {
+    parameters: [
+      ...current.parameters,
+      `Baseline: ${label}, node stop: ${baseline.runs.stopped}; this tree's node stop: ${current.runs.stopped}.`,
+    ],
+    rows,
+    details,
   };
 };
 

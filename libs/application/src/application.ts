@@ -1,6 +1,7 @@
 import type { PersonVault } from '@vaxledger/privacy';
 import type { ReadModels } from '@vaxledger/projections';
 import { EnterDoseInErrorHandler } from './doses/enter-dose-in-error.handler';
+import type { DoseTransactionDeps } from './doses/dose-transaction';
 import { RecordDoseHandler } from './doses/record-dose.handler';
 import type { CommandExecutor } from './kernel/command-executor';
 import type { AccessPolicy, Clock, KeyedSerialiser, PersonGrants } from './kernel/ports';
@@ -17,6 +18,8 @@ export interface ApplicationDeps {
   readonly pseudonymSecret: string;
   readonly personGrantTtlMs: number;
   readonly clock?: Clock;
+  /** The one-transaction dose path's parts, where the store supports it (ADR 0011). */
+  readonly doseTransaction?: DoseTransactionDeps | undefined;
 }
 
 /** One handler per write use case. */
@@ -38,6 +41,7 @@ export const createApplication = (deps: ApplicationDeps): Application => {
       provinceCode,
       pseudonymSecret: deps.pseudonymSecret,
       personGrantTtlMs: deps.personGrantTtlMs,
+      oneTransaction: deps.doseTransaction,
       ...clock,
     }),
     enterDoseInError: new EnterDoseInErrorHandler({ executor, reads, access: deps.access, provinceCode, ...clock }),

@@ -10,5 +10,6 @@ export * from './kernel/ports';
 export * from './kernel/uuid-v5';
 export * from './persons/pseudonym';
 export * from './doses/record-dose.handler';
+export * from './doses/dose-transaction';
 export * from './doses/enter-dose-in-error.handler';
 export * from './application';

@@ -52,7 +52,7 @@ export interface AppendOptions {
   /**
    * Check the guards in the append's transaction (takes of stock, draws of coded units,
    * holds on batches): a refusal is a GuardViolationError and appends nothing. Only on
-   * adapters with `capabilities.guards`; the others ignore it (ADR 0010).
+   * adapters with `capabilities.guards`; the others ignore it (ADR 0011).
    */
   readonly enforceGuards?: GuardEnforcement;
 }
@@ -95,7 +95,7 @@ export interface EventStoreCapabilities {
   readonly adapter: 'postgres' | 'pglite' | 'memory' | 'kurrentdb';
   /** False where the engine runs one transaction at a time (PGlite), so "in flight" cannot happen. */
   readonly concurrentTransactions: boolean;
-  /** True where every append keeps the guard tables in its own transaction (ADR 0010). */
+  /** True where every append keeps the guard tables in its own transaction (ADR 0011). */
   readonly guards: boolean;
 }
 

@@ -113,7 +113,7 @@ export const openNodeRuntime = async (settings: Settings, options: RuntimeOption
             engine,
             poolSize: engine === 'pglite' ? 4 : 16,
             pollIntervalMs: 20,
-            // Stock, unit and hold rows kept in every append's transaction (ADR 0010).
+            // Stock, unit and hold rows kept in every append's transaction (ADR 0011).
             guardRules: { version: STOCK_GUARD_RULES_VERSION, opsFor: stockGuardOps },
           });
   } catch (error) {

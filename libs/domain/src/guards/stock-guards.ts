@@ -4,7 +4,7 @@ import { siteOfStream } from '../streams';
  * The guard rule of the write path: which stock, coded-unit and hold rows each event
  * changes. The event store applies these operations in the append's own transaction for
  * every event it stores (decided here, imported by sync, moved by `store import`), and
- * replays the log through this function to rebuild them (docs/adr/0010-dose-guard-tables.md).
+ * replays the log through this function to rebuild them (docs/adr/0011-dose-guard-tables.md).
  * Same meaning as the site-inventory and trace-code projections, reduced to what a dose
  * must check: available stock per site and batch, doses drawn per coded unit and who holds
  * it, recalls and suspensions in force.

@@ -6,7 +6,7 @@
  * The store does not know the domain: a node passes a rule (`GuardRules`) that turns each
  * event into operations, and the store applies them to every append it makes, whether
  * the event was decided here, imported by sync or moved by `store import`. A rebuild
- * replays the whole log through the same rule (docs/adr/0010-dose-guard-tables.md).
+ * replays the whole log through the same rule (docs/adr/0011-dose-guard-tables.md).
  */
 
 /** Add to (or, with `enforce`, take from) a site's stock of a batch. Deltas in doses. */

@@ -5,7 +5,7 @@ import { GuardViolationError } from '../errors';
 import type { NewEvent } from '../event-store.port';
 import { PostgresEventStore } from './postgres-event-store';
 
-// The guard rows every append keeps in its own transaction (ADR 0010), with the domain's
+// The guard rows every append keeps in its own transaction (ADR 0011), with the domain's
 // rule: enforced takes of stock and draws of coded units, holds, replays and the rebuild.
 
 const MAH = '91320100MA900DM01X';

@@ -30,7 +30,7 @@ export interface PostgresEventStoreOptions {
   readonly engine?: 'postgres' | 'pglite';
   /** Milliseconds between polls of a live subscription when nothing new arrived. */
   readonly pollIntervalMs?: number;
-  /** Turns each appended event into guard operations (ADR 0010); none: no guard rows kept. */
+  /** Turns each appended event into guard operations (ADR 0011); none: no guard rows kept. */
   readonly guardRules?: GuardRules;
 }
 
