@@ -77,13 +77,22 @@ const main = async () => {
     PORT: '0',
   });
   const settings = { ...embeddedDefaults, databaseUrl: process.env.BENCH_API_DATABASE_URL, embedded: false };
-  const runtime = await openNodeRuntime(settings);
+  // The projector where the API runs it by default (PROJECTOR=thread: a worker thread);
+  // BENCH_API_PROJECTOR=inline puts it back on the API's event loop.
+  const projector = (process.env.BENCH_API_PROJECTOR ?? settings.projector ?? 'inline') === 'thread' ? 'thread' : true;
+  const runtime = await openNodeRuntime(settings, { projector });
   const { store, readModels, vault } = runtime;
-  // Time to visibility: from the moment a write returned its position until the projector
-  // has applied that position (what a read right after the write waits for).
-  const written = [];
+  // Time to visibility: from the moment a write returned its position until every read model
+  // has applied it (what a read that passes that position waits for), for one write in ten.
+  const waitFor = readModels.runner.waitFor.bind(readModels.runner);
+  let writes = 0;
   const noteWrite = (position) => {
-    if (recording && position !== undefined && position !== null) written.push({ position: BigInt(position), at: performance.now() });
+    if (!recording || position === undefined || position === null || writes++ % 10 !== 0) return;
+    const at = performance.now();
+    waitFor(BigInt(position), 60_000).then(
+      () => record('visibility: write returned → read models at its position (1 in 10 writes)', performance.now() - at),
+      () => record('visibility: not reached within 60 s (count)', 1),
+    );
   };
   wrap(store, 'latestPosition', 'catch-up: latestPosition()');
   wrap(store, 'headPosition', 'catch-up: headPosition()');
@@ -103,20 +112,9 @@ const main = async () => {
   // The projector, off the request path: how long a batch takes to apply and how big it is.
   wrap(readModels.runner, 'applyBatch', 'projector: runner.applyBatch() (not a request phase)');
   const applyBatch = readModels.runner.applyBatch;
-  readModels.runner.applyBatch = async function sized(events) {
+  readModels.runner.applyBatch = function sized(events) {
     record('projector: events per batch (count, not ms)', events.length);
-    const result = await applyBatch.call(this, events);
-    const reached = events.length ? events[events.length - 1].position : null;
-    if (reached !== null) {
-      const now = performance.now();
-      for (let i = written.length - 1; i >= 0; i--) {
-        if (written[i].position <= reached) {
-          record('visibility: write returned → read models at its position', now - written[i].at);
-          written.splice(i, 1);
-        }
-      }
-    }
-    return result;
+    return applyBatch.call(this, events);
   };
 
   // What-if switches for diagnosis only (BENCH_API_WHATIF=no-catchup,vault-pool-16): they

@@ -31,6 +31,12 @@ export interface Settings {
   readonly bodyLimitBytes: number;
   /** Seconds a command may wait for the read models to reach the log head. */
   readonly projectionWaitMs: number;
+  /**
+   * Where the API node's projector runs: `thread` (a worker thread of the API process, off
+   * the request event loop), `inline` (on it, as before), `worker` (not in the API: the
+   * worker process, `--role projector`, keeps the read models current).
+   */
+  readonly projector: 'thread' | 'inline' | 'worker';
   /** Requests per caller per minute (RATE_LIMIT_PER_MINUTE); 0 = no limit. */
   readonly rateLimitPerMinute: number;
   /** TLS and SASL for every Kafka client of the node (see `kafkaClientSecurity`). */
@@ -155,6 +161,7 @@ export const loadSettings = (env: Env = process.env, readText: ReadText = readTe
   const logLevel = oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info');
   const bodyLimitBytes = int('BODY_LIMIT_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024);
   const projectionWaitMs = int('PROJECTION_WAIT_MS', 5000, 0, 120000);
+  const projector = oneOf('PROJECTOR', ['thread', 'inline', 'worker'] as const, 'thread');
   const rateLimitPerMinute = int('RATE_LIMIT_PER_MINUTE', 3000, 0, 1_000_000);
   const file = (name: string): string | undefined => {
     const path = text(name);
@@ -194,6 +201,7 @@ export const loadSettings = (env: Env = process.env, readText: ReadText = readTe
     logLevel,
     bodyLimitBytes,
     projectionWaitMs,
+    projector,
     rateLimitPerMinute,
     kafkaSecurity,
     syncSigningKey,

@@ -26,6 +26,7 @@ import {
 import { Kafka, logLevel } from 'kafkajs';
 import { Pool } from 'pg';
 import { AuthStore } from '../auth/auth-store';
+import { type ProjectorThread, projectorThreadEntry, startProjectorThread } from './projector-thread';
 import { SiteLocks } from './site-locks';
 import { vaultErasureProjection } from '../features/persons/vault-erasure.projection';
 
@@ -65,8 +66,14 @@ export interface RuntimeOptions {
   readonly readSchema?: string;
   readonly vaultSchema?: string;
   readonly authSchema?: string;
-  /** Run the projector in this process (default true). */
-  readonly projector?: boolean;
+  /**
+   * Run the projector in this process (true, the default), in a worker thread of it
+   * ('thread': off the request event loop), or not at all (false: the worker process does).
+   * Without an inline projector the runner follows the checkpoints (read-your-writes).
+   */
+  readonly projector?: boolean | 'thread';
+  /** The database engine behind DATABASE_URL when it is not this process's own PGlite (the projector thread). */
+  readonly engine?: 'pglite' | 'postgres';
   /** Run the sync relay and consumer in this process when Kafka is configured (default true). */
   readonly sync?: boolean;
   readonly syncSchema?: string;
@@ -96,7 +103,7 @@ export const openNodeRuntime = async (settings: Settings, options: RuntimeOption
     embedded = await startEmbeddedPostgres({ dataDir: join(settings.dataDir, 'pglite') });
     databaseUrl = embedded.url;
   }
-  const engine = embedded ? 'pglite' : 'postgres';
+  const engine = options.engine ?? (embedded ? 'pglite' : 'postgres');
   // The log is in PostgreSQL, or in KurrentDB (EVENT_STORE=kurrentdb); read models, the vault,
   // idempotency and sync state stay in PostgreSQL (DATABASE_URL or the embedded PGlite).
   let store: EventStore;
@@ -137,7 +144,24 @@ export const openNodeRuntime = async (settings: Settings, options: RuntimeOption
   );
   const auth = new AuthStore(pool, options.authSchema ?? 'auth');
   await auth.migrate();
-  if (options.projector !== false) readModels.runner.start();
+  let projectorThread: ProjectorThread | null = null;
+  const threadEntry = options.projector === 'thread' ? projectorThreadEntry() : null;
+  if (options.projector === true || options.projector === undefined || (options.projector === 'thread' && !threadEntry)) {
+    // From sources (tests) there is no compiled thread entry: the projector runs inline.
+    readModels.runner.start();
+  } else {
+    readModels.runner.follow();
+    if (threadEntry)
+      projectorThread = await startProjectorThread(threadEntry, {
+        databaseUrl,
+        engine,
+        vaultMasterKey: settings.vaultMasterKey.toString('base64'),
+        eventSchema: options.eventSchema,
+        readSchema: options.readSchema,
+        vaultSchema: options.vaultSchema,
+        authSchema: options.authSchema,
+      });
+  }
   let sync: NodeSync | null = null;
   if (settings.kafkaBrokers.length > 0 && options.sync !== false) {
     const kafka = new Kafka({
@@ -216,6 +240,7 @@ export const openNodeRuntime = async (settings: Settings, options: RuntimeOption
       // ending a pg pool outright strands whoever waits for a connection, and with them the
       // connections (and advisory locks) they already hold. Commands waiting for the
       // projector are answered at once by its stop.
+      await projectorThread?.stop();
       await readModels.runner.stop();
       const readPool = (readModels.dataSource.driver as unknown as { master?: Pool }).master;
       await Promise.all([
