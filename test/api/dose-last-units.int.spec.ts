@@ -28,16 +28,26 @@ const doseFor = (n: number): object => ({
 
 describe('the last 50 units of a batch, wanted by 200 doses at once', () => {
   let api: ApiHarness;
+  let first: { status: number; headers: Record<string, string>; body: { id: string; position: string } };
 
   beforeAll(async () => {
     api = await startApi();
     await stockClinic(api, { lot: LOT, quantity: UNITS + 1 });
     // One dose first, so exactly UNITS remain.
-    const first = await api.http.post('/v1/doses').set(AS.clinic).send(doseFor(999));
+    first = await api.http.post('/v1/doses').set(AS.clinic).send(doseFor(999));
     expect(first.status).toBe(201);
   }, 120_000);
   afterAll(async () => {
     await api?.close();
+  });
+
+  it('answers a read that passes the position the dose returned with the dose in it (read-your-writes)', async () => {
+    expect(first.headers['x-position']).toBe(first.body.position);
+    const record = await api.http.get(`/v1/persons/${first.body.id}/record`).set(AS.clinic).set('X-Min-Position', first.body.position);
+    expect(record.status).toBe(200);
+    expect(record.body.doses).toHaveLength(1);
+    const bad = await api.http.get(`/v1/persons/${first.body.id}/record`).set(AS.clinic).set('X-Min-Position', 'soon');
+    expect({ status: bad.status, code: bad.body.code }).toEqual({ status: 400, code: 'VALIDATION_FAILED' });
   });
 
   it('records exactly 50 and refuses 150 with INSUFFICIENT_STOCK', async () => {

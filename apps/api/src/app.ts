@@ -13,6 +13,7 @@ import { securityHeaders } from './http/security-headers';
 import { throttleProviders } from './http/throttle';
 import { strictValidationPipe } from './http/validation';
 import { nodeApplication, nodeExecutor } from './infrastructure/application';
+import { readAfterPosition } from './http/read-after-position';
 import { ReplayStatusInterceptor } from './http/replay-status.interceptor';
 import { Metrics } from './infrastructure/metrics';
 import type { NodeRuntime } from './infrastructure/node-runtime';
@@ -81,6 +82,7 @@ export const createApiApp = async (runtime: NodeRuntime, options: { logger?: boo
   const metrics = app.get<Metrics>(METRICS);
   app.use(...securityHeaders());
   app.use(cleanUrl(), jsonBody(runtime.settings.bodyLimitBytes));
+  app.use(readAfterPosition(runtime));
   app.use((req: Request, res: Response, next: NextFunction) => {
     res.on('finish', () => {
       const route = (req.route as { path?: string } | undefined)?.path ?? 'unmatched';

@@ -46,7 +46,7 @@ const TITLES: Partial<Record<number, string>> = {
   503: 'Service unavailable',
 };
 
-const problem = (code: ErrorCode, detail: string, errors?: readonly FieldError[]): Problem => {
+export const problem = (code: ErrorCode, detail: string, errors?: readonly FieldError[]): Problem => {
   const status = STATUS[code];
   return {
     type: `https://vaxledger.example/problems/${code.toLowerCase().replace(/_/g, '-')}`,
