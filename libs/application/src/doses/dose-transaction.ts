@@ -94,21 +94,67 @@ export const recordDoseInOneTransaction = async (deps: DoseTransactionDeps, inpu
       if (replayed) markReplayed(answer);
       return answer;
     } catch (error) {
-      if (error instanceof GuardViolationError)
-        throw new RuleViolation(
-          error.rule as RuleCode,
-          `${error.rule} (${error.subject})`,
-          error.rule.startsWith('TRACE') ? 'traceCode' : 'batchId',
-        );
-      if ((error as { code?: string }).code === 'EVENT_ID_CONFLICT') throw keyReused();
       const conflict = error instanceof StreamConflictError || (error as { code?: string }).code === 'STREAM_CONFLICT';
-      if (conflict && meta.ifMatch !== undefined)
-        throw new ApplicationError('REVISION_MISMATCH', `stream ${streamId} changed while the command ran`);
-      if (conflict && attempt < MAX_ATTEMPTS) continue;
-      if (conflict) throw new ApplicationError('STREAM_CONFLICT', `stream ${streamId} kept changing; try again`);
-      throw error;
+      if (conflict && meta.ifMatch === undefined && attempt < MAX_ATTEMPTS) continue;
+      throw refusalOf(error, input);
     }
   }
+};
+
+/** What a failed dose answers: the domain's refusal for a guard, the kernel's for conflicts and keys. */
+const refusalOf = (error: unknown, input: DoseInput): unknown => {
+  if (error instanceof GuardViolationError)
+    return new RuleViolation(
+      error.rule as RuleCode,
+      `${error.rule} (${error.subject})`,
+      error.rule.startsWith('TRACE') ? 'traceCode' : 'batchId',
+    );
+  if ((error as { code?: string }).code === 'EVENT_ID_CONFLICT') return keyReused();
+  const conflict = error instanceof StreamConflictError || (error as { code?: string }).code === 'STREAM_CONFLICT';
+  if (conflict && input.meta.ifMatch !== undefined)
+    return new ApplicationError('REVISION_MISMATCH', `stream ${input.streamId} changed while the command ran`);
+  if (conflict) return new ApplicationError('STREAM_CONFLICT', `stream ${input.streamId} kept changing; try again`);
+  return error;
+};
+
+/**
+ * Doses in one transaction and one commit (group commit for bulk loads), each under its own
+ * savepoint: a refused or conflicting dose is rolled back alone and answered as refused (a
+ * conflict is not retried here: the caller sends it again). Keyed doses seen before answer
+ * their first answer.
+ */
+export const recordDosesInOneTransaction = async (
+  deps: DoseTransactionDeps,
+  inputs: readonly DoseInput[],
+): Promise<PromiseSettledResult<CommandAnswer>[]> => {
+  const out: (PromiseSettledResult<CommandAnswer> | null)[] = inputs.map(() => null);
+  const hashes = inputs.map((input) => hashOf({ command: 'RecordDose', streamId: input.streamId, body: input.fingerprint }));
+  for (const [i, input] of inputs.entries()) {
+    const key = input.meta.idempotencyKey;
+    if (!key) continue;
+    const seen = await deps.idempotency.find(input.actor.orgCode, key);
+    if (seen && seen.requestHash !== hashes[i]) out[i] = { status: 'rejected', reason: keyReused() };
+    else if (seen) {
+      markReplayed(seen.answer);
+      out[i] = { status: 'fulfilled', value: seen.answer };
+    }
+  }
+  await deps.store.transaction(async (tx) => {
+    for (const [i, input] of inputs.entries()) {
+      if (out[i]) continue;
+      await tx.query('SAVEPOINT dose');
+      try {
+        const { answer, replayed } = await decideAndWrite(deps, input, tx, hashes[i]!);
+        await tx.query('RELEASE SAVEPOINT dose');
+        if (replayed) markReplayed(answer);
+        out[i] = { status: 'fulfilled', value: answer };
+      } catch (error) {
+        await tx.query('ROLLBACK TO SAVEPOINT dose');
+        out[i] = { status: 'rejected', reason: refusalOf(error, input) };
+      }
+    }
+  });
+  return out.map((r) => r!);
 };
 
 const decideAndWrite = async (

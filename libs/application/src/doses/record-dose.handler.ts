@@ -8,7 +8,7 @@ import { batchFacts } from '../kernel/facts';
 import { foldHistory } from '../kernel/fold';
 import { type Clock, type KeyedSerialiser, type PersonGrants, siteOf, systemClock } from '../kernel/ports';
 import { pseudonymFor } from '../persons/pseudonym';
-import { type DoseTransactionDeps, recordDoseInOneTransaction } from './dose-transaction';
+import { type DoseInput, type DoseTransactionDeps, recordDoseInOneTransaction, recordDosesInOneTransaction } from './dose-transaction';
 
 export interface RecordDoseCommand {
   readonly person: {
@@ -89,6 +89,82 @@ export class RecordDoseHandler {
     return facts;
   }
 
+  /** What the one-transaction path needs, read and checked before its transaction opens. */
+  private async transactionInput(command: RecordDoseCommand, actor: Actor, meta: CommandMeta): Promise<DoseInput> {
+    const { reads: models, provinceCode, pseudonymSecret } = this.deps;
+    const personId = pseudonymFor(pseudonymSecret, command.person);
+    if (command.traceCode !== undefined && !/^\d{20}$/.test(command.traceCode.replace(/[\s-]/g, '')))
+      throw new RuleViolation('INVALID_TRACE_CODE', 'traceCode is not a 20-digit trace code', 'traceCode');
+    const traceCode = command.traceCode?.replace(/[\s-]/g, '');
+    const { person, ...dose } = command;
+    const [batch, known] = await Promise.all([this.batchFacts(command.batchId), models.doses(personId)]);
+    return {
+      personId,
+      streamId: personStream(provinceCode, personId),
+      site: siteOf(actor),
+      actor,
+      meta,
+      now: (this.deps.clock ?? systemClock)(),
+      provinceCode,
+      batch,
+      otherDoses: known
+        .filter((d) => d.status === 'valid')
+        .map((d) => ({ eventId: d.eventId, vaccineType: d.vaccineType, doseNumber: d.doseNumber, administeredAt: d.administeredAt })),
+      details: { name: person.name, birthDate: person.birthDate, sex: person.sex },
+      fingerprint: { ...dose, personId },
+      grantTtlMs: this.deps.personGrantTtlMs,
+      data: {
+        personId,
+        administeredAt: command.administeredAt,
+        batchId: command.batchId,
+        traceCode: traceCode ?? null,
+        doseNumber: command.doseNumber,
+        vaccinatorRef: command.vaccinatorRef,
+        route: command.route,
+        ...(command.bodySite ? { bodySite: command.bodySite } : {}),
+        ...(command.override ? { override: { ...command.override } } : {}),
+      },
+    };
+  }
+
+  /**
+   * Many doses at once (demo seeding, file imports): where the store supports it, up to
+   * `groupSize` doses share one transaction and one commit (group commit), each under its
+   * own savepoint, so one refused dose refuses only itself. Answers in the order given.
+   * Elsewhere the doses run one by one through `handle`.
+   */
+  async handleMany(
+    items: readonly { readonly command: RecordDoseCommand; readonly actor: Actor; readonly meta: CommandMeta }[],
+    groupSize = 100,
+  ): Promise<PromiseSettledResult<CommandAnswer>[]> {
+    const oneTransaction = this.deps.oneTransaction;
+    if (!oneTransaction?.store.capabilities.guards) {
+      const out: PromiseSettledResult<CommandAnswer>[] = [];
+      for (const { command, actor, meta } of items) {
+        try {
+          out.push({ status: 'fulfilled', value: await this.handle(command, actor, meta) });
+        } catch (reason) {
+          out.push({ status: 'rejected', reason });
+        }
+      }
+      return out;
+    }
+    const inputs = await Promise.allSettled(items.map(({ command, actor, meta }) => this.transactionInput(command, actor, meta)));
+    const out: PromiseSettledResult<CommandAnswer>[] = [...inputs] as PromiseSettledResult<never>[];
+    const ready = inputs.flatMap((r, i) => (r.status === 'fulfilled' ? [{ i, input: r.value }] : []));
+    for (let at = 0; at < ready.length; at += groupSize) {
+      const group = ready.slice(at, at + groupSize);
+      const answers = await recordDosesInOneTransaction(
+        oneTransaction,
+        group.map((g) => g.input),
+      );
+      group.forEach((g, k) => {
+        out[g.i] = answers[k]!;
+      });
+    }
+    return out;
+  }
+
   async handle(command: RecordDoseCommand, actor: Actor, meta: CommandMeta): Promise<CommandAnswer> {
     const { executor, reads: models, vault, provinceCode, pseudonymSecret } = this.deps;
     const personId = pseudonymFor(pseudonymSecret, command.person);
@@ -101,36 +177,9 @@ export class RecordDoseHandler {
     const { person, ...dose } = command;
     const fingerprint = { ...dose, personId };
     const streamId = personStream(provinceCode, personId);
-    if (this.deps.oneTransaction?.store.capabilities.guards) {
-      const [batch, known] = await Promise.all([this.batchFacts(command.batchId), models.doses(personId)]);
-      return recordDoseInOneTransaction(this.deps.oneTransaction, {
-        personId,
-        streamId,
-        site,
-        actor,
-        meta,
-        now,
-        provinceCode,
-        batch,
-        otherDoses: known
-          .filter((d) => d.status === 'valid')
-          .map((d) => ({ eventId: d.eventId, vaccineType: d.vaccineType, doseNumber: d.doseNumber, administeredAt: d.administeredAt })),
-        details: { name: person.name, birthDate: person.birthDate, sex: person.sex },
-        fingerprint,
-        grantTtlMs: this.deps.personGrantTtlMs,
-        data: {
-          personId,
-          administeredAt: command.administeredAt,
-          batchId: command.batchId,
-          traceCode: traceCode ?? null,
-          doseNumber: command.doseNumber,
-          vaccinatorRef: command.vaccinatorRef,
-          route: command.route,
-          ...(command.bodySite ? { bodySite: command.bodySite } : {}),
-          ...(command.override ? { override: { ...command.override } } : {}),
-        },
-      });
-    }
+    const oneTransaction = this.deps.oneTransaction;
+    if (oneTransaction?.store.capabilities.guards)
+      return recordDoseInOneTransaction(oneTransaction, await this.transactionInput(command, actor, meta));
     const outcome = await this.deps.siteLocks.run(site, () =>
       executor.run({
         command: 'RecordDose',
