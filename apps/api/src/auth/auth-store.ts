@@ -127,9 +127,10 @@ export class AuthStore {
     db: { query(sql: string, params?: readonly unknown[]): Promise<unknown> } = this.pool,
   ): Promise<void> {
     // Expired grants are already ignored; clearing them now and then keeps the table small.
+    // On `db`: inside a command's transaction on PGlite (one session), another connection would wait for ever.
     if (Date.now() - this.prunedAt > PRUNE_EVERY_MS) {
       this.prunedAt = Date.now();
-      await this.pruneGrants();
+      await db.query(`DELETE FROM ${this.schema}.person_grants WHERE expires_at <= now()`);
     }
     await db.query(
       `INSERT INTO ${this.schema}.person_grants (grantee, person_id, expires_at)

@@ -219,7 +219,7 @@ export class PostgresEventStore implements EventStore {
           replayed: row.out_status === 1,
         };
       case 2: {
-        const first = await this.firstConflictingId(events, streamId);
+        const first = await this.firstConflictingId(run, events, streamId);
         throw new EventIdConflictError(first);
       }
       default:
@@ -290,11 +290,15 @@ export class PostgresEventStore implements EventStore {
     }
   }
 
-  private async firstConflictingId(events: readonly NewEvent[], streamId: string): Promise<string> {
-    const { rows } = await this.pool.query<{ event_id: string; stream_id: string; type: string; data: unknown }>(
-      `SELECT event_id, stream_id, type, data FROM ${this.schema}.events WHERE event_id = ANY($1::uuid[])`,
-      [events.map((e) => e.eventId)],
-    );
+  // On the append's own connection: in a transaction on PGlite (one session) another would wait forever.
+  private async firstConflictingId(
+    run: (sql: string, params: unknown[]) => Promise<{ rows: unknown[] }>,
+    events: readonly NewEvent[],
+    streamId: string,
+  ): Promise<string> {
+    const { rows } = (await run(`SELECT event_id, stream_id, type, data FROM ${this.schema}.events WHERE event_id = ANY($1::uuid[])`, [
+      events.map((e) => e.eventId),
+    ])) as { rows: { event_id: string; stream_id: string; type: string; data: unknown }[] };
     for (const e of events) {
       const stored = rows.find((r) => r.event_id === e.eventId);
       if (stored && (stored.stream_id !== streamId || stored.type !== e.type)) return e.eventId;
