@@ -14,6 +14,7 @@ import { securityHeaders } from './http/security-headers';
 import { throttleProviders } from './http/throttle';
 import { strictValidationPipe } from './http/validation';
 import { nodeApplication, nodeExecutor } from './infrastructure/application';
+import { readAfterPosition } from './http/read-after-position';
 import { ReplayStatusInterceptor } from './http/replay-status.interceptor';
 import { Metrics } from './infrastructure/metrics';
 import type { NodeRuntime } from './infrastructure/node-runtime';
@@ -89,6 +90,7 @@ export const createApiApp = async (runtime: NodeRuntime, options: { logger?: boo
   // The web console (static files, a client of /v1 like any other).
   app.use('/console', ...consoleHandlers(runtime.settings));
   app.use(requestObserver(metrics));
+  app.use(readAfterPosition(runtime));
   app.useGlobalPipes(strictValidationPipe());
   app.useGlobalFilters(new ProblemDetailsFilter());
   serveApiDocument(app);
