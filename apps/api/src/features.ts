@@ -9,6 +9,7 @@ import { ProductsController } from './features/products/products.controller';
 import { RecallsController } from './features/recalls/recalls.controller';
 import { ShipmentsController } from './features/shipments/shipments.controller';
 import { TraceabilityController } from './features/traceability/traceability.controller';
+import { FhirController } from './interop/fhir/fhir.controller';
 
 export const FEATURE_CONTROLLERS: Type[] = [
   OrganisationsController,
@@ -21,4 +22,6 @@ export const FEATURE_CONTROLLERS: Type[] = [
   PersonsController,
   TraceabilityController,
   AccessController,
+  // Standards adapters (apps/api/src/interop): FHIR R4 reads.
+  FhirController,
 ];
