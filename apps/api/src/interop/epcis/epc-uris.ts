@@ -55,7 +55,14 @@ const checkedGtin = (text: string): Parsed<string> => {
   return parsed.ok && text.length === 14 ? ok(parsed.value) : no('INVALID_GTIN');
 };
 
-const dec = (part: string): string => decodeURIComponent(part);
+/** Percent-decoding that never throws: a malformed escape stays as it was (and then matches nothing). */
+const dec = (part: string): string => {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    return part;
+  }
+};
 
 /** An instance identifier (epcList, MATCH_epc): the trace code it names. */
 export const parseUnitUri = (uri: string): Parsed<{ traceCode: string; gtin?: string }> => {

@@ -17,6 +17,13 @@ describe('EPC URIs of NMPA products (7-digit drug identification code)', () => {
     expect(parseSiteUri(siteUri('12440300MB1B2345QN-02'))).toEqual({ ok: true, value: '12440300MB1B2345QN-02' });
   });
 
+  it('never throw on a malformed percent escape', () => {
+    expect(parseClassUri('https://id.vaxledger.example/nmpa/product/8696321/lot/%E0%A4%A')).toEqual({
+      ok: true,
+      value: { batchId: '8696321-%E0%A4%A' },
+    });
+  });
+
   it('refuse a trace code that is not 20 digits', () => {
     expect(parseUnitUri('https://id.vaxledger.example/nmpa/tc/8696321')).toEqual({ ok: false, reason: 'INVALID_TRACE_CODE' });
   });

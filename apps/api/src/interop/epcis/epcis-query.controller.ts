@@ -50,12 +50,15 @@ export class EpcisQueryController {
       'EPCIS SimpleEventQuery: EQ_bizStep, EQ_disposition, MATCH_epc, MATCH_anyEPC, MATCH_epcClass, GE/LT_eventTime, EQ_eventID, EQ_bizLocation; perPage and nextPageToken',
   })
   async events(@CurrentActor() actor: Actor, @Req() req: Request, @Res() res: Response): Promise<void> {
-    const parsed = parseEventQuery(req.query as Record<string, string | string[]>);
+    const parsed = parseEventQuery(req.query as Record<string, unknown>);
     if ('errors' in parsed)
       throw new ApiError('VALIDATION_FAILED', 'the EPCIS query has parameters this repository cannot answer', parsed.errors);
     const { rows, more } = await findSupplyEvents(this.runtime.readModels, actor, parsed.criteria);
     if (more) {
-      const next = new URLSearchParams(req.query as Record<string, string>);
+      // The same query, repeated parameters included, from the last event of this page on.
+      const next = new URLSearchParams();
+      for (const [name, value] of Object.entries(req.query as Record<string, unknown>))
+        if (name !== 'nextPageToken') for (const v of Array.isArray(value) ? value : [value]) next.append(name, String(v));
       next.set('nextPageToken', pageToken(BigInt(rows[rows.length - 1]!.position)));
       res.setHeader('Link', `</epcis/events?${next.toString()}>; rel="next"`);
     }

@@ -63,14 +63,17 @@ const positionOfToken = (token: string): bigint | null => {
   return m ? BigInt(m[1]!) : null;
 };
 
-export const parseEventQuery = (
-  query: Readonly<Record<string, string | readonly string[]>>,
-): { criteria: EventCriteria } | { errors: FieldError[] } => {
+export const parseEventQuery = (query: Readonly<Record<string, unknown>>): { criteria: EventCriteria } | { errors: FieldError[] } => {
   const errors: FieldError[] = [];
   const values = (name: string): string[] | undefined => {
-    const raw = query[name];
+    const raw: unknown = query[name];
     if (raw === undefined) return undefined;
-    const all = (typeof raw === 'string' ? [raw] : [...raw]).flatMap((v) => v.split('|')).map((v) => v.trim());
+    const given: unknown[] = typeof raw === 'string' ? [raw] : Array.isArray(raw) ? raw : [raw];
+    if (!given.every((v): v is string => typeof v === 'string')) {
+      errors.push({ field: name, reason: 'not a plain value' });
+      return [];
+    }
+    const all = given.flatMap((v) => v.split('|')).map((v) => v.trim());
     if (all.some((v) => v === '')) errors.push({ field: name, reason: 'empty value' });
     return all.filter((v) => v !== '');
   };

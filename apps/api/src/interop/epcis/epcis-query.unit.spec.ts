@@ -60,6 +60,10 @@ describe('EPCIS query parameters', () => {
     );
   });
 
+  it('refuse nested values rather than fail on them', () => {
+    expect(parseEventQuery({ EQ_bizStep: { a: 'b' } })).toEqual({ errors: [{ field: 'EQ_bizStep', reason: 'not a plain value' }] });
+  });
+
   it('answer nothing, rather than an error, for a CBV hash event id', () => {
     expect(criteria({ EQ_eventID: 'ni:///sha-256;df7b?ver=CBV2.0' })).toMatchObject({ eventIds: ['00000000-0000-0000-0000-000000000000'] });
   });
