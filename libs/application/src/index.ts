@@ -1,4 +1,5 @@
 // The application layer: one handler per write use case, and the command kernel they share.
+export * from './kernel/access';
 export * from './kernel/command-answer';
 export * from './kernel/command-executor';
 export * from './kernel/command-meta';
@@ -8,7 +9,20 @@ export * from './kernel/fold';
 export * from './kernel/idempotency';
 export * from './kernel/ports';
 export * from './kernel/uuid-v5';
-export * from './persons/pseudonym';
-export * from './doses/record-dose.handler';
+export * from './batches/refuse-release.handler';
+export * from './batches/register-batch.handler';
+export * from './batches/release-batch.handler';
+export type { LotReleaseDeps } from './batches/lot-release';
+export * from './destructions/destroy-units.handler';
 export * from './doses/enter-dose-in-error.handler';
+export * from './doses/record-dose.handler';
+export * from './organisations/register-organisation.handler';
+export * from './persons/erase-person-details.handler';
+export * from './persons/pseudonym';
+export * from './products/register-product.handler';
+export * from './recalls/launch-recall.handler';
+export * from './recalls/lift-recall.handler';
+export * from './shipments/dispatch-shipment.handler';
+export * from './shipments/receive-shipment.handler';
+export * from './shipments/trace-codes';
 export * from './application';

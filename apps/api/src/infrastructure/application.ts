@@ -1,6 +1,6 @@
 import { type Application, CommandExecutor, createApplication, SqlIdempotencyStore } from '@vaxledger/application';
-import { siteScope } from '../auth/access';
-import { canVoidDose, PERSON_GRANT_TTL_MS } from '../auth/policy';
+import { PERSON_GRANT_TTL_MS } from '../auth/policy';
+import { useCaseAccess } from '../auth/use-case-access';
 import type { Metrics } from './metrics';
 import type { NodeRuntime } from './node-runtime';
 
@@ -24,9 +24,7 @@ export const nodeApplication = (runtime: NodeRuntime, executor: CommandExecutor)
     vault: runtime.vault,
     grants: runtime.auth,
     siteLocks: runtime.siteLocks,
-    access: {
-      mayVoidDose: async (actor, site) => canVoidDose(actor, await siteScope(runtime.readModels, site)),
-    },
+    access: useCaseAccess(runtime),
     provinceCode: runtime.settings.provinceCode,
     pseudonymSecret: runtime.settings.pseudonymSecret,
     personGrantTtlMs: PERSON_GRANT_TTL_MS,

@@ -17,17 +17,5 @@ export interface PersonGrants {
   grantPerson(grantee: string, personId: string, ttlMs: number): Promise<void>;
 }
 
-/** An access rule's answer: allowed, refused openly, or refused as if the object did not exist. */
-export type AccessDecision = 'allow' | 'forbidden' | 'not_found';
-
-/**
- * Object-level rules a use case asks about (the edge's policy decides; the role gate itself
- * stays at each entry point). Each answers for an actor and the object as the ledger knows it.
- */
-export interface AccessPolicy {
-  /** May the actor void a dose given at this site? */
-  mayVoidDose(actor: Actor, doseSite: string): Promise<AccessDecision>;
-}
-
 /** The site an actor acts as: its point of vaccination, else its organisation. */
 export const siteOf = (actor: Actor): string => actor.siteCode ?? actor.orgCode;
