@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { translateEvent } from '../../apps/api/src/interop/epcis/capture/capture-translation';
 import { EPCIS_FIXTURES, epcisSchemaErrors } from '../support/epcis-schema';
 
 // The checker itself: GS1's own example documents pass GS1's own schema, and a document that
@@ -8,6 +9,8 @@ const read = (file: string): unknown => JSON.parse(readFileSync(join(EPCIS_FIXTU
 // At the vendored commit this example gives its AggregationEvent an "id", which the schema's
 // property list does not allow: the example, not our checker, is off.
 const NONCONFORMANT = 'PersistentDisposition-example.jsonld';
+
+const nothingKnown = { batchOfTraceCode: async () => null, dosesPerUnit: async () => null, shipmentOf: async () => null };
 
 describe('the official EPCIS 2.0 JSON Schema under ajv', () => {
   const examples = readdirSync(join(EPCIS_FIXTURES, 'examples')).filter((f) => f.endsWith('.jsonld') && f !== NONCONFORMANT);
@@ -42,5 +45,16 @@ describe('the official EPCIS 2.0 JSON Schema under ajv', () => {
       },
     };
     expect(epcisSchemaErrors(doc).length).toBeGreaterThan(0);
+  });
+
+  it('refuses every event of GS1’s official examples with a clear reason: none uses identifiers of ours', async () => {
+    const dir = join(EPCIS_FIXTURES, 'examples');
+    for (const file of readdirSync(dir)) {
+      const doc = JSON.parse(readFileSync(join(dir, file), 'utf8')) as { epcisBody: { eventList: unknown[] } };
+      for (const event of doc.epcisBody.eventList) {
+        const result = await translateEvent(event, '91320000MA1X0Y2W3E', nothingKnown);
+        expect({ file, refused: 'refusal' in result && result.refusal.detail.length > 0 }).toEqual({ file, refused: true });
+      }
+    }
   });
 });

@@ -9,6 +9,7 @@ import { ProductsController } from './features/products/products.controller';
 import { RecallsController } from './features/recalls/recalls.controller';
 import { ShipmentsController } from './features/shipments/shipments.controller';
 import { TraceabilityController } from './features/traceability/traceability.controller';
+import { EpcisCaptureController } from './interop/epcis/capture/epcis-capture.controller';
 import { EpcisQueryController } from './interop/epcis/epcis-query.controller';
 import { FhirController } from './interop/fhir/fhir.controller';
 
@@ -23,7 +24,8 @@ export const FEATURE_CONTROLLERS: Type[] = [
   PersonsController,
   TraceabilityController,
   AccessController,
-  // Standards adapters (apps/api/src/interop): FHIR R4 reads, EPCIS 2.0 queries.
+  // Standards adapters (apps/api/src/interop): FHIR R4 reads, EPCIS 2.0 queries and capture.
   FhirController,
   EpcisQueryController,
+  EpcisCaptureController,
 ];

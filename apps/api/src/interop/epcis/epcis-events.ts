@@ -115,6 +115,7 @@ const body = (e: SupplyEvent): EpcisEvent => {
           { type: 'desadv', bizTransaction: documentUri('desadv', from, str(d, 'deliveryNoteNo')) },
           ...(typeof d.orderNo === 'string' ? [{ type: 'po', bizTransaction: documentUri('po', to, d.orderNo) }] : []),
         ],
+        'vx:shipmentId': str(d, 'shipmentId'),
         sourceList: [party('owning_party', from, 'source'), party('location', from, 'source')],
         destinationList: [
           party('owning_party', to, 'destination'),
