@@ -38,7 +38,33 @@ export const idempotencyKeyOf = (event: unknown): string => {
   return `epcis-${createHash('sha256').update(basis).digest('hex')}`;
 };
 
-interface Planned {
+/** Commands run at once, at most: each waits for the projector, and those waits overlap. */
+const GROUP_SIZE = 16;
+
+/**
+ * Document order, but consecutive commissionings of different lots (each its own new batch
+ * stream, none reading another's effects) run together; every other command runs alone, after
+ * everything before it.
+ */
+export const concurrentGroups = (planned: readonly Planned[]): Planned[][] => {
+  const groups: Planned[][] = [];
+  let lots = new Set<string>();
+  for (const p of planned) {
+    const last = groups[groups.length - 1];
+    const lot = p.command.useCase === 'registerBatch' ? `${p.command.body.productCode}-${p.command.body.lotNumber}` : null;
+    const joinable =
+      last !== undefined && lot !== null && last[0]!.command.useCase === 'registerBatch' && last.length < GROUP_SIZE && !lots.has(lot);
+    if (joinable) last.push(p);
+    else {
+      groups.push([p]);
+      lots = new Set();
+    }
+    if (lot) lots.add(lot);
+  }
+  return groups;
+};
+
+export interface Planned {
   readonly index: number;
   readonly eventID: string | null;
   readonly command: CaptureCommand;
@@ -48,7 +74,8 @@ interface Planned {
 /**
  * Runs one captured document: every event is translated, role-gated and validated as its /v1
  * request would be before anything is appended (a document with one bad event appends nothing);
- * then each command goes, in document order, through the same use-case handler as /v1. A rule
+ * then each command goes, in document order, through the same use-case handler as /v1
+ * (consecutive commissionings of different lots together, see concurrentGroups). A rule
  * refusal stops the document at that event; events before it stay appended (the log has no
  * transaction across streams) and capturing the corrected document again appends only what is
  * missing, since each event's command carries an idempotency key derived from its eventID.
@@ -149,15 +176,20 @@ export class CaptureRunner {
       const plan = await this.plan(events, actor);
       errors.push(...plan.errors);
       if (errors.length === 0)
-        for (const p of plan.planned) {
-          try {
-            const answer = await this.execute(p, actor, { correlationId, idempotencyKey: idempotencyKeyOf(events[p.index]) });
-            if (!isReplayedAnswer(answer)) appended += answer.eventIds.length;
-          } catch (error) {
-            const { problem } = toProblem(error);
-            errors.push({ eventIndex: p.index, eventID: p.eventID, code: problem.code, detail: problem.detail });
-            break;
-          }
+        for (const group of concurrentGroups(plan.planned)) {
+          const outcomes = await Promise.allSettled(
+            group.map((p) => this.execute(p, actor, { correlationId, idempotencyKey: idempotencyKeyOf(events[p.index]) })),
+          );
+          outcomes.forEach((outcome, i) => {
+            const p = group[i]!;
+            if (outcome.status === 'fulfilled') {
+              if (!isReplayedAnswer(outcome.value)) appended += outcome.value.eventIds.length;
+            } else {
+              const { problem } = toProblem(outcome.reason);
+              errors.push({ eventIndex: p.index, eventID: p.eventID, code: problem.code, detail: problem.detail });
+            }
+          });
+          if (errors.length > 0) break;
         }
     } catch (error) {
       errors.push({
