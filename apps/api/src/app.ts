@@ -86,6 +86,8 @@ export const createApiApp = async (runtime: NodeRuntime, options: { logger?: boo
   else app.useLogger(false);
   const metrics = app.get<Metrics>(METRICS);
   app.use(...securityHeaders());
+  // An EPCIS document may carry thousands of events: capture alone reads bodies up to 32 MiB.
+  app.use('/epcis/capture', cleanUrl(), jsonBody(32 * 1024 * 1024));
   app.use(cleanUrl(), jsonBody(runtime.settings.bodyLimitBytes));
   // The web console (static files, a client of /v1 like any other).
   app.use('/console', ...consoleHandlers(runtime.settings));

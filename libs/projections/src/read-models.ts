@@ -26,6 +26,7 @@ import { personRecordProjection } from './person-record/person-record.projection
 import { recallImpactProjection } from './recall-impact/recall-impact.projection';
 import { siteInventoryProjection } from './site-inventory/site-inventory.projection';
 import { traceCodesProjection } from './trace-codes/trace-codes.projection';
+import { supplyEventsProjection } from './supply-events/supply-events.projection';
 
 /** In application order: master data first, since trace-codes reads products. */
 export const PROJECTIONS: readonly Projection[] = [
@@ -36,6 +37,7 @@ export const PROJECTIONS: readonly Projection[] = [
   personRecordProjection,
   recallImpactProjection,
   accessLogProjection,
+  supplyEventsProjection,
 ];
 
 export const projectionNamed = (name: string): Projection | undefined => PROJECTIONS.find((p) => p.name === name);
