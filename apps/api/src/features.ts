@@ -15,6 +15,9 @@ import { OrganisationsListController } from './features/organisations/organisati
 import { ProductsListController } from './features/products/products-list.controller';
 import { RecallsListController } from './features/recalls/recalls-list.controller';
 import { ShipmentsListController } from './features/shipments/shipments-list.controller';
+import { EpcisCaptureController } from './interop/epcis/capture/epcis-capture.controller';
+import { EpcisQueryController } from './interop/epcis/epcis-query.controller';
+import { FhirController } from './interop/fhir/fhir.controller';
 
 export const FEATURE_CONTROLLERS: Type[] = [
   OrganisationsController,
@@ -34,4 +37,8 @@ export const FEATURE_CONTROLLERS: Type[] = [
   BatchesListController,
   ShipmentsListController,
   RecallsListController,
+  // Standards adapters (apps/api/src/interop): FHIR R4 reads, EPCIS 2.0 queries and capture.
+  FhirController,
+  EpcisQueryController,
+  EpcisCaptureController,
 ];

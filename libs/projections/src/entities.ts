@@ -1,7 +1,8 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import { AccessRow } from './access-log/access.entity';
+import { SupplyEventRow, SupplyKeyRow } from './supply-events/supply-event.entity';
 
-export { AccessRow };
+export { AccessRow, SupplyEventRow, SupplyKeyRow };
 
 // Read-model tables. One question each; every table is rebuilt from the log by its
 // projection, and the checkpoint table says which log position each projection reflects.
@@ -205,4 +206,6 @@ export const READ_MODEL_ENTITIES = [
   PersonRow,
   RecipientRow,
   AccessRow,
+  SupplyEventRow,
+  SupplyKeyRow,
 ];
