@@ -1,7 +1,8 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import { AccessRow } from './access-log/access.entity';
+import { AefiReportBatchRow, AefiReportRow, AefiSignalRow } from './aefi/aefi.entities';
 
-export { AccessRow };
+export { AccessRow, AefiReportBatchRow, AefiReportRow, AefiSignalRow };
 
 // Read-model tables. One question each; every table is rebuilt from the log by its
 // projection, and the checkpoint table says which log position each projection reflects.
@@ -204,4 +205,7 @@ export const READ_MODEL_ENTITIES = [
   PersonRow,
   RecipientRow,
   AccessRow,
+  AefiReportRow,
+  AefiReportBatchRow,
+  AefiSignalRow,
 ];
