@@ -16,7 +16,7 @@ import { CommandExecutor } from './infrastructure/command-executor';
 import { ReplayStatusInterceptor } from './http/replay-status.interceptor';
 import { Metrics } from './infrastructure/metrics';
 import type { NodeRuntime } from './infrastructure/node-runtime';
-import { EXECUTOR, METRICS, RUNTIME } from './infrastructure/tokens';
+import { CLOCK, EXECUTOR, METRICS, RUNTIME } from './infrastructure/tokens';
 import { OperationsController } from './operations/operations.controller';
 import { FEATURE_CONTROLLERS } from './features';
 
@@ -32,8 +32,8 @@ export const LOG_REDACT = [
 
 @Module({})
 class ApiModule {
-  static forRuntime(runtime: NodeRuntime): DynamicModule {
-    const metrics = new Metrics(runtime);
+  static forRuntime(runtime: NodeRuntime, clock: () => string): DynamicModule {
+    const metrics = new Metrics(runtime, clock);
     const controllers: Type[] = [OperationsController, LogController, ...FEATURE_CONTROLLERS];
     return {
       module: ApiModule,
@@ -60,6 +60,7 @@ class ApiModule {
       providers: [
         { provide: RUNTIME, useValue: runtime },
         { provide: METRICS, useValue: metrics },
+        { provide: CLOCK, useValue: clock },
         { provide: EXECUTOR, useValue: new CommandExecutor(runtime, metrics) },
         { provide: APP_GUARD, useClass: ActorGuard },
         // After the actor guard (global guards run in this order): limits count per caller.
@@ -72,8 +73,12 @@ class ApiModule {
 }
 
 /** Builds the HTTP app on an open runtime (main.ts, the e2e tests and the demo use it). */
-export const createApiApp = async (runtime: NodeRuntime, options: { logger?: boolean } = {}): Promise<INestApplication> => {
-  const app = await NestFactory.create(ApiModule.forRuntime(runtime), { bodyParser: false, bufferLogs: true, abortOnError: false });
+export const createApiApp = async (
+  runtime: NodeRuntime,
+  options: { logger?: boolean; /** The node's clock (AEFI deadlines, overdue queue); tests inject one. */ clock?: () => string } = {},
+): Promise<INestApplication> => {
+  const clock = options.clock ?? ((): string => new Date().toISOString());
+  const app = await NestFactory.create(ApiModule.forRuntime(runtime, clock), { bodyParser: false, bufferLogs: true, abortOnError: false });
   if (options.logger !== false) app.useLogger(app.get(Logger));
   else app.useLogger(false);
   const metrics = app.get<Metrics>(METRICS);

@@ -1,5 +1,6 @@
 import type { Type } from '@nestjs/common';
 import { AccessController } from './audit/access.controller';
+import { AefiController, BatchAefiController } from './features/aefi/aefi.controller';
 import { BatchesController } from './features/batches/batches.controller';
 import { DestructionsController } from './features/destructions/destructions.controller';
 import { DosesController } from './features/doses/doses.controller';
@@ -21,4 +22,6 @@ export const FEATURE_CONTROLLERS: Type[] = [
   PersonsController,
   TraceabilityController,
   AccessController,
+  AefiController,
+  BatchAefiController,
 ];

@@ -39,6 +39,8 @@ export interface Settings {
   readonly syncSigningKey: KeyObject | null;
   /** Public keys per province allowed to sign sync envelopes (SYNC_TRUST_LIST); set = signatures required. */
   readonly syncTrustList: Readonly<Record<string, readonly KeyObject[]>> | null;
+  /** AEFI signal rule (AEFI_SIGNAL_MIN_REPORTS, AEFI_SIGNAL_ALPHA): fewest reports on a batch, one-sided Poisson level. */
+  readonly aefiSignal: { readonly minReports: number; readonly alpha: number };
   readonly embedded: boolean;
 }
 
@@ -156,6 +158,11 @@ export const loadSettings = (env: Env = process.env, readText: ReadText = readTe
   const bodyLimitBytes = int('BODY_LIMIT_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024);
   const projectionWaitMs = int('PROJECTION_WAIT_MS', 5000, 0, 120000);
   const rateLimitPerMinute = int('RATE_LIMIT_PER_MINUTE', 3000, 0, 1_000_000);
+  const aefiMinReports = int('AEFI_SIGNAL_MIN_REPORTS', 3, 1, 1_000_000);
+  const rawAlpha = text('AEFI_SIGNAL_ALPHA');
+  const aefiAlpha = rawAlpha === undefined ? 0.01 : Number(rawAlpha);
+  if (!/^0?\.\d+$/.test(rawAlpha ?? '0.01') || !(aefiAlpha > 0 && aefiAlpha < 1))
+    problems.push('AEFI_SIGNAL_ALPHA must be a decimal between 0 and 1, e.g. 0.01');
   const file = (name: string): string | undefined => {
     const path = text(name);
     if (path === undefined) return undefined;
@@ -195,6 +202,7 @@ export const loadSettings = (env: Env = process.env, readText: ReadText = readTe
     bodyLimitBytes,
     projectionWaitMs,
     rateLimitPerMinute,
+    aefiSignal: { minReports: aefiMinReports, alpha: aefiAlpha },
     kafkaSecurity,
     syncSigningKey,
     syncTrustList,
