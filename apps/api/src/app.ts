@@ -12,11 +12,11 @@ import { cleanUrl, jsonBody } from './http/hostile-input';
 import { securityHeaders } from './http/security-headers';
 import { throttleProviders } from './http/throttle';
 import { strictValidationPipe } from './http/validation';
-import { CommandExecutor } from './infrastructure/command-executor';
+import { nodeApplication, nodeExecutor } from './infrastructure/application';
 import { ReplayStatusInterceptor } from './http/replay-status.interceptor';
 import { Metrics } from './infrastructure/metrics';
 import type { NodeRuntime } from './infrastructure/node-runtime';
-import { CLOCK, EXECUTOR, METRICS, RUNTIME } from './infrastructure/tokens';
+import { APPLICATION, CLOCK, EXECUTOR, METRICS, RUNTIME } from './infrastructure/tokens';
 import { OperationsController } from './operations/operations.controller';
 import { FEATURE_CONTROLLERS } from './features';
 
@@ -34,6 +34,7 @@ export const LOG_REDACT = [
 class ApiModule {
   static forRuntime(runtime: NodeRuntime, clock: () => string): DynamicModule {
     const metrics = new Metrics(runtime, clock);
+    const executor = nodeExecutor(runtime, metrics);
     const controllers: Type[] = [OperationsController, LogController, ...FEATURE_CONTROLLERS];
     return {
       module: ApiModule,
@@ -61,7 +62,8 @@ class ApiModule {
         { provide: RUNTIME, useValue: runtime },
         { provide: METRICS, useValue: metrics },
         { provide: CLOCK, useValue: clock },
-        { provide: EXECUTOR, useValue: new CommandExecutor(runtime, metrics) },
+        { provide: EXECUTOR, useValue: executor },
+        { provide: APPLICATION, useValue: nodeApplication(runtime, executor, clock) },
         { provide: APP_GUARD, useClass: ActorGuard },
         // After the actor guard (global guards run in this order): limits count per caller.
         ...throttleProviders(runtime.settings),

@@ -1,34 +1,25 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, ParseUUIDPipe, Post, Req } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Application, CommandAnswer } from '@vaxledger/application';
 import type { Actor } from '@vaxledger/domain';
 import type { AefiReportRow } from '@vaxledger/projections';
 import type { Request } from 'express';
-import { batchScope, enforce, requireBatch, siteScope } from '../../auth/access';
-import { aefiQueueFilter, type AefiScope, canHandleAefi, canSeeAefi, canSeeAefiSignal, canSeeBatchAefi } from '../../auth/policy';
+import { batchScope, enforce, requireBatch } from '../../auth/access';
+import { aefiQueueFilter, canSeeAefi, canSeeAefiSignal, canSeeBatchAefi } from '../../auth/policy';
 import { CurrentActor, Roles } from '../../http/auth';
 import { ApiError } from '../../http/problem';
-import type { CommandAnswer, CommandExecutor } from '../../infrastructure/command-executor';
 import type { NodeRuntime } from '../../infrastructure/node-runtime';
-import { CLOCK, EXECUTOR, RUNTIME } from '../../infrastructure/tokens';
+import { APPLICATION, CLOCK, RUNTIME } from '../../infrastructure/tokens';
 import { commandMeta } from '../command-meta';
-import { pseudonymFor } from '../doses/doses.controller';
-import { AefiCaseHandler } from './aefi-case.handlers';
+import { aefiScope } from './aefi-scope';
 import { AcknowledgeAefiDto, ClassifyAefiDto, ReportAefiDto } from './aefi.dto';
-import type { Clock, CommandRunner } from './aefi.ports';
-import { RaiseAefiSignalHandler } from './raise-aefi-signal.handler';
-import { ReportAefiHandler } from './report-aefi.handler';
+
+type Clock = () => string;
 
 const uuid = (name: string): ParseUUIDPipe =>
   new ParseUUIDPipe({
     exceptionFactory: () => new ApiError('VALIDATION_FAILED', `${name} must be a UUID`, [{ field: name, reason: 'not a UUID' }]),
   });
-
-/** What policy.ts decides AEFI access on: the report's reporter, provinces and dose sites. */
-const scopeOf = async (runtime: NodeRuntime, report: AefiReportRow): Promise<AefiScope> => ({
-  reporterSite: report.reporterSite,
-  provinces: report.provinces,
-  doseSites: await Promise.all([...new Set(report.doses.map((d) => d.siteCode))].map((s) => siteScope(runtime.readModels, s))),
-});
 
 /** A report as answered: pseudonymous; the narrative stays in the reporter's vault. */
 const view = (r: AefiReportRow, now: string): Record<string, unknown> => ({
@@ -57,48 +48,18 @@ const view = (r: AefiReportRow, now: string): Record<string, unknown> => ({
 @ApiTags('aefi')
 @Controller('v1/aefi')
 export class AefiController {
-  private readonly report: ReportAefiHandler;
-  private readonly cases: AefiCaseHandler;
-
   constructor(
     @Inject(RUNTIME) private readonly runtime: NodeRuntime,
-    @Inject(EXECUTOR) executor: CommandExecutor,
+    @Inject(APPLICATION) private readonly app: Application,
     @Inject(CLOCK) private readonly clock: Clock,
-  ) {
-    const { settings, readModels: reads } = runtime;
-    const runner: CommandRunner = { run: (request) => executor.run(request), catchUp: () => executor.catchUp() };
-    const signals = new RaiseAefiSignalHandler({
-      executor: runner,
-      reads,
-      provinceCode: settings.provinceCode,
-      thresholds: settings.aefiSignal,
-      clock,
-    });
-    this.report = new ReportAefiHandler({
-      executor: runner,
-      reads,
-      vault: runtime.vault,
-      provinceCode: settings.provinceCode,
-      pseudonym: (person) => pseudonymFor(settings.pseudonymSecret, person),
-      signals,
-      clock,
-    });
-    this.cases = new AefiCaseHandler({
-      executor: runner,
-      reads,
-      provinceCode: settings.provinceCode,
-      clock,
-      authorise: async (actor, report, act) =>
-        enforce(canHandleAefi(actor, await scopeOf(runtime, report), act), `no AEFI report ${report.reportId}`),
-    });
-  }
+  ) {}
 
   @Post()
   @HttpCode(201)
   @Roles('clinic', 'cdc')
   @ApiOperation({ summary: 'Report an adverse event following immunisation (AdverseEventReported); id = reportId' })
   create(@Body() body: ReportAefiDto, @CurrentActor() actor: Actor, @Req() req: Request): Promise<CommandAnswer> {
-    return this.report.handle(body, actor, commandMeta(req));
+    return this.app.reportAefi.handle(body, actor, commandMeta(req));
   }
 
   @Post(':reportId/acknowledgement')
@@ -111,7 +72,7 @@ export class AefiController {
     @CurrentActor() actor: Actor,
     @Req() req: Request,
   ): Promise<CommandAnswer> {
-    return this.cases.acknowledge(reportId, actor, commandMeta(req));
+    return this.app.acknowledgeAefi.handle(reportId, actor, commandMeta(req));
   }
 
   @Post(':reportId/classification')
@@ -124,7 +85,7 @@ export class AefiController {
     @CurrentActor() actor: Actor,
     @Req() req: Request,
   ): Promise<CommandAnswer> {
-    return this.cases.classify(reportId, body.aefiClass, actor, commandMeta(req));
+    return this.app.classifyAefi.handle({ reportId, aefiClass: body.aefiClass }, actor, commandMeta(req));
   }
 
   @Get()
@@ -174,7 +135,7 @@ export class AefiController {
     const row = await this.runtime.readModels.aefi.report(reportId);
     const hidden = `no AEFI report ${reportId}`;
     if (!row?.reported) throw new ApiError('NOT_FOUND', hidden);
-    enforce(canSeeAefi(actor, await scopeOf(this.runtime, row)), hidden);
+    enforce(canSeeAefi(actor, await aefiScope(this.runtime.readModels, row)), hidden);
     return view(row, this.clock());
   }
 }

@@ -14,12 +14,12 @@ import {
 import { ArrayMaxSize, IsArray, IsInt, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
 import type { Request } from 'express';
 import { CurrentActor, Roles } from '../../http/auth';
-import type { CommandAnswer, CommandExecutor } from '../../infrastructure/command-executor';
+import type { CommandAnswer, CommandExecutor } from '@vaxledger/application';
 import type { NodeRuntime } from '../../infrastructure/node-runtime';
 import { EXECUTOR, RUNTIME } from '../../infrastructure/tokens';
 import { commandMeta } from '../command-meta';
-import { productFacts } from '../facts';
-import { foldHistory } from '../fold';
+import { productFacts } from '@vaxledger/application';
+import { foldHistory } from '@vaxledger/application';
 
 import { DATE } from '../formats';
 import { requireBatch } from '../../auth/access';

@@ -5,12 +5,12 @@ import { Type } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsOptional, IsString, Length, Matches, ValidateNested } from 'class-validator';
 import type { Request } from 'express';
 import { CurrentActor, Roles } from '../../http/auth';
-import type { CommandAnswer, CommandExecutor } from '../../infrastructure/command-executor';
+import type { CommandAnswer, CommandExecutor } from '@vaxledger/application';
 import type { NodeRuntime } from '../../infrastructure/node-runtime';
 import { EXECUTOR, RUNTIME } from '../../infrastructure/tokens';
 import { commandMeta } from '../command-meta';
-import { batchFactsById } from '../facts';
-import { foldHistory } from '../fold';
+import { batchFactsById } from '@vaxledger/application';
+import { foldHistory } from '@vaxledger/application';
 import { INSTANT } from '../formats';
 import { checkTraceCodes, LineDto } from '../shipments/shipments.controller';
 

@@ -16,11 +16,11 @@ import { IsIn, IsOptional, IsString, Length, Matches } from 'class-validator';
 import type { Request } from 'express';
 import { CurrentActor, Roles } from '../../http/auth';
 import { ApiError } from '../../http/problem';
-import type { CommandAnswer, CommandExecutor } from '../../infrastructure/command-executor';
+import type { CommandAnswer, CommandExecutor } from '@vaxledger/application';
 import type { NodeRuntime } from '../../infrastructure/node-runtime';
 import { EXECUTOR, RUNTIME } from '../../infrastructure/tokens';
 import { commandMeta } from '../command-meta';
-import { foldHistory } from '../fold';
+import { foldHistory } from '@vaxledger/application';
 import { enforce } from '../../auth/access';
 import { canRegisterOrganisation } from '../../auth/policy';
 

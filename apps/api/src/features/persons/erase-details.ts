@@ -1,8 +1,8 @@
 import { type Actor, type ErasureBasis, personDecider, type PersonState, retainUntilFor } from '@vaxledger/domain';
-import type { CommandAnswer, CommandExecutor } from '../../infrastructure/command-executor';
+import type { CommandAnswer, CommandExecutor } from '@vaxledger/application';
 import type { NodeRuntime } from '../../infrastructure/node-runtime';
 import type { CommandMeta } from '../command-meta';
-import { foldHistory } from '../fold';
+import { foldHistory } from '@vaxledger/application';
 
 export interface EraseDetailsRequest {
   readonly personId: string;

@@ -18,10 +18,9 @@ import { CurrentActor, Roles } from '../../http/auth';
 import { ApiError } from '../../http/problem';
 import type { NodeRuntime } from '../../infrastructure/node-runtime';
 import { EXECUTOR, RUNTIME } from '../../infrastructure/tokens';
-import type { CommandAnswer, CommandExecutor } from '../../infrastructure/command-executor';
+import { type CommandAnswer, type CommandExecutor, pseudonymFor } from '@vaxledger/application';
 import { commandMeta } from '../command-meta';
 import { eraseDetails } from './erase-details';
-import { pseudonymFor } from '../doses/doses.controller';
 import { enforce, personScope } from '../../auth/access';
 import { canErasePersonDetails, canReadPersonRecord, PERSON_GRANT_TTL_MS, siteOf } from '../../auth/policy';
 

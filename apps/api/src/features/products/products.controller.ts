@@ -20,11 +20,11 @@ import {
 import type { Request } from 'express';
 import { CurrentActor, Roles } from '../../http/auth';
 import { ApiError } from '../../http/problem';
-import type { CommandAnswer, CommandExecutor } from '../../infrastructure/command-executor';
+import type { CommandAnswer, CommandExecutor } from '@vaxledger/application';
 import type { NodeRuntime } from '../../infrastructure/node-runtime';
 import { EXECUTOR, RUNTIME } from '../../infrastructure/tokens';
 import { commandMeta } from '../command-meta';
-import { foldHistory } from '../fold';
+import { foldHistory } from '@vaxledger/application';
 
 export class StorageRangeDto {
   @ApiProperty({ example: 2 }) @IsNumber() @Min(-90) @Max(40) readonly min!: number;

@@ -5,12 +5,12 @@ import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsOptional, IsString, Length
 import type { Request } from 'express';
 import { CurrentActor, Roles } from '../../http/auth';
 import { ApiError } from '../../http/problem';
-import type { CommandAnswer, CommandExecutor } from '../../infrastructure/command-executor';
+import type { CommandAnswer, CommandExecutor } from '@vaxledger/application';
 import type { NodeRuntime } from '../../infrastructure/node-runtime';
 import { EXECUTOR, RUNTIME } from '../../infrastructure/tokens';
 import { commandMeta } from '../command-meta';
-import { foldHistory } from '../fold';
-import { newResourceId } from '../resource-id';
+import { foldHistory } from '@vaxledger/application';
+import { newResourceId } from '@vaxledger/application';
 
 import { INSTANT } from '../formats';
 import { enforce, recallScope, requireBatches } from '../../auth/access';

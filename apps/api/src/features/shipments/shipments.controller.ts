@@ -20,13 +20,13 @@ import {
 } from 'class-validator';
 import type { Request } from 'express';
 import { CurrentActor, Roles } from '../../http/auth';
-import type { CommandAnswer, CommandExecutor } from '../../infrastructure/command-executor';
+import type { CommandAnswer, CommandExecutor } from '@vaxledger/application';
 import type { NodeRuntime } from '../../infrastructure/node-runtime';
 import { EXECUTOR, RUNTIME } from '../../infrastructure/tokens';
 import { commandMeta } from '../command-meta';
-import { batchFactsById, orgFacts, shipmentFacts } from '../facts';
-import { foldHistory } from '../fold';
-import { newResourceId } from '../resource-id';
+import { batchFactsById, orgFacts, shipmentFacts } from '@vaxledger/application';
+import { foldHistory } from '@vaxledger/application';
+import { newResourceId } from '@vaxledger/application';
 
 import { INSTANT } from '../formats';
 import { enforce } from '../../auth/access';

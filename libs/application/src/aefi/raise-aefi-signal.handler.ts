@@ -1,15 +1,18 @@
 import { type Actor, aefiSignalDecider, type SignalThresholds, signalStream } from '@vaxledger/domain';
 import type { ReadModels } from '@vaxledger/projections';
-import { uuidV5 } from '../../infrastructure/uuid-v5';
-import { foldHistory } from '../fold';
-import type { Clock, CommandAnswer, CommandMeta, CommandRunner } from './aefi.ports';
+import type { CommandAnswer } from '../kernel/command-answer';
+import type { CommandExecutor } from '../kernel/command-executor';
+import type { CommandMeta } from '../kernel/command-meta';
+import { foldHistory } from '../kernel/fold';
+import { type Clock, systemClock } from '../kernel/ports';
+import { uuidV5 } from '../kernel/uuid-v5';
 
 export interface RaiseAefiSignalDeps {
-  readonly executor: CommandRunner;
+  readonly executor: CommandExecutor;
   readonly reads: Pick<ReadModels, 'aefi'>;
   readonly provinceCode: string;
   readonly thresholds: SignalThresholds;
-  readonly clock: Clock;
+  readonly clock?: Clock;
 }
 
 /**
@@ -43,7 +46,7 @@ export class RaiseAefiSignalHandler {
           {
             type: 'EvaluateBatchSignal',
             data: { signalId, ...target },
-            context: { now: this.deps.clock(), actor, batch, others, thresholds: this.deps.thresholds },
+            context: { now: (this.deps.clock ?? systemClock)(), actor, batch, others, thresholds: this.deps.thresholds },
           },
           foldHistory(aefiSignalDecider, history),
         );

@@ -1,23 +1,19 @@
 import { randomUUID } from 'node:crypto';
-import {
-  type Actor,
-  aefiDecider,
-  type AefiDoseFacts,
-  aefiStream,
-  type AefiOutcome,
-  type IdType,
-  type SeriousCriterion,
-} from '@vaxledger/domain';
+import { type Actor, aefiDecider, type AefiDoseFacts, aefiStream, type AefiOutcome, type SeriousCriterion } from '@vaxledger/domain';
 import type { AefiNarrative, PersonVault } from '@vaxledger/privacy';
 import type { ReadModels } from '@vaxledger/projections';
-import { uuidV5 } from '../../infrastructure/uuid-v5';
-import { foldHistory } from '../fold';
-import type { Clock, CommandAnswer, CommandMeta, CommandRunner } from './aefi.ports';
+import type { CommandAnswer } from '../kernel/command-answer';
+import type { CommandExecutor } from '../kernel/command-executor';
+import type { CommandMeta } from '../kernel/command-meta';
+import { foldHistory } from '../kernel/fold';
+import { type Clock, systemClock } from '../kernel/ports';
+import { uuidV5 } from '../kernel/uuid-v5';
+import { type IdentityDocument, pseudonymFor } from '../persons/pseudonym';
 import type { RaiseAefiSignalHandler } from './raise-aefi-signal.handler';
 
 export interface ReportAefiCommand {
   /** The person's identity document, pseudonymised here and never kept. */
-  readonly person: { readonly idType: IdType; readonly idNumber: string; readonly issuingState?: string | undefined };
+  readonly person: IdentityDocument;
   readonly doseEventIds: readonly string[];
   readonly discoveredAt: string;
   readonly onsetAt: string;
@@ -33,13 +29,13 @@ export interface ReportAefiCommand {
 }
 
 export interface ReportAefiDeps {
-  readonly executor: CommandRunner;
+  readonly executor: CommandExecutor;
   readonly reads: Pick<ReadModels, 'aefi'>;
   readonly vault: Pick<PersonVault, 'storeAefiNarrative'>;
   readonly provinceCode: string;
-  readonly pseudonym: (person: ReportAefiCommand['person']) => string;
+  readonly pseudonymSecret: string;
   readonly signals: RaiseAefiSignalHandler;
-  readonly clock: Clock;
+  readonly clock?: Clock;
 }
 
 /**
@@ -53,10 +49,10 @@ export class ReportAefiHandler {
 
   async handle(command: ReportAefiCommand, actor: Actor, meta: CommandMeta): Promise<CommandAnswer> {
     const { reads, vault, provinceCode } = this.deps;
-    const personId = this.deps.pseudonym(command.person);
+    const personId = pseudonymFor(this.deps.pseudonymSecret, command.person);
     // A retried report (same Idempotency-Key) names the same report.
     const reportId = meta.idempotencyKey ? uuidV5(`${actor.orgCode}|${meta.idempotencyKey}|aefi`) : randomUUID();
-    const now = this.deps.clock();
+    const now = (this.deps.clock ?? systemClock)();
     const narrative = command.narrative !== undefined || command.contact !== undefined;
     // Read models keep event ids as lower-case UUIDs.
     const doseEventIds = [...new Set(command.doseEventIds.map((id) => id.toLowerCase()))];
