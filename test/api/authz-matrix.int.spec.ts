@@ -85,7 +85,7 @@ interface Endpoint {
 }
 
 // Filled in once the world exists.
-const ids = { shipmentToClinic: '', doseEventId: '', personX: '', recallId: '' };
+const ids = { shipmentToClinic: '', doseEventId: '', personX: '', recallId: '', aefiReportId: '' };
 
 const reachedRules = (res: Response): boolean =>
   res.status < 300 || ((res.status === 409 || res.status === 422) && res.body.code !== 'FORBIDDEN');
@@ -262,7 +262,65 @@ const ENDPOINTS: readonly Endpoint[] = [
     expect: 'ok 403 403 | 403 403 403 | 403 403 403 | 403 403 403 | ok',
     call: (api, as) => api.http.get('/v1/events?limit=5').set(as),
   },
+  {
+    name: 'POST /v1/aefi (about the own clinic’s dose, voided meanwhile, so refused by the rules)',
+    expect: '403 403 403 | 403 403 403 | ok ok ok | ok ok ok | 403',
+    call: (api, as) =>
+      api.http
+        .post('/v1/aefi')
+        .set(as)
+        .send(aefiBody(minutesAgo(60))),
+    ok: (res) => res.status === 409 && res.body.code === 'DOSE_ALREADY_VOIDED',
+  },
+  {
+    name: 'GET /v1/aefi (queue: the report of a Sichuan dose, not yet acknowledged)',
+    expect: 'ok ok hidden | 403 403 403 | ok ok hidden | 403 403 403 | 403',
+    call: (api, as) => api.http.get('/v1/aefi').set(as),
+    ok: (res) => res.status === 200 && (res.body.reports as { reportId: string }[]).some((r) => r.reportId === ids.aefiReportId),
+    hidden: (res) => res.status === 200 && (res.body.reports as { reportId: string }[]).length === 0,
+  },
+  {
+    name: 'GET /v1/aefi/{reportId}',
+    expect: 'ok ok 404 | 403 403 403 | ok ok 404 | ok 404 404 | 403',
+    call: (api, as) => api.http.get(`/v1/aefi/${ids.aefiReportId}`).set(as),
+  },
+  {
+    name: 'GET /v1/aefi/overdue',
+    expect: 'ok ok ok | 403 403 403 | ok ok ok | 403 403 403 | 403',
+    call: (api, as) => api.http.get('/v1/aefi/overdue').set(as),
+  },
+  {
+    name: 'POST /v1/aefi/{reportId}/acknowledgement',
+    expect: '403 403 403 | 403 403 403 | ok ok 404 | 403 403 403 | 403',
+    call: (api, as) => api.http.post(`/v1/aefi/${ids.aefiReportId}/acknowledgement`).set(as).send({}),
+  },
+  {
+    name: 'POST /v1/aefi/{reportId}/classification',
+    expect: 'ok ok 404 | 403 403 403 | ok ok 404 | 403 403 403 | 403',
+    call: (api, as) => api.http.post(`/v1/aefi/${ids.aefiReportId}/classification`).set(as).send({ aefiClass: 'coincidental' }),
+  },
+  {
+    name: 'GET /v1/aefi/signals',
+    expect: 'ok ok ok | ok ok ok | 403 403 403 | 403 403 403 | 403',
+    call: (api, as) => api.http.get('/v1/aefi/signals').set(as),
+  },
+  {
+    name: 'GET /v1/batches/{batchId}/aefi',
+    expect: 'ok ok 404 | ok 404 404 | ok ok 404 | 403 403 403 | 403',
+    call: (api, as) => api.http.get(`/v1/batches/${B1}/aefi`).set(as),
+  },
 ];
+
+const aefiBody = (onsetAt: string): Record<string, unknown> => ({
+  person: { idType: PERSON_X.idType, idNumber: PERSON_X.idNumber },
+  doseEventIds: [ids.doseEventId],
+  discoveredAt: minutesAgo(5),
+  onsetAt,
+  signs: ['fever_38_5'],
+  serious: false,
+  cluster: false,
+  outcome: 'recovering',
+});
 
 const productBody = (): Record<string, unknown> => ({
   productCode: PRODUCT,
@@ -395,6 +453,18 @@ describe('authorisation matrix: role × endpoint × own/other organisation × ow
     ids.personX = String(dose.body.id);
     ids.doseEventId = (dose.body.eventIds as string[]).at(-1)!;
     await api.settle();
+    // An AEFI reported by the clinic about that dose (before it is voided below).
+    ids.aefiReportId = String(
+      (
+        await must(
+          api.http
+            .post('/v1/aefi')
+            .set(clinicP)
+            .send(aefiBody(minutesAgo(20))),
+          'aefi',
+        )
+      ).body.id,
+    );
     // Voided once here, so every allowed void in the matrix meets DOSE_ALREADY_VOIDED.
     await must(api.http.post(`/v1/doses/${ids.doseEventId}/entered-in-error`).set(clinicP).send({ reasonCode: 'duplicate_entry' }), 'void');
     ids.recallId = String(
