@@ -259,8 +259,9 @@ export interface AefiScope {
 export const canHandleAefi = (actor: Actor, report: AefiScope, act: 'acknowledge' | 'classify'): Decision => {
   const vaccinated = report.doseSites.map((s) => s.province);
   const supervises = report.doseSites.some((s) => s.supervisors.includes(actor.orgCode));
-  if (actor.role === 'cdc') return allowIf(supervises || inJurisdiction(actor, vaccinated));
-  if (actor.role === 'regulator' && act === 'classify') return allowIf(inJurisdiction(actor, vaccinated));
+  if (actor.role === 'cdc' && (supervises || inJurisdiction(actor, vaccinated))) return 'allow';
+  if (actor.role === 'regulator' && act === 'classify' && inJurisdiction(actor, vaccinated)) return 'allow';
+  // Whoever can read the report (the reporter's province, say) is told it may not; others cannot tell it exists.
   return canSeeAefi(actor, report) === 'allow' ? 'forbidden' : 'not_found';
 };
 
