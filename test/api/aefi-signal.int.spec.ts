@@ -31,6 +31,65 @@ const ev = (type: string, data: Record<string, unknown>): NewEvent => ({
   metadata: { originProvince: '510000', actor: { orgCode: ORGS.clinic, role: 'clinic', provinceCode: '510000' } },
 });
 
+/** A product of 10 batches, each with 20 doses given in Sichuan, straight as Sichuan's own events. */
+const seedProduct = async (api: ApiHarness, doses: Map<string, { eventId: string; idNumber: string }[]>): Promise<void> => {
+  const { store } = api.runtime;
+  await store.append(`product-${PRODUCT}`, [
+    ev('ProductRegistered', {
+      productCode: PRODUCT,
+      name: 'HepB',
+      vaccineType: 'HepB',
+      approvalNo: 'S1',
+      mahOrgCode: ORGS.maker,
+      dosesPerUnit: 1,
+      storageC: { min: 2, max: 8 },
+      shelfLifeMonths: 24,
+      programme: 'NIP',
+      serialised: false,
+      levels: [{ level: 1, code: PRODUCT, childrenPerParent: 1 }],
+    }),
+  ]);
+  let n = 0;
+  for (const lot of LOTS) {
+    const batchId = `${PRODUCT}-${lot}`;
+    await store.append(`batch-${batchId}`, [
+      ev('BatchProduced', {
+        batchId,
+        productCode: PRODUCT,
+        lotNumber: lot,
+        mahOrgCode: ORGS.maker,
+        producedOn: '2026-09-01',
+        expiresOn: '2028-08-31',
+        quantity: DOSES_PER_BATCH,
+      }),
+    ]);
+    const given: { eventId: string; idNumber: string }[] = [];
+    for (let i = 0; i < DOSES_PER_BATCH; i++) {
+      const idNumber = residentId(++n);
+      const personId = pseudonymFor(SECRET, { idType: 'RESIDENT_ID', idNumber });
+      const dose = ev('DoseAdministered', {
+        personId,
+        siteCode: ORGS.clinic,
+        administeredAt: daysAgo(10),
+        batchId,
+        productCode: PRODUCT,
+        traceCode: null,
+        vaccineType: 'HepB',
+        doseNumber: 1,
+        vaccinatorRef: 'V-1',
+        route: 'IM',
+      });
+      await store.append(`person-510000-${personId}`, [dose]);
+      given.push({ eventId: dose.eventId, idNumber });
+    }
+    doses.set(lot, given);
+  }
+  await until('every dose projected', async () => {
+    await api.settle();
+    return (await api.runtime.readModels.aefi.dosesByBatch(PRODUCT)).size === LOTS.length;
+  });
+};
+
 describe('AEFI signals on a batch', () => {
   let api: ApiHarness;
   /** Per lot: the doses given (event id and the person's ID number). */
@@ -38,61 +97,7 @@ describe('AEFI signals on a batch', () => {
 
   beforeAll(async () => {
     api = await startApi();
-    const { store } = api.runtime;
-    await store.append(`product-${PRODUCT}`, [
-      ev('ProductRegistered', {
-        productCode: PRODUCT,
-        name: 'HepB',
-        vaccineType: 'HepB',
-        approvalNo: 'S1',
-        mahOrgCode: ORGS.maker,
-        dosesPerUnit: 1,
-        storageC: { min: 2, max: 8 },
-        shelfLifeMonths: 24,
-        programme: 'NIP',
-        serialised: false,
-        levels: [{ level: 1, code: PRODUCT, childrenPerParent: 1 }],
-      }),
-    ]);
-    let n = 0;
-    for (const lot of LOTS) {
-      const batchId = `${PRODUCT}-${lot}`;
-      await store.append(`batch-${batchId}`, [
-        ev('BatchProduced', {
-          batchId,
-          productCode: PRODUCT,
-          lotNumber: lot,
-          mahOrgCode: ORGS.maker,
-          producedOn: '2026-09-01',
-          expiresOn: '2028-08-31',
-          quantity: DOSES_PER_BATCH,
-        }),
-      ]);
-      const given: { eventId: string; idNumber: string }[] = [];
-      for (let i = 0; i < DOSES_PER_BATCH; i++) {
-        const idNumber = residentId(++n);
-        const personId = pseudonymFor(SECRET, { idType: 'RESIDENT_ID', idNumber });
-        const dose = ev('DoseAdministered', {
-          personId,
-          siteCode: ORGS.clinic,
-          administeredAt: daysAgo(10),
-          batchId,
-          productCode: PRODUCT,
-          traceCode: null,
-          vaccineType: 'HepB',
-          doseNumber: 1,
-          vaccinatorRef: 'V-1',
-          route: 'IM',
-        });
-        await store.append(`person-510000-${personId}`, [dose]);
-        given.push({ eventId: dose.eventId, idNumber });
-      }
-      doses.set(lot, given);
-    }
-    await until('every dose projected', async () => {
-      await api.settle();
-      return (await api.runtime.readModels.aefi.dosesByBatch(PRODUCT)).size === LOTS.length;
-    });
+    await seedProduct(api, doses);
   }, 120_000);
   afterAll(() => api?.close());
 
@@ -185,5 +190,87 @@ describe('AEFI signals on a batch', () => {
     expect((await api.http.get('/v1/aefi/signals').set(AS.clinic)).status).toBe(403);
     expect((await api.http.get('/v1/aefi/signals').set(AS.maker)).body.signals).toHaveLength(1);
     expect((await api.http.get('/v1/aefi/signals').set(AS.otherMaker)).body.signals).toEqual([]);
+  });
+});
+
+describe('AEFI signals from reports imported from another province', () => {
+  let api: ApiHarness;
+  const doses = new Map<string, { eventId: string; idNumber: string }[]>();
+
+  beforeAll(async () => {
+    const kafka = process.env.TEST_KAFKA_BROKERS;
+    if (!kafka) throw new Error('TEST_KAFKA_BROKERS is not set: the global set-up starts a broker');
+    // Sync on (the watcher runs with it), no partner: imports are appended below as the inbox would.
+    api = await startApi({ KAFKA_BROKERS: kafka, SYNC_TOPIC_PREFIX: `vxsig-${randomUUID().slice(0, 8)}` });
+    await seedProduct(api, doses);
+  }, 120_000);
+  afterAll(() => api?.close());
+
+  /** An AdverseEventReported from Guangdong's node about a Sichuan dose, as the inbox imports it. */
+  const imported = async (lot: string, index: number): Promise<void> => {
+    const dose = doses.get(lot)![index]!;
+    const reportId = randomUUID();
+    const batchId = `${PRODUCT}-${lot}`;
+    await api.runtime.store.append(`aefi-440000-${reportId}`, [
+      {
+        eventId: randomUUID(),
+        type: 'AdverseEventReported',
+        schemaVersion: 1,
+        data: {
+          reportId,
+          personId: pseudonymFor(SECRET, { idType: 'RESIDENT_ID', idNumber: dose.idNumber }),
+          doseEventIds: [dose.eventId],
+          doses: [
+            {
+              doseEventId: dose.eventId,
+              batchId,
+              productCode: PRODUCT,
+              siteCode: ORGS.clinic,
+              province: '510000',
+              administeredAt: daysAgo(10),
+            },
+          ],
+          reporterSite: '12440300MB1B2345QN',
+          discoveredAt: daysAgo(9),
+          onsetAt: daysAgo(9.5),
+          signs: ['urticaria'],
+          serious: false,
+          cluster: false,
+          majorPublicImpact: false,
+          outcome: 'recovered',
+          urgent: false,
+          deadlineAt: daysAgo(7),
+          routeTo: ['510000'],
+          narrativeInVault: false,
+        },
+        metadata: { originProvince: '440000', actor: { orgCode: '12440300MB1B2345QN', role: 'clinic', provinceCode: '440000' } },
+      },
+    ]);
+  };
+  const signals = async (): Promise<{ batchId: string; reports: number }[]> =>
+    (await api.http.get('/v1/aefi/signals').set(AS.regulator)).body.signals as { batchId: string; reports: number }[];
+
+  it('raises exactly one signal in the province of vaccination once the third imported report arrives', async () => {
+    await imported('S02', 0);
+    await imported('S01', 0);
+    await imported('S01', 1);
+    await api.settle();
+    // Give the watcher time to look at what is there: still no signal at two reports.
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(await signals()).toEqual([]);
+    await imported('S01', 2);
+    await until(
+      'the signal',
+      async () => {
+        await api.settle();
+        return (await signals()).length > 0;
+      },
+      15_000,
+    );
+    await imported('S01', 3);
+    await new Promise((r) => setTimeout(r, 1_000));
+    await api.settle();
+    expect((await signals()).map((s) => [s.batchId, s.reports])).toEqual([[`${PRODUCT}-S01`, 3]]);
+    expect(await api.runtime.store.readStream(`signal-510000-${PRODUCT}-S01`)).toHaveLength(1);
   });
 });

@@ -19,6 +19,7 @@ import type { NodeRuntime } from './infrastructure/node-runtime';
 import { APPLICATION, CLOCK, EXECUTOR, METRICS, RUNTIME } from './infrastructure/tokens';
 import { OperationsController } from './operations/operations.controller';
 import { FEATURE_CONTROLLERS } from './features';
+import { AefiSignalWatcher } from './features/aefi/aefi-signal.watcher';
 
 // Never log bodies or identity headers: a dose body carries a name and an ID number.
 export const LOG_REDACT = [
@@ -64,6 +65,7 @@ class ApiModule {
         { provide: CLOCK, useValue: clock },
         { provide: EXECUTOR, useValue: executor },
         { provide: APPLICATION, useValue: nodeApplication(runtime, executor, clock) },
+        AefiSignalWatcher,
         { provide: APP_GUARD, useClass: ActorGuard },
         // After the actor guard (global guards run in this order): limits count per caller.
         ...throttleProviders(runtime.settings),

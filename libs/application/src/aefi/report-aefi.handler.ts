@@ -42,7 +42,8 @@ export interface ReportAefiDeps {
  * ReportAefi (AdverseEventReported): a clinic or CDC reports an adverse event following the
  * named doses, which may have been given in any province whose doses reached this node. The
  * report's stream belongs to this province; sync routes it to the provinces of vaccination.
- * Afterwards the batches it concerns are checked for a signal.
+ * Afterwards the batches of the doses given in this province are checked for a signal (the
+ * province of vaccination checks the others when the report arrives there).
  */
 export class ReportAefiHandler {
   constructor(private readonly deps: ReportAefiDeps) {}
@@ -110,7 +111,10 @@ export class ReportAefiHandler {
       },
     });
     if (answer.eventIds.length > 0) {
-      const batches = new Map((await reads.aefi.doses(doseEventIds)).map((d) => [d.batchId, d.productCode]));
+      // Signals are evaluated where the doses were given: that node holds all of them (another
+      // node may hold only the doses of persons it served), so its rates are not skewed.
+      const given = (await reads.aefi.doses(doseEventIds)).filter((d) => d.originProvince === provinceCode);
+      const batches = new Map(given.map((d) => [d.batchId, d.productCode]));
       await this.deps.executor.catchUp();
       for (const [batchId, productCode] of batches) await this.deps.signals.handle({ batchId, productCode }, actor, meta);
     }
