@@ -2,6 +2,7 @@ import { usccCheckChar } from '@vaxledger/domain';
 import type { Response } from 'supertest';
 import { type ApiHarness, actor, startApi } from '../support/api-harness';
 import { startTestIdp, type TestIdp } from '../support/jwt';
+import { aefiBody, aefiEndpoints } from './authz-matrix.aefi';
 
 // Every role × every endpoint × own/other organisation × own/other province, from one table.
 // The objects all belong to the "own" side in Sichuan (P): a Sichuan MAH's batch, shipped to
@@ -262,65 +263,8 @@ const ENDPOINTS: readonly Endpoint[] = [
     expect: 'ok 403 403 | 403 403 403 | 403 403 403 | 403 403 403 | ok',
     call: (api, as) => api.http.get('/v1/events?limit=5').set(as),
   },
-  {
-    name: 'POST /v1/aefi (about the own clinic’s dose, voided meanwhile, so refused by the rules)',
-    expect: '403 403 403 | 403 403 403 | ok ok ok | ok ok ok | 403',
-    call: (api, as) =>
-      api.http
-        .post('/v1/aefi')
-        .set(as)
-        .send(aefiBody(minutesAgo(60))),
-    ok: (res) => res.status === 409 && res.body.code === 'DOSE_ALREADY_VOIDED',
-  },
-  {
-    name: 'GET /v1/aefi (queue: the report of a Sichuan dose, not yet acknowledged)',
-    expect: 'ok ok hidden | 403 403 403 | ok ok hidden | 403 403 403 | 403',
-    call: (api, as) => api.http.get('/v1/aefi').set(as),
-    ok: (res) => res.status === 200 && (res.body.reports as { reportId: string }[]).some((r) => r.reportId === ids.aefiReportId),
-    hidden: (res) => res.status === 200 && (res.body.reports as { reportId: string }[]).length === 0,
-  },
-  {
-    name: 'GET /v1/aefi/{reportId}',
-    expect: 'ok ok 404 | 403 403 403 | ok ok 404 | ok 404 404 | 403',
-    call: (api, as) => api.http.get(`/v1/aefi/${ids.aefiReportId}`).set(as),
-  },
-  {
-    name: 'GET /v1/aefi/overdue',
-    expect: 'ok ok ok | 403 403 403 | ok ok ok | 403 403 403 | 403',
-    call: (api, as) => api.http.get('/v1/aefi/overdue').set(as),
-  },
-  {
-    name: 'POST /v1/aefi/{reportId}/acknowledgement',
-    expect: '403 403 403 | 403 403 403 | ok ok 404 | 403 403 403 | 403',
-    call: (api, as) => api.http.post(`/v1/aefi/${ids.aefiReportId}/acknowledgement`).set(as).send({}),
-  },
-  {
-    name: 'POST /v1/aefi/{reportId}/classification',
-    expect: 'ok ok 404 | 403 403 403 | ok ok 404 | 403 403 403 | 403',
-    call: (api, as) => api.http.post(`/v1/aefi/${ids.aefiReportId}/classification`).set(as).send({ aefiClass: 'coincidental' }),
-  },
-  {
-    name: 'GET /v1/aefi/signals',
-    expect: 'ok ok ok | ok ok ok | 403 403 403 | 403 403 403 | 403',
-    call: (api, as) => api.http.get('/v1/aefi/signals').set(as),
-  },
-  {
-    name: 'GET /v1/batches/{batchId}/aefi',
-    expect: 'ok ok 404 | ok 404 404 | ok ok 404 | 403 403 403 | 403',
-    call: (api, as) => api.http.get(`/v1/batches/${B1}/aefi`).set(as),
-  },
+  ...aefiEndpoints(ids, B1),
 ];
-
-const aefiBody = (onsetAt: string): Record<string, unknown> => ({
-  person: { idType: PERSON_X.idType, idNumber: PERSON_X.idNumber },
-  doseEventIds: [ids.doseEventId],
-  discoveredAt: minutesAgo(5),
-  onsetAt,
-  signs: ['fever_38_5'],
-  serious: false,
-  cluster: false,
-  outcome: 'recovering',
-});
 
 const productBody = (): Record<string, unknown> => ({
   productCode: PRODUCT,
@@ -460,7 +404,7 @@ describe('authorisation matrix: role × endpoint × own/other organisation × ow
           api.http
             .post('/v1/aefi')
             .set(clinicP)
-            .send(aefiBody(minutesAgo(20))),
+            .send(aefiBody(ids, PERSON_X, minutesAgo(20))),
           'aefi',
         )
       ).body.id,
