@@ -191,6 +191,27 @@ describe('AEFI reports over the HTTP API', () => {
     expect(JSON.stringify(res.body)).not.toContain(personId);
   });
 
+  it('answers a retried report (same Idempotency-Key) with the first answer, appending once', async () => {
+    const body = card({
+      serious: false,
+      seriousCriteria: [],
+      outcome: 'recovered',
+      discoveredAt: new Date(clockMs - 60_000).toISOString(),
+    });
+    const before = await api.logSize();
+    const first = await api.http.post('/v1/aefi').set(AS.clinic).set('Idempotency-Key', 'aefi-retry-1').send(body);
+    const again = await api.http.post('/v1/aefi').set(AS.clinic).set('Idempotency-Key', 'aefi-retry-1').send(body);
+    expect([first.status, again.status]).toEqual([201, 200]);
+    expect(again.body).toEqual(first.body);
+    expect(await api.logSize()).toBe(before + 1);
+    const other = await api.http
+      .post('/v1/aefi')
+      .set(AS.clinic)
+      .set('Idempotency-Key', 'aefi-retry-1')
+      .send({ ...body, cluster: true });
+    expect(other.body.code).toBe('IDEMPOTENCY_KEY_REUSED');
+  });
+
   it('erases the narrative with the person’s details (crypto-shredding)', async () => {
     const res = await api.http.delete(`/v1/persons/${personId}/details`).set(AS.cdc).send({ legalBasis: 'court_order' });
     expect(res.status).toBe(201);
