@@ -223,5 +223,14 @@ describe('AEFI reports over the HTTP API', () => {
     expect(rows).toEqual([{ n: 0 }]);
     // The report itself stays, pseudonymous.
     expect((await api.http.get(`/v1/aefi/${reportId}`).set(AS.cdc)).status).toBe(200);
+    // A later report about the erased person is taken, but its narrative is not kept.
+    const later = await api.http
+      .post('/v1/aefi')
+      .set(AS.clinic)
+      .send(card({ discoveredAt: new Date(clockMs - 60_000).toISOString() }));
+    expect(later.status).toBe(201);
+    await api.settle();
+    expect((await api.http.get(`/v1/aefi/${String(later.body.id)}`).set(AS.cdc)).body.narrativeInVault).toBe(false);
+    await expect(api.runtime.vault.readAefiNarrative(personId, String(later.body.id))).resolves.toBeNull();
   });
 });

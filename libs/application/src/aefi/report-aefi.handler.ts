@@ -101,13 +101,16 @@ export class ReportAefiHandler {
           },
           foldHistory(aefiDecider, history),
         );
-        // The narrative reaches the vault before the report reaches the log (as a dose's details do).
-        if (narrative)
-          await vault.storeAefiNarrative(personId, reportId, {
-            narrative: command.narrative ?? '',
-            ...(command.contact ? { contact: command.contact } : {}),
-          });
-        return events;
+        // The narrative reaches the vault before the report reaches the log (as a dose's details
+        // do). For a person whose details were erased nothing is kept, and the report says so.
+        if (!narrative) return events;
+        const kept = await vault.storeAefiNarrative(personId, reportId, {
+          narrative: command.narrative ?? '',
+          ...(command.contact ? { contact: command.contact } : {}),
+        });
+        return kept
+          ? events
+          : events.map((e) => (e.type === 'AdverseEventReported' ? { ...e, data: { ...e.data, narrativeInVault: false } } : e));
       },
     });
     if (answer.eventIds.length > 0) {
