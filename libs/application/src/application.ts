@@ -5,10 +5,23 @@ import { AcknowledgeAefiHandler } from './aefi/acknowledge-aefi.handler';
 import { ClassifyAefiHandler } from './aefi/classify-aefi.handler';
 import { RaiseAefiSignalHandler } from './aefi/raise-aefi-signal.handler';
 import { ReportAefiHandler } from './aefi/report-aefi.handler';
+import type { LotReleaseDeps } from './batches/lot-release';
+import { RefuseReleaseHandler } from './batches/refuse-release.handler';
+import { RegisterBatchHandler } from './batches/register-batch.handler';
+import { ReleaseBatchHandler } from './batches/release-batch.handler';
+import { DestroyUnitsHandler } from './destructions/destroy-units.handler';
 import { EnterDoseInErrorHandler } from './doses/enter-dose-in-error.handler';
 import { RecordDoseHandler } from './doses/record-dose.handler';
+import type { AccessPolicy } from './kernel/access';
 import type { CommandExecutor } from './kernel/command-executor';
-import type { AccessPolicy, Clock, KeyedSerialiser, PersonGrants } from './kernel/ports';
+import type { Clock, KeyedSerialiser, PersonGrants } from './kernel/ports';
+import { RegisterOrganisationHandler } from './organisations/register-organisation.handler';
+import { ErasePersonDetailsHandler } from './persons/erase-person-details.handler';
+import { RegisterProductHandler } from './products/register-product.handler';
+import { LaunchRecallHandler } from './recalls/launch-recall.handler';
+import { LiftRecallHandler } from './recalls/lift-recall.handler';
+import { DispatchShipmentHandler } from './shipments/dispatch-shipment.handler';
+import { ReceiveShipmentHandler } from './shipments/receive-shipment.handler';
 
 /** Everything the use cases of a node run on; each entry point (HTTP, CLI, demo) builds it once. */
 export interface ApplicationDeps {
@@ -26,10 +39,21 @@ export interface ApplicationDeps {
   readonly aefiSignal?: SignalThresholds;
 }
 
-/** One handler per write use case. */
+/** One handler per write use case, grouped by feature. */
 export interface Application {
   readonly recordDose: RecordDoseHandler;
   readonly enterDoseInError: EnterDoseInErrorHandler;
+  readonly registerOrganisation: RegisterOrganisationHandler;
+  readonly registerProduct: RegisterProductHandler;
+  readonly registerBatch: RegisterBatchHandler;
+  readonly releaseBatch: ReleaseBatchHandler;
+  readonly refuseRelease: RefuseReleaseHandler;
+  readonly dispatchShipment: DispatchShipmentHandler;
+  readonly receiveShipment: ReceiveShipmentHandler;
+  readonly destroyUnits: DestroyUnitsHandler;
+  readonly launchRecall: LaunchRecallHandler;
+  readonly liftRecall: LiftRecallHandler;
+  readonly erasePersonDetails: ErasePersonDetailsHandler;
   readonly reportAefi: ReportAefiHandler;
   readonly acknowledgeAefi: AcknowledgeAefiHandler;
   readonly classifyAefi: ClassifyAefiHandler;
@@ -37,31 +61,20 @@ export interface Application {
 }
 
 export const createApplication = (deps: ApplicationDeps): Application => {
-  const { executor, readModels: reads, provinceCode } = deps;
-  const clock = deps.clock ? { clock: deps.clock } : {};
+  const { executor, readModels: reads, provinceCode, access } = deps;
+  // Every handler gets the same clock; without one, each reads the system time.
+  const common = { executor, ...(deps.clock ? { clock: deps.clock } : {}) };
+  const release: LotReleaseDeps = { ...common, reads, access };
   const raiseAefiSignal = new RaiseAefiSignalHandler({
-    executor,
+    ...common,
     reads,
     provinceCode,
     thresholds: deps.aefiSignal ?? DEFAULT_SIGNAL_THRESHOLDS,
-    ...clock,
   });
-  const aefiCase = { executor, reads, access: deps.access, provinceCode, ...clock };
+  const aefiCase = { ...common, reads, access, provinceCode };
   return {
-    reportAefi: new ReportAefiHandler({
-      executor,
-      reads,
-      vault: deps.vault,
-      provinceCode,
-      pseudonymSecret: deps.pseudonymSecret,
-      signals: raiseAefiSignal,
-      ...clock,
-    }),
-    acknowledgeAefi: new AcknowledgeAefiHandler(aefiCase),
-    classifyAefi: new ClassifyAefiHandler(aefiCase),
-    raiseAefiSignal,
     recordDose: new RecordDoseHandler({
-      executor,
+      ...common,
       reads,
       vault: deps.vault,
       grants: deps.grants,
@@ -69,8 +82,29 @@ export const createApplication = (deps: ApplicationDeps): Application => {
       provinceCode,
       pseudonymSecret: deps.pseudonymSecret,
       personGrantTtlMs: deps.personGrantTtlMs,
-      ...clock,
     }),
-    enterDoseInError: new EnterDoseInErrorHandler({ executor, reads, access: deps.access, provinceCode, ...clock }),
+    enterDoseInError: new EnterDoseInErrorHandler({ ...common, reads, access, provinceCode }),
+    registerOrganisation: new RegisterOrganisationHandler({ ...common, access }),
+    registerProduct: new RegisterProductHandler({ ...common, reads }),
+    registerBatch: new RegisterBatchHandler({ ...common, reads }),
+    releaseBatch: new ReleaseBatchHandler(release),
+    refuseRelease: new RefuseReleaseHandler(release),
+    dispatchShipment: new DispatchShipmentHandler({ ...common, reads }),
+    receiveShipment: new ReceiveShipmentHandler({ ...common, reads, access }),
+    destroyUnits: new DestroyUnitsHandler({ ...common, reads }),
+    launchRecall: new LaunchRecallHandler({ ...common, reads, access }),
+    liftRecall: new LiftRecallHandler({ ...common, reads, access }),
+    erasePersonDetails: new ErasePersonDetailsHandler({ ...common, reads, vault: deps.vault, access, provinceCode }),
+    reportAefi: new ReportAefiHandler({
+      ...common,
+      reads,
+      vault: deps.vault,
+      provinceCode,
+      pseudonymSecret: deps.pseudonymSecret,
+      signals: raiseAefiSignal,
+    }),
+    acknowledgeAefi: new AcknowledgeAefiHandler(aefiCase),
+    classifyAefi: new ClassifyAefiHandler(aefiCase),
+    raiseAefiSignal,
   };
 };

@@ -1,7 +1,6 @@
 import { type Application, CommandExecutor, createApplication, SqlIdempotencyStore } from '@vaxledger/application';
-import { siteScope } from '../auth/access';
-import { canHandleAefi, canVoidDose, PERSON_GRANT_TTL_MS } from '../auth/policy';
-import { aefiScope } from '../features/aefi/aefi-scope';
+import { PERSON_GRANT_TTL_MS } from '../auth/policy';
+import { useCaseAccess } from '../auth/use-case-access';
 import type { Metrics } from './metrics';
 import type { NodeRuntime } from './node-runtime';
 
@@ -25,10 +24,7 @@ export const nodeApplication = (runtime: NodeRuntime, executor: CommandExecutor,
     vault: runtime.vault,
     grants: runtime.auth,
     siteLocks: runtime.siteLocks,
-    access: {
-      mayVoidDose: async (actor, site) => canVoidDose(actor, await siteScope(runtime.readModels, site)),
-      mayHandleAefi: async (actor, report, act) => canHandleAefi(actor, await aefiScope(runtime.readModels, report), act),
-    },
+    access: useCaseAccess(runtime),
     aefiSignal: runtime.settings.aefiSignal,
     ...(clock ? { clock } : {}),
     provinceCode: runtime.settings.provinceCode,

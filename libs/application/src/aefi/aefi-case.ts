@@ -5,7 +5,8 @@ import type { CommandExecutor } from '../kernel/command-executor';
 import type { CommandMeta } from '../kernel/command-meta';
 import { ApplicationError } from '../kernel/errors';
 import { foldHistory } from '../kernel/fold';
-import { type AccessPolicy, type Clock, systemClock } from '../kernel/ports';
+import type { AccessPolicy } from '../kernel/access';
+import { type Clock, systemClock } from '../kernel/ports';
 
 export interface AefiCaseDeps {
   readonly executor: CommandExecutor;

@@ -5,7 +5,8 @@ import type { CommandExecutor } from '../kernel/command-executor';
 import type { CommandMeta } from '../kernel/command-meta';
 import { ApplicationError } from '../kernel/errors';
 import { foldHistory } from '../kernel/fold';
-import { type AccessPolicy, type Clock, systemClock } from '../kernel/ports';
+import { type AccessPolicy, enforce } from '../kernel/access';
+import { type Clock, systemClock } from '../kernel/ports';
 
 export type DoseErrorReason = 'did_not_occur' | 'wrong_person' | 'duplicate_entry' | 'other';
 
@@ -33,9 +34,7 @@ export class EnterDoseInErrorHandler {
     const dose = await this.deps.reads.dose(eventId);
     if (!dose) throw unknown();
     // A dose out of the actor's reach reads exactly like an unknown one.
-    const decision = await this.deps.access.mayVoidDose(actor, dose.siteCode);
-    if (decision === 'not_found') throw unknown();
-    if (decision === 'forbidden') throw new ApplicationError('FORBIDDEN', 'not allowed for this caller or jurisdiction');
+    enforce(await this.deps.access.mayVoidDose(actor, dose.siteCode), unknown);
     if (dose.originProvince !== this.deps.provinceCode)
       throw new ApplicationError('FORBIDDEN', 'only the province that recorded a dose may void it');
     const now = (this.deps.clock ?? systemClock)();
