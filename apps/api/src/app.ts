@@ -16,7 +16,7 @@ import { nodeApplication, nodeExecutor } from './infrastructure/application';
 import { ReplayStatusInterceptor } from './http/replay-status.interceptor';
 import { Metrics } from './infrastructure/metrics';
 import type { NodeRuntime } from './infrastructure/node-runtime';
-import { APPLICATION, CLOCK, EXECUTOR, METRICS, RUNTIME } from './infrastructure/tokens';
+import { APPLICATION, CLOCK, METRICS, RUNTIME } from './infrastructure/tokens';
 import { OperationsController } from './operations/operations.controller';
 import { FEATURE_CONTROLLERS } from './features';
 import { AefiSignalWatcher } from './features/aefi/aefi-signal.watcher';
@@ -35,7 +35,6 @@ export const LOG_REDACT = [
 class ApiModule {
   static forRuntime(runtime: NodeRuntime, clock: () => string): DynamicModule {
     const metrics = new Metrics(runtime, clock);
-    const executor = nodeExecutor(runtime, metrics);
     const controllers: Type[] = [OperationsController, LogController, ...FEATURE_CONTROLLERS];
     return {
       module: ApiModule,
@@ -63,8 +62,7 @@ class ApiModule {
         { provide: RUNTIME, useValue: runtime },
         { provide: METRICS, useValue: metrics },
         { provide: CLOCK, useValue: clock },
-        { provide: EXECUTOR, useValue: executor },
-        { provide: APPLICATION, useValue: nodeApplication(runtime, executor, clock) },
+        { provide: APPLICATION, useValue: nodeApplication(runtime, nodeExecutor(runtime, metrics), clock) },
         AefiSignalWatcher,
         { provide: APP_GUARD, useClass: ActorGuard },
         // After the actor guard (global guards run in this order): limits count per caller.
