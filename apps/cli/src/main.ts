@@ -85,7 +85,9 @@ const statusAction = async (options: { json?: boolean; url?: string }): Promise<
       return printJson({ source: 'store', store: { adapter: runtime.store.capabilities.adapter, head: head.toString() }, projections });
     print(`node stopped; ${runtime.store.capabilities.adapter} store head ${head}`);
     for (const p of projections)
-      print(`${p.name.padEnd(18)} position ${p.position} lag ${p.lag.events}${p.lag.eventsAtLeast ? '+' : ''} events, ${p.lag.seconds.toFixed(1)} s`);
+      print(
+        `${p.name.padEnd(18)} position ${p.position} lag ${p.lag.events}${p.lag.eventsAtLeast ? '+' : ''} events, ${p.lag.seconds.toFixed(1)} s`,
+      );
   });
 };
 
