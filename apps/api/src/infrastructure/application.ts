@@ -21,7 +21,7 @@ const idempotencyOf = (runtime: NodeRuntime): SqlIdempotencyStore =>
   new SqlIdempotencyStore(runtime.readModels.dataSource, runtime.readModels.schema);
 
 /** The use-case handlers of a node, wired to its runtime and to the API's access policy. */
-export const nodeApplication = (runtime: NodeRuntime, executor: CommandExecutor): Application =>
+export const nodeApplication = (runtime: NodeRuntime, executor: CommandExecutor, clock?: () => string): Application =>
   createApplication({
     executor,
     readModels: runtime.readModels,
@@ -29,6 +29,8 @@ export const nodeApplication = (runtime: NodeRuntime, executor: CommandExecutor)
     grants: runtime.auth,
     siteLocks: runtime.siteLocks,
     access: useCaseAccess(runtime),
+    aefiSignal: runtime.settings.aefiSignal,
+    ...(clock ? { clock } : {}),
     provinceCode: runtime.settings.provinceCode,
     pseudonymSecret: runtime.settings.pseudonymSecret,
     personGrantTtlMs: PERSON_GRANT_TTL_MS,
