@@ -30,9 +30,31 @@ export class NodeActivity extends EventEmitter<NodeActivityEvents> {
       if (!result.replayed) this.noteAppended(events);
       return result;
     };
+    // The one-transaction paths (a dose: guards, vault, append) append through the transaction's
+    // own handle: those appends are reported once the transaction has committed.
+    type Transactional = { transaction?: <T>(work: (tx: { append: EventStore['append'] }) => Promise<T>) => Promise<T> };
+    const inner = (store as unknown as Transactional).transaction?.bind(store);
+    const transaction = inner
+      ? async <T>(work: (tx: { append: EventStore['append'] }) => Promise<T>): Promise<T> => {
+          const committed: NewEvent[] = [];
+          const result = await inner((tx) =>
+            work({
+              ...tx,
+              append: async (streamId, events, options) => {
+                const appended = await tx.append(streamId, events, options);
+                if (!appended.replayed) committed.push(...events);
+                return appended;
+              },
+            }),
+          );
+          if (committed.length > 0) this.noteAppended(committed);
+          return result;
+        }
+      : undefined;
     return new Proxy(store, {
       get: (target, property) => {
         if (property === 'append') return append;
+        if (property === 'transaction' && transaction) return transaction;
         const value: unknown = Reflect.get(target, property, target);
         return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
       },
