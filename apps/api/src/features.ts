@@ -18,6 +18,7 @@ import { RecallsListController } from './features/recalls/recalls-list.controlle
 import { ShipmentsListController } from './features/shipments/shipments-list.controller';
 import { EpcisCaptureController } from './interop/epcis/capture/epcis-capture.controller';
 import { EpcisQueryController } from './interop/epcis/epcis-query.controller';
+import { FhirAdverseEventController } from './interop/fhir/fhir-adverse-event.controller';
 import { FhirController } from './interop/fhir/fhir.controller';
 
 export const FEATURE_CONTROLLERS: Type[] = [
@@ -40,6 +41,7 @@ export const FEATURE_CONTROLLERS: Type[] = [
   RecallsListController,
   // Standards adapters (apps/api/src/interop): FHIR R4 reads, EPCIS 2.0 queries and capture.
   FhirController,
+  FhirAdverseEventController,
   EpcisQueryController,
   EpcisCaptureController,
   AefiController,

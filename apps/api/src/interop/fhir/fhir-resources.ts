@@ -161,6 +161,10 @@ export const capabilityStatementOf = (base: string, date: string, version: strin
           interaction: [{ code: 'read' }, { code: 'search-type' }],
           searchParam: [{ name: 'patient', type: 'reference', documentation: 'The person’s pseudonym: Patient/{personId}' }],
         },
+        {
+          type: 'AdverseEvent',
+          interaction: [{ code: 'read' }],
+        },
       ],
     },
   ],

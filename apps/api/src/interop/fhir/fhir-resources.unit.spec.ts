@@ -103,6 +103,6 @@ describe('FHIR Bundle and CapabilityStatement', () => {
   it('declares R4 and the interactions served', () => {
     const cs = capabilityStatementOf('http://h/fhir', '2026-12-06', '0.1.0') as Json;
     expect(cs.fhirVersion).toBe('4.0.1');
-    expect(cs.rest[0].resource.map((r: { type: string }) => r.type)).toEqual(['Patient', 'Immunization']);
+    expect(cs.rest[0].resource.map((r: { type: string }) => r.type)).toEqual(['Patient', 'Immunization', 'AdverseEvent']);
   });
 });
