@@ -51,7 +51,11 @@ export const expectAccessible = async (page: Page): Promise<void> => {
   expect(bad).toEqual([]);
 };
 
-/** A role's main page, for the README (docs/console/). */
+/**
+ * A role's main page, for the README (docs/console/). Written only when CONSOLE_SCREENSHOTS=1
+ * (`CONSOLE_SCREENSHOTS=1 npx jest test/console`), so ordinary runs leave the checkout clean;
+ * the page is still driven to rest either way.
+ */
 export const screenshot = async (page: Page, name: string): Promise<void> => {
   // The page at rest: no passing notice, no table still loading.
   await page
@@ -64,7 +68,8 @@ export const screenshot = async (page: Page, name: string): Promise<void> => {
     .first()
     .waitFor({ state: 'detached', timeout: 8000 })
     .catch(() => undefined);
-  await page.screenshot({ path: join(ROOT, 'docs', 'console', `${name}.png`), fullPage: true });
+  if (process.env.CONSOLE_SCREENSHOTS === '1')
+    await page.screenshot({ path: join(ROOT, 'docs', 'console', `${name}.png`), fullPage: true });
 };
 
 /** A valid resident ID number (GB 11643 check character) for a test person. */
