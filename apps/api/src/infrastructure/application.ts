@@ -20,11 +20,13 @@ export const nodeExecutor = (runtime: NodeRuntime, metrics?: Metrics): CommandEx
 export const nodeApplication = (runtime: NodeRuntime, executor: CommandExecutor): Application =>
   createApplication({
     executor,
+    store: runtime.store,
     readModels: runtime.readModels,
     vault: runtime.vault,
     grants: runtime.auth,
     siteLocks: runtime.siteLocks,
     access: useCaseAccess(runtime),
+    personHistory: runtime.sync?.history ?? null,
     provinceCode: runtime.settings.provinceCode,
     pseudonymSecret: runtime.settings.pseudonymSecret,
     personGrantTtlMs: PERSON_GRANT_TTL_MS,
