@@ -9,6 +9,11 @@ import { ProductsController } from './features/products/products.controller';
 import { RecallsController } from './features/recalls/recalls.controller';
 import { ShipmentsController } from './features/shipments/shipments.controller';
 import { TraceabilityController } from './features/traceability/traceability.controller';
+import { BatchesListController } from './features/batches/batches-list.controller';
+import { OrganisationsListController } from './features/organisations/organisations-list.controller';
+import { ProductsListController } from './features/products/products-list.controller';
+import { RecallsListController } from './features/recalls/recalls-list.controller';
+import { ShipmentsListController } from './features/shipments/shipments-list.controller';
 
 export const FEATURE_CONTROLLERS: Type[] = [
   OrganisationsController,
@@ -21,4 +26,10 @@ export const FEATURE_CONTROLLERS: Type[] = [
   PersonsController,
   TraceabilityController,
   AccessController,
+  // Paged lists and searches (read-only, scoped like the detail reads).
+  OrganisationsListController,
+  ProductsListController,
+  BatchesListController,
+  ShipmentsListController,
+  RecallsListController,
 ];

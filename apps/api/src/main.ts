@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { loadSettings, SettingsError } from '@vaxledger/config';
 import { createApiApp } from './app';
 import { openNodeRuntime, runtimeOptionsFromEnv } from './infrastructure/node-runtime';
+import { startFailure } from './infrastructure/start-failure';
 
 const main = async (): Promise<void> => {
   let settings;
@@ -32,7 +33,7 @@ const main = async (): Promise<void> => {
   try {
     runtime = await openNodeRuntime(settings, runtimeOptionsFromEnv());
   } catch (error) {
-    process.stderr.write(`vaxledger: cannot open the event store: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(`vaxledger: ${startFailure(error)}\n`);
     process.exit(1);
   }
   const app = await createApiApp(runtime);

@@ -1,5 +1,6 @@
 import type { EventStore, GlobalPosition } from '@vaxledger/event-store';
 import { DataSource } from 'typeorm';
+import { schemaFingerprint, storedFingerprint, storeFingerprint } from './framework/schema-fingerprint';
 import { accessLogProjection } from './access-log/access-log.projection';
 import { batchTraceProjection } from './batch-trace/batch-trace.projection';
 import {
@@ -94,12 +95,18 @@ export class ReadModels {
     try {
       await runner.query('SELECT pg_advisory_lock(hashtext($1))', [`vaxledger-readmodel-${schema}`]);
       await runner.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
-      await dataSource.synchronize();
       // A recall list is one index-only scan (TypeORM's @Index cannot say INCLUDE).
-      await runner.query(
+      const extraSql = [
         `CREATE INDEX IF NOT EXISTS rm_recipient_batch_covering ON "${schema}".rm_recipient ("batchId", "administeredAt")
            INCLUDE ("eventId", "personId", "siteCode", "originProvince", voided)`,
-      );
+      ];
+      // Tables already as the entities describe them (same fingerprint): nothing to synchronize.
+      const fingerprint = schemaFingerprint(dataSource, extraSql);
+      if ((await storedFingerprint(runner, schema)) !== fingerprint) {
+        await dataSource.synchronize();
+        for (const sql of extraSql) await runner.query(sql);
+        await storeFingerprint(runner, schema, fingerprint);
+      }
       await runner.query('SELECT pg_advisory_unlock(hashtext($1))', [`vaxledger-readmodel-${schema}`]);
     } finally {
       await runner.release();

@@ -104,6 +104,8 @@ export class ProblemDetailsFilter implements ExceptionFilter {
         'unhandled error',
       );
     const response = host.switchToHttp().getResponse<Response>();
+    // Read by the request metrics and log line (app.ts), so refusals are counted by code in one place.
+    response.locals.problemCode = body.code;
     if (headers) for (const [name, value] of Object.entries(headers)) response.setHeader(name, value);
     response.status(body.status).type('application/problem+json').json(body);
   }
