@@ -1,4 +1,5 @@
-// Compiles apps/ and libs/ into dist/ with swc, and copies the wire contracts.
+// Compiles apps/ and libs/ into dist/ with swc, copies the wire contracts, and builds the web
+// console (console/) into dist/console with Vite.
 //   node scripts/build.cjs             build now
 //   node scripts/build.cjs --if-stale  build only when a source is newer than the last build
 // (`npm start`, `npm run cli` and `npm run worker` use --if-stale, so a built checkout starts
@@ -13,7 +14,7 @@ const lockfile = require('proper-lockfile');
 const root = path.join(__dirname, '..');
 const dist = path.join(root, 'dist');
 const stamp = path.join(dist, '.build-stamp');
-const SOURCES = ['apps', 'libs', 'proto', '.swcrc', 'scripts/build.cjs'];
+const SOURCES = ['apps', 'libs', 'proto', 'console', '.swcrc', 'scripts/build.cjs'];
 
 /** Newest modification time (ms) of what the build reads; spec files are not compiled. */
 const newestSource = () => {
@@ -53,6 +54,13 @@ const compile = (out) => {
     if (run.status !== 0) throw new Error(`swc failed on ${tree}/`);
   }
   fs.cpSync(path.join(root, 'proto'), path.join(out, 'proto'), { recursive: true });
+  // The web console (console/, React + Vite) is part of every build: the node serves it at /console.
+  const vite = path.join(root, 'node_modules', 'vite', 'bin', 'vite.js');
+  const run = spawnSync(process.execPath, [vite, 'build', '--config', 'console/vite.config.mjs', '--outDir', path.join(out, 'console')], {
+    cwd: root,
+    stdio: 'inherit',
+  });
+  if (run.status !== 0) throw new Error('vite failed on console/');
 };
 
 const build = () => {

@@ -4,6 +4,7 @@ import { type INestApplication, Module, type DynamicModule, type Type } from '@n
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, NestFactory } from '@nestjs/core';
 import { Logger, LoggerModule } from 'nestjs-pino';
 import { LogController } from './audit/log.controller';
+import { consoleHandlers } from './console/console-assets';
 import { ActorGuard } from './http/auth';
 import { serveApiDocument } from './http/openapi';
 import { ProblemDetailsFilter } from './http/problem';
@@ -13,6 +14,7 @@ import { securityHeaders } from './http/security-headers';
 import { throttleProviders } from './http/throttle';
 import { strictValidationPipe } from './http/validation';
 import { nodeApplication, nodeExecutor } from './infrastructure/application';
+import { readAfterPosition } from './http/read-after-position';
 import { ReplayStatusInterceptor } from './http/replay-status.interceptor';
 import { Metrics } from './infrastructure/metrics';
 import type { NodeRuntime } from './infrastructure/node-runtime';
@@ -85,7 +87,10 @@ export const createApiApp = async (runtime: NodeRuntime, options: { logger?: boo
   const metrics = app.get<Metrics>(METRICS);
   app.use(...securityHeaders());
   app.use(cleanUrl(), jsonBody(runtime.settings.bodyLimitBytes));
+  // The web console (static files, a client of /v1 like any other).
+  app.use('/console', ...consoleHandlers(runtime.settings));
   app.use(requestObserver(metrics));
+  app.use(readAfterPosition(runtime));
   app.useGlobalPipes(strictValidationPipe());
   app.useGlobalFilters(new ProblemDetailsFilter());
   serveApiDocument(app);

@@ -1,5 +1,6 @@
 import type { Type } from '@nestjs/common';
 import { AccessController } from './audit/access.controller';
+import { BatchDosesController } from './features/batch-doses/batch-doses.controller';
 import { BatchesController } from './features/batches/batches.controller';
 import { DestructionsController } from './features/destructions/destructions.controller';
 import { DosesController } from './features/doses/doses.controller';
@@ -25,6 +26,7 @@ export const FEATURE_CONTROLLERS: Type[] = [
   DosesController,
   PersonsController,
   TraceabilityController,
+  BatchDosesController,
   AccessController,
   // Paged lists and searches (read-only, scoped like the detail reads).
   OrganisationsListController,

@@ -31,7 +31,9 @@ const main = async (): Promise<void> => {
     process.stdout.write(`vaxledger: bearer JWTs from ${settings.jwt.issuer} (ES256/RS256); API keys from the node's auth tables\n`);
   let runtime;
   try {
-    runtime = await openNodeRuntime(settings, runtimeOptionsFromEnv());
+    // PROJECTOR: thread (default; off the request event loop), inline, or worker (another process).
+    const projector = settings.projector === 'inline' ? true : settings.projector === 'worker' ? false : 'thread';
+    runtime = await openNodeRuntime(settings, { ...runtimeOptionsFromEnv(), projector });
   } catch (error) {
     process.stderr.write(`vaxledger: ${startFailure(error)}\n`);
     process.exit(1);

@@ -7,6 +7,7 @@ import { RegisterBatchHandler } from './batches/register-batch.handler';
 import { ReleaseBatchHandler } from './batches/release-batch.handler';
 import { DestroyUnitsHandler } from './destructions/destroy-units.handler';
 import { EnterDoseInErrorHandler } from './doses/enter-dose-in-error.handler';
+import type { DoseTransactionDeps } from './doses/dose-transaction';
 import { RecordDoseHandler } from './doses/record-dose.handler';
 import type { AccessPolicy } from './kernel/access';
 import type { CommandExecutor } from './kernel/command-executor';
@@ -36,6 +37,8 @@ export interface ApplicationDeps {
   readonly pseudonymSecret: string;
   readonly personGrantTtlMs: number;
   readonly clock?: Clock;
+  /** The one-transaction dose path's parts, where the store supports it (ADR 0011). */
+  readonly doseTransaction?: DoseTransactionDeps | undefined;
 }
 
 /** One handler per write use case, grouped by feature. */
@@ -71,6 +74,7 @@ export const createApplication = (deps: ApplicationDeps): Application => {
       provinceCode,
       pseudonymSecret: deps.pseudonymSecret,
       personGrantTtlMs: deps.personGrantTtlMs,
+      oneTransaction: deps.doseTransaction,
     }),
     enterDoseInError: new EnterDoseInErrorHandler({ ...common, reads, access, provinceCode }),
     registerOrganisation: new RegisterOrganisationHandler({ ...common, access }),

@@ -14,6 +14,7 @@ export * from './batches/register-batch.handler';
 export * from './batches/release-batch.handler';
 export type { LotReleaseDeps } from './batches/lot-release';
 export * from './destructions/destroy-units.handler';
+export * from './doses/dose-transaction';
 export * from './doses/enter-dose-in-error.handler';
 export * from './doses/record-dose.handler';
 export * from './organisations/register-organisation.handler';

@@ -112,6 +112,7 @@ export const environmentSchema = (readText: ReadText, report: (messages: readonl
     ),
     BODY_LIMIT_BYTES: int('BODY_LIMIT_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),
     PROJECTION_WAIT_MS: int('PROJECTION_WAIT_MS', 5000, 0, 120000),
+    PROJECTOR: oneOf('PROJECTOR', ['thread', 'inline', 'worker'] as const, 'thread'),
     RATE_LIMIT_PER_MINUTE: int('RATE_LIMIT_PER_MINUTE', 3000, 0, 1_000_000),
     KAFKA_SSL: oneOf('KAFKA_SSL', ['true', 'false'], 'false'),
     KAFKA_SSL_CA_FILE: file('KAFKA_SSL_CA_FILE'),

@@ -45,6 +45,12 @@ export interface Settings {
   readonly bodyLimitBytes: number;
   /** Seconds a command may wait for the read models to reach the log head. */
   readonly projectionWaitMs: number;
+  /**
+   * Where the API node's projector runs: `thread` (a worker thread of the API process, off
+   * the request event loop), `inline` (on it, as before), `worker` (not in the API: the
+   * worker process, `--role projector`, keeps the read models current).
+   */
+  readonly projector: 'thread' | 'inline' | 'worker';
   /** Requests per caller per minute (RATE_LIMIT_PER_MINUTE); 0 = no limit. */
   readonly rateLimitPerMinute: number;
   /** TLS and SASL for every Kafka client of the node (see `kafkaClientSecurity`). */
@@ -204,6 +210,7 @@ const settingsOf = (e: Environment, env: Env): Settings => {
     workerMetricsPort: e.WORKER_METRICS_PORT ?? null,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     projectionWaitMs: e.PROJECTION_WAIT_MS,
+    projector: e.PROJECTOR,
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     kafkaSecurity: { ssl, sasl },
     syncSigningKey: e.SYNC_SIGNING_KEY ?? null,

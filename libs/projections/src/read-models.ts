@@ -13,7 +13,7 @@ import {
   PersonRow,
   ProductRow,
   RecallRow,
-  RecipientRow,
+  type RecipientRow,
   ShipmentRow,
   StockRow,
   TraceCodeRow,
@@ -252,8 +252,16 @@ export class ReadModels {
     return this.dataSource.getRepository(PersonRow).findOneBy({ personId });
   }
 
+  /**
+   * A recall's list, as plain rows straight from the covering index: TypeORM's entity mapping
+   * was a third of the time for 10,000 rows (bench/RESULTS.md, queries).
+   */
   recipients(batchId: string): Promise<RecipientRow[]> {
-    return this.dataSource.getRepository(RecipientRow).find({ where: { batchId, voided: false }, order: { administeredAt: 'ASC' } });
+    return this.dataSource.query(
+      `SELECT "eventId", "batchId", "personId", "siteCode", "administeredAt", "originProvince", voided
+         FROM ${this.t('rm_recipient')} WHERE "batchId" = $1 AND voided = false ORDER BY "administeredAt"`,
+      [batchId],
+    );
   }
 
   /** Access events (the audit trail's index), oldest first, after a position; filters optional. */

@@ -1,8 +1,10 @@
 import { join } from 'node:path';
 import { kafkaClientSecurity, type Settings } from '@vaxledger/config';
-import { LOCAL_ONLY_CATEGORIES, STREAM_CATEGORIES } from '@vaxledger/domain';
+import { LOCAL_ONLY_CATEGORIES, STOCK_GUARD_RULES_VERSION, STREAM_CATEGORIES, stockGuardOps } from '@vaxledger/domain';
 import {
+  closePool,
   type EmbeddedPostgres,
+  waitIdle,
   type EventStore,
   KurrentDbEventStore,
   PostgresEventStore,
@@ -24,6 +26,7 @@ import {
 import { Kafka, logLevel } from 'kafkajs';
 import { Pool } from 'pg';
 import { AuthStore } from '../auth/auth-store';
+import { type ProjectorThread, projectorThreadEntry, startProjectorThread } from './projector-thread';
 import { SiteLocks } from './site-locks';
 import { NodeActivity } from './node-activity';
 import { SyncLease } from './sync-lease';
@@ -70,8 +73,14 @@ export interface RuntimeOptions {
   readonly readSchema?: string;
   readonly vaultSchema?: string;
   readonly authSchema?: string;
-  /** Run the projector in this process (default true). */
-  readonly projector?: boolean;
+  /**
+   * Run the projector in this process (true, the default), in a worker thread of it
+   * ('thread': off the request event loop), or not at all (false: the worker process does).
+   * Without an inline projector the runner follows the checkpoints (read-your-writes).
+   */
+  readonly projector?: boolean | 'thread';
+  /** The database engine behind DATABASE_URL when it is not this process's own PGlite (the projector thread). */
+  readonly engine?: 'pglite' | 'postgres';
   /**
    * Run the sync relay and consumer in this process when Kafka is configured (default:
    * SYNC_IN_API, on unless set to off). The worker sets it from its role.
@@ -124,7 +133,7 @@ export const openNodeRuntime = async (settings: Settings, options: RuntimeOption
     }
     databaseUrl = embedded.url;
   }
-  const engine = embedded ? 'pglite' : 'postgres';
+  const engine = options.engine ?? (embedded ? 'pglite' : 'postgres');
   // The log is in PostgreSQL, or in KurrentDB (EVENT_STORE=kurrentdb); read models, the vault,
   // idempotency and sync state stay in PostgreSQL (DATABASE_URL or the embedded PGlite).
   const activity = new NodeActivity(settings.provinceCode);
@@ -142,6 +151,8 @@ export const openNodeRuntime = async (settings: Settings, options: RuntimeOption
             engine,
             poolSize: engine === 'pglite' ? 4 : 16,
             pollIntervalMs: 20,
+            // Stock, unit and hold rows kept in every append's transaction (ADR 0011).
+            guardRules: { version: STOCK_GUARD_RULES_VERSION, opsFor: stockGuardOps },
           });
   } catch (error) {
     await embedded?.stop().catch(() => undefined);
@@ -175,7 +186,24 @@ export const openNodeRuntime = async (settings: Settings, options: RuntimeOption
   );
   const auth = new AuthStore(pool, options.authSchema ?? 'auth');
   await auth.migrate();
-  if (options.projector !== false) readModels.runner.start();
+  let projectorThread: ProjectorThread | null = null;
+  const threadEntry = options.projector === 'thread' ? projectorThreadEntry() : null;
+  if (options.projector === true || options.projector === undefined || (options.projector === 'thread' && !threadEntry)) {
+    // From sources (tests) there is no compiled thread entry: the projector runs inline.
+    readModels.runner.start();
+  } else {
+    readModels.runner.follow();
+    if (threadEntry)
+      projectorThread = await startProjectorThread(threadEntry, {
+        databaseUrl,
+        engine,
+        vaultMasterKey: vaultMasterKey.toString('base64'),
+        eventSchema: options.eventSchema,
+        readSchema: options.readSchema,
+        vaultSchema: options.vaultSchema,
+        authSchema: options.authSchema,
+      });
+  }
   let sync: NodeSync | null = null;
   let syncLease: SyncLease | null = null;
   if (settings.kafkaBrokers.length > 0 && (options.sync ?? settings.syncInApi)) {
@@ -271,10 +299,23 @@ export const openNodeRuntime = async (settings: Settings, options: RuntimeOption
       await sync?.inbox.stop();
       await sync?.relay.stop();
       await syncLease?.release();
+      // Commands still in flight finish first (every pool keeps serving until idle, bounded):
+      // ending a pg pool outright strands whoever waits for a connection, and with them the
+      // connections (and advisory locks) they already hold. Commands waiting for the
+      // projector are answered at once by its stop.
+      await projectorThread?.stop();
+      await readModels.runner.stop();
+      const readPool = (readModels.dataSource.driver as unknown as { master?: Pool }).master;
+      await Promise.all([
+        store instanceof PostgresEventStore ? store.idle() : Promise.resolve(),
+        waitIdle(pool),
+        lockPool ? waitIdle(lockPool) : Promise.resolve(),
+        readPool ? waitIdle(readPool) : Promise.resolve(),
+      ]);
       await readModels.close();
       await store.close();
-      await pool.end();
-      await lockPool?.end();
+      await closePool(pool);
+      if (lockPool) await closePool(lockPool);
       await embedded?.stop();
       await dataDirLock?.release();
     },
