@@ -2,6 +2,8 @@ import type { EventStore, GlobalPosition } from '@vaxledger/event-store';
 import { DataSource } from 'typeorm';
 import { schemaFingerprint, storedFingerprint, storeFingerprint } from './framework/schema-fingerprint';
 import { accessLogProjection } from './access-log/access-log.projection';
+import { aefiProjection } from './aefi/aefi.projection';
+import { AefiQueries } from './aefi/aefi.queries';
 import { batchTraceProjection } from './batch-trace/batch-trace.projection';
 import {
   AccessRow,
@@ -26,6 +28,7 @@ import { personRecordProjection } from './person-record/person-record.projection
 import { recallImpactProjection } from './recall-impact/recall-impact.projection';
 import { siteInventoryProjection } from './site-inventory/site-inventory.projection';
 import { traceCodesProjection } from './trace-codes/trace-codes.projection';
+import { supplyEventsProjection } from './supply-events/supply-events.projection';
 
 /** In application order: master data first, since trace-codes reads products. */
 export const PROJECTIONS: readonly Projection[] = [
@@ -36,6 +39,8 @@ export const PROJECTIONS: readonly Projection[] = [
   personRecordProjection,
   recallImpactProjection,
   accessLogProjection,
+  supplyEventsProjection,
+  aefiProjection,
 ];
 
 export const projectionNamed = (name: string): Projection | undefined => PROJECTIONS.find((p) => p.name === name);
@@ -65,6 +70,8 @@ export interface ReadModelOptions {
  */
 export class ReadModels {
   readonly runner: ProjectionRunner;
+  /** AEFI reports, clocks, per-batch counts and signals. */
+  readonly aefi: AefiQueries;
 
   private constructor(
     readonly dataSource: DataSource,
@@ -74,6 +81,7 @@ export class ReadModels {
     batchSize: number,
   ) {
     this.runner = new ProjectionRunner(dataSource, store, projections, schema, { batchSize });
+    this.aefi = new AefiQueries(dataSource, schema);
   }
 
   static async open(store: EventStore, options: ReadModelOptions, projections: readonly Projection[] = PROJECTIONS): Promise<ReadModels> {
