@@ -1,3 +1,4 @@
+import type { EventStore } from '@vaxledger/event-store';
 import { DEFAULT_SIGNAL_THRESHOLDS, type SignalThresholds } from '@vaxledger/domain';
 import type { PersonVault } from '@vaxledger/privacy';
 import type { ReadModels } from '@vaxledger/projections';
@@ -18,6 +19,7 @@ import type { CommandExecutor } from './kernel/command-executor';
 import type { Clock, KeyedSerialiser, PersonGrants } from './kernel/ports';
 import { RegisterOrganisationHandler } from './organisations/register-organisation.handler';
 import { ErasePersonDetailsHandler } from './persons/erase-person-details.handler';
+import { IdentifyPersonHandler, type PersonHistory } from './persons/identify-person.handler';
 import { RegisterProductHandler } from './products/register-product.handler';
 import { LaunchRecallHandler } from './recalls/launch-recall.handler';
 import { LiftRecallHandler } from './recalls/lift-recall.handler';
@@ -27,11 +29,15 @@ import { ReceiveShipmentHandler } from './shipments/receive-shipment.handler';
 /** Everything the use cases of a node run on; each entry point (HTTP, CLI, demo) builds it once. */
 export interface ApplicationDeps {
   readonly executor: CommandExecutor;
+  /** The log, for what is appended outside a command (the access trail). */
+  readonly store: EventStore;
   readonly readModels: ReadModels;
   readonly vault: PersonVault;
   readonly grants: PersonGrants;
   readonly siteLocks: KeyedSerialiser;
   readonly access: AccessPolicy;
+  /** Sync's history pull; null where sync is off. */
+  readonly personHistory: PersonHistory | null;
   readonly provinceCode: string;
   readonly pseudonymSecret: string;
   readonly personGrantTtlMs: number;
@@ -57,6 +63,7 @@ export interface Application {
   readonly launchRecall: LaunchRecallHandler;
   readonly liftRecall: LiftRecallHandler;
   readonly erasePersonDetails: ErasePersonDetailsHandler;
+  readonly identifyPerson: IdentifyPersonHandler;
   readonly reportAefi: ReportAefiHandler;
   readonly acknowledgeAefi: AcknowledgeAefiHandler;
   readonly classifyAefi: ClassifyAefiHandler;
@@ -99,6 +106,15 @@ export const createApplication = (deps: ApplicationDeps): Application => {
     launchRecall: new LaunchRecallHandler({ ...common, reads, access }),
     liftRecall: new LiftRecallHandler({ ...common, reads, access }),
     erasePersonDetails: new ErasePersonDetailsHandler({ ...common, reads, vault: deps.vault, access, provinceCode }),
+    identifyPerson: new IdentifyPersonHandler({
+      store: deps.store,
+      grants: deps.grants,
+      history: deps.personHistory,
+      provinceCode,
+      pseudonymSecret: deps.pseudonymSecret,
+      personGrantTtlMs: deps.personGrantTtlMs,
+      ...(deps.clock ? { clock: deps.clock } : {}),
+    }),
     reportAefi: new ReportAefiHandler({
       ...common,
       reads,

@@ -24,11 +24,13 @@ const idempotencyOf = (runtime: NodeRuntime): SqlIdempotencyStore =>
 export const nodeApplication = (runtime: NodeRuntime, executor: CommandExecutor, clock?: () => string): Application =>
   createApplication({
     executor,
+    store: runtime.store,
     readModels: runtime.readModels,
     vault: runtime.vault,
     grants: runtime.auth,
     siteLocks: runtime.siteLocks,
     access: useCaseAccess(runtime),
+    personHistory: runtime.sync?.history ?? null,
     aefiSignal: runtime.settings.aefiSignal,
     ...(clock ? { clock } : {}),
     provinceCode: runtime.settings.provinceCode,
