@@ -23,6 +23,27 @@ module.exports = {
     },
     { name: 'libs-never-import-apps', severity: 'error', from: { path: '^libs/' }, to: { path: '^apps/' } },
     {
+      name: 'application-knows-no-transport',
+      severity: 'error',
+      comment: 'libs/application holds use cases any entry point calls: no Nest, Express or HTTP types (ADR 0010)',
+      from: { path: '^libs/application/' },
+      to: { path: ['^apps/', 'node_modules/(@nestjs|express|@types/express|body-parser|supertest|class-validator|class-transformer)/'] },
+    },
+    {
+      name: 'application-transport-free-core',
+      severity: 'error',
+      comment: 'no HTTP server or client modules in the application layer either',
+      from: { path: '^libs/application/' },
+      to: { dependencyTypes: ['core'], path: '^(http|https|http2)$' },
+    },
+    {
+      name: 'only-apps-call-the-application',
+      severity: 'error',
+      comment: 'the application layer sits above every other lib: only apps (entry points) import it',
+      from: { path: '^libs/(?!application/)' },
+      to: { path: '^libs/application/' },
+    },
+    {
       name: 'projections-no-kafka',
       severity: 'error',
       from: { path: '^libs/projections/' },
@@ -32,7 +53,8 @@ module.exports = {
   ],
   options: {
     doNotFollow: { path: 'node_modules' },
-    exclude: { path: '(^dist/|node_modules)' },
+    // node_modules stays in the graph (not followed), so rules on packages can fire.
+    exclude: { path: '^dist/' },
     tsConfig: { fileName: 'tsconfig.json' },
     tsPreCompilationDeps: true,
     combinedDependencies: false,

@@ -12,7 +12,7 @@ const swcConfig = {
   module: { type: 'commonjs' },
 };
 const moduleNameMapper = {
-  '^@vaxledger/(domain|event-store|projections|sync|config|privacy)$': '<rootDir>/libs/$1/src/index.ts',
+  '^@vaxledger/(domain|event-store|projections|sync|config|privacy|application)$': '<rootDir>/libs/$1/src/index.ts',
 };
 const common = {
   transform: { '^.+\\.(t|j|mj|cj)s$': ['@swc/jest', swcConfig] },

@@ -2,21 +2,21 @@ import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import { type INestApplication, Module, type DynamicModule, type Type } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, NestFactory } from '@nestjs/core';
-import type { NextFunction, Request, Response } from 'express';
 import { Logger, LoggerModule } from 'nestjs-pino';
 import { LogController } from './audit/log.controller';
 import { ActorGuard } from './http/auth';
 import { serveApiDocument } from './http/openapi';
 import { ProblemDetailsFilter } from './http/problem';
 import { cleanUrl, jsonBody } from './http/hostile-input';
+import { requestObserver } from './http/request-log';
 import { securityHeaders } from './http/security-headers';
 import { throttleProviders } from './http/throttle';
 import { strictValidationPipe } from './http/validation';
-import { CommandExecutor } from './infrastructure/command-executor';
+import { nodeApplication, nodeExecutor } from './infrastructure/application';
 import { ReplayStatusInterceptor } from './http/replay-status.interceptor';
 import { Metrics } from './infrastructure/metrics';
 import type { NodeRuntime } from './infrastructure/node-runtime';
-import { EXECUTOR, METRICS, RUNTIME } from './infrastructure/tokens';
+import { APPLICATION, METRICS, RUNTIME } from './infrastructure/tokens';
 import { OperationsController } from './operations/operations.controller';
 import { RootController } from './operations/root.controller';
 import { FEATURE_CONTROLLERS } from './features';
@@ -50,10 +50,15 @@ class ApiModule {
             },
             redact: { paths: LOG_REDACT, remove: true },
             serializers: {
-              // Only the path, never the query string.
+              // Should anything log a request: its id, method and path only (no headers, no query string).
               req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, path: req.url.split('?')[0] }),
             },
-            autoLogging: { ignore: (req) => req.url === '/health' || req.url === '/metrics' },
+            // One short line per request, written by requestObserver (http/request-log.ts) when
+            // the answer is finished; pino-http's own line carried every response header (~1.1 KB).
+            autoLogging: false,
+            // Loggers bound to a request carry its id only, never the request itself.
+            quietReqLogger: true,
+            base: { pid: process.pid },
           },
         }),
       ],
@@ -61,7 +66,7 @@ class ApiModule {
       providers: [
         { provide: RUNTIME, useValue: runtime },
         { provide: METRICS, useValue: metrics },
-        { provide: EXECUTOR, useValue: new CommandExecutor(runtime, metrics) },
+        { provide: APPLICATION, useValue: nodeApplication(runtime, nodeExecutor(runtime, metrics)) },
         { provide: APP_GUARD, useClass: ActorGuard },
         // After the actor guard (global guards run in this order): limits count per caller.
         ...throttleProviders(runtime.settings),
@@ -80,13 +85,7 @@ export const createApiApp = async (runtime: NodeRuntime, options: { logger?: boo
   const metrics = app.get<Metrics>(METRICS);
   app.use(...securityHeaders());
   app.use(cleanUrl(), jsonBody(runtime.settings.bodyLimitBytes));
-  app.use((req: Request, res: Response, next: NextFunction) => {
-    res.on('finish', () => {
-      const route = (req.route as { path?: string } | undefined)?.path ?? 'unmatched';
-      metrics.httpRequests.inc({ method: req.method, route, status: `${Math.floor(res.statusCode / 100)}xx` });
-    });
-    next();
-  });
+  app.use(requestObserver(metrics));
   app.useGlobalPipes(strictValidationPipe());
   app.useGlobalFilters(new ProblemDetailsFilter());
   serveApiDocument(app);

@@ -1,6 +1,8 @@
 import { loadSettings, SettingsError } from '@vaxledger/config';
+import { measureProjectionLag } from '@vaxledger/projections';
 import { openNodeRuntime } from '../../api/src/infrastructure/node-runtime';
 import { API_KEYS_USAGE, runApiKeysCommand, UsageError } from './api-keys/api-keys';
+import { JWT_USAGE, JwtUsageError, runJwtCommand } from './jwt/dev-jwt';
 import { rebuildProjections } from './rebuild';
 import { runStoreCommand, STORE_USAGE, StoreUsageError } from './store/store-command';
 
@@ -9,7 +11,8 @@ const USAGE = `usage: npm run cli -- <command>
   projections status                     each projection's position and lag
   demo [--doses N] [--concurrency N]     load a realistic sample through the HTTP API
 ${STORE_USAGE}
-${API_KEYS_USAGE}`;
+${API_KEYS_USAGE}
+${JWT_USAGE}`;
 
 const log = (line: string): void => {
   process.stdout.write(`${line}\n`);
@@ -17,6 +20,16 @@ const log = (line: string): void => {
 
 const main = async (argv: readonly string[]): Promise<number> => {
   const [command, sub, ...rest] = argv;
+  if (command === 'jwt') {
+    // Needs no node settings (it makes them): before they are loaded.
+    try {
+      return await runJwtCommand(argv.slice(1), log);
+    } catch (error) {
+      if (!(error instanceof JwtUsageError)) throw error;
+      process.stderr.write(`vaxledger: ${error.message}\n${USAGE}\n`);
+      return 2;
+    }
+  }
   let settings;
   try {
     settings = loadSettings();
@@ -28,11 +41,11 @@ const main = async (argv: readonly string[]): Promise<number> => {
     throw error;
   }
   if (command === 'projections' && (sub === 'rebuild' || sub === 'status')) {
-    const runtime = await openNodeRuntime(settings, { projector: false });
+    const runtime = await openNodeRuntime(settings, { projector: false, sync: false });
     try {
       if (sub === 'status') {
-        const head = await runtime.store.headPosition();
-        for (const p of runtime.readModels.runner.status()) log(`${p.name.padEnd(16)} position ${p.position} lag ${head - p.position}`);
+        for (const p of await measureProjectionLag(runtime.store, runtime.readModels.runner.status()))
+          log(`${p.name.padEnd(16)} position ${p.position} lag ${p.events}${p.eventsAtLeast ? '+' : ''} events, ${p.seconds.toFixed(1)} s`);
       } else {
         if (rest.length === 0) throw new Error('name a projection or all');
         await rebuildProjections(runtime, rest, log);

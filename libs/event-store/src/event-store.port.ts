@@ -108,6 +108,11 @@ export interface EventStore {
    * (read-your-writes) waits for this one.
    */
   latestPosition(): Promise<GlobalPosition>;
+  /**
+   * Number of events with `after < position <= upTo` (how far behind a reader at `after` is).
+   * Optional: an adapter that cannot count cheaply leaves it out and callers read instead.
+   */
+  countEvents?(after: GlobalPosition, upTo: GlobalPosition): Promise<number>;
   /** Catch-up then live: reads from `after`, then keeps delivering new events. */
   subscribe(options: SubscribeOptions): Subscription;
   close(): Promise<void>;

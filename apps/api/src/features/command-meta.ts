@@ -1,11 +1,8 @@
+import type { CommandMeta } from '@vaxledger/application';
 import type { Request } from 'express';
 import { ApiError } from '../http/problem';
 
-export interface CommandMeta {
-  readonly correlationId: string;
-  readonly idempotencyKey?: string;
-  readonly ifMatch?: number;
-}
+export type { CommandMeta } from '@vaxledger/application';
 
 const VISIBLE = /^[\x21-\x7e]{1,128}$/;
 

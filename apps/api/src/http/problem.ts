@@ -1,4 +1,5 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import { isApplicationError } from '@vaxledger/application';
 import { isRuleViolation } from '@vaxledger/domain';
 import { isEventStoreError } from '@vaxledger/event-store';
 import type { Response } from 'express';
@@ -61,6 +62,8 @@ const problem = (code: ErrorCode, detail: string, errors?: readonly FieldError[]
 export const toProblem = (error: unknown): { problem: Problem; headers?: Readonly<Record<string, string>> } => {
   if (error instanceof ApiError)
     return { problem: problem(error.code, error.message, error.errors), ...(error.headers ? { headers: error.headers } : {}) };
+  // The application layer's refusals carry codes the edge knows (error-codes.ts).
+  if (isApplicationError(error)) return { problem: problem(error.code, error.message) };
   if (isRuleViolation(error))
     return { problem: problem(error.code, error.message, error.field ? [{ field: error.field, reason: error.code }] : undefined) };
   if (isEventStoreError(error)) {
@@ -101,6 +104,8 @@ export class ProblemDetailsFilter implements ExceptionFilter {
         'unhandled error',
       );
     const response = host.switchToHttp().getResponse<Response>();
+    // Read by the request metrics and log line (app.ts), so refusals are counted by code in one place.
+    response.locals.problemCode = body.code;
     if (headers) for (const [name, value] of Object.entries(headers)) response.setHeader(name, value);
     response.status(body.status).type('application/problem+json').json(body);
   }

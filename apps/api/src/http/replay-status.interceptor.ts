@@ -1,7 +1,7 @@
 import { type CallHandler, type ExecutionContext, Injectable, type NestInterceptor } from '@nestjs/common';
 import type { Response } from 'express';
 import { type Observable, tap } from 'rxjs';
-import { isReplayedAnswer } from '../infrastructure/command-executor';
+import { isReplayedAnswer } from '@vaxledger/application';
 
 /** A retried command (same Idempotency-Key and body) answers 200 with the first answer. */
 @Injectable()

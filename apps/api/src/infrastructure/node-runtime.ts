@@ -25,6 +25,8 @@ import { Kafka, logLevel } from 'kafkajs';
 import { Pool } from 'pg';
 import { AuthStore } from '../auth/auth-store';
 import { SiteLocks } from './site-locks';
+import { NodeActivity } from './node-activity';
+import { SyncLease } from './sync-lease';
 import { vaultErasureProjection } from '../features/persons/vault-erasure.projection';
 
 /**
@@ -42,6 +44,8 @@ export interface NodeRuntime {
   /** Serialises dose capture per site across API replicas (ADR 0004). */
   readonly siteLocks: SiteLocks;
   readonly databaseUrl: string;
+  /** Appends and sync traffic of this process, for the metrics (apps/api/src/infrastructure/metrics.ts). */
+  readonly activity: NodeActivity;
   /** Present when KAFKA_BROKERS is set and the sync role runs in this process. */
   readonly sync: NodeSync | null;
   close(): Promise<void>;
@@ -65,8 +69,13 @@ export interface RuntimeOptions {
   readonly authSchema?: string;
   /** Run the projector in this process (default true). */
   readonly projector?: boolean;
-  /** Run the sync relay and consumer in this process when Kafka is configured (default true). */
+  /**
+   * Run the sync relay and consumer in this process when Kafka is configured (default:
+   * SYNC_IN_API, on unless set to off). The worker sets it from its role.
+   */
   readonly sync?: boolean;
+  /** How long to wait for another process's sync to stop before refusing (default 10 s). */
+  readonly syncLeaseWaitMs?: number;
   readonly syncSchema?: string;
   /** Kafka consumer group (default vaxledger-sync-<province>). */
   readonly syncGroupId?: string;
@@ -97,6 +106,7 @@ export const openNodeRuntime = async (settings: Settings, options: RuntimeOption
   const engine = embedded ? 'pglite' : 'postgres';
   // The log is in PostgreSQL, or in KurrentDB (EVENT_STORE=kurrentdb); read models, the vault,
   // idempotency and sync state stay in PostgreSQL (DATABASE_URL or the embedded PGlite).
+  const activity = new NodeActivity(settings.provinceCode);
   let store: EventStore;
   try {
     store =
@@ -116,6 +126,7 @@ export const openNodeRuntime = async (settings: Settings, options: RuntimeOption
     await embedded?.stop().catch(() => undefined);
     throw error;
   }
+  store = activity.observe(store);
   const pool = new Pool({ connectionString: databaseUrl, max: engine === 'pglite' ? 4 : 16 });
   // Site locks hold a connection for a whole command whose own queries use the other pools:
   // sharing one pool would let enough busy sites take every connection and wait forever.
@@ -135,7 +146,21 @@ export const openNodeRuntime = async (settings: Settings, options: RuntimeOption
   await auth.migrate();
   if (options.projector !== false) readModels.runner.start();
   let sync: NodeSync | null = null;
-  if (settings.kafkaBrokers.length > 0 && options.sync !== false) {
+  let syncLease: SyncLease | null = null;
+  if (settings.kafkaBrokers.length > 0 && (options.sync ?? settings.syncInApi)) {
+    // PGlite is one process anyway; on a server, only one process of the node may run sync.
+    if (!embedded)
+      syncLease = await SyncLease.acquire(
+        databaseUrl,
+        `province ${settings.provinceCode}, topic prefix ${settings.syncTopicPrefix}, schema ${options.syncSchema ?? 'sync'}`,
+        options.syncLeaseWaitMs,
+      ).catch(async (error: unknown) => {
+        await readModels.close();
+        await store.close();
+        await pool.end();
+        await lockPool?.end();
+        throw error;
+      });
     const kafka = new Kafka({
       clientId: `vaxledger-${settings.provinceCode}`,
       brokers: [...settings.kafkaBrokers],
@@ -157,7 +182,10 @@ export const openNodeRuntime = async (settings: Settings, options: RuntimeOption
       provinceCode: settings.provinceCode,
       topicPrefix: settings.syncTopicPrefix,
       ...(signer ? { signer } : {}),
-      ...(options.onRelayPublished ? { onPublished: options.onRelayPublished } : {}),
+      onPublished: (count) => {
+        activity.emit('syncMessages', 'out', count);
+        options.onRelayPublished?.(count);
+      },
     });
     const inbox = new InboxConsumer(kafka, store, syncStore, {
       provinceCode: settings.provinceCode,
@@ -166,6 +194,8 @@ export const openNodeRuntime = async (settings: Settings, options: RuntimeOption
       ...(viaHub ? { topics: [forwardTopic(settings.provinceCode, prefix)] } : {}),
       ...(options.syncGroupId ? { groupId: options.syncGroupId } : {}),
       ...(trustList ? { trustList } : {}),
+      onReceived: (count) => activity.emit('syncMessages', 'in', count),
+      onDeadLetter: (reason) => activity.emit('syncDeadLetter', reason),
     });
     await relay.start();
     if (viaHub || settings.syncPeers.length > 0) await inbox.start();
@@ -202,12 +232,14 @@ export const openNodeRuntime = async (settings: Settings, options: RuntimeOption
     auth,
     siteLocks: new SiteLocks(lockPool),
     databaseUrl,
+    activity,
     sync,
     close: async () => {
       await sync?.history.stop();
       await sync?.hub?.stop();
       await sync?.inbox.stop();
       await sync?.relay.stop();
+      await syncLease?.release();
       await readModels.close();
       await store.close();
       await pool.end();

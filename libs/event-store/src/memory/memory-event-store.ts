@@ -93,6 +93,10 @@ export class MemoryEventStore implements EventStore {
     return this.headPosition();
   }
 
+  countEvents(after: GlobalPosition, upTo: GlobalPosition): Promise<number> {
+    return Promise.resolve(this.log.filter((e) => e.position > after && e.position <= upTo).length);
+  }
+
   subscribe(options: SubscribeOptions): Subscription {
     return new PollingSubscription(this, options, this.listeners, 20);
   }

@@ -1,18 +1,16 @@
 import { Body, Controller, HttpCode, Inject, Post, Req } from '@nestjs/common';
 import { ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
-import { type Actor, siteDecider, siteStream } from '@vaxledger/domain';
+import { type Actor } from '@vaxledger/domain';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsOptional, IsString, Length, Matches, ValidateNested } from 'class-validator';
 import type { Request } from 'express';
 import { CurrentActor, Roles } from '../../http/auth';
-import type { CommandAnswer, CommandExecutor } from '../../infrastructure/command-executor';
+import type { Application, CommandAnswer } from '@vaxledger/application';
 import type { NodeRuntime } from '../../infrastructure/node-runtime';
-import { EXECUTOR, RUNTIME } from '../../infrastructure/tokens';
+import { APPLICATION, RUNTIME } from '../../infrastructure/tokens';
 import { commandMeta } from '../command-meta';
-import { batchFactsById } from '../facts';
-import { foldHistory } from '../fold';
 import { INSTANT } from '../formats';
-import { checkTraceCodes, LineDto } from '../shipments/shipments.controller';
+import { LineDto } from '../shipments/shipments.controller';
 
 const REASONS = ['expired', 'recalled', 'cold_chain', 'damaged', 'release_refused', 'opened_vial', 'other'] as const;
 
@@ -37,41 +35,14 @@ export class DestroyUnitsDto {
 export class DestructionsController {
   constructor(
     @Inject(RUNTIME) private readonly runtime: NodeRuntime,
-    @Inject(EXECUTOR) private readonly executor: CommandExecutor,
+    @Inject(APPLICATION) private readonly app: Application,
   ) {}
 
   @Post()
   @HttpCode(201)
   @Roles('manufacturer', 'cdc', 'clinic')
   @ApiOperation({ summary: 'Destroy units held at the caller’s site (UnitsDestroyed)' })
-  async destroy(@Body() body: DestroyUnitsDto, @CurrentActor() actor: Actor, @Req() req: Request): Promise<CommandAnswer> {
-    checkTraceCodes(body.lines);
-    const now = new Date().toISOString();
-    const models = this.runtime.readModels;
-    const { answer } = await this.executor.run({
-      command: 'DestroyUnits',
-      streamId: siteStream(actor.orgCode),
-      resourceId: actor.orgCode,
-      actor,
-      body,
-      ...commandMeta(req),
-      decide: async (history) => {
-        const batchIds = body.lines.map((l) => l.batchId);
-        return siteDecider.decide(
-          {
-            type: 'DestroyUnits',
-            data: { ...body, lines: body.lines.map((l) => ({ ...l })) },
-            context: {
-              now,
-              actor,
-              batches: await batchFactsById(models, batchIds),
-              administeredHere: await models.administeredAtSite(actor.orgCode, batchIds),
-            },
-          },
-          foldHistory(siteDecider, history),
-        );
-      },
-    });
-    return answer;
+  destroy(@Body() body: DestroyUnitsDto, @CurrentActor() actor: Actor, @Req() req: Request): Promise<CommandAnswer> {
+    return this.app.destroyUnits.handle(body, actor, commandMeta(req));
   }
 }

@@ -1,28 +1,14 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, Req } from '@nestjs/common';
 import { ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
-import {
-  type Actor,
-  ORG_KINDS,
-  type OrgKind,
-  organisationDecider,
-  orgStream,
-  parseOrgCode,
-  parseProvinceCode,
-  RuleViolation,
-  SCHEDULES,
-  SCHEDULES_VERSION,
-} from '@vaxledger/domain';
+import { type Actor, ORG_KINDS, type OrgKind, SCHEDULES, SCHEDULES_VERSION } from '@vaxledger/domain';
 import { IsIn, IsOptional, IsString, Length, Matches } from 'class-validator';
 import type { Request } from 'express';
 import { CurrentActor, Roles } from '../../http/auth';
 import { ApiError } from '../../http/problem';
-import type { CommandAnswer, CommandExecutor } from '../../infrastructure/command-executor';
+import type { Application, CommandAnswer } from '@vaxledger/application';
 import type { NodeRuntime } from '../../infrastructure/node-runtime';
-import { EXECUTOR, RUNTIME } from '../../infrastructure/tokens';
+import { APPLICATION, RUNTIME } from '../../infrastructure/tokens';
 import { commandMeta } from '../command-meta';
-import { foldHistory } from '../fold';
-import { enforce } from '../../auth/access';
-import { canRegisterOrganisation } from '../../auth/policy';
 
 export class RegisterOrganisationDto {
   @ApiProperty({ description: 'Unified social credit code (GB 32100), check character verified', example: '12510000MB0A1234XJ' })
@@ -40,47 +26,15 @@ export class RegisterOrganisationDto {
 export class OrganisationsController {
   constructor(
     @Inject(RUNTIME) private readonly runtime: NodeRuntime,
-    @Inject(EXECUTOR) private readonly executor: CommandExecutor,
+    @Inject(APPLICATION) private readonly app: Application,
   ) {}
 
   @Post('organisations')
   @HttpCode(201)
   @Roles('regulator', 'cdc')
   @ApiOperation({ summary: 'Register an organisation (OrganisationRegistered)' })
-  async register(@Body() body: RegisterOrganisationDto, @CurrentActor() actor: Actor, @Req() req: Request): Promise<CommandAnswer> {
-    const org = parseOrgCode(body.orgCode);
-    if (!org.ok) throw new RuleViolation('INVALID_ORG_CODE', `orgCode: ${org.reason}`, 'orgCode');
-    const province = parseProvinceCode(body.provinceCode);
-    if (!province.ok) throw new RuleViolation('INVALID_REGION_CODE', `provinceCode: ${province.reason}`, 'provinceCode');
-    enforce(canRegisterOrganisation(actor, province.value));
-    if (body.parentOrgCode !== undefined && !parseOrgCode(body.parentOrgCode).ok)
-      throw new RuleViolation('INVALID_ORG_CODE', 'parentOrgCode is not a valid organisation code', 'parentOrgCode');
-    const orgCode = org.value;
-    const now = new Date().toISOString();
-    const { answer } = await this.executor.run({
-      command: 'RegisterOrganisation',
-      streamId: orgStream(orgCode),
-      resourceId: orgCode,
-      actor,
-      body,
-      ...commandMeta(req),
-      decide: async (history) =>
-        organisationDecider.decide(
-          {
-            type: 'RegisterOrganisation',
-            data: {
-              orgCode,
-              name: body.name,
-              kind: body.kind,
-              provinceCode: province.value,
-              ...(body.parentOrgCode ? { parentOrgCode: body.parentOrgCode } : {}),
-            },
-            context: { now, actor },
-          },
-          foldHistory(organisationDecider, history),
-        ),
-    });
-    return answer;
+  register(@Body() body: RegisterOrganisationDto, @CurrentActor() actor: Actor, @Req() req: Request): Promise<CommandAnswer> {
+    return this.app.registerOrganisation.handle(body, actor, commandMeta(req));
   }
 
   @Get('organisations/:orgCode')

@@ -1,15 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Req } from '@nestjs/common';
 import { ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
-import {
-  type Actor,
-  type ErasureBasis,
-  ID_TYPES,
-  type IdType,
-  nextDue,
-  personLookedUp,
-  personRecordRead,
-  personStream,
-} from '@vaxledger/domain';
+import { type Actor, type ErasureBasis, ID_TYPES, type IdType, nextDue, personLookedUp, personRecordRead } from '@vaxledger/domain';
+import { type Application, type CommandAnswer, pseudonymFor } from '@vaxledger/application';
 import type { Request } from 'express';
 import { PERSON_ID_PATTERN } from '@vaxledger/privacy';
 import { IsIn, IsOptional, IsString, Length, Matches } from 'class-validator';
@@ -17,13 +9,10 @@ import { accessContextOf, recordAccess } from '../../audit/access-trail';
 import { CurrentActor, Roles } from '../../http/auth';
 import { ApiError } from '../../http/problem';
 import type { NodeRuntime } from '../../infrastructure/node-runtime';
-import { EXECUTOR, RUNTIME } from '../../infrastructure/tokens';
-import type { CommandAnswer, CommandExecutor } from '../../infrastructure/command-executor';
+import { APPLICATION, RUNTIME } from '../../infrastructure/tokens';
 import { commandMeta } from '../command-meta';
-import { eraseDetails } from './erase-details';
-import { pseudonymFor } from '../doses/doses.controller';
 import { enforce, personScope } from '../../auth/access';
-import { canErasePersonDetails, canReadPersonRecord, PERSON_GRANT_TTL_MS, siteOf } from '../../auth/policy';
+import { canReadPersonRecord, PERSON_GRANT_TTL_MS, siteOf } from '../../auth/policy';
 
 export class EraseDetailsDto {
   @ApiProperty({ enum: ['retention_expired', 'subject_request', 'duplicate_identity', 'court_order'] })
@@ -51,7 +40,7 @@ interface Conflict {
 export class PersonsController {
   constructor(
     @Inject(RUNTIME) private readonly runtime: NodeRuntime,
-    @Inject(EXECUTOR) private readonly executor: CommandExecutor,
+    @Inject(APPLICATION) private readonly app: Application,
   ) {}
 
   @Post('lookup')
@@ -172,14 +161,6 @@ export class PersonsController {
       throw new ApiError('VALIDATION_FAILED', 'personId is a 28-character pseudonym starting p1', [
         { field: 'personId', reason: 'malformed' },
       ]);
-    const { settings } = this.runtime;
-    enforce(canErasePersonDetails(actor, settings.provinceCode), 'no record of this person on this node');
-    return eraseDetails(this.runtime, this.executor, {
-      personId,
-      legalBasis: body.legalBasis,
-      actor,
-      streamId: personStream(settings.provinceCode, personId),
-      meta: commandMeta(req),
-    });
+    return this.app.erasePersonDetails.handle({ personId, legalBasis: body.legalBasis }, actor, commandMeta(req));
   }
 }

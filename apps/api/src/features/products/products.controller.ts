@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, Req } from '@nestjs/common';
 import { ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
-import { type Actor, parseGtin, productDecider, productStream, RuleViolation } from '@vaxledger/domain';
+import { type Actor } from '@vaxledger/domain';
 import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
@@ -20,11 +20,10 @@ import {
 import type { Request } from 'express';
 import { CurrentActor, Roles } from '../../http/auth';
 import { ApiError } from '../../http/problem';
-import type { CommandAnswer, CommandExecutor } from '../../infrastructure/command-executor';
+import type { Application, CommandAnswer } from '@vaxledger/application';
 import type { NodeRuntime } from '../../infrastructure/node-runtime';
-import { EXECUTOR, RUNTIME } from '../../infrastructure/tokens';
+import { APPLICATION, RUNTIME } from '../../infrastructure/tokens';
 import { commandMeta } from '../command-meta';
-import { foldHistory } from '../fold';
 
 export class StorageRangeDto {
   @ApiProperty({ example: 2 }) @IsNumber() @Min(-90) @Max(40) readonly min!: number;
@@ -64,43 +63,15 @@ export class RegisterProductDto {
 export class ProductsController {
   constructor(
     @Inject(RUNTIME) private readonly runtime: NodeRuntime,
-    @Inject(EXECUTOR) private readonly executor: CommandExecutor,
+    @Inject(APPLICATION) private readonly app: Application,
   ) {}
 
   @Post()
   @HttpCode(201)
   @Roles('manufacturer')
   @ApiOperation({ summary: 'Register a product (ProductRegistered); the caller must be its MAH' })
-  async register(@Body() body: RegisterProductDto, @CurrentActor() actor: Actor, @Req() req: Request): Promise<CommandAnswer> {
-    for (const code of [body.productCode, ...(body.levels ?? []).map((l) => l.code)])
-      if (code.length === 14 && !parseGtin(code).ok)
-        throw new RuleViolation('INVALID_GTIN', `${code} is not a valid GTIN-14 (check digit)`, 'productCode');
-    const levels = body.levels?.map((l) => ({ ...l })) ?? [{ level: 1, code: body.productCode, childrenPerParent: 1 }];
-    const codes = [...new Set([body.productCode, ...levels.map((l) => l.code)])];
-    const now = new Date().toISOString();
-    const { answer } = await this.executor.run({
-      command: 'RegisterProduct',
-      streamId: productStream(body.productCode),
-      resourceId: body.productCode,
-      actor,
-      body,
-      ...commandMeta(req),
-      decide: async (history) => {
-        const taken = (await this.runtime.readModels.takenProductCodes(codes)).filter(
-          (c) => c !== body.productCode || history.length === 0,
-        );
-        const owner = taken.length > 0 ? ((await this.runtime.readModels.product(taken[0]!))?.productCode ?? taken[0]) : undefined;
-        return productDecider.decide(
-          {
-            type: 'RegisterProduct',
-            data: { ...body, levels, storageC: { ...body.storageC } },
-            context: { now, actor, ...(owner ? { codeTakenBy: owner } : {}) },
-          },
-          foldHistory(productDecider, history),
-        );
-      },
-    });
-    return answer;
+  register(@Body() body: RegisterProductDto, @CurrentActor() actor: Actor, @Req() req: Request): Promise<CommandAnswer> {
+    return this.app.registerProduct.handle(body, actor, commandMeta(req));
   }
 
   @Get(':productCode')

@@ -1,20 +1,18 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, Req } from '@nestjs/common';
 import { ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
-import { type Actor, recallDecider, recallStream, RuleViolation } from '@vaxledger/domain';
+import { type Actor } from '@vaxledger/domain';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsOptional, IsString, Length, Matches } from 'class-validator';
 import type { Request } from 'express';
 import { CurrentActor, Roles } from '../../http/auth';
 import { ApiError } from '../../http/problem';
-import type { CommandAnswer, CommandExecutor } from '../../infrastructure/command-executor';
+import type { Application, CommandAnswer } from '@vaxledger/application';
 import type { NodeRuntime } from '../../infrastructure/node-runtime';
-import { EXECUTOR, RUNTIME } from '../../infrastructure/tokens';
+import { APPLICATION, RUNTIME } from '../../infrastructure/tokens';
 import { commandMeta } from '../command-meta';
-import { foldHistory } from '../fold';
-import { newResourceId } from '../resource-id';
 
 import { INSTANT } from '../formats';
-import { enforce, recallScope, requireBatches } from '../../auth/access';
-import { canLiftRecall, canRecall, canSeeRecall } from '../../auth/policy';
+import { enforce, recallScope } from '../../auth/access';
+import { canSeeRecall } from '../../auth/policy';
 const REASONS = ['quality_defect', 'safety_signal', 'cold_chain', 'counterfeit', 'labelling', 'other'] as const;
 const ACTIONS = ['stop_use', 'quarantine', 'return', 'destroy'] as const;
 
@@ -47,80 +45,28 @@ export class LiftRecallDto {
 export class RecallsController {
   constructor(
     @Inject(RUNTIME) private readonly runtime: NodeRuntime,
-    @Inject(EXECUTOR) private readonly executor: CommandExecutor,
+    @Inject(APPLICATION) private readonly app: Application,
   ) {}
 
   @Post()
   @HttpCode(201)
   @Roles('manufacturer', 'regulator')
   @ApiOperation({ summary: 'Recall or suspend batches (BatchRecalled); doses from them are refused afterwards' })
-  async issue(@Body() body: IssueRecallDto, @CurrentActor() actor: Actor, @Req() req: Request): Promise<CommandAnswer> {
-    const meta = commandMeta(req);
-    const recallId = newResourceId('recall', actor, meta);
-    const now = new Date().toISOString();
-    const { answer } = await this.executor.run({
-      command: 'IssueRecall',
-      streamId: recallStream(recallId),
-      resourceId: recallId,
-      actor,
-      body,
-      ...meta,
-      decide: async (history) => {
-        await requireBatches(
-          this.runtime,
-          actor,
-          body.batchIds,
-          canRecall,
-          (id) => new RuleViolation('UNKNOWN_BATCH', `no batch ${id}`, 'batchIds'),
-        );
-        const rows = await this.runtime.readModels.batches(body.batchIds);
-        const batches = Object.fromEntries(body.batchIds.map((id) => [id, null])) as Record<string, { mahOrgCode: string } | null>;
-        for (const row of rows) batches[row.batchId] = { mahOrgCode: row.mahOrgCode };
-        return recallDecider.decide(
-          { type: 'IssueRecall', data: { ...body, recallId }, context: { now, actor, batches } },
-          foldHistory(recallDecider, history),
-        );
-      },
-    });
-    return answer;
+  issue(@Body() body: IssueRecallDto, @CurrentActor() actor: Actor, @Req() req: Request): Promise<CommandAnswer> {
+    return this.app.launchRecall.handle(body, actor, commandMeta(req));
   }
 
   @Post(':recallId/lift')
   @HttpCode(201)
   @Roles('regulator')
   @ApiOperation({ summary: 'Lift a suspension, or a recall issued in error (RecallLifted)' })
-  async lift(
+  lift(
     @Param('recallId') recallId: string,
     @Body() body: LiftRecallDto,
     @CurrentActor() actor: Actor,
     @Req() req: Request,
   ): Promise<CommandAnswer> {
-    const now = new Date().toISOString();
-    const { answer } = await this.executor.run({
-      command: 'LiftRecall',
-      streamId: recallStream(recallId),
-      resourceId: recallId,
-      actor,
-      body,
-      ...commandMeta(req),
-      decide: async (history) => {
-        const recall = await this.runtime.readModels.recall(recallId);
-        if (recall)
-          enforce(
-            canLiftRecall(actor, await recallScope(this.runtime.readModels, recall)),
-            () => new RuleViolation('UNKNOWN_RECALL', `no recall ${recallId}`, 'recallId'),
-          );
-        return recallDecider.decide(
-          {
-            type: 'LiftRecall',
-            data: { recallId, reasonCode: body.reasonCode, ...(body.batchIds ? { batchIds: body.batchIds } : {}) },
-            context: { now, actor },
-          },
-          foldHistory(recallDecider, history),
-        );
-      },
-    });
-    return answer;
+    return this.app.liftRecall.handle({ recallId, ...body }, actor, commandMeta(req));
   }
 
   @Get(':recallId')

@@ -2,7 +2,7 @@ import { type CallHandler, type ExecutionContext, Inject, Injectable, type NestI
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import type { ReceiptLine, Verification } from '@vaxledger/domain';
 import { from, type Observable, switchMap } from 'rxjs';
-import type { CommandAnswer } from '../../infrastructure/command-executor';
+import type { CommandAnswer } from '@vaxledger/application';
 import type { NodeRuntime } from '../../infrastructure/node-runtime';
 import { RUNTIME } from '../../infrastructure/tokens';
 

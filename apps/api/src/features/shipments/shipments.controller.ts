@@ -1,6 +1,6 @@
 import { Body, Controller, HttpCode, Inject, Param, Post, Req, UseInterceptors } from '@nestjs/common';
 import { ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
-import { type Actor, type BatchFacts, parseTraceCode, RuleViolation, siteDecider, siteStream } from '@vaxledger/domain';
+import { type Actor } from '@vaxledger/domain';
 import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
@@ -20,18 +20,13 @@ import {
 } from 'class-validator';
 import type { Request } from 'express';
 import { CurrentActor, Roles } from '../../http/auth';
-import type { CommandAnswer, CommandExecutor } from '../../infrastructure/command-executor';
+import type { Application, CommandAnswer } from '@vaxledger/application';
 import type { NodeRuntime } from '../../infrastructure/node-runtime';
-import { EXECUTOR, RUNTIME } from '../../infrastructure/tokens';
+import { APPLICATION, RUNTIME } from '../../infrastructure/tokens';
 import { commandMeta } from '../command-meta';
-import { batchFactsById, orgFacts, shipmentFacts } from '../facts';
-import { foldHistory } from '../fold';
-import { newResourceId } from '../resource-id';
 import { ReceiptAnswerInterceptor } from './receipt-answer';
 
 import { INSTANT } from '../formats';
-import { enforce } from '../../auth/access';
-import { canReceive } from '../../auth/policy';
 
 export class LineDto {
   @ApiProperty({ example: '8696321-202611A017' }) @IsString() @Length(3, 60) readonly batchId!: string;
@@ -118,78 +113,21 @@ export class ReceiveShipmentDto {
   readonly temperatureLog?: TemperatureLogDto;
 }
 
-export const checkTraceCodes = (lines: readonly { traceCodes?: string[] }[]): void =>
-  lines.forEach((line, l) =>
-    line.traceCodes?.forEach((raw, i) => {
-      if (!parseTraceCode(raw).ok)
-        throw new RuleViolation(
-          'INVALID_TRACE_CODE',
-          `lines[${l}].traceCodes[${i}] is not a 20-digit trace code`,
-          `lines[${l}].traceCodes[${i}]`,
-        );
-    }),
-  );
-
 /** Stock leaving a site (dispatch) and arriving at one (receipt): both in the sites' own streams. */
 @ApiTags('shipments')
 @Controller('v1/shipments')
 export class ShipmentsController {
   constructor(
     @Inject(RUNTIME) private readonly runtime: NodeRuntime,
-    @Inject(EXECUTOR) private readonly executor: CommandExecutor,
+    @Inject(APPLICATION) private readonly app: Application,
   ) {}
 
   @Post()
   @HttpCode(201)
   @Roles('manufacturer', 'cdc', 'clinic')
   @ApiOperation({ summary: 'Dispatch a shipment from the caller’s site (ShipmentDispatched)' })
-  async dispatch(@Body() body: DispatchShipmentDto, @CurrentActor() actor: Actor, @Req() req: Request): Promise<CommandAnswer> {
-    checkTraceCodes(body.lines);
-    const meta = commandMeta(req);
-    const shipmentId = newResourceId('shipment', actor, meta);
-    const now = new Date().toISOString();
-    const models = this.runtime.readModels;
-    const { answer } = await this.executor.run({
-      command: 'DispatchShipment',
-      streamId: siteStream(actor.orgCode),
-      resourceId: shipmentId,
-      actor,
-      body,
-      ...meta,
-      decide: async (history) => {
-        const senderRow = await models.organisation(actor.orgCode);
-        const receiverRow = await models.organisation(body.toSite);
-        const batchIds = body.lines.map((l) => l.batchId);
-        const batches: Record<string, BatchFacts> = await batchFactsById(models, batchIds);
-        for (const [id, facts] of Object.entries(batches))
-          if (facts.mahOrgCode === actor.orgCode && facts.serialised)
-            batches[id] = { ...facts, producedTraceCodes: await models.traceCodesOfBatch(id) };
-        const codes = body.lines.flatMap((l) => l.traceCodes ?? []);
-        return siteDecider.decide(
-          {
-            type: 'DispatchShipment',
-            data: { ...body, shipmentId, lines: body.lines.map((l) => ({ ...l })) },
-            context: {
-              now,
-              actor,
-              sender: senderRow
-                ? orgFacts(senderRow)
-                : {
-                    orgCode: actor.orgCode,
-                    kind: actor.role === 'manufacturer' ? 'manufacturer' : actor.role === 'clinic' ? 'clinic' : 'cdc',
-                    provinceCode: actor.provinceCode,
-                  },
-              receiver: receiverRow ? orgFacts(receiverRow) : null,
-              batches,
-              administeredHere: await models.administeredAtSite(actor.orgCode, batchIds),
-              usedTraceCodes: await models.usedTraceCodes(codes),
-            },
-          },
-          foldHistory(siteDecider, history),
-        );
-      },
-    });
-    return answer;
+  dispatch(@Body() body: DispatchShipmentDto, @CurrentActor() actor: Actor, @Req() req: Request): Promise<CommandAnswer> {
+    return this.app.dispatchShipment.handle(body, actor, commandMeta(req));
   }
 
   @Post(':shipmentId/receipt')
@@ -201,56 +139,12 @@ export class ShipmentsController {
       'Every shipped line is counted: accepted + rejected = shipped (422 RECEIPT_QUANTITY_MISMATCH otherwise). Accepting any dose needs temperatureLog (422 TEMPERATURE_LOG_REQUIRED); a receipt rejecting every dose may omit it. A reading outside the product’s storage range records the whole receipt as rejected. The answer adds what was recorded: accepted and rejected totals, lines, verification.',
   })
   @UseInterceptors(ReceiptAnswerInterceptor)
-  async receive(
+  receive(
     @Param('shipmentId') shipmentId: string,
     @Body() body: ReceiveShipmentDto,
     @CurrentActor() actor: Actor,
     @Req() req: Request,
   ): Promise<CommandAnswer> {
-    checkTraceCodes(body.lines);
-    const now = new Date().toISOString();
-    const models = this.runtime.readModels;
-    const { answer } = await this.executor.run({
-      command: 'ReceiveShipment',
-      streamId: siteStream(actor.orgCode),
-      resourceId: shipmentId,
-      actor,
-      body,
-      ...commandMeta(req),
-      decide: async (history) => {
-        const dispatch = await models.shipment(shipmentId);
-        enforce(canReceive(actor, dispatch), () => new RuleViolation('UNKNOWN_SHIPMENT', `no shipment ${shipmentId}`, 'shipmentId'));
-        return siteDecider.decide(
-          {
-            type: 'ReceiveShipment',
-            data: {
-              ...body,
-              shipmentId,
-              lines: body.lines.map((l) => ({ ...l })),
-              verification: { ...body.verification },
-              ...(body.temperatureLog
-                ? {
-                    temperatureLog: {
-                      deviceId: body.temperatureLog.deviceId,
-                      readings: body.temperatureLog.readings.map((r) => ({ ...r })),
-                    },
-                  }
-                : {}),
-            },
-            context: {
-              now,
-              actor,
-              dispatch: dispatch ? shipmentFacts(dispatch) : null,
-              batches: await batchFactsById(
-                models,
-                body.lines.map((l) => l.batchId),
-              ),
-            },
-          },
-          foldHistory(siteDecider, history),
-        );
-      },
-    });
-    return answer;
+    return this.app.receiveShipment.handle({ shipmentId, ...body }, actor, commandMeta(req));
   }
 }

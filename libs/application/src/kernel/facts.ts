@@ -39,7 +39,10 @@ export const orgFacts = (row: { orgCode: string; kind: string; provinceCode: str
 });
 
 /** Facts of several batches, keyed by id; unknown batches are left out. */
-export const batchFactsById = async (models: ReadModels, batchIds: readonly string[]): Promise<Record<string, BatchFacts>> => {
+export const batchFactsById = async (
+  models: Pick<ReadModels, 'batches' | 'product'>,
+  batchIds: readonly string[],
+): Promise<Record<string, BatchFacts>> => {
   const unique = [...new Set(batchIds)];
   const batches = await models.batches(unique);
   const out: Record<string, BatchFacts> = {};

@@ -1,0 +1,81 @@
+import type { PersonVault } from '@vaxledger/privacy';
+import type { ReadModels } from '@vaxledger/projections';
+import type { LotReleaseDeps } from './batches/lot-release';
+import { RefuseReleaseHandler } from './batches/refuse-release.handler';
+import { RegisterBatchHandler } from './batches/register-batch.handler';
+import { ReleaseBatchHandler } from './batches/release-batch.handler';
+import { DestroyUnitsHandler } from './destructions/destroy-units.handler';
+import { EnterDoseInErrorHandler } from './doses/enter-dose-in-error.handler';
+import { RecordDoseHandler } from './doses/record-dose.handler';
+import type { AccessPolicy } from './kernel/access';
+import type { CommandExecutor } from './kernel/command-executor';
+import type { Clock, KeyedSerialiser, PersonGrants } from './kernel/ports';
+import { RegisterOrganisationHandler } from './organisations/register-organisation.handler';
+import { ErasePersonDetailsHandler } from './persons/erase-person-details.handler';
+import { RegisterProductHandler } from './products/register-product.handler';
+import { LaunchRecallHandler } from './recalls/launch-recall.handler';
+import { LiftRecallHandler } from './recalls/lift-recall.handler';
+import { DispatchShipmentHandler } from './shipments/dispatch-shipment.handler';
+import { ReceiveShipmentHandler } from './shipments/receive-shipment.handler';
+
+/** Everything the use cases of a node run on; each entry point (HTTP, CLI, demo) builds it once. */
+export interface ApplicationDeps {
+  readonly executor: CommandExecutor;
+  readonly readModels: ReadModels;
+  readonly vault: PersonVault;
+  readonly grants: PersonGrants;
+  readonly siteLocks: KeyedSerialiser;
+  readonly access: AccessPolicy;
+  readonly provinceCode: string;
+  readonly pseudonymSecret: string;
+  readonly personGrantTtlMs: number;
+  readonly clock?: Clock;
+}
+
+/** One handler per write use case, grouped by feature. */
+export interface Application {
+  readonly recordDose: RecordDoseHandler;
+  readonly enterDoseInError: EnterDoseInErrorHandler;
+  readonly registerOrganisation: RegisterOrganisationHandler;
+  readonly registerProduct: RegisterProductHandler;
+  readonly registerBatch: RegisterBatchHandler;
+  readonly releaseBatch: ReleaseBatchHandler;
+  readonly refuseRelease: RefuseReleaseHandler;
+  readonly dispatchShipment: DispatchShipmentHandler;
+  readonly receiveShipment: ReceiveShipmentHandler;
+  readonly destroyUnits: DestroyUnitsHandler;
+  readonly launchRecall: LaunchRecallHandler;
+  readonly liftRecall: LiftRecallHandler;
+  readonly erasePersonDetails: ErasePersonDetailsHandler;
+}
+
+export const createApplication = (deps: ApplicationDeps): Application => {
+  const { executor, readModels: reads, provinceCode, access } = deps;
+  // Every handler gets the same clock; without one, each reads the system time.
+  const common = { executor, ...(deps.clock ? { clock: deps.clock } : {}) };
+  const release: LotReleaseDeps = { ...common, reads, access };
+  return {
+    recordDose: new RecordDoseHandler({
+      ...common,
+      reads,
+      vault: deps.vault,
+      grants: deps.grants,
+      siteLocks: deps.siteLocks,
+      provinceCode,
+      pseudonymSecret: deps.pseudonymSecret,
+      personGrantTtlMs: deps.personGrantTtlMs,
+    }),
+    enterDoseInError: new EnterDoseInErrorHandler({ ...common, reads, access, provinceCode }),
+    registerOrganisation: new RegisterOrganisationHandler({ ...common, access }),
+    registerProduct: new RegisterProductHandler({ ...common, reads }),
+    registerBatch: new RegisterBatchHandler({ ...common, reads }),
+    releaseBatch: new ReleaseBatchHandler(release),
+    refuseRelease: new RefuseReleaseHandler(release),
+    dispatchShipment: new DispatchShipmentHandler({ ...common, reads }),
+    receiveShipment: new ReceiveShipmentHandler({ ...common, reads, access }),
+    destroyUnits: new DestroyUnitsHandler({ ...common, reads }),
+    launchRecall: new LaunchRecallHandler({ ...common, reads, access }),
+    liftRecall: new LiftRecallHandler({ ...common, reads, access }),
+    erasePersonDetails: new ErasePersonDetailsHandler({ ...common, reads, vault: deps.vault, access, provinceCode }),
+  };
+};

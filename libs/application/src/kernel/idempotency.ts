@@ -1,0 +1,77 @@
+import type { CommandAnswer } from './command-answer';
+
+/** An answer kept under its caller's idempotency key, with the hash of the command it answered. */
+export interface RememberedAnswer {
+  readonly requestHash: string;
+  readonly answer: CommandAnswer;
+}
+
+/** Where answers to keyed commands are kept, per organisation (the key is the caller's). */
+export interface IdempotencyStore {
+  find(orgCode: string, key: string): Promise<RememberedAnswer | null>;
+  /** Keeps the first answer under a key; a second save of the same key is ignored. */
+  save(orgCode: string, key: string, remembered: RememberedAnswer): Promise<void>;
+}
+
+/** Anything that runs a parameterised SQL query (a TypeORM DataSource, a pg Pool wrapper). */
+export interface SqlQuery {
+  query(sql: string, parameters?: unknown[]): Promise<unknown>;
+}
+
+/** The node's idempotency table, `<schema>.edge_idempotency`, created on first use. */
+export class SqlIdempotencyStore implements IdempotencyStore {
+  private migrated: Promise<void> | null = null;
+
+  constructor(
+    private readonly db: SqlQuery,
+    private readonly schema: string,
+  ) {}
+
+  private table(): string {
+    return `"${this.schema}".edge_idempotency`;
+  }
+
+  private ensureTable(): Promise<void> {
+    this.migrated ??= this.db
+      .query(
+        `CREATE TABLE IF NOT EXISTS ${this.table()} (
+           org_code text NOT NULL, key text NOT NULL, request_hash text NOT NULL, answer jsonb NOT NULL,
+           created_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (org_code, key))`,
+      )
+      .then(() => undefined);
+    return this.migrated;
+  }
+
+  async find(orgCode: string, key: string): Promise<RememberedAnswer | null> {
+    await this.ensureTable();
+    const rows = (await this.db.query(`SELECT request_hash, answer FROM ${this.table()} WHERE org_code = $1 AND key = $2`, [
+      orgCode,
+      key,
+    ])) as { request_hash: string; answer: CommandAnswer }[];
+    const seen = rows[0];
+    return seen ? { requestHash: seen.request_hash, answer: seen.answer } : null;
+  }
+
+  async save(orgCode: string, key: string, remembered: RememberedAnswer): Promise<void> {
+    await this.ensureTable();
+    await this.db.query(
+      `INSERT INTO ${this.table()} (org_code, key, request_hash, answer) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
+      [orgCode, key, remembered.requestHash, JSON.stringify(remembered.answer)],
+    );
+  }
+}
+
+/** Answers kept in this process only: for tests and one-shot tools. */
+export class MemoryIdempotencyStore implements IdempotencyStore {
+  private readonly answers = new Map<string, RememberedAnswer>();
+
+  find(orgCode: string, key: string): Promise<RememberedAnswer | null> {
+    return Promise.resolve(this.answers.get(`${orgCode}\u0000${key}`) ?? null);
+  }
+
+  save(orgCode: string, key: string, remembered: RememberedAnswer): Promise<void> {
+    const id = `${orgCode}\u0000${key}`;
+    if (!this.answers.has(id)) this.answers.set(id, JSON.parse(JSON.stringify(remembered)) as RememberedAnswer);
+    return Promise.resolve();
+  }
+}
