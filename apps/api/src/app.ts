@@ -4,6 +4,7 @@ import { type INestApplication, Module, type DynamicModule, type Type } from '@n
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, NestFactory } from '@nestjs/core';
 import { Logger, LoggerModule } from 'nestjs-pino';
 import { LogController } from './audit/log.controller';
+import { consoleHandlers } from './console/console-assets';
 import { ActorGuard } from './http/auth';
 import { serveApiDocument } from './http/openapi';
 import { ProblemDetailsFilter } from './http/problem';
@@ -13,13 +14,15 @@ import { securityHeaders } from './http/security-headers';
 import { throttleProviders } from './http/throttle';
 import { strictValidationPipe } from './http/validation';
 import { nodeApplication, nodeExecutor } from './infrastructure/application';
+import { readAfterPosition } from './http/read-after-position';
 import { ReplayStatusInterceptor } from './http/replay-status.interceptor';
 import { Metrics } from './infrastructure/metrics';
 import type { NodeRuntime } from './infrastructure/node-runtime';
-import { APPLICATION, METRICS, RUNTIME } from './infrastructure/tokens';
+import { APPLICATION, CLOCK, METRICS, RUNTIME } from './infrastructure/tokens';
 import { OperationsController } from './operations/operations.controller';
 import { RootController } from './operations/root.controller';
 import { FEATURE_CONTROLLERS } from './features';
+import { AefiSignalWatcher } from './features/aefi/aefi-signal.watcher';
 
 // Never log bodies or identity headers: a dose body carries a name and an ID number.
 export const LOG_REDACT = [
@@ -33,8 +36,8 @@ export const LOG_REDACT = [
 
 @Module({})
 class ApiModule {
-  static forRuntime(runtime: NodeRuntime): DynamicModule {
-    const metrics = new Metrics(runtime);
+  static forRuntime(runtime: NodeRuntime, clock: () => string): DynamicModule {
+    const metrics = new Metrics(runtime, clock);
     const controllers: Type[] = [RootController, OperationsController, LogController, ...FEATURE_CONTROLLERS];
     return {
       module: ApiModule,
@@ -66,7 +69,9 @@ class ApiModule {
       providers: [
         { provide: RUNTIME, useValue: runtime },
         { provide: METRICS, useValue: metrics },
-        { provide: APPLICATION, useValue: nodeApplication(runtime, nodeExecutor(runtime, metrics)) },
+        { provide: CLOCK, useValue: clock },
+        { provide: APPLICATION, useValue: nodeApplication(runtime, nodeExecutor(runtime, metrics), clock) },
+        AefiSignalWatcher,
         { provide: APP_GUARD, useClass: ActorGuard },
         // After the actor guard (global guards run in this order): limits count per caller.
         ...throttleProviders(runtime.settings),
@@ -78,14 +83,23 @@ class ApiModule {
 }
 
 /** Builds the HTTP app on an open runtime (main.ts, the e2e tests and the demo use it). */
-export const createApiApp = async (runtime: NodeRuntime, options: { logger?: boolean } = {}): Promise<INestApplication> => {
-  const app = await NestFactory.create(ApiModule.forRuntime(runtime), { bodyParser: false, bufferLogs: true, abortOnError: false });
+export const createApiApp = async (
+  runtime: NodeRuntime,
+  options: { logger?: boolean; /** The node's clock (AEFI deadlines, overdue queue); tests inject one. */ clock?: () => string } = {},
+): Promise<INestApplication> => {
+  const clock = options.clock ?? ((): string => new Date().toISOString());
+  const app = await NestFactory.create(ApiModule.forRuntime(runtime, clock), { bodyParser: false, bufferLogs: true, abortOnError: false });
   if (options.logger !== false) app.useLogger(app.get(Logger));
   else app.useLogger(false);
   const metrics = app.get<Metrics>(METRICS);
   app.use(...securityHeaders());
+  // An EPCIS document may carry thousands of events: capture alone reads bodies up to 32 MiB.
+  app.use('/epcis/capture', cleanUrl(), jsonBody(32 * 1024 * 1024));
   app.use(cleanUrl(), jsonBody(runtime.settings.bodyLimitBytes));
+  // The web console (static files, a client of /v1 like any other).
+  app.use('/console', ...consoleHandlers(runtime.settings));
   app.use(requestObserver(metrics));
+  app.use(readAfterPosition(runtime));
   app.useGlobalPipes(strictValidationPipe());
   app.useGlobalFilters(new ProblemDetailsFilter());
   serveApiDocument(app);

@@ -1,5 +1,7 @@
 import type { Type } from '@nestjs/common';
 import { AccessController } from './audit/access.controller';
+import { BatchDosesController } from './features/batch-doses/batch-doses.controller';
+import { AefiController, BatchAefiController } from './features/aefi/aefi.controller';
 import { BatchesController } from './features/batches/batches.controller';
 import { DestructionsController } from './features/destructions/destructions.controller';
 import { DosesController } from './features/doses/doses.controller';
@@ -14,6 +16,9 @@ import { OrganisationsListController } from './features/organisations/organisati
 import { ProductsListController } from './features/products/products-list.controller';
 import { RecallsListController } from './features/recalls/recalls-list.controller';
 import { ShipmentsListController } from './features/shipments/shipments-list.controller';
+import { EpcisCaptureController } from './interop/epcis/capture/epcis-capture.controller';
+import { EpcisQueryController } from './interop/epcis/epcis-query.controller';
+import { FhirController } from './interop/fhir/fhir.controller';
 
 export const FEATURE_CONTROLLERS: Type[] = [
   OrganisationsController,
@@ -25,6 +30,7 @@ export const FEATURE_CONTROLLERS: Type[] = [
   DosesController,
   PersonsController,
   TraceabilityController,
+  BatchDosesController,
   AccessController,
   // Paged lists and searches (read-only, scoped like the detail reads).
   OrganisationsListController,
@@ -32,4 +38,10 @@ export const FEATURE_CONTROLLERS: Type[] = [
   BatchesListController,
   ShipmentsListController,
   RecallsListController,
+  // Standards adapters (apps/api/src/interop): FHIR R4 reads, EPCIS 2.0 queries and capture.
+  FhirController,
+  EpcisQueryController,
+  EpcisCaptureController,
+  AefiController,
+  BatchAefiController,
 ];

@@ -1,11 +1,17 @@
+import { DEFAULT_SIGNAL_THRESHOLDS, type SignalThresholds } from '@vaxledger/domain';
 import type { PersonVault } from '@vaxledger/privacy';
 import type { ReadModels } from '@vaxledger/projections';
+import { AcknowledgeAefiHandler } from './aefi/acknowledge-aefi.handler';
+import { ClassifyAefiHandler } from './aefi/classify-aefi.handler';
+import { RaiseAefiSignalHandler } from './aefi/raise-aefi-signal.handler';
+import { ReportAefiHandler } from './aefi/report-aefi.handler';
 import type { LotReleaseDeps } from './batches/lot-release';
 import { RefuseReleaseHandler } from './batches/refuse-release.handler';
 import { RegisterBatchHandler } from './batches/register-batch.handler';
 import { ReleaseBatchHandler } from './batches/release-batch.handler';
 import { DestroyUnitsHandler } from './destructions/destroy-units.handler';
 import { EnterDoseInErrorHandler } from './doses/enter-dose-in-error.handler';
+import type { DoseTransactionDeps } from './doses/dose-transaction';
 import { RecordDoseHandler } from './doses/record-dose.handler';
 import type { AccessPolicy } from './kernel/access';
 import type { CommandExecutor } from './kernel/command-executor';
@@ -30,6 +36,10 @@ export interface ApplicationDeps {
   readonly pseudonymSecret: string;
   readonly personGrantTtlMs: number;
   readonly clock?: Clock;
+  /** The one-transaction dose path's parts, where the store supports it (ADR 0011). */
+  readonly doseTransaction?: DoseTransactionDeps | undefined;
+  /** The AEFI signal rule (settings AEFI_SIGNAL_MIN_REPORTS, AEFI_SIGNAL_ALPHA). */
+  readonly aefiSignal?: SignalThresholds;
 }
 
 /** One handler per write use case, grouped by feature. */
@@ -47,6 +57,10 @@ export interface Application {
   readonly launchRecall: LaunchRecallHandler;
   readonly liftRecall: LiftRecallHandler;
   readonly erasePersonDetails: ErasePersonDetailsHandler;
+  readonly reportAefi: ReportAefiHandler;
+  readonly acknowledgeAefi: AcknowledgeAefiHandler;
+  readonly classifyAefi: ClassifyAefiHandler;
+  readonly raiseAefiSignal: RaiseAefiSignalHandler;
 }
 
 export const createApplication = (deps: ApplicationDeps): Application => {
@@ -54,6 +68,13 @@ export const createApplication = (deps: ApplicationDeps): Application => {
   // Every handler gets the same clock; without one, each reads the system time.
   const common = { executor, ...(deps.clock ? { clock: deps.clock } : {}) };
   const release: LotReleaseDeps = { ...common, reads, access };
+  const raiseAefiSignal = new RaiseAefiSignalHandler({
+    ...common,
+    reads,
+    provinceCode,
+    thresholds: deps.aefiSignal ?? DEFAULT_SIGNAL_THRESHOLDS,
+  });
+  const aefiCase = { ...common, reads, access, provinceCode };
   return {
     recordDose: new RecordDoseHandler({
       ...common,
@@ -64,6 +85,7 @@ export const createApplication = (deps: ApplicationDeps): Application => {
       provinceCode,
       pseudonymSecret: deps.pseudonymSecret,
       personGrantTtlMs: deps.personGrantTtlMs,
+      oneTransaction: deps.doseTransaction,
     }),
     enterDoseInError: new EnterDoseInErrorHandler({ ...common, reads, access, provinceCode }),
     registerOrganisation: new RegisterOrganisationHandler({ ...common, access }),
@@ -77,5 +99,16 @@ export const createApplication = (deps: ApplicationDeps): Application => {
     launchRecall: new LaunchRecallHandler({ ...common, reads, access }),
     liftRecall: new LiftRecallHandler({ ...common, reads, access }),
     erasePersonDetails: new ErasePersonDetailsHandler({ ...common, reads, vault: deps.vault, access, provinceCode }),
+    reportAefi: new ReportAefiHandler({
+      ...common,
+      reads,
+      vault: deps.vault,
+      provinceCode,
+      pseudonymSecret: deps.pseudonymSecret,
+      signals: raiseAefiSignal,
+    }),
+    acknowledgeAefi: new AcknowledgeAefiHandler(aefiCase),
+    classifyAefi: new ClassifyAefiHandler(aefiCase),
+    raiseAefiSignal,
   };
 };

@@ -1,4 +1,4 @@
-import { createPublicKey, randomBytes, type KeyObject } from 'node:crypto';
+import { createPublicKey, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { KafkaConfig } from 'kafkajs';
@@ -34,14 +34,23 @@ export interface Settings {
   /** Bearer JWT verification (required with AUTH_MODE=jwt, optional in dev); null = no JWTs accepted. */
   readonly jwt: JwtSettings | null;
   readonly pseudonymSecret: string;
-  /** 32 bytes wrapping the per-person vault keys (production: a KMS key). */
-  readonly vaultMasterKey: Buffer;
+  /**
+   * 32 bytes wrapping the per-person vault keys (production: a KMS key). Null on the embedded
+   * default without VAULT_MASTER_KEY: the node keeps its key in DATA_DIR/vault.key (docs/adr/0010-embedded-key-file-and-lock.md).
+   */
+  readonly vaultMasterKey: Buffer | null;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** WORKER_METRICS_PORT: the worker serves Prometheus /metrics there; null = no endpoint. */
   readonly workerMetricsPort: number | null;
   readonly bodyLimitBytes: number;
   /** Seconds a command may wait for the read models to reach the log head. */
   readonly projectionWaitMs: number;
+  /**
+   * Where the API node's projector runs: `thread` (a worker thread of the API process, off
+   * the request event loop), `inline` (on it, as before), `worker` (not in the API: the
+   * worker process, `--role projector`, keeps the read models current).
+   */
+  readonly projector: 'thread' | 'inline' | 'worker';
   /** Requests per caller per minute (RATE_LIMIT_PER_MINUTE); 0 = no limit. */
   readonly rateLimitPerMinute: number;
   /** TLS and SASL for every Kafka client of the node (see `kafkaClientSecurity`). */
@@ -50,6 +59,8 @@ export interface Settings {
   readonly syncSigningKey: KeyObject | null;
   /** Public keys per province allowed to sign sync envelopes (SYNC_TRUST_LIST); set = signatures required. */
   readonly syncTrustList: Readonly<Record<string, readonly KeyObject[]>> | null;
+  /** AEFI signal rule (AEFI_SIGNAL_MIN_REPORTS, AEFI_SIGNAL_ALPHA): fewest reports on a batch, one-sided Poisson level. */
+  readonly aefiSignal: { readonly minReports: number; readonly alpha: number };
   readonly embedded: boolean;
 }
 
@@ -195,12 +206,14 @@ const settingsOf = (e: Environment, env: Env): Settings => {
     authMode: e.AUTH_MODE,
     jwt: e.AUTH_MODE === 'jwt' || JWT_SETTINGS.some((name) => isGiven(env, name)) ? jwtSettingsOf(e) : null,
     pseudonymSecret: e.PSEUDONYM_SECRET ?? DEV_SECRET,
-    // Embedded default without a key: a key for this run only.
-    vaultMasterKey: e.VAULT_MASTER_KEY ?? randomBytes(32),
+    // Embedded default without a key: the node keeps its own in DATA_DIR/vault.key (null here).
+    vaultMasterKey: e.VAULT_MASTER_KEY ?? null,
     logLevel: e.LOG_LEVEL,
     workerMetricsPort: e.WORKER_METRICS_PORT ?? null,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     projectionWaitMs: e.PROJECTION_WAIT_MS,
+    projector: e.PROJECTOR,
+    aefiSignal: { minReports: e.AEFI_SIGNAL_MIN_REPORTS, alpha: e.AEFI_SIGNAL_ALPHA },
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     kafkaSecurity: { ssl, sasl },
     syncSigningKey: e.SYNC_SIGNING_KEY ?? null,

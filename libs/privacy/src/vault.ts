@@ -8,7 +8,38 @@ export interface PersonDetails {
   readonly sex: 'M' | 'F' | 'U';
 }
 
+/** What an AEFI report keeps out of the log: the free-text narrative and how to reach the reporter or guardian. */
+export interface AefiNarrative {
+  readonly narrative: string;
+  readonly contact?: { readonly name?: string; readonly phone?: string; readonly relationship?: string };
+}
+
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+/** Anything that runs a statement: the vault's pool, or a transaction's connection. */
+export interface Queryable {
+  query<R extends Record<string, unknown> = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<R[]>;
+}
+
+/**
+ * A person's key as a command in a transaction sees it: existing, erased (no key; details are
+ * not stored again), or new (created with the details, in the same transaction).
+ */
+export interface PersonKey {
+  readonly personId: string;
+  readonly keyId: string;
+  readonly state: 'existing' | 'erased' | 'new';
+  /** The unwrapped data key (null when erased). */
+  readonly key: Buffer | null;
+}
+
+/** A command's details write conflicted with a concurrent first contact: re-run the command. */
+export class VaultKeyConflictError extends Error {
+  readonly code = 'STREAM_CONFLICT';
+  constructor(personId: string) {
+    super(`the vault key of ${personId} was created concurrently`);
+  }
+}
 
 /** Key id recorded for an erased person when this node never held a key for them. */
 export const ERASED_KEY = 'erased';
@@ -52,6 +83,13 @@ export class PersonVault {
         ciphertext bytea NOT NULL,
         updated_at timestamptz NOT NULL DEFAULT now()
       );
+      CREATE TABLE IF NOT EXISTS ${this.schema}.aefi_narratives (
+        report_id text PRIMARY KEY,
+        person_id text NOT NULL,
+        ciphertext bytea NOT NULL,
+        created_at timestamptz NOT NULL DEFAULT now()
+      );
+      CREATE INDEX IF NOT EXISTS aefi_narratives_person ON ${this.schema}.aefi_narratives (person_id);
       CREATE TABLE IF NOT EXISTS ${this.schema}.person_erasures (
         person_id text PRIMARY KEY,
         key_id text,
@@ -103,6 +141,85 @@ export class PersonVault {
     return stored.rowCount === 1 ? keyId : null;
   }
 
+  /**
+   * The person's key inside a command's transaction, with one read. A new key is not written
+   * yet: `writeDetailsIn` writes it with the details, so a refused command leaves nothing.
+   */
+  async keyIn(db: Queryable, personId: string): Promise<PersonKey> {
+    const rows = await db.query<{ key_id: string | null; wrapped_key: Buffer | null; erased: boolean }>(
+      `SELECT key_id::text, wrapped_key, false AS erased FROM ${this.schema}.person_keys WHERE person_id = $1
+       UNION ALL SELECT key_id, NULL, true FROM ${this.schema}.person_erasures WHERE person_id = $1`,
+      [personId],
+    );
+    const erasure = rows.find((r) => r.erased);
+    if (erasure) return { personId, keyId: erasure.key_id ?? ERASED_KEY, state: 'erased', key: null };
+    const row = rows[0];
+    if (row?.key_id && row.wrapped_key) {
+      return { personId, keyId: row.key_id, state: 'existing', key: this.open(this.masterKey, row.wrapped_key, row.key_id) };
+    }
+    return { personId, keyId: randomUUID(), state: 'new', key: randomBytes(32) };
+  }
+
+  /**
+   * Encrypts and stores the details in the command's transaction (with the key when new), in
+   * one statement. Erased persons' details are never stored again. A concurrent first contact
+   * of the same person is a VaultKeyConflictError (the command re-runs and finds that key).
+   */
+  async writeDetailsIn(db: Queryable, personKey: PersonKey, details: PersonDetails): Promise<void> {
+    if (personKey.state === 'erased' || !personKey.key) return;
+    const ciphertext = this.seal(personKey.key, Buffer.from(JSON.stringify(details), 'utf8'), personKey.personId);
+    const upsert = `INSERT INTO ${this.schema}.person_details (person_id, key_id, ciphertext)`;
+    const onConflict = `ON CONFLICT (person_id) DO UPDATE SET ciphertext = EXCLUDED.ciphertext, key_id = EXCLUDED.key_id, updated_at = now()
+      RETURNING 1 AS stored`;
+    if (personKey.state === 'existing') {
+      await db.query(
+        `${upsert} SELECT $1, $2, $3 WHERE NOT EXISTS (SELECT 1 FROM ${this.schema}.person_erasures WHERE person_id = $1) ${onConflict}`,
+        [personKey.personId, personKey.keyId, ciphertext],
+      );
+      return;
+    }
+    const wrapped = this.seal(this.masterKey, personKey.key, personKey.keyId);
+    const rows = await db.query(
+      `WITH k AS (
+         INSERT INTO ${this.schema}.person_keys (person_id, key_id, wrapped_key)
+         SELECT $1, $2, $3 WHERE NOT EXISTS (SELECT 1 FROM ${this.schema}.person_erasures WHERE person_id = $1)
+         ON CONFLICT (person_id) DO NOTHING RETURNING key_id)
+       ${upsert} SELECT $1, k.key_id, $4 FROM k ${onConflict}`,
+      [personKey.personId, personKey.keyId, wrapped, ciphertext],
+    );
+    if (rows.length === 0) throw new VaultKeyConflictError(personKey.personId);
+  }
+
+  /**
+   * Stores an AEFI report's narrative and contact details under the person's key, so that
+   * erasing the person's details erases them too. Returns false (nothing kept) for an
+   * erased person.
+   */
+  async storeAefiNarrative(personId: string, reportId: string, narrative: AefiNarrative): Promise<boolean> {
+    await this.ensureKey(personId);
+    const key = await this.dataKey(personId);
+    if (!key) return false;
+    const ciphertext = this.seal(key, Buffer.from(JSON.stringify(narrative), 'utf8'), `${personId}|aefi|${reportId}`);
+    const stored = await this.pool.query(
+      `INSERT INTO ${this.schema}.aefi_narratives (report_id, person_id, ciphertext)
+       SELECT $1, $2, $3 WHERE NOT EXISTS (SELECT 1 FROM ${this.schema}.person_erasures WHERE person_id = $2)
+       ON CONFLICT (report_id) DO UPDATE SET ciphertext = EXCLUDED.ciphertext WHERE ${this.schema}.aefi_narratives.person_id = EXCLUDED.person_id`,
+      [reportId, personId, ciphertext],
+    );
+    return stored.rowCount === 1;
+  }
+
+  /** The narrative of one report, or null when none is kept here or the person's key was destroyed. */
+  async readAefiNarrative(personId: string, reportId: string): Promise<AefiNarrative | null> {
+    const { rows } = await this.pool.query<{ ciphertext: Buffer }>(
+      `SELECT ciphertext FROM ${this.schema}.aefi_narratives WHERE report_id = $1 AND person_id = $2`,
+      [reportId, personId],
+    );
+    const key = rows[0] ? await this.dataKey(personId) : null;
+    if (!rows[0] || !key) return null;
+    return JSON.parse(this.open(key, rows[0].ciphertext, `${personId}|aefi|${reportId}`).toString('utf8')) as AefiNarrative;
+  }
+
   /** True once the person's details were erased on this node. */
   async isErased(personId: string): Promise<boolean> {
     const { rows } = await this.pool.query(`SELECT 1 FROM ${this.schema}.person_erasures WHERE person_id = $1`, [personId]);
@@ -131,6 +248,7 @@ export class PersonVault {
     const { rows } = await this.pool.query<{ key_id: string }>(
       `WITH gone AS (DELETE FROM ${this.schema}.person_keys WHERE person_id = $1 RETURNING key_id::text),
             details AS (DELETE FROM ${this.schema}.person_details WHERE person_id = $1),
+            narratives AS (DELETE FROM ${this.schema}.aefi_narratives WHERE person_id = $1),
             tombstone AS (
               INSERT INTO ${this.schema}.person_erasures (person_id, key_id)
               VALUES ($1, coalesce((SELECT key_id FROM gone LIMIT 1), $2::text))

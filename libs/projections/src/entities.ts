@@ -1,7 +1,10 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import { AccessRow } from './access-log/access.entity';
+import { SupplyEventRow, SupplyKeyRow } from './supply-events/supply-event.entity';
 
-export { AccessRow };
+import { AefiReportBatchRow, AefiReportRow, AefiSignalRow } from './aefi/aefi.entities';
+
+export { AccessRow, AefiReportBatchRow, AefiReportRow, AefiSignalRow, SupplyEventRow, SupplyKeyRow };
 
 // Read-model tables. One question each; every table is rebuilt from the log by its
 // projection, and the checkpoint table says which log position each projection reflects.
@@ -205,4 +208,9 @@ export const READ_MODEL_ENTITIES = [
   PersonRow,
   RecipientRow,
   AccessRow,
+  SupplyEventRow,
+  SupplyKeyRow,
+  AefiReportRow,
+  AefiReportBatchRow,
+  AefiSignalRow,
 ];

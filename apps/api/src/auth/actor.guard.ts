@@ -7,7 +7,8 @@ import type { NodeRuntime } from '../infrastructure/node-runtime';
 import { RUNTIME } from '../infrastructure/tokens';
 import { JwtVerifier } from './jwt-verifier';
 
-const ROLES_KEY = 'vaxledger:roles';
+/** Metadata key of @Roles (the EPCIS capture adapter applies the same gates per use case). */
+export const ROLES_KEY = 'vaxledger:roles';
 const PUBLIC_KEY = 'vaxledger:public';
 
 /** Which roles may call an endpoint. Without it every business role may; the hub never (it only syncs). */

@@ -1,8 +1,10 @@
 import { join } from 'node:path';
 import { kafkaClientSecurity, type Settings } from '@vaxledger/config';
-import { LOCAL_ONLY_CATEGORIES, STREAM_CATEGORIES } from '@vaxledger/domain';
+import { LOCAL_ONLY_CATEGORIES, STOCK_GUARD_RULES_VERSION, STREAM_CATEGORIES, stockGuardOps } from '@vaxledger/domain';
 import {
+  closePool,
   type EmbeddedPostgres,
+  waitIdle,
   type EventStore,
   KurrentDbEventStore,
   PostgresEventStore,
@@ -24,9 +26,12 @@ import {
 import { Kafka, logLevel } from 'kafkajs';
 import { Pool } from 'pg';
 import { AuthStore } from '../auth/auth-store';
+import { type ProjectorThread, projectorThreadEntry, startProjectorThread } from './projector-thread';
 import { SiteLocks } from './site-locks';
 import { NodeActivity } from './node-activity';
 import { SyncLease } from './sync-lease';
+import { type DataDirLock, lockDataDir } from './data-dir-lock';
+import { openVaultMasterKey } from './vault-master-key';
 import { vaultErasureProjection } from '../features/persons/vault-erasure.projection';
 
 /**
@@ -35,7 +40,8 @@ import { vaultErasureProjection } from '../features/persons/vault-erasure.projec
  * DATA_DIR and everything talks to it through the ordinary pg driver.
  */
 export interface NodeRuntime {
-  readonly settings: Settings;
+  /** The settings, with the vault master key the node actually runs with. */
+  readonly settings: Settings & { readonly vaultMasterKey: Buffer };
   readonly store: EventStore;
   readonly readModels: ReadModels;
   readonly vault: PersonVault;
@@ -67,8 +73,14 @@ export interface RuntimeOptions {
   readonly readSchema?: string;
   readonly vaultSchema?: string;
   readonly authSchema?: string;
-  /** Run the projector in this process (default true). */
-  readonly projector?: boolean;
+  /**
+   * Run the projector in this process (true, the default), in a worker thread of it
+   * ('thread': off the request event loop), or not at all (false: the worker process does).
+   * Without an inline projector the runner follows the checkpoints (read-your-writes).
+   */
+  readonly projector?: boolean | 'thread';
+  /** The database engine behind DATABASE_URL when it is not this process's own PGlite (the projector thread). */
+  readonly engine?: 'pglite' | 'postgres';
   /**
    * Run the sync relay and consumer in this process when Kafka is configured (default:
    * SYNC_IN_API, on unless set to off). The worker sets it from its role.
@@ -77,11 +89,21 @@ export interface RuntimeOptions {
   /** How long to wait for another process's sync to stop before refusing (default 10 s). */
   readonly syncLeaseWaitMs?: number;
   readonly syncSchema?: string;
-  /** Kafka consumer group (default vaxledger-sync-<province>). */
+  /** Kafka consumer group (default <SYNC_TOPIC_PREFIX>-sync-<province>). */
   readonly syncGroupId?: string;
   /** Called after Kafka acknowledged a relayed batch and before its checkpoint is saved (fault tests). */
   readonly onRelayPublished?: (count: number) => void;
+  /** Called if another process took this node's DATA_DIR lock (default: exit at once). */
+  readonly onDataDirLockLost?: (error: Error) => void;
 }
+
+/** Enough to cache a clinic's working set; the file system caches the rest (README, "Start time and memory"). */
+const EMBEDDED_SHARED_BUFFERS = '32MB';
+
+const exitOnLockLoss = (error: Error): void => {
+  process.stderr.write(`vaxledger: lost the DATA_DIR lock (${error.message}): stopping before two processes share the folder\n`);
+  process.exit(1);
+};
 
 /**
  * Schema and consumer-group overrides from the environment, so several nodes can share one
@@ -98,12 +120,20 @@ export const runtimeOptionsFromEnv = (env: NodeJS.ProcessEnv = process.env): Run
 
 export const openNodeRuntime = async (settings: Settings, options: RuntimeOptions = {}): Promise<NodeRuntime> => {
   let embedded: EmbeddedPostgres | null = null;
+  let dataDirLock: DataDirLock | null = null;
   let databaseUrl = settings.databaseUrl;
   if (!databaseUrl) {
-    embedded = await startEmbeddedPostgres({ dataDir: join(settings.dataDir, 'pglite') });
+    // One process per DATA_DIR, decided before PGlite opens a file (docs/adr/0010-embedded-key-file-and-lock.md).
+    dataDirLock = await lockDataDir(settings.dataDir, options.onDataDirLockLost ?? exitOnLockLoss);
+    try {
+      embedded = await startEmbeddedPostgres({ dataDir: join(settings.dataDir, 'pglite'), sharedBuffers: EMBEDDED_SHARED_BUFFERS });
+    } catch (error) {
+      await dataDirLock.release();
+      throw error;
+    }
     databaseUrl = embedded.url;
   }
-  const engine = embedded ? 'pglite' : 'postgres';
+  const engine = options.engine ?? (embedded ? 'pglite' : 'postgres');
   // The log is in PostgreSQL, or in KurrentDB (EVENT_STORE=kurrentdb); read models, the vault,
   // idempotency and sync state stay in PostgreSQL (DATABASE_URL or the embedded PGlite).
   const activity = new NodeActivity(settings.provinceCode);
@@ -121,9 +151,12 @@ export const openNodeRuntime = async (settings: Settings, options: RuntimeOption
             engine,
             poolSize: engine === 'pglite' ? 4 : 16,
             pollIntervalMs: 20,
+            // Stock, unit and hold rows kept in every append's transaction (ADR 0011).
+            guardRules: { version: STOCK_GUARD_RULES_VERSION, opsFor: stockGuardOps },
           });
   } catch (error) {
     await embedded?.stop().catch(() => undefined);
+    await dataDirLock?.release();
     throw error;
   }
   store = activity.observe(store);
@@ -134,7 +167,16 @@ export const openNodeRuntime = async (settings: Settings, options: RuntimeOption
   lockPool?.on('error', () => undefined);
   // An idle connection that drops is replaced on next use; it must not crash the process.
   pool.on('error', () => undefined);
-  const vault = new PersonVault(pool, settings.vaultMasterKey, options.vaultSchema ?? 'vault');
+  let vaultMasterKey: Buffer;
+  try {
+    vaultMasterKey = await openVaultMasterKey(settings, pool, options.vaultSchema ?? 'vault');
+  } catch (error) {
+    await Promise.allSettled([store.close(), pool.end(), lockPool?.end()]);
+    await embedded?.stop().catch(() => undefined);
+    await dataDirLock?.release();
+    throw error;
+  }
+  const vault = new PersonVault(pool, vaultMasterKey, options.vaultSchema ?? 'vault');
   await vault.migrate();
   // Beside the read models, the projector applies erasures (own and received) to the vault.
   const readModels = await ReadModels.open(
@@ -144,7 +186,24 @@ export const openNodeRuntime = async (settings: Settings, options: RuntimeOption
   );
   const auth = new AuthStore(pool, options.authSchema ?? 'auth');
   await auth.migrate();
-  if (options.projector !== false) readModels.runner.start();
+  let projectorThread: ProjectorThread | null = null;
+  const threadEntry = options.projector === 'thread' ? projectorThreadEntry() : null;
+  if (options.projector === true || options.projector === undefined || (options.projector === 'thread' && !threadEntry)) {
+    // From sources (tests) there is no compiled thread entry: the projector runs inline.
+    readModels.runner.start();
+  } else {
+    readModels.runner.follow();
+    if (threadEntry)
+      projectorThread = await startProjectorThread(threadEntry, {
+        databaseUrl,
+        engine,
+        vaultMasterKey: vaultMasterKey.toString('base64'),
+        eventSchema: options.eventSchema,
+        readSchema: options.readSchema,
+        vaultSchema: options.vaultSchema,
+        authSchema: options.authSchema,
+      });
+  }
   let sync: NodeSync | null = null;
   let syncLease: SyncLease | null = null;
   if (settings.kafkaBrokers.length > 0 && (options.sync ?? settings.syncInApi)) {
@@ -225,7 +284,7 @@ export const openNodeRuntime = async (settings: Settings, options: RuntimeOption
     sync = { relay, inbox, store: syncStore, history, hub };
   }
   return {
-    settings,
+    settings: { ...settings, vaultMasterKey },
     store,
     readModels,
     vault,
@@ -240,11 +299,25 @@ export const openNodeRuntime = async (settings: Settings, options: RuntimeOption
       await sync?.inbox.stop();
       await sync?.relay.stop();
       await syncLease?.release();
+      // Commands still in flight finish first (every pool keeps serving until idle, bounded):
+      // ending a pg pool outright strands whoever waits for a connection, and with them the
+      // connections (and advisory locks) they already hold. Commands waiting for the
+      // projector are answered at once by its stop.
+      await projectorThread?.stop();
+      await readModels.runner.stop();
+      const readPool = (readModels.dataSource.driver as unknown as { master?: Pool }).master;
+      await Promise.all([
+        store instanceof PostgresEventStore ? store.idle() : Promise.resolve(),
+        waitIdle(pool),
+        lockPool ? waitIdle(lockPool) : Promise.resolve(),
+        readPool ? waitIdle(readPool) : Promise.resolve(),
+      ]);
       await readModels.close();
       await store.close();
-      await pool.end();
-      await lockPool?.end();
+      await closePool(pool);
+      if (lockPool) await closePool(lockPool);
       await embedded?.stop();
+      await dataDirLock?.release();
     },
   };
 };

@@ -1,52 +1,57 @@
-import { mkdtemp, readFile, stat } from 'node:fs/promises';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { JwtVerifier } from '../../../api/src/auth/jwt-verifier';
-import { JwtUsageError, runJwtCommand } from './dev-jwt';
+import { ROLES } from '@vaxledger/domain';
+import { startApi, type ApiHarness } from '../../../../test/support/api-harness';
+import { initDevJwt, SAMPLE_CALLERS, signDevJwt } from './dev-jwt';
 
-// The local identity provider for trying AUTH_MODE=jwt: what `jwt init` prints is what the
-// node needs, and the node's own verifier accepts what `jwt token` signs.
-describe('cli jwt init / token', () => {
-  it('makes a key and JWKS the node verifies tokens against, for each role', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'vx-jwt-'));
-    const printed: string[] = [];
-    expect(await runJwtCommand(['init', '--dir', dir], (l) => printed.push(l))).toBe(0);
-    const setting = (name: string): string => printed.find((l) => l.startsWith(`${name}=`))!.slice(name.length + 1);
-    expect(setting('AUTH_MODE')).toBe('jwt');
-    expect((await stat(join(dir, 'signing-key.jwk.json'))).mode & 0o777).toBe(0o600);
-    const jwks = JSON.parse(await readFile(setting('JWT_JWKS_FILE'), 'utf8')) as { keys: Record<string, unknown>[] };
-    expect(jwks.keys).toHaveLength(1);
-    expect(jwks.keys[0]).not.toHaveProperty('d'); // the public half only
+// `jwt init` / `jwt sign` against a real node in AUTH_MODE=jwt: the node started with the
+// settings the command prints accepts a token of every role, as that role, and refuses a
+// token signed by a key it does not know.
 
-    const verifier = new JwtVerifier({
-      jwksFile: setting('JWT_JWKS_FILE'),
-      jwksUrl: null,
-      issuer: setting('JWT_ISSUER'),
-      audience: setting('JWT_AUDIENCE'),
-      clockToleranceSeconds: 30,
-    });
-    const callers = [
-      { role: 'clinic', org: '12440300MB1B2345QN', province: '440000' },
-      { role: 'regulator', org: '12110000450712347E', province: '000000' },
-      { role: 'manufacturer', org: '91320000MA1X0Y2W3E', province: '320000' },
-    ];
-    for (const c of callers) {
-      const out: string[] = [];
-      await runJwtCommand(['token', '--dir', dir, '--role', c.role, '--org', c.org, '--province', c.province], (l) => out.push(l));
-      expect(out).toHaveLength(1);
-      expect(await verifier.verify(out[0]!)).toEqual({
-        actor: { orgCode: c.org, role: c.role, provinceCode: c.province, siteCode: c.org },
-      });
-    }
+describe('the local JWT issuer for trying AUTH_MODE=jwt', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'vx-devjwt-'));
+  const otherDir = mkdtempSync(join(tmpdir(), 'vx-devjwt-other-'));
+  let api: ApiHarness;
+
+  beforeAll(async () => {
+    const files = await initDevJwt(dir);
+    api = await startApi({ ...files.env });
+  }, 60_000);
+  afterAll(async () => {
+    await api?.close();
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(otherDir, { recursive: true, force: true });
   });
 
-  it('says what is wrong with a bad call', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'vx-jwt-'));
-    await expect(runJwtCommand(['token', '--dir', dir, '--role', 'clinic', '--org', 'X'], () => undefined)).rejects.toThrow(
-      'no local signing key',
-    );
-    await expect(runJwtCommand(['token', '--role', 'nurse', '--org', 'X'], () => undefined)).rejects.toBeInstanceOf(JwtUsageError);
-    await expect(runJwtCommand(['init', '--colour', 'red'], () => undefined)).rejects.toBeInstanceOf(JwtUsageError);
-    await expect(runJwtCommand(['rotate'], () => undefined)).rejects.toThrow('unknown jwt command: rotate');
+  it('keeps the private key to its owner and publishes only the public one', async () => {
+    const again = await initDevJwt(dir);
+    expect(again.created).toBe(false);
+    expect(statSync(again.privateKeyFile).mode & 0o777).toBe(0o600);
+    const jwks = JSON.parse(readFileSync(again.jwksFile, 'utf8')) as { keys: Record<string, unknown>[] };
+    expect(jwks.keys).toHaveLength(1);
+    expect(jwks.keys[0]).toMatchObject({ kty: 'EC', crv: 'P-256', alg: 'ES256' });
+    expect(jwks.keys[0]).not.toHaveProperty('d');
+  });
+
+  it('signs a token the node accepts for every role, acting as that role', async () => {
+    const statuses: Record<string, number> = {};
+    for (const role of ROLES) {
+      const token = await signDevJwt(dir, { role, ...SAMPLE_CALLERS[role] }, 600);
+      const res = await api.http
+        .post('/v1/organisations')
+        .set('Authorization', `Bearer ${token}`)
+        .send({ orgCode: '91350100M000100Y43', name: 'Fujian maker', kind: 'manufacturer', provinceCode: '350000' });
+      statuses[role] = res.status;
+    }
+    // Only the national regulator registers a manufacturer; every other role is known (403), none is unauthenticated (401).
+    expect(statuses).toEqual({ manufacturer: 403, cdc: 403, clinic: 403, regulator: 201, hub: 403 });
+  });
+
+  it('is refused when signed by another key', async () => {
+    await initDevJwt(otherDir);
+    const token = await signDevJwt(otherDir, { role: 'regulator', ...SAMPLE_CALLERS.regulator }, 600);
+    const res = await api.http.get('/v1/organisations/12510000MB0A1234XJ').set('Authorization', `Bearer ${token}`);
+    expect(res.status).toBe(401);
   });
 });

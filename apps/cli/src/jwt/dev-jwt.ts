@@ -1,105 +1,129 @@
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { ROLES, type Role } from '@vaxledger/domain';
 import { exportJWK, generateKeyPair, importJWK, type JWK, SignJWT } from 'jose';
-
-export const JWT_USAGE = `  jwt init [--dir D] [--issuer I] [--audience A]
-                                         make a local signing key and its JWKS, for trying AUTH_MODE=jwt
-  jwt token --role R --org O [--province P] [--site S] [--hours H] [--dir D]
-                                         print a token signed with that key (role: ${['manufacturer', 'cdc', 'clinic', 'regulator', 'hub'].join(', ')})`;
-
-export class JwtUsageError extends Error {}
-
-/** What `jwt init` leaves in the folder besides the keys, so `jwt token` signs for the same node settings. */
-interface LocalIdp {
-  readonly issuer: string;
-  readonly audience: string;
-  readonly kid: string;
-}
-
-const DEFAULT_DIR = './jwt-dev';
-const ROLES = ['manufacturer', 'cdc', 'clinic', 'regulator', 'hub'];
+import { isCanonicalOrgCode } from '../../../api/src/auth/policy';
 
 /**
- * A local stand-in for an identity provider, for trying AUTH_MODE=jwt without one: `init`
- * writes an ES256 key pair (private key readable by its owner only) and the public JWKS the
- * node reads (JWT_JWKS_FILE); `token` signs a token with the claims the node maps to a
- * caller (org, role, province, optional site). Not for production: there the provider
- * holds the private key and the node only its JWKS URL.
+ * A local identity provider for trying AUTH_MODE=jwt without one: an ES256 key pair, its
+ * public JWKS (what the node reads through JWT_JWKS_FILE) and tokens carrying the claims
+ * apps/api/src/auth/jwt-verifier.ts maps to a caller (org, role, province, optional site).
+ * For trying things out only: the private key sits in a local file.
  */
-export const runJwtCommand = async (args: readonly string[], log: (line: string) => void): Promise<number> => {
-  const [sub, ...rest] = args;
-  if (sub === 'init') return init(rest, log);
-  if (sub === 'token') return token(rest, log);
-  throw new JwtUsageError(sub ? `unknown jwt command: ${sub}` : 'jwt needs init or token');
-};
+export const DEV_ISSUER = 'https://idp.local.vaxledger.example';
+export const DEV_AUDIENCE = 'vaxledger-api';
+const PRIVATE_FILE = 'signing-key.jwk.json';
+const JWKS_FILE = 'jwks.json';
+/** The iss and aud chosen at `jwt init`, so later tokens match the node's JWT_ISSUER and JWT_AUDIENCE. */
+const ISSUER_FILE = 'issuer.json';
 
-const parse = (args: readonly string[], options: NonNullable<ParseArgsConfig['options']>): Record<string, string | undefined> => {
+interface Issuer {
+  readonly issuer: string;
+  readonly audience: string;
+}
+
+const issuerOf = (dir: string): Issuer => {
   try {
-    return parseArgs({ args: [...args], options, strict: true, allowPositionals: false }).values as Record<string, string | undefined>;
-  } catch (error) {
-    throw new JwtUsageError(error instanceof Error ? error.message : String(error));
+    return { issuer: DEV_ISSUER, audience: DEV_AUDIENCE, ...(JSON.parse(readFileSync(join(dir, ISSUER_FILE), 'utf8')) as Partial<Issuer>) };
+  } catch {
+    return { issuer: DEV_ISSUER, audience: DEV_AUDIENCE };
   }
 };
 
-const init = async (args: readonly string[], log: (line: string) => void): Promise<number> => {
-  const v = parse(args, { dir: { type: 'string' }, issuer: { type: 'string' }, audience: { type: 'string' } });
-  const dir = resolve(v.dir ?? DEFAULT_DIR);
-  const idp: LocalIdp = {
-    issuer: v.issuer ?? 'https://idp.local.vaxledger.example',
-    audience: v.audience ?? 'vaxledger-api',
-    kid: `local-es256-${randomBytes(4).toString('hex')}`,
-  };
-  const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
-  await mkdir(dir, { recursive: true, mode: 0o700 });
-  const privateFile = join(dir, 'signing-key.jwk.json');
-  await writeFile(privateFile, JSON.stringify({ ...(await exportJWK(privateKey)), kid: idp.kid, alg: 'ES256' }), { mode: 0o600 });
-  await chmod(privateFile, 0o600); // also when the file existed with wider rights
-  const jwks = { keys: [{ ...(await exportJWK(publicKey)), kid: idp.kid, alg: 'ES256', use: 'sig' }] };
-  await writeFile(join(dir, 'jwks.json'), `${JSON.stringify(jwks, null, 2)}\n`);
-  await writeFile(join(dir, 'issuer.json'), `${JSON.stringify(idp, null, 2)}\n`);
-  log(`wrote ${join(dir, 'jwks.json')} (public) and ${privateFile} (private, mode 0600); node settings:`);
-  log(`AUTH_MODE=jwt`);
-  log(`JWT_JWKS_FILE=${join(dir, 'jwks.json')}`);
-  log(`JWT_ISSUER=${idp.issuer}`);
-  log(`JWT_AUDIENCE=${idp.audience}`);
-  return 0;
+/** One sample caller per role (identifiers valid, as in the README's examples). */
+export const SAMPLE_CALLERS: Readonly<Record<Role, { org: string; province: string }>> = {
+  manufacturer: { org: '91320000MA1X0Y2W3E', province: '320000' },
+  cdc: { org: '12510000MB0A1234XJ', province: '510000' },
+  clinic: { org: '12440300MB1B2345QN', province: '440000' },
+  regulator: { org: '12110000450712347E', province: '000000' },
+  hub: { org: '12110000450712347E', province: '000000' },
 };
 
-const token = async (args: readonly string[], log: (line: string) => void): Promise<number> => {
-  const v = parse(args, {
-    dir: { type: 'string' },
-    role: { type: 'string' },
-    org: { type: 'string' },
-    province: { type: 'string' },
-    site: { type: 'string' },
-    hours: { type: 'string' },
-  });
-  if (!v.role || !ROLES.includes(v.role)) throw new JwtUsageError(`--role must be one of ${ROLES.join(', ')}`);
-  if (!v.org) throw new JwtUsageError('--org is required (the caller organisation code)');
-  const province = v.province ?? '000000';
-  if (!/^\d{6}$/.test(province)) throw new JwtUsageError('--province must be a six-digit province code (000000 = national)');
-  const hours = Number(v.hours ?? '8');
-  if (!Number.isFinite(hours) || hours <= 0 || hours > 24 * 30) throw new JwtUsageError('--hours must be a number of hours from 0 to 720');
-  const dir = resolve(v.dir ?? DEFAULT_DIR);
-  let idp: LocalIdp;
+export class DevJwtError extends Error {}
+
+export interface Caller {
+  readonly role: Role;
+  readonly org: string;
+  readonly province: string;
+  readonly site?: string;
+}
+
+export interface DevJwtFiles {
+  readonly dir: string;
+  readonly jwksFile: string;
+  readonly privateKeyFile: string;
+  /** Settings that make a node trust these tokens. */
+  readonly env: Readonly<Record<string, string>>;
+}
+
+const filesOf = (dir: string): DevJwtFiles => {
+  const abs = resolve(dir);
+  const jwksFile = join(abs, JWKS_FILE);
+  const { issuer, audience } = issuerOf(abs);
+  return {
+    dir: abs,
+    jwksFile,
+    privateKeyFile: join(abs, PRIVATE_FILE),
+    env: { AUTH_MODE: 'jwt', JWT_JWKS_FILE: jwksFile, JWT_ISSUER: issuer, JWT_AUDIENCE: audience },
+  };
+};
+
+/** Creates the key pair and JWKS in `dir` (kept if there already: tokens signed before stay valid). */
+export const initDevJwt = async (dir: string, names: Partial<Issuer> = {}): Promise<DevJwtFiles & { created: boolean }> => {
+  let files = filesOf(dir);
+  try {
+    readFileSync(files.privateKeyFile);
+    return { ...files, created: false };
+  } catch {
+    // none yet
+  }
+  mkdirSync(files.dir, { recursive: true, mode: 0o700 });
+  writeFileSync(
+    join(files.dir, ISSUER_FILE),
+    `${JSON.stringify({ issuer: names.issuer ?? DEV_ISSUER, audience: names.audience ?? DEV_AUDIENCE }, null, 2)}\n`,
+  );
+  files = filesOf(dir);
+  const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
+  const kid = `dev-es256-${randomBytes(4).toString('hex')}`;
+  writeFileSync(files.privateKeyFile, JSON.stringify({ ...(await exportJWK(privateKey)), kid, alg: 'ES256' }), { mode: 0o600 });
+  chmodSync(files.privateKeyFile, 0o600);
+  writeFileSync(
+    files.jwksFile,
+    `${JSON.stringify({ keys: [{ ...(await exportJWK(publicKey)), kid, alg: 'ES256', use: 'sig' }] }, null, 2)}\n`,
+  );
+  return { ...files, created: true };
+};
+
+export const checkCaller = (caller: Caller): void => {
+  if (!(ROLES as readonly string[]).includes(caller.role)) throw new DevJwtError(`--role must be one of ${ROLES.join(', ')}`);
+  if (!isCanonicalOrgCode(caller.org)) throw new DevJwtError('--org must be a valid organisation code (USCC)');
+  if (!/^\d{6}$/.test(caller.province)) throw new DevJwtError('--province must be a six-digit GB/T 2260 code (000000 = national)');
+  if (caller.site !== undefined && caller.site !== caller.org && !caller.site.startsWith(`${caller.org}-`))
+    throw new DevJwtError('--site must be the organisation code or {orgCode}-{suffix}');
+};
+
+/** A token for `caller`, signed with the key in `dir` (created by initDevJwt). */
+export const signDevJwt = async (dir: string, caller: Caller, expiresInSeconds: number): Promise<string> => {
+  checkCaller(caller);
+  const files = filesOf(dir);
   let jwk: JWK;
   try {
-    idp = JSON.parse(await readFile(join(dir, 'issuer.json'), 'utf8')) as LocalIdp;
-    jwk = JSON.parse(await readFile(join(dir, 'signing-key.jwk.json'), 'utf8')) as JWK;
+    jwk = JSON.parse(readFileSync(files.privateKeyFile, 'utf8')) as JWK;
   } catch {
-    throw new JwtUsageError(`no local signing key in ${dir}: run jwt init first`);
+    throw new DevJwtError(`no signing key in ${files.dir}: run \`jwt init --dir ${dir}\` first`);
   }
   const key = await importJWK(jwk, 'ES256');
-  const signed = await new SignJWT({ org: v.org, role: v.role, province, ...(v.site ? { site: v.site } : {}) })
-    .setProtectedHeader({ alg: 'ES256', kid: idp.kid, typ: 'JWT' })
-    .setIssuer(idp.issuer)
-    .setAudience(idp.audience)
-    .setSubject(`${v.role}:${v.org}`)
-    .setIssuedAt()
-    .setExpirationTime(`${Math.round(hours * 3600)}s`)
+  const { issuer, audience } = issuerOf(files.dir);
+  const now = Math.floor(Date.now() / 1000);
+  return new SignJWT({ org: caller.org, role: caller.role, province: caller.province, ...(caller.site ? { site: caller.site } : {}) })
+    .setProtectedHeader({ alg: 'ES256', kid: jwk.kid ?? '', typ: 'JWT' })
+    .setIssuer(issuer)
+    .setAudience(audience)
+    .setSubject(`${caller.role}:${caller.org}`)
+    .setIssuedAt(now)
+    .setExpirationTime(now + expiresInSeconds)
     .sign(key);
-  log(signed);
-  return 0;
 };
+
+export const devJwtFiles = filesOf;

@@ -1,0 +1,89 @@
+import { Controller, Get, Inject, Param, Req, Res } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Actor } from '@vaxledger/domain';
+import type { SupplyEventRow } from '@vaxledger/projections';
+import type { Request, Response } from 'express';
+import { CurrentActor, Roles } from '../../http/auth';
+import { ApiError } from '../../http/problem';
+import type { NodeRuntime } from '../../infrastructure/node-runtime';
+import { RUNTIME } from '../../infrastructure/tokens';
+import { CBV_VERSION, EPCIS_VERSION, queryDocumentOf, type SupplyEvent, toEpcisEvent } from './epcis-events';
+import { pageToken, parseEventQuery } from './epcis-query';
+import { findSupplyEvents } from './supply-event-query';
+
+const EVENT_ID = /^urn:uuid:([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i;
+
+const asSupplyEvent = (row: SupplyEventRow): SupplyEvent => ({
+  eventId: row.eventId,
+  type: row.type,
+  action: row.action,
+  bizStep: row.bizStep,
+  disposition: row.disposition,
+  eventTimeText: row.eventTimeText,
+  recordedAt: new Date(row.recordedAt),
+  site: row.site,
+  data: row.data,
+  voidedAt: row.voidedAt ? new Date(row.voidedAt) : null,
+  voidReason: row.voidReason,
+});
+
+const send = (res: Response, document: unknown): void => {
+  res.setHeader('GS1-EPCIS-Version', EPCIS_VERSION);
+  res.setHeader('GS1-CBV-Version', CBV_VERSION);
+  res.status(200).type('application/ld+json').send(JSON.stringify(document));
+};
+
+/**
+ * EPCIS 2.0 query interface (REST binding, JSON-LD): our supply-chain facts, also those entered
+ * through /v1, as ObjectEvents; doses only as pseudonymous `dispensing` events; persons and AEFI
+ * never. Mapping and reach: docs/interop/epcis.md.
+ */
+@ApiTags('epcis')
+@Controller('epcis')
+export class EpcisQueryController {
+  constructor(@Inject(RUNTIME) private readonly runtime: NodeRuntime) {}
+
+  @Get('events')
+  @Roles('regulator', 'manufacturer', 'cdc', 'clinic')
+  @ApiOperation({
+    summary:
+      'EPCIS SimpleEventQuery: EQ_bizStep, EQ_disposition, MATCH_epc, MATCH_anyEPC, MATCH_epcClass, GE/LT_eventTime, EQ_eventID, EQ_bizLocation; perPage and nextPageToken',
+  })
+  async events(@CurrentActor() actor: Actor, @Req() req: Request, @Res() res: Response): Promise<void> {
+    const parsed = parseEventQuery(req.query as Record<string, unknown>);
+    if ('errors' in parsed)
+      throw new ApiError('VALIDATION_FAILED', 'the EPCIS query has parameters this repository cannot answer', parsed.errors);
+    const { rows, more } = await findSupplyEvents(this.runtime.readModels, actor, parsed.criteria);
+    if (more) {
+      // The same query, repeated parameters included, from the last event of this page on.
+      const next = new URLSearchParams();
+      for (const [name, value] of Object.entries(req.query as Record<string, unknown>))
+        if (name !== 'nextPageToken') for (const v of Array.isArray(value) ? value : [value]) next.append(name, String(v));
+      next.set('nextPageToken', pageToken(BigInt(rows[rows.length - 1]!.position)));
+      res.setHeader('Link', `</epcis/events?${next.toString()}>; rel="next"`);
+    }
+    send(
+      res,
+      queryDocumentOf(
+        rows.map((r) => toEpcisEvent(asSupplyEvent(r))),
+        new Date().toISOString(),
+      ),
+    );
+  }
+
+  @Get('events/:eventID')
+  @Roles('regulator', 'manufacturer', 'cdc', 'clinic')
+  @ApiOperation({ summary: 'One event by its EPCIS eventID (urn:uuid:…), as an EPCISQueryDocument' })
+  async event(@Param('eventID') eventID: string, @CurrentActor() actor: Actor, @Req() req: Request, @Res() res: Response): Promise<void> {
+    if (Object.keys(req.query).length > 0) throw new ApiError('VALIDATION_FAILED', 'this resource takes no query parameters');
+    const m = EVENT_ID.exec(eventID);
+    if (!m)
+      throw new ApiError('VALIDATION_FAILED', 'an eventID of this repository is urn:uuid:{uuid}', [
+        { field: 'eventID', reason: 'malformed' },
+      ]);
+    const { rows } = await findSupplyEvents(this.runtime.readModels, actor, { eventIds: [m[1]!.toLowerCase()], perPage: 1, after: 0n });
+    // Outside the caller's reach reads exactly like unknown.
+    if (rows.length === 0) throw new ApiError('NOT_FOUND', `no event ${eventID}`);
+    send(res, queryDocumentOf([toEpcisEvent(asSupplyEvent(rows[0]!))], new Date().toISOString()));
+  }
+}

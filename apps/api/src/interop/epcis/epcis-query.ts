@@ -1,0 +1,162 @@
+import { parseClassUri, parseSiteUri, parseUnitUri } from './epc-uris';
+
+/**
+ * The EPCIS 2.0 REST query parameters we answer, turned into criteria over the supply-events
+ * read model. Pure: the controller hands in the query string, gets criteria or field errors.
+ * Every parameter narrows the result (parameters are ANDed); the values of one parameter are
+ * alternatives (ORed), separated by `|` as the REST binding says.
+ */
+export interface EventCriteria {
+  readonly bizSteps?: readonly string[];
+  readonly dispositions?: readonly string[];
+  /** MATCH_epc: events whose epcList names one of these trace codes. */
+  readonly epcs?: readonly string[];
+  /** MATCH_anyEPC: any identifier of the event (for our events: the same units). */
+  readonly anyEpcs?: readonly string[];
+  readonly batchIds?: readonly string[];
+  readonly productCodes?: readonly string[];
+  readonly from?: Date;
+  readonly before?: Date;
+  readonly eventIds?: readonly string[];
+  readonly sites?: readonly string[];
+  readonly perPage: number;
+  /** Keyset paging: only events after this log position. */
+  readonly after: bigint;
+}
+
+export interface FieldError {
+  readonly field: string;
+  readonly reason: string;
+}
+
+export const QUERY_PARAMETERS = [
+  'EQ_bizStep',
+  'EQ_disposition',
+  'MATCH_epc',
+  'MATCH_anyEPC',
+  'MATCH_epcClass',
+  'GE_eventTime',
+  'LT_eventTime',
+  'EQ_eventID',
+  'EQ_bizLocation',
+  'perPage',
+  'nextPageToken',
+] as const;
+
+export const DEFAULT_PER_PAGE = 100;
+export const MAX_PER_PAGE = 1000;
+const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
+const EVENT_ID = /^urn:uuid:([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i;
+
+/** `shipping`, `urn:epcglobal:cbv:bizstep:shipping` and `https://ref.gs1.org/cbv/BizStep-shipping` are one step. */
+export const bareCbv = (value: string, kind: 'bizstep' | 'disp'): string => {
+  const urn = kind === 'bizstep' ? 'urn:epcglobal:cbv:bizstep:' : 'urn:epcglobal:cbv:disp:';
+  const web = kind === 'bizstep' ? 'https://ref.gs1.org/cbv/BizStep-' : 'https://ref.gs1.org/cbv/Disp-';
+  if (value.startsWith(urn)) return value.slice(urn.length);
+  if (value.startsWith(web)) return value.slice(web.length);
+  return value;
+};
+
+export const pageToken = (position: bigint): string => Buffer.from(`after:${position.toString()}`).toString('base64url');
+const positionOfToken = (token: string): bigint | null => {
+  const m = /^after:(\d{1,19})$/.exec(Buffer.from(token, 'base64url').toString('utf8'));
+  return m ? BigInt(m[1]!) : null;
+};
+
+export const parseEventQuery = (query: Readonly<Record<string, unknown>>): { criteria: EventCriteria } | { errors: FieldError[] } => {
+  const errors: FieldError[] = [];
+  const values = (name: string): string[] | undefined => {
+    const raw: unknown = query[name];
+    if (raw === undefined) return undefined;
+    const given: unknown[] = typeof raw === 'string' ? [raw] : Array.isArray(raw) ? raw : [raw];
+    if (!given.every((v): v is string => typeof v === 'string')) {
+      errors.push({ field: name, reason: 'not a plain value' });
+      return [];
+    }
+    const all = given.flatMap((v) => v.split('|')).map((v) => v.trim());
+    if (all.some((v) => v === '')) errors.push({ field: name, reason: 'empty value' });
+    return all.filter((v) => v !== '');
+  };
+  for (const name of Object.keys(query))
+    if (!(QUERY_PARAMETERS as readonly string[]).includes(name))
+      errors.push({ field: name, reason: 'unknown or unsupported query parameter' });
+
+  const units = (name: string): string[] | undefined =>
+    values(name)?.flatMap((uri) => {
+      const parsed = parseUnitUri(uri);
+      if (parsed.ok) return [parsed.value.traceCode];
+      errors.push({ field: name, reason: `${uri}: ${parsed.reason}` });
+      return [];
+    });
+  const time = (name: string): Date | undefined => {
+    const v = values(name);
+    if (!v) return undefined;
+    if (v.length !== 1 || !INSTANT.test(v[0]!) || Number.isNaN(Date.parse(v[0]!))) {
+      errors.push({ field: name, reason: 'one RFC 3339 date-time with an offset' });
+      return undefined;
+    }
+    return new Date(v[0]!);
+  };
+
+  const batchIds: string[] = [];
+  const productCodes: string[] = [];
+  for (const uri of values('MATCH_epcClass') ?? []) {
+    const parsed = parseClassUri(uri);
+    if (!parsed.ok) errors.push({ field: 'MATCH_epcClass', reason: `${uri}: ${parsed.reason}` });
+    else if ('batchId' in parsed.value) batchIds.push(parsed.value.batchId);
+    else productCodes.push(parsed.value.productCode);
+  }
+  const sites = values('EQ_bizLocation')?.flatMap((uri) => {
+    const parsed = parseSiteUri(uri);
+    if (parsed.ok) return [parsed.value];
+    errors.push({ field: 'EQ_bizLocation', reason: `${uri}: ${parsed.reason}` });
+    return [];
+  });
+  const eventIds = values('EQ_eventID')?.flatMap((id) => {
+    const m = EVENT_ID.exec(id);
+    if (m) return [m[1]!.toLowerCase()];
+    // A CBV hash id (ni:///sha-256;…) names no event of ours: nothing matches it.
+    if (id.startsWith('ni:///')) return ['00000000-0000-0000-0000-000000000000'];
+    errors.push({ field: 'EQ_eventID', reason: `${id}: not an event id of this repository (urn:uuid:…)` });
+    return [];
+  });
+
+  let perPage = DEFAULT_PER_PAGE;
+  const perPageText = values('perPage');
+  if (perPageText) {
+    const n = Number(perPageText[0]);
+    if (perPageText.length !== 1 || !Number.isInteger(n) || n < 1 || n > MAX_PER_PAGE)
+      errors.push({ field: 'perPage', reason: `an integer from 1 to ${MAX_PER_PAGE}` });
+    else perPage = n;
+  }
+  let after = 0n;
+  const token = values('nextPageToken');
+  if (token) {
+    const position = token.length === 1 ? positionOfToken(token[0]!) : null;
+    if (position === null) errors.push({ field: 'nextPageToken', reason: 'not a token this repository issued' });
+    else after = position;
+  }
+
+  const bizSteps = values('EQ_bizStep')?.map((v) => bareCbv(v, 'bizstep'));
+  const dispositions = values('EQ_disposition')?.map((v) => bareCbv(v, 'disp'));
+  const epcs = units('MATCH_epc');
+  const anyEpcs = units('MATCH_anyEPC');
+  const from = time('GE_eventTime');
+  const before = time('LT_eventTime');
+  if (errors.length > 0) return { errors };
+  return {
+    criteria: {
+      ...(bizSteps ? { bizSteps } : {}),
+      ...(dispositions ? { dispositions } : {}),
+      ...(epcs ? { epcs } : {}),
+      ...(anyEpcs ? { anyEpcs } : {}),
+      ...(batchIds.length > 0 || productCodes.length > 0 ? { batchIds, productCodes } : {}),
+      ...(from ? { from } : {}),
+      ...(before ? { before } : {}),
+      ...(eventIds ? { eventIds } : {}),
+      ...(sites ? { sites } : {}),
+      perPage,
+      after,
+    },
+  };
+};

@@ -1,0 +1,70 @@
+import { bareCbv, DEFAULT_PER_PAGE, pageToken, parseEventQuery } from './epcis-query';
+
+const criteria = (query: Record<string, string>): unknown => {
+  const parsed = parseEventQuery(query);
+  if ('errors' in parsed) throw new Error(JSON.stringify(parsed.errors));
+  return parsed.criteria;
+};
+const errors = (query: Record<string, string>): unknown => {
+  const parsed = parseEventQuery(query);
+  return 'errors' in parsed ? parsed.errors : [];
+};
+
+describe('EPCIS query parameters', () => {
+  it('default to the first page of 100', () => {
+    expect(criteria({})).toEqual({ perPage: DEFAULT_PER_PAGE, after: 0n });
+  });
+
+  it('accept bare, URN and web vocabulary forms, and | for alternatives', () => {
+    expect(bareCbv('urn:epcglobal:cbv:bizstep:shipping', 'bizstep')).toBe('shipping');
+    expect(bareCbv('https://ref.gs1.org/cbv/Disp-in_transit', 'disp')).toBe('in_transit');
+    expect(criteria({ EQ_bizStep: 'shipping|https://ref.gs1.org/cbv/BizStep-receiving' })).toMatchObject({
+      bizSteps: ['shipping', 'receiving'],
+    });
+  });
+
+  it('turn identifiers into trace codes, batches, products and sites', () => {
+    expect(
+      criteria({
+        MATCH_epc: 'https://id.vaxledger.example/nmpa/tc/86963210000000000017',
+        MATCH_epcClass: 'https://id.vaxledger.example/nmpa/product/8696321/lot/A1|https://id.vaxledger.example/nmpa/product/8696322',
+        EQ_bizLocation: 'https://id.vaxledger.example/site/12440300MB1B2345QN',
+        EQ_eventID: 'urn:uuid:7F1C2A52-3C55-4A43-9D2C-0F1B8A7E5D11',
+      }),
+    ).toMatchObject({
+      epcs: ['86963210000000000017'],
+      batchIds: ['8696321-A1'],
+      productCodes: ['8696322'],
+      sites: ['12440300MB1B2345QN'],
+      eventIds: ['7f1c2a52-3c55-4a43-9d2c-0f1b8a7e5d11'],
+    });
+  });
+
+  it('read times with offsets and round-trip page tokens', () => {
+    expect(criteria({ GE_eventTime: '2026-11-10T09:00:00+08:00', nextPageToken: pageToken(42n), perPage: '5' })).toMatchObject({
+      from: new Date('2026-11-10T01:00:00Z'),
+      after: 42n,
+      perPage: 5,
+    });
+  });
+
+  it('refuse unknown parameters, empty values, bad times, tokens and page sizes, each with its field', () => {
+    expect(errors({ EQ_readPoint: 'x', EQ_bizStep: '', LT_eventTime: '2026-11-10', perPage: '1001', nextPageToken: 'zz' })).toEqual(
+      expect.arrayContaining([
+        { field: 'EQ_readPoint', reason: 'unknown or unsupported query parameter' },
+        { field: 'EQ_bizStep', reason: 'empty value' },
+        { field: 'LT_eventTime', reason: 'one RFC 3339 date-time with an offset' },
+        { field: 'perPage', reason: 'an integer from 1 to 1000' },
+        { field: 'nextPageToken', reason: 'not a token this repository issued' },
+      ]),
+    );
+  });
+
+  it('refuse nested values rather than fail on them', () => {
+    expect(parseEventQuery({ EQ_bizStep: { a: 'b' } })).toEqual({ errors: [{ field: 'EQ_bizStep', reason: 'not a plain value' }] });
+  });
+
+  it('answer nothing, rather than an error, for a CBV hash event id', () => {
+    expect(criteria({ EQ_eventID: 'ni:///sha-256;df7b?ver=CBV2.0' })).toMatchObject({ eventIds: ['00000000-0000-0000-0000-000000000000'] });
+  });
+});

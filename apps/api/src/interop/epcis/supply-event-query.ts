@@ -1,0 +1,69 @@
+import type { Actor } from '@vaxledger/domain';
+import { type ReadModels, SupplyEventRow } from '@vaxledger/projections';
+import { isNational } from '../../auth/policy';
+import type { EventCriteria } from './epcis-query';
+
+/**
+ * Runs query criteria over the supply-events read model, inside the caller's reach:
+ * national regulators see every event; a provincial regulator the events written in its
+ * province; a manufacturer the events of its own batches (doses included, without persons);
+ * a CDC or clinic the events its own sites took part in.
+ */
+export const findSupplyEvents = async (
+  models: ReadModels,
+  actor: Actor,
+  criteria: EventCriteria,
+): Promise<{ rows: SupplyEventRow[]; more: boolean }> => {
+  const t = (name: string): string => `"${models.schema}"."${name}"`;
+  const where: string[] = ['e.position > $1'];
+  const params: unknown[] = [criteria.after.toString()];
+  const param = (value: unknown): string => {
+    params.push(value);
+    return `$${params.length}`;
+  };
+  const hasKey = (condition: string): string =>
+    `EXISTS (SELECT 1 FROM ${t('rm_supply_key')} k WHERE k."eventId" = e."eventId" AND (${condition}))`;
+
+  if (criteria.bizSteps) where.push(`e."bizStep" = ANY(${param(criteria.bizSteps)}::text[])`);
+  if (criteria.dispositions) where.push(`e.disposition = ANY(${param(criteria.dispositions)}::text[])`);
+  if (criteria.epcs) where.push(hasKey(`k.kind = 'tc' AND k.key = ANY(${param(criteria.epcs)}::text[])`));
+  if (criteria.anyEpcs) where.push(hasKey(`k.kind = 'tc' AND k.key = ANY(${param(criteria.anyEpcs)}::text[])`));
+  if (criteria.batchIds || criteria.productCodes)
+    where.push(
+      hasKey(
+        `(k.kind = 'batch' AND k.key = ANY(${param(criteria.batchIds ?? [])}::text[])) OR (k.kind = 'product' AND k.key = ANY(${param(criteria.productCodes ?? [])}::text[]))`,
+      ),
+    );
+  if (criteria.from) where.push(`e."eventTime" >= ${param(criteria.from.toISOString())}`);
+  if (criteria.before) where.push(`e."eventTime" < ${param(criteria.before.toISOString())}`);
+  if (criteria.eventIds) where.push(`e."eventId" = ANY(${param(criteria.eventIds)}::uuid[])`);
+  if (criteria.sites) where.push(`e.site = ANY(${param(criteria.sites)}::text[])`);
+
+  switch (actor.role) {
+    case 'regulator':
+      if (!isNational(actor)) where.push(`left(e."originProvince", 2) = ${param(actor.provinceCode.slice(0, 2))}`);
+      break;
+    case 'manufacturer':
+      where.push(
+        `EXISTS (SELECT 1 FROM ${t('rm_supply_key')} k JOIN ${t('rm_batch')} b ON b."batchId" = k.key
+                  WHERE k."eventId" = e."eventId" AND k.kind = 'batch' AND b."mahOrgCode" = ${param(actor.orgCode)})`,
+      );
+      break;
+    case 'hub':
+      // The hub routes facts and queries none (the controller's role gate says so too).
+      where.push('false');
+      break;
+    case 'cdc':
+    case 'clinic': {
+      const org = param(actor.orgCode);
+      where.push(hasKey(`k.kind = 'party' AND (k.key = ${org} OR k.key LIKE ${org} || '-%')`));
+    }
+  }
+
+  const rows: Record<string, unknown>[] = await models.dataSource.query(
+    `SELECT e.* FROM ${t('rm_supply_event')} e WHERE ${where.join(' AND ')} ORDER BY e.position LIMIT ${param(criteria.perPage + 1)}`,
+    params,
+  );
+  const typed = rows.map((r) => Object.assign(new SupplyEventRow(), r, { position: String(r.position) }));
+  return { rows: typed.slice(0, criteria.perPage), more: typed.length > criteria.perPage };
+};
