@@ -161,7 +161,8 @@ export const describeApi = (document: OpenAPIObject): OpenAPIObject => {
     const key = `${method.toUpperCase()} ${path}`;
     if (PUBLIC_PATHS.has(path)) operation.security = [];
     const success = SUCCESS_SCHEMAS[key];
-    if (method !== 'get' && !success) {
+    // A command answering 201 (the /v1 contract); others (e.g. EPCIS capture's 202) keep their own.
+    if (method !== 'get' && !success && operation.responses['201'] !== undefined) {
       // Commands: 201 with the command answer, 200 when an Idempotency-Key replays it.
       const schema = {
         $ref: `#/components/schemas/${key === 'POST /v1/shipments/{shipmentId}/receipt' ? 'ReceiptAnswer' : 'CommandAnswer'}`,
