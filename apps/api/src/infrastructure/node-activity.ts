@@ -51,8 +51,16 @@ export class NodeActivity extends EventEmitter<NodeActivityEvents> {
           return result;
         }
       : undefined;
+    // A member replaced on the observed store (a test's fault injection) replaces it here, in
+    // front of the counting wrappers, so the replacement can still call through to them.
+    const replaced = new Map<PropertyKey, unknown>();
     return new Proxy(store, {
+      set: (_target, property, value) => {
+        replaced.set(property, value);
+        return true;
+      },
       get: (target, property) => {
+        if (replaced.has(property)) return replaced.get(property);
         if (property === 'append') return append;
         if (property === 'transaction' && transaction) return transaction;
         const value: unknown = Reflect.get(target, property, target);
