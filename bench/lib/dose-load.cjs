@@ -29,15 +29,25 @@ const cst = (msValue) => `${new Date(msValue + CST).toISOString().slice(0, 19)}+
 // ---------------------------------------------------------------------------------------------
 // Seeding through the API
 
+/**
+ * One request of the seeding; a 503 (PROJECTION_LAG: the projector behind on a loaded machine)
+ * is retried after its Retry-After, as a client should, up to 20 times.
+ */
 const post = async (baseUrl, pathName, actor, body, method = 'POST') => {
-  const res = await fetch(`${baseUrl}${pathName}`, {
-    method,
-    headers: { 'content-type': 'application/json', accept: 'application/json', 'x-dev-actor': actor },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  if (res.status < 200 || res.status > 299) throw new Error(`${method} ${pathName} answered ${res.status}: ${text}`);
-  return text ? JSON.parse(text) : {};
+  for (let attempt = 1; ; attempt++) {
+    const res = await fetch(`${baseUrl}${pathName}`, {
+      method,
+      headers: { 'content-type': 'application/json', accept: 'application/json', 'x-dev-actor': actor },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    if (res.status === 503 && attempt < 20) {
+      await new Promise((r) => setTimeout(r, 1000 * Number(res.headers.get('retry-after') ?? 1)));
+      continue;
+    }
+    if (res.status < 200 || res.status > 299) throw new Error(`${method} ${pathName} answered ${res.status}: ${text}`);
+    return text ? JSON.parse(text) : {};
+  }
 };
 
 const inParallel = async (items, concurrency, fn) => {

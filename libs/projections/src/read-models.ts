@@ -252,6 +252,21 @@ export class ReadModels {
     return this.dataSource.getRepository(DoseRow).find({ where: { personId }, order: { administeredAt: 'ASC', position: 'ASC' } });
   }
 
+  /**
+   * A person's valid doses as a command's transaction reads them (`db`: its connection), so
+   * the read commits with the command instead of costing a commit of its own.
+   */
+  async validDosesIn(
+    db: { query(sql: string, params?: readonly unknown[]): Promise<unknown> },
+    personId: string,
+  ): Promise<{ eventId: string; vaccineType: string; doseNumber: number; administeredAt: string }[]> {
+    return (await db.query(
+      `SELECT "eventId", "vaccineType", "doseNumber", "administeredAt" FROM ${this.t('rm_dose')}
+        WHERE "personId" = $1 AND status = 'valid' ORDER BY "administeredAt", position`,
+      [personId],
+    )) as { eventId: string; vaccineType: string; doseNumber: number; administeredAt: string }[];
+  }
+
   dose(eventId: string): Promise<DoseRow | null> {
     return this.dataSource.getRepository(DoseRow).findOneBy({ eventId });
   }

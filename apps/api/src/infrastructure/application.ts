@@ -39,6 +39,12 @@ export const nodeApplication = (runtime: NodeRuntime, executor: CommandExecutor,
     // The log in PostgreSQL with guard rows: a dose is one transaction (ADR 0011).
     doseTransaction:
       runtime.store instanceof PostgresEventStore && runtime.store.capabilities.guards
-        ? { store: runtime.store, vault: runtime.vault, grants: runtime.auth, idempotency: idempotencyOf(runtime) }
+        ? {
+            store: runtime.store,
+            vault: runtime.vault,
+            grants: runtime.auth,
+            idempotency: idempotencyOf(runtime),
+            validDosesIn: (db, personId) => runtime.readModels.validDosesIn(db, personId),
+          }
         : undefined,
   });

@@ -194,15 +194,23 @@ export const openNodeRuntime = async (settings: Settings, options: RuntimeOption
   } else {
     readModels.runner.follow();
     if (threadEntry)
-      projectorThread = await startProjectorThread(threadEntry, {
-        databaseUrl,
-        engine,
-        vaultMasterKey: vaultMasterKey.toString('base64'),
-        eventSchema: options.eventSchema,
-        readSchema: options.readSchema,
-        vaultSchema: options.vaultSchema,
-        authSchema: options.authSchema,
-      });
+      projectorThread = await startProjectorThread(
+        threadEntry,
+        {
+          databaseUrl,
+          engine,
+          vaultMasterKey: vaultMasterKey.toString('base64'),
+          eventSchema: options.eventSchema,
+          readSchema: options.readSchema,
+          vaultSchema: options.vaultSchema,
+          authSchema: options.authSchema,
+        },
+        (reason) => {
+          // Without a projector nothing would ever catch up: run it here rather than stall.
+          process.stderr.write(`vaxledger: the projector thread died (${reason}); running the projector in the API process\n`);
+          readModels.runner.start();
+        },
+      );
   }
   let sync: NodeSync | null = null;
   let syncLease: SyncLease | null = null;

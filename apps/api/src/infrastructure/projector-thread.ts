@@ -29,7 +29,12 @@ export const projectorThreadEntry = (): string | null => {
  * competes with requests on the API's event loop. The API's runner follows the checkpoints
  * (read-your-writes by position). Resolves once the thread's projector has started.
  */
-export const startProjectorThread = (entry: string, data: ProjectorThreadData): Promise<ProjectorThread> =>
+export const startProjectorThread = (
+  entry: string,
+  data: ProjectorThreadData,
+  /** Called if the thread dies after it started (the caller runs the projector inline instead). */
+  onDeath: (reason: string) => void = () => undefined,
+): Promise<ProjectorThread> =>
   new Promise((resolve, reject) => {
     const worker = new Worker(entry, { workerData: data });
     const onError = (error: Error): void => reject(error);
@@ -39,10 +44,18 @@ export const startProjectorThread = (entry: string, data: ProjectorThreadData): 
       if (message !== 'ready') return reject(new Error(`the projector thread said ${String(message)}`));
       worker.removeAllListeners('exit');
       worker.off('error', onError);
-      worker.on('error', () => undefined);
+      let stopping = false;
+      let dead = false;
+      worker.on('error', (error) => onDeath(error.message));
+      worker.on('exit', (code) => {
+        dead = true;
+        if (!stopping) onDeath(`exit code ${code}`);
+      });
       resolve({
         stop: () =>
           new Promise<void>((done) => {
+            stopping = true;
+            if (dead) return done();
             const timer = setTimeout(() => void worker.terminate().then(() => done()), 10_000);
             worker.once('exit', () => {
               clearTimeout(timer);

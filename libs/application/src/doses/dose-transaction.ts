@@ -37,6 +37,8 @@ export interface DoseTransactionDeps {
   readonly idempotency: IdempotencyStore & {
     saveIn(db: SqlQuery, orgCode: string, key: string, remembered: RememberedAnswer): Promise<void>;
   };
+  /** The person's valid doses (read model), read in the transaction; absent: `DoseInput.otherDoses`. */
+  readonly validDosesIn?: (db: SqlQuery, personId: string) => Promise<readonly DoseFacts[]>;
 }
 
 /** Everything the dose decided outside the transaction: who, what, the facts that rarely change. */
@@ -167,6 +169,7 @@ const decideAndWrite = async (
   const history = await tx.readStream(streamId);
   const guard = await tx.guardFacts(site, input.data.batchId, input.data.traceCode ?? null);
   const personKey = await deps.vault.keyIn(tx, input.personId);
+  const otherDoses = deps.validDosesIn ? await deps.validDosesIn(tx, input.personId) : input.otherDoses;
   const own = new Set(history.map((e) => e.eventId));
   // The hold in the guard row is current to this transaction (a recall a moment ago included).
   const held = guard.stock?.hold ?? null;
@@ -189,7 +192,7 @@ const decideAndWrite = async (
               dosesDrawn: guard.unit.drawn,
             }
           : null,
-        otherDoses: input.otherDoses.filter((d) => !own.has(d.eventId)),
+        otherDoses: otherDoses.filter((d) => !own.has(d.eventId)),
       },
     },
     foldHistory(personDecider, history),

@@ -97,7 +97,11 @@ export class RecordDoseHandler {
       throw new RuleViolation('INVALID_TRACE_CODE', 'traceCode is not a 20-digit trace code', 'traceCode');
     const traceCode = command.traceCode?.replace(/[\s-]/g, '');
     const { person, ...dose } = command;
-    const [batch, known] = await Promise.all([this.batchFacts(command.batchId), models.doses(personId)]);
+    // Read in the dose's own transaction where the deps can (one commit less per dose).
+    const [batch, known] = await Promise.all([
+      this.batchFacts(command.batchId),
+      this.deps.oneTransaction?.validDosesIn ? Promise.resolve([]) : models.doses(personId),
+    ]);
     return {
       personId,
       streamId: personStream(provinceCode, personId),
