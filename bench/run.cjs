@@ -23,7 +23,7 @@ const SUITES = ['append', 'single-append', 'rebuild', 'queries', 'http-doses', '
 
 const usage = () =>
   [
-    'usage: node bench/run.cjs [suite ...]',
+    'usage: node bench/run.cjs [--baseline <git-ref>] [suite ...]',
     `suites: ${SUITES.join(', ')} (default: all, in this order)`,
     'env: DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test), BENCH_SCALE (default 1),',
     '     BENCH_KEEP_DB=1 keeps the vx_bench_* database, BENCH_PLAIN=1 prints lines instead of bars',
@@ -41,7 +41,7 @@ const redactUrl = (url) => {
 
 /** The command as the user typed it (as far as we can tell), with the env vars that change the run. */
 const commandLine = (args) => {
-  const env = ['BENCH_SCALE', 'DATABASE_URL']
+  const env = ['BENCH_SCALE', 'DATABASE_URL', 'BENCH_BASELINE']
     .filter((k) => process.env[k])
     .map((k) => `${k}=${k === 'DATABASE_URL' ? redactUrl(process.env[k]) : process.env[k]}`);
   const viaNpm = process.env.npm_lifecycle_event === 'bench';
@@ -53,6 +53,16 @@ const commandLine = (args) => {
 
 const main = async () => {
   const args = process.argv.slice(2);
+  // --baseline <git-ref>: http-doses also measures that ref's code in the same run.
+  const b = args.indexOf('--baseline');
+  if (b >= 0) {
+    if (!args[b + 1]) {
+      console.error(`--baseline needs a git ref\n${usage()}`);
+      return 2;
+    }
+    process.env.BENCH_BASELINE = args[b + 1];
+    args.splice(b, 2);
+  }
   if (args.includes('-h') || args.includes('--help')) {
     console.log(usage());
     return 0;

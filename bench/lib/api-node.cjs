@@ -30,10 +30,14 @@ const record = (name, ms) => {
   list.push(ms);
 };
 
-/** Replaces obj[method] by a timed wrapper (the samples include any pool wait). */
-const wrap = (obj, method, name) => {
-  const original = obj[method];
-  if (typeof original !== 'function') throw new Error(`cannot instrument ${name}: not a function`);
+/**
+ * Replaces obj[method] by a timed wrapper (the samples include any pool wait). A method the
+ * node does not have (an older or newer version of the code) is skipped: its timer shows no
+ * calls. `then` sees each resolved value (used to note the positions the writes returned).
+ */
+const wrap = (obj, method, name, then) => {
+  const original = obj && obj[method];
+  if (typeof original !== 'function') return;
   obj[method] = function timed(...args) {
     const t0 = performance.now();
     const result = original.apply(this, args);
@@ -41,6 +45,7 @@ const wrap = (obj, method, name) => {
       return result.then(
         (value) => {
           record(name, performance.now() - t0);
+          if (then) then(value);
           return value;
         },
         (error) => {
@@ -72,17 +77,37 @@ const main = async () => {
     PORT: '0',
   });
   const settings = { ...embeddedDefaults, databaseUrl: process.env.BENCH_API_DATABASE_URL, embedded: false };
-  const runtime = await openNodeRuntime(settings);
+  // The projector where the API runs it by default (PROJECTOR=thread: a worker thread);
+  // BENCH_API_PROJECTOR=inline puts it back on the API's event loop.
+  const projector = (process.env.BENCH_API_PROJECTOR ?? settings.projector ?? 'inline') === 'thread' ? 'thread' : true;
+  const runtime = await openNodeRuntime(settings, { projector });
   const { store, readModels, vault } = runtime;
+  // Time to visibility: from the moment a write returned its position until every read model
+  // has applied it (what a read that passes that position waits for), for one write in ten.
+  const waitFor = readModels.runner.waitFor.bind(readModels.runner);
+  let writes = 0;
+  const noteWrite = (position) => {
+    if (!recording || position === undefined || position === null || writes++ % 10 !== 0) return;
+    const at = performance.now();
+    waitFor(BigInt(position), 60_000).then(
+      () => record('visibility: write returned → read models at its position (1 in 10 writes)', performance.now() - at),
+      () => record('visibility: not reached within 60 s (count)', 1),
+    );
+  };
+  wrap(store, 'latestPosition', 'catch-up: latestPosition()');
   wrap(store, 'headPosition', 'catch-up: headPosition()');
-  wrap(readModels.runner, 'waitFor', 'catch-up: runner.waitFor()');
+  wrap(readModels.runner, 'waitFor', 'catch-up: runner.waitFor() (projector wait on the write path)');
+  wrap(runtime.siteLocks, 'run', 'site lock: wait + whole command under it');
+  wrap(store, 'transaction', 'store.transaction() (whole dose, one commit)', (value) =>
+    noteWrite(value && value.answer && value.answer.position),
+  );
   wrap(store, 'readStream', 'store.readStream(person)');
   wrap(readModels, 'batch', 'readModels.batch()');
   wrap(readModels, 'stockAt', 'readModels.stockAt()');
   wrap(readModels, 'doses', 'readModels.doses(person)');
   wrap(readModels, 'product', 'readModels.product()');
   wrap(vault, 'ensureKey', 'vault.ensureKey() (decide + storeDetails)');
-  wrap(store, 'append', 'store.append()');
+  wrap(store, 'append', 'store.append()', (value) => noteWrite(value && value.position));
   wrap(vault, 'storeDetails', 'vault.storeDetails()');
   // The projector, off the request path: how long a batch takes to apply and how big it is.
   wrap(readModels.runner, 'applyBatch', 'projector: runner.applyBatch() (not a request phase)');
@@ -126,6 +151,7 @@ const main = async () => {
         phases,
         elu: eluNow.utilization,
         cpuPercent: ((cpuNow.user + cpuNow.system) / 1000 / wallMs) * 100,
+        cpuMs: (cpuNow.user + cpuNow.system) / 1000,
         wallMs,
       });
       if (message.reset) {

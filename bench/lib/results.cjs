@@ -11,6 +11,7 @@ const { BENCH_DIR } = require('./env.cjs');
 
 const JSON_FILE = path.join(BENCH_DIR, 'results.json');
 const MD_FILE = path.join(BENCH_DIR, 'RESULTS.md');
+const NOTES_FILE = path.join(BENCH_DIR, 'RESULTS-notes.md');
 
 /** Render order of the sections; a suite missing from results.json is shown as not run. */
 const SECTION_ORDER = [
@@ -123,6 +124,8 @@ const render = (data) => {
         summary.push([title.replace(/^\d+\.\s*/, ''), r.metric, r.measured, r.target, STATUS[r.status]]);
   }
   if (summary.length) out.push('## Summary', '', table(['Suite', 'Benchmark', 'Measured', 'Target', 'Result'], summary), '');
+  // Hand-written findings (what limited each figure, the conditions of a run), kept across runs.
+  if (fs.existsSync(NOTES_FILE)) out.push(fs.readFileSync(NOTES_FILE, 'utf8').trim(), '');
   for (const { suite, title } of SECTION_ORDER) out.push(renderSection(title, data.sections?.[suite], m));
   return `${out
     .join('\n')

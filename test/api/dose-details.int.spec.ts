@@ -1,9 +1,10 @@
+import type { PostgresEventStore } from '@vaxledger/event-store';
 import { AS, startApi, type ApiHarness } from '../support/api-harness';
 import { HEPB_PRODUCT, stockClinic } from '../support/scenario';
 
-// Where a dose's personal details go, and when: to the vault before the dose goes to the log.
-// A failure between the two leaves details without a dose (the clinic retries and the dose
-// lands with them), never a dose whose details were lost; a refused dose stores nothing.
+// Where a dose's personal details go, and when: to the vault in the same transaction as the
+// dose (ADR 0011). A failure in between leaves neither (the clinic retries and both land),
+// never a dose whose details were lost; a refused dose stores nothing.
 
 const LOT = 'DET2026A';
 const BATCH = `${HEPB_PRODUCT}-${LOT}`;
@@ -32,19 +33,26 @@ describe('a dose’s personal details and the log', () => {
     expect(await api.runtime.vault.readDetails(await lookup(person.idNumber))).toBeNull();
   });
 
-  it('has the details in the vault when the append fails, and the retried dose lands with them', async () => {
+  it('keeps neither details nor dose when the append fails (one transaction), and the retried dose lands with both', async () => {
     const person = { idType: 'RESIDENT_ID', idNumber: '440305198805121237', name: '陈六', birthDate: '1988-05-12', sex: 'M' };
-    const store = api.runtime.store;
-    const append = store.append.bind(store);
+    const store = api.runtime.store as PostgresEventStore;
+    expect(store.capabilities.guards).toBe(true);
+    const transaction = store.transaction.bind(store);
     let failed = 0;
-    // The database goes away right after the decision: the first append throws.
-    (store as { append: typeof store.append }).append = async (...args) => {
-      if (failed === 0 && args[0].startsWith('person-')) {
-        failed++;
-        throw new Error('connection terminated unexpectedly');
-      }
-      return append(...args);
-    };
+    // The database goes away right after the vault write, at the append: the transaction rolls back.
+    (store as { transaction: typeof store.transaction }).transaction = (work) =>
+      transaction((tx) =>
+        work({
+          ...tx,
+          append: async (...args) => {
+            if (failed === 0 && args[0].startsWith('person-')) {
+              failed++;
+              throw new Error('connection terminated unexpectedly');
+            }
+            return tx.append(...args);
+          },
+        }),
+      );
     const body = { person, batchId: BATCH, doseNumber: 1, administeredAt: daysAgo(1), route: 'IM', vaccinatorRef: 'V' };
     const logBefore = await api.logSize();
     try {
@@ -53,16 +61,17 @@ describe('a dose’s personal details and the log', () => {
       expect(failed).toBe(1);
       const personId = await lookup(person.idNumber);
       expect(await api.logSize()).toBe(logBefore + 1); // only the lookup's access event
-      expect(await api.runtime.vault.readDetails(personId)).toMatchObject({ name: person.name, birthDate: person.birthDate });
+      expect(await api.runtime.vault.readDetails(personId)).toBeNull();
       const retried = await api.http.post('/v1/doses').set(AS.clinic).set('Idempotency-Key', 'dose-details-retry-1').send(body);
       expect(retried.status).toBe(201);
       expect(retried.body.id).toBe(personId);
+      expect(await api.runtime.vault.readDetails(personId)).toMatchObject({ name: person.name, birthDate: person.birthDate });
       await api.settle();
       const record = await api.http.get(`/v1/persons/${personId}/record`).set(AS.clinic);
       expect(record.body.doses).toHaveLength(1);
       expect(record.body.details).toMatchObject({ name: person.name });
     } finally {
-      (store as { append: typeof store.append }).append = append;
+      (store as { transaction: typeof store.transaction }).transaction = transaction;
     }
   });
 });

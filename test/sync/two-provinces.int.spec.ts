@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { actor, ORGS, startApi, type ApiHarness } from '../support/api-harness';
+import { sample } from '../support/metrics-text';
 import { until } from '../support/until';
 
 // Two provincial nodes (Sichuan 510000, Guangdong 440000), each with its own log, read
@@ -267,4 +268,21 @@ describe('two provinces syncing as peers over Kafka', () => {
     expect(health.body.sync).toMatchObject({ imported: expect.any(Number), deadLettered: 0 });
     expect(health.body.sync.origins).toEqual([expect.objectContaining({ origin: A, lagSeconds: expect.any(Number) })]);
   }, 120_000);
+
+  it('counts sync messages out at the origin and in at the receiver, and imported facts apart from local ones', async () => {
+    const metricsOf = async (node: ApiHarness): Promise<string> => (await node.http.get('/metrics')).text;
+    for (const fact of ['vaxledger_doses_recorded_total', 'vaxledger_receipts_recorded_total'])
+      await until(`${fact}: what A recorded, imported by B`, async () => {
+        const [inA, inB] = await Promise.all([metricsOf(a), metricsOf(b)]);
+        return sample(inA, fact, { origin: 'local' }) === sample(inB, fact, { origin: 'imported' });
+      });
+    const [inA, inB] = await Promise.all([metricsOf(a), metricsOf(b)]);
+    expect(sample(inA, 'vaxledger_receipts_recorded_total', { origin: 'local' })).toBe(2); // A's CDC and clinic
+    expect(sample(inA, 'vaxledger_doses_recorded_total', { origin: 'local' })).toBeGreaterThanOrEqual(2);
+    expect(sample(inA, 'vaxledger_sync_messages_total', { direction: 'out' })).toBe(a.runtime.sync!.relay.publishedCount);
+    expect(sample(inA, 'vaxledger_sync_messages_total', { direction: 'out' })).toBeGreaterThan(0);
+    // Redeliveries and history answers count as messages in, so at least every import.
+    expect(sample(inB, 'vaxledger_sync_messages_total', { direction: 'in' })).toBeGreaterThanOrEqual(b.runtime.sync!.inbox.importedCount);
+    expect(b.runtime.sync!.inbox.importedCount).toBeGreaterThan(0);
+  }, 90_000);
 });

@@ -2,22 +2,25 @@ import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import { type INestApplication, Module, type DynamicModule, type Type } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, NestFactory } from '@nestjs/core';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import type { NextFunction, Request, Response } from 'express';
 import { Logger, LoggerModule } from 'nestjs-pino';
 import { LogController } from './audit/log.controller';
+import { consoleHandlers } from './console/console-assets';
 import { ActorGuard } from './http/auth';
+import { serveApiDocument } from './http/openapi';
 import { ProblemDetailsFilter } from './http/problem';
 import { cleanUrl, jsonBody } from './http/hostile-input';
+import { requestObserver } from './http/request-log';
 import { securityHeaders } from './http/security-headers';
 import { throttleProviders } from './http/throttle';
 import { strictValidationPipe } from './http/validation';
 import { nodeApplication, nodeExecutor } from './infrastructure/application';
+import { readAfterPosition } from './http/read-after-position';
 import { ReplayStatusInterceptor } from './http/replay-status.interceptor';
 import { Metrics } from './infrastructure/metrics';
 import type { NodeRuntime } from './infrastructure/node-runtime';
-import { APPLICATION, EXECUTOR, METRICS, RUNTIME } from './infrastructure/tokens';
+import { APPLICATION, METRICS, RUNTIME } from './infrastructure/tokens';
 import { OperationsController } from './operations/operations.controller';
+import { RootController } from './operations/root.controller';
 import { FEATURE_CONTROLLERS } from './features';
 
 // Never log bodies or identity headers: a dose body carries a name and an ID number.
@@ -34,8 +37,7 @@ export const LOG_REDACT = [
 class ApiModule {
   static forRuntime(runtime: NodeRuntime): DynamicModule {
     const metrics = new Metrics(runtime);
-    const executor = nodeExecutor(runtime, metrics);
-    const controllers: Type[] = [OperationsController, LogController, ...FEATURE_CONTROLLERS];
+    const controllers: Type[] = [RootController, OperationsController, LogController, ...FEATURE_CONTROLLERS];
     return {
       module: ApiModule,
       imports: [
@@ -50,10 +52,15 @@ class ApiModule {
             },
             redact: { paths: LOG_REDACT, remove: true },
             serializers: {
-              // Only the path, never the query string.
+              // Should anything log a request: its id, method and path only (no headers, no query string).
               req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, path: req.url.split('?')[0] }),
             },
-            autoLogging: { ignore: (req) => req.url === '/health' || req.url === '/metrics' },
+            // One short line per request, written by requestObserver (http/request-log.ts) when
+            // the answer is finished; pino-http's own line carried every response header (~1.1 KB).
+            autoLogging: false,
+            // Loggers bound to a request carry its id only, never the request itself.
+            quietReqLogger: true,
+            base: { pid: process.pid },
           },
         }),
       ],
@@ -61,8 +68,7 @@ class ApiModule {
       providers: [
         { provide: RUNTIME, useValue: runtime },
         { provide: METRICS, useValue: metrics },
-        { provide: EXECUTOR, useValue: executor },
-        { provide: APPLICATION, useValue: nodeApplication(runtime, executor) },
+        { provide: APPLICATION, useValue: nodeApplication(runtime, nodeExecutor(runtime, metrics)) },
         { provide: APP_GUARD, useClass: ActorGuard },
         // After the actor guard (global guards run in this order): limits count per caller.
         ...throttleProviders(runtime.settings),
@@ -83,29 +89,12 @@ export const createApiApp = async (runtime: NodeRuntime, options: { logger?: boo
   // An EPCIS document may carry thousands of events: capture alone reads bodies up to 32 MiB.
   app.use('/epcis/capture', cleanUrl(), jsonBody(32 * 1024 * 1024));
   app.use(cleanUrl(), jsonBody(runtime.settings.bodyLimitBytes));
-  app.use((req: Request, res: Response, next: NextFunction) => {
-    res.on('finish', () => {
-      const route = (req.route as { path?: string } | undefined)?.path ?? 'unmatched';
-      metrics.httpRequests.inc({ method: req.method, route, status: `${Math.floor(res.statusCode / 100)}xx` });
-    });
-    next();
-  });
+  // The web console (static files, a client of /v1 like any other).
+  app.use('/console', ...consoleHandlers(runtime.settings));
+  app.use(requestObserver(metrics));
+  app.use(readAfterPosition(runtime));
   app.useGlobalPipes(strictValidationPipe());
   app.useGlobalFilters(new ProblemDetailsFilter());
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('Vaxledger API')
-      .setDescription('Vaccine traceability ledger: commands append facts; views answer questions. See API.md.')
-      .setVersion('1')
-      .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT (ES256/RS256)' }, 'jwt')
-      .addApiKey({ type: 'apiKey', in: 'header', name: 'X-Api-Key' }, 'api-key')
-      .addApiKey({ type: 'apiKey', in: 'header', name: 'X-Dev-Actor', description: 'AUTH_MODE=dev only' }, 'dev-actor')
-      .addSecurityRequirements('jwt')
-      .addSecurityRequirements('api-key')
-      .addSecurityRequirements('dev-actor')
-      .build(),
-  );
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'openapi.json' });
+  serveApiDocument(app);
   return app;
 };

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { loadSettings, SettingsError } from '@vaxledger/config';
 import { createApiApp } from './app';
 import { openNodeRuntime, runtimeOptionsFromEnv } from './infrastructure/node-runtime';
+import { startFailure } from './infrastructure/start-failure';
 
 const main = async (): Promise<void> => {
   let settings;
@@ -30,9 +31,11 @@ const main = async (): Promise<void> => {
     process.stdout.write(`vaxledger: bearer JWTs from ${settings.jwt.issuer} (ES256/RS256); API keys from the node's auth tables\n`);
   let runtime;
   try {
-    runtime = await openNodeRuntime(settings, runtimeOptionsFromEnv());
+    // PROJECTOR: thread (default; off the request event loop), inline, or worker (another process).
+    const projector = settings.projector === 'inline' ? true : settings.projector === 'worker' ? false : 'thread';
+    runtime = await openNodeRuntime(settings, { ...runtimeOptionsFromEnv(), projector });
   } catch (error) {
-    process.stderr.write(`vaxledger: cannot open the event store: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(`vaxledger: ${startFailure(error)}\n`);
     process.exit(1);
   }
   const app = await createApiApp(runtime);

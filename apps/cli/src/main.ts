@@ -1,96 +1,318 @@
-import { loadSettings, SettingsError } from '@vaxledger/config';
-import { openNodeRuntime } from '../../api/src/infrastructure/node-runtime';
-import { API_KEYS_USAGE, runApiKeysCommand, UsageError } from './api-keys/api-keys';
-import { rebuildProjections } from './rebuild';
-import { runStoreCommand, STORE_USAGE, StoreUsageError } from './store/store-command';
+import { Command, CommanderError, Option } from 'commander';
+import { loadSettings, SettingsError, type Settings } from '@vaxledger/config';
+import { ROLES, type Role } from '@vaxledger/domain';
+import type { NodeRuntime, RuntimeOptions } from '../../api/src/infrastructure/node-runtime';
+import { fail, guardClosedPipe, nodeHealth, print, printJson } from './cli-io';
 
-const USAGE = `usage: npm run cli -- <command>
-  projections rebuild <name|all> [...]   replay the log from position 0 into read models
-  projections status                     each projection's position and lag
-  demo [--doses N] [--concurrency N]     load a realistic sample through the HTTP API
-${STORE_USAGE}
-${API_KEYS_USAGE}`;
+// Each command loads what it needs when it runs: `--help` and usage errors answer at once.
+const nodeRuntime = () => import('../../api/src/infrastructure/node-runtime');
 
-const log = (line: string): void => {
-  process.stdout.write(`${line}\n`);
+/** Stops the command with this exit status (the message, if any, is already printed). */
+class Exit extends Error {
+  constructor(readonly code: number) {
+    super(`exit ${code}`);
+  }
+}
+
+const settingsOrExit = (): Settings => {
+  try {
+    return loadSettings();
+  } catch (error) {
+    if (!(error instanceof SettingsError)) throw error;
+    for (const problem of error.problems) fail(`configuration: ${problem}`);
+    throw new Exit(2);
+  }
 };
 
-const main = async (argv: readonly string[]): Promise<number> => {
-  const [command, sub, ...rest] = argv;
-  let settings;
+/** Opens this node's store for one command; on a DATA_DIR a running node holds, says so and stops (status 1). */
+const withRuntime = async <T>(settings: Settings, options: RuntimeOptions, use: (runtime: NodeRuntime) => Promise<T>): Promise<T> => {
+  const { openNodeRuntime, runtimeOptionsFromEnv } = await nodeRuntime();
+  const { DataDirInUseError } = await import('../../api/src/infrastructure/data-dir-lock');
+  const { startFailure } = await import('../../api/src/infrastructure/start-failure');
+  let runtime: NodeRuntime;
   try {
-    settings = loadSettings();
+    runtime = await openNodeRuntime({ ...settings, logLevel: 'warn' }, { ...runtimeOptionsFromEnv(), ...options });
   } catch (error) {
-    if (error instanceof SettingsError) {
-      for (const problem of error.problems) process.stderr.write(`vaxledger: configuration: ${problem}\n`);
-      return 2;
-    }
-    throw error;
+    fail(
+      error instanceof DataDirInUseError
+        ? `${error.message}: stop that node first, this command opens the store itself (\`status\` and \`demo\` talk to a running node)`
+        : startFailure(error),
+    );
+    throw new Exit(1);
   }
-  if (command === 'projections' && (sub === 'rebuild' || sub === 'status')) {
-    const runtime = await openNodeRuntime(settings, { projector: false });
-    try {
-      if (sub === 'status') {
-        const head = await runtime.store.headPosition();
-        for (const p of runtime.readModels.runner.status()) log(`${p.name.padEnd(16)} position ${p.position} lag ${head - p.position}`);
-      } else {
-        if (rest.length === 0) throw new Error('name a projection or all');
-        await rebuildProjections(runtime, rest, log);
-      }
-    } finally {
-      await runtime.close();
-    }
-    return 0;
+  try {
+    return await use(runtime);
+  } finally {
+    await runtime.close();
   }
-  if (command === 'api-keys') {
-    const runtime = await openNodeRuntime(settings, { projector: false, sync: false });
-    try {
-      return await runApiKeysCommand(
-        runtime.auth,
-        [sub, ...rest].filter((a): a is string => a !== undefined),
-        log,
-      );
-    } catch (error) {
-      if (!(error instanceof UsageError)) throw error;
-      process.stderr.write(`vaxledger: ${error.message}\n${USAGE}\n`);
-      return 2;
-    } finally {
-      await runtime.close();
-    }
+};
+
+const offline: RuntimeOptions = { projector: false, sync: false };
+const jsonOption = new Option('--json', 'print the result as JSON (for scripts)');
+
+const program = new Command('npm run cli --')
+  .description('Vaxledger operations: run on the node whose settings (DATA_DIR, DATABASE_URL, ...) are in the environment')
+  .exitOverride()
+  .showHelpAfterError('(run with --help for usage)')
+  .configureOutput({ outputError: (text, write) => write(`vaxledger: ${text.replace(/^error: /, '')}`) });
+
+const statusAction = async (options: { json?: boolean; url?: string }): Promise<void> => {
+  const settings = settingsOrExit();
+  const url = options.url ?? `http://127.0.0.1:${settings.port}`;
+  const health = await nodeHealth(url);
+  if (health) {
+    // A running node answers for itself: its store is not opened a second time.
+    if (options.json) return printJson({ source: url, ...health });
+    const store = health.store as { adapter?: string; head?: string } | undefined;
+    print(`node at ${url}: ${String(health.status)}, province ${String(health.province)}, ${store?.adapter} head ${store?.head}`);
+    for (const p of (health.projections ?? []) as { name: string; position: string; lag: { events?: number; seconds?: number } }[])
+      print(`${p.name.padEnd(18)} position ${p.position} lag ${p.lag.events ?? '?'} events, ${(p.lag.seconds ?? 0).toFixed(1)} s`);
+    return;
   }
-  if (command === 'store') {
-    // Only the log is touched: no projector, no sync. stdout carries the export, so nothing else goes there.
-    const runtime = await openNodeRuntime(settings, { projector: false, sync: false });
+  if (options.url) {
+    fail(`no node answers at ${url}`);
+    throw new Exit(1);
+  }
+  await withRuntime(settings, offline, async (runtime) => {
+    const head = await runtime.store.headPosition();
+    const { measureProjectionLag } = await import('@vaxledger/projections');
+    const projections = (await measureProjectionLag(runtime.store, runtime.readModels.runner.status(), { head })).map((p) => ({
+      name: p.name,
+      position: p.position.toString(),
+      lag: { events: p.events, eventsAtLeast: p.eventsAtLeast, seconds: p.seconds },
+    }));
+    if (options.json)
+      return printJson({ source: 'store', store: { adapter: runtime.store.capabilities.adapter, head: head.toString() }, projections });
+    print(`node stopped; ${runtime.store.capabilities.adapter} store head ${head}`);
+    for (const p of projections)
+      print(`${p.name.padEnd(18)} position ${p.position} lag ${p.lag.events}${p.lag.eventsAtLeast ? '+' : ''} events, ${p.lag.seconds.toFixed(1)} s`);
+  });
+};
+
+program
+  .command('status')
+  .description("the node's state: asked over its API when it runs (PORT or --url), read from the store when it does not")
+  .addOption(jsonOption)
+  .option('--url <url>', 'the node to ask (default http://127.0.0.1:$PORT)')
+  .action(statusAction);
+
+const projections = program.command('projections').description('read models: status and rebuild');
+projections
+  .command('status')
+  .description('each projection position and lag (same as `status`)')
+  .addOption(jsonOption)
+  .option('--url <url>', 'the node to ask (default http://127.0.0.1:$PORT)')
+  .action(statusAction);
+projections
+  .command('rebuild')
+  .description('replay the log from position 0 into read models (the node must be stopped)')
+  .argument('<names...>', 'projection names, or all')
+  .action(async (names: string[]) => {
+    const settings = settingsOrExit();
+    const { rebuildProjections } = await import('./rebuild');
+    await withRuntime(settings, { projector: false }, (runtime) => rebuildProjections(runtime, names, print));
+  });
+
+program
+  .command('demo')
+  .description('load a realistic sample through the HTTP API of the running node (or of a node started here)')
+  .option('--doses <n>', 'doses to record (default 50000)')
+  .option('--concurrency <n>', 'requests in flight (default 8)')
+  .option('--base-url <url>', 'the node to load (default http://127.0.0.1:$PORT, started here when none answers)')
+  .option('--seed <n>', 'random seed (default 1)')
+  .action(async (options: Record<string, string | undefined>) => {
+    const settings = settingsOrExit();
+    const args = Object.entries({ doses: options.doses, concurrency: options.concurrency, 'base-url': options.baseUrl, seed: options.seed })
+      .filter((entry): entry is [string, string] => entry[1] !== undefined)
+      .flatMap(([name, value]) => [`--${name}`, value]);
+    // A node answering on PORT (or at --base-url) is loaded over HTTP; otherwise the demo opens
+    // the store here, which a DATA_DIR held by a node on another port refuses (status 1).
+    const { runDemoCommand } = await import('./demo/demo-command');
+    throw new Exit(await runDemoCommand(settings, args, print));
+  });
+
+const store = program
+  .command('store')
+  .description('the event log as a file: export, import, verify (the node must be stopped on the embedded default)');
+const storeCommand = (args: string[]) => async (): Promise<void> => {
+  const settings = settingsOrExit();
+  const { runStoreCommand, StoreUsageError } = await import('./store/store-command');
+  // Only the log is touched. stdout carries the export, so nothing else goes there.
+  const code = await withRuntime(settings, offline, async (runtime) => {
     try {
-      return await runStoreCommand(
-        runtime.store,
-        [sub, ...rest].filter((a): a is string => a !== undefined),
-        { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr },
-      );
+      return await runStoreCommand(runtime.store, args, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr });
     } catch (error) {
       if (!(error instanceof StoreUsageError)) throw error;
-      process.stderr.write(`vaxledger: ${error.message}\n${USAGE}\n`);
+      fail(error.message);
       return 2;
-    } finally {
-      await runtime.close();
     }
-  }
-  if (command === 'demo') {
-    const { runDemoCommand } = await import('./demo/demo-command');
-    return runDemoCommand(
-      settings,
-      [sub, ...rest].filter((a): a is string => a !== undefined),
-      log,
+  });
+  throw new Exit(code);
+};
+store
+  .command('export')
+  .description('the whole log as NDJSON (stdout by default), progress on stderr')
+  .option('--out <file>', 'write to this file')
+  .action(async (o: { out?: string }) => storeCommand(['export', ...(o.out ? ['--out', o.out] : [])])());
+store
+  .command('import')
+  .description('append an export (stdin by default) keeping ids, revisions and order, then verify')
+  .option('--in <file>', 'read this file')
+  .action(async (o: { in?: string }) => storeCommand(['import', ...(o.in ? ['--in', o.in] : [])])());
+store
+  .command('verify')
+  .description("compare an export with this node's log: counts per stream and digest")
+  .option('--in <file>', 'read this file')
+  .action(async (o: { in?: string }) => storeCommand(['verify', ...(o.in ? ['--in', o.in] : [])])());
+
+const apiKeys = program.command('api-keys').description('API keys for machine clients (the node must be stopped on the embedded default)');
+const apiKeysCommand = async (args: string[]): Promise<void> => {
+  const settings = settingsOrExit();
+  const { runApiKeysCommand, UsageError } = await import('./api-keys/api-keys');
+  const code = await withRuntime(settings, offline, async (runtime) => {
+    try {
+      return await runApiKeysCommand(runtime.auth, args, print);
+    } catch (error) {
+      if (!(error instanceof UsageError)) throw error;
+      fail(error.message);
+      return 2;
+    }
+  });
+  throw new Exit(code);
+};
+apiKeys
+  .command('issue')
+  .description('create a key for a machine client; it is printed once')
+  .requiredOption('--org <orgCode>', 'organisation code (USCC)')
+  .requiredOption('--role <role>', ROLES.join(', '))
+  .requiredOption('--province <code>', 'GB/T 2260 province (000000 = national)')
+  .option('--site <siteCode>', 'the site it acts as ({orgCode}-{suffix})')
+  .option('--label <text>', 'a note for the key list')
+  .action(async (o: Record<string, string | undefined>) =>
+    apiKeysCommand(['issue', ...Object.entries(o).flatMap(([k, v]) => (v === undefined ? [] : [`--${k}`, v]))]),
+  );
+apiKeys
+  .command('revoke')
+  .description('refuse the key from the next request on')
+  .argument('<keyId>')
+  .action(async (keyId: string) => apiKeysCommand(['revoke', keyId]));
+apiKeys
+  .command('list')
+  .description('every key: id, organisation, role, province, state (never the key)')
+  .addOption(jsonOption)
+  .action(async (o: { json?: boolean }) => {
+    if (!o.json) return apiKeysCommand(['list']);
+    await withRuntime(settingsOrExit(), offline, async (runtime) => printJson(await runtime.auth.listApiKeys()));
+  });
+
+program
+  .command('vault')
+  .description('the person vault')
+  .command('rotate-key')
+  .description('re-wrap every person key under a new master key, in one transaction (stop every node of this vault first)')
+  .option('--new-key-file <file>', 'with VAULT_MASTER_KEY: where the new key is (created when missing); then set VAULT_MASTER_KEY to it')
+  .addOption(jsonOption)
+  .action(async (o: { newKeyFile?: string; json?: boolean }) => {
+    const settings = settingsOrExit();
+    const { RotateKeyError, rotateVaultKey } = await import('./vault/rotate-key');
+    const { MasterKeyRotationError } = await import('@vaxledger/privacy');
+    const vaultSchema = (await nodeRuntime()).runtimeOptionsFromEnv().vaultSchema ?? 'vault';
+    await withRuntime(settings, offline, async (runtime) => {
+      try {
+        const result = await rotateVaultKey(runtime, vaultSchema, {
+          keyInDataDir: settings.vaultMasterKey === null,
+          newKeyFile: o.newKeyFile,
+        });
+        if (o.json) return printJson(result);
+        print(`re-wrapped ${result.rewrapped} person keys under the new master key`);
+        print(
+          result.mode === 'data-dir'
+            ? `${result.keyFile} now holds it; start the node as usual`
+            : `${result.keyFile} holds it: set VAULT_MASTER_KEY to its content on every node of this vault before starting them`,
+        );
+      } catch (error) {
+        if (!(error instanceof RotateKeyError) && !(error instanceof MasterKeyRotationError)) throw error;
+        fail(`vault rotate-key: ${error.message}`);
+        throw new Exit(1);
+      }
+    });
+  });
+
+const jwt = program.command('jwt').description('a local key and tokens for trying AUTH_MODE=jwt (not for production)');
+jwt
+  .command('init')
+  .description('create an ES256 key and its JWKS in --dir, and sign a token for each role')
+  .option('--dir <dir>', 'where the key, jwks.json and tokens go', 'jwt-dev')
+  .option('--expires-in <hours>', 'token lifetime in hours', '24')
+  .addOption(jsonOption)
+  .action(async (o: { dir: string; expiresIn: string; json?: boolean }) => {
+    const hours = Number(o.expiresIn);
+    if (!Number.isFinite(hours) || hours <= 0 || hours > 24 * 365) {
+      fail('--expires-in takes a number of hours (up to a year)');
+      throw new Exit(2);
+    }
+    const { initDevJwt, SAMPLE_CALLERS, signDevJwt } = await import('./jwt/dev-jwt');
+    const files = await initDevJwt(o.dir);
+    const tokens: Record<string, { org: string; province: string; token: string }> = {};
+    for (const role of ROLES)
+      tokens[role] = { ...SAMPLE_CALLERS[role], token: await signDevJwt(o.dir, { role, ...SAMPLE_CALLERS[role] }, hours * 3600) };
+    if (o.json) return printJson({ ...files, tokens });
+    print(`${files.created ? 'created' : 'kept'} the signing key in ${files.dir}; start the node with:`);
+    print(
+      `  ${Object.entries(files.env)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(' ')} npm start`,
     );
+    print('(outside the embedded default also DATABASE_URL, PSEUDONYM_SECRET, VAULT_MASTER_KEY). Tokens, valid ' + `${hours} h:`);
+    for (const [role, t] of Object.entries(tokens)) print(`${role.padEnd(12)} ${t.token}`);
+  });
+jwt
+  .command('sign')
+  .description('sign a token for one caller with the key made by `jwt init`')
+  .requiredOption('--role <role>', ROLES.join(', '))
+  .requiredOption('--org <orgCode>', 'organisation code (USCC)')
+  .requiredOption('--province <code>', 'GB/T 2260 province (000000 = national)')
+  .option('--site <siteCode>', 'the site it acts as ({orgCode}-{suffix})')
+  .option('--dir <dir>', 'where `jwt init` put the key', 'jwt-dev')
+  .option('--expires-in <hours>', 'token lifetime in hours', '24')
+  .addOption(jsonOption)
+  .action(async (o: { role: string; org: string; province: string; site?: string; dir: string; expiresIn: string; json?: boolean }) => {
+    const caller = { role: o.role as Role, org: o.org, province: o.province, ...(o.site ? { site: o.site } : {}) };
+    const hours = Number(o.expiresIn);
+    const { checkCaller, DevJwtError, signDevJwt } = await import('./jwt/dev-jwt');
+    try {
+      checkCaller(caller);
+      if (!Number.isFinite(hours) || hours <= 0) throw new DevJwtError('--expires-in takes a number of hours');
+      const token = await signDevJwt(o.dir, caller, hours * 3600);
+      if (o.json) printJson({ ...caller, token });
+      else print(token);
+    } catch (error) {
+      if (!(error instanceof DevJwtError)) throw error;
+      fail(error.message);
+      throw new Exit(2);
+    }
+  });
+
+/** Exit status: 0 done (or help), 1 failed, 2 usage (unknown command or option, bad value). */
+export const run = async (argv: readonly string[]): Promise<number> => {
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return 0;
+  } catch (error) {
+    if (error instanceof Exit) return error.code;
+    // Help asked for (--help, `help`) ends with 0; a usage error (commander printed it) with 2.
+    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
+    throw error;
   }
-  process.stderr.write(`${USAGE}\n`);
-  return command ? 2 : 0;
 };
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    process.stderr.write(`vaxledger: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exit(1);
-  },
-);
+if (require.main === module) {
+  guardClosedPipe();
+  run(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      fail(error instanceof Error ? error.message : String(error));
+      process.exit(1);
+    },
+  );
+}

@@ -1,6 +1,9 @@
 import { loadSettings, SettingsError } from '@vaxledger/config';
+import { measureProjectionLag } from '@vaxledger/projections';
 import { EnvelopeSigner } from '@vaxledger/sync';
+import { Metrics } from '../../api/src/infrastructure/metrics';
 import { openNodeRuntime, runtimeOptionsFromEnv } from '../../api/src/infrastructure/node-runtime';
+import { serveMetrics } from './metrics-endpoint';
 
 const USAGE = 'usage: node dist/apps/worker/src/main.js --role projector|sync|all';
 
@@ -40,21 +43,32 @@ const main = async (argv: readonly string[]): Promise<number> => {
       ? { onRelayPublished: () => process.kill(process.pid, 'SIGKILL') }
       : {}),
   });
-  const report = (): void => {
+  // One JSON line: projection lag in events and seconds (never log positions), sync counts.
+  const report = async (): Promise<void> => {
     const sync = runtime.sync;
+    const projections =
+      role === 'sync'
+        ? undefined
+        : (await measureProjectionLag(runtime.store, runtime.readModels.runner.status()).catch(() => [])).map((p) => ({
+            name: p.name,
+            lagEvents: p.events,
+            lagSeconds: p.seconds,
+          }));
     process.stdout.write(
       `${JSON.stringify({
         role,
         province: settings.provinceCode,
-        projections:
-          role === 'sync' ? undefined : runtime.readModels.runner.status().map((p) => ({ name: p.name, position: p.position.toString() })),
+        projections,
         sync: sync
           ? { published: sync.relay.publishedCount, imported: sync.inbox.importedCount, deadLettered: sync.inbox.deadLetteredCount }
           : undefined,
       })}\n`,
     );
   };
-  process.stdout.write(`vaxledger worker: role ${role} running for province ${settings.provinceCode}\n`);
+  const metricsServer = settings.workerMetricsPort !== null ? await serveMetrics(new Metrics(runtime), settings.workerMetricsPort) : null;
+  process.stdout.write(
+    `vaxledger worker: role ${role} running for province ${settings.provinceCode}${metricsServer ? `; metrics on :${settings.workerMetricsPort}/metrics` : ''}\n`,
+  );
   if (runtime.sync) {
     // Say once how this node's sync is protected (no key material, only the key id).
     const signer = settings.syncSigningKey ? `signing as key ${new EnvelopeSigner(settings.syncSigningKey).keyId}` : 'UNSIGNED';
@@ -63,13 +77,14 @@ const main = async (argv: readonly string[]): Promise<number> => {
       : 'NOT checking signatures';
     process.stdout.write(`vaxledger worker: sync ${signer}, ${checking}\n`);
   }
-  const timer = setInterval(report, Number(process.env.WORKER_REPORT_MS ?? 5000));
+  const timer = setInterval(() => void report(), Number(process.env.WORKER_REPORT_MS ?? 5000));
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
   });
   clearInterval(timer);
-  report();
+  await report();
+  await new Promise((resolve) => (metricsServer ? metricsServer.close(resolve) : resolve(undefined)));
   await runtime.close();
   return 0;
 };

@@ -1,3 +1,4 @@
+import type { EventStore } from '@vaxledger/event-store';
 import type { PersonVault } from '@vaxledger/privacy';
 import type { ReadModels } from '@vaxledger/projections';
 import type { LotReleaseDeps } from './batches/lot-release';
@@ -6,12 +7,14 @@ import { RegisterBatchHandler } from './batches/register-batch.handler';
 import { ReleaseBatchHandler } from './batches/release-batch.handler';
 import { DestroyUnitsHandler } from './destructions/destroy-units.handler';
 import { EnterDoseInErrorHandler } from './doses/enter-dose-in-error.handler';
+import type { DoseTransactionDeps } from './doses/dose-transaction';
 import { RecordDoseHandler } from './doses/record-dose.handler';
 import type { AccessPolicy } from './kernel/access';
 import type { CommandExecutor } from './kernel/command-executor';
 import type { Clock, KeyedSerialiser, PersonGrants } from './kernel/ports';
 import { RegisterOrganisationHandler } from './organisations/register-organisation.handler';
 import { ErasePersonDetailsHandler } from './persons/erase-person-details.handler';
+import { IdentifyPersonHandler, type PersonHistory } from './persons/identify-person.handler';
 import { RegisterProductHandler } from './products/register-product.handler';
 import { LaunchRecallHandler } from './recalls/launch-recall.handler';
 import { LiftRecallHandler } from './recalls/lift-recall.handler';
@@ -21,15 +24,21 @@ import { ReceiveShipmentHandler } from './shipments/receive-shipment.handler';
 /** Everything the use cases of a node run on; each entry point (HTTP, CLI, demo) builds it once. */
 export interface ApplicationDeps {
   readonly executor: CommandExecutor;
+  /** The log, for what is appended outside a command (the access trail). */
+  readonly store: EventStore;
   readonly readModels: ReadModels;
   readonly vault: PersonVault;
   readonly grants: PersonGrants;
   readonly siteLocks: KeyedSerialiser;
   readonly access: AccessPolicy;
+  /** Sync's history pull; null where sync is off. */
+  readonly personHistory: PersonHistory | null;
   readonly provinceCode: string;
   readonly pseudonymSecret: string;
   readonly personGrantTtlMs: number;
   readonly clock?: Clock;
+  /** The one-transaction dose path's parts, where the store supports it (ADR 0011). */
+  readonly doseTransaction?: DoseTransactionDeps | undefined;
 }
 
 /** One handler per write use case, grouped by feature. */
@@ -47,6 +56,7 @@ export interface Application {
   readonly launchRecall: LaunchRecallHandler;
   readonly liftRecall: LiftRecallHandler;
   readonly erasePersonDetails: ErasePersonDetailsHandler;
+  readonly identifyPerson: IdentifyPersonHandler;
 }
 
 export const createApplication = (deps: ApplicationDeps): Application => {
@@ -64,6 +74,7 @@ export const createApplication = (deps: ApplicationDeps): Application => {
       provinceCode,
       pseudonymSecret: deps.pseudonymSecret,
       personGrantTtlMs: deps.personGrantTtlMs,
+      oneTransaction: deps.doseTransaction,
     }),
     enterDoseInError: new EnterDoseInErrorHandler({ ...common, reads, access, provinceCode }),
     registerOrganisation: new RegisterOrganisationHandler({ ...common, access }),
@@ -77,5 +88,14 @@ export const createApplication = (deps: ApplicationDeps): Application => {
     launchRecall: new LaunchRecallHandler({ ...common, reads, access }),
     liftRecall: new LiftRecallHandler({ ...common, reads, access }),
     erasePersonDetails: new ErasePersonDetailsHandler({ ...common, reads, vault: deps.vault, access, provinceCode }),
+    identifyPerson: new IdentifyPersonHandler({
+      store: deps.store,
+      grants: deps.grants,
+      history: deps.personHistory,
+      provinceCode,
+      pseudonymSecret: deps.pseudonymSecret,
+      personGrantTtlMs: deps.personGrantTtlMs,
+      ...(deps.clock ? { clock: deps.clock } : {}),
+    }),
   };
 };

@@ -38,6 +38,71 @@ describe('settings', () => {
     expect(problems.join(' ')).not.toContain('short-secret');
   });
 
+  it('gives every setting its documented default (README, settings table)', () => {
+    const s = loadSettings({});
+    expect(s).toMatchObject({
+      port: 3000,
+      eventStore: 'postgres',
+      kurrentdbUrl: null,
+      kafkaBrokers: [],
+      syncMode: 'peer',
+      syncPeers: [],
+      syncTopicPrefix: 'vaxledger',
+      syncInApi: true,
+      logLevel: 'info',
+      bodyLimitBytes: 1048576,
+      projectionWaitMs: 5000,
+      rateLimitPerMinute: 3000,
+      kafkaSecurity: { ssl: null, sasl: null },
+      jwt: null,
+      workerMetricsPort: null,
+    });
+    // No key given: the embedded node keeps its own in DATA_DIR/vault.key, opened at start-up.
+    expect(s.vaultMasterKey).toBeNull();
+  });
+
+  it('treats empty and blank settings as unset, and trims the rest', () => {
+    expect(loadSettings({ PORT: '', SYNC_MODE: '   ', PROVINCE_CODE: ' 440000 ', KAFKA_BROKERS: ' a:1 , b:2 ,' })).toMatchObject({
+      port: 3000,
+      syncMode: 'peer',
+      provinceCode: '440000',
+      kafkaBrokers: ['a:1', 'b:2'],
+    });
+  });
+
+  it('lets the API leave sync to the workers with SYNC_IN_API=off', () => {
+    expect(loadSettings({ SYNC_IN_API: 'off' }).syncInApi).toBe(false);
+    expect(loadSettings({ SYNC_IN_API: 'on' }).syncInApi).toBe(true);
+    expect(problemsOf({ SYNC_IN_API: 'no' })).toEqual(['SYNC_IN_API must be one of on, off']);
+  });
+
+  it.each([
+    ['BODY_LIMIT_BYTES', '512', 'BODY_LIMIT_BYTES must be an integer from 1024 to 67108864'],
+    ['PROJECTION_WAIT_MS', '1.5', 'PROJECTION_WAIT_MS must be an integer from 0 to 120000'],
+    ['RATE_LIMIT_PER_MINUTE', '-1', 'RATE_LIMIT_PER_MINUTE must be an integer from 0 to 1000000'],
+    ['JWT_CLOCK_TOLERANCE_S', '301', 'JWT_CLOCK_TOLERANCE_S must be an integer from 0 to 300'],
+    ['WORKER_METRICS_PORT', '0', 'WORKER_METRICS_PORT must be an integer from 1 to 65535'],
+    ['LOG_LEVEL', 'verbose', 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent'],
+    ['EVENT_STORE', 'mongo', 'EVENT_STORE must be one of postgres, kurrentdb'],
+    ['DATABASE_URL', 'mysql://db/x', 'DATABASE_URL must be a postgres:// URL'],
+    ['KURRENTDB_URL', 'http://esdb:2113', 'KURRENTDB_URL must be an esdb:// or kurrentdb:// URL'],
+    ['KAFKA_BROKERS', 'kafka:9092,kafka', 'KAFKA_BROKERS must be a comma-separated list of host:port'],
+    ['SYNC_PEERS', '440000,Guangdong', 'SYNC_PEERS must list province codes like 440000'],
+    ['SYNC_TOPIC_PREFIX', 'Vax.Ledger', 'SYNC_TOPIC_PREFIX must be 1-41 lower-case letters, digits, - or _'],
+    ['VAULT_MASTER_KEY', Buffer.alloc(16).toString('base64'), 'VAULT_MASTER_KEY must be 32 bytes, base64-encoded'],
+  ])('names %s when it is malformed, as its first problem', (name, value, message) => {
+    expect(problemsOf({ [name]: value })[0]).toBe(message);
+  });
+
+  it('reports one problem per bad setting (one line each at start-up), however many rules it breaks', () => {
+    const problems = problemsOf({ RATE_LIMIT_PER_MINUTE: '-1.5', KAFKA_BROKERS: 'a,b,c' });
+    expect(problems).toEqual([
+      'KAFKA_BROKERS must be a comma-separated list of host:port',
+      'RATE_LIMIT_PER_MINUTE must be an integer from 0 to 1000000',
+    ]);
+    for (const problem of problems) expect(problem).not.toContain('\n');
+  });
+
   it('refuses dev authentication and missing secrets on a real server', () => {
     expect(problemsOf({ DATABASE_URL: 'postgres://db/x' })).toEqual([
       'AUTH_MODE=dev is only allowed on the embedded default store; set AUTH_MODE=jwt',

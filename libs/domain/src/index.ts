@@ -74,3 +74,4 @@ export const LEDGER_EVENT_TYPES = [
 const everyTypeListed: Record<Exclude<LedgerEventType, (typeof LEDGER_EVENT_TYPES)[number]>, never> = {};
 void everyTypeListed;
 export * from './identifiers';
+export * from './guards/stock-guards';

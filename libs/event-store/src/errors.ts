@@ -2,7 +2,8 @@
  * Typed errors of the event-store port. Each has a stable `code`, which the HTTP edge turns
  * into problem+json; adapters translate their engine's errors into these.
  */
-export type EventStoreErrorCode = 'STREAM_CONFLICT' | 'EVENT_ID_CONFLICT' | 'STORE_UNAVAILABLE' | 'INVALID_APPEND' | 'STREAM_DELETED';
+export type EventStoreErrorCode =
+  'STREAM_CONFLICT' | 'EVENT_ID_CONFLICT' | 'STORE_UNAVAILABLE' | 'INVALID_APPEND' | 'STREAM_DELETED' | 'GUARD_VIOLATION';
 
 export class EventStoreError extends Error {
   constructor(
@@ -47,6 +48,21 @@ export class StreamDeletedError extends EventStoreError {
   constructor(readonly streamId: string) {
     super('STREAM_DELETED', `stream ${streamId} is deleted in the event store`);
     this.name = 'StreamDeletedError';
+  }
+}
+
+/**
+ * An enforced guard refused the append (nothing was appended): `rule` is the refusal the
+ * domain uses for it (INSUFFICIENT_STOCK, BATCH_RECALLED, BATCH_SUSPENDED, TRACE_CODE_USED,
+ * TRACE_CODE_NOT_ON_HAND), `subject` the batch or unit.
+ */
+export class GuardViolationError extends EventStoreError {
+  constructor(
+    readonly rule: string,
+    readonly subject: string,
+  ) {
+    super('GUARD_VIOLATION', `${rule}: ${subject}`);
+    this.name = 'GuardViolationError';
   }
 }
 

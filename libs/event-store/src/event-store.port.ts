@@ -4,6 +4,8 @@
  * `contract/event-store.contract.ts` runs against each, so they cannot drift apart.
  */
 
+import type { GuardEnforcement } from './guards/guard-ops';
+
 /** Place in the node's global log. Strictly increasing in read order; never reused. */
 export type GlobalPosition = bigint;
 
@@ -47,6 +49,12 @@ export type ExpectedRevision = 'any' | 'no-stream' | 'stream-exists' | number;
 
 export interface AppendOptions {
   readonly expected?: ExpectedRevision;
+  /**
+   * Check the guards in the append's transaction (takes of stock, draws of coded units,
+   * holds on batches): a refusal is a GuardViolationError and appends nothing. Only on
+   * adapters with `capabilities.guards`; the others ignore it (ADR 0011).
+   */
+  readonly enforceGuards?: GuardEnforcement;
 }
 
 export interface AppendResult {
@@ -87,6 +95,8 @@ export interface EventStoreCapabilities {
   readonly adapter: 'postgres' | 'pglite' | 'memory' | 'kurrentdb';
   /** False where the engine runs one transaction at a time (PGlite), so "in flight" cannot happen. */
   readonly concurrentTransactions: boolean;
+  /** True where every append keeps the guard tables in its own transaction (ADR 0011). */
+  readonly guards: boolean;
 }
 
 export interface EventStore {
@@ -108,6 +118,11 @@ export interface EventStore {
    * (read-your-writes) waits for this one.
    */
   latestPosition(): Promise<GlobalPosition>;
+  /**
+   * Number of events with `after < position <= upTo` (how far behind a reader at `after` is).
+   * Optional: an adapter that cannot count cheaply leaves it out and callers read instead.
+   */
+  countEvents?(after: GlobalPosition, upTo: GlobalPosition): Promise<number>;
   /** Catch-up then live: reads from `after`, then keeps delivering new events. */
   subscribe(options: SubscribeOptions): Subscription;
   close(): Promise<void>;

@@ -10,3 +10,7 @@ export {
   PRODUCT_STREAM_PREFIXES,
   CLAIM_STREAM_PREFIX,
 } from './kurrentdb/kurrentdb-event-store';
+export * from './guards/guard-ops';
+export type { StoreTransaction } from './postgres/postgres-event-store';
+export type { GuardFacts } from './postgres/guard-tables';
+export { closePool, waitIdle } from './postgres/close-pool';

@@ -1,2 +1,3 @@
 export * from './pseudonym';
 export * from './vault';
+export * from './master-key';

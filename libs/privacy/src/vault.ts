@@ -10,6 +10,31 @@ export interface PersonDetails {
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
+/** Anything that runs a statement: the vault's pool, or a transaction's connection. */
+export interface Queryable {
+  query<R extends Record<string, unknown> = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<R[]>;
+}
+
+/**
+ * A person's key as a command in a transaction sees it: existing, erased (no key; details are
+ * not stored again), or new (created with the details, in the same transaction).
+ */
+export interface PersonKey {
+  readonly personId: string;
+  readonly keyId: string;
+  readonly state: 'existing' | 'erased' | 'new';
+  /** The unwrapped data key (null when erased). */
+  readonly key: Buffer | null;
+}
+
+/** A command's details write conflicted with a concurrent first contact: re-run the command. */
+export class VaultKeyConflictError extends Error {
+  readonly code = 'STREAM_CONFLICT';
+  constructor(personId: string) {
+    super(`the vault key of ${personId} was created concurrently`);
+  }
+}
+
 /** Key id recorded for an erased person when this node never held a key for them. */
 export const ERASED_KEY = 'erased';
 
@@ -101,6 +126,55 @@ export class PersonVault {
       [personId, keyId, ciphertext],
     );
     return stored.rowCount === 1 ? keyId : null;
+  }
+
+  /**
+   * The person's key inside a command's transaction, with one read. A new key is not written
+   * yet: `writeDetailsIn` writes it with the details, so a refused command leaves nothing.
+   */
+  async keyIn(db: Queryable, personId: string): Promise<PersonKey> {
+    const rows = await db.query<{ key_id: string | null; wrapped_key: Buffer | null; erased: boolean }>(
+      `SELECT key_id::text, wrapped_key, false AS erased FROM ${this.schema}.person_keys WHERE person_id = $1
+       UNION ALL SELECT key_id, NULL, true FROM ${this.schema}.person_erasures WHERE person_id = $1`,
+      [personId],
+    );
+    const erasure = rows.find((r) => r.erased);
+    if (erasure) return { personId, keyId: erasure.key_id ?? ERASED_KEY, state: 'erased', key: null };
+    const row = rows[0];
+    if (row?.key_id && row.wrapped_key) {
+      return { personId, keyId: row.key_id, state: 'existing', key: this.open(this.masterKey, row.wrapped_key, row.key_id) };
+    }
+    return { personId, keyId: randomUUID(), state: 'new', key: randomBytes(32) };
+  }
+
+  /**
+   * Encrypts and stores the details in the command's transaction (with the key when new), in
+   * one statement. Erased persons' details are never stored again. A concurrent first contact
+   * of the same person is a VaultKeyConflictError (the command re-runs and finds that key).
+   */
+  async writeDetailsIn(db: Queryable, personKey: PersonKey, details: PersonDetails): Promise<void> {
+    if (personKey.state === 'erased' || !personKey.key) return;
+    const ciphertext = this.seal(personKey.key, Buffer.from(JSON.stringify(details), 'utf8'), personKey.personId);
+    const upsert = `INSERT INTO ${this.schema}.person_details (person_id, key_id, ciphertext)`;
+    const onConflict = `ON CONFLICT (person_id) DO UPDATE SET ciphertext = EXCLUDED.ciphertext, key_id = EXCLUDED.key_id, updated_at = now()
+      RETURNING 1 AS stored`;
+    if (personKey.state === 'existing') {
+      await db.query(
+        `${upsert} SELECT $1, $2, $3 WHERE NOT EXISTS (SELECT 1 FROM ${this.schema}.person_erasures WHERE person_id = $1) ${onConflict}`,
+        [personKey.personId, personKey.keyId, ciphertext],
+      );
+      return;
+    }
+    const wrapped = this.seal(this.masterKey, personKey.key, personKey.keyId);
+    const rows = await db.query(
+      `WITH k AS (
+         INSERT INTO ${this.schema}.person_keys (person_id, key_id, wrapped_key)
+         SELECT $1, $2, $3 WHERE NOT EXISTS (SELECT 1 FROM ${this.schema}.person_erasures WHERE person_id = $1)
+         ON CONFLICT (person_id) DO NOTHING RETURNING key_id)
+       ${upsert} SELECT $1, k.key_id, $4 FROM k ${onConflict}`,
+      [personKey.personId, personKey.keyId, wrapped, ciphertext],
+    );
+    if (rows.length === 0) throw new VaultKeyConflictError(personKey.personId);
   }
 
   /** True once the person's details were erased on this node. */

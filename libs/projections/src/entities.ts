@@ -122,6 +122,7 @@ export class ShipmentRow {
   @Column('text', { nullable: true }) toProvince!: string | null;
   @Column('text', { nullable: true }) billType!: string | null;
   @Column('text') dispatchedAt!: string;
+  @Column('text', { nullable: true }) deliveryNoteNo!: string | null;
   @Column('jsonb') lines!: { batchId: string; quantity: number; traceCodes?: string[] }[];
   @Column('boolean', { default: false }) received!: boolean;
   @Column('jsonb', { nullable: true }) receipt!: Record<string, unknown> | null;

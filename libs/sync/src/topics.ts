@@ -16,3 +16,13 @@ export const deadLetterTopic = (provinceCode: string, prefix = DEFAULT_TOPIC_PRE
 /** The origin whose topic this is, for `events.` topics only (a forward topic carries many origins). */
 export const provinceOfTopic = (topic: string): string | null => /\.events\.(\d{6})$/.exec(topic)?.[1] ?? null;
 export const isForwardTopic = (topic: string): boolean => /\.forward\.\d{6}$/.test(topic);
+
+/**
+ * Default Kafka consumer group of one of a node's consumers (`sync` imports, `history`
+ * requests). The prefix is part of it: two federations (or an old prefix left behind) on one
+ * cluster must never share a group, since kafkajs spreads every topic any member of a group
+ * subscribed to over all its members, and a member of the other federation would be handed,
+ * and sit on, this node's partitions.
+ */
+export const consumerGroupId = (role: 'sync' | 'history', provinceCode: string, prefix = DEFAULT_TOPIC_PREFIX): string =>
+  `${prefix}-${role}-${provinceCode}`;

@@ -1,16 +1,11 @@
-import { randomUUID } from 'node:crypto';
-import {
-  type AccessEvent,
-  type Actor,
-  auditStream,
-  isPurposeOfUse,
-  localDateOf,
-  PURPOSES_OF_USE,
-  type PurposeOfUse,
-} from '@vaxledger/domain';
-import type { EventStore } from '@vaxledger/event-store';
+import { type AccessContext } from '@vaxledger/application';
+import { type Actor, isPurposeOfUse, PURPOSES_OF_USE, type PurposeOfUse } from '@vaxledger/domain';
 import type { Request } from 'express';
 import { ApiError } from '../http/problem';
+
+// Appending the access event is the application layer's (libs/application/src/audit); the
+// headers that say why and by whom are this edge's.
+export { type AccessContext, recordAccess } from '@vaxledger/application';
 
 /** Why the caller reads personal data; one of `PURPOSES_OF_USE`, else the endpoint's default. */
 export const PURPOSE_HEADER = 'X-Purpose-Of-Use';
@@ -18,12 +13,6 @@ export const PURPOSE_HEADER = 'X-Purpose-Of-Use';
 export const STAFF_HEADER = 'X-Staff-Ref';
 
 const STAFF_REF = /^[0-9A-Za-z._:-]{1,60}$/;
-
-export interface AccessContext {
-  readonly purpose: PurposeOfUse;
-  readonly staffRef?: string;
-  readonly correlationId: string;
-}
 
 /**
  * Reads and checks the purpose and staff headers of a read of personal data. Called before
@@ -45,47 +34,4 @@ export const accessContextOf = (request: Request, actor: Actor, fallback: Purpos
   const staffRef = actor.staffRef ?? header;
   const id = (request as Request & { id?: unknown }).id;
   return { purpose, ...(staffRef ? { staffRef } : {}), correlationId: typeof id === 'string' ? id : String(id ?? '') };
-};
-
-/**
- * Appends an access event to the caller organisation's audit stream for the day, in the
- * node's own log. The read is answered only after the append committed: when the trail
- * cannot be written the read fails with 503 AUDIT_UNAVAILABLE and nothing is disclosed.
- */
-export const recordAccess = async (
-  store: EventStore,
-  provinceCode: string,
-  actor: Actor,
-  context: AccessContext,
-  event: AccessEvent,
-): Promise<void> => {
-  const staffRef = context.staffRef ?? actor.staffRef;
-  try {
-    await store.append(
-      auditStream(actor.orgCode, localDateOf(event.data.accessedAt)),
-      [
-        {
-          eventId: randomUUID(),
-          type: event.type,
-          schemaVersion: event.schemaVersion,
-          data: event.data,
-          metadata: {
-            ...(context.correlationId ? { correlationId: context.correlationId } : {}),
-            actor: {
-              orgCode: actor.orgCode,
-              role: actor.role,
-              provinceCode: actor.provinceCode,
-              ...(actor.siteCode ? { siteCode: actor.siteCode } : {}),
-              ...(staffRef ? { staffRef } : {}),
-            },
-            originProvince: provinceCode,
-          },
-        },
-      ],
-      // Many reads at once from one organisation: no revision check, the log orders them.
-      { expected: 'any' },
-    );
-  } catch {
-    throw new ApiError('AUDIT_UNAVAILABLE', 'the read could not be recorded in the audit trail, so it was not answered; try again');
-  }
 };

@@ -1,5 +1,5 @@
 import { Controller, Get, Inject, Query } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
 import { PERSON_ID_PATTERN } from '@vaxledger/privacy';
@@ -14,18 +14,42 @@ import { canReadAuditTrail } from '../auth/policy';
 
 export class AccessQuery {
   /** Reads of this person (pseudonym). */
-  @IsOptional() @Matches(PERSON_ID_PATTERN) readonly personId?: string;
+  @ApiPropertyOptional({ description: 'Reads of this person (pseudonym)', pattern: PERSON_ID_PATTERN.source })
+  @IsOptional()
+  @Matches(PERSON_ID_PATTERN)
+  readonly personId?: string;
   /** Recall-impact exports of this batch. */
-  @IsOptional() @Matches(/^[0-9A-Za-z]{1,20}-[0-9A-Z]{1,20}$/) readonly batchId?: string;
+  @ApiPropertyOptional({ description: 'Recall-impact exports of this batch', example: '8696321-202611A017' })
+  @IsOptional()
+  @Matches(/^[0-9A-Za-z]{1,20}-[0-9A-Z]{1,20}$/)
+  readonly batchId?: string;
   /** Reads by this organisation. */
-  @IsOptional() @Matches(/^[0-9A-Z]{18}(?:-[0-9A-Za-z]{1,8})?$/) readonly orgCode?: string;
+  @ApiPropertyOptional({ description: 'Reads by this organisation', example: '12440300MB1B2345QN' })
+  @IsOptional()
+  @Matches(/^[0-9A-Z]{18}(?:-[0-9A-Za-z]{1,8})?$/)
+  readonly orgCode?: string;
   /** RFC 3339 instant, inclusive. */
-  @IsOptional() @Matches(INSTANT) readonly from?: string;
+  @ApiPropertyOptional({ description: 'RFC 3339 instant, inclusive', format: 'date-time', pattern: INSTANT.source })
+  @IsOptional()
+  @Matches(INSTANT)
+  readonly from?: string;
   /** RFC 3339 instant, exclusive. */
-  @IsOptional() @Matches(INSTANT) readonly to?: string;
+  @ApiPropertyOptional({ description: 'RFC 3339 instant, exclusive', format: 'date-time', pattern: INSTANT.source })
+  @IsOptional()
+  @Matches(INSTANT)
+  readonly to?: string;
   /** The `next` of the previous page. */
-  @IsOptional() @Matches(/^\d{1,20}$/) readonly after?: string;
-  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(1000) readonly limit?: number;
+  @ApiPropertyOptional({ description: 'The `next` of the previous page', pattern: '^\\d{1,20}$', example: '0' })
+  @IsOptional()
+  @Matches(/^\d{1,20}$/)
+  readonly after?: string;
+  @ApiPropertyOptional({ minimum: 1, maximum: 1000, default: 100 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  readonly limit?: number;
 }
 
 /** The audit trail of reads of personal data, for regulators. */

@@ -1,5 +1,5 @@
 import { Controller, Get, Inject, Param, Query } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
 import { Type } from 'class-transformer';
 import type { RecordedEvent } from '@vaxledger/event-store';
@@ -14,8 +14,17 @@ import { CurrentActor } from '../http/auth';
 
 export class EventsQuery {
   /** Read events after this global position (decimal). */
-  @IsOptional() @Matches(/^\d{1,20}$/) readonly after?: string;
-  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(1000) readonly limit?: number;
+  @ApiPropertyOptional({ description: 'Events after this global position (decimal)', pattern: '^\\d{1,20}$', example: '0' })
+  @IsOptional()
+  @Matches(/^\d{1,20}$/)
+  readonly after?: string;
+  @ApiPropertyOptional({ minimum: 1, maximum: 1000, default: 100 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  readonly limit?: number;
 }
 
 const render = (e: RecordedEvent): Record<string, unknown> => ({

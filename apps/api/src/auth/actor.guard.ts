@@ -45,6 +45,24 @@ const challenge = (devMode: boolean): ApiError =>
     { 'WWW-Authenticate': 'Bearer realm="vaxledger", ApiKey realm="vaxledger"' },
   );
 
+const DEV_ACTOR_FORMAT = `X-Dev-Actor must be <role>:<orgCode>:<provinceCode>, e.g. clinic:12440300MB1B2345QN:440000 (role one of ${ROLES.join(', ')}; orgCode an 18-character unified social credit code in capitals, optionally with -suffix of up to 8 letters or digits; provinceCode 6 digits)`;
+
+/** A 401 for a malformed X-Dev-Actor that says which part is wrong and what the format is. */
+const devActorProblem = (header: string): ApiError => {
+  const parts = header.trim().split(':');
+  const wrong =
+    parts.length !== 3
+      ? `it has ${parts.length} part${parts.length === 1 ? '' : 's'} separated by ':', not 3`
+      : !(ROLES as readonly string[]).includes(parts[0]!)
+        ? `the role ${JSON.stringify(parts[0]!.slice(0, 20))} is unknown`
+        : !/^[0-9A-Z]{18}(?:-[0-9A-Za-z]{1,8})?$/.test(parts[1]!)
+          ? 'the orgCode is not an 18-character code'
+          : 'the provinceCode is not 6 digits';
+  return new ApiError('UNAUTHENTICATED', `${DEV_ACTOR_FORMAT}; ${wrong}`, [{ field: 'X-Dev-Actor', reason: wrong }], {
+    'WWW-Authenticate': 'Bearer realm="vaxledger", ApiKey realm="vaxledger"',
+  });
+};
+
 /**
  * Authenticates every request that is not @Public and applies the endpoint's role gate.
  * Credentials, in order: `Authorization: Bearer <JWT>` (when JWT settings are present),
@@ -93,10 +111,13 @@ export class ActorGuard implements CanActivate {
       throw challenge(devMode);
     }
     if (apiKeyHeader) return this.byApiKey(apiKeyHeader, devMode);
+    const devActor = request.header('x-dev-actor');
     if (devMode) {
-      const actor = parseDevActor(request.header('x-dev-actor'));
+      const actor = parseDevActor(devActor);
       if (actor) return actor;
+      if (devActor !== undefined) throw devActorProblem(devActor);
     }
+    // Outside dev mode the header is just a bad credential: the same challenge as any other.
     throw challenge(devMode);
   }
 

@@ -116,14 +116,23 @@ export class AuthStore {
     };
   }
 
-  /** The grantee may read this person's record until `ttlMs` from now. */
-  async grantPerson(grantee: string, personId: string, ttlMs: number): Promise<void> {
+  /**
+   * The grantee may read this person's record until `ttlMs` from now. `db`: a command's
+   * transaction, so the grant commits with the dose that justifies it.
+   */
+  async grantPerson(
+    grantee: string,
+    personId: string,
+    ttlMs: number,
+    db: { query(sql: string, params?: readonly unknown[]): Promise<unknown> } = this.pool,
+  ): Promise<void> {
     // Expired grants are already ignored; clearing them now and then keeps the table small.
+    // On `db`: inside a command's transaction on PGlite (one session), another connection would wait for ever.
     if (Date.now() - this.prunedAt > PRUNE_EVERY_MS) {
       this.prunedAt = Date.now();
-      await this.pruneGrants();
+      await db.query(`DELETE FROM ${this.schema}.person_grants WHERE expires_at <= now()`);
     }
-    await this.pool.query(
+    await db.query(
       `INSERT INTO ${this.schema}.person_grants (grantee, person_id, expires_at)
        VALUES ($1, $2, now() + $3 * interval '1 millisecond')
        ON CONFLICT (grantee, person_id) DO UPDATE SET expires_at = EXCLUDED.expires_at`,

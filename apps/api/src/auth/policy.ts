@@ -238,3 +238,61 @@ export const canReadAuditTrail = (actor: Actor, nodeProvince: string): Decision 
 /** The whole global log: the hub (sync) and the national regulator. */
 export const canReadLog = (actor: Actor): Decision =>
   allowIf(actor.role === 'hub' || (actor.role === 'regulator' && isNational(actor)), 'forbidden');
+
+// ---------------------------------------------------------------------------------------------
+// Lists: the same rules as the detail reads, as grants the list queries turn into SQL
+
+/** The grants of a list (libs/projections ListScope): a row is listed when one of them reaches it. */
+export interface ListGrants {
+  readonly all?: boolean;
+  readonly ownSites?: { readonly orgCode: string; readonly siteCode?: string };
+  readonly province?: string;
+  readonly supervisedBy?: string;
+  readonly mahOrgCode?: string;
+  readonly issuerOrgCode?: string;
+}
+
+const ownSites = (actor: Actor): ListGrants['ownSites'] => ({
+  orgCode: actor.orgCode,
+  ...(actor.siteCode ? { siteCode: actor.siteCode } : {}),
+});
+
+/**
+ * Shipments, as canSeeInventory for either end: the caller's own sites; a CDC the sites it
+ * supervises (national CDC: all); a regulator its province (national: all). Hub: none (403).
+ */
+export const shipmentListGrants = (actor: Actor): ListGrants | 'forbidden' => {
+  switch (actor.role) {
+    case 'hub':
+      return 'forbidden';
+    case 'cdc':
+      return isNational(actor) ? { all: true } : { ownSites: ownSites(actor), supervisedBy: actor.orgCode };
+    case 'regulator':
+      return isNational(actor) ? { all: true } : { ownSites: ownSites(actor), province: actor.provinceCode };
+    case 'manufacturer':
+    case 'clinic':
+      return { ownSites: ownSites(actor) };
+  }
+};
+
+/** Batches, as canSeeBatch: regulator by province, MAH its own, CDC held or province, clinic held. */
+export const batchListGrants = (actor: Actor): ListGrants | 'forbidden' => {
+  switch (actor.role) {
+    case 'hub':
+      return 'forbidden';
+    case 'regulator':
+      return isNational(actor) ? { all: true } : { province: actor.provinceCode };
+    case 'manufacturer':
+      return { mahOrgCode: actor.orgCode };
+    case 'cdc':
+      return isNational(actor) ? { all: true } : { ownSites: ownSites(actor), province: actor.provinceCode };
+    case 'clinic':
+      return { ownSites: ownSites(actor) };
+  }
+};
+
+/** Recalls, as canSeeRecall: the issuer, or whoever sees one of the recalled batches. */
+export const recallListGrants = (actor: Actor): ListGrants | 'forbidden' => {
+  const batches = batchListGrants(actor);
+  return batches === 'forbidden' ? batches : { ...batches, issuerOrgCode: actor.orgCode };
+};

@@ -54,12 +54,25 @@ const checkJsonText = (_req: unknown, _res: unknown, buffer: Buffer): void => {
 
 /**
  * The JSON body parser, with every way it can refuse a body turned into a problem with a
- * stable code: too large (413, naming the configured limit), not JSON or nested absurdly deep (400), an unknown
- * Content-Encoding or charset (415). Unmapped, body-parser's own errors would be 500s.
+ * stable code: too large (413, naming the configured limit), not JSON or nested absurdly deep (400), a body
+ * without a JSON Content-Type, an unknown Content-Encoding or charset (415). Unmapped, body-parser's own errors would be 500s.
  */
 export const jsonBody = (limitBytes: number): RequestHandler => {
-  const parse = json({ limit: limitBytes, type: ['application/json', 'application/*+json'], verify: checkJsonText });
+  const types = ['application/json', 'application/*+json'];
+  const parse = json({ limit: limitBytes, type: types, verify: checkJsonText });
   return (req: Request, res: Response, next: NextFunction) => {
+    // A body the node would not read (no Content-Type, or not JSON) is refused, not taken as empty.
+    if (req.is(types) === false) {
+      const given = req.header('content-type');
+      return next(
+        new ApiError(
+          'UNSUPPORTED_MEDIA_TYPE',
+          given
+            ? `the request body is ${given.split(';')[0]!.trim()}; send JSON with Content-Type: application/json`
+            : 'the request has a body but no Content-Type; send JSON with Content-Type: application/json',
+        ),
+      );
+    }
     parse(req, res, (error?: unknown) => {
       if (error === undefined || error === null) return next();
       const { type, status } = error as ParserError;

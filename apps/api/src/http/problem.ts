@@ -1,7 +1,7 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import { isApplicationError } from '@vaxledger/application';
 import { isRuleViolation } from '@vaxledger/domain';
-import { isEventStoreError } from '@vaxledger/event-store';
+import { GuardViolationError, isEventStoreError } from '@vaxledger/event-store';
 import type { Response } from 'express';
 import { type ErrorCode, STATUS } from './error-codes';
 
@@ -46,7 +46,7 @@ const TITLES: Partial<Record<number, string>> = {
   503: 'Service unavailable',
 };
 
-const problem = (code: ErrorCode, detail: string, errors?: readonly FieldError[]): Problem => {
+export const problem = (code: ErrorCode, detail: string, errors?: readonly FieldError[]): Problem => {
   const status = STATUS[code];
   return {
     type: `https://vaxledger.example/problems/${code.toLowerCase().replace(/_/g, '-')}`,
@@ -66,7 +66,10 @@ export const toProblem = (error: unknown): { problem: Problem; headers?: Readonl
   if (isApplicationError(error)) return { problem: problem(error.code, error.message) };
   if (isRuleViolation(error))
     return { problem: problem(error.code, error.message, error.field ? [{ field: error.field, reason: error.code }] : undefined) };
+  if (error instanceof GuardViolationError && error.rule in STATUS)
+    return { problem: problem(error.rule as ErrorCode, `${error.rule}: ${error.subject}`) };
   if (isEventStoreError(error)) {
+    if (error.code === 'GUARD_VIOLATION') return { problem: problem('INTERNAL_ERROR', error.message) };
     if (error.code === 'INVALID_APPEND') return { problem: problem('VALIDATION_FAILED', error.message) };
     return { problem: problem(error.code, error.message) };
   }
@@ -104,6 +107,8 @@ export class ProblemDetailsFilter implements ExceptionFilter {
         'unhandled error',
       );
     const response = host.switchToHttp().getResponse<Response>();
+    // Read by the request metrics and log line (app.ts), so refusals are counted by code in one place.
+    response.locals.problemCode = body.code;
     if (headers) for (const [name, value] of Object.entries(headers)) response.setHeader(name, value);
     response.status(body.status).type('application/problem+json').json(body);
   }

@@ -1,4 +1,5 @@
 import { type Application, CommandExecutor, createApplication, SqlIdempotencyStore } from '@vaxledger/application';
+import { PostgresEventStore } from '@vaxledger/event-store';
 import { PERSON_GRANT_TTL_MS } from '../auth/policy';
 import { useCaseAccess } from '../auth/use-case-access';
 import type { Metrics } from './metrics';
@@ -10,22 +11,32 @@ export const nodeExecutor = (runtime: NodeRuntime, metrics?: Metrics): CommandEx
   return new CommandExecutor({
     store,
     provinceCode: settings.provinceCode,
-    idempotency: new SqlIdempotencyStore(readModels.dataSource, readModels.schema),
+    idempotency: idempotencyOf(runtime),
     catchUp: async () => readModels.runner.waitFor(await store.latestPosition(), settings.projectionWaitMs),
     ...(metrics ? { observe: (command, outcome, seconds) => metrics.appendSeconds.observe({ command, outcome }, seconds) } : {}),
   });
 };
 
+const idempotencyOf = (runtime: NodeRuntime): SqlIdempotencyStore =>
+  new SqlIdempotencyStore(runtime.readModels.dataSource, runtime.readModels.schema);
+
 /** The use-case handlers of a node, wired to its runtime and to the API's access policy. */
 export const nodeApplication = (runtime: NodeRuntime, executor: CommandExecutor): Application =>
   createApplication({
     executor,
+    store: runtime.store,
     readModels: runtime.readModels,
     vault: runtime.vault,
     grants: runtime.auth,
     siteLocks: runtime.siteLocks,
     access: useCaseAccess(runtime),
+    personHistory: runtime.sync?.history ?? null,
     provinceCode: runtime.settings.provinceCode,
     pseudonymSecret: runtime.settings.pseudonymSecret,
     personGrantTtlMs: PERSON_GRANT_TTL_MS,
+    // The log in PostgreSQL with guard rows: a dose is one transaction (ADR 0011).
+    doseTransaction:
+      runtime.store instanceof PostgresEventStore && runtime.store.capabilities.guards
+        ? { store: runtime.store, vault: runtime.vault, grants: runtime.auth, idempotency: idempotencyOf(runtime) }
+        : undefined,
   });

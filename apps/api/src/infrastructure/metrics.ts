@@ -1,7 +1,22 @@
+import { measureProjectionLag } from '@vaxledger/projections';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { NodeRuntime } from './node-runtime';
 
-/** Prometheus metrics of one node. Labels come from small fixed sets, never ids. */
+/** Business facts counted by their event type (appended by this process). */
+const BUSINESS_FACTS: Readonly<Record<string, { name: string; help: string }>> = {
+  DoseAdministered: { name: 'vaxledger_doses_recorded_total', help: 'Doses recorded (DoseAdministered appended), by origin' },
+  ShipmentReceived: {
+    name: 'vaxledger_receipts_recorded_total',
+    help: 'Shipment receipts recorded (ShipmentReceived appended), by origin',
+  },
+  BatchRecalled: { name: 'vaxledger_recalls_recorded_total', help: 'Batch recalls recorded (BatchRecalled appended), by origin' },
+};
+
+/**
+ * Prometheus metrics of one node. Labels come from small fixed sets (routes as declared,
+ * status codes, problem codes, event types), never ids. Projection lag is in events and
+ * seconds, never in log positions (which pack a transaction id, ADR 0002).
+ */
 export class Metrics {
   readonly registry = new Registry();
   readonly appendSeconds = new Histogram({
@@ -11,25 +26,80 @@ export class Metrics {
     buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [this.registry],
   });
-  readonly httpRequests = new Counter({
-    name: 'vaxledger_http_requests_total',
-    help: 'HTTP requests by route and status class',
+  readonly httpRequestSeconds = new Histogram({
+    name: 'vaxledger_http_request_duration_seconds',
+    help: 'HTTP requests: time from arrival to the last byte of the answer, by route (as declared) and status',
     labelNames: ['method', 'route', 'status'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+  readonly refusals = new Counter({
+    name: 'vaxledger_refusals_total',
+    help: 'Requests answered with a problem (problem+json), by its stable code',
+    labelNames: ['code'] as const,
+    registers: [this.registry],
+  });
+  readonly eventsAppended = new Counter({
+    name: 'vaxledger_events_appended_total',
+    help: 'Events appended by this process, by type and origin (local, or imported from another province)',
+    labelNames: ['type', 'origin'] as const,
+    registers: [this.registry],
+  });
+  readonly syncMessages = new Counter({
+    name: 'vaxledger_sync_messages_total',
+    help: 'Sync messages this process published to Kafka (out) or took from it (in, redeliveries included)',
+    labelNames: ['direction'] as const,
+    registers: [this.registry],
+  });
+  readonly syncDeadLetters = new Counter({
+    name: 'vaxledger_sync_dead_letters_total',
+    help: 'Sync messages set aside by this process, by reason',
+    labelNames: ['reason'] as const,
     registers: [this.registry],
   });
 
   constructor(runtime: NodeRuntime) {
     collectDefaultMetrics({ register: this.registry, prefix: 'vaxledger_' });
+    const facts = new Map(
+      Object.entries(BUSINESS_FACTS).map(([type, { name, help }]) => [
+        type,
+        new Counter({ name, help, labelNames: ['origin'] as const, registers: [this.registry] }),
+      ]),
+    );
+    for (const counter of facts.values()) for (const origin of ['local', 'imported']) counter.inc({ origin }, 0);
+    for (const direction of ['in', 'out']) this.syncMessages.inc({ direction }, 0);
+    runtime.activity.on('appended', (type, origin, count) => {
+      this.eventsAppended.inc({ type, origin }, count);
+      facts.get(type)?.inc({ origin }, count);
+    });
+    runtime.activity.on('syncMessages', (direction, count) => this.syncMessages.inc({ direction }, count));
+    runtime.activity.on('syncDeadLetter', (reason) => this.syncDeadLetters.inc({ reason }));
+
     const { store, readModels } = runtime;
+    // Both lag gauges come from one measurement per scrape.
+    let lagOfScrape: ReturnType<typeof measureProjectionLag> | null = null;
+    const lag = (): ReturnType<typeof measureProjectionLag> => {
+      lagOfScrape ??= measureProjectionLag(store, readModels.runner.status()).finally(() => {
+        setImmediate(() => (lagOfScrape = null));
+      });
+      return lagOfScrape;
+    };
     new Gauge({
       name: 'vaxledger_projection_lag_events',
-      help: 'Log head position minus each projection checkpoint (0 = current)',
+      help: 'Events in the log each projection has not applied yet (0 = current)',
       labelNames: ['projection'] as const,
       registers: [this.registry],
       async collect() {
-        const head = await store.headPosition();
-        for (const { name, position } of readModels.runner.status())
-          this.set({ projection: name }, head > position ? Number(head - position) : 0);
+        for (const p of await lag()) this.set({ projection: p.name }, p.events);
+      },
+    });
+    new Gauge({
+      name: 'vaxledger_projection_lag_seconds',
+      help: 'Age of the oldest event each projection has not applied yet (0 = current)',
+      labelNames: ['projection'] as const,
+      registers: [this.registry],
+      async collect() {
+        for (const p of await lag()) this.set({ projection: p.name }, p.seconds);
       },
     });
     const sync = runtime.sync;
@@ -78,7 +148,7 @@ export class Metrics {
     }
     new Gauge({
       name: 'vaxledger_log_head_position',
-      help: 'Global position of the last event readers may see',
+      help: 'Global position of the last event readers may see (an opaque position, not a count: see the lag gauges)',
       registers: [this.registry],
       async collect() {
         this.set(Number(await store.headPosition()));

@@ -1,8 +1,10 @@
 import { join } from 'node:path';
 import { kafkaClientSecurity, type Settings } from '@vaxledger/config';
-import { LOCAL_ONLY_CATEGORIES, STREAM_CATEGORIES } from '@vaxledger/domain';
+import { LOCAL_ONLY_CATEGORIES, STOCK_GUARD_RULES_VERSION, STREAM_CATEGORIES, stockGuardOps } from '@vaxledger/domain';
 import {
+  closePool,
   type EmbeddedPostgres,
+  waitIdle,
   type EventStore,
   KurrentDbEventStore,
   PostgresEventStore,
@@ -24,7 +26,12 @@ import {
 import { Kafka, logLevel } from 'kafkajs';
 import { Pool } from 'pg';
 import { AuthStore } from '../auth/auth-store';
+import { type ProjectorThread, projectorThreadEntry, startProjectorThread } from './projector-thread';
 import { SiteLocks } from './site-locks';
+import { NodeActivity } from './node-activity';
+import { SyncLease } from './sync-lease';
+import { type DataDirLock, lockDataDir } from './data-dir-lock';
+import { openVaultMasterKey } from './vault-master-key';
 import { vaultErasureProjection } from '../features/persons/vault-erasure.projection';
 
 /**
@@ -33,7 +40,8 @@ import { vaultErasureProjection } from '../features/persons/vault-erasure.projec
  * DATA_DIR and everything talks to it through the ordinary pg driver.
  */
 export interface NodeRuntime {
-  readonly settings: Settings;
+  /** The settings, with the vault master key the node actually runs with. */
+  readonly settings: Settings & { readonly vaultMasterKey: Buffer };
   readonly store: EventStore;
   readonly readModels: ReadModels;
   readonly vault: PersonVault;
@@ -42,6 +50,8 @@ export interface NodeRuntime {
   /** Serialises dose capture per site across API replicas (ADR 0004). */
   readonly siteLocks: SiteLocks;
   readonly databaseUrl: string;
+  /** Appends and sync traffic of this process, for the metrics (apps/api/src/infrastructure/metrics.ts). */
+  readonly activity: NodeActivity;
   /** Present when KAFKA_BROKERS is set and the sync role runs in this process. */
   readonly sync: NodeSync | null;
   close(): Promise<void>;
@@ -63,16 +73,37 @@ export interface RuntimeOptions {
   readonly readSchema?: string;
   readonly vaultSchema?: string;
   readonly authSchema?: string;
-  /** Run the projector in this process (default true). */
-  readonly projector?: boolean;
-  /** Run the sync relay and consumer in this process when Kafka is configured (default true). */
+  /**
+   * Run the projector in this process (true, the default), in a worker thread of it
+   * ('thread': off the request event loop), or not at all (false: the worker process does).
+   * Without an inline projector the runner follows the checkpoints (read-your-writes).
+   */
+  readonly projector?: boolean | 'thread';
+  /** The database engine behind DATABASE_URL when it is not this process's own PGlite (the projector thread). */
+  readonly engine?: 'pglite' | 'postgres';
+  /**
+   * Run the sync relay and consumer in this process when Kafka is configured (default:
+   * SYNC_IN_API, on unless set to off). The worker sets it from its role.
+   */
   readonly sync?: boolean;
+  /** How long to wait for another process's sync to stop before refusing (default 10 s). */
+  readonly syncLeaseWaitMs?: number;
   readonly syncSchema?: string;
-  /** Kafka consumer group (default vaxledger-sync-<province>). */
+  /** Kafka consumer group (default <SYNC_TOPIC_PREFIX>-sync-<province>). */
   readonly syncGroupId?: string;
   /** Called after Kafka acknowledged a relayed batch and before its checkpoint is saved (fault tests). */
   readonly onRelayPublished?: (count: number) => void;
+  /** Called if another process took this node's DATA_DIR lock (default: exit at once). */
+  readonly onDataDirLockLost?: (error: Error) => void;
 }
+
+/** Enough to cache a clinic's working set; the file system caches the rest (README, "Start time and memory"). */
+const EMBEDDED_SHARED_BUFFERS = '32MB';
+
+const exitOnLockLoss = (error: Error): void => {
+  process.stderr.write(`vaxledger: lost the DATA_DIR lock (${error.message}): stopping before two processes share the folder\n`);
+  process.exit(1);
+};
 
 /**
  * Schema and consumer-group overrides from the environment, so several nodes can share one
@@ -89,14 +120,23 @@ export const runtimeOptionsFromEnv = (env: NodeJS.ProcessEnv = process.env): Run
 
 export const openNodeRuntime = async (settings: Settings, options: RuntimeOptions = {}): Promise<NodeRuntime> => {
   let embedded: EmbeddedPostgres | null = null;
+  let dataDirLock: DataDirLock | null = null;
   let databaseUrl = settings.databaseUrl;
   if (!databaseUrl) {
-    embedded = await startEmbeddedPostgres({ dataDir: join(settings.dataDir, 'pglite') });
+    // One process per DATA_DIR, decided before PGlite opens a file (docs/adr/0010-embedded-key-file-and-lock.md).
+    dataDirLock = await lockDataDir(settings.dataDir, options.onDataDirLockLost ?? exitOnLockLoss);
+    try {
+      embedded = await startEmbeddedPostgres({ dataDir: join(settings.dataDir, 'pglite'), sharedBuffers: EMBEDDED_SHARED_BUFFERS });
+    } catch (error) {
+      await dataDirLock.release();
+      throw error;
+    }
     databaseUrl = embedded.url;
   }
-  const engine = embedded ? 'pglite' : 'postgres';
+  const engine = options.engine ?? (embedded ? 'pglite' : 'postgres');
   // The log is in PostgreSQL, or in KurrentDB (EVENT_STORE=kurrentdb); read models, the vault,
   // idempotency and sync state stay in PostgreSQL (DATABASE_URL or the embedded PGlite).
+  const activity = new NodeActivity(settings.provinceCode);
   let store: EventStore;
   try {
     store =
@@ -111,11 +151,15 @@ export const openNodeRuntime = async (settings: Settings, options: RuntimeOption
             engine,
             poolSize: engine === 'pglite' ? 4 : 16,
             pollIntervalMs: 20,
+            // Stock, unit and hold rows kept in every append's transaction (ADR 0011).
+            guardRules: { version: STOCK_GUARD_RULES_VERSION, opsFor: stockGuardOps },
           });
   } catch (error) {
     await embedded?.stop().catch(() => undefined);
+    await dataDirLock?.release();
     throw error;
   }
+  store = activity.observe(store);
   const pool = new Pool({ connectionString: databaseUrl, max: engine === 'pglite' ? 4 : 16 });
   // Site locks hold a connection for a whole command whose own queries use the other pools:
   // sharing one pool would let enough busy sites take every connection and wait forever.
@@ -123,7 +167,16 @@ export const openNodeRuntime = async (settings: Settings, options: RuntimeOption
   lockPool?.on('error', () => undefined);
   // An idle connection that drops is replaced on next use; it must not crash the process.
   pool.on('error', () => undefined);
-  const vault = new PersonVault(pool, settings.vaultMasterKey, options.vaultSchema ?? 'vault');
+  let vaultMasterKey: Buffer;
+  try {
+    vaultMasterKey = await openVaultMasterKey(settings, pool, options.vaultSchema ?? 'vault');
+  } catch (error) {
+    await Promise.allSettled([store.close(), pool.end(), lockPool?.end()]);
+    await embedded?.stop().catch(() => undefined);
+    await dataDirLock?.release();
+    throw error;
+  }
+  const vault = new PersonVault(pool, vaultMasterKey, options.vaultSchema ?? 'vault');
   await vault.migrate();
   // Beside the read models, the projector applies erasures (own and received) to the vault.
   const readModels = await ReadModels.open(
@@ -133,9 +186,40 @@ export const openNodeRuntime = async (settings: Settings, options: RuntimeOption
   );
   const auth = new AuthStore(pool, options.authSchema ?? 'auth');
   await auth.migrate();
-  if (options.projector !== false) readModels.runner.start();
+  let projectorThread: ProjectorThread | null = null;
+  const threadEntry = options.projector === 'thread' ? projectorThreadEntry() : null;
+  if (options.projector === true || options.projector === undefined || (options.projector === 'thread' && !threadEntry)) {
+    // From sources (tests) there is no compiled thread entry: the projector runs inline.
+    readModels.runner.start();
+  } else {
+    readModels.runner.follow();
+    if (threadEntry)
+      projectorThread = await startProjectorThread(threadEntry, {
+        databaseUrl,
+        engine,
+        vaultMasterKey: vaultMasterKey.toString('base64'),
+        eventSchema: options.eventSchema,
+        readSchema: options.readSchema,
+        vaultSchema: options.vaultSchema,
+        authSchema: options.authSchema,
+      });
+  }
   let sync: NodeSync | null = null;
-  if (settings.kafkaBrokers.length > 0 && options.sync !== false) {
+  let syncLease: SyncLease | null = null;
+  if (settings.kafkaBrokers.length > 0 && (options.sync ?? settings.syncInApi)) {
+    // PGlite is one process anyway; on a server, only one process of the node may run sync.
+    if (!embedded)
+      syncLease = await SyncLease.acquire(
+        databaseUrl,
+        `province ${settings.provinceCode}, topic prefix ${settings.syncTopicPrefix}, schema ${options.syncSchema ?? 'sync'}`,
+        options.syncLeaseWaitMs,
+      ).catch(async (error: unknown) => {
+        await readModels.close();
+        await store.close();
+        await pool.end();
+        await lockPool?.end();
+        throw error;
+      });
     const kafka = new Kafka({
       clientId: `vaxledger-${settings.provinceCode}`,
       brokers: [...settings.kafkaBrokers],
@@ -157,7 +241,10 @@ export const openNodeRuntime = async (settings: Settings, options: RuntimeOption
       provinceCode: settings.provinceCode,
       topicPrefix: settings.syncTopicPrefix,
       ...(signer ? { signer } : {}),
-      ...(options.onRelayPublished ? { onPublished: options.onRelayPublished } : {}),
+      onPublished: (count) => {
+        activity.emit('syncMessages', 'out', count);
+        options.onRelayPublished?.(count);
+      },
     });
     const inbox = new InboxConsumer(kafka, store, syncStore, {
       provinceCode: settings.provinceCode,
@@ -166,6 +253,8 @@ export const openNodeRuntime = async (settings: Settings, options: RuntimeOption
       ...(viaHub ? { topics: [forwardTopic(settings.provinceCode, prefix)] } : {}),
       ...(options.syncGroupId ? { groupId: options.syncGroupId } : {}),
       ...(trustList ? { trustList } : {}),
+      onReceived: (count) => activity.emit('syncMessages', 'in', count),
+      onDeadLetter: (reason) => activity.emit('syncDeadLetter', reason),
     });
     await relay.start();
     if (viaHub || settings.syncPeers.length > 0) await inbox.start();
@@ -195,24 +284,40 @@ export const openNodeRuntime = async (settings: Settings, options: RuntimeOption
     sync = { relay, inbox, store: syncStore, history, hub };
   }
   return {
-    settings,
+    settings: { ...settings, vaultMasterKey },
     store,
     readModels,
     vault,
     auth,
     siteLocks: new SiteLocks(lockPool),
     databaseUrl,
+    activity,
     sync,
     close: async () => {
       await sync?.history.stop();
       await sync?.hub?.stop();
       await sync?.inbox.stop();
       await sync?.relay.stop();
+      await syncLease?.release();
+      // Commands still in flight finish first (every pool keeps serving until idle, bounded):
+      // ending a pg pool outright strands whoever waits for a connection, and with them the
+      // connections (and advisory locks) they already hold. Commands waiting for the
+      // projector are answered at once by its stop.
+      await projectorThread?.stop();
+      await readModels.runner.stop();
+      const readPool = (readModels.dataSource.driver as unknown as { master?: Pool }).master;
+      await Promise.all([
+        store instanceof PostgresEventStore ? store.idle() : Promise.resolve(),
+        waitIdle(pool),
+        lockPool ? waitIdle(lockPool) : Promise.resolve(),
+        readPool ? waitIdle(readPool) : Promise.resolve(),
+      ]);
       await readModels.close();
       await store.close();
-      await pool.end();
-      await lockPool?.end();
+      await closePool(pool);
+      if (lockPool) await closePool(lockPool);
       await embedded?.stop();
+      await dataDirLock?.release();
     },
   };
 };

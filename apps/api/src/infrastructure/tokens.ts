@@ -1,4 +1,3 @@
 export const RUNTIME = Symbol('NodeRuntime');
-export const EXECUTOR = Symbol('CommandExecutor');
 export const METRICS = Symbol('Metrics');
 export const APPLICATION = Symbol('Application');

@@ -1,5 +1,6 @@
 import { Controller, Get, Header, Inject, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
+import { measureProjectionLag } from '@vaxledger/projections';
 import type { Response } from 'express';
 import { Public } from '../http/auth';
 import type { Metrics } from '../infrastructure/metrics';
@@ -26,10 +27,13 @@ export class OperationsController {
     } catch {
       storeOk = false;
     }
-    const projections = readModels.runner.status().map((p) => ({
+    // Lag in events and seconds (log positions are not counts, ADR 0002).
+    const status = readModels.runner.status();
+    const lag = storeOk ? await measureProjectionLag(store, status, { head }).catch(() => null) : null;
+    const projections = status.map((p, i) => ({
       name: p.name,
       position: p.position.toString(),
-      lag: head > p.position ? Number(head - p.position) : 0,
+      lag: lag?.[i] ? { events: lag[i].events, seconds: lag[i].seconds, ...(lag[i].eventsAtLeast ? { eventsAtLeast: true } : {}) } : null,
     }));
     const projectorError = readModels.runner.error;
     const ready = storeOk && !projectorError;

@@ -1,8 +1,8 @@
-import type { INestApplication } from '@nestjs/common';
 import type { Settings } from '@vaxledger/config';
-import { createApiApp } from '../../../api/src/app';
+import { nodeApplication, nodeExecutor } from '../../../api/src/infrastructure/application';
 import { type NodeRuntime, openNodeRuntime } from '../../../api/src/infrastructure/node-runtime';
-import { DemoRequestError, runDemo } from './demo';
+import { runDemo } from './demo';
+import { DemoRequestError, type DemoTarget, handlerTarget, httpTarget } from './targets';
 
 const answers = async (baseUrl: string): Promise<boolean> => {
   try {
@@ -16,8 +16,8 @@ const DEMO_USAGE = 'usage: npm run cli -- demo [--doses N] [--concurrency N] [--
 
 /**
  * `vaxledger demo`: loads the sample through the HTTP API of the node at --base-url, or of
- * the node already running on PORT; when none answers, starts this node (DATA_DIR or
- * DATABASE_URL) in this process for the duration of the load.
+ * the node already running on PORT; when none answers, opens this node (DATA_DIR or
+ * DATABASE_URL) in this process and calls its use-case handlers directly, no HTTP server.
  */
 export const runDemoCommand = async (settings: Settings, args: readonly string[], log: (line: string) => void): Promise<number> => {
   const values: Record<string, string> = {};
@@ -45,29 +45,26 @@ export const runDemoCommand = async (settings: Settings, args: readonly string[]
     process.stderr.write(`vaxledger demo: --doses, --concurrency and --seed take whole numbers\n${DEMO_USAGE}\n`);
     return 2;
   }
-  let baseUrl = values['base-url'] ?? `http://127.0.0.1:${settings.port}`;
+  const baseUrl = values['base-url'] ?? `http://127.0.0.1:${settings.port}`;
   let runtime: NodeRuntime | null = null;
-  let app: INestApplication | null = null;
   try {
+    let target: DemoTarget = httpTarget(baseUrl);
     if (values['base-url'] === undefined && !(await answers(baseUrl))) {
-      log(
-        `demo: no node answers at ${baseUrl}; starting one here (${settings.embedded ? `embedded, ${settings.dataDir}` : 'DATABASE_URL'})`,
-      );
+      const where = settings.embedded ? `embedded, ${settings.dataDir}` : 'DATABASE_URL';
+      log(`demo: no node answers at ${baseUrl}; opening this node here (${where}) and calling its handlers`);
       runtime = await openNodeRuntime({ ...settings, logLevel: 'warn' });
-      app = await createApiApp(runtime, { logger: false });
-      await app.listen(0, '127.0.0.1');
-      baseUrl = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+      const app = nodeApplication(runtime, nodeExecutor(runtime));
+      target = handlerTarget(app, runtime.readModels, runtime.store, `this node in process (${where})`);
     }
-    await runDemo({ baseUrl, doses, concurrency, seed, log });
+    await runDemo({ target, doses, concurrency, seed, log });
     return 0;
   } catch (error) {
-    // runDemo already printed the failing request; say once more on stderr why we stop.
+    // runDemo already printed the failing step; say once more on stderr why we stop.
     process.stderr.write(
       `vaxledger demo: stopped: ${error instanceof DemoRequestError ? `${error.method} ${error.path} → ${error.status}` : error instanceof Error ? error.message : String(error)}\n`,
     );
     return 1;
   } finally {
-    await app?.close();
     await runtime?.close();
   }
 };

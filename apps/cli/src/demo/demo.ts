@@ -1,16 +1,25 @@
-import { allowedExpiryDates, residentIdCheckChar, scheduleFor, usccCheckChar } from '@vaxledger/domain';
+import type { Actor } from '@vaxledger/domain';
+import { allowedExpiryDates } from '@vaxledger/domain';
+import { buildPlan, cst, formatSeconds, type Org, pad, plusDays, REGULATOR_ACTOR } from './plan';
+import { DemoRequestError, type DemoTarget, httpTarget } from './targets';
+
+export { DemoRequestError } from './targets';
 
 /**
- * Loads a realistic sample into a running node through its HTTP API, the same command path a
- * clinic system or a manufacturer's ERP would use: organisations, products, released batches,
- * cold-chain shipments down to clinics, doses for generated persons, and one recall.
+ * Loads a realistic sample into a node through its write use cases: organisations, products,
+ * released batches, cold-chain shipments down to clinics, doses for generated persons, and one
+ * recall. The commands go to the node's handlers in this process, or to a running node's HTTP
+ * API (the path a clinic system or a manufacturer's ERP takes); either way the same handler
+ * decides (libs/application).
  *
- * Everything is derived from a seeded pseudo-random generator, so two runs with the same seed
- * plan the same sample (the second run against the same node is refused: the codes exist).
+ * The sample is planned from a seed (plan.ts), so two runs with the same seed plan the same
+ * sample (the second run against the same node is refused: the codes exist).
  */
 
 export interface DemoOptions {
-  readonly baseUrl: string;
+  /** Where the commands go; or give `baseUrl` for a node's HTTP API. */
+  readonly target?: DemoTarget;
+  readonly baseUrl?: string;
   readonly doses: number;
   readonly concurrency: number;
   readonly log: (line: string) => void;
@@ -40,358 +49,22 @@ export interface DemoSummary {
   readonly dosesPerSecond: number;
 }
 
-/** A non-2xx answer: the demo stops on the first one. */
-export class DemoRequestError extends Error {
-  constructor(
-    readonly method: string,
-    readonly path: string,
-    readonly status: number,
-    readonly body: string,
-  ) {
-    super(`${method} ${path} answered ${status}: ${body}`);
-    this.name = 'DemoRequestError';
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Fixed master data
-
-const REGULATOR = { code: '12110000450712347E', province: '110000' };
-// The national regulator (province 000000) registers organisations in every province.
-const REGULATOR_ACTOR = `regulator:${REGULATOR.code}:000000`;
-
-interface Org {
-  readonly code: string;
-  readonly name: string;
-  readonly kind: 'manufacturer' | 'cdc' | 'clinic';
-  readonly province: string;
-  readonly parent?: string;
-}
-
-const MAKER_SPECS = [
-  { province: '320000', region: '320100', name: 'Jiangsu Biological Products Co.' },
-  { province: '310000', region: '310100', name: 'Shanghai Vaccine Institute Co.' },
-  { province: '440000', region: '440300', name: 'Shenzhen Bio-Pharma Co.' },
-] as const;
-
-const CDC_SPECS = [
-  {
-    province: '510000',
-    name: 'Sichuan',
-    clinicRegions: ['510104', '510105', '510106', '510107', '510108', '510112', '510113', '510114'],
-    idRegions: ['510104', '510107', '510108', '510112', '510623'],
-  },
-  {
-    province: '440000',
-    name: 'Guangdong',
-    clinicRegions: ['440103', '440104', '440105', '440106', '440303', '440304', '440305', '440306'],
-    idRegions: ['440103', '440106', '440305', '440306', '441302'],
-  },
-] as const;
-/** Regions of people vaccinated away from home (about one in ten). */
-const TRAVELLER_ID_REGIONS = ['320102', '310115', '110105', '420106', '500103'];
-
-interface ProductSpec {
-  readonly vaccineType: string;
-  readonly name: string;
-  readonly route: 'IM' | 'SC';
-  readonly programme: 'NIP' | 'nonNIP';
-  /** Birth-year range of the usual recipients. */
-  readonly born: readonly [number, number];
-}
-
-const PRODUCT_SPECS: readonly ProductSpec[] = [
-  { vaccineType: 'HepB', name: 'Hepatitis B vaccine (recombinant, yeast) 10 µg', route: 'IM', programme: 'NIP', born: [2020, 2025] },
-  { vaccineType: 'MMR', name: 'Measles, mumps and rubella combined vaccine, live', route: 'SC', programme: 'NIP', born: [2019, 2024] },
-  {
-    vaccineType: 'DTaP',
-    name: 'Diphtheria, tetanus and acellular pertussis vaccine, adsorbed',
-    route: 'IM',
-    programme: 'NIP',
-    born: [2020, 2025],
-  },
-  { vaccineType: 'IPV', name: 'Poliomyelitis vaccine (Vero cell), inactivated', route: 'IM', programme: 'NIP', born: [2020, 2025] },
-  { vaccineType: 'Varicella', name: 'Varicella vaccine, live', route: 'SC', programme: 'nonNIP', born: [2015, 2024] },
-  {
-    vaccineType: 'Influenza',
-    name: 'Quadrivalent influenza vaccine (split virion), inactivated',
-    route: 'IM',
-    programme: 'nonNIP',
-    born: [1945, 2020],
-  },
-  {
-    vaccineType: 'HPV',
-    name: 'Recombinant human papillomavirus bivalent (types 16, 18) vaccine',
-    route: 'IM',
-    programme: 'nonNIP',
-    born: [1985, 2014],
-  },
-  {
-    vaccineType: 'Rabies',
-    name: 'Rabies vaccine (Vero cell) for human use, freeze-dried',
-    route: 'IM',
-    programme: 'nonNIP',
-    born: [1950, 2018],
-  },
-  {
-    vaccineType: 'EV71',
-    name: 'Enterovirus type 71 vaccine (Vero cell), inactivated',
-    route: 'IM',
-    programme: 'nonNIP',
-    born: [2021, 2025],
-  },
-  { vaccineType: 'JE-L', name: 'Japanese encephalitis vaccine, live', route: 'SC', programme: 'NIP', born: [2019, 2025] },
-];
-
-const BATCHES_PER_PRODUCT = 5;
-const CLINICS_PER_CDC = 50;
-/** Second doses are planned only when the schedule's interval fits in the doses' window. */
-const MAX_SECOND_DOSE_INTERVAL = 120;
-
-const SURNAMES = ['王', '李', '张', '刘', '陈', '杨', '黄', '赵', '吴', '周', '徐', '孙', '马', '朱', '胡', '郭', '何', '林', '罗', '高'];
-const GIVEN = [
-  '伟',
-  '芳',
-  '娜',
-  '敏',
-  '静',
-  '磊',
-  '洋',
-  '艳',
-  '勇',
-  '军',
-  '杰',
-  '娟',
-  '涛',
-  '明',
-  '超',
-  '秀英',
-  '晓燕',
-  '子涵',
-  '欣怡',
-  '浩然',
-  '梓萱',
-  '宇轩',
-  '一诺',
-  '思远',
-];
-
-const DAY = 86_400_000;
-const CST = 8 * 3_600_000;
-/** First day doses are given (local time), after every release and receipt. */
-const DOSES_FROM = Date.parse('2025-12-18T08:00:00+08:00');
-
-// ---------------------------------------------------------------------------------------------
-// Small helpers
-
-/** mulberry32: small, fast, good enough for sample data. */
-const generator = (seed: number): (() => number) => {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-};
-
-/** An RFC 3339 instant in China Standard Time. */
-const cst = (ms: number): string => `${new Date(ms + CST).toISOString().slice(0, 19)}+08:00`;
-const plusDays = (date: string, days: number): string => new Date(Date.parse(`${date}T00:00:00Z`) + days * DAY).toISOString().slice(0, 10);
-const pad = (n: number, width: number): string => String(n).padStart(width, '0');
-
-const uscc = (head: string, region: string, body9: string): string => {
-  const first17 = `${head}${region}${body9}`;
-  return `${first17}${usccCheckChar(first17)}`;
-};
-
-const residentId = (region: string, birth: string, sequence: number): string => {
-  const first17 = `${region}${birth.replaceAll('-', '')}${pad(sequence, 3)}`;
-  return `${first17}${residentIdCheckChar(first17)}`;
-};
-
-const formatSeconds = (s: number): string => (s >= 90 ? `${Math.floor(s / 60)}m${pad(Math.round(s % 60), 2)}s` : `${s.toFixed(0)}s`);
-
-// ---------------------------------------------------------------------------------------------
-// HTTP
-
-class Client {
-  constructor(private readonly baseUrl: string) {}
-
-  async post<T = Record<string, unknown>>(path: string, actor: string, body: unknown): Promise<T> {
-    return this.send<T>('POST', path, actor, body);
-  }
-
-  async send<T>(method: string, path: string, actor: string, body?: unknown): Promise<T> {
-    let res: Response;
-    try {
-      res = await fetch(`${this.baseUrl}${path}`, {
-        method,
-        headers: { 'content-type': 'application/json', accept: 'application/json', 'x-dev-actor': actor },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-    } catch (error) {
-      const cause = error instanceof Error ? ((error.cause as Error | undefined)?.message ?? error.message) : String(error);
-      throw new DemoRequestError(method, path, 0, `no answer from ${this.baseUrl} (${cause})`);
-    }
-    const text = await res.text();
-    if (res.status < 200 || res.status > 299) throw new DemoRequestError(method, path, res.status, text);
-    return (text ? JSON.parse(text) : {}) as T;
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
-// The plan
-
-interface Batch {
-  readonly id: string;
-  readonly productIndex: number;
-  readonly lot: string;
-  readonly producedOn: string;
-  readonly maker: Org;
-}
-
-interface PlannedDose {
-  readonly person: { idType: 'RESIDENT_ID'; idNumber: string; name: string; birthDate: string; sex: 'M' | 'F' };
-  readonly batch: Batch;
-  readonly doseNumber: number;
-  readonly at: number;
-  readonly route: string;
-}
-
-interface Plan {
-  readonly makers: Org[];
-  readonly cdcs: Org[];
-  readonly clinics: Org[];
-  readonly products: { code: string; spec: ProductSpec; maker: Org }[];
-  readonly batches: Batch[];
-  /** Doses per clinic code, in time order. */
-  readonly dosesByClinic: Map<string, PlannedDose[]>;
-  readonly persons: number;
-  readonly secondDoses: number;
-}
-
-const buildPlan = (doses: number, seed: number, now: number): Plan => {
-  const random = generator(seed);
-  const int = (min: number, max: number): number => min + Math.floor(random() * (max - min + 1));
-  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
-
-  const makers: Org[] = MAKER_SPECS.map((m, i) => ({
-    code: uscc('91', m.region, `MA${pad(seed % 1000, 3)}DM${pad(i + 1, 2)}`),
-    name: m.name,
-    kind: 'manufacturer',
-    province: m.province,
-  }));
-  const cdcs: Org[] = CDC_SPECS.map((c, i) => ({
-    code: uscc('12', c.province, `MB${pad(seed % 1000, 3)}CD${pad(i + 1, 2)}`),
-    name: `${c.name} Provincial Center for Disease Control and Prevention`,
-    kind: 'cdc',
-    province: c.province,
-  }));
-  const clinics: Org[] = [];
-  CDC_SPECS.forEach((c, ci) => {
-    for (let k = 0; k < CLINICS_PER_CDC; k += 1) {
-      const region = c.clinicRegions[k % c.clinicRegions.length]!;
-      clinics.push({
-        code: uscc('12', region, `MC${pad(seed % 1000, 3)}${pad(ci * CLINICS_PER_CDC + k + 1, 4)}`),
-        name: `${c.name} community vaccination clinic no. ${k + 1}`,
-        kind: 'clinic',
-        province: c.province,
-        parent: cdcs[ci]!.code,
-      });
-    }
-  });
-  const products = PRODUCT_SPECS.map((spec, i) => ({
-    code: `86${pad((seed * 37 + i * 1_117) % 100_000, 5)}`,
-    spec,
-    maker: makers[i % makers.length]!,
-  }));
-  const batches: Batch[] = [];
-  products.forEach((p, pi) => {
-    for (let b = 0; b < BATCHES_PER_PRODUCT; b += 1) {
-      const producedOn = `2025-12-0${1 + ((pi + b) % 5)}`;
-      const lot = `2512${pad(pi, 2)}${String.fromCharCode(65 + b)}${pad(seed % 1000, 3)}`;
-      batches.push({ id: `${p.code}-${lot}`, productIndex: pi, lot, producedOn, maker: p.maker });
-    }
-  });
-
-  const lastDay = Math.floor((now - 2 * DAY - DOSES_FROM) / DAY);
-  if (lastDay < MAX_SECOND_DOSE_INTERVAL + 40) {
-    throw new Error(`the demo dates doses from ${cst(DOSES_FROM)}; the clock (${new Date(now).toISOString()}) is too early`);
-  }
-
-  const dosesByClinic = new Map<string, PlannedDose[]>(clinics.map((c) => [c.code, []]));
-  const usedIds = new Set<string>();
-  let planned = 0;
-  let persons = 0;
-  let secondDoses = 0;
-  while (planned < doses) {
-    const clinicIndex = int(0, clinics.length - 1);
-    const clinic = clinics[clinicIndex]!;
-    const cdcSpec = CDC_SPECS[Math.floor(clinicIndex / CLINICS_PER_CDC)]!;
-    const productIndex = int(0, products.length - 1);
-    const spec = products[productIndex]!.spec;
-    // Each clinic draws a product from one of its batches.
-    const batch = batches[productIndex * BATCHES_PER_PRODUCT + ((clinicIndex + productIndex) % BATCHES_PER_PRODUCT)]!;
-
-    const year = int(spec.born[0], spec.born[1]);
-    let birth = `${year}-${pad(int(1, 12), 2)}-${pad(int(1, 28), 2)}`;
-    if (Date.parse(`${birth}T00:00:00+08:00`) > DOSES_FROM - 240 * DAY) birth = plusDays(birth, -365);
-    const region = random() < 0.1 ? pick(TRAVELLER_ID_REGIONS) : pick(cdcSpec.idRegions);
-    const male = random() < 0.5;
-    let idNumber = '';
-    for (let attempt = 0; attempt < 20 && (idNumber === '' || usedIds.has(idNumber)); attempt += 1) {
-      const sequence = int(0, 499) * 2 + (male ? 1 : 0);
-      idNumber = residentId(region, birth, sequence);
-    }
-    if (usedIds.has(idNumber)) continue;
-    usedIds.add(idNumber);
-    const person = {
-      idType: 'RESIDENT_ID' as const,
-      idNumber,
-      name: `${pick(SURNAMES)}${pick(GIVEN)}`,
-      birthDate: birth,
-      sex: male ? ('M' as const) : ('F' as const),
-    };
-    persons += 1;
-
-    const interval = scheduleFor(spec.vaccineType)?.rules.find((r) => r.doseNumber === 2)?.minIntervalDays ?? null;
-    const second = doses - planned >= 2 && interval !== null && interval <= MAX_SECOND_DOSE_INTERVAL && random() < 0.5;
-    const firstDay = int(0, second ? lastDay - (interval ?? 0) - 32 : lastDay);
-    const list = dosesByClinic.get(clinic.code)!;
-    const at = (day: number): number => DOSES_FROM + day * DAY + int(0, 9 * 60) * 60_000;
-    list.push({ person, batch, doseNumber: 1, at: at(firstDay), route: spec.route });
-    planned += 1;
-    if (second) {
-      // More than the minimum interval: whole days past it, counted in the site's calendar.
-      list.push({ person, batch, doseNumber: 2, at: at(firstDay + (interval ?? 0) + int(1, 30)), route: spec.route });
-      planned += 1;
-      secondDoses += 1;
-    }
-  }
-  for (const list of dosesByClinic.values()) list.sort((a, b) => a.at - b.at);
-  return { makers, cdcs, clinics, products, batches, dosesByClinic, persons, secondDoses };
-};
-
-// ---------------------------------------------------------------------------------------------
-// The run
-
 export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
   const { log } = options;
   const started = Date.now();
   const concurrency = Math.max(1, Math.floor(options.concurrency));
-  const client = new Client(options.baseUrl.replace(/\/+$/, ''));
+  const target = options.target ?? (options.baseUrl !== undefined ? httpTarget(options.baseUrl) : null);
+  if (!target) throw new Error('the demo needs a target: handlers in process or a base URL');
   const plan = buildPlan(Math.max(0, Math.floor(options.doses)), options.seed ?? 1, started);
-  const actorOf = (org: Org): string => `${org.kind}:${org.code}:${org.province}`;
+  const actorOf = (org: Org): Actor => ({ orgCode: org.code, role: org.kind, provinceCode: org.province });
   let shipments = 0;
   let receipts = 0;
 
   try {
     // Organisations: manufacturers and CDCs first, clinics name their CDC.
-    log(`demo: registering ${plan.makers.length + plan.cdcs.length + plan.clinics.length} organisations at ${options.baseUrl}`);
+    log(`demo: registering ${plan.makers.length + plan.cdcs.length + plan.clinics.length} organisations at ${target.description}`);
     for (const org of [...plan.makers, ...plan.cdcs, ...plan.clinics]) {
-      await client.post('/v1/organisations', REGULATOR_ACTOR, {
+      await target.run('registerOrganisation', REGULATOR_ACTOR, {
         orgCode: org.code,
         name: org.name,
         kind: org.kind,
@@ -402,7 +75,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
 
     log(`demo: registering ${plan.products.length} products`);
     for (const [i, p] of plan.products.entries()) {
-      await client.post('/v1/products', actorOf(p.maker), {
+      await target.run('registerProduct', actorOf(p.maker), {
         productCode: p.code,
         name: p.spec.name,
         vaccineType: p.spec.vaccineType,
@@ -441,14 +114,15 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     for (const b of plan.batches) {
       const product = plan.products[b.productIndex]!;
       const expiresOn = allowedExpiryDates(b.producedOn as never, 24)[0]!;
-      await client.post('/v1/batches', actorOf(b.maker), {
+      await target.run('registerBatch', actorOf(b.maker), {
         productCode: product.code,
         lotNumber: b.lot,
         producedOn: b.producedOn,
         expiresOn,
         quantity: batchQuantity(b.id),
       });
-      await client.post(`/v1/batches/${b.id}/release`, REGULATOR_ACTOR, {
+      await target.run('releaseBatch', REGULATOR_ACTOR, {
+        batchId: b.id,
         certificateNo: `SJ${b.producedOn.slice(0, 4)}${b.lot}`,
         decidedOn: plusDays(b.producedOn, 4),
       });
@@ -463,7 +137,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
       note: string,
     ): Promise<void> => {
       if (lines.length === 0) return;
-      const shipment = await client.post<{ id: string }>('/v1/shipments', actorOf(from), {
+      const shipment = await target.run('dispatchShipment', actorOf(from), {
         toSite: to.code,
         dispatchedAt: cst(dispatchedAt),
         deliveryNoteNo: note,
@@ -475,7 +149,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
       for (let t = dispatchedAt + 1_800_000, k = 0; t < receivedAt; t += 3_600_000, k += 1) {
         readings.push({ at: cst(t), celsius: Math.round((4.2 + ((k * 7) % 11) / 5) * 10) / 10 });
       }
-      await client.post(`/v1/shipments/${shipment.id}/receipt`, actorOf(to), {
+      await target.run('receiveShipment', actorOf(to), {
+        shipmentId: shipment.id,
         receivedAt: cst(receivedAt),
         lines: lines.map(([batchId, quantity]) => ({ batchId, accepted: quantity, rejected: 0 })),
         verification: { result: 'accepted', releaseCertificateChecked: true },
@@ -510,15 +185,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     // A dose checks stock on the read models, which follow the log a little behind: wait until
     // the last clinic's receipt is visible (the projector applies the log in order).
     const lastClinic = [...plan.clinics].reverse().find((c) => clinicNeed.get(c.code)!.size > 0);
-    if (lastClinic) {
-      const deadline = Date.now() + 60_000;
-      for (;;) {
-        const inventory = await client.send<{ batches?: unknown[] }>('GET', `/v1/sites/${lastClinic.code}/inventory`, actorOf(lastClinic));
-        if ((inventory.batches?.length ?? 0) > 0) break;
-        if (Date.now() > deadline) throw new Error(`stock at ${lastClinic.code} did not show in the read models within 60 s`);
-        await new Promise((resolve) => setTimeout(resolve, 200));
-      }
-    }
+    if (lastClinic) await target.settle(actorOf(lastClinic));
 
     // Doses: workers take whole clinics, so each person's doses go in order.
     const total = [...plan.dosesByClinic.values()].reduce((n, list) => n + list.length, 0);
@@ -553,7 +220,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
         const actor = actorOf(clinicByCode.get(clinicCode)!);
         for (const [i, d] of list.entries()) {
           if (failure !== null) return;
-          const answer = await client.post<{ id: string }>('/v1/doses', actor, {
+          const answer = await target.run('recordDose', actor, {
             person: d.person,
             batchId: d.batch.id,
             doseNumber: d.doseNumber,
@@ -586,7 +253,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     const recallBatch = plan.batches.find((b) => b.id === recalledBatchId) ?? plan.batches[0]!;
     recalledBatchId = recallBatch.id;
     log(`demo: recalling ${recalledBatchId} (${dosesFromRecalledBatch} doses given)`);
-    await client.post('/v1/recalls', actorOf(recallBatch.maker), {
+    await target.run('launchRecall', actorOf(recallBatch.maker), {
       batchIds: [recalledBatchId],
       kind: 'recall',
       level: 2,
@@ -628,7 +295,11 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     return summary;
   } catch (error) {
     if (error instanceof DemoRequestError) log(`demo: FAILED ${error.method} ${error.path} → ${error.status} ${error.body}`);
-    else log(`demo: FAILED ${error instanceof Error ? error.message : String(error)}`);
+    else {
+      // A refusal from a handler carries its rule's code, as the HTTP problem would.
+      const code = (error as { code?: unknown }).code;
+      log(`demo: FAILED ${typeof code === 'string' ? `${code} ` : ''}${error instanceof Error ? error.message : String(error)}`);
+    }
     throw error;
   }
 }

@@ -1,4 +1,4 @@
-import { type Actor, type IdType, personDecider, personStream, RuleViolation } from '@vaxledger/domain';
+import { type Actor, type BatchFacts, type IdType, personDecider, personStream, RuleViolation } from '@vaxledger/domain';
 import type { PersonVault } from '@vaxledger/privacy';
 import type { ReadModels } from '@vaxledger/projections';
 import type { CommandAnswer } from '../kernel/command-answer';
@@ -8,6 +8,7 @@ import { batchFacts } from '../kernel/facts';
 import { foldHistory } from '../kernel/fold';
 import { type Clock, type KeyedSerialiser, type PersonGrants, siteOf, systemClock } from '../kernel/ports';
 import { pseudonymFor } from '../persons/pseudonym';
+import { type DoseInput, type DoseTransactionDeps, recordDoseInOneTransaction, recordDosesInOneTransaction } from './dose-transaction';
 
 export interface RecordDoseCommand {
   readonly person: {
@@ -44,14 +45,125 @@ export interface RecordDoseDeps {
   /** How long the recording site may read the person's record afterwards. */
   readonly personGrantTtlMs: number;
   readonly clock?: Clock;
+  /**
+   * Present where the store keeps guard rows and shares the node's PostgreSQL database: the
+   * dose is then one transaction with no lock and no projector wait (ADR 0011). Absent
+   * (KurrentDB, memory): the per-site lock and the read-model check of ADR 0004.
+   */
+  readonly oneTransaction?: DoseTransactionDeps | undefined;
 }
+
+/** How long batch and product rows are reused: their changes that matter are re-checked in the guards. */
+const BATCH_FACTS_TTL_MS = 1000;
 
 /**
  * RecordDose: a dose given at the actor's site (DoseAdministered). The answer's id is the
  * person's pseudonym; the identity document never goes further than this handler.
  */
 export class RecordDoseHandler {
+  private readonly batchCache = new Map<string, { facts: BatchFacts; until: number }>();
+
   constructor(private readonly deps: RecordDoseDeps) {}
+
+  /**
+   * A batch's facts from the read models, kept a second: release, product, expiry do not change
+   * under a dose, and a recall or suspension is re-checked in the guard rows. A batch the read
+   * models do not know yet (released a moment ago) is read again after a catch-up.
+   */
+  private async batchFacts(batchId: string): Promise<BatchFacts | null> {
+    const cached = this.batchCache.get(batchId);
+    if (cached && cached.until > Date.now()) return cached.facts;
+    const read = async (): Promise<BatchFacts | null> => {
+      const batch = await this.deps.reads.batch(batchId);
+      return batch ? batchFacts(batch, await this.deps.reads.product(batch.productCode)) : null;
+    };
+    let facts = await read();
+    if (!facts) {
+      await this.deps.executor.catchUp();
+      facts = await read();
+    }
+    if (facts && facts.released) {
+      if (this.batchCache.size > 10_000) this.batchCache.clear();
+      this.batchCache.set(batchId, { facts, until: Date.now() + BATCH_FACTS_TTL_MS });
+    }
+    return facts;
+  }
+
+  /** What the one-transaction path needs, read and checked before its transaction opens. */
+  private async transactionInput(command: RecordDoseCommand, actor: Actor, meta: CommandMeta): Promise<DoseInput> {
+    const { reads: models, provinceCode, pseudonymSecret } = this.deps;
+    const personId = pseudonymFor(pseudonymSecret, command.person);
+    if (command.traceCode !== undefined && !/^\d{20}$/.test(command.traceCode.replace(/[\s-]/g, '')))
+      throw new RuleViolation('INVALID_TRACE_CODE', 'traceCode is not a 20-digit trace code', 'traceCode');
+    const traceCode = command.traceCode?.replace(/[\s-]/g, '');
+    const { person, ...dose } = command;
+    const [batch, known] = await Promise.all([this.batchFacts(command.batchId), models.doses(personId)]);
+    return {
+      personId,
+      streamId: personStream(provinceCode, personId),
+      site: siteOf(actor),
+      actor,
+      meta,
+      now: (this.deps.clock ?? systemClock)(),
+      provinceCode,
+      batch,
+      otherDoses: known
+        .filter((d) => d.status === 'valid')
+        .map((d) => ({ eventId: d.eventId, vaccineType: d.vaccineType, doseNumber: d.doseNumber, administeredAt: d.administeredAt })),
+      details: { name: person.name, birthDate: person.birthDate, sex: person.sex },
+      fingerprint: { ...dose, personId },
+      grantTtlMs: this.deps.personGrantTtlMs,
+      data: {
+        personId,
+        administeredAt: command.administeredAt,
+        batchId: command.batchId,
+        traceCode: traceCode ?? null,
+        doseNumber: command.doseNumber,
+        vaccinatorRef: command.vaccinatorRef,
+        route: command.route,
+        ...(command.bodySite ? { bodySite: command.bodySite } : {}),
+        ...(command.override ? { override: { ...command.override } } : {}),
+      },
+    };
+  }
+
+  /**
+   * Many doses at once (demo seeding, file imports): where the store supports it, up to
+   * `groupSize` doses share one transaction and one commit (group commit), each under its
+   * own savepoint, so one refused dose refuses only itself. Answers in the order given.
+   * Elsewhere the doses run one by one through `handle`.
+   */
+  async handleMany(
+    items: readonly { readonly command: RecordDoseCommand; readonly actor: Actor; readonly meta: CommandMeta }[],
+    groupSize = 100,
+  ): Promise<PromiseSettledResult<CommandAnswer>[]> {
+    const oneTransaction = this.deps.oneTransaction;
+    if (!oneTransaction?.store.capabilities.guards) {
+      const out: PromiseSettledResult<CommandAnswer>[] = [];
+      for (const { command, actor, meta } of items) {
+        try {
+          out.push({ status: 'fulfilled', value: await this.handle(command, actor, meta) });
+        } catch (reason) {
+          out.push({ status: 'rejected', reason });
+        }
+      }
+      return out;
+    }
+    const inputs = await Promise.allSettled(items.map(({ command, actor, meta }) => this.transactionInput(command, actor, meta)));
+    const out: PromiseSettledResult<CommandAnswer>[] = [...inputs] as PromiseSettledResult<never>[];
+    const ready = inputs.flatMap((r, i) => (r.status === 'fulfilled' ? [{ i, input: r.value }] : []));
+    for (let at = 0; at < ready.length; at += groupSize) {
+      const group = ready.slice(at, at + groupSize);
+      const answers = await recordDosesInOneTransaction(
+        oneTransaction,
+        group.map((g) => g.input),
+      );
+      group.forEach((g, k) => {
+        out[g.i] = answers[k]!;
+      });
+    }
+    return out;
+  }
 
   async handle(command: RecordDoseCommand, actor: Actor, meta: CommandMeta): Promise<CommandAnswer> {
     const { executor, reads: models, vault, provinceCode, pseudonymSecret } = this.deps;
@@ -64,10 +176,14 @@ export class RecordDoseHandler {
     // The command carries a name and an ID number: only the pseudonym goes on.
     const { person, ...dose } = command;
     const fingerprint = { ...dose, personId };
+    const streamId = personStream(provinceCode, personId);
+    const oneTransaction = this.deps.oneTransaction;
+    if (oneTransaction?.store.capabilities.guards)
+      return recordDoseInOneTransaction(oneTransaction, await this.transactionInput(command, actor, meta));
     const outcome = await this.deps.siteLocks.run(site, () =>
       executor.run({
         command: 'RecordDose',
-        streamId: personStream(provinceCode, personId),
+        streamId,
         resourceId: personId,
         actor,
         body: fingerprint,

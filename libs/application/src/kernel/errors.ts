@@ -3,7 +3,14 @@
  * kernel's idempotency and concurrency answers, and access refusals a use case makes. The
  * edge maps each code to its transport (apps/api/src/http/problem.ts: problem+json).
  */
-export type ApplicationErrorCode = 'IDEMPOTENCY_KEY_REUSED' | 'REVISION_MISMATCH' | 'STREAM_CONFLICT' | 'FORBIDDEN' | 'NOT_FOUND';
+export type ApplicationErrorCode =
+  | 'IDEMPOTENCY_KEY_REUSED'
+  | 'REVISION_MISMATCH'
+  | 'STREAM_CONFLICT'
+  | 'FORBIDDEN'
+  | 'NOT_FOUND'
+  /** A read of personal data whose access event could not be appended is not answered. */
+  | 'AUDIT_UNAVAILABLE';
 
 export class ApplicationError extends Error {
   constructor(

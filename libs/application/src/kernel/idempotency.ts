@@ -53,11 +53,18 @@ export class SqlIdempotencyStore implements IdempotencyStore {
   }
 
   async save(orgCode: string, key: string, remembered: RememberedAnswer): Promise<void> {
+    await this.saveIn(this.db, orgCode, key, remembered);
+  }
+
+  /** `save` inside a command's own transaction (`db`), so the answer commits with its events. */
+  async saveIn(db: SqlQuery, orgCode: string, key: string, remembered: RememberedAnswer): Promise<void> {
     await this.ensureTable();
-    await this.db.query(
-      `INSERT INTO ${this.table()} (org_code, key, request_hash, answer) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
-      [orgCode, key, remembered.requestHash, JSON.stringify(remembered.answer)],
-    );
+    await db.query(`INSERT INTO ${this.table()} (org_code, key, request_hash, answer) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`, [
+      orgCode,
+      key,
+      remembered.requestHash,
+      JSON.stringify(remembered.answer),
+    ]);
   }
 }
 

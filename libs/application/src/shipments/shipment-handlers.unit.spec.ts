@@ -69,6 +69,7 @@ describe('ReceiveShipment handler', () => {
     toProvince: '440000',
     billType: '201',
     dispatchedAt: dispatch.dispatchedAt,
+    deliveryNoteNo: dispatch.deliveryNoteNo,
     lines: [{ batchId: BATCH_ID, quantity: 40 }],
     received: false,
     receipt: null,

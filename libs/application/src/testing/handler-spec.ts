@@ -41,7 +41,7 @@ export class HandlerSpec {
   });
   readonly clock = (): string => NOW;
   private givenUpTo = 0n;
-  private outcome: { answer?: CommandAnswer; error?: unknown } | null = null;
+  private outcome: { answer?: unknown; error?: unknown } | null = null;
 
   /** Facts already in `streamId`; `eventIds` names them where a test refers to one (a dose to void). */
   async given(streamId: string, events: readonly DecidedEvent[], eventIds: readonly string[] = []): Promise<void> {
@@ -52,13 +52,16 @@ export class HandlerSpec {
     this.givenUpTo = appended.position;
   }
 
-  async when(run: () => Promise<CommandAnswer>): Promise<CommandAnswer | undefined> {
+  /** Runs the use case; its answer, or undefined when it threw (`thenRefuses` checks what). */
+  async when<T = CommandAnswer>(run: () => Promise<T>): Promise<T | undefined> {
     try {
-      this.outcome = { answer: await run() };
+      const answer = await run();
+      this.outcome = { answer };
+      return answer;
     } catch (error) {
       this.outcome = { error };
+      return undefined;
     }
-    return this.outcome.answer;
   }
 
   /** Every fact appended since the givens, in log order. */

@@ -1,4 +1,4 @@
-import { compact, firstDuplicate, requireNotInFuture, requireWholeNumber } from '../shared/assertions';
+import { firstDuplicate, requireNotInFuture, requireWholeNumber } from '../shared/assertions';
 import type { Instant } from '../shared/dates';
 import type { BaseContext, Command, Decider } from '../shared/decider';
 import { unreachable } from '../shared/domain-event';
@@ -6,21 +6,17 @@ import { RuleViolation } from '../shared/rule-violation';
 import { requireUsableBatch, type BatchFacts } from '../batch/batch.facts';
 import type { OrgFacts } from '../organisation/organisation.facts';
 import type { OrgKind } from '../organisation/organisation.events';
+import { type BatchFactsById, checkLines } from './site.checks';
 import {
   shipmentDispatched,
-  shipmentReceived,
   unitsDestroyed,
   type BillType,
   type DestructionReasonCode,
-  type ReceiptLine,
   type ReturnBillType,
   type ShipmentLine,
   type SiteEvent,
-  type TemperatureLog,
-  type TemperatureReading,
-  type Verification,
 } from './site.events';
-import type { ShipmentFacts } from './site.facts';
+import { receive, type ReceiveShipment } from './site.receipt';
 import {
   evolveSite,
   initialSiteState,
@@ -30,6 +26,9 @@ import {
   type SiteState,
   type StockLevel,
 } from './site.state';
+
+export type { BatchFactsById } from './site.checks';
+export type { ReceiveShipment, ReceiveShipmentContext, ReceiveShipmentData } from './site.receipt';
 
 // ---------------------------------------------------------------------------------------------
 // Commands. The site is always the caller's organisation (`context.actor.orgCode`).
@@ -46,9 +45,6 @@ export interface DispatchShipmentData {
   readonly billType?: ReturnBillType;
 }
 
-/** Per batch id; a batch missing from the map is unknown. */
-export type BatchFactsById = Readonly<Record<string, BatchFacts>>;
-
 export interface DispatchShipmentContext extends BaseContext {
   /** The caller's organisation. */
   readonly sender: OrgFacts;
@@ -62,30 +58,6 @@ export interface DispatchShipmentContext extends BaseContext {
 }
 
 export type DispatchShipment = Command<'DispatchShipment', DispatchShipmentData, DispatchShipmentContext>;
-
-export interface ReceiveShipmentData {
-  readonly shipmentId: string;
-  readonly receivedAt: Instant;
-  /** Sender from the delivery note; needed only while the dispatch has not synced. */
-  readonly fromSite?: string;
-  readonly lines: readonly {
-    readonly batchId: string;
-    readonly accepted: number;
-    readonly rejected: number;
-    readonly traceCodes?: readonly string[];
-  }[];
-  readonly verification: Verification;
-  readonly temperatureLog?: { readonly deviceId: string; readonly readings: readonly TemperatureReading[] };
-}
-
-export interface ReceiveShipmentContext extends BaseContext {
-  /** The matching dispatch from the shipment read model; null while it has not synced. */
-  readonly dispatch: ShipmentFacts | null;
-  /** For the storage range of each line's product; a batch missing here is not range-checked. */
-  readonly batches: BatchFactsById;
-}
-
-export type ReceiveShipment = Command<'ReceiveShipment', ReceiveShipmentData, ReceiveShipmentContext>;
 
 export interface DestroyUnitsData {
   readonly destroyedAt: Instant;
@@ -133,14 +105,6 @@ export const billTypeFor = (from: OrgKind, to: OrgKind, requested?: ReturnBillTy
       return null;
     default:
       return unreachable(from);
-  }
-};
-
-const checkLines = (lines: readonly { readonly batchId: string }[]): void => {
-  if (lines.length === 0) throw new RuleViolation('INVALID_QUANTITY', 'at least one line is needed', 'lines');
-  const repeated = firstDuplicate(lines.map((line) => line.batchId));
-  if (repeated !== undefined) {
-    throw new RuleViolation('DUPLICATE_LINE', `batch ${repeated} appears on two lines`, 'lines');
   }
 };
 
@@ -233,139 +197,6 @@ const dispatch = ({ data, context }: DispatchShipment, state: SiteState): SiteEv
     }),
   ];
 };
-
-// ---------------------------------------------------------------------------------------------
-// Receipt
-
-/** Why the temperature record forces a rejection, if it does. */
-const temperatureProblem = (
-  log: ReceiveShipmentData['temperatureLog'],
-  batchIds: readonly string[],
-  batches: BatchFactsById,
-): 'TEMPERATURE_LOG_REQUIRED' | 'TEMPERATURE_OUT_OF_RANGE' | null => {
-  if (!log || log.readings.length === 0) return 'TEMPERATURE_LOG_REQUIRED';
-  const ranges = batchIds.flatMap((batchId) => {
-    const batch = batches[batchId];
-    return batch ? [batch.storageC] : [];
-  });
-  const outside = log.readings.some(({ celsius }) => ranges.some((range) => !(celsius >= range.min && celsius <= range.max)));
-  return outside ? 'TEMPERATURE_OUT_OF_RANGE' : null;
-};
-
-const summariseLog = (log: ReceiveShipmentData['temperatureLog']): TemperatureLog | undefined => {
-  if (!log || log.readings.length === 0) return undefined;
-  const values = log.readings.map((reading) => reading.celsius);
-  return {
-    deviceId: log.deviceId,
-    readings: log.readings.map(({ at, celsius }) => ({ at, celsius })),
-    // A logger's readings can run to thousands; reduce rather than spread into Math.min.
-    min: values.reduce((a, b) => Math.min(a, b)),
-    max: values.reduce((a, b) => Math.max(a, b)),
-  };
-};
-
-const receive = ({ data, context }: ReceiveShipment, state: SiteState): SiteEvent[] => {
-  const { actor, dispatch: shipped } = context;
-  requireNotInFuture(data.receivedAt, context.now, 'receivedAt');
-  if (shipped && shipped.toSite !== actor.orgCode && shipped.toSite !== actor.siteCode) {
-    throw new RuleViolation('NOT_SHIPMENT_RECIPIENT', `shipment ${data.shipmentId} is for ${shipped.toSite}`, 'shipmentId');
-  }
-  if (state.receipts[data.shipmentId]) {
-    throw new RuleViolation('SHIPMENT_ALREADY_RECEIVED', `shipment ${data.shipmentId} was already received`, 'shipmentId');
-  }
-  checkLines(data.lines);
-  data.lines.forEach((line, index) => {
-    requireWholeNumber(line.accepted, 0, `lines[${index}].accepted`);
-    requireWholeNumber(line.rejected, 0, `lines[${index}].rejected`);
-  });
-  for (const reading of data.temperatureLog?.readings ?? []) requireNotInFuture(reading.at, context.now, 'temperatureLog');
-
-  let fromSite: string;
-  let lines: ReceiptLine[];
-  if (shipped) {
-    const shippedByBatch = new Map(shipped.lines.map((line) => [line.batchId, line]));
-    data.lines.forEach((line, index) => {
-      const field = `lines[${index}]`;
-      const dispatched = shippedByBatch.get(line.batchId);
-      if (!dispatched) {
-        throw new RuleViolation('RECEIPT_LINE_NOT_SHIPPED', `${line.batchId} is not on this shipment`, `${field}.batchId`);
-      }
-      // Overage is recorded as a discrepancy by the caller, never taken into stock.
-      if (line.accepted + line.rejected > dispatched.quantity) {
-        throw new RuleViolation(
-          'RECEIPT_EXCEEDS_SHIPMENT',
-          `${line.accepted + line.rejected} doses of ${line.batchId} counted, ${dispatched.quantity} shipped`,
-          field,
-        );
-      }
-      const shippedCodes = new Set(dispatched.traceCodes ?? []);
-      const stray = (line.traceCodes ?? []).find((code) => !shippedCodes.has(code));
-      if (stray !== undefined) {
-        throw new RuleViolation('TRACE_CODE_NOT_SHIPPED', `${stray} was not shipped on this line`, `${field}.traceCodes`);
-      }
-    });
-    fromSite = shipped.fromSite;
-    const counted = new Map(data.lines.map((line) => [line.batchId, line]));
-    // Every shipped line is recorded, so what nobody counted shows up as unaccounted.
-    lines = shipped.lines.map((dispatched) => {
-      const line = counted.get(dispatched.batchId);
-      const accepted = line?.accepted ?? 0;
-      const codes = line?.traceCodes ?? (accepted === dispatched.quantity && line !== undefined ? dispatched.traceCodes : undefined);
-      return receiptLine(dispatched.batchId, dispatched.quantity, accepted, line?.rejected ?? 0, codes);
-    });
-  } else {
-    // Goods before data: the dispatch has not synced from the sender's node yet. Keep the
-    // receipt and quarantine its stock rather than turn away vaccines that are physically here.
-    if (data.fromSite === undefined || data.fromSite === '') {
-      throw new RuleViolation(
-        'UNKNOWN_SHIPMENT',
-        'the dispatch has not synced yet: give the sender (fromSite) from the delivery note',
-        'fromSite',
-      );
-    }
-    fromSite = data.fromSite;
-    lines = data.lines.map((line) =>
-      receiptLine(line.batchId, line.accepted + line.rejected, line.accepted, line.rejected, line.traceCodes),
-    );
-  }
-
-  // The Vaccine Administration Law: no complete transport temperature record, or any reading
-  // out of the product's range, and the vaccines are refused. Record the refusal; do not throw.
-  const problem = temperatureProblem(
-    data.temperatureLog,
-    lines.map((line) => line.batchId),
-    context.batches,
-  );
-  const { result, reasonCode, releaseCertificateChecked } = data.verification;
-  const verification: Verification = problem
-    ? { result: 'rejected', reasonCode: problem, releaseCertificateChecked }
-    : compact({ result, reasonCode, releaseCertificateChecked });
-  if (verification.result === 'rejected') {
-    lines = lines.map((line) => receiptLine(line.batchId, line.shipped, 0, line.shipped, undefined));
-  }
-  return [
-    shipmentReceived({
-      shipmentId: data.shipmentId,
-      fromSite,
-      receivedAt: data.receivedAt,
-      lines,
-      verification,
-      temperatureLog: summariseLog(data.temperatureLog),
-      quarantined: shipped === null,
-    }),
-  ];
-};
-
-const receiptLine = (
-  batchId: string,
-  shipped: number,
-  accepted: number,
-  rejected: number,
-  traceCodes: readonly string[] | undefined,
-): ReceiptLine =>
-  traceCodes && traceCodes.length > 0 && accepted > 0
-    ? { batchId, shipped, accepted, rejected, traceCodes: [...traceCodes] }
-    : { batchId, shipped, accepted, rejected };
 
 // ---------------------------------------------------------------------------------------------
 // Destruction

@@ -494,29 +494,47 @@ describe('CDC site, receiving a shipment whose dispatch has synced', () => {
 
   it('does not guess codes for a partial acceptance without scans', () =>
     given([])
-      .when(receive({ lines: [{ batchId: BATCH_ID, accepted: 8, rejected: 0 }], verification: { ...ACCEPTED, result: 'discrepancy' } }))
+      .when(receive({ lines: [{ batchId: BATCH_ID, accepted: 8, rejected: 2 }], verification: { ...ACCEPTED, result: 'discrepancy' } }))
       .then([
         shipmentReceived({
           ...receivedTen.data,
-          lines: [{ batchId: BATCH_ID, shipped: 10, accepted: 8, rejected: 0 }],
+          lines: [{ batchId: BATCH_ID, shipped: 10, accepted: 8, rejected: 2 }],
           verification: { ...ACCEPTED, result: 'discrepancy' },
         }),
       ]));
 
-  it('forces a rejection, recorded, when there is no temperature log', () =>
+  it('refuses to accept doses without a temperature log, naming the field', () =>
     given([])
       .when(receive({ temperatureLog: undefined }))
+      .thenRefuses('TEMPERATURE_LOG_REQUIRED', 'temperatureLog'));
+
+  it('treats a log without readings as no log', () =>
+    given([])
+      .when(receive({ temperatureLog: { deviceId: 'TL-88', readings: [] } }))
+      .thenRefuses('TEMPERATURE_LOG_REQUIRED', 'temperatureLog'));
+
+  it('refuses a partial acceptance without a log too', () =>
+    given([])
+      .when(receive({ temperatureLog: undefined, lines: [{ batchId: BATCH_ID, accepted: 1, rejected: 9 }] }))
+      .thenRefuses('TEMPERATURE_LOG_REQUIRED', 'temperatureLog'));
+
+  it('records a refusal of the whole shipment that has no log to give, as the receiver counted it', () =>
+    given([])
+      .when(
+        receive({
+          temperatureLog: undefined,
+          lines: [{ batchId: BATCH_ID, accepted: 0, rejected: 10 }],
+          verification: { result: 'rejected', reasonCode: 'no_temperature_record', releaseCertificateChecked: true },
+        }),
+      )
       .then([
         shipmentReceived({
           ...receivedTen.data,
           lines: [{ batchId: BATCH_ID, shipped: 10, accepted: 0, rejected: 10 }],
-          verification: { result: 'rejected', reasonCode: 'TEMPERATURE_LOG_REQUIRED', releaseCertificateChecked: true },
+          verification: { result: 'rejected', reasonCode: 'no_temperature_record', releaseCertificateChecked: true },
           temperatureLog: undefined,
         }),
       ]));
-
-  it('treats a log without readings as no log', () =>
-    expectRejectedReceipt(receive({ temperatureLog: { deviceId: 'TL-88', readings: [] } }), 'TEMPERATURE_LOG_REQUIRED'));
 
   it('forces a rejection when a reading left the storage range', () =>
     given([])
@@ -556,11 +574,35 @@ describe('CDC site, receiving a shipment whose dispatch has synced', () => {
   it('refuses to count more than was shipped', () =>
     given([])
       .when(receive({ lines: [{ batchId: BATCH_ID, accepted: 10, rejected: 1 }] }))
-      .thenRefuses('RECEIPT_EXCEEDS_SHIPMENT'));
+      .thenRefuses('RECEIPT_QUANTITY_MISMATCH', 'lines[0]'));
+
+  it('refuses to count fewer than were shipped (no dose left unaccounted)', () =>
+    given([])
+      .when(receive({ lines: [{ batchId: BATCH_ID, accepted: 7, rejected: 2 }] }))
+      .thenRefuses('RECEIPT_QUANTITY_MISMATCH', 'lines[0]'));
+
+  it('refuses a receipt that leaves out a shipped line', () =>
+    given([])
+      .when(receive({}, { dispatch: { ...shipmentFromMah, lines: [...shipmentFromMah.lines, { batchId: '8696321-OTHER', quantity: 3 }] } }))
+      .thenRefuses('RECEIPT_QUANTITY_MISMATCH', 'lines'));
+
+  it('accepts every count that adds up to the shipped quantity', () =>
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 10 }), (accepted) => {
+        const [event] = siteDecider.decide(
+          receive({
+            lines: [{ batchId: BATCH_ID, accepted, rejected: 10 - accepted }],
+            verification: { ...ACCEPTED, result: accepted === 10 ? 'accepted' : 'discrepancy' },
+          }),
+          siteDecider.initialState(),
+        );
+        expect(event?.type === 'ShipmentReceived' && event.data.lines[0]).toMatchObject({ shipped: 10, accepted, rejected: 10 - accepted });
+      }),
+    ));
 
   it('refuses a code that was not shipped', () =>
     given([])
-      .when(receive({ lines: [{ batchId: BATCH_ID, accepted: 1, rejected: 0, traceCodes: [code(11)] }] }))
+      .when(receive({ lines: [{ batchId: BATCH_ID, accepted: 1, rejected: 9, traceCodes: [code(11)] }] }))
       .thenRefuses('TRACE_CODE_NOT_SHIPPED', 'lines[0].traceCodes'));
 
   it('refuses a negative count', () =>

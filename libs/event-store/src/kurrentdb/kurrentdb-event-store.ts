@@ -107,7 +107,7 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
  */
 export class KurrentDbEventStore implements EventStore {
   // KurrentDB writes through one writer: an event is readable only after every lower position is.
-  readonly capabilities: EventStoreCapabilities = { adapter: 'kurrentdb', concurrentTransactions: false };
+  readonly capabilities: EventStoreCapabilities = { adapter: 'kurrentdb', concurrentTransactions: false, guards: false };
   private readonly prefixes: readonly string[];
   private readonly deadlineMs: number;
   private readonly staleClaimMs: number;

@@ -22,7 +22,7 @@ const sameContent = (stored: RecordedEvent, streamId: string, e: NewEvent): bool
 
 /** In-process store for unit tests of handlers. Same semantics as the others (contract suite). */
 export class MemoryEventStore implements EventStore {
-  readonly capabilities: EventStoreCapabilities = { adapter: 'memory', concurrentTransactions: false };
+  readonly capabilities: EventStoreCapabilities = { adapter: 'memory', concurrentTransactions: false, guards: false };
   private readonly log: RecordedEvent[] = [];
   private readonly streams = new Map<string, RecordedEvent[]>();
   private readonly byId = new Map<string, RecordedEvent>();
@@ -91,6 +91,10 @@ export class MemoryEventStore implements EventStore {
 
   latestPosition(): Promise<GlobalPosition> {
     return this.headPosition();
+  }
+
+  countEvents(after: GlobalPosition, upTo: GlobalPosition): Promise<number> {
+    return Promise.resolve(this.log.filter((e) => e.position > after && e.position <= upTo).length);
   }
 
   subscribe(options: SubscribeOptions): Subscription {

@@ -1,4 +1,5 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { createServer, type Server, type Socket } from 'node:net';
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketHandler } from '@electric-sql/pglite-socket';
@@ -109,9 +110,19 @@ export const startEmbeddedPostgres = async (options: {
   dataDir?: string;
   port?: number;
   maxConnections?: number;
+  /** PostgreSQL's shared_buffers (e.g. `32MB`); PGlite's default, 160 MB, is most of an idle node's memory. */
+  sharedBuffers?: string;
 }): Promise<EmbeddedPostgres> => {
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
-  const db = await PGlite.create(options.dataDir);
+  const pgliteOptions = options.sharedBuffers
+    ? { startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${options.sharedBuffers}`] }
+    : {};
+  if (options.dataDir && !existsSync(join(options.dataDir, 'PG_VERSION'))) {
+    // A new folder: creating the cluster grows PGlite's WebAssembly memory to ~600 MB, which
+    // never shrinks. Opened again, the node runs in the memory a restart would have (~150 MB).
+    await (await PGlite.create(options.dataDir, pgliteOptions)).close();
+  }
+  const db = await PGlite.create(options.dataDir, pgliteOptions);
   const queue = new SessionAffineQueue(db);
   const sockets = new Set<Socket>();
   const server: Server = createServer((socket) => {

@@ -1,5 +1,6 @@
 import { Pool, type PoolClient, type PoolConfig } from 'pg';
-import { EventIdConflictError, EventStoreError, StoreUnavailableError, StreamConflictError } from '../errors';
+import { EventIdConflictError, EventStoreError, StreamConflictError } from '../errors';
+import type { GuardEnforcement, GuardOp, GuardRules } from '../guards/guard-ops';
 import type {
   AppendOptions,
   AppendResult,
@@ -15,6 +16,9 @@ import type {
 } from '../event-store.port';
 import { START } from '../event-store.port';
 import { PollingSubscription } from '../subscription';
+import { closePool, waitIdle } from './close-pool';
+import { isPgError, translate, UNIQUE_VIOLATION } from './pg-errors';
+import { type GuardFacts, readGuardFacts, rebuildGuardTables } from './guard-tables';
 import { MAX_EVENTS_PER_TRANSACTION, schemaSql } from './schema';
 
 export interface PostgresEventStoreOptions {
@@ -26,6 +30,26 @@ export interface PostgresEventStoreOptions {
   readonly engine?: 'postgres' | 'pglite';
   /** Milliseconds between polls of a live subscription when nothing new arrived. */
   readonly pollIntervalMs?: number;
+  /** Turns each appended event into guard operations (ADR 0011); none: no guard rows kept. */
+  readonly guardRules?: GuardRules;
+}
+
+/**
+ * One PostgreSQL transaction a command runs in: its reads, its side writes (vault, grants,
+ * idempotency) through `query`, and its append with the guards, committed together.
+ */
+export interface StoreTransaction {
+  query<R extends Record<string, unknown> = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<R[]>;
+  readStream(streamId: string): Promise<RecordedEvent[]>;
+  guardFacts(site: string, batchId: string, traceCode: string | null): Promise<GuardFacts>;
+  append(streamId: string, events: readonly NewEvent[], options?: AppendOptions): Promise<AppendResult>;
+}
+
+interface AppendRow {
+  out_status: number;
+  out_revision: string | null;
+  out_position: string | null;
+  out_actual: string | null;
 }
 
 interface EventRow {
@@ -41,8 +65,6 @@ interface EventRow {
 }
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
-const UNIQUE_VIOLATION = '23505';
-const CONNECTION_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P03', '08006', '08001']);
 
 const kindOf = (expected: ExpectedRevision): [number, string | null] => {
   if (expected === 'any') return [0, null];
@@ -79,7 +101,11 @@ export class PostgresEventStore implements EventStore {
   ) {
     this.schema = options.schema ?? 'vaxledger';
     const pglite = options.engine === 'pglite';
-    this.capabilities = { adapter: pglite ? 'pglite' : 'postgres', concurrentTransactions: !pglite };
+    this.capabilities = {
+      adapter: pglite ? 'pglite' : 'postgres',
+      concurrentTransactions: !pglite,
+      guards: options.guardRules !== undefined,
+    };
   }
 
   static async connect(options: PostgresEventStoreOptions): Promise<PostgresEventStore> {
@@ -111,6 +137,11 @@ export class PostgresEventStore implements EventStore {
       await client.query('SELECT pg_advisory_lock(hashtext($1))', [`vaxledger-migrate-${this.schema}`]);
       try {
         await client.query(schemaSql(this.schema));
+        const rules = this.options.guardRules;
+        if (rules) {
+          const { rows } = await client.query<{ rules_version: number }>(`SELECT rules_version FROM ${this.schema}.guard_meta`);
+          if (rows[0]?.rules_version !== rules.version) await rebuildGuardTables(client, this.schema, rules);
+        }
       } finally {
         await client.query('SELECT pg_advisory_unlock(hashtext($1))', [`vaxledger-migrate-${this.schema}`]);
       }
@@ -120,11 +151,45 @@ export class PostgresEventStore implements EventStore {
   }
 
   async append(streamId: string, events: readonly NewEvent[], options: AppendOptions = {}): Promise<AppendResult> {
+    // Two races end in a unique violation rather than in the function's checks: two
+    // creators of one stream, and two writers of the same new event id. Re-running the
+    // append once turns both into the right answer (conflict, or replay of the first).
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const result = await this.appendWith((sql, params) => this.pool.query<AppendRow>(sql, params), streamId, events, options);
+        if (!result.replayed) this.notify();
+        return result;
+      } catch (error) {
+        if (isPgError(error) && error.code === UNIQUE_VIOLATION && attempt < 2) continue;
+        if (isPgError(error) && error.code === UNIQUE_VIOLATION)
+          throw new StreamConflictError(streamId, String(options.expected ?? 'any'), null);
+        throw translate(error, `append to ${streamId} failed`);
+      }
+    }
+  }
+
+  /** The guard operations of these events under the node's rule (null: none to keep). */
+  private guardOps(streamId: string, events: readonly NewEvent[]): GuardOp[] | null {
+    const rules = this.options.guardRules;
+    if (!rules) return null;
+    const ops: GuardOp[] = [];
+    for (const e of events) ops.push(...rules.opsFor({ type: e.type, streamId, data: e.data, metadata: e.metadata }));
+    return ops.length > 0 ? ops : null;
+  }
+
+  private async appendWith(
+    run: (sql: string, params: unknown[]) => Promise<{ rows: AppendRow[] }>,
+    streamId: string,
+    events: readonly NewEvent[],
+    options: AppendOptions,
+  ): Promise<AppendResult> {
     if (events.length === 0) throw new EventStoreError('INVALID_APPEND', 'append needs at least one event');
     if (events.length >= MAX_EVENTS_PER_TRANSACTION)
       throw new EventStoreError('INVALID_APPEND', `at most ${MAX_EVENTS_PER_TRANSACTION - 1} events per append`);
     const expected = options.expected ?? 'any';
     const [kind, expectedRevision] = kindOf(expected);
+    const ops = this.guardOps(streamId, events);
+    const enforce: GuardEnforcement | null = ops && options.enforceGuards ? options.enforceGuards : null;
     const params = [
       streamId,
       kind,
@@ -134,54 +199,106 @@ export class PostgresEventStore implements EventStore {
       events.map((e) => e.schemaVersion),
       events.map((e) => JSON.stringify(e.data)),
       events.map((e) => JSON.stringify(e.metadata)),
+      ops ? JSON.stringify(ops) : null,
+      enforce ? JSON.stringify(enforce) : null,
     ];
     const sql = `SELECT out_status, out_revision, out_position, out_actual
-                   FROM ${this.schema}.append_events($1, $2, $3, $4::uuid[], $5::text[], $6::int[], $7::jsonb[], $8::jsonb[])`;
-    // Two races end in a unique violation rather than in the function's checks: two
-    // creators of one stream, and two writers of the same new event id. Re-running the
-    // append once turns both into the right answer (conflict, or replay of the first).
-    for (let attempt = 0; ; attempt++) {
-      try {
-        const { rows } = await this.pool.query<{
-          out_status: number;
-          out_revision: string | null;
-          out_position: string | null;
-          out_actual: string | null;
-        }>(sql, params);
-        const row = rows[0];
-        if (!row) throw new EventStoreError('INVALID_APPEND', 'append returned no result');
-        const eventIds = events.map((e) => e.eventId);
-        switch (row.out_status) {
-          case 0:
-          case 1:
-            if (row.out_status === 0) this.notify();
-            return {
-              streamId,
-              revision: Number(row.out_revision),
-              position: BigInt(row.out_position ?? 0),
-              eventIds,
-              replayed: row.out_status === 1,
-            };
-          case 2: {
-            const first = await this.firstConflictingId(events, streamId);
-            throw new EventIdConflictError(first);
-          }
-          default:
-            throw new StreamConflictError(streamId, String(expected), row.out_actual === null ? null : Number(row.out_actual));
-        }
-      } catch (error) {
-        if (isPgError(error) && error.code === UNIQUE_VIOLATION && attempt < 2) continue;
-        if (isPgError(error) && error.code === UNIQUE_VIOLATION) throw new StreamConflictError(streamId, String(expected), null);
-        throw translate(error, `append to ${streamId} failed`);
+                   FROM ${this.schema}.append_events($1, $2, $3, $4::uuid[], $5::text[], $6::int[], $7::jsonb[], $8::jsonb[], $9::jsonb, $10::jsonb)`;
+    const { rows } = await run(sql, params);
+    const row = rows[0];
+    if (!row) throw new EventStoreError('INVALID_APPEND', 'append returned no result');
+    const eventIds = events.map((e) => e.eventId);
+    switch (row.out_status) {
+      case 0:
+      case 1:
+        return {
+          streamId,
+          revision: Number(row.out_revision),
+          position: BigInt(row.out_position ?? 0),
+          eventIds,
+          replayed: row.out_status === 1,
+        };
+      case 2: {
+        const first = await this.firstConflictingId(run, events, streamId);
+        throw new EventIdConflictError(first);
       }
+      default:
+        throw new StreamConflictError(streamId, String(expected), row.out_actual === null ? null : Number(row.out_actual));
     }
   }
 
-  private async firstConflictingId(events: readonly NewEvent[], streamId: string): Promise<string> {
-    const { rows } = await this.pool.query<{ event_id: string; stream_id: string; type: string; data: unknown }>(
-      `SELECT event_id, stream_id, type, data FROM ${this.schema}.events WHERE event_id = ANY($1::uuid[])`,
-      [events.map((e) => e.eventId)],
-    );
+  /**
+   * Runs `work` in one transaction on one connection and commits it (rolls back when it
+   * throws). A unique violation (a concurrent creator of the same stream) is a
+   * StreamConflictError: the caller re-reads and re-decides, as after any conflict.
+   */
+  async transaction<T>(work: (tx: StoreTransaction) => Promise<T>): Promise<T> {
+    let client: PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (error) {
+      throw translate(error, 'cannot open a transaction');
+    }
+    let appended = false;
+    let broken: Error | undefined;
+    const tx: StoreTransaction = {
+      query: async <R extends Record<string, unknown>>(sql: string, params: readonly unknown[] = []) =>
+        (await client.query<R>(sql, params as unknown[])).rows,
+      readStream: async (streamId) => (await client.query<EventRow>(`${this.streamSql} LIMIT NULL`, [streamId, 0])).rows.map(toRecorded),
+      guardFacts: (site, batchId, traceCode) => readGuardFacts(client, this.schema, site, batchId, traceCode),
+      append: async (streamId, events, options = {}) => {
+        try {
+          const result = await this.appendWith((sql, params) => client.query<AppendRow>(sql, params), streamId, events, options);
+          appended ||= !result.replayed;
+          return result;
+        } catch (error) {
+          if (isPgError(error) && error.code === UNIQUE_VIOLATION)
+            throw new StreamConflictError(streamId, String(options.expected ?? 'any'), null);
+          throw translate(error, `append to ${streamId} failed`);
+        }
+      },
+    };
+    try {
+      await client.query('BEGIN');
+      const result = await work(tx);
+      await client.query('COMMIT');
+      if (appended) this.notify();
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch((rollbackError: Error) => {
+        broken = rollbackError;
+      });
+      throw translate(error, 'transaction failed');
+    } finally {
+      client.release(broken ?? false);
+    }
+  }
+
+  /**
+   * Empties the guard tables and replays the whole log through the node's rule (after a rule
+   * change, or by hand: `npm run cli -- store rebuild-guards`). Appends that touch the guard
+   * tables wait meanwhile (TRUNCATE locks them), so none is lost between the replay and them.
+   */
+  async rebuildGuards(): Promise<number> {
+    const rules = this.options.guardRules;
+    if (!rules) return 0;
+    const client = await this.pool.connect();
+    try {
+      return await rebuildGuardTables(client, this.schema, rules);
+    } finally {
+      client.release();
+    }
+  }
+
+  // On the append's own connection: in a transaction on PGlite (one session) another would wait forever.
+  private async firstConflictingId(
+    run: (sql: string, params: unknown[]) => Promise<{ rows: unknown[] }>,
+    events: readonly NewEvent[],
+    streamId: string,
+  ): Promise<string> {
+    const { rows } = (await run(`SELECT event_id, stream_id, type, data FROM ${this.schema}.events WHERE event_id = ANY($1::uuid[])`, [
+      events.map((e) => e.eventId),
+    ])) as { rows: { event_id: string; stream_id: string; type: string; data: unknown }[] };
     for (const e of events) {
       const stored = rows.find((r) => r.event_id === e.eventId);
       if (stored && (stored.stream_id !== streamId || stored.type !== e.type)) return e.eventId;
@@ -190,16 +307,20 @@ export class PostgresEventStore implements EventStore {
     return events.find((e) => rows.some((r) => r.event_id === e.eventId))?.eventId ?? events[0]!.eventId;
   }
 
+  private get streamSql(): string {
+    return `SELECT position, event_id, stream_id, revision, type, schema_version, data, metadata, recorded_at
+              FROM ${this.schema}.events
+             WHERE stream_id = $1 AND revision >= $2
+             ORDER BY revision`;
+  }
+
   async readStream(streamId: string, options: { fromRevision?: number; maxCount?: number } = {}): Promise<RecordedEvent[]> {
     try {
-      const { rows } = await this.pool.query<EventRow>(
-        `SELECT position, event_id, stream_id, revision, type, schema_version, data, metadata, recorded_at
-           FROM ${this.schema}.events
-          WHERE stream_id = $1 AND revision >= $2
-          ORDER BY revision
-          LIMIT $3`,
-        [streamId, options.fromRevision ?? 0, options.maxCount ?? null],
-      );
+      const { rows } = await this.pool.query<EventRow>(`${this.streamSql} LIMIT $3`, [
+        streamId,
+        options.fromRevision ?? 0,
+        options.maxCount ?? null,
+      ]);
       return rows.map(toRecorded);
     } catch (error) {
       throw translate(error, `read of ${streamId} failed`);
@@ -242,6 +363,20 @@ export class PostgresEventStore implements EventStore {
     }
   }
 
+  async countEvents(after: GlobalPosition, upTo: GlobalPosition): Promise<number> {
+    if (upTo <= after) return 0;
+    try {
+      // An index-only range scan of the primary key: cheap even when a reader is far behind.
+      const { rows } = await this.pool.query<{ n: string }>(
+        `SELECT count(*) AS n FROM ${this.schema}.events WHERE position > $1 AND position <= $2`,
+        [after.toString(), upTo.toString()],
+      );
+      return Number(rows[0]?.n ?? 0);
+    } catch (error) {
+      throw translate(error, 'count of the global log failed');
+    }
+  }
+
   subscribe(options: SubscribeOptions): Subscription {
     return new PollingSubscription(this, options, this.listeners, this.options.pollIntervalMs ?? 50);
   }
@@ -260,11 +395,16 @@ export class PostgresEventStore implements EventStore {
     return this.schema;
   }
 
+  /** Resolves when no append or read is using a connection (bounded): see closePool. */
+  idle(graceMs = 5000): Promise<void> {
+    return waitIdle(this.pool, graceMs);
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     this.listeners.clear();
-    await this.pool.end();
+    await closePool(this.pool);
   }
 
   // Wakes this process's live subscriptions at once instead of at their next poll.
@@ -272,19 +412,3 @@ export class PostgresEventStore implements EventStore {
     for (const listener of this.listeners) listener();
   }
 }
-
-interface PgError {
-  code?: string;
-  message: string;
-}
-const isPgError = (error: unknown): error is PgError =>
-  typeof error === 'object' && error !== null && 'code' in error && typeof (error as PgError).code === 'string';
-
-const translate = (error: unknown, context: string): Error => {
-  if (error instanceof EventStoreError) return error;
-  if (isPgError(error) && error.code && CONNECTION_ERRORS.has(error.code))
-    return new StoreUnavailableError(`${context}: database unavailable (${error.code})`, error);
-  if (error instanceof Error && /Connection terminated|connect ECONNREFUSED|timeout/i.test(error.message))
-    return new StoreUnavailableError(`${context}: database unavailable (${error.message})`, error);
-  return error instanceof Error ? error : new Error(`${context}: ${String(error)}`);
-};

@@ -1,3 +1,5 @@
+import { guardSchemaSql } from './guard-schema';
+
 /**
  * DDL of the postgres event store, applied by `migrate()`. Kept as code (not a .sql file)
  * so the compiled adapter carries it without a copy step.
@@ -43,13 +45,17 @@ DROP TRIGGER IF EXISTS events_append_only ON ${schema}.events;
 CREATE TRIGGER events_append_only BEFORE UPDATE OR DELETE ON ${schema}.events
   FOR EACH ROW EXECUTE FUNCTION ${schema}.refuse_change();
 
--- Appends a batch of events to one stream in one round trip.
+${guardSchemaSql(schema)}
+
+-- Appends a batch of events to one stream in one round trip, with its guard operations.
+-- p_guards: guard operations of these events (guard-schema.ts); p_enforce: NULL or the checks.
 -- p_kind: 0 any, 1 no-stream, 2 stream-exists, 3 exact revision (p_expected).
 -- out_status: 0 appended, 1 replay of the same events (nothing appended),
 --             2 an event id is stored with other content, 3 revision conflict.
+DROP FUNCTION IF EXISTS ${schema}.append_events(text, int, bigint, uuid[], text[], int[], jsonb[], jsonb[]);
 CREATE OR REPLACE FUNCTION ${schema}.append_events(
   p_stream text, p_kind int, p_expected bigint, p_ids uuid[], p_types text[],
-  p_versions int[], p_data jsonb[], p_meta jsonb[]
+  p_versions int[], p_data jsonb[], p_meta jsonb[], p_guards jsonb DEFAULT NULL, p_enforce jsonb DEFAULT NULL
 ) RETURNS TABLE (out_status int, out_revision bigint, out_position bigint, out_actual bigint)
 LANGUAGE plpgsql AS $fn$
 DECLARE
@@ -102,6 +108,12 @@ BEGIN
   SELECT v_base + v_next + i.ord - 1, i.id, p_stream, v_current + i.ord, p_types[i.ord], p_versions[i.ord],
          p_data[i.ord], p_meta[i.ord]
     FROM unnest(p_ids) WITH ORDINALITY AS i(id, ord);
+
+  -- Same transaction as the events: a refused guard (stock, unit, hold) appends nothing, and
+  -- a replayed append (above) never applies its guards twice.
+  IF p_guards IS NOT NULL THEN
+    PERFORM ${schema}.guards_apply(p_guards, p_enforce);
+  END IF;
 
   RETURN QUERY SELECT 0, v_current + v_n, v_base + v_next + v_n - 1, NULL::bigint;
 END $fn$;

@@ -19,6 +19,9 @@ export class ProjectionRunner {
   private waiters: { position: GlobalPosition; resolve: () => void; reject: () => void }[] = [];
   private stopped = false;
   private lastError: unknown = null;
+  /** Set when the projector runs elsewhere: positions are read from the checkpoints. */
+  private followEveryMs: number | null = null;
+  private polling = false;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -143,6 +146,45 @@ export class ProjectionRunner {
     });
   }
 
+  /**
+   * The projector runs in another thread or process of the node: this runner applies
+   * nothing, and learns how far the read models are from their checkpoints, polled every
+   * `everyMs` while a caller waits (read-your-writes by position, `waitFor`).
+   */
+  follow(everyMs = 10): void {
+    this.followEveryMs = everyMs;
+    this.stopped = false;
+  }
+
+  /** Reads the checkpoints once (follower mode); returns the lowest position. */
+  async refreshFromCheckpoints(): Promise<GlobalPosition> {
+    const rows: { projection: string; position: string }[] = await this.dataSource.query(
+      `SELECT projection, position FROM "${this.schema}".rm_checkpoint`,
+    );
+    const known = new Set(this.projections.map((p) => p.name));
+    for (const row of rows) if (known.has(row.projection)) this.positions.set(row.projection, BigInt(row.position));
+    return this.lowestPosition;
+  }
+
+  private pollWhileWaited(): void {
+    if (this.polling || this.followEveryMs === null) return;
+    this.polling = true;
+    const every = this.followEveryMs;
+    const loop = async (): Promise<void> => {
+      while (this.waiters.length > 0 && !this.stopped) {
+        try {
+          this.wakeUpTo(await this.refreshFromCheckpoints());
+        } catch (error) {
+          this.lastError = error;
+        }
+        if (this.waiters.length > 0) await new Promise((resolve) => setTimeout(resolve, every));
+      }
+    };
+    void loop().finally(() => {
+      this.polling = false;
+    });
+  }
+
   private wakeUpTo(position: GlobalPosition): void {
     const [ready, waiting] = partition(this.waiters, (w) => w.position <= position);
     this.waiters = waiting;
@@ -171,6 +213,7 @@ export class ProjectionRunner {
         reject(new ProjectionLagError(position, this.lowestPosition));
       }, timeoutMs);
       this.waiters.push(waiter);
+      this.pollWhileWaited();
     });
   }
 

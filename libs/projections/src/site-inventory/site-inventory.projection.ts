@@ -16,7 +16,8 @@ interface Line {
  */
 export const siteInventoryProjection: Projection = {
   name: 'site-inventory',
-  version: 1,
+  // 2: shipments keep their delivery note number (the shipment list searches by it).
+  version: 2,
   tables: ['rm_stock', 'rm_shipment', 'rm_unmatched_receipt'],
   async apply(tx: ProjectionTx, events: readonly RecordedEvent[]): Promise<void> {
     const stock = new DeltaMap(['site', 'batchId'], ['available', 'quarantined', 'administered', 'destroyed']);
@@ -58,8 +59,8 @@ export const siteInventoryProjection: Projection = {
           for (const line of list<Line>(p, 'lines')) stock.add({ site: from, batchId: line.batchId }, { available: -(line.quantity ?? 0) });
           await flush();
           await tx.query(
-            `INSERT INTO ${tx.table('rm_shipment')} ("shipmentId", "fromSite", "toSite", "toProvince", "billType", "dispatchedAt", lines, position)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT ("shipmentId") DO NOTHING`,
+            `INSERT INTO ${tx.table('rm_shipment')} ("shipmentId", "fromSite", "toSite", "toProvince", "billType", "dispatchedAt", "deliveryNoteNo", lines, position)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT ("shipmentId") DO NOTHING`,
             [
               str(p, 'shipmentId'),
               from,
@@ -67,6 +68,7 @@ export const siteInventoryProjection: Projection = {
               optStr(p, 'toProvince'),
               optStr(p, 'billType'),
               str(p, 'dispatchedAt'),
+              optStr(p, 'deliveryNoteNo'),
               JSON.stringify(list(p, 'lines')),
               event.position.toString(),
             ],

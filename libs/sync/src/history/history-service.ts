@@ -6,7 +6,7 @@ import { ensureTopics } from '../kafka/ensure-topics';
 import { retryWhileSettling } from '../kafka/retry';
 import type { OutboxRelay } from '../relay/outbox-relay';
 import type { SyncStore } from '../sync-store';
-import { controlTopic, HUB_PROVINCE } from '../topics';
+import { consumerGroupId, controlTopic, HUB_PROVINCE } from '../topics';
 import { historyAnswer, historyRequest, parseControlMessage } from './control-messages';
 
 export interface HistoryOptions {
@@ -74,7 +74,7 @@ export class HistoryService {
     this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     await this.producer.connect();
     this.consumer = this.kafka.consumer({
-      groupId: this.options.groupId ?? `vaxledger-history-${this.options.provinceCode}`,
+      groupId: this.options.groupId ?? consumerGroupId('history', this.options.provinceCode, this.options.topicPrefix),
       retry: { retries: 1_000_000 },
     });
     await this.consumer.connect();

@@ -6,7 +6,7 @@ import { importedEventOf } from '../envelope/event-mapping';
 import type { TrustList } from '../signing/envelope-signing';
 import type { SyncStore } from '../sync-store';
 import { retryWhileSettling } from '../kafka/retry';
-import { deadLetterTopic, eventsTopic, provinceOfTopic } from '../topics';
+import { consumerGroupId, deadLetterTopic, eventsTopic, provinceOfTopic } from '../topics';
 
 export interface InboxOptions {
   readonly provinceCode: string;
@@ -17,6 +17,8 @@ export interface InboxOptions {
   readonly topicPrefix?: string;
   readonly groupId?: string;
   readonly onDeadLetter?: (reason: string) => void;
+  /** Messages taken from Kafka, per batch (redeliveries included). */
+  readonly onReceived?: (count: number) => void;
   readonly onImported?: (envelope: WireEnvelope) => void;
   readonly onError?: (error: unknown) => void;
   /** Set: every envelope must carry a valid signature of a key listed for its origin (else dead-lettered). */
@@ -104,7 +106,7 @@ export class InboxConsumer {
     this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     await this.producer.connect();
     this.consumer = this.kafka.consumer({
-      groupId: this.options.groupId ?? `vaxledger-sync-${this.options.provinceCode}`,
+      groupId: this.options.groupId ?? consumerGroupId('sync', this.options.provinceCode, this.options.topicPrefix),
       retry: { retries: 1_000_000 },
     });
     await this.consumer.connect();
@@ -128,6 +130,7 @@ export class InboxConsumer {
    * redelivered whole; what it already imported is a replay the second time.
    */
   async handleBatch(topic: string, partition: number, messages: readonly KafkaMessage[]): Promise<void> {
+    this.options.onReceived?.(messages.length);
     // Parked events may come from an earlier run or another consumer of this node: look once
     // per batch, so a stream's import pays for the parking lot only when it is not empty.
     this.parked = await this.syncStore.parkedCount();

@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Req } from '@nestjs/common';
 import { ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
-import { type Actor, type ErasureBasis, ID_TYPES, type IdType, nextDue, personLookedUp, personRecordRead } from '@vaxledger/domain';
-import { type Application, type CommandAnswer, pseudonymFor } from '@vaxledger/application';
+import { type Actor, type ErasureBasis, ID_TYPES, type IdType, nextDue, personRecordRead } from '@vaxledger/domain';
+import { type Application, type CommandAnswer } from '@vaxledger/application';
 import type { Request } from 'express';
 import { PERSON_ID_PATTERN } from '@vaxledger/privacy';
 import { IsIn, IsOptional, IsString, Length, Matches } from 'class-validator';
@@ -12,7 +12,7 @@ import type { NodeRuntime } from '../../infrastructure/node-runtime';
 import { APPLICATION, RUNTIME } from '../../infrastructure/tokens';
 import { commandMeta } from '../command-meta';
 import { enforce, personScope } from '../../auth/access';
-import { canReadPersonRecord, PERSON_GRANT_TTL_MS, siteOf } from '../../auth/policy';
+import { canReadPersonRecord } from '../../auth/policy';
 
 export class EraseDetailsDto {
   @ApiProperty({ enum: ['retention_expired', 'subject_request', 'duplicate_identity', 'court_order'] })
@@ -48,22 +48,7 @@ export class PersonsController {
   @Roles('clinic', 'cdc')
   @ApiOperation({ summary: 'Turn a presented ID document into the person’s pseudonym (the ID travels in the body, never a URL)' })
   async lookup(@Body() body: LookupDto, @CurrentActor() actor: Actor, @Req() req: Request): Promise<{ personId: string }> {
-    const access = accessContextOf(req, actor, 'treatment');
-    const personId = pseudonymFor(this.runtime.settings.pseudonymSecret, body);
-    // Audited before the pseudonym leaves the node (X-Purpose-Of-Use says why).
-    await recordAccess(
-      this.runtime.store,
-      this.runtime.settings.provinceCode,
-      actor,
-      access,
-      personLookedUp({ personId, purpose: access.purpose, accessedAt: new Date().toISOString() }),
-    );
-    // Records from elsewhere: the first lookup asks the other provinces for the person's
-    // history (best effort; the record's `completeness` says what has arrived).
-    await this.runtime.sync?.history.request(personId).catch(() => false);
-    // The caller has the person in front of it: it may now read the record, for a short while.
-    await this.runtime.auth.grantPerson(siteOf(actor), personId, PERSON_GRANT_TTL_MS);
-    return { personId };
+    return this.app.identifyPerson.handle(body, actor, accessContextOf(req, actor, 'treatment'));
   }
 
   private async completenessOf(personId: string): Promise<unknown> {

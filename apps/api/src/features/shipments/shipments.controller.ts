@@ -1,4 +1,4 @@
-import { Body, Controller, HttpCode, Inject, Param, Post, Req } from '@nestjs/common';
+import { Body, Controller, HttpCode, Inject, Param, Post, Req, UseInterceptors } from '@nestjs/common';
 import { ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { type Actor } from '@vaxledger/domain';
 import { Type } from 'class-transformer';
@@ -24,6 +24,7 @@ import type { Application, CommandAnswer } from '@vaxledger/application';
 import type { NodeRuntime } from '../../infrastructure/node-runtime';
 import { APPLICATION, RUNTIME } from '../../infrastructure/tokens';
 import { commandMeta } from '../command-meta';
+import { ReceiptAnswerInterceptor } from './receipt-answer';
 
 import { INSTANT } from '../formats';
 
@@ -132,7 +133,12 @@ export class ShipmentsController {
   @Post(':shipmentId/receipt')
   @HttpCode(201)
   @Roles('cdc', 'clinic', 'manufacturer')
-  @ApiOperation({ summary: 'Receive a shipment at the caller’s site (ShipmentReceived); no temperature log forces rejection' })
+  @ApiOperation({
+    summary: 'Receive a shipment at the caller’s site (ShipmentReceived)',
+    description:
+      'Every shipped line is counted: accepted + rejected = shipped (422 RECEIPT_QUANTITY_MISMATCH otherwise). Accepting any dose needs temperatureLog (422 TEMPERATURE_LOG_REQUIRED); a receipt rejecting every dose may omit it. A reading outside the product’s storage range records the whole receipt as rejected. The answer adds what was recorded: accepted and rejected totals, lines, verification.',
+  })
+  @UseInterceptors(ReceiptAnswerInterceptor)
   receive(
     @Param('shipmentId') shipmentId: string,
     @Body() body: ReceiveShipmentDto,

@@ -1,5 +1,5 @@
 import { Controller, Get, Inject, Param, Query, Req, Res } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsIn, IsOptional } from 'class-validator';
 import type { Request, Response } from 'express';
 import { type Actor, addDays, localDateOf, recallImpactExported } from '@vaxledger/domain';
@@ -12,7 +12,7 @@ import { batchScope, enforce, impactRowFilter, requireBatch, siteScope } from '.
 import { canSeeBatch, canSeeInventory, canSeeRecipients, canSeeTraceCode } from '../../auth/policy';
 
 export class RecipientsQuery {
-  @IsOptional() @IsIn(['json', 'csv']) readonly format?: 'json' | 'csv';
+  @ApiPropertyOptional({ enum: ['json', 'csv'], default: 'json' }) @IsOptional() @IsIn(['json', 'csv']) readonly format?: 'json' | 'csv';
 }
 
 const csvCell = (value: string): string => (/[",\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value);

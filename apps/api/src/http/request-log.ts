@@ -1,0 +1,43 @@
+import type { NextFunction, Request, Response } from 'express';
+import type { Logger } from 'pino';
+import type { AuthedRequest } from '../auth/actor.guard';
+import type { Metrics } from '../infrastructure/metrics';
+
+/** Probes scraped every few seconds: measured, but not logged. */
+const QUIET_PATHS = new Set(['/health', '/metrics']);
+
+/**
+ * Measures and logs every request when its answer is finished: one short line (method,
+ * route as declared, status, milliseconds, request id, actor), never headers, bodies or the
+ * query string, so no ID number, name or token can reach the log through it. Also feeds the
+ * duration histogram and counts problem answers by their code (set by ProblemDetailsFilter).
+ */
+export const requestObserver =
+  (metrics: Metrics) =>
+  (req: Request, res: Response, next: NextFunction): void => {
+    const started = process.hrtime.bigint();
+    res.on('finish', () => {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      const declared = (req.route as { path?: unknown } | undefined)?.path;
+      const route = typeof declared === 'string' ? `${req.baseUrl}${declared}` : 'unmatched';
+      const status = res.statusCode;
+      metrics.httpRequestSeconds.observe({ method: req.method, route, status: String(status) }, seconds);
+      const code = (res.locals as { problemCode?: unknown }).problemCode;
+      if (typeof code === 'string') metrics.refusals.inc({ code });
+      if (QUIET_PATHS.has(req.path)) return;
+      const log = (req as Request & { log?: Logger }).log;
+      const actor = (req as AuthedRequest).actor;
+      log?.[status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info'](
+        {
+          method: req.method,
+          route,
+          status,
+          ms: Math.round(seconds * 10_000) / 10,
+          ...(actor ? { actor: `${actor.role}:${actor.orgCode}` } : {}),
+          ...(typeof code === 'string' ? { code } : {}),
+        },
+        'request',
+      );
+    });
+    next();
+  };

@@ -1,0 +1,97 @@
+export interface Trace {
+  batchId: string;
+  productCode: string;
+  lotNumber: string;
+  producedOn: string;
+  expiresOn: string;
+  quantity: number;
+  status: string;
+  release: { certificateNo?: string; decidedOn?: string; reason?: string } | null;
+  recalls: { recallId: string; kind: string; level: number; lifted: boolean }[];
+  custody: { type: string; at: string; fromSite?: string; toSite?: string; quantity: number; eventId: string }[];
+  onHand: { site: string; available: number; quarantined: number }[];
+  inTransit: number;
+  administered: { site: string; count: number }[];
+  destroyed: number;
+  unaccounted: number;
+  position: string;
+}
+
+export interface Organisation {
+  orgCode: string;
+  name: string;
+  kind: string;
+  provinceCode: string;
+  parentOrgCode?: string | null;
+}
+
+export interface Recipients {
+  batchId: string;
+  persons: { personId: string; siteCode: string; administeredAt: string; originProvince: string }[];
+  holders: { site: string; available: number; quarantined: number }[];
+}
+
+export interface InventoryLine {
+  batchId: string;
+  available: number;
+  quarantined: number;
+  expiresOn: string | null;
+  expired: boolean;
+  expiringWithin30Days: boolean;
+  recalled: boolean;
+  inTransit: number;
+}
+
+export interface PersonRecord {
+  personId: string;
+  doses: {
+    eventId: string;
+    originProvince: string;
+    siteCode: string;
+    administeredAt: string;
+    batchId: string;
+    productCode: string;
+    vaccineType: string;
+    doseNumber: number;
+    status: string;
+  }[];
+  series: { vaccineType: string; dosesDone: number; nextDoseNumber: number | null; nextDueOn: string | null }[];
+}
+
+export interface Shipment {
+  shipmentId: string;
+  fromSite: string;
+  toSite: string;
+  dispatchedAt: string;
+  receivedAt?: string | null;
+  deliveryNoteNo: string;
+  status: string;
+  lines: { batchId: string; quantity: number }[];
+}
+
+export interface Product {
+  productCode: string;
+  name: string;
+  vaccineType: string;
+  mahOrgCode: string;
+  serialised: boolean;
+  approvalNo?: string;
+}
+
+export interface BatchSummary {
+  batchId: string;
+  productCode: string;
+  lotNumber: string;
+  producedOn: string;
+  expiresOn: string;
+  quantity: number;
+  status?: string;
+  releaseState?: string;
+}
+
+export interface CommandAnswer {
+  id: string;
+  eventIds: string[];
+  /** The command's place in the node's log: a read at or past it reflects the command. */
+  position: string;
+}

@@ -1,0 +1,181 @@
+import { Button, Card, Col, Descriptions, Empty, Row, Space, Statistic, Table, Timeline, Typography } from 'antd';
+import ReactECharts from 'echarts-for-react';
+import { useCallback, useEffect, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { Link, useParams } from 'react-router-dom';
+import { enc, get } from '../../api/client';
+import type { Trace } from '../../api/types';
+import { chinaTime } from '../../format';
+import { useOrgs } from '../../shell/orgs';
+import { ProblemAlert } from '../../shell/problem';
+import { useActor } from '../../shell/session';
+import { RecallForm } from './RecallForm';
+import { StatusTag } from './StatusTag';
+
+const DOT: Record<string, string> = { produced: 'blue', released: 'green', recalled: 'red', suspended: 'red', destroyed: 'gray' };
+
+/** One batch's whole story: timeline, stock by site, doses by site and by day, recall. */
+export const BatchPage = () => {
+  const { t } = useTranslation();
+  const actor = useActor();
+  const batchId = useParams().batchId ?? '';
+  const [trace, setTrace] = useState<Trace | null>(null);
+  const [days, setDays] = useState<{ day: string; count: number }[]>([]);
+  const [error, setError] = useState<unknown>(null);
+  const [recallOpen, setRecallOpen] = useState(false);
+  // Reads are eventually consistent: after a command, read again until the view has reached it.
+  const load = useCallback(
+    async (after?: string) => {
+      try {
+        let tr = await get<Trace>(`/v1/batches/${enc(batchId)}/trace`);
+        for (let i = 0; after && BigInt(tr.position) < BigInt(after) && i < 20; i++) {
+          await new Promise((resolve) => setTimeout(resolve, 250));
+          tr = await get<Trace>(`/v1/batches/${enc(batchId)}/trace`);
+        }
+        const dd = await get<{ days: { day: string; count: number }[] }>(`/v1/batches/${enc(batchId)}/doses-by-day`);
+        setTrace(tr);
+        setDays(dd.days);
+        setError(null);
+      } catch (e) {
+        setError(e);
+      }
+    },
+    [batchId],
+  );
+  useEffect(() => void load(), [load]);
+  const sites = trace
+    ? [
+        ...trace.custody.flatMap((c) => [c.fromSite, c.toSite]),
+        ...trace.onHand.map((s) => s.site),
+        ...trace.administered.map((d) => d.site),
+      ]
+    : [];
+  const orgs = useOrgs(sites.filter((s): s is string => Boolean(s)));
+  const site = (code: string | undefined): string => {
+    if (!code) return '';
+    const org = orgs.get(code);
+    return org ? `${org.name} (${code}, ${t('common.province')} ${org.provinceCode})` : code;
+  };
+  const siteColumns = [
+    { title: t('batch.site'), dataIndex: 'site', render: (s: string) => orgs.get(s)?.name ?? s },
+    { title: t('batch.siteCode'), dataIndex: 'site', key: 'code' },
+    { title: t('common.province'), dataIndex: 'site', key: 'province', render: (s: string) => orgs.get(s)?.provinceCode ?? '' },
+  ];
+  if (error && !trace)
+    return (
+      <Space orientation="vertical" style={{ width: '100%' }}>
+        <Typography.Title level={2}>{batchId}</Typography.Title>
+        <ProblemAlert error={error} />
+      </Space>
+    );
+  if (!trace) return null;
+  const canRecall = actor.role === 'regulator' && trace.status !== 'recalled';
+  return (
+    <Space orientation="vertical" size="large" style={{ width: '100%' }}>
+      <Space style={{ justifyContent: 'space-between', width: '100%' }} wrap>
+        <Typography.Title level={2} style={{ margin: 0 }}>
+          {t('batch.title', { batchId })} <StatusTag status={trace.status} />
+        </Typography.Title>
+        <Space>
+          {canRecall && (
+            <Button danger type="primary" onClick={() => setRecallOpen(true)}>
+              {t('recall.launch')}
+            </Button>
+          )}
+          {(actor.role === 'regulator' || actor.role === 'cdc') && (
+            <Link to={`/batches/${enc(batchId)}/impact`}>
+              <Button>{t('impact.open')}</Button>
+            </Link>
+          )}
+        </Space>
+      </Space>
+      <Card>
+        <Descriptions column={{ xs: 1, md: 3 }}>
+          <Descriptions.Item label={t('batch.productCode')}>{trace.productCode}</Descriptions.Item>
+          <Descriptions.Item label={t('batch.lotNumber')}>{trace.lotNumber}</Descriptions.Item>
+          <Descriptions.Item label={t('batch.producedOn')}>{trace.producedOn}</Descriptions.Item>
+          <Descriptions.Item label={t('batch.expiresOn')}>{trace.expiresOn}</Descriptions.Item>
+          <Descriptions.Item label={t('batch.certificate')}>{trace.release?.certificateNo ?? '—'}</Descriptions.Item>
+          <Descriptions.Item label={t('batch.recalls')}>
+            {trace.recalls.length === 0 ? '—' : trace.recalls.map((r) => `${t(`recall.kind_${r.kind}`)} L${r.level}`).join(', ')}
+          </Descriptions.Item>
+        </Descriptions>
+        <Row gutter={16}>
+          {(['quantity', 'inTransit', 'destroyed', 'unaccounted'] as const).map((k) => (
+            <Col key={k} xs={12} md={6}>
+              <Statistic title={t(`batch.${k}`)} value={trace[k]} />
+            </Col>
+          ))}
+        </Row>
+      </Card>
+      <Row gutter={16}>
+        <Col xs={24} lg={10}>
+          <Card title={t('batch.timeline')}>
+            <Timeline
+              data-testid="timeline"
+              items={trace.custody.map((c) => ({
+                color: DOT[c.type] ?? 'blue',
+                content: (
+                  <div>
+                    <strong>{t(`custody.${c.type}`, { defaultValue: c.type })}</strong> · {chinaTime(c.at)}
+                    {c.quantity > 0 && ` · ${t('batch.units', { count: c.quantity })}`}
+                    {c.fromSite && <div>{t('custody.from', { site: site(c.fromSite) })}</div>}
+                    {c.toSite && <div>{t('custody.to', { site: site(c.toSite) })}</div>}
+                  </div>
+                ),
+              }))}
+            />
+          </Card>
+        </Col>
+        <Col xs={24} lg={14}>
+          <Space orientation="vertical" size="large" style={{ width: '100%' }}>
+            <Card title={t('batch.dosesOverTime')}>
+              {days.length === 0 ? (
+                <Empty description={t('batch.noDoses')} />
+              ) : (
+                <div data-testid="doses-chart" data-points={days.length} role="img" aria-label={t('batch.dosesOverTime')}>
+                  <ReactECharts
+                    style={{ height: 260 }}
+                    option={{
+                      tooltip: { trigger: 'axis' },
+                      xAxis: { type: 'category', data: days.map((d) => d.day) },
+                      yAxis: { type: 'value', minInterval: 1 },
+                      series: [{ type: 'bar', name: t('batch.doses'), data: days.map((d) => d.count) }],
+                    }}
+                  />
+                </div>
+              )}
+            </Card>
+            <Card title={t('batch.stockBySite')}>
+              <Table
+                size="small"
+                rowKey="site"
+                dataSource={trace.onHand}
+                pagination={{ pageSize: 10 }}
+                columns={[
+                  ...siteColumns,
+                  { title: t('stock.available'), dataIndex: 'available', align: 'right', sorter: (a, b) => a.available - b.available },
+                  { title: t('stock.quarantined'), dataIndex: 'quarantined', align: 'right' },
+                ]}
+              />
+            </Card>
+            <Card title={t('batch.dosesBySite')}>
+              <Table
+                size="small"
+                rowKey="site"
+                data-testid="doses-by-site"
+                dataSource={trace.administered}
+                pagination={{ pageSize: 10 }}
+                columns={[
+                  ...siteColumns,
+                  { title: t('batch.doses'), dataIndex: 'count', align: 'right', sorter: (a, b) => a.count - b.count },
+                ]}
+              />
+            </Card>
+          </Space>
+        </Col>
+      </Row>
+      <RecallForm batchId={batchId} open={recallOpen} onClose={() => setRecallOpen(false)} onDone={(position) => void load(position)} />
+    </Space>
+  );
+};

@@ -1,0 +1,103 @@
+import { Alert, Button, Card, Form, Input, Radio, Select, Space, Tag, Typography } from 'antd';
+import { useEffect, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { get, type Page } from '../api/client';
+import type { Organisation } from '../api/types';
+import { provinceOfOrg } from '../format';
+import { LangSwitch } from './LangSwitch';
+import { type Actor, type Role, ROLES, useSession } from './session';
+
+// The example organisations of API.md, so an empty node can be tried at once.
+const DEFAULTS: Record<Role, { orgCode: string; provinceCode: string }> = {
+  regulator: { orgCode: '12110000450712347E', provinceCode: '000000' },
+  cdc: { orgCode: '12510000MB0A1234XJ', provinceCode: '510000' },
+  clinic: { orgCode: '12440300MB1B2345QN', provinceCode: '440000' },
+  manufacturer: { orgCode: '91320000MA1X0Y2W3E', provinceCode: '320000' },
+};
+const KIND: Record<Role, string> = { regulator: 'regulator', cdc: 'cdc', clinic: 'clinic', manufacturer: 'manufacturer' };
+
+/**
+ * Development sign-in (AUTH_MODE=dev, embedded default only): pick a role and an organisation;
+ * the console then sends X-Dev-Actor. Clearly marked: no password, no real identity.
+ */
+export const SignIn = () => {
+  const { t } = useTranslation();
+  const { signIn, authMode } = useSession();
+  const [form] = Form.useForm<Actor>();
+  const role = (Form.useWatch('role', form) ?? 'regulator') as Role;
+  const [orgs, setOrgs] = useState<Organisation[]>([]);
+  useEffect(() => {
+    form.setFieldsValue(DEFAULTS[role]);
+    // Registered organisations of that kind, if the node already has some (the demo data).
+    get<Page<Organisation>>(
+      '/v1/organisations',
+      { kind: KIND[role], pageSize: 100 },
+      { 'X-Dev-Actor': `regulator:${DEFAULTS.regulator.orgCode}:000000` },
+    )
+      .then((p) => setOrgs(p.items))
+      .catch(() => setOrgs([]));
+  }, [role, form]);
+  if (authMode === 'jwt')
+    return (
+      <main className="signin">
+        <Card title={t('signIn.title')}>
+          <Alert type="warning" showIcon title={t('signIn.jwtNotSupported')} />
+        </Card>
+      </main>
+    );
+  return (
+    <main className="signin">
+      <Card
+        title={
+          <Space>
+            <span>{t('signIn.title')}</span>
+            <Tag color="orange">{t('signIn.development')}</Tag>
+          </Space>
+        }
+        extra={<LangSwitch />}
+        style={{ maxWidth: 560, margin: '64px auto' }}
+      >
+        <Typography.Paragraph>{t('signIn.devExplain')}</Typography.Paragraph>
+        <Form form={form} layout="vertical" initialValues={{ role: 'regulator', ...DEFAULTS.regulator }} onFinish={(v) => signIn(v)}>
+          <Form.Item name="role" label={t('signIn.role')}>
+            <Radio.Group optionType="button" buttonStyle="solid" options={ROLES.map((r) => ({ value: r, label: t(`roles.${r}`) }))} />
+          </Form.Item>
+          {orgs.length > 0 && (
+            <Form.Item label={t('signIn.pickOrg')}>
+              <Select
+                aria-label={t('signIn.pickOrg')}
+                showSearch={{ optionFilterProp: 'label' }}
+                options={orgs.map((o) => ({ value: o.orgCode, label: `${o.name} (${o.orgCode})` }))}
+                onChange={(code: string) => {
+                  const org = orgs.find((o) => o.orgCode === code);
+                  form.setFieldsValue({
+                    orgCode: code,
+                    provinceCode: role === 'regulator' ? '000000' : (org?.provinceCode ?? provinceOfOrg(code)),
+                  });
+                }}
+              />
+            </Form.Item>
+          )}
+          <Form.Item
+            name="orgCode"
+            label={t('signIn.orgCode')}
+            rules={[{ required: true, pattern: /^[0-9A-Z]{18}$/, message: t('validation.orgCode') }]}
+          >
+            <Input autoComplete="off" />
+          </Form.Item>
+          <Form.Item
+            name="provinceCode"
+            label={t('signIn.province')}
+            extra={t('signIn.provinceHint')}
+            rules={[{ required: true, pattern: /^\d{6}$/, message: t('validation.province') }]}
+          >
+            <Input autoComplete="off" />
+          </Form.Item>
+          <Button type="primary" htmlType="submit" block>
+            {t('signIn.submit')}
+          </Button>
+        </Form>
+      </Card>
+    </main>
+  );
+};

@@ -1,0 +1,72 @@
+import type { RecordDoseCommand } from '@vaxledger/application';
+import { nodeApplication, nodeExecutor } from '../../apps/api/src/infrastructure/application';
+import { AS, ORGS, startApi, type ApiHarness } from '../support/api-harness';
+import { HEPB_PRODUCT, stockClinic } from '../support/scenario';
+
+// The bulk entry point (demo seeding, file imports): many doses in one transaction and one
+// commit, each under its own savepoint, so a refused dose refuses only itself (ADR 0011).
+
+const LOT = 'BULK2026A';
+const BATCH = `${HEPB_PRODUCT}-${LOT}`;
+const UNITS = 400;
+const residentId = (n: number): string => {
+  // Distinct for n < 28,000: the day of March 1990 and a sequence number.
+  const body = `51010419900 3${String(1 + (n % 28)).padStart(2, '0')}${String(Math.floor(n / 28) % 1000).padStart(3, '0')}`.replace(
+    ' ',
+    '',
+  );
+  const weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+  const sum = [...body].reduce((s, d, i) => s + Number(d) * weights[i]!, 0);
+  return body + '10X98765432'[sum % 11]!;
+};
+const dose = (n: number, batchId = BATCH): RecordDoseCommand => ({
+  person: { idType: 'RESIDENT_ID', idNumber: residentId(n), name: `受种者${n}`, birthDate: '1990-03-07', sex: 'M' },
+  batchId,
+  doseNumber: 1,
+  administeredAt: new Date(Date.now() - 3_600_000).toISOString(),
+  route: 'IM',
+  vaccinatorRef: 'V',
+});
+const actor = { orgCode: ORGS.clinic, role: 'clinic' as const, provinceCode: '440000', siteCode: ORGS.clinic };
+
+describe('many doses through the bulk entry point', () => {
+  let api: ApiHarness;
+
+  beforeAll(async () => {
+    api = await startApi();
+    await stockClinic(api, { lot: LOT, quantity: UNITS });
+  }, 120_000);
+  afterAll(async () => {
+    await api?.close();
+  });
+
+  it('records the doses that may be given and refuses the others, each alone, in one commit per group', async () => {
+    const app = nodeApplication(api.runtime, nodeExecutor(api.runtime));
+    const logBefore = await api.logSize();
+    const items = Array.from({ length: UNITS - 3 }, (_, n) => ({ command: dose(n), actor, meta: { correlationId: `bulk-${n}` } }));
+    const started = Date.now();
+    const results = await app.recordDose.handleMany(items);
+    const seconds = (Date.now() - started) / 1000;
+    console.log(
+      `bulk doses: ${items.length} in ${seconds.toFixed(2)} s (${(items.length / seconds).toFixed(0)}/s) on ${api.runtime.store.capabilities.adapter}`,
+    );
+    expect(
+      results
+        .filter((r) => r.status === 'rejected')
+        .map((r) => String((r as PromiseRejectedResult).reason))
+        .slice(0, 3),
+    ).toEqual([]);
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(UNITS - 3);
+    // Three left: five more, one of an unknown batch, so two run out of stock.
+    const more = await app.recordDose.handleMany([
+      ...Array.from({ length: 4 }, (_, k) => ({ command: dose(9000 + k), actor, meta: { correlationId: `more-${k}` } })),
+      { command: dose(9100, `${HEPB_PRODUCT}-NOSUCHLOT`), actor, meta: { correlationId: 'unknown' } },
+    ]);
+    const codes = more.map((r) => (r.status === 'fulfilled' ? 'recorded' : (r.reason as { code: string }).code));
+    expect(codes).toEqual(['recorded', 'recorded', 'recorded', 'INSUFFICIENT_STOCK', 'UNKNOWN_BATCH']);
+    expect(await api.logSize()).toBe(logBefore + 2 * UNITS);
+    await api.settle();
+    const inventory = await api.http.get(`/v1/sites/${ORGS.clinic}/inventory`).set(AS.clinic);
+    expect((inventory.body.batches as { batchId: string; available: number }[]).find((b) => b.batchId === BATCH)?.available).toBe(0);
+  }, 120_000);
+});

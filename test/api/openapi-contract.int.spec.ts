@@ -1,0 +1,285 @@
+import Ajv, { type ValidateFunction } from 'ajv';
+import addFormats from 'ajv-formats';
+import { EXAMPLE_IDS, REQUEST_EXAMPLES } from '../../apps/api/src/http/openapi-examples';
+import { actor, AS, startApi, type ApiHarness } from '../support/api-harness';
+
+// The OpenAPI document against the node itself: every route the app serves is documented;
+// every documented route is called for real, at least once successfully and once refused;
+// every answer (status, content type, body) matches the document's schema for it; and every
+// request example in the document is accepted as it stands ("try it out" works).
+
+type Doc = { paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, { schema: unknown }> }> }>> };
+interface Seen {
+  readonly status: number;
+  readonly type: string;
+  readonly body: unknown;
+}
+
+const CLINIC_AS = actor('clinic', EXAMPLE_IDS.clinic, '440000');
+const CDC_AS = actor('cdc', EXAMPLE_IDS.cdc, '510000');
+
+describe('the OpenAPI document matches the real answers of every route', () => {
+  let api: ApiHarness;
+  let doc: Doc;
+  const seen = new Map<string, Seen[]>();
+  const validators = new Map<string, ValidateFunction>();
+  let ajv: Ajv;
+
+  /** Calls `method template` with its path parameters filled in, and keeps the answer for checking. */
+  const call = async (
+    method: 'get' | 'post' | 'delete',
+    template: string,
+    as: Record<string, string> | null,
+    options: { params?: Record<string, string>; body?: unknown; query?: string; headers?: Record<string, string> } = {},
+  ): Promise<{ status: number; body: Record<string, unknown> }> => {
+    const path = template.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(options.params?.[name] ?? 'missing'));
+    let req = api.http[method](`${path}${options.query ?? ''}`);
+    if (as) req = req.set(as);
+    if (options.headers) req = req.set(options.headers);
+    const res = options.body === undefined ? await req : await req.send(options.body as object);
+    const key = `${method.toUpperCase()} ${template}`;
+    const type = (res.headers['content-type'] ?? '').split(';')[0]!.trim();
+    seen.set(key, [...(seen.get(key) ?? []), { status: res.status, type, body: type.startsWith('text/') ? res.text : res.body }]);
+    return { status: res.status, body: res.body as Record<string, unknown> };
+  };
+  /** Posts the document's own example for the operation; it must be accepted. */
+  const example = async (method: 'post' | 'delete', template: string, as: Record<string, string>, params: Record<string, string> = {}) => {
+    const key = `${method.toUpperCase()} ${template}`;
+    const body = REQUEST_EXAMPLES[key];
+    expect({ key, documented: body !== undefined }).toEqual({ key, documented: true });
+    const res = await call(method, template, as, { params, body });
+    expect({ key, status: res.status, body: res.status < 300 ? 'ok' : res.body }).toEqual({
+      key,
+      status: method === 'post' && template.endsWith('lookup') ? 200 : 201,
+      body: 'ok',
+    });
+    await api.settle();
+    return res.body;
+  };
+
+  beforeAll(async () => {
+    api = await startApi();
+    doc = (await api.http.get('/openapi.json')).body as Doc;
+    ajv = new Ajv({ strict: false, allErrors: true });
+    addFormats(ajv);
+    ajv.addSchema({ $id: 'doc', components: (doc as unknown as { components: unknown }).components });
+  }, 60_000);
+  afterAll(async () => {
+    await api?.close();
+  });
+
+  const validatorFor = (key: string, status: number, type: string): ValidateFunction | string => {
+    const [method, path] = key.split(' ') as [string, string];
+    const operation = doc.paths[path]?.[method.toLowerCase()];
+    if (!operation) return `${key} is not in the document`;
+    const response = operation.responses[String(status)];
+    if (!response) return `${key} answered ${status}, which the document does not list`;
+    const media = response.content?.[type];
+    if (!media) return `${key} answered ${status} as ${type}, which the document does not list`;
+    const id = `${key} ${status} ${type}`;
+    if (!validators.has(id)) {
+      const schema = JSON.parse(JSON.stringify(media.schema).replace(/"#\/components\//g, '"doc#/components/')) as object;
+      validators.set(id, ajv.compile(schema));
+    }
+    return validators.get(id)!;
+  };
+
+  it('documents every route the app serves', () => {
+    const router = (
+      api.app.getHttpAdapter().getInstance() as { router: { stack: { route?: { path: string; methods: Record<string, boolean> } }[] } }
+    ).router;
+    const served = router.stack
+      .flatMap((layer) =>
+        layer.route
+          ? Object.keys(layer.route.methods).map((m) => `${m.toUpperCase()} ${layer.route!.path.replace(/:(\w+)/g, '{$1}')}`)
+          : [],
+      )
+      .filter((key) => !/ \/(docs|openapi)/.test(key) && !key.includes('*splat'));
+    const documented = Object.entries(doc.paths).flatMap(([path, item]) => Object.keys(item).map((m) => `${m.toUpperCase()} ${path}`));
+    expect(served.length).toBeGreaterThan(30);
+    expect(served.filter((key) => !documented.includes(key))).toEqual([]);
+  });
+
+  it('states formats, patterns and bounds of the fields, and every request example fits its own schema', () => {
+    const schemas = (doc as unknown as { components: { schemas: Record<string, { properties: Record<string, Record<string, unknown>> }> } })
+      .components.schemas;
+    expect(schemas.ProduceBatchDto!.properties.expiresOn).toMatchObject({
+      type: 'string',
+      format: 'date',
+      pattern: '^\\d{4}-\\d{2}-\\d{2}$',
+    });
+    expect(schemas.DispatchShipmentDto!.properties.dispatchedAt).toMatchObject({ type: 'string', format: 'date-time' });
+    expect(schemas.RegisterProductDto!.properties.productCode).toMatchObject({ pattern: '^(\\d{7}|\\d{14})$' });
+    expect(schemas.LineDto!.properties.quantity).toMatchObject({ type: 'integer', minimum: 1 });
+    const misfits: string[] = [];
+    for (const [key, example] of Object.entries(REQUEST_EXAMPLES)) {
+      const [method, path] = key.split(' ') as [string, string];
+      const body = (
+        doc.paths[path]?.[method.toLowerCase()] as unknown as {
+          requestBody?: { content: Record<string, { schema: unknown; example: unknown }> };
+        }
+      )?.requestBody?.content['application/json'];
+      if (!body) {
+        misfits.push(`${key}: no JSON request body in the document`);
+        continue;
+      }
+      expect(body.example).toEqual(example);
+      const validate = ajv.compile(JSON.parse(JSON.stringify(body.schema).replace(/"#\/components\//g, '"doc#/components/')) as object);
+      if (!validate(example)) misfits.push(`${key}: ${ajv.errorsText(validate.errors)}`);
+    }
+    expect(misfits).toEqual([]);
+  });
+
+  it('accepts every example, and every answer of every route matches its schema', async () => {
+    // Master data: the example CDC, plus the manufacturer and clinic the story needs.
+    await example('post', '/v1/organisations', AS.regulator);
+    await call('post', '/v1/organisations', AS.regulator, {
+      body: { orgCode: EXAMPLE_IDS.maker, name: 'Jiangsu Vaccines', kind: 'manufacturer', provinceCode: '320000' },
+    });
+    await call('post', '/v1/organisations', AS.regulator, {
+      body: { orgCode: EXAMPLE_IDS.clinic, name: 'Futian clinic', kind: 'clinic', provinceCode: '440000', parentOrgCode: EXAMPLE_IDS.cdc },
+    });
+    await call('post', '/v1/organisations', AS.regulator, { body: REQUEST_EXAMPLES['POST /v1/organisations'] }); // 409
+    await call('get', '/v1/organisations/{orgCode}', AS.clinic, { params: { orgCode: EXAMPLE_IDS.cdc } });
+    await call('get', '/v1/organisations/{orgCode}', AS.clinic, { params: { orgCode: '91350100M000100Y43' } }); // 404
+    await call('get', '/v1/organisations', AS.clinic, { query: '?kind=cdc' });
+    await call('get', '/v1/organisations', AS.clinic, { query: '?kind=shop' }); // 400
+    await call('get', '/v1/value-sets/schedules', AS.clinic);
+    await call('get', '/v1/value-sets/schedules', null); // 401
+    await example('post', '/v1/products', AS.maker);
+    await call('post', '/v1/products', AS.clinic, { body: REQUEST_EXAMPLES['POST /v1/products'] }); // 403
+    await call('get', '/v1/products/{productCode}', AS.clinic, { params: { productCode: EXAMPLE_IDS.product } });
+    await call('get', '/v1/products/{productCode}', AS.clinic, { params: { productCode: '1234567' } }); // 404
+    await call('get', '/v1/products', AS.clinic, { query: '?q=hepatitis' });
+    await call('get', '/v1/products', AS.clinic, { query: '?pageSize=500' }); // 400
+
+    // Batches: the example batch released; a second one refused.
+    await example('post', '/v1/batches', AS.maker);
+    await call('post', '/v1/batches', AS.maker, { body: { ...(REQUEST_EXAMPLES['POST /v1/batches'] as object), expiresOn: '31/10/2028' } }); // 400
+    await call('post', '/v1/batches', AS.maker, { body: { ...(REQUEST_EXAMPLES['POST /v1/batches'] as object), lotNumber: 'REFUSE01' } });
+    await example('post', '/v1/batches/{batchId}/release', AS.regulator, { batchId: EXAMPLE_IDS.batchId });
+    await call('post', '/v1/batches/{batchId}/release', AS.regulator, {
+      params: { batchId: EXAMPLE_IDS.batchId },
+      body: REQUEST_EXAMPLES['POST /v1/batches/{batchId}/release'],
+    }); // 409
+    await example('post', '/v1/batches/{batchId}/release-refusal', AS.regulator, { batchId: `${EXAMPLE_IDS.product}-REFUSE01` });
+    await call('post', '/v1/batches/{batchId}/release-refusal', AS.regulator, {
+      params: { batchId: EXAMPLE_IDS.batchId },
+      body: REQUEST_EXAMPLES['POST /v1/batches/{batchId}/release-refusal'],
+    }); // 409
+
+    // Shipments: maker → CDC (the examples), CDC → clinic.
+    const shipment = await example('post', '/v1/shipments', AS.maker);
+    await call('post', '/v1/shipments', AS.maker, {
+      body: { ...(REQUEST_EXAMPLES['POST /v1/shipments'] as object), lines: [{ batchId: EXAMPLE_IDS.batchId, quantity: 1000 }] },
+    }); // 422
+    const shipmentId = String(shipment.id);
+    await example('post', '/v1/shipments/{shipmentId}/receipt', CDC_AS, { shipmentId });
+    await call('post', '/v1/shipments/{shipmentId}/receipt', CDC_AS, {
+      params: { shipmentId },
+      body: REQUEST_EXAMPLES['POST /v1/shipments/{shipmentId}/receipt'],
+    }); // 409
+    const toClinic = await call('post', '/v1/shipments', CDC_AS, {
+      body: {
+        toSite: EXAMPLE_IDS.clinic,
+        dispatchedAt: '2026-11-12T09:00:00+08:00',
+        deliveryNoteNo: 'DN-7',
+        lines: [{ batchId: EXAMPLE_IDS.batchId, quantity: 2 }],
+      },
+    });
+    await call('post', '/v1/shipments/{shipmentId}/receipt', CLINIC_AS, {
+      params: { shipmentId: String(toClinic.body.id) },
+      body: {
+        receivedAt: '2026-11-13T10:00:00+08:00',
+        lines: [{ batchId: EXAMPLE_IDS.batchId, accepted: 2, rejected: 0 }],
+        verification: { result: 'accepted', releaseCertificateChecked: true },
+        temperatureLog: { deviceId: 'TL-9', readings: [{ at: '2026-11-13T09:00:00+08:00', celsius: 5 }] },
+      },
+    });
+    await api.settle();
+    await call('get', '/v1/shipments', CDC_AS, { query: '?direction=in' });
+    await call('get', '/v1/shipments', CDC_AS, { query: '?direction=up' }); // 400
+
+    // Doses and persons.
+    const dose = await example('post', '/v1/doses', CLINIC_AS);
+    await call('post', '/v1/doses', CLINIC_AS, { body: REQUEST_EXAMPLES['POST /v1/doses'] }); // 422: dose 1 again
+    const personId = String(dose.id);
+    const eventId = (dose.eventIds as string[]).at(-1)!;
+    await example('post', '/v1/persons/lookup', CLINIC_AS);
+    await call('post', '/v1/persons/lookup', CLINIC_AS, { body: { idType: 'PASSPORT' } }); // 400
+    await call('get', '/v1/persons/{personId}/record', CLINIC_AS, { params: { personId } });
+    await call('get', '/v1/persons/{personId}/record', AS.maker, { params: { personId } }); // 403
+    await example('post', '/v1/doses/{eventId}/entered-in-error', CLINIC_AS, { eventId });
+    await call('post', '/v1/doses/{eventId}/entered-in-error', CLINIC_AS, {
+      params: { eventId },
+      body: REQUEST_EXAMPLES['POST /v1/doses/{eventId}/entered-in-error'],
+    }); // 409
+
+    // Destruction, recall (a suspension) and its lift.
+    await example('post', '/v1/destructions', CDC_AS);
+    await call('post', '/v1/destructions', CDC_AS, {
+      body: { ...(REQUEST_EXAMPLES['POST /v1/destructions'] as object), lines: [{ batchId: EXAMPLE_IDS.batchId, quantity: 50 }] },
+    }); // 422
+    const recall = await example('post', '/v1/recalls', AS.regulator);
+    await call('post', '/v1/recalls', CLINIC_AS, { body: REQUEST_EXAMPLES['POST /v1/recalls'] }); // 403
+    const recallId = String(recall.id);
+    await call('get', '/v1/recalls/{recallId}', AS.regulator, { params: { recallId } });
+    await call('get', '/v1/recalls/{recallId}', AS.regulator, { params: { recallId: 'no-such-recall' } }); // 404
+    await call('get', '/v1/recalls', AS.regulator, { query: `?batchId=${EXAMPLE_IDS.batchId}` });
+    await call('get', '/v1/recalls', AS.regulator, { query: '?status=old' }); // 400
+    await example('post', '/v1/recalls/{recallId}/lift', AS.regulator, { recallId });
+    await call('post', '/v1/recalls/{recallId}/lift', AS.regulator, {
+      params: { recallId },
+      body: REQUEST_EXAMPLES['POST /v1/recalls/{recallId}/lift'],
+    }); // 409
+
+    // Reads of the supply chain.
+    await call('get', '/v1/batches', AS.regulator, { query: '?sort=expiresOn&order=desc' });
+    await call('get', '/v1/batches', AS.regulator, { query: '?sort=colour' }); // 400
+    await call('get', '/v1/batches/{batchId}/trace', AS.regulator, { params: { batchId: EXAMPLE_IDS.batchId } });
+    await call('get', '/v1/batches/{batchId}/trace', AS.regulator, { params: { batchId: '8696321-NOPE' } }); // 404
+    await call('get', '/v1/batches/{batchId}/recipients', AS.regulator, { params: { batchId: EXAMPLE_IDS.batchId } });
+    await call('get', '/v1/batches/{batchId}/recipients', AS.regulator, { params: { batchId: EXAMPLE_IDS.batchId }, query: '?format=csv' });
+    await call('get', '/v1/batches/{batchId}/recipients', CLINIC_AS, { params: { batchId: EXAMPLE_IDS.batchId } }); // 403
+    await call('get', '/v1/trace-codes/{code}', AS.regulator, { params: { code: '86963210000000000017' } });
+    await call('get', '/v1/trace-codes/{code}', AS.regulator, { params: { code: '12' } }); // 400
+    await call('get', '/v1/sites/{orgCode}/inventory', CDC_AS, { params: { orgCode: EXAMPLE_IDS.cdc } });
+    await call('get', '/v1/sites/{orgCode}/inventory', CLINIC_AS, { params: { orgCode: EXAMPLE_IDS.cdc } }); // 404
+
+    // Raw log and audit.
+    await call('get', '/v1/streams/{streamId}', AS.regulator, { params: { streamId: `org-${EXAMPLE_IDS.cdc}` } });
+    await call('get', '/v1/streams/{streamId}', CLINIC_AS, { params: { streamId: `org-${EXAMPLE_IDS.cdc}` } }); // 403
+    await call('get', '/v1/events', AS.regulator, { query: '?limit=5' });
+    await call('get', '/v1/events', CLINIC_AS); // 403
+    await call('get', '/v1/audit/access', AS.regulator);
+    await call('get', '/v1/audit/access', AS.regulator, { query: '?from=yesterday' }); // 400
+
+    // Erasure last: it shreds the example person's details.
+    await example('delete', '/v1/persons/{personId}/details', CDC_AS, { personId });
+    await call('delete', '/v1/persons/{personId}/details', CLINIC_AS, {
+      params: { personId },
+      body: REQUEST_EXAMPLES['DELETE /v1/persons/{personId}/details'],
+    }); // 403
+
+    // Operations and the root.
+    for (const path of ['/', '/health', '/metrics']) {
+      await call('get', path, null);
+      await call('get', path, null, { query: '?x=%01' }); // 400: control character
+    }
+
+    const problems: string[] = [];
+    const documented = Object.entries(doc.paths).flatMap(([path, item]) => Object.keys(item).map((m) => `${m.toUpperCase()} ${path}`));
+    for (const key of documented) {
+      const answers = seen.get(key) ?? [];
+      if (!answers.some((a) => a.status < 300)) problems.push(`${key}: no successful call`);
+      if (!answers.some((a) => a.status >= 400)) problems.push(`${key}: no refused call`);
+      for (const answer of answers) {
+        const validate = validatorFor(key, answer.status, answer.type);
+        if (typeof validate === 'string') problems.push(validate);
+        else if (!validate(answer.body))
+          problems.push(`${key} ${answer.status}: ${ajv.errorsText(validate.errors)} in ${JSON.stringify(answer.body).slice(0, 300)}`);
+      }
+    }
+    expect(problems).toEqual([]);
+  }, 120_000);
+});

@@ -1,0 +1,264 @@
+import { readFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { ORGS, startApi, type ApiHarness } from '../support/api-harness';
+import { ensureConsoleBuilt, expectAccessible, launchChromium, residentId, screenshot, expectText, textWhen } from './browser';
+import { buildScenario, type ConsoleScenario } from './console-scenario';
+
+/**
+ * The web console in a real browser (Debian's Chromium through playwright-core) against a real
+ * node, from an empty state, through the public API only: each role's main flow, the dose
+ * screen's refusals, and axe-core on every page.
+ */
+jest.setTimeout(120_000);
+
+let api: ApiHarness;
+let base: string;
+let browser: Browser;
+let context: BrowserContext;
+let page: Page;
+let data: ConsoleScenario;
+
+const ROLE_LABEL = { regulator: '药品监管部门', cdc: '疾病预防控制中心', clinic: '接种单位', manufacturer: '疫苗生产企业' } as const;
+
+const signInAs = async (role: keyof typeof ROLE_LABEL): Promise<void> => {
+  await context.clearCookies();
+  await page.goto(`${base}/console/`);
+  await page.evaluate('sessionStorage.clear()');
+  await page.goto(`${base}/console/`);
+  await expectText(page.getByText('开发模式').first(), '开发模式');
+  await page.getByText(ROLE_LABEL[role], { exact: true }).click();
+  await page.getByRole('button', { name: '登录' }).click();
+  await page.getByRole('button', { name: '退出' }).waitFor();
+};
+
+/** One form field (label, control, and the error antd shows under it). */
+const field = (label: string) => page.locator('.ant-form-item', { has: page.getByLabel(label, { exact: true }) });
+const fieldError = (label: string) => field(label).locator('.ant-form-item-explain-error');
+
+beforeAll(async () => {
+  ensureConsoleBuilt();
+  browser = await launchChromium();
+  api = await startApi();
+  const server = api.app.getHttpServer() as Server;
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  data = await buildScenario(api);
+  context = await browser.newContext({
+    viewport: { width: 1366, height: 900 },
+    locale: 'zh-CN',
+    timezoneId: 'Asia/Shanghai',
+    acceptDownloads: true,
+  });
+  page = await context.newPage();
+  page.setDefaultTimeout(15_000);
+}, 180_000);
+
+afterAll(async () => {
+  await context?.close();
+  await browser?.close();
+  await api?.close();
+});
+
+const personA = residentId('510104', '1990-03-07', 21);
+const personB = residentId('510104', '1988-06-01', 22);
+
+const scanAndIdentify = async (traceCode: string | null, idNumber: string): Promise<void> => {
+  if (traceCode) {
+    await page.getByLabel('追溯码', { exact: true }).fill(traceCode);
+    await page.getByLabel('追溯码', { exact: true }).press('Enter');
+  }
+  await page.getByLabel('证件号码', { exact: true }).fill(idNumber);
+  await page.getByLabel('证件号码', { exact: true }).press('Enter');
+  await page.getByTestId('person-record').waitFor();
+  await page.getByLabel('姓名', { exact: true }).fill('王小明');
+  await page.getByLabel('接种人员', { exact: true }).fill('V-0042');
+};
+
+describe('clinic: the dose screen', () => {
+  it('records a scanned dose, shows the record from every province, and explains each refusal beside its field', async () => {
+    await signInAs('clinic');
+    await page.getByRole('heading', { name: '接种登记' }).waitFor();
+    await expectAccessible(page);
+
+    // A keyboard-wedge scanner types the digits and Enter: the batch follows from the unit.
+    await scanAndIdentify(data.s.codes[0]!, personA);
+    await expectText(page.getByTestId('unit-state'), '在库');
+    await expectText(field('批次'), data.s.batchId);
+    await expectText(page.getByTestId('person-record'), '尚无接种记录');
+    await screenshot(page, 'clinic-dose-screen');
+    await page.getByRole('button', { name: '登记接种' }).click();
+    await page.getByText('接种已登记').waitFor();
+
+    // The same unit again, for someone else: already used.
+    await scanAndIdentify(data.s.codes[0]!, personB);
+    await page.getByRole('button', { name: '登记接种' }).click();
+    await expectText(fieldError('追溯码'), '该最小包装已使用 (TRACE_CODE_USED)');
+
+    // The first person's second dose, today: too soon after the first (HepB: 28 days).
+    await page.getByRole('button', { name: '下一位' }).click();
+    await scanAndIdentify(data.s.codes[1]!, personA);
+    await expectText(page.getByTestId('person-record'), data.s.batchId);
+    await page.getByLabel('剂次', { exact: true }).fill('2');
+    await page.getByRole('button', { name: '登记接种' }).click();
+    await expectText(fieldError('接种时间'), '距上一剂间隔不足 (INTERVAL_TOO_SHORT)');
+
+    // A unit of a batch that expired while at the clinic.
+    await page.getByRole('button', { name: '下一位' }).click();
+    await scanAndIdentify(data.e.codes[0]!, personB);
+    await page.getByRole('button', { name: '登记接种' }).click();
+    await expectText(fieldError('批次'), '该批次已过期 (BATCH_EXPIRED)');
+
+    // A batch that is not serialised, whose stock here is used up.
+    await page.getByRole('button', { name: '下一位' }).click();
+    await scanAndIdentify(null, personB);
+    await page.getByLabel('批次', { exact: true }).click();
+    await page.getByTitle(new RegExp(`^${data.n.batchId}`)).click();
+    await page.getByRole('button', { name: '登记接种' }).click();
+    await expectText(fieldError('批次'), '本单位该批次已无库存 (INSUFFICIENT_STOCK)');
+
+    // Bad input never reaches the API: a short trace code is refused in the form.
+    await page.getByRole('button', { name: '下一位' }).click();
+    await page.getByLabel('追溯码', { exact: true }).fill('12345');
+    await page.getByLabel('追溯码', { exact: true }).press('Enter');
+    await expectText(fieldError('追溯码').first(), '追溯码为 20 位数字');
+  });
+});
+
+describe('regulator: audit a batch, recall it, download the impact', () => {
+  it('finds the batch from a scanned trace code and shows its history, stock, doses and chart', async () => {
+    await signInAs('regulator');
+    await page.getByRole('heading', { name: '查找批次' }).waitFor();
+    await page.getByTestId('batch-search').fill(data.s.codes[2]!);
+    await page.getByTestId('batch-search').press('Enter');
+    await page.getByRole('heading', { name: `批次 ${data.s.batchId}` }).waitFor();
+    const timeline = await textWhen(page.getByTestId('timeline'), '深圳市南山区预防接种门诊');
+    for (const step of ['生产', '批签发', '发货', '收货', '四川省疾病预防控制中心', '深圳市南山区预防接种门诊', '510000'])
+      expect(timeline).toContain(step);
+    // Two earlier days and today's dose from the clinic screen.
+    await expect(page.getByTestId('doses-chart').getAttribute('data-points')).resolves.toBe(String(data.sDoseDays + 1));
+    await expect(page.getByTestId('doses-chart').locator('canvas').count()).resolves.toBeGreaterThan(0);
+    await expectText(page.getByTestId('doses-by-site'), /深圳市南山区预防接种门诊.*3/);
+    await expectAccessible(page);
+    await screenshot(page, 'regulator-batch');
+
+    await page.getByRole('button', { name: '发起召回' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByLabel('原因说明').fill('效价低于标准');
+    await expectAccessible(page);
+    await dialog.getByRole('button', { name: '发起召回' }).click();
+    await page.getByText('召回已发起').waitFor();
+    await expectText(page.getByRole('heading', { name: `批次 ${data.s.batchId}` }), '已召回');
+  });
+
+  it('lists the recall impact by province and site and downloads it as a pseudonymous CSV', async () => {
+    await page.getByRole('button', { name: '召回影响' }).click();
+    await page.getByRole('heading', { name: `${data.s.batchId} 的召回影响` }).waitFor();
+    await expectText(page.getByTestId('recipients-by-site'), /440000.*深圳市南山区预防接种门诊.*3/);
+    await expectAccessible(page);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: '下载 CSV（假名化）' }).click()]);
+    const csv = readFileSync((await download.path())!, 'utf8')
+      .trim()
+      .split('\n');
+    expect(csv[0]).toBe('personId,siteCode,administeredAt,originProvince');
+    expect(csv).toHaveLength(4);
+    expect(csv.join('\n')).not.toContain(personA);
+    expect(csv.slice(1).every((line) => line.includes(ORGS.clinic))).toBe(true);
+
+    await page.getByRole('menuitem', { name: '访问审计' }).click();
+    await page.getByText('导出召回影响').first().waitFor();
+    await expect(page.getByText('查询受种者').count()).resolves.toBeGreaterThan(0);
+    await expectAccessible(page);
+    await page.getByRole('menuitem', { name: '召回' }).click();
+    await page.getByRole('link', { name: data.s.batchId }).waitFor();
+    await expectAccessible(page);
+  });
+
+  it('switches to English', async () => {
+    await page.getByRole('menuitem', { name: '批次' }).click();
+    await page.getByText('English', { exact: true }).click();
+    await page.getByRole('heading', { name: 'Find a batch' }).waitFor();
+    await expect(page.getByRole('button', { name: 'Sign out' }).isVisible()).resolves.toBe(true);
+    await page.getByText('中文', { exact: true }).click();
+    await page.getByRole('heading', { name: '查找批次' }).waitFor();
+  });
+
+  it('the clinic is then refused a unit of the recalled batch', async () => {
+    await signInAs('clinic');
+    await scanAndIdentify(data.s.codes[2]!, personB);
+    await page.getByRole('button', { name: '登记接种' }).click();
+    await expectText(fieldError('批次'), '该批次已召回，禁止使用 (BATCH_RECALLED)');
+  });
+});
+
+describe('CDC: shipments in and out, stock', () => {
+  const row = (text: string) => page.getByRole('row', { name: new RegExp(text) });
+
+  it('receives a shipment by its delivery note, dispatches part of it to a clinic, and sees stock with the recalled batch marked', async () => {
+    await signInAs('cdc');
+    await page.getByRole('heading', { name: '库存' }).waitFor();
+    await expectText(row(data.s.batchId), '已召回');
+    await expectAccessible(page);
+
+    await page.getByRole('menuitem', { name: '发货与收货' }).click();
+    await expectText(row('DN-CDC-IN'), '在途');
+    await expectAccessible(page);
+    await row('DN-CDC-IN').getByRole('button', { name: '收货' }).click();
+    await expectAccessible(page);
+    await page.getByRole('dialog').getByRole('button', { name: '收货' }).click();
+    await expectText(row('DN-CDC-IN'), '已收货');
+
+    await page.getByRole('button', { name: '发货', exact: true }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByLabel('收货单位（机构代码）').fill(ORGS.clinic);
+    await dialog.getByLabel('随货同行单号').fill('DN-CDC-OUT');
+    await dialog.getByLabel('批次').fill(data.c.batchId);
+    await dialog.getByLabel('数量（剂）').fill('4');
+    await dialog.getByRole('button', { name: '发货' }).click();
+    await page.getByText('已发货').waitFor();
+    await page.getByRole('tab', { name: '发货' }).click();
+    await expectText(row('DN-CDC-OUT'), '深圳市南山区预防接种门诊');
+
+    await page.getByRole('menuitem', { name: '库存' }).click();
+    await expectText(row(data.c.batchId), new RegExp(`${data.c.batchId}6`));
+    await screenshot(page, 'cdc-stock');
+  });
+});
+
+describe('manufacturer: products, batches, lot release', () => {
+  const codes = [1, 2, 3].map((unit) => `869632100000${String(900 + unit)}00001`.slice(0, 20));
+
+  it('lists its products and batches with their release status and registers a batch with trace codes from a file', async () => {
+    await signInAs('manufacturer');
+    await page.getByRole('heading', { name: '产品' }).waitFor();
+    await expectText(page.locator('.ant-table'), '乙型肝炎疫苗（重组）10µg');
+    await expectAccessible(page);
+    await screenshot(page, 'manufacturer-products');
+
+    await page.getByRole('menuitem', { name: '批次' }).click();
+    await expectText(page.getByRole('row', { name: new RegExp(data.s.batchId) }), '已召回');
+    await page.getByRole('button', { name: '登记批次' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByLabel('产品').click();
+    await page.getByTitle(/10µg/).click();
+    await dialog.getByLabel('批号').fill('CNEW1');
+    await dialog.getByLabel('生产日期').fill('2026-11-01');
+    await dialog.getByLabel('生产日期').press('Enter');
+    await dialog.getByLabel('有效期至').fill('2028-10-31');
+    await dialog.getByLabel('有效期至').press('Enter');
+    const file = (lines: string[]) => ({ name: 'codes.csv', mimeType: 'text/csv', buffer: Buffer.from(`code\n${lines.join('\n')}\n`) });
+    // A line that is not a code is shown, and nothing is sent until the file is right.
+    await dialog.locator('input[type=file]').setInputFiles(file([...codes, '12345']));
+    await expectText(dialog, '第 5 行：“12345”不是 20 位追溯码');
+    await expectAccessible(page);
+    await dialog.getByRole('button', { name: '登记批次' }).click();
+    await page.getByText('文件中有不是追溯码的内容，请先更正').waitFor();
+    await dialog.locator('input[type=file]').setInputFiles(file(codes));
+    await expectText(dialog, '已读取 3 个追溯码');
+    await dialog.getByRole('button', { name: '登记批次' }).click();
+    await page.getByText('批次已登记').waitFor();
+    await expectText(page.getByRole('row', { name: /8696321-CNEW1/ }), '待签发');
+    await screenshot(page, 'manufacturer-batches');
+  });
+});
