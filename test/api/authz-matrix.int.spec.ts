@@ -2,6 +2,7 @@ import { usccCheckChar } from '@vaxledger/domain';
 import type { Response } from 'supertest';
 import { type ApiHarness, actor, startApi } from '../support/api-harness';
 import { startTestIdp, type TestIdp } from '../support/jwt';
+import { aefiBody, aefiEndpoints } from './authz-matrix.aefi';
 
 // Every role × every endpoint × own/other organisation × own/other province, from one table.
 // The objects all belong to the "own" side in Sichuan (P): a Sichuan MAH's batch, shipped to
@@ -85,7 +86,7 @@ interface Endpoint {
 }
 
 // Filled in once the world exists.
-const ids = { shipmentToClinic: '', doseEventId: '', personX: '', recallId: '' };
+const ids = { shipmentToClinic: '', doseEventId: '', personX: '', recallId: '', aefiReportId: '' };
 
 const reachedRules = (res: Response): boolean =>
   res.status < 300 || ((res.status === 409 || res.status === 422) && res.body.code !== 'FORBIDDEN');
@@ -262,6 +263,7 @@ const ENDPOINTS: readonly Endpoint[] = [
     expect: 'ok 403 403 | 403 403 403 | 403 403 403 | 403 403 403 | ok',
     call: (api, as) => api.http.get('/v1/events?limit=5').set(as),
   },
+  ...aefiEndpoints(ids, B1),
 ];
 
 const productBody = (): Record<string, unknown> => ({
@@ -395,6 +397,18 @@ describe('authorisation matrix: role × endpoint × own/other organisation × ow
     ids.personX = String(dose.body.id);
     ids.doseEventId = (dose.body.eventIds as string[]).at(-1)!;
     await api.settle();
+    // An AEFI reported by the clinic about that dose (before it is voided below).
+    ids.aefiReportId = String(
+      (
+        await must(
+          api.http
+            .post('/v1/aefi')
+            .set(clinicP)
+            .send(aefiBody(ids, PERSON_X, minutesAgo(20))),
+          'aefi',
+        )
+      ).body.id,
+    );
     // Voided once here, so every allowed void in the matrix meets DOSE_ALREADY_VOIDED.
     await must(api.http.post(`/v1/doses/${ids.doseEventId}/entered-in-error`).set(clinicP).send({ reasonCode: 'duplicate_entry' }), 'void');
     ids.recallId = String(

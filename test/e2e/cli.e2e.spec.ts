@@ -24,7 +24,7 @@ const COMMANDS = [
   ['vault', 'rotate-key'],
   ['jwt'],
   ['jwt', 'init'],
-  ['jwt', 'sign'],
+  ['jwt', 'token'],
 ];
 
 describe('the CLI', () => {
@@ -58,7 +58,7 @@ describe('the CLI', () => {
   });
 
   it('ends quietly when the reader closed the pipe before it wrote anything', async () => {
-    const child = spawn(process.execPath, [CLI_PATH, 'jwt', 'sign', '--help'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI_PATH, 'jwt', 'token', '--help'], { stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout.destroy(); // every write now fails with EPIPE
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));

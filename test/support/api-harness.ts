@@ -29,6 +29,8 @@ export const startApi = async (
     kurrentdbUrl?: string;
     /** A second API replica of that node: same log, read models and vault (its projector shares their checkpoints). */
     replicaOf?: ApiHarness;
+    /** The node's clock (RFC 3339), for tests of deadlines. */
+    clock?: () => string;
   } = {},
 ): Promise<ApiHarness> => {
   const settings = {
@@ -49,7 +51,7 @@ export const startApi = async (
     ...(options.replicaOf ? { sync: false } : {}),
     ...(options.syncGroupId ? { syncGroupId: options.syncGroupId } : {}),
   });
-  const app = await createApiApp(runtime, { logger: false });
+  const app = await createApiApp(runtime, { logger: false, ...(options.clock ? { clock: options.clock } : {}) });
   await app.init();
   return {
     app,

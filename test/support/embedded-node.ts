@@ -64,7 +64,8 @@ const spawnNode = (dataDir: string, port: number): { child: ChildProcess; output
 const caughtUp = (health: { projections?: { lag: unknown }[] }): boolean =>
   (health.projections ?? []).every((p) => {
     const lag = p.lag as number | string | { events?: number } | null;
-    return typeof lag === 'object' && lag !== null ? lag.events === 0 : Number(lag) === 0;
+    if (lag === null) return false; // not measured: not known to be caught up
+    return typeof lag === 'object' ? lag.events === 0 : Number(lag) === 0;
   });
 
 export const startEmbeddedNode = async (dataDir: string, timeoutMs = 90_000): Promise<EmbeddedNode> => {

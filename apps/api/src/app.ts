@@ -18,10 +18,11 @@ import { readAfterPosition } from './http/read-after-position';
 import { ReplayStatusInterceptor } from './http/replay-status.interceptor';
 import { Metrics } from './infrastructure/metrics';
 import type { NodeRuntime } from './infrastructure/node-runtime';
-import { APPLICATION, METRICS, RUNTIME } from './infrastructure/tokens';
+import { APPLICATION, CLOCK, METRICS, RUNTIME } from './infrastructure/tokens';
 import { OperationsController } from './operations/operations.controller';
 import { RootController } from './operations/root.controller';
 import { FEATURE_CONTROLLERS } from './features';
+import { AefiSignalWatcher } from './features/aefi/aefi-signal.watcher';
 
 // Never log bodies or identity headers: a dose body carries a name and an ID number.
 export const LOG_REDACT = [
@@ -35,8 +36,8 @@ export const LOG_REDACT = [
 
 @Module({})
 class ApiModule {
-  static forRuntime(runtime: NodeRuntime): DynamicModule {
-    const metrics = new Metrics(runtime);
+  static forRuntime(runtime: NodeRuntime, clock: () => string): DynamicModule {
+    const metrics = new Metrics(runtime, clock);
     const controllers: Type[] = [RootController, OperationsController, LogController, ...FEATURE_CONTROLLERS];
     return {
       module: ApiModule,
@@ -68,7 +69,9 @@ class ApiModule {
       providers: [
         { provide: RUNTIME, useValue: runtime },
         { provide: METRICS, useValue: metrics },
-        { provide: APPLICATION, useValue: nodeApplication(runtime, nodeExecutor(runtime, metrics)) },
+        { provide: CLOCK, useValue: clock },
+        { provide: APPLICATION, useValue: nodeApplication(runtime, nodeExecutor(runtime, metrics), clock) },
+        AefiSignalWatcher,
         { provide: APP_GUARD, useClass: ActorGuard },
         // After the actor guard (global guards run in this order): limits count per caller.
         ...throttleProviders(runtime.settings),
@@ -80,8 +83,12 @@ class ApiModule {
 }
 
 /** Builds the HTTP app on an open runtime (main.ts, the e2e tests and the demo use it). */
-export const createApiApp = async (runtime: NodeRuntime, options: { logger?: boolean } = {}): Promise<INestApplication> => {
-  const app = await NestFactory.create(ApiModule.forRuntime(runtime), { bodyParser: false, bufferLogs: true, abortOnError: false });
+export const createApiApp = async (
+  runtime: NodeRuntime,
+  options: { logger?: boolean; /** The node's clock (AEFI deadlines, overdue queue); tests inject one. */ clock?: () => string } = {},
+): Promise<INestApplication> => {
+  const clock = options.clock ?? ((): string => new Date().toISOString());
+  const app = await NestFactory.create(ApiModule.forRuntime(runtime, clock), { bodyParser: false, bufferLogs: true, abortOnError: false });
   if (options.logger !== false) app.useLogger(app.get(Logger));
   else app.useLogger(false);
   const metrics = app.get<Metrics>(METRICS);

@@ -1,6 +1,7 @@
 import type { Type } from '@nestjs/common';
 import { AccessController } from './audit/access.controller';
 import { BatchDosesController } from './features/batch-doses/batch-doses.controller';
+import { AefiController, BatchAefiController } from './features/aefi/aefi.controller';
 import { BatchesController } from './features/batches/batches.controller';
 import { DestructionsController } from './features/destructions/destructions.controller';
 import { DosesController } from './features/doses/doses.controller';
@@ -37,6 +38,8 @@ export const FEATURE_CONTROLLERS: Type[] = [
   BatchesListController,
   ShipmentsListController,
   RecallsListController,
+  AefiController,
+  BatchAefiController,
   // Standards adapters (apps/api/src/interop): FHIR R4 reads, EPCIS 2.0 queries and capture.
   FhirController,
   EpcisQueryController,

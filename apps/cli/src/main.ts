@@ -65,8 +65,11 @@ const statusAction = async (options: { json?: boolean; url?: string }): Promise<
     if (options.json) return printJson({ source: url, ...health });
     const store = health.store as { adapter?: string; head?: string } | undefined;
     print(`node at ${url}: ${String(health.status)}, province ${String(health.province)}, ${store?.adapter} head ${store?.head}`);
-    for (const p of (health.projections ?? []) as { name: string; position: string; lag: { events?: number; seconds?: number } }[])
-      print(`${p.name.padEnd(18)} position ${p.position} lag ${p.lag.events ?? '?'} events, ${(p.lag.seconds ?? 0).toFixed(1)} s`);
+    // /health answers a null lag when it could not measure it (the store did not answer).
+    for (const p of (health.projections ?? []) as { name: string; position: string; lag: { events?: number; seconds?: number } | null }[])
+      print(
+        `${p.name.padEnd(18)} position ${p.position} lag ${p.lag ? `${p.lag.events ?? '?'} events, ${(p.lag.seconds ?? 0).toFixed(1)} s` : 'unknown'}`,
+      );
     return;
   }
   if (options.url) {
@@ -85,7 +88,9 @@ const statusAction = async (options: { json?: boolean; url?: string }): Promise<
       return printJson({ source: 'store', store: { adapter: runtime.store.capabilities.adapter, head: head.toString() }, projections });
     print(`node stopped; ${runtime.store.capabilities.adapter} store head ${head}`);
     for (const p of projections)
-      print(`${p.name.padEnd(18)} position ${p.position} lag ${p.lag.events}${p.lag.eventsAtLeast ? '+' : ''} events, ${p.lag.seconds.toFixed(1)} s`);
+      print(
+        `${p.name.padEnd(18)} position ${p.position} lag ${p.lag.events}${p.lag.eventsAtLeast ? '+' : ''} events, ${p.lag.seconds.toFixed(1)} s`,
+      );
   });
 };
 
@@ -239,50 +244,52 @@ program
   });
 
 const jwt = program.command('jwt').description('a local key and tokens for trying AUTH_MODE=jwt (not for production)');
+const hoursOf = (text: string): number => {
+  const hours = Number(text);
+  if (!Number.isFinite(hours) || hours <= 0 || hours > 24 * 365) {
+    fail('--hours takes a number of hours (up to a year)');
+    throw new Exit(2);
+  }
+  return hours;
+};
 jwt
   .command('init')
-  .description('create an ES256 key and its JWKS in --dir, and sign a token for each role')
-  .option('--dir <dir>', 'where the key, jwks.json and tokens go', 'jwt-dev')
-  .option('--expires-in <hours>', 'token lifetime in hours', '24')
+  .description('create an ES256 key and its JWKS in --dir (kept if there), print the node settings and a token for each role')
+  .option('--dir <dir>', 'where the key, jwks.json and issuer.json go', 'jwt-dev')
+  .option('--issuer <iss>', 'the iss of the tokens (JWT_ISSUER), chosen when the key is made', 'https://idp.local.vaxledger.example')
+  .option('--audience <aud>', 'the aud of the tokens (JWT_AUDIENCE), chosen when the key is made', 'vaxledger-api')
+  .option('--hours <n>', 'token lifetime in hours', '24')
   .addOption(jsonOption)
-  .action(async (o: { dir: string; expiresIn: string; json?: boolean }) => {
-    const hours = Number(o.expiresIn);
-    if (!Number.isFinite(hours) || hours <= 0 || hours > 24 * 365) {
-      fail('--expires-in takes a number of hours (up to a year)');
-      throw new Exit(2);
-    }
+  .action(async (o: { dir: string; issuer: string; audience: string; hours: string; json?: boolean }) => {
+    const hours = hoursOf(o.hours);
     const { initDevJwt, SAMPLE_CALLERS, signDevJwt } = await import('./jwt/dev-jwt');
-    const files = await initDevJwt(o.dir);
+    const files = await initDevJwt(o.dir, { issuer: o.issuer, audience: o.audience });
     const tokens: Record<string, { org: string; province: string; token: string }> = {};
     for (const role of ROLES)
       tokens[role] = { ...SAMPLE_CALLERS[role], token: await signDevJwt(o.dir, { role, ...SAMPLE_CALLERS[role] }, hours * 3600) };
     if (o.json) return printJson({ ...files, tokens });
-    print(`${files.created ? 'created' : 'kept'} the signing key in ${files.dir}; start the node with:`);
-    print(
-      `  ${Object.entries(files.env)
-        .map(([k, v]) => `${k}=${v}`)
-        .join(' ')} npm start`,
-    );
-    print('(outside the embedded default also DATABASE_URL, PSEUDONYM_SECRET, VAULT_MASTER_KEY). Tokens, valid ' + `${hours} h:`);
+    print(`${files.created ? 'created' : 'kept'} the signing key in ${files.dir} (private, mode 0600); node settings:`);
+    for (const [name, value] of Object.entries(files.env)) print(`${name}=${value}`);
+    print(`(outside the embedded default also DATABASE_URL, PSEUDONYM_SECRET, VAULT_MASTER_KEY). Tokens, valid ${hours} h:`);
     for (const [role, t] of Object.entries(tokens)) print(`${role.padEnd(12)} ${t.token}`);
   });
 jwt
-  .command('sign')
-  .description('sign a token for one caller with the key made by `jwt init`')
+  .command('token')
+  .alias('sign')
+  .description('print a token for one caller, signed with the key made by `jwt init`')
   .requiredOption('--role <role>', ROLES.join(', '))
   .requiredOption('--org <orgCode>', 'organisation code (USCC)')
-  .requiredOption('--province <code>', 'GB/T 2260 province (000000 = national)')
+  .option('--province <code>', 'GB/T 2260 province (000000 = national)', '000000')
   .option('--site <siteCode>', 'the site it acts as ({orgCode}-{suffix})')
   .option('--dir <dir>', 'where `jwt init` put the key', 'jwt-dev')
-  .option('--expires-in <hours>', 'token lifetime in hours', '24')
+  .option('--hours <n>', 'token lifetime in hours', '8')
   .addOption(jsonOption)
-  .action(async (o: { role: string; org: string; province: string; site?: string; dir: string; expiresIn: string; json?: boolean }) => {
+  .action(async (o: { role: string; org: string; province: string; site?: string; dir: string; hours: string; json?: boolean }) => {
     const caller = { role: o.role as Role, org: o.org, province: o.province, ...(o.site ? { site: o.site } : {}) };
-    const hours = Number(o.expiresIn);
+    const hours = hoursOf(o.hours);
     const { checkCaller, DevJwtError, signDevJwt } = await import('./jwt/dev-jwt');
     try {
       checkCaller(caller);
-      if (!Number.isFinite(hours) || hours <= 0) throw new DevJwtError('--expires-in takes a number of hours');
       const token = await signDevJwt(o.dir, caller, hours * 3600);
       if (o.json) printJson({ ...caller, token });
       else print(token);

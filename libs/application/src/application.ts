@@ -1,6 +1,11 @@
 import type { EventStore } from '@vaxledger/event-store';
+import { DEFAULT_SIGNAL_THRESHOLDS, type SignalThresholds } from '@vaxledger/domain';
 import type { PersonVault } from '@vaxledger/privacy';
 import type { ReadModels } from '@vaxledger/projections';
+import { AcknowledgeAefiHandler } from './aefi/acknowledge-aefi.handler';
+import { ClassifyAefiHandler } from './aefi/classify-aefi.handler';
+import { RaiseAefiSignalHandler } from './aefi/raise-aefi-signal.handler';
+import { ReportAefiHandler } from './aefi/report-aefi.handler';
 import type { LotReleaseDeps } from './batches/lot-release';
 import { RefuseReleaseHandler } from './batches/refuse-release.handler';
 import { RegisterBatchHandler } from './batches/register-batch.handler';
@@ -39,6 +44,8 @@ export interface ApplicationDeps {
   readonly clock?: Clock;
   /** The one-transaction dose path's parts, where the store supports it (ADR 0011). */
   readonly doseTransaction?: DoseTransactionDeps | undefined;
+  /** The AEFI signal rule (settings AEFI_SIGNAL_MIN_REPORTS, AEFI_SIGNAL_ALPHA). */
+  readonly aefiSignal?: SignalThresholds;
 }
 
 /** One handler per write use case, grouped by feature. */
@@ -57,6 +64,10 @@ export interface Application {
   readonly liftRecall: LiftRecallHandler;
   readonly erasePersonDetails: ErasePersonDetailsHandler;
   readonly identifyPerson: IdentifyPersonHandler;
+  readonly reportAefi: ReportAefiHandler;
+  readonly acknowledgeAefi: AcknowledgeAefiHandler;
+  readonly classifyAefi: ClassifyAefiHandler;
+  readonly raiseAefiSignal: RaiseAefiSignalHandler;
 }
 
 export const createApplication = (deps: ApplicationDeps): Application => {
@@ -64,6 +75,13 @@ export const createApplication = (deps: ApplicationDeps): Application => {
   // Every handler gets the same clock; without one, each reads the system time.
   const common = { executor, ...(deps.clock ? { clock: deps.clock } : {}) };
   const release: LotReleaseDeps = { ...common, reads, access };
+  const raiseAefiSignal = new RaiseAefiSignalHandler({
+    ...common,
+    reads,
+    provinceCode,
+    thresholds: deps.aefiSignal ?? DEFAULT_SIGNAL_THRESHOLDS,
+  });
+  const aefiCase = { ...common, reads, access, provinceCode };
   return {
     recordDose: new RecordDoseHandler({
       ...common,
@@ -97,5 +115,16 @@ export const createApplication = (deps: ApplicationDeps): Application => {
       personGrantTtlMs: deps.personGrantTtlMs,
       ...(deps.clock ? { clock: deps.clock } : {}),
     }),
+    reportAefi: new ReportAefiHandler({
+      ...common,
+      reads,
+      vault: deps.vault,
+      provinceCode,
+      pseudonymSecret: deps.pseudonymSecret,
+      signals: raiseAefiSignal,
+    }),
+    acknowledgeAefi: new AcknowledgeAefiHandler(aefiCase),
+    classifyAefi: new ClassifyAefiHandler(aefiCase),
+    raiseAefiSignal,
   };
 };

@@ -29,3 +29,7 @@ export * from './shipments/dispatch-shipment.handler';
 export * from './shipments/receive-shipment.handler';
 export * from './shipments/trace-codes';
 export * from './application';
+export * from './aefi/report-aefi.handler';
+export * from './aefi/acknowledge-aefi.handler';
+export * from './aefi/classify-aefi.handler';
+export * from './aefi/raise-aefi-signal.handler';

@@ -114,6 +114,16 @@ export const environmentSchema = (readText: ReadText, report: (messages: readonl
     PROJECTION_WAIT_MS: int('PROJECTION_WAIT_MS', 5000, 0, 120000),
     PROJECTOR: oneOf('PROJECTOR', ['thread', 'inline', 'worker'] as const, 'thread'),
     RATE_LIMIT_PER_MINUTE: int('RATE_LIMIT_PER_MINUTE', 3000, 0, 1_000_000),
+    AEFI_SIGNAL_MIN_REPORTS: int('AEFI_SIGNAL_MIN_REPORTS', 3, 1, 1_000_000),
+    AEFI_SIGNAL_ALPHA: setting(
+      z
+        .string()
+        .regex(/^0?\.\d+$/, { error: 'AEFI_SIGNAL_ALPHA must be a decimal between 0 and 1, e.g. 0.01' })
+        .transform(Number)
+        .refine((alpha) => alpha > 0 && alpha < 1, { error: 'AEFI_SIGNAL_ALPHA must be a decimal between 0 and 1, e.g. 0.01' })
+        .default(0.01),
+      0.01,
+    ),
     KAFKA_SSL: oneOf('KAFKA_SSL', ['true', 'false'], 'false'),
     KAFKA_SSL_CA_FILE: file('KAFKA_SSL_CA_FILE'),
     KAFKA_SSL_CERT_FILE: file('KAFKA_SSL_CERT_FILE'),

@@ -59,6 +59,8 @@ export interface Settings {
   readonly syncSigningKey: KeyObject | null;
   /** Public keys per province allowed to sign sync envelopes (SYNC_TRUST_LIST); set = signatures required. */
   readonly syncTrustList: Readonly<Record<string, readonly KeyObject[]>> | null;
+  /** AEFI signal rule (AEFI_SIGNAL_MIN_REPORTS, AEFI_SIGNAL_ALPHA): fewest reports on a batch, one-sided Poisson level. */
+  readonly aefiSignal: { readonly minReports: number; readonly alpha: number };
   readonly embedded: boolean;
 }
 
@@ -211,6 +213,7 @@ const settingsOf = (e: Environment, env: Env): Settings => {
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     projectionWaitMs: e.PROJECTION_WAIT_MS,
     projector: e.PROJECTOR,
+    aefiSignal: { minReports: e.AEFI_SIGNAL_MIN_REPORTS, alpha: e.AEFI_SIGNAL_ALPHA },
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     kafkaSecurity: { ssl, sasl },
     syncSigningKey: e.SYNC_SIGNING_KEY ?? null,

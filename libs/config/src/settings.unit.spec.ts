@@ -18,6 +18,14 @@ describe('settings', () => {
     expect(s.dataDir).toMatch(/data$/);
   });
 
+  it('reads the AEFI signal thresholds (default: 3 reports, p < 0.01) and refuses nonsense', () => {
+    expect(loadSettings({}).aefiSignal).toEqual({ minReports: 3, alpha: 0.01 });
+    expect(loadSettings({ AEFI_SIGNAL_MIN_REPORTS: '5', AEFI_SIGNAL_ALPHA: '0.001' }).aefiSignal).toEqual({ minReports: 5, alpha: 0.001 });
+    expect(problemsOf({ AEFI_SIGNAL_ALPHA: '1.5' })).toEqual(['AEFI_SIGNAL_ALPHA must be a decimal between 0 and 1, e.g. 0.01']);
+    expect(problemsOf({ AEFI_SIGNAL_ALPHA: '0' })).toHaveLength(1);
+    expect(problemsOf({ AEFI_SIGNAL_MIN_REPORTS: '0' })).toHaveLength(1);
+  });
+
   it('respects PORT and DATA_DIR', () => {
     expect(loadSettings({ PORT: '8081', DATA_DIR: '/tmp/vx' })).toMatchObject({ port: 8081, dataDir: '/tmp/vx' });
   });

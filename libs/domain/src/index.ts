@@ -39,6 +39,12 @@ export * from './person/person.decider';
 
 export * from './audit/access.events';
 
+export * from './aefi/aefi.events';
+export * from './aefi/aefi.clocks';
+export * from './aefi/aefi.decider';
+export * from './aefi/aefi-signal.statistics';
+export * from './aefi/aefi-signal.decider';
+
 import type { OrganisationEvent } from './organisation/organisation.events';
 import type { ProductEvent } from './product/product.events';
 import type { BatchEvent } from './batch/batch.events';
@@ -46,9 +52,12 @@ import type { LotReleaseEvent } from './lot-release/lot-release.events';
 import type { SiteEvent } from './site/site.events';
 import type { RecallEvent } from './recall/recall.events';
 import type { PersonEvent } from './person/person.events';
+import type { AefiEvent } from './aefi/aefi.events';
+import type { AefiSignalEvent } from './aefi/aefi-signal.decider';
 
 /** Every event the domain writes, across all streams. */
-export type LedgerEvent = OrganisationEvent | ProductEvent | BatchEvent | LotReleaseEvent | SiteEvent | RecallEvent | PersonEvent;
+export type LedgerEvent =
+  OrganisationEvent | ProductEvent | BatchEvent | LotReleaseEvent | SiteEvent | RecallEvent | PersonEvent | AefiEvent | AefiSignalEvent;
 
 export type LedgerEventType = LedgerEvent['type'];
 
@@ -68,6 +77,10 @@ export const LEDGER_EVENT_TYPES = [
   'DoseAdministered',
   'DoseEnteredInError',
   'PersonDetailsErased',
+  'AdverseEventReported',
+  'AefiAcknowledged',
+  'AefiClassified',
+  'AefiSignalRaised',
 ] as const satisfies readonly LedgerEventType[];
 
 // Fails to compile when an event type is missing from the list above.

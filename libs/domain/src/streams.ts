@@ -2,7 +2,7 @@
  * Stream ids, one writer each (DOMAIN.md §4). The category is the text before the first
  * hyphen; the rest may contain hyphens (batch ids, site codes with a point suffix).
  */
-export const STREAM_CATEGORIES = ['org', 'product', 'batch', 'lotrelease', 'site', 'recall', 'person'] as const;
+export const STREAM_CATEGORIES = ['org', 'product', 'batch', 'lotrelease', 'site', 'recall', 'person', 'aefi', 'signal'] as const;
 export type StreamCategory = (typeof STREAM_CATEGORIES)[number];
 
 export const orgStream = (orgCode: string): string => `org-${orgCode}`;
@@ -14,6 +14,13 @@ export const siteStream = (orgCode: string): string => `site-${orgCode}`;
 export const siteOfStream = (streamId: string): string => streamId.replace(/^site-/, '');
 export const recallStream = (recallId: string): string => `recall-${recallId}`;
 export const personStream = (provinceCode: string, personId: string): string => `person-${provinceCode}-${personId}`;
+/**
+ * An AEFI report's stream on one node: the reporter's node holds the report; the node of a CDC
+ * that acknowledges or classifies it keeps its own case file under the same report id.
+ */
+export const aefiStream = (provinceCode: string, reportId: string): string => `aefi-${provinceCode}-${reportId}`;
+/** A node's AEFI signal for one batch (at most one is ever raised there). */
+export const signalStream = (provinceCode: string, batchId: string): string => `signal-${provinceCode}-${batchId}`;
 
 /**
  * The access trail of one organisation for one China-local day: `audit-{orgCode}-{YYYYMMDD}`.

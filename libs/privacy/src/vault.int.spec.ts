@@ -33,6 +33,23 @@ describe('person vault on PostgreSQL', () => {
     expect(bytes.includes(Buffer.from('1990-03-07', 'utf8'))).toBe(false);
   });
 
+  it('keeps an AEFI narrative encrypted under the person key, and erasure removes it', async () => {
+    const person = 'p1nnnnnnnnnnnnnnnnnnnnnnnnnn';
+    const narrative = { narrative: '接种后高热惊厥', contact: { name: '王五', phone: '13800000000', relationship: 'mother' } };
+    await expect(vault.storeAefiNarrative(person, 'report-1', narrative)).resolves.toBe(true);
+    await expect(vault.readAefiNarrative(person, 'report-1')).resolves.toEqual(narrative);
+    // Bound to its person: another person's key cannot claim it.
+    await expect(vault.readAefiNarrative('p1oooooooooooooooooooooooooo', 'report-1')).resolves.toBeNull();
+    const raw = await pool.query<{ ciphertext: Buffer }>(`SELECT ciphertext FROM ${schema}.aefi_narratives`);
+    expect(Buffer.concat(raw.rows.map((r) => r.ciphertext)).includes(Buffer.from('13800000000', 'utf8'))).toBe(false);
+    await vault.erase(person);
+    await expect(vault.readAefiNarrative(person, 'report-1')).resolves.toBeNull();
+    const left = await pool.query(`SELECT 1 FROM ${schema}.aefi_narratives WHERE person_id = $1`, [person]);
+    expect(left.rowCount).toBe(0);
+    // An erased person's narratives are not kept again.
+    await expect(vault.storeAefiNarrative(person, 'report-2', narrative)).resolves.toBe(false);
+  });
+
   it('keeps one key per person', async () => {
     const a = await vault.ensureKey('p1bbbbbbbbbbbbbbbbbbbbbbbbbb');
     const b = await vault.ensureKey('p1bbbbbbbbbbbbbbbbbbbbbbbbbb');

@@ -8,6 +8,12 @@ export interface PersonDetails {
   readonly sex: 'M' | 'F' | 'U';
 }
 
+/** What an AEFI report keeps out of the log: the free-text narrative and how to reach the reporter or guardian. */
+export interface AefiNarrative {
+  readonly narrative: string;
+  readonly contact?: { readonly name?: string; readonly phone?: string; readonly relationship?: string };
+}
+
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
 /** Anything that runs a statement: the vault's pool, or a transaction's connection. */
@@ -77,6 +83,13 @@ export class PersonVault {
         ciphertext bytea NOT NULL,
         updated_at timestamptz NOT NULL DEFAULT now()
       );
+      CREATE TABLE IF NOT EXISTS ${this.schema}.aefi_narratives (
+        report_id text PRIMARY KEY,
+        person_id text NOT NULL,
+        ciphertext bytea NOT NULL,
+        created_at timestamptz NOT NULL DEFAULT now()
+      );
+      CREATE INDEX IF NOT EXISTS aefi_narratives_person ON ${this.schema}.aefi_narratives (person_id);
       CREATE TABLE IF NOT EXISTS ${this.schema}.person_erasures (
         person_id text PRIMARY KEY,
         key_id text,
@@ -177,6 +190,36 @@ export class PersonVault {
     if (rows.length === 0) throw new VaultKeyConflictError(personKey.personId);
   }
 
+  /**
+   * Stores an AEFI report's narrative and contact details under the person's key, so that
+   * erasing the person's details erases them too. Returns false (nothing kept) for an
+   * erased person.
+   */
+  async storeAefiNarrative(personId: string, reportId: string, narrative: AefiNarrative): Promise<boolean> {
+    await this.ensureKey(personId);
+    const key = await this.dataKey(personId);
+    if (!key) return false;
+    const ciphertext = this.seal(key, Buffer.from(JSON.stringify(narrative), 'utf8'), `${personId}|aefi|${reportId}`);
+    const stored = await this.pool.query(
+      `INSERT INTO ${this.schema}.aefi_narratives (report_id, person_id, ciphertext)
+       SELECT $1, $2, $3 WHERE NOT EXISTS (SELECT 1 FROM ${this.schema}.person_erasures WHERE person_id = $2)
+       ON CONFLICT (report_id) DO UPDATE SET ciphertext = EXCLUDED.ciphertext WHERE ${this.schema}.aefi_narratives.person_id = EXCLUDED.person_id`,
+      [reportId, personId, ciphertext],
+    );
+    return stored.rowCount === 1;
+  }
+
+  /** The narrative of one report, or null when none is kept here or the person's key was destroyed. */
+  async readAefiNarrative(personId: string, reportId: string): Promise<AefiNarrative | null> {
+    const { rows } = await this.pool.query<{ ciphertext: Buffer }>(
+      `SELECT ciphertext FROM ${this.schema}.aefi_narratives WHERE report_id = $1 AND person_id = $2`,
+      [reportId, personId],
+    );
+    const key = rows[0] ? await this.dataKey(personId) : null;
+    if (!rows[0] || !key) return null;
+    return JSON.parse(this.open(key, rows[0].ciphertext, `${personId}|aefi|${reportId}`).toString('utf8')) as AefiNarrative;
+  }
+
   /** True once the person's details were erased on this node. */
   async isErased(personId: string): Promise<boolean> {
     const { rows } = await this.pool.query(`SELECT 1 FROM ${this.schema}.person_erasures WHERE person_id = $1`, [personId]);
@@ -205,6 +248,7 @@ export class PersonVault {
     const { rows } = await this.pool.query<{ key_id: string }>(
       `WITH gone AS (DELETE FROM ${this.schema}.person_keys WHERE person_id = $1 RETURNING key_id::text),
             details AS (DELETE FROM ${this.schema}.person_details WHERE person_id = $1),
+            narratives AS (DELETE FROM ${this.schema}.aefi_narratives WHERE person_id = $1),
             tombstone AS (
               INSERT INTO ${this.schema}.person_erasures (person_id, key_id)
               VALUES ($1, coalesce((SELECT key_id FROM gone LIMIT 1), $2::text))

@@ -2,7 +2,9 @@ import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import { AccessRow } from './access-log/access.entity';
 import { SupplyEventRow, SupplyKeyRow } from './supply-events/supply-event.entity';
 
-export { AccessRow, SupplyEventRow, SupplyKeyRow };
+import { AefiReportBatchRow, AefiReportRow, AefiSignalRow } from './aefi/aefi.entities';
+
+export { AccessRow, AefiReportBatchRow, AefiReportRow, AefiSignalRow, SupplyEventRow, SupplyKeyRow };
 
 // Read-model tables. One question each; every table is rebuilt from the log by its
 // projection, and the checkpoint table says which log position each projection reflects.
@@ -208,4 +210,7 @@ export const READ_MODEL_ENTITIES = [
   AccessRow,
   SupplyEventRow,
   SupplyKeyRow,
+  AefiReportRow,
+  AefiReportBatchRow,
+  AefiSignalRow,
 ];

@@ -7,3 +7,4 @@ export * from './queries/list-queries';
 export * from './queries/list-scope';
 export * from './queries/master-data-queries';
 export * from './supply-events/cbv-steps';
+export * from './aefi/aefi.queries';

@@ -2,6 +2,8 @@ import type { EventStore, GlobalPosition } from '@vaxledger/event-store';
 import { DataSource } from 'typeorm';
 import { schemaFingerprint, storedFingerprint, storeFingerprint } from './framework/schema-fingerprint';
 import { accessLogProjection } from './access-log/access-log.projection';
+import { aefiProjection } from './aefi/aefi.projection';
+import { AefiQueries } from './aefi/aefi.queries';
 import { batchTraceProjection } from './batch-trace/batch-trace.projection';
 import {
   AccessRow,
@@ -38,6 +40,7 @@ export const PROJECTIONS: readonly Projection[] = [
   recallImpactProjection,
   accessLogProjection,
   supplyEventsProjection,
+  aefiProjection,
 ];
 
 export const projectionNamed = (name: string): Projection | undefined => PROJECTIONS.find((p) => p.name === name);
@@ -67,6 +70,8 @@ export interface ReadModelOptions {
  */
 export class ReadModels {
   readonly runner: ProjectionRunner;
+  /** AEFI reports, clocks, per-batch counts and signals. */
+  readonly aefi: AefiQueries;
 
   private constructor(
     readonly dataSource: DataSource,
@@ -76,6 +81,7 @@ export class ReadModels {
     batchSize: number,
   ) {
     this.runner = new ProjectionRunner(dataSource, store, projections, schema, { batchSize });
+    this.aefi = new AefiQueries(dataSource, schema);
   }
 
   static async open(store: EventStore, options: ReadModelOptions, projections: readonly Projection[] = PROJECTIONS): Promise<ReadModels> {

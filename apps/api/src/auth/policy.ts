@@ -221,7 +221,7 @@ export const provinceOfOrgCode = (orgCode: string): string | null =>
 export const canReadStream = (actor: Actor, streamId: string): Decision => {
   if (actor.role !== 'regulator') return 'forbidden';
   if (isNational(actor)) return 'allow';
-  const byProvince = /^(?:person|aefi)-(\d{6})-/.exec(streamId);
+  const byProvince = /^(?:person|aefi|signal)-(\d{6})-/.exec(streamId);
   if (byProvince) return allowIf(sameProvince(byProvince[1]!, actor.provinceCode));
   const bySite = /^(?:site|org)-([0-9A-Z]{18})/.exec(streamId);
   if (bySite) {
@@ -295,4 +295,64 @@ export const batchListGrants = (actor: Actor): ListGrants | 'forbidden' => {
 export const recallListGrants = (actor: Actor): ListGrants | 'forbidden' => {
   const batches = batchListGrants(actor);
   return batches === 'forbidden' ? batches : { ...batches, issuerOrgCode: actor.orgCode };
+};
+
+// Adverse events following immunisation
+
+/** Where an AEFI report belongs: the reporter and the sites and provinces of vaccination. */
+export interface AefiScope {
+  readonly reporterSite: string | null;
+  /** Provinces of vaccination and of the reporting node. */
+  readonly provinces: readonly string[];
+  /** The dose sites, with their supervising CDCs. */
+  readonly doseSites: readonly SiteScope[];
+}
+
+/**
+ * Taking the card (acknowledging) is the county CDC's: a CDC supervising a site of
+ * vaccination, or any CDC of a province of vaccination (the provincial and city CDCs above it
+ * escalate). Classifying is also the regulator's of those provinces.
+ */
+export const canHandleAefi = (actor: Actor, report: AefiScope, act: 'acknowledge' | 'classify'): Decision => {
+  const vaccinated = report.doseSites.map((s) => s.province);
+  const supervises = report.doseSites.some((s) => s.supervisors.includes(actor.orgCode));
+  if (actor.role === 'cdc' && (supervises || inJurisdiction(actor, vaccinated))) return 'allow';
+  if (actor.role === 'regulator' && act === 'classify' && inJurisdiction(actor, vaccinated)) return 'allow';
+  // Whoever can read the report (the reporter's province, say) is told it may not; others cannot tell it exists.
+  return canSeeAefi(actor, report) === 'allow' ? 'forbidden' : 'not_found';
+};
+
+/** One report: CDCs and regulators of a province it concerns; the clinic that reported it. */
+export const canSeeAefi = (actor: Actor, report: AefiScope): Decision => {
+  switch (actor.role) {
+    case 'cdc':
+    case 'regulator':
+      return allowIf(inJurisdiction(actor, report.provinces));
+    case 'clinic':
+      return allowIf(report.reporterSite !== null && isOwnSite(actor, report.reporterSite));
+    case 'manufacturer':
+      return 'not_found';
+    case 'hub':
+      return 'forbidden';
+  }
+};
+
+/**
+ * Which reports a CDC's or regulator's queue lists: every one for a national caller, else
+ * those concerning its province (two-digit prefixes, as the read model filters).
+ */
+export const aefiQueueFilter = (actor: Actor): readonly string[] | null => (isNational(actor) ? null : [actor.provinceCode.slice(0, 2)]);
+
+/**
+ * A batch's AEFI view (counts, rate, reports): whoever may see the batch, except clinics
+ * (they see their own reports) and the hub. MAHs see their own batches: pharmacovigilance is
+ * their duty too.
+ */
+export const canSeeBatchAefi = (actor: Actor, batch: BatchScope): Decision =>
+  actor.role === 'clinic' || actor.role === 'hub' ? 'forbidden' : canSeeBatch(actor, batch);
+
+/** Signals: regulators (their jurisdiction's batches) and the batch's MAH. */
+export const canSeeAefiSignal = (actor: Actor, batch: BatchScope | null): Decision => {
+  if (actor.role !== 'regulator' && actor.role !== 'manufacturer') return 'forbidden';
+  return batch === null ? allowIf(isNational(actor)) : canSeeBatch(actor, batch);
 };

@@ -1,7 +1,11 @@
 import type { Actor, Role } from '@vaxledger/domain';
 import {
   type BatchScope,
+  type AefiScope,
+  aefiQueueFilter,
   canDecideRelease,
+  canHandleAefi,
+  canSeeAefi,
   canErasePersonDetails,
   canReadAuditTrail,
   canReadLog,
@@ -146,5 +150,45 @@ describe('authorisation policy, for a Jiangsu batch held in Sichuan', () => {
     expect(canReadAuditTrail(as('regulator', 'R', '510000'), '510000')).toBe('allow');
     expect(canReadAuditTrail(as('regulator', 'R', '440000'), '510000')).toBe('forbidden');
     expect(canReadAuditTrail(as('cdc', CDC, '510000'), '510000')).toBe('forbidden');
+  });
+});
+
+describe('AEFI: a Guangdong clinic’s report about a dose given at the Sichuan clinic', () => {
+  const REPORTER = '12440300MB1B2345QN';
+  const report: AefiScope = { reporterSite: REPORTER, provinces: ['440000', '510000'], doseSites: [clinicSite] };
+
+  it.each([
+    ['the county CDC supervising the site of vaccination', as('cdc', CDC, '510100'), 'allow'],
+    ['another Sichuan CDC', as('cdc', 'C2', '510000'), 'allow'],
+    ['the reporter’s (Guangdong) CDC', as('cdc', 'C3', '440000'), 'forbidden'],
+    ['a Hubei CDC', as('cdc', 'C4', '420000'), 'not_found'],
+    ['the Sichuan regulator', as('regulator', 'R', '510000'), 'forbidden'],
+    ['the reporting clinic', as('clinic', REPORTER, '440000'), 'forbidden'],
+  ] as const)('acknowledge: %s → %s', (_, actor, expected) => {
+    expect(canHandleAefi(actor, report, 'acknowledge')).toBe(expected);
+  });
+
+  it.each([
+    ['the Sichuan regulator', as('regulator', 'R', '510000'), 'allow'],
+    ['the national regulator', as('regulator', 'R', '000000'), 'allow'],
+    ['the Guangdong regulator (reporter’s province only)', as('regulator', 'R', '440000'), 'forbidden'],
+    ['a Hubei regulator', as('regulator', 'R', '420000'), 'not_found'],
+  ] as const)('classify: %s → %s', (_, actor, expected) => {
+    expect(canHandleAefi(actor, report, 'classify')).toBe(expected);
+  });
+
+  it.each([
+    ['the reporting clinic', as('clinic', REPORTER, '440000'), 'allow'],
+    ['the clinic that gave the dose', as('clinic', CLINIC, '510000'), 'not_found'],
+    ['a Guangdong CDC', as('cdc', 'C3', '440000'), 'allow'],
+    ['a MAH', as('manufacturer', MAKER, '320000'), 'not_found'],
+    ['the hub', as('hub', 'H', '000000'), 'forbidden'],
+  ] as const)('read: %s → %s', (_, actor, expected) => {
+    expect(canSeeAefi(actor, report)).toBe(expected);
+  });
+
+  it('lists a national caller’s queue unfiltered and a provincial one by its province', () => {
+    expect(aefiQueueFilter(as('regulator', 'R', '000000'))).toBeNull();
+    expect(aefiQueueFilter(as('cdc', CDC, '510104'))).toEqual(['51']);
   });
 });

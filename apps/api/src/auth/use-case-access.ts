@@ -1,9 +1,11 @@
 import type { AccessPolicy } from '@vaxledger/application';
 import type { NodeRuntime } from '../infrastructure/node-runtime';
+import { aefiScope } from '../features/aefi/aefi-scope';
 import { batchScope, recallScope, siteScope } from './access';
 import {
   canDecideRelease,
   canErasePersonDetails,
+  canHandleAefi,
   canLiftRecall,
   canRecall,
   canReceive,
@@ -28,5 +30,6 @@ export const useCaseAccess = (runtime: NodeRuntime): AccessPolicy => {
     mayLiftRecall: async (actor, recall) => canLiftRecall(actor, await recallScope(models, recall)),
     mayRegisterOrganisation: (actor, provinceCode) => Promise.resolve(canRegisterOrganisation(actor, provinceCode)),
     mayErasePersonDetails: (actor) => Promise.resolve(canErasePersonDetails(actor, runtime.settings.provinceCode)),
+    mayHandleAefi: async (actor, report, act) => canHandleAefi(actor, await aefiScope(models, report), act),
   };
 };

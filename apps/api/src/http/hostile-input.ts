@@ -46,6 +46,24 @@ export const jsonTextProblem = (buffer: Uint8Array): 'TOO_DEEP' | 'NUL_CHARACTER
   return null;
 };
 
+/** Keys that reach an object's prototype when a parsed body is merged or assigned somewhere. */
+const POLLUTING_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+/**
+ * The first key of a parsed body (at any depth) that could pollute a prototype. JSON.parse
+ * makes `"__proto__"` an own property; class-transformer then drops it silently, so without
+ * this check such a body would pass as if the key were not there. No command has such a field.
+ */
+export const pollutingKey = (value: unknown, depth = 0): string | null => {
+  if (typeof value !== 'object' || value === null || depth > MAX_JSON_DEPTH) return null;
+  for (const key of Object.keys(value)) {
+    if (POLLUTING_KEYS.has(key)) return key;
+    const inner = pollutingKey((value as Record<string, unknown>)[key], depth + 1);
+    if (inner !== null) return inner;
+  }
+  return null;
+};
+
 const checkJsonText = (_req: unknown, _res: unknown, buffer: Buffer): void => {
   const problem = jsonTextProblem(buffer);
   if (problem === 'TOO_DEEP') throw new TooDeepError(`JSON nested deeper than ${MAX_JSON_DEPTH} levels`);
@@ -74,7 +92,13 @@ export const jsonBody = (limitBytes: number): RequestHandler => {
       );
     }
     parse(req, res, (error?: unknown) => {
-      if (error === undefined || error === null) return next();
+      if (error === undefined || error === null) {
+        const key = pollutingKey(req.body);
+        if (key === null) return next();
+        return next(
+          new ApiError('VALIDATION_FAILED', `the request body may not hold a "${key}" key`, [{ field: key, reason: 'forbidden key' }]),
+        );
+      }
       const { type, status } = error as ParserError;
       if (type === 'entity.too.large')
         return next(new ApiError('BODY_TOO_LARGE', `the request body is larger than the limit of ${limitBytes} bytes`));

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { jsonTextProblem, MAX_JSON_DEPTH } from './hostile-input';
+import { jsonTextProblem, MAX_JSON_DEPTH, pollutingKey } from './hostile-input';
 
 const bytes = (text: string): Buffer => Buffer.from(text, 'utf8');
 const nested = (depth: number): string => '['.repeat(depth) + ']'.repeat(depth);
@@ -30,5 +30,18 @@ describe('the JSON text check before parsing', () => {
         expect(jsonTextProblem(bytes(JSON.stringify([value, `${before}\u0000${after}`])))).toBe('NUL_CHARACTER');
       }),
     );
+  });
+});
+
+describe('the parsed-body check for prototype-polluting keys', () => {
+  it('finds __proto__, constructor and prototype at any depth, as JSON.parse leaves them', () => {
+    expect(pollutingKey(JSON.parse('{"a":1,"__proto__":{"x":1}}'))).toBe('__proto__');
+    expect(pollutingKey(JSON.parse('{"a":[{"b":{"constructor":{"prototype":{}}}}]}'))).toBe('constructor');
+    expect(pollutingKey(JSON.parse('[{"prototype":1}]'))).toBe('prototype');
+  });
+
+  it('passes ordinary bodies, including such words as values', () => {
+    expect(pollutingKey(JSON.parse('{"narrative":"__proto__ constructor","list":["prototype"]}'))).toBeNull();
+    expect(pollutingKey(null)).toBeNull();
   });
 });

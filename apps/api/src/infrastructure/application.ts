@@ -21,7 +21,7 @@ const idempotencyOf = (runtime: NodeRuntime): SqlIdempotencyStore =>
   new SqlIdempotencyStore(runtime.readModels.dataSource, runtime.readModels.schema);
 
 /** The use-case handlers of a node, wired to its runtime and to the API's access policy. */
-export const nodeApplication = (runtime: NodeRuntime, executor: CommandExecutor): Application =>
+export const nodeApplication = (runtime: NodeRuntime, executor: CommandExecutor, clock?: () => string): Application =>
   createApplication({
     executor,
     store: runtime.store,
@@ -31,6 +31,8 @@ export const nodeApplication = (runtime: NodeRuntime, executor: CommandExecutor)
     siteLocks: runtime.siteLocks,
     access: useCaseAccess(runtime),
     personHistory: runtime.sync?.history ?? null,
+    aefiSignal: runtime.settings.aefiSignal,
+    ...(clock ? { clock } : {}),
     provinceCode: runtime.settings.provinceCode,
     pseudonymSecret: runtime.settings.pseudonymSecret,
     personGrantTtlMs: PERSON_GRANT_TTL_MS,

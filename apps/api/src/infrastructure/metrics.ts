@@ -58,7 +58,7 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  constructor(runtime: NodeRuntime) {
+  constructor(runtime: NodeRuntime, clock: () => string = () => new Date().toISOString()) {
     collectDefaultMetrics({ register: this.registry, prefix: 'vaxledger_' });
     const facts = new Map(
       Object.entries(BUSINESS_FACTS).map(([type, { name, help }]) => [
@@ -146,6 +146,17 @@ export class Metrics {
         },
       });
     }
+    new Gauge({
+      name: 'vaxledger_aefi_overdue_reports',
+      help: 'AEFI reports past their reporting deadline without a CDC acknowledgement (clock: urgent = 2 h, routine = 48 h)',
+      labelNames: ['clock'] as const,
+      registers: [this.registry],
+      async collect() {
+        const counts = await readModels.aefi.overdueCounts(new Date(clock()));
+        this.set({ clock: 'urgent' }, counts.urgent);
+        this.set({ clock: 'routine' }, counts.routine);
+      },
+    });
     new Gauge({
       name: 'vaxledger_log_head_position',
       help: 'Global position of the last event readers may see (an opaque position, not a count: see the lag gauges)',

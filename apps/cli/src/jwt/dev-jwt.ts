@@ -11,10 +11,25 @@ import { isCanonicalOrgCode } from '../../../api/src/auth/policy';
  * apps/api/src/auth/jwt-verifier.ts maps to a caller (org, role, province, optional site).
  * For trying things out only: the private key sits in a local file.
  */
-export const DEV_ISSUER = 'https://idp.local.vaxledger.invalid';
+export const DEV_ISSUER = 'https://idp.local.vaxledger.example';
 export const DEV_AUDIENCE = 'vaxledger-api';
 const PRIVATE_FILE = 'signing-key.jwk.json';
 const JWKS_FILE = 'jwks.json';
+/** The iss and aud chosen at `jwt init`, so later tokens match the node's JWT_ISSUER and JWT_AUDIENCE. */
+const ISSUER_FILE = 'issuer.json';
+
+interface Issuer {
+  readonly issuer: string;
+  readonly audience: string;
+}
+
+const issuerOf = (dir: string): Issuer => {
+  try {
+    return { issuer: DEV_ISSUER, audience: DEV_AUDIENCE, ...(JSON.parse(readFileSync(join(dir, ISSUER_FILE), 'utf8')) as Partial<Issuer>) };
+  } catch {
+    return { issuer: DEV_ISSUER, audience: DEV_AUDIENCE };
+  }
+};
 
 /** One sample caller per role (identifiers valid, as in the README's examples). */
 export const SAMPLE_CALLERS: Readonly<Record<Role, { org: string; province: string }>> = {
@@ -45,17 +60,18 @@ export interface DevJwtFiles {
 const filesOf = (dir: string): DevJwtFiles => {
   const abs = resolve(dir);
   const jwksFile = join(abs, JWKS_FILE);
+  const { issuer, audience } = issuerOf(abs);
   return {
     dir: abs,
     jwksFile,
     privateKeyFile: join(abs, PRIVATE_FILE),
-    env: { AUTH_MODE: 'jwt', JWT_JWKS_FILE: jwksFile, JWT_ISSUER: DEV_ISSUER, JWT_AUDIENCE: DEV_AUDIENCE },
+    env: { AUTH_MODE: 'jwt', JWT_JWKS_FILE: jwksFile, JWT_ISSUER: issuer, JWT_AUDIENCE: audience },
   };
 };
 
 /** Creates the key pair and JWKS in `dir` (kept if there already: tokens signed before stay valid). */
-export const initDevJwt = async (dir: string): Promise<DevJwtFiles & { created: boolean }> => {
-  const files = filesOf(dir);
+export const initDevJwt = async (dir: string, names: Partial<Issuer> = {}): Promise<DevJwtFiles & { created: boolean }> => {
+  let files = filesOf(dir);
   try {
     readFileSync(files.privateKeyFile);
     return { ...files, created: false };
@@ -63,6 +79,11 @@ export const initDevJwt = async (dir: string): Promise<DevJwtFiles & { created: 
     // none yet
   }
   mkdirSync(files.dir, { recursive: true, mode: 0o700 });
+  writeFileSync(
+    join(files.dir, ISSUER_FILE),
+    `${JSON.stringify({ issuer: names.issuer ?? DEV_ISSUER, audience: names.audience ?? DEV_AUDIENCE }, null, 2)}\n`,
+  );
+  files = filesOf(dir);
   const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
   const kid = `dev-es256-${randomBytes(4).toString('hex')}`;
   writeFileSync(files.privateKeyFile, JSON.stringify({ ...(await exportJWK(privateKey)), kid, alg: 'ES256' }), { mode: 0o600 });
@@ -93,11 +114,12 @@ export const signDevJwt = async (dir: string, caller: Caller, expiresInSeconds: 
     throw new DevJwtError(`no signing key in ${files.dir}: run \`jwt init --dir ${dir}\` first`);
   }
   const key = await importJWK(jwk, 'ES256');
+  const { issuer, audience } = issuerOf(files.dir);
   const now = Math.floor(Date.now() / 1000);
   return new SignJWT({ org: caller.org, role: caller.role, province: caller.province, ...(caller.site ? { site: caller.site } : {}) })
     .setProtectedHeader({ alg: 'ES256', kid: jwk.kid ?? '', typ: 'JWT' })
-    .setIssuer(DEV_ISSUER)
-    .setAudience(DEV_AUDIENCE)
+    .setIssuer(issuer)
+    .setAudience(audience)
     .setSubject(`${caller.role}:${caller.org}`)
     .setIssuedAt(now)
     .setExpirationTime(now + expiresInSeconds)

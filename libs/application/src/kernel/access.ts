@@ -1,4 +1,5 @@
 import type { Actor } from '@vaxledger/domain';
+import type { AefiReportRow } from '@vaxledger/projections';
 import { ApplicationError } from './errors';
 
 /** An access rule's answer: allowed, refused openly, or refused as if the object did not exist. */
@@ -27,6 +28,8 @@ export interface AccessPolicy {
   mayLiftRecall(actor: Actor, recall: RecallOnRecord): Promise<AccessDecision>;
   mayRegisterOrganisation(actor: Actor, provinceCode: string): Promise<AccessDecision>;
   mayErasePersonDetails(actor: Actor): Promise<AccessDecision>;
+  /** May the actor acknowledge or classify this AEFI report (the county CDC of vaccination; regulators classify)? */
+  mayHandleAefi(actor: Actor, report: AefiReportRow, act: 'acknowledge' | 'classify'): Promise<AccessDecision>;
 }
 
 /** Allows everything: for tests of a use case's rules, where who may act is not the question. */
@@ -38,6 +41,7 @@ export const allowAll: AccessPolicy = {
   mayLiftRecall: () => Promise.resolve('allow'),
   mayRegisterOrganisation: () => Promise.resolve('allow'),
   mayErasePersonDetails: () => Promise.resolve('allow'),
+  mayHandleAefi: () => Promise.resolve('allow'),
 };
 
 /**

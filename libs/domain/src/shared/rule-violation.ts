@@ -75,6 +75,12 @@ export const RULE_CODES = [
   'DOSE_ALREADY_VOIDED',
   'UNKNOWN_PERSON',
   'RETENTION_HOLD',
+  // adverse events following immunisation
+  'AEFI_REPORT_EXISTS',
+  'UNKNOWN_AEFI_REPORT',
+  'DOSE_OF_ANOTHER_PERSON',
+  'ONSET_BEFORE_DOSE',
+  'ONSET_AFTER_DISCOVERY',
 ] as const;
 export type RuleCode = (typeof RULE_CODES)[number];
 

@@ -27,6 +27,7 @@ export type Payload = Readonly<Record<string, unknown>>;
 export const payload = (event: RecordedEvent): Payload => (event.data ?? {}) as Payload;
 export const str = (p: Payload, key: string): string => String(p[key] ?? '');
 export const optStr = (p: Payload, key: string): string | null => (p[key] === undefined || p[key] === null ? null : String(p[key]));
+export const bool = (p: Payload, key: string): boolean => p[key] === true;
 export const num = (p: Payload, key: string): number => Number(p[key] ?? 0);
 export const list = <T>(p: Payload, key: string): T[] => (Array.isArray(p[key]) ? (p[key] as T[]) : []);
 

@@ -7,6 +7,16 @@ import { controlTopic, eventsTopic, forwardTopic, HUB_PROVINCE, provinceOfTopic 
 import { forwardTargets, routeOf } from './routing';
 import { historyRequest } from '../history/control-messages';
 
+/** AEFI events say in their payload where they must go; other streams route by id alone. */
+const aefiPayload = (streamId: string, payload: Uint8Array): unknown => {
+  if (!streamId.startsWith('aefi-')) return undefined;
+  try {
+    return JSON.parse(Buffer.from(payload).toString('utf8')) as unknown;
+  } catch {
+    return undefined; // a payload that is not JSON routes nowhere; the inbox dead-letters it
+  }
+};
+
 export interface HubRouterOptions {
   /** The provinces this hub serves (their `events.` topics are read, their `forward.` topics written). */
   readonly served: readonly string[];
@@ -98,7 +108,7 @@ export class HubRouter {
       // Malformed or forged messages are the inbox's to dead-letter; the hub does not pass them on.
       if (!decoded.ok || decoded.envelope.originProvince !== origin) continue;
       const envelope = decoded.envelope;
-      const route = routeOf(envelope.streamId);
+      const route = routeOf(envelope.streamId, aefiPayload(envelope.streamId, envelope.payload));
       let interested: string[] = [];
       if (route.kind === 'person') {
         const { added, holders } = await this.syncStore.addInterest(route.personId, origin, true);

@@ -25,7 +25,15 @@ describe('what the hub forwards to whom', () => {
     expect(forwardTargets(route, '510000', SERVED, ['510000', '440000', '440000'])).toEqual(['440000']);
   });
 
-  it('keeps audit trails, AEFI narratives and unknown categories at home', () => {
+  it('sends an AEFI event to the served provinces its payload routes it to, and signals everywhere', () => {
+    const route = routeOf('aefi-440000-r1', { routeTo: ['510000', '650000', '990000', 'x'] });
+    expect(route).toEqual({ kind: 'listed', provinces: ['510000', '650000', '990000'] });
+    expect(forwardTargets(route, '440000', SERVED)).toEqual(['510000', '650000']); // 990000 is not served
+    expect(forwardTargets(routeOf('aefi-440000-r1', { routeTo: [] }), '440000', SERVED)).toEqual([]);
+    expect(forwardTargets(routeOf('signal-510000-8696321-X1'), '510000', SERVED)).toEqual(['440000', '650000']);
+  });
+
+  it('keeps audit trails, AEFI events concerning no other province and unknown categories at home', () => {
     for (const stream of ['audit-510000-2026-11-23', `aefi-510000-${P}`, 'whatever-1']) {
       expect(routeOf(stream).kind).toBe('none');
       expect(forwardTargets(routeOf(stream), '510000', SERVED, SERVED)).toEqual([]);

@@ -283,9 +283,9 @@ export class InboxConsumer {
     return { ok: true, envelope };
   }
 
-  /** The province that owns a stream: named in person and AEFI stream ids, else its first writer. */
+  /** The province that owns a stream: named in person, AEFI and signal stream ids, else its first writer. */
   private async ownerOf(streamId: string): Promise<string | null> {
-    const named = /^(?:person|aefi)-(\d{6})-/.exec(streamId);
+    const named = /^(?:person|aefi|signal)-(\d{6})-/.exec(streamId);
     if (named) return named[1]!;
     const [first] = await this.store.readStream(streamId, { maxCount: 1 });
     if (!first) return null;

@@ -68,10 +68,11 @@ export class PersonsController {
     const access = accessContextOf(req, actor, 'treatment');
     const models = this.runtime.readModels;
     const position = models.position.toString();
-    const [doses, person, details] = await Promise.all([
+    const [doses, person, details, aefi] = await Promise.all([
       models.doses(personId),
       models.person(personId),
       this.runtime.vault.readDetails(personId),
+      models.aefi.reportsOfPerson(personId),
     ]);
     if (doses.length === 0 && !person) throw new ApiError('NOT_FOUND', 'no record of this person on this node');
     // Nothing is answered unless the read is in the audit trail.
@@ -125,6 +126,17 @@ export class PersonsController {
       })),
       series,
       conflicts,
+      // Adverse events following immunisation reported about this person (from any province).
+      aefi: aefi.map((r) => ({
+        reportId: r.reportId,
+        reportProvince: r.reportProvince,
+        doseEventIds: r.doses.map((d) => d.doseEventId),
+        onsetAt: r.onsetAt,
+        signs: r.signs,
+        serious: r.serious,
+        outcome: r.outcome,
+        aefiClass: r.aefiClass,
+      })),
       position,
     };
   }

@@ -1,0 +1,165 @@
+import type { DataSource } from 'typeorm';
+import { AefiReportRow, AefiSignalRow } from './aefi.entities';
+
+/** A dose as an AEFI report needs it (from any province that synced it here). */
+export interface AefiDoseRow {
+  readonly eventId: string;
+  readonly personId: string;
+  readonly siteCode: string;
+  readonly batchId: string;
+  readonly productCode: string;
+  readonly administeredAt: string;
+  readonly originProvince: string;
+  readonly status: 'valid' | 'voided';
+}
+
+/** Which reports a caller may list: every one (national), or those concerning these province prefixes. */
+export type ProvinceFilter = readonly string[] | null;
+
+export interface BatchAefiSummary {
+  readonly batchId: string;
+  readonly reports: number;
+  readonly bySeriousness: { readonly serious: number; readonly nonSerious: number };
+  readonly byClass: Readonly<Record<string, number>>;
+  /** Valid doses of the batch counted here (every province that synced them). */
+  readonly doses: number;
+  readonly ratePer100k: number | null;
+}
+
+const FILTER = `($1::text[] IS NULL OR EXISTS (SELECT 1 FROM jsonb_array_elements_text(r.provinces) AS p(code) WHERE left(p.code, 2) = ANY($1::text[])))`;
+
+/** Queries of the AEFI read model (libs/projections/src/aefi). */
+export class AefiQueries {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly schema: string,
+  ) {}
+
+  private t(name: string): string {
+    return `"${this.schema}"."${name}"`;
+  }
+
+  report(reportId: string): Promise<AefiReportRow | null> {
+    return this.dataSource.getRepository(AefiReportRow).findOneBy({ reportId });
+  }
+
+  reportsOfPerson(personId: string): Promise<AefiReportRow[]> {
+    return this.dataSource.getRepository(AefiReportRow).find({ where: { personId, reported: true }, order: { position: 'ASC' } });
+  }
+
+  async doses(eventIds: readonly string[]): Promise<AefiDoseRow[]> {
+    const uuids = eventIds.filter((id) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id));
+    if (uuids.length === 0) return [];
+    return this.dataSource.query(
+      `SELECT "eventId", "personId", "siteCode", "batchId", "productCode", "administeredAt", "originProvince", status
+         FROM ${this.t('rm_dose')} WHERE "eventId" = ANY($1::uuid[])`,
+      [uuids.map((id) => id.toLowerCase())],
+    );
+  }
+
+  /** Reports not yet acknowledged by a CDC, oldest deadline first. */
+  open(provinces: ProvinceFilter, limit = 500): Promise<AefiReportRow[]> {
+    return this.rows(`r.reported AND r."acknowledgedAt" IS NULL AND ${FILTER}`, [provinces], limit);
+  }
+
+  /** Reports whose deadline passed at `now` without acknowledgement. */
+  overdue(now: Date, provinces: ProvinceFilter, limit = 500): Promise<AefiReportRow[]> {
+    return this.rows(`r.reported AND r."acknowledgedAt" IS NULL AND ${FILTER} AND r."deadlineAt" < $2`, [provinces, now], limit);
+  }
+
+  /** Overdue reports at `now` by whether the 2-hour clock applies (for /metrics). */
+  async overdueCounts(now: Date): Promise<{ urgent: number; routine: number }> {
+    const rows: { urgent: boolean; n: number }[] = await this.dataSource.query(
+      `SELECT urgent, count(*)::int AS n FROM ${this.t('rm_aefi_report')}
+        WHERE reported AND "acknowledgedAt" IS NULL AND "deadlineAt" < $1 GROUP BY urgent`,
+      [now],
+    );
+    return { urgent: rows.find((r) => r.urgent)?.n ?? 0, routine: rows.find((r) => !r.urgent)?.n ?? 0 };
+  }
+
+  private async rows(where: string, params: unknown[], limit: number): Promise<AefiReportRow[]> {
+    const raw: Record<string, unknown>[] = await this.dataSource.query(
+      `SELECT r."reportId" FROM ${this.t('rm_aefi_report')} r WHERE ${where} ORDER BY r."deadlineAt" ASC, r."reportId" LIMIT ${Math.floor(limit)}`,
+      params,
+    );
+    if (raw.length === 0) return [];
+    const ids = raw.map((r) => String(r.reportId));
+    const found = await this.dataSource
+      .getRepository(AefiReportRow)
+      .createQueryBuilder('r')
+      .where('r."reportId" = ANY(:ids)', { ids })
+      .getMany();
+    const byId = new Map(found.map((r) => [r.reportId, r]));
+    return ids.map((id) => byId.get(id)).filter((r): r is AefiReportRow => r !== undefined);
+  }
+
+  /** Valid doses per batch of a product, across every province that synced them here. */
+  async dosesByBatch(productCode: string): Promise<Map<string, number>> {
+    const rows: { batchId: string; n: number }[] = await this.dataSource.query(
+      `SELECT "batchId", count(*)::int AS n FROM ${this.t('rm_dose')} WHERE "productCode" = $1 AND status = 'valid' GROUP BY "batchId"`,
+      [productCode],
+    );
+    return new Map(rows.map((r) => [r.batchId, r.n]));
+  }
+
+  /** Reported AEFI per batch of a product (each report once per batch). */
+  async reportsByBatch(productCode: string): Promise<Map<string, number>> {
+    const rows: { batchId: string; n: number }[] = await this.dataSource.query(
+      `SELECT b."batchId", count(*)::int AS n FROM ${this.t('rm_aefi_report_batch')} b
+         JOIN ${this.t('rm_aefi_report')} r ON r."reportId" = b."reportId" AND r.reported
+        WHERE b."productCode" = $1 GROUP BY b."batchId"`,
+      [productCode],
+    );
+    return new Map(rows.map((r) => [r.batchId, r.n]));
+  }
+
+  async batchSummary(batchId: string): Promise<BatchAefiSummary> {
+    const rows: { serious: boolean; aefiClass: string | null; n: number }[] = await this.dataSource.query(
+      `SELECT r.serious, r."aefiClass", count(*)::int AS n FROM ${this.t('rm_aefi_report_batch')} b
+         JOIN ${this.t('rm_aefi_report')} r ON r."reportId" = b."reportId" AND r.reported
+        WHERE b."batchId" = $1 GROUP BY r.serious, r."aefiClass"`,
+      [batchId],
+    );
+    const [{ n: doses }] = (await this.dataSource.query(
+      `SELECT count(*)::int AS n FROM ${this.t('rm_dose')} WHERE "batchId" = $1 AND status = 'valid'`,
+      [batchId],
+    )) as [{ n: number }];
+    const byClass: Record<string, number> = {};
+    let serious = 0;
+    let nonSerious = 0;
+    for (const row of rows) {
+      if (row.serious) serious += row.n;
+      else nonSerious += row.n;
+      const key = row.aefiClass ?? 'unclassified';
+      byClass[key] = (byClass[key] ?? 0) + row.n;
+    }
+    const reports = serious + nonSerious;
+    return {
+      batchId,
+      reports,
+      bySeriousness: { serious, nonSerious },
+      byClass,
+      doses,
+      ratePer100k: doses > 0 ? (reports / doses) * 100_000 : null,
+    };
+  }
+
+  reportsOfBatch(batchId: string, limit = 500): Promise<AefiReportRow[]> {
+    return this.rows(
+      `EXISTS (SELECT 1 FROM ${this.t('rm_aefi_report_batch')} b WHERE b."reportId" = r."reportId" AND b."batchId" = $1) AND r.reported`,
+      [batchId],
+      limit,
+    );
+  }
+
+  signals(filter: { batchId?: string } = {}): Promise<AefiSignalRow[]> {
+    return this.dataSource.getRepository(AefiSignalRow).find({
+      where: filter.batchId ? { batchId: filter.batchId } : {},
+      order: { position: 'ASC' },
+    });
+  }
+
+  signal(signalId: string): Promise<AefiSignalRow | null> {
+    return this.dataSource.getRepository(AefiSignalRow).findOneBy({ signalId });
+  }
+}
