@@ -39,11 +39,11 @@ export const FEATURE_CONTROLLERS: Type[] = [
   BatchesListController,
   ShipmentsListController,
   RecallsListController,
+  AefiController,
+  BatchAefiController,
   // Standards adapters (apps/api/src/interop): FHIR R4 reads, EPCIS 2.0 queries and capture.
   FhirController,
   FhirAdverseEventController,
   EpcisQueryController,
   EpcisCaptureController,
-  AefiController,
-  BatchAefiController,
 ];

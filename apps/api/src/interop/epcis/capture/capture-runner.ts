@@ -38,6 +38,10 @@ export const idempotencyKeyOf = (event: unknown): string => {
   return `epcis-${createHash('sha256').update(basis).digest('hex')}`;
 };
 
+/** Codes that say "not now" rather than "no", and how often a command is tried on them. */
+const TRANSIENT: ReadonlySet<string> = new Set(['PROJECTION_LAG', 'STORE_UNAVAILABLE', 'STREAM_CONFLICT']);
+const TRANSIENT_ATTEMPTS = 5;
+
 /** Commands run at once, at most: each waits for the projector, and those waits overlap. */
 const GROUP_SIZE = 16;
 
@@ -143,6 +147,22 @@ export class CaptureRunner {
     return { planned, errors };
   }
 
+  /**
+   * A command refused only because the node is momentarily behind (the projector lags, the store
+   * is briefly unreachable) is tried again: the same idempotency key makes a retry safe.
+   */
+  private async executeWithRetry(p: Planned, actor: Actor, meta: CommandMeta): Promise<CommandAnswer> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.execute(p, actor, meta);
+      } catch (error) {
+        const { problem } = toProblem(error);
+        if (attempt >= TRANSIENT_ATTEMPTS || !TRANSIENT.has(problem.code)) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 500 * attempt));
+      }
+    }
+  }
+
   private execute(p: Planned, actor: Actor, meta: CommandMeta): Promise<CommandAnswer> {
     const c = p.command;
     const body = p.body as never;
@@ -178,7 +198,7 @@ export class CaptureRunner {
       if (errors.length === 0)
         for (const group of concurrentGroups(plan.planned)) {
           const outcomes = await Promise.allSettled(
-            group.map((p) => this.execute(p, actor, { correlationId, idempotencyKey: idempotencyKeyOf(events[p.index]) })),
+            group.map((p) => this.executeWithRetry(p, actor, { correlationId, idempotencyKey: idempotencyKeyOf(events[p.index]) })),
           );
           outcomes.forEach((outcome, i) => {
             const p = group[i]!;
