@@ -73,7 +73,7 @@ const reportFields: Record<string, Schema> = {
   reportProvince: { type: 'string', pattern: '^\\d{6}$' },
   personId: str,
   reporterSite: str,
-  doses: arrayOf({ type: 'object' }),
+  doses: arrayOf(obj({ doseEventId: uuid, batchId: str, productCode: str, siteCode: str, province: str, administeredAt: str })),
   discoveredAt: str,
   onsetAt: str,
   signs: arrayOf(str),
