@@ -6,6 +6,7 @@ import { PURPOSE_HEADER, STAFF_HEADER } from '../audit/access-trail';
 import { DATE, INSTANT } from '../features/formats';
 import { componentSchemas, ERROR_STATUSES, type Schema, SUCCESS_SCHEMAS } from './openapi-schemas';
 import { REQUEST_EXAMPLES, PARAMETER_EXAMPLES } from './openapi-examples';
+import { LATE_ANSWERS } from './openapi-late-answers';
 
 /**
  * The OpenAPI document served at /openapi.json and /docs. Nest builds paths, parameters and
@@ -161,8 +162,15 @@ export const describeApi = (document: OpenAPIObject): OpenAPIObject => {
     const key = `${method.toUpperCase()} ${path}`;
     if (PUBLIC_PATHS.has(path)) operation.security = [];
     const success = SUCCESS_SCHEMAS[key];
+    const late = LATE_ANSWERS[key];
+    if (late) {
+      // AEFI, FHIR and EPCIS reads and EPCIS capture: their own status and media types.
+      const { '200': _ok, '201': _created, '202': _accepted, ...others } = operation.responses;
+      const content = Object.fromEntries(Object.entries(late.content).map(([type, schema]) => [type, { schema }]));
+      operation.responses = { ...others, [String(late.status)]: { description: late.description, content } };
+    }
     // A command answering 201 (the /v1 contract); others (e.g. EPCIS capture's 202) keep their own.
-    if (method !== 'get' && !success && operation.responses['201'] !== undefined) {
+    if (method !== 'get' && !success && !late && operation.responses['201'] !== undefined) {
       // Commands: 201 with the command answer, 200 when an Idempotency-Key replays it.
       const schema = {
         $ref: `#/components/schemas/${key === 'POST /v1/shipments/{shipmentId}/receipt' ? 'ReceiptAnswer' : 'CommandAnswer'}`,
