@@ -36,7 +36,7 @@ export interface Settings {
   readonly pseudonymSecret: string;
   /**
    * 32 bytes wrapping the per-person vault keys (production: a KMS key). Null on the embedded
-   * default without VAULT_MASTER_KEY: the node keeps its key in DATA_DIR/vault.key (docs/adr/0010-embedded-key-file-and-lock.md).
+   * default without VAULT_MASTER_KEY: the node keeps its key in DATA_DIR/vault.key (docs/adr/0014-embedded-key-file-and-lock.md).
    */
   readonly vaultMasterKey: Buffer | null;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';

@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { lock as properLock } from 'proper-lockfile';
 
 /**
- * One process per DATA_DIR (docs/adr/0010-embedded-key-file-and-lock.md). PGlite keeps the whole database in one process's
+ * One process per DATA_DIR (docs/adr/0014-embedded-key-file-and-lock.md). PGlite keeps the whole database in one process's
  * memory: a second process on the same files loses what the first writes and can leave the
  * folder unopenable. Before the embedded store opens, the node takes an exclusive lock on
  * the folder with proper-lockfile (an atomic `mkdir` of `vaxledger.lock`, kept fresh by its

@@ -123,7 +123,7 @@ export const openNodeRuntime = async (settings: Settings, options: RuntimeOption
   let dataDirLock: DataDirLock | null = null;
   let databaseUrl = settings.databaseUrl;
   if (!databaseUrl) {
-    // One process per DATA_DIR, decided before PGlite opens a file (docs/adr/0010-embedded-key-file-and-lock.md).
+    // One process per DATA_DIR, decided before PGlite opens a file (docs/adr/0014-embedded-key-file-and-lock.md).
     dataDirLock = await lockDataDir(settings.dataDir, options.onDataDirLockLost ?? exitOnLockLoss);
     try {
       embedded = await startEmbeddedPostgres({ dataDir: join(settings.dataDir, 'pglite'), sharedBuffers: EMBEDDED_SHARED_BUFFERS });

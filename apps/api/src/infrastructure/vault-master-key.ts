@@ -5,7 +5,7 @@ import { checkMasterKey, MASTER_KEY_BYTES, newMasterKey, vaultHoldsKeys } from '
 import type { Pool } from 'pg';
 
 /**
- * The vault master key a node runs with (docs/adr/0010-embedded-key-file-and-lock.md). Set VAULT_MASTER_KEY and it is used
+ * The vault master key a node runs with (docs/adr/0014-embedded-key-file-and-lock.md). Set VAULT_MASTER_KEY and it is used
  * (required outside the embedded default). On the embedded default without it, the key lives
  * in DATA_DIR/vault.key (base64, mode 0600): created on the first start, read on every later
  * one. Either way the node refuses to start with a key that does not open the person keys
