@@ -6,7 +6,6 @@ import type {
   AppendResult,
   EventStore,
   EventStoreCapabilities,
-  ExpectedRevision,
   GlobalPosition,
   NewEvent,
   ReadAllOptions,
@@ -18,8 +17,11 @@ import { START } from '../event-store.port';
 import { PollingSubscription } from '../subscription';
 import { closePool, waitIdle } from './close-pool';
 import { isPgError, translate, UNIQUE_VIOLATION } from './pg-errors';
-import { type GuardFacts, readGuardFacts, rebuildGuardTables } from './guard-tables';
+import { readGuardFacts, rebuildGuardTables } from './guard-tables';
 import { MAX_EVENTS_PER_TRANSACTION, schemaSql } from './schema';
+import { type AppendRow, type EventRow, kindOf, type StoreTransaction, toRecorded } from './postgres-rows';
+
+export type { StoreTransaction } from './postgres-rows';
 
 export interface PostgresEventStoreOptions {
   readonly connectionString: string;
@@ -34,56 +36,7 @@ export interface PostgresEventStoreOptions {
   readonly guardRules?: GuardRules;
 }
 
-/**
- * One PostgreSQL transaction a command runs in: its reads, its side writes (vault, grants,
- * idempotency) through `query`, and its append with the guards, committed together.
- */
-export interface StoreTransaction {
-  query<R extends Record<string, unknown> = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<R[]>;
-  readStream(streamId: string): Promise<RecordedEvent[]>;
-  guardFacts(site: string, batchId: string, traceCode: string | null): Promise<GuardFacts>;
-  append(streamId: string, events: readonly NewEvent[], options?: AppendOptions): Promise<AppendResult>;
-}
-
-interface AppendRow {
-  out_status: number;
-  out_revision: string | null;
-  out_position: string | null;
-  out_actual: string | null;
-}
-
-interface EventRow {
-  position: string;
-  event_id: string;
-  stream_id: string;
-  revision: string;
-  type: string;
-  schema_version: number;
-  data: unknown;
-  metadata: Record<string, unknown>;
-  recorded_at: Date;
-}
-
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
-
-const kindOf = (expected: ExpectedRevision): [number, string | null] => {
-  if (expected === 'any') return [0, null];
-  if (expected === 'no-stream') return [1, null];
-  if (expected === 'stream-exists') return [2, null];
-  return [3, String(expected)];
-};
-
-const toRecorded = (row: EventRow): RecordedEvent => ({
-  eventId: row.event_id,
-  type: row.type,
-  schemaVersion: row.schema_version,
-  data: row.data,
-  metadata: row.metadata,
-  streamId: row.stream_id,
-  revision: Number(row.revision),
-  position: BigInt(row.position),
-  recordedAt: row.recorded_at,
-});
 
 /**
  * The default event store: PostgreSQL through `pg`. The same code serves the embedded

@@ -1,0 +1,54 @@
+import type { AppendOptions, AppendResult, ExpectedRevision, NewEvent, RecordedEvent } from '../event-store.port';
+import type { GuardFacts } from './guard-tables';
+
+// The PostgreSQL adapter's row shapes and their mapping, and the handle of a command's
+// transaction (postgres-event-store.ts uses them; the port's types stay engine-free).
+
+/**
+ * One PostgreSQL transaction a command runs in: its reads, its side writes (vault, grants,
+ * idempotency) through `query`, and its append with the guards, committed together.
+ */
+export interface StoreTransaction {
+  query<R extends Record<string, unknown> = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<R[]>;
+  readStream(streamId: string): Promise<RecordedEvent[]>;
+  guardFacts(site: string, batchId: string, traceCode: string | null): Promise<GuardFacts>;
+  append(streamId: string, events: readonly NewEvent[], options?: AppendOptions): Promise<AppendResult>;
+}
+
+export interface AppendRow {
+  out_status: number;
+  out_revision: string | null;
+  out_position: string | null;
+  out_actual: string | null;
+}
+
+export interface EventRow {
+  position: string;
+  event_id: string;
+  stream_id: string;
+  revision: string;
+  type: string;
+  schema_version: number;
+  data: unknown;
+  metadata: Record<string, unknown>;
+  recorded_at: Date;
+}
+
+export const kindOf = (expected: ExpectedRevision): [number, string | null] => {
+  if (expected === 'any') return [0, null];
+  if (expected === 'no-stream') return [1, null];
+  if (expected === 'stream-exists') return [2, null];
+  return [3, String(expected)];
+};
+
+export const toRecorded = (row: EventRow): RecordedEvent => ({
+  eventId: row.event_id,
+  type: row.type,
+  schemaVersion: row.schema_version,
+  data: row.data,
+  metadata: row.metadata,
+  streamId: row.stream_id,
+  revision: Number(row.revision),
+  position: BigInt(row.position),
+  recordedAt: row.recorded_at,
+});
