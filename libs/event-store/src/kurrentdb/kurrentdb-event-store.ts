@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import {
   type AppendExpectedRevision,
   type AppendResult as ClientAppendResult,
@@ -7,7 +7,6 @@ import {
   EventStoreDBClient,
   FORWARDS,
   NO_STREAM,
-  type ResolvedEvent,
   START as CLIENT_START,
 } from '@eventstore/db-client';
 import { EventIdConflictError, EventStoreError, StoreUnavailableError, StreamConflictError } from '../errors';
@@ -26,6 +25,23 @@ import type {
 import { START } from '../event-store.port';
 import { KurrentDbSubscription } from './kurrentdb-subscription';
 import { fromPosition, positionOf, translate } from './kurrentdb-mapping';
+import { CLAIM_STREAM_PREFIX, findEvents, readClaim, releaseClaims } from './kurrentdb-claims';
+import {
+  canonicalJson,
+  type Claim,
+  contentHash,
+  drain,
+  isStreamNotFound,
+  isWrongExpectedVersion,
+  type Ownership,
+  redact,
+  sleep,
+  storedMetadata,
+  toRecorded,
+  UUID,
+} from './kurrentdb-records';
+
+export { contentHash, toRecorded } from './kurrentdb-records';
 
 /**
  * The product's stream categories (libs/domain/src/streams.ts), as name prefixes: the
@@ -34,8 +50,7 @@ import { fromPosition, positionOf, translate } from './kurrentdb-mapping';
  */
 export const PRODUCT_STREAM_PREFIXES = ['org-', 'product-', 'batch-', 'lotrelease-', 'site-', 'recall-', 'person-', 'audit-'] as const;
 
-/** One tiny stream per event id records who claimed it (see docs/adr/0007). */
-export const CLAIM_STREAM_PREFIX = 'vxeventid-';
+export { CLAIM_STREAM_PREFIX } from './kurrentdb-claims';
 
 export interface KurrentDbEventStoreOptions {
   /** `esdb://host:port?tls=false`, `esdb+discover://...` or `kurrentdb://...` (KurrentDB's own scheme). */
@@ -51,45 +66,6 @@ export interface KurrentDbEventStoreOptions {
    */
   readonly staleClaimMs?: number;
 }
-
-interface StoredMetadata {
-  readonly schemaVersion: number;
-  readonly metadata: Record<string, unknown>;
-  readonly $correlationId?: string;
-  readonly $causationId?: string;
-}
-
-interface Claim {
-  readonly revision: bigint;
-  readonly released: boolean;
-  readonly streamId: string;
-  readonly contentHash: string;
-  readonly created: Date;
-}
-
-type Ownership = { readonly owned: true; readonly claimRevision: bigint } | { readonly owned: false; readonly claim: Claim };
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** JSON with object keys sorted, so the same content hashes the same whoever serialised it. */
-const canonicalJson = (value: unknown): string =>
-  JSON.stringify(value ?? null, (_key, v: unknown) =>
-    v !== null && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-      : v,
-  );
-
-/** What a claim records of an event: its stream, type and data (exported for tests). */
-export const contentHash = (streamId: string, event: NewEvent): string =>
-  createHash('sha256')
-    .update(canonicalJson([streamId, event.type, event.data ?? null]))
-    .digest('hex');
-
-const errorType = (error: unknown): string | undefined => (error as { type?: unknown } | null)?.type as string | undefined;
-const isWrongExpectedVersion = (error: unknown): boolean => errorType(error) === 'wrong-expected-version';
-const isStreamNotFound = (error: unknown): boolean => errorType(error) === 'stream-not-found';
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * The event store on KurrentDB (EventStoreDB) through `@eventstore/db-client`.
@@ -199,7 +175,7 @@ export class KurrentDbEventStore implements EventStore {
         c.status === 'fulfilled' && c.value.owned ? [{ id: events[i]!.eventId, rev: c.value.claimRevision }] : [],
       );
       if (failed) {
-        await this.release(owned);
+        await releaseClaims(this.client, () => this.call(), owned);
         throw failed.reason;
       }
       const others = claims.flatMap((c) => (c.status === 'fulfilled' && !c.value.owned ? [c.value.claim] : []));
@@ -207,11 +183,11 @@ export class KurrentDbEventStore implements EventStore {
       // Someone claimed these ids with the same content: wait for their events, or for the claim to go stale.
       const found = await this.awaitEvents(streamId, events, others);
       if (found === 'stale') {
-        await this.release(owned);
+        await releaseClaims(this.client, () => this.call(), owned);
         if (round >= 3) throw new StoreUnavailableError(`append to ${streamId}: event id claims kept changing hands`);
         continue;
       }
-      await this.release(owned);
+      await releaseClaims(this.client, () => this.call(), owned);
       return found;
     }
   }
@@ -237,7 +213,7 @@ export class KurrentDbEventStore implements EventStore {
       } catch (error) {
         if (!isWrongExpectedVersion(error)) throw error;
       }
-      const claim = await this.readClaim(claimStream);
+      const claim = await readClaim(this.client, () => this.call(), claimStream);
       if (!claim) continue;
       if (claim.released) {
         expected = claim.revision;
@@ -246,50 +222,19 @@ export class KurrentDbEventStore implements EventStore {
       const stale = Date.now() - claim.created.getTime() >= this.staleClaimMs;
       if (claim.streamId === streamId && claim.contentHash === hash) {
         // Ours in content: its writer is at work (or done), unless it died long ago without writing.
-        if (!stale || (await this.findEvents(streamId, [eventId])).size > 0) return { owned: false, claim };
+        if (!stale || (await findEvents(this.client, () => this.call(), streamId, [eventId])).size > 0) return { owned: false, claim };
         expected = claim.revision;
         continue;
       }
       // Held for other content: a conflict if that event is stored (or may still be), else a dead claim.
-      const stored = await this.findEvents(claim.streamId, [eventId]);
+      const stored = await findEvents(this.client, () => this.call(), claim.streamId, [eventId]);
       if (stored.size > 0 || !stale) throw new EventIdConflictError(eventId);
       expected = claim.revision;
     }
     throw new StoreUnavailableError(`event id ${eventId}: its claim kept changing hands`);
   }
 
-  private async readClaim(claimStream: string): Promise<Claim | null> {
-    let page: ResolvedEvent[];
-    try {
-      page = await drain(this.client.readStream(claimStream, { direction: BACKWARDS, fromRevision: END, maxCount: 1, ...this.call() }));
-    } catch (error) {
-      if (isStreamNotFound(error)) return null;
-      throw error;
-    }
-    const e = page[0]?.event;
-    if (!e) return null;
-    const data = (e.data ?? {}) as { streamId?: string; contentHash?: string };
-    return {
-      revision: e.revision,
-      released: e.type === 'EventIdReleased',
-      streamId: data.streamId ?? '',
-      contentHash: data.contentHash ?? '',
-      created: e.created,
-    };
-  }
-
   /** Gives claims back after a failed append, so a retry with the same ids is not held up. */
-  private async release(owned: readonly { id: string; rev: bigint }[]): Promise<void> {
-    await Promise.allSettled(
-      owned.map((o) =>
-        this.client.appendToStream(
-          `${CLAIM_STREAM_PREFIX}${o.id.toLowerCase()}`,
-          { id: randomUUID(), contentType: 'application/json', type: 'EventIdReleased', data: {}, metadata: undefined },
-          { expectedRevision: o.rev, ...this.call() },
-        ),
-      ),
-    );
-  }
 
   private async write(
     streamId: string,
@@ -316,7 +261,7 @@ export class KurrentDbEventStore implements EventStore {
       // Only a wrong expected version proves nothing was written; after any other failure the
       // events may be stored, so the claims stay (they go stale if the events never arrived).
       if (isWrongExpectedVersion(error)) {
-        await this.release(owned);
+        await releaseClaims(this.client, () => this.call(), owned);
         const actual = (error as { actualVersion?: bigint | string }).actualVersion;
         throw new StreamConflictError(streamId, String(expected), typeof actual === 'bigint' ? Number(actual) : null);
       }
@@ -341,7 +286,7 @@ export class KurrentDbEventStore implements EventStore {
     const ids = events.map((e) => e.eventId.toLowerCase());
     const oldest = Math.min(...claims.map((c) => c.created.getTime()));
     for (let wait = 5; ; wait = Math.min(wait * 2, 200)) {
-      const found = await this.findEvents(streamId, ids);
+      const found = await findEvents(this.client, () => this.call(), streamId, ids);
       if (found.size === ids.length) {
         for (const e of events) {
           const stored = found.get(e.eventId.toLowerCase())!;
@@ -357,27 +302,6 @@ export class KurrentDbEventStore implements EventStore {
   }
 
   /** Looks ids up in a stream, newest first (retries and replays are usually recent), a page at a time. */
-  private async findEvents(streamId: string, ids: readonly string[]): Promise<Map<string, RecordedEvent>> {
-    const wanted = new Set(ids.map((id) => id.toLowerCase()));
-    const found = new Map<string, RecordedEvent>();
-    let from: bigint | typeof END = END;
-    for (;;) {
-      let page: ResolvedEvent[];
-      try {
-        page = await drain(this.client.readStream(streamId, { direction: BACKWARDS, fromRevision: from, maxCount: 256, ...this.call() }));
-      } catch (error) {
-        if (isStreamNotFound(error)) return found;
-        throw error;
-      }
-      for (const resolved of page) {
-        const e = resolved.event;
-        if (e && wanted.has(e.id.toLowerCase())) found.set(e.id.toLowerCase(), toRecorded(resolved));
-      }
-      const oldest = page[page.length - 1]?.event?.revision;
-      if (found.size === wanted.size || page.length < 256 || oldest === undefined || oldest === 0n) return found;
-      from = oldest - 1n;
-    }
-  }
 
   async readStream(streamId: string, options: { fromRevision?: number; maxCount?: number } = {}): Promise<RecordedEvent[]> {
     if (options.maxCount === 0) return [];
@@ -466,44 +390,3 @@ export class KurrentDbEventStore implements EventStore {
     await Promise.race([this.client.dispose().catch(() => undefined), new Promise<void>((resolve) => setTimeout(resolve, 2_000).unref())]);
   }
 }
-
-/**
- * Reads a whole (bounded) client stream. Never leave one half-read: an abandoned read keeps
- * its gRPC call open and the client's dispose() waits for it.
- */
-const drain = async (stream: AsyncIterable<ResolvedEvent>): Promise<ResolvedEvent[]> => {
-  const out: ResolvedEvent[] = [];
-  for await (const resolved of stream) out.push(resolved);
-  return out;
-};
-
-const redact = (url: string): string => url.replace(/\/\/[^@/]*@/, '//***@');
-
-const storedMetadata = (e: NewEvent): StoredMetadata => ({
-  // $correlationId and $causationId are the names KurrentDB's own tooling reads.
-  ...(typeof e.metadata.correlationId === 'string' ? { $correlationId: e.metadata.correlationId } : {}),
-  ...(typeof e.metadata.causationId === 'string' ? { $causationId: e.metadata.causationId } : {}),
-  schemaVersion: e.schemaVersion,
-  metadata: { ...e.metadata },
-});
-
-/** A recorded event of the client as the port's RecordedEvent. */
-export const toRecorded = (resolved: ResolvedEvent): RecordedEvent => {
-  const e = resolved.event;
-  if (!e) throw new EventStoreError('STORE_UNAVAILABLE', 'KurrentDB returned a link without its event');
-  const position = e.position ? positionOf(e.position) : resolved.commitPosition;
-  if (position === undefined)
-    throw new EventStoreError('STORE_UNAVAILABLE', 'KurrentDB returned an event without a position (server older than 22.6?)');
-  const stored = (e.metadata && !(e.metadata instanceof Uint8Array) ? e.metadata : {}) as Partial<StoredMetadata>;
-  return {
-    eventId: e.id,
-    type: e.type,
-    schemaVersion: typeof stored.schemaVersion === 'number' ? stored.schemaVersion : 1,
-    data: e.data,
-    metadata: stored.metadata ?? {},
-    streamId: e.streamId,
-    revision: Number(e.revision),
-    position,
-    recordedAt: e.created,
-  };
-};
