@@ -212,7 +212,9 @@ const settingsOf = (e: Environment, env: Env): Settings => {
     workerMetricsPort: e.WORKER_METRICS_PORT ?? null,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     projectionWaitMs: e.PROJECTION_WAIT_MS,
-    projector: e.PROJECTOR,
+    // PGlite runs on the API process's own event loop: a projector thread would only query it
+    // through the socket from another thread, so the embedded default projects inline.
+    projector: isGiven(env, 'PROJECTOR') ? e.PROJECTOR : embedded ? 'inline' : 'thread',
     aefiSignal: { minReports: e.AEFI_SIGNAL_MIN_REPORTS, alpha: e.AEFI_SIGNAL_ALPHA },
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     kafkaSecurity: { ssl, sasl },

@@ -26,6 +26,22 @@ describe('settings', () => {
     expect(problemsOf({ AEFI_SIGNAL_MIN_REPORTS: '0' })).toHaveLength(1);
   });
 
+  it('projects inline on the embedded default and in a thread on a server, unless PROJECTOR says otherwise', () => {
+    const server = {
+      DATABASE_URL: 'postgres://db/x',
+      AUTH_MODE: 'jwt',
+      JWT_JWKS_URL: 'https://idp.example/jwks.json',
+      JWT_ISSUER: 'https://idp.example',
+      JWT_AUDIENCE: 'vaxledger',
+      PSEUDONYM_SECRET: 'x'.repeat(20),
+      VAULT_MASTER_KEY: Buffer.alloc(32).toString('base64'),
+    };
+    expect(loadSettings({}).projector).toBe('inline');
+    expect(loadSettings({ PROJECTOR: 'thread' }).projector).toBe('thread');
+    expect(loadSettings(server).projector).toBe('thread');
+    expect(loadSettings({ ...server, PROJECTOR: 'worker' }).projector).toBe('worker');
+  });
+
   it('respects PORT and DATA_DIR', () => {
     expect(loadSettings({ PORT: '8081', DATA_DIR: '/tmp/vx' })).toMatchObject({ port: 8081, dataDir: '/tmp/vx' });
   });
