@@ -74,20 +74,30 @@ describe('a sync worker’s /metrics', () => {
     });
     worker.stdout?.on('data', (d: Buffer) => output.push(d.toString()));
     worker.stderr?.on('data', (d: Buffer) => output.push(d.toString()));
+    let lastScrape = '';
     const scrape = async (): Promise<string> => {
       try {
         const res = await fetch(`http://127.0.0.1:${port}/metrics`);
-        return res.ok ? await res.text() : '';
+        lastScrape = res.ok ? await res.text() : `HTTP ${res.status}`;
+        return res.ok ? lastScrape : '';
       } catch {
         return '';
       }
     };
     await until(
-      `${EVENTS} messages out (${output.join('').slice(-300)})`,
+      `${EVENTS} messages out`,
       async () => sample(await scrape(), 'vaxledger_sync_messages_total', { direction: 'out' }) === EVENTS,
       60_000,
       250,
-    );
+    ).catch((error: Error) => {
+      // What the worker said is the first thing to read when it never published.
+      throw new Error(
+        `${error.message}; the worker said: ${output.join('').slice(-1500)}; metrics: ${lastScrape
+          .split('\n')
+          .filter((l) => l.includes('sync') || l.includes('lag'))
+          .join(' | ')}`,
+      );
+    });
     const text = await scrape();
     // The sync role runs no projector: every read model is behind by the whole log.
     expect(sample(text, 'vaxledger_projection_lag_events', { projection: 'master-data' })).toBe(EVENTS);

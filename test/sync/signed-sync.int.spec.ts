@@ -160,7 +160,7 @@ describe('signed sync between two provinces', () => {
       .post('/v1/organisations')
       .set(actor('regulator', ORGS.regulator, NATIONAL))
       .send({ orgCode: cdcB, name: 'Guangdong CDC', kind: 'cdc', provinceCode: B });
-    expect(res.status).toBe(201);
+    expect({ status: res.status, problem: res.status === 201 ? null : res.body }).toEqual({ status: 201, problem: null });
     await until('B’s CDC in A', async () => (await a.runtime.store.readStream(`org-${cdcB}`)).length === 1);
     expect(await a.runtime.sync!.store.deadLetters()).toEqual([]);
   }, 60_000);

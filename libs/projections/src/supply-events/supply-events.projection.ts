@@ -110,6 +110,9 @@ export const supplyEventsProjection: Projection = {
       const step = cbvStepOf(event.type, p);
       if (!step) continue;
       const f = facts(event, p);
+      // A fact without its time (a malformed copy from another province, say) cannot be an
+      // EPCIS event; it is left out here rather than stopping every read model behind it.
+      if (!/^\d{4}-\d{2}-\d{2}/.test(f.time)) continue;
       const time = instantOf(f.time);
       rows.push({
         eventId: event.eventId,
