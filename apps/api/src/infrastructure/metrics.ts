@@ -67,7 +67,8 @@ export class Metrics {
       ]),
     );
     for (const counter of facts.values()) for (const origin of ['local', 'imported']) counter.inc({ origin }, 0);
-    for (const direction of ['in', 'out']) this.syncMessages.inc({ direction }, 0);
+    // The relay may have published before these metrics existed (a worker starts sync first).
+    for (const direction of ['in', 'out'] as const) this.syncMessages.inc({ direction }, runtime.activity.syncTotals[direction]);
     runtime.activity.on('appended', (type, origin, count) => {
       this.eventsAppended.inc({ type, origin }, count);
       facts.get(type)?.inc({ origin }, count);

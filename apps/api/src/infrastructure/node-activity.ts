@@ -15,9 +15,15 @@ export interface NodeActivityEvents {
  * (HTTP command, CLI, sync import), so counters need no code in the features.
  */
 export class NodeActivity extends EventEmitter<NodeActivityEvents> {
+  /** Sync messages so far, so metrics made after the relay started still count from zero. */
+  readonly syncTotals = { in: 0, out: 0 };
+
   constructor(private readonly provinceCode: string) {
     super();
     this.setMaxListeners(0); // one listener set per HTTP app on this runtime (tests open several)
+    this.on('syncMessages', (direction, count) => {
+      this.syncTotals[direction] += count;
+    });
   }
 
   /**
