@@ -252,6 +252,18 @@ export const en = {
     quantity: 'A whole number within range',
     doseNumber: 'A dose number from 1 to 20',
     expiry: 'Expiry must be after production',
+    idNumber: 'Not a valid document number: {{reason}}',
+  },
+  idReason: {
+    INVALID_LENGTH: 'wrong length',
+    INVALID_CHARACTERS: 'characters not allowed',
+    UNKNOWN_REGION: 'unknown region code',
+    INVALID_BIRTH_DATE: 'no such birth date',
+    BIRTH_DATE_TOO_EARLY: 'birth date before 1900',
+    BIRTH_DATE_IN_FUTURE: 'birth date in the future',
+    INVALID_CHECK_CHARACTER: 'the check character does not match',
+    INVALID_FORMAT: 'not the format of this document',
+    UNKNOWN_ID_TYPE: 'unknown document type',
   },
   errors: {
     UNEXPECTED: 'Something went wrong; try again',

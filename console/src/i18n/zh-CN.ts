@@ -252,6 +252,18 @@ export const zhCN: typeof en = {
     quantity: '请输入范围内的整数',
     doseNumber: '剂次为 1 到 20',
     expiry: '有效期须晚于生产日期',
+    idNumber: '证件号码无效：{{reason}}',
+  },
+  idReason: {
+    INVALID_LENGTH: '位数不对',
+    INVALID_CHARACTERS: '含有不允许的字符',
+    UNKNOWN_REGION: '地区代码不存在',
+    INVALID_BIRTH_DATE: '出生日期不存在',
+    BIRTH_DATE_TOO_EARLY: '出生日期早于 1900 年',
+    BIRTH_DATE_IN_FUTURE: '出生日期在未来',
+    INVALID_CHECK_CHARACTER: '校验码不符',
+    INVALID_FORMAT: '不符合该证件的格式',
+    UNKNOWN_ID_TYPE: '证件类型未知',
   },
   errors: {
     UNEXPECTED: '出现问题，请重试',

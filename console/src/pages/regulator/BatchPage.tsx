@@ -1,18 +1,16 @@
-import { Button, Card, Col, Descriptions, Empty, Row, Space, Statistic, Table, Timeline, Typography } from 'antd';
+import { Button, Card, Col, Descriptions, Empty, Row, Space, Statistic, Table, Typography } from 'antd';
 import ReactECharts from 'echarts-for-react';
 import { useCallback, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router-dom';
 import { enc, get } from '../../api/client';
 import type { Trace } from '../../api/types';
-import { chinaTime } from '../../format';
 import { useOrgs } from '../../shell/orgs';
 import { ProblemAlert } from '../../shell/problem';
 import { useActor } from '../../shell/session';
+import { CustodyTimeline } from './CustodyTimeline';
 import { RecallForm } from './RecallForm';
 import { StatusTag } from './StatusTag';
-
-const DOT: Record<string, string> = { produced: 'blue', released: 'green', recalled: 'red', suspended: 'red', destroyed: 'gray' };
 
 /** One batch's whole story: timeline, stock by site, doses by site and by day, recall. */
 export const BatchPage = () => {
@@ -23,18 +21,22 @@ export const BatchPage = () => {
   const [days, setDays] = useState<{ day: string; count: number }[]>([]);
   const [error, setError] = useState<unknown>(null);
   const [recallOpen, setRecallOpen] = useState(false);
+  const [loaded, setLoaded] = useState(0);
   // Reads are eventually consistent: after a command, read again until the view has reached it.
   const load = useCallback(
     async (after?: string) => {
       try {
-        let tr = await get<Trace>(`/v1/batches/${enc(batchId)}/trace`);
+        // The custody chain is paged by its own list (CustodyTimeline), never loaded whole here.
+        const read = () => get<Trace>(`/v1/batches/${enc(batchId)}/trace`, { custody: 'omit' });
+        let tr = await read();
         for (let i = 0; after && BigInt(tr.position) < BigInt(after) && i < 20; i++) {
           await new Promise((resolve) => setTimeout(resolve, 250));
-          tr = await get<Trace>(`/v1/batches/${enc(batchId)}/trace`);
+          tr = await read();
         }
         const dd = await get<{ days: { day: string; count: number }[] }>(`/v1/batches/${enc(batchId)}/doses-by-day`);
         setTrace(tr);
         setDays(dd.days);
+        setLoaded((n) => n + 1);
         setError(null);
       } catch (e) {
         setError(e);
@@ -43,19 +45,7 @@ export const BatchPage = () => {
     [batchId],
   );
   useEffect(() => void load(), [load]);
-  const sites = trace
-    ? [
-        ...trace.custody.flatMap((c) => [c.fromSite, c.toSite]),
-        ...trace.onHand.map((s) => s.site),
-        ...trace.administered.map((d) => d.site),
-      ]
-    : [];
-  const orgs = useOrgs(sites.filter((s): s is string => Boolean(s)));
-  const site = (code: string | undefined): string => {
-    if (!code) return '';
-    const org = orgs.get(code);
-    return org ? `${org.name} (${code}, ${t('common.province')} ${org.provinceCode})` : code;
-  };
+  const orgs = useOrgs(trace ? [...trace.onHand.map((s) => s.site), ...trace.administered.map((d) => d.site)] : []);
   const siteColumns = [
     { title: t('batch.site'), dataIndex: 'site', render: (s: string) => orgs.get(s)?.name ?? s },
     { title: t('batch.siteCode'), dataIndex: 'site', key: 'code' },
@@ -110,22 +100,7 @@ export const BatchPage = () => {
       </Card>
       <Row gutter={16}>
         <Col xs={24} lg={10}>
-          <Card title={t('batch.timeline')}>
-            <Timeline
-              data-testid="timeline"
-              items={trace.custody.map((c) => ({
-                color: DOT[c.type] ?? 'blue',
-                content: (
-                  <div>
-                    <strong>{t(`custody.${c.type}`, { defaultValue: c.type })}</strong> · {chinaTime(c.at)}
-                    {c.quantity > 0 && ` · ${t('batch.units', { count: c.quantity })}`}
-                    {c.fromSite && <div>{t('custody.from', { site: site(c.fromSite) })}</div>}
-                    {c.toSite && <div>{t('custody.to', { site: site(c.toSite) })}</div>}
-                  </div>
-                ),
-              }))}
-            />
-          </Card>
+          <CustodyTimeline batchId={batchId} refresh={loaded} />
         </Col>
         <Col xs={24} lg={14}>
           <Space orientation="vertical" size="large" style={{ width: '100%' }}>
