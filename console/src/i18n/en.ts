@@ -23,8 +23,12 @@ export const en = {
     province: 'Province code',
     provinceHint: '000000 = national; a province code limits you to that province',
     submit: 'Sign in',
-    jwtNotSupported:
-      'This node uses AUTH_MODE=jwt. Signing in through the identity provider is not built into the console yet; use the API with a bearer token.',
+    withProvider: 'Sign in with the identity provider',
+    providerExplain:
+      'This node signs users in with its identity provider ({{issuer}}). The button takes you to its page and back here once you are signed in.',
+    noProvider: 'This node runs AUTH_MODE=jwt but console sign-in is not configured (OIDC_CLIENT_ID). Ask the node’s operator.',
+    failed: 'Sign-in did not complete',
+    noConsoleRole: 'Your token carries no role the console serves (regulator, CDC, clinic or manufacturer).',
   },
   common: {
     cancel: 'Cancel',

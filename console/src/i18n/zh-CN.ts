@@ -24,7 +24,11 @@ export const zhCN: typeof en = {
     province: '省级行政区划代码',
     provinceHint: '000000 表示全国；填写省代码则仅限该省',
     submit: '登录',
-    jwtNotSupported: '本节点使用 AUTH_MODE=jwt。控制台尚未接入身份提供方登录，请使用持有令牌的 API。',
+    withProvider: '通过统一身份认证登录',
+    providerExplain: '本节点使用统一身份认证（{{issuer}}）。点击下方按钮前往认证页面，登录后自动返回。',
+    noProvider: '本节点使用 AUTH_MODE=jwt，但未配置控制台登录（OIDC_CLIENT_ID）。请联系节点管理员。',
+    failed: '登录未完成',
+    noConsoleRole: '您的令牌中没有控制台可用的角色（监管部门、疾控中心、接种单位或生产企业）。',
   },
   common: {
     cancel: '取消',

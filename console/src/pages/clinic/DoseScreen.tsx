@@ -22,6 +22,7 @@ import { useTranslation } from 'react-i18next';
 import { ApiError, command, enc, get, post } from '../../api/client';
 import type { CommandAnswer, InventoryLine, PersonRecord } from '../../api/types';
 import { chinaInstant, chinaTime, chinaToday, idempotencyKey } from '../../format';
+import { useDraft } from '../../shell/drafts';
 import { ProblemAlert, useProblemText } from '../../shell/problem';
 import { useActor } from '../../shell/session';
 import { ID_TYPES, idNumberProblem, personFromResidentId, refusalField } from './dose-rules';
@@ -51,6 +52,7 @@ export const DoseScreen = () => {
   const problem = useProblemText();
   const actor = useActor();
   const [form] = Form.useForm<Values>();
+  useDraft('dose', form);
   const [stock, setStock] = useState<InventoryLine[]>([]);
   const [unit, setUnit] = useState<{ state: string; batchId: string | null } | null>(null);
   const [record, setRecord] = useState<PersonRecord | null>(null);

@@ -8,6 +8,7 @@ import type { BatchSummary, CommandAnswer, Product } from '../../api/types';
 import { idempotencyKey } from '../../format';
 import { QuantityItem } from '../../shell/line-fields';
 import { PagedTable } from '../../shell/paged';
+import { useDraft } from '../../shell/drafts';
 import { ProblemAlert } from '../../shell/problem';
 import { useActor } from '../../shell/session';
 import { StatusTag } from '../regulator/StatusTag';
@@ -63,6 +64,7 @@ const RegisterBatch = ({ onClose, onDone }: { onClose(): void; onDone(): void })
   const { message } = App.useApp();
   const actor = useActor();
   const [form] = Form.useForm<Values>();
+  useDraft('register-batch', form);
   const [products, setProducts] = useState<Product[]>([]);
   const [file, setFile] = useState<TraceFile | null>(null);
   const [progress, setProgress] = useState<number | null>(null);

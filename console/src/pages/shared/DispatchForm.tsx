@@ -6,6 +6,7 @@ import { command } from '../../api/client';
 import type { CommandAnswer } from '../../api/types';
 import { chinaInstant, idempotencyKey } from '../../format';
 import { BatchLines } from '../../shell/line-fields';
+import { useDraft } from '../../shell/drafts';
 import { ProblemAlert } from '../../shell/problem';
 
 interface Values {
@@ -20,6 +21,7 @@ export const DispatchForm = ({ onClose, onDone }: { onClose(): void; onDone(): v
   const { t } = useTranslation();
   const { message } = App.useApp();
   const [form] = Form.useForm<Values>();
+  useDraft('dispatch', form);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   const [key] = useState(idempotencyKey);

@@ -6,6 +6,7 @@ import { command, enc } from '../../api/client';
 import type { Shipment } from '../../api/types';
 import { chinaInstant, idempotencyKey } from '../../format';
 import { QuantityItem } from '../../shell/line-fields';
+import { useDraft } from '../../shell/drafts';
 import { ProblemAlert } from '../../shell/problem';
 
 interface Values {
@@ -20,6 +21,7 @@ export const ReceiveForm = ({ shipment, onClose, onDone }: { shipment: Shipment;
   const { t } = useTranslation();
   const { message } = App.useApp();
   const [form] = Form.useForm<Values>();
+  useDraft(`receive-${shipment.shipmentId}`, form);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   const [key] = useState(idempotencyKey);
