@@ -84,6 +84,23 @@ describe('console sign-in with the identity provider (AUTH_MODE=jwt)', () => {
     expect(refused).toEqual([]);
   });
 
+  it('tells the console its provider (nothing secret) and lets its pages reach that origin only, besides their own', async () => {
+    const res = await fetch(`${base}/console/config.json`);
+    await expect(res.json()).resolves.toEqual({
+      authMode: 'jwt',
+      provinceCode: '510000',
+      oidc: {
+        issuer: idp.issuer,
+        authorizationEndpoint: null,
+        tokenEndpoint: null,
+        clientId: idp.clientId,
+        scopes: 'openid',
+        redirectUri: null,
+      },
+    });
+    expect(res.headers.get('content-security-policy')).toContain(`connect-src 'self' ${idp.issuer};`);
+  });
+
   it('the provider refuses a code whose verifier does not match its challenge (the check can fail)', async () => {
     const verifier = randomBytes(32).toString('base64url');
     const challenge = createHash('sha256').update(verifier).digest('base64url');
