@@ -43,7 +43,7 @@ describe('paged lists of a batch', () => {
     await api?.close();
   });
 
-  it('pages the custody chain in log order, both ways, and leaves it out of the trace on request', async () => {
+  it('pages the custody chain in log order, both ways, and leaves the growing lists out of the trace on request', async () => {
     const first = await api.http.get(`/v1/batches/${BATCH}/custody?pageSize=2`).set(AS.regulator);
     expect(first.status).toBe(200);
     // produced, released, dispatched, received, dispatched, received
@@ -53,10 +53,29 @@ describe('paged lists of a batch', () => {
     expect(last.body.items[0]).toMatchObject({ type: 'received', toSite: ORGS.clinic, quantity: 6 });
     const all = await api.http.get(`/v1/batches/${BATCH}/custody?pageSize=100`).set(AS.maker);
     expect(all.body.items).toHaveLength(6);
-    const trace = await api.http.get(`/v1/batches/${BATCH}/trace?custody=omit`).set(AS.regulator);
+    const trace = await api.http.get(`/v1/batches/${BATCH}/trace?lists=omit`).set(AS.regulator);
     expect(trace.status).toBe(200);
-    expect(trace.body.custody).toBeUndefined();
+    expect(trace.body).not.toHaveProperty('custody');
+    expect(trace.body).not.toHaveProperty('onHand');
+    expect(trace.body).not.toHaveProperty('administered');
+    expect(trace.body.unaccounted).toBe(0);
     expect((await api.http.get(`/v1/batches/${BATCH}/trace`).set(AS.regulator)).body.custody).toHaveLength(6);
+  });
+
+  it('pages the stock and the doses by site, as the trace shows them', async () => {
+    const stock = await api.http.get(`/v1/batches/${BATCH}/stock?sort=available&order=desc`).set(AS.clinic);
+    expect(stock.status).toBe(200);
+    expect(stock.body).toMatchObject({
+      total: 2,
+      items: [
+        { site: ORGS.cdc, available: 4 },
+        { site: ORGS.clinic, available: 3 },
+      ],
+    });
+    const doses = await api.http.get(`/v1/batches/${BATCH}/doses-by-site?pageSize=1`).set(AS.maker);
+    expect(doses.body).toMatchObject({ total: 1, items: [{ site: ORGS.clinic, count: 3 }] });
+    expect((await api.http.get(`/v1/batches/${BATCH}/stock`).set(AS.otherMaker)).status).toBe(404);
+    expect((await api.http.get(`/v1/batches/${BATCH}/doses-by-site?sort=colour`).set(AS.regulator)).status).toBe(400);
   });
 
   it('hides the custody chain from those who may not see the batch, like an unknown batch', async () => {

@@ -8,9 +8,7 @@ export interface Trace {
   status: string;
   release: { certificateNo?: string; decidedOn?: string; reason?: string } | null;
   recalls: { recallId: string; kind: string; level: number; lifted: boolean }[];
-  onHand: { site: string; available: number; quarantined: number }[];
   inTransit: number;
-  administered: { site: string; count: number }[];
   destroyed: number;
   unaccounted: number;
   position: string;

@@ -1,11 +1,12 @@
-import { Button, Card, Col, Descriptions, Empty, Row, Space, Statistic, Table, Typography } from 'antd';
+import { Button, Card, Col, Descriptions, Empty, Row, Space, Statistic, Typography } from 'antd';
 import ReactECharts from 'echarts-for-react';
 import { useCallback, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router-dom';
 import { enc, get } from '../../api/client';
-import type { Trace } from '../../api/types';
+import type { Holder, Trace } from '../../api/types';
 import { useOrgs } from '../../shell/orgs';
+import { PagedTable } from '../../shell/paged';
 import { ProblemAlert } from '../../shell/problem';
 import { useActor } from '../../shell/session';
 import { CustodyTimeline } from './CustodyTimeline';
@@ -26,8 +27,8 @@ export const BatchPage = () => {
   const load = useCallback(
     async (after?: string) => {
       try {
-        // The custody chain is paged by its own list (CustodyTimeline), never loaded whole here.
-        const read = () => get<Trace>(`/v1/batches/${enc(batchId)}/trace`, { custody: 'omit' });
+        // The lists that grow (custody, stock and doses by site) are paged by their own endpoints.
+        const read = () => get<Trace>(`/v1/batches/${enc(batchId)}/trace`, { lists: 'omit' });
         let tr = await read();
         for (let i = 0; after && BigInt(tr.position) < BigInt(after) && i < 20; i++) {
           await new Promise((resolve) => setTimeout(resolve, 250));
@@ -45,9 +46,10 @@ export const BatchPage = () => {
     [batchId],
   );
   useEffect(() => void load(), [load]);
-  const orgs = useOrgs(trace ? [...trace.onHand.map((s) => s.site), ...trace.administered.map((d) => d.site)] : []);
+  const [shown, setShown] = useState<{ stock: string[]; doses: string[] }>({ stock: [], doses: [] });
+  const orgs = useOrgs([...shown.stock, ...shown.doses]);
   const siteColumns = [
-    { title: t('batch.site'), dataIndex: 'site', render: (s: string) => orgs.get(s)?.name ?? s },
+    { title: t('batch.site'), dataIndex: 'site', render: (s: string) => orgs.get(s)?.name ?? s, sorter: true },
     { title: t('batch.siteCode'), dataIndex: 'site', key: 'code' },
     { title: t('common.province'), dataIndex: 'site', key: 'province', render: (s: string) => orgs.get(s)?.provinceCode ?? '' },
   ];
@@ -122,29 +124,30 @@ export const BatchPage = () => {
               )}
             </Card>
             <Card title={t('batch.stockBySite')}>
-              <Table
+              <PagedTable<Holder>
                 size="small"
                 rowKey="site"
-                dataSource={trace.onHand}
-                pagination={{ pageSize: 10 }}
+                path={`/v1/batches/${enc(batchId)}/stock`}
+                query={{}}
+                refresh={loaded}
+                onLoaded={(items) => setShown((was) => ({ ...was, stock: items.map((h) => h.site) }))}
                 columns={[
                   ...siteColumns,
-                  { title: t('stock.available'), dataIndex: 'available', align: 'right', sorter: (a, b) => a.available - b.available },
-                  { title: t('stock.quarantined'), dataIndex: 'quarantined', align: 'right' },
+                  { title: t('stock.available'), dataIndex: 'available', align: 'right', sorter: true },
+                  { title: t('stock.quarantined'), dataIndex: 'quarantined', align: 'right', sorter: true },
                 ]}
               />
             </Card>
             <Card title={t('batch.dosesBySite')}>
-              <Table
+              <PagedTable<{ site: string; count: number }>
                 size="small"
                 rowKey="site"
                 data-testid="doses-by-site"
-                dataSource={trace.administered}
-                pagination={{ pageSize: 10 }}
-                columns={[
-                  ...siteColumns,
-                  { title: t('batch.doses'), dataIndex: 'count', align: 'right', sorter: (a, b) => a.count - b.count },
-                ]}
+                path={`/v1/batches/${enc(batchId)}/doses-by-site`}
+                query={{}}
+                refresh={loaded}
+                onLoaded={(items) => setShown((was) => ({ ...was, doses: items.map((d) => d.site) }))}
+                columns={[...siteColumns, { title: t('batch.doses'), dataIndex: 'count', align: 'right', sorter: true }]}
               />
             </Card>
           </Space>

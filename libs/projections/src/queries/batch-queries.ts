@@ -155,3 +155,28 @@ export const listHolders = (
     (r) => ({ site: String(r.site), available: Number(r.available), quarantined: Number(r.quarantined) }),
   );
 };
+
+export const SITE_DOSE_SORTS = ['site', 'count'] as const;
+export type SiteDoseSort = (typeof SITE_DOSE_SORTS)[number];
+
+export interface SiteDoseItem {
+  readonly site: string;
+  readonly count: number;
+}
+
+/** How many doses each site gave from the batch (sites that gave none left out). */
+export const listDosesBySite = (models: ReadModels, batchId: string, request: PageRequest<SiteDoseSort>): Promise<Page<SiteDoseItem>> => {
+  const params = new SqlParams();
+  const order = sqlOrder(request.order);
+  const key = request.sort === 'count' ? 'd.count' : 'd."siteCode"';
+  return pagedQuery(
+    models,
+    `${listTable(models)('rm_batch_site_doses')} d`,
+    [`d."batchId" = ${params.add(batchId)}`, 'd.count <> 0'],
+    params,
+    'd."siteCode", d.count',
+    `${key} ${order}, d."siteCode" ${order}`,
+    request,
+    (r) => ({ site: String(r.siteCode), count: Number(r.count) }),
+  );
+};

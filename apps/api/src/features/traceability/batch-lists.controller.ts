@@ -14,12 +14,16 @@ import {
   listRecipients,
   listRecipientSites,
   type Page,
+  listDosesBySite,
   RECIPIENT_SITE_SORTS,
   RECIPIENT_SORTS,
   type RecipientItem,
   type RecipientSiteItem,
   type RecipientSiteSort,
   type RecipientSort,
+  SITE_DOSE_SORTS,
+  type SiteDoseItem,
+  type SiteDoseSort,
 } from '@vaxledger/projections';
 import { IsIn, IsOptional } from 'class-validator';
 import type { Request } from 'express';
@@ -60,6 +64,18 @@ export class HoldersQuery extends PageQuery {
   readonly sort?: HolderSort;
 }
 
+export class SiteDosesQuery extends PageQuery {
+  @ApiPropertyOptional({ enum: SITE_DOSE_SORTS, default: 'site' })
+  @IsOptional()
+  @IsIn(SITE_DOSE_SORTS)
+  readonly sort?: SiteDoseSort;
+}
+
+export class SiteDoseListItem {
+  @ApiProperty({ example: '12440300MB1B2345QN' }) readonly site!: string;
+  @ApiProperty({ minimum: 1, example: 3 }) readonly count!: number;
+}
+
 export class CustodyListItem {
   @ApiProperty({ example: 'dispatched', description: 'produced, released, dispatched, received, recalled, destroyed, …' })
   readonly type!: string;
@@ -92,7 +108,7 @@ export class HolderListItem {
 
 /**
  * The lists of one batch that grow with its use, paged (the console never loads them whole):
- * the custody chain (as visible as the batch's trace), and the recall impact's recipients,
+ * the custody chain, stock and doses by site (as visible as the batch's trace), and the recall impact's recipients,
  * recipients per site and holders (as visible as /recipients; a provincial caller sees its
  * own province's rows). A page of recipients is in the access audit like the whole export.
  */
@@ -108,6 +124,28 @@ export class BatchListsController {
   async custody(@Param('batchId') batchId: string, @Query() query: CustodyQuery, @CurrentActor() actor: Actor): Promise<Page<CustodyItem>> {
     await this.visibleBatch(actor, batchId, canSeeBatch);
     return listCustody(this.runtime.readModels, batchId, pageRequest(query, 'position'));
+  }
+
+  @Get('stock')
+  @Roles('regulator', 'manufacturer', 'cdc', 'clinic')
+  @ApiOperation({ summary: 'Sites holding the batch (available or quarantined), paged: the trace’s onHand' })
+  @ApiOkResponse({ type: PageOf(HolderListItem, 'BatchStockPage') })
+  async stock(@Param('batchId') batchId: string, @Query() query: HoldersQuery, @CurrentActor() actor: Actor): Promise<Page<HolderItem>> {
+    await this.visibleBatch(actor, batchId, canSeeBatch);
+    return listHolders(this.runtime.readModels, batchId, { all: true }, pageRequest(query, 'site'));
+  }
+
+  @Get('doses-by-site')
+  @Roles('regulator', 'manufacturer', 'cdc', 'clinic')
+  @ApiOperation({ summary: 'Doses given from the batch per site, paged: the trace’s administered' })
+  @ApiOkResponse({ type: PageOf(SiteDoseListItem, 'SiteDosePage') })
+  async dosesBySite(
+    @Param('batchId') batchId: string,
+    @Query() query: SiteDosesQuery,
+    @CurrentActor() actor: Actor,
+  ): Promise<Page<SiteDoseItem>> {
+    await this.visibleBatch(actor, batchId, canSeeBatch);
+    return listDosesBySite(this.runtime.readModels, batchId, pageRequest(query, 'site'));
   }
 
   @Get('impact/recipients')

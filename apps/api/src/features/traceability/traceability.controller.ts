@@ -19,11 +19,12 @@ export class TraceQuery {
   @ApiPropertyOptional({
     enum: ['include', 'omit'],
     default: 'include',
-    description: 'omit: leave the custody chain out (page it with GET /v1/batches/{batchId}/custody)',
+    description:
+      'omit: leave out the lists that grow (custody, onHand, administered); page them with GET /v1/batches/{batchId}/custody, /stock and /doses-by-site',
   })
   @IsOptional()
   @IsIn(['include', 'omit'])
-  readonly custody?: 'include' | 'omit';
+  readonly lists?: 'include' | 'omit';
 }
 
 const csvCell = (value: string): string => (/[",\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value);
@@ -48,7 +49,7 @@ export class TraceabilityController {
     if (!batch) throw new ApiError('NOT_FOUND', `no batch ${batchId}`);
     await requireBatch(this.runtime, actor, batchId, canSeeBatch);
     const [custody, stock, doses, transit, recalls] = await Promise.all([
-      query.custody === 'omit' ? [] : models.custody(batchId),
+      query.lists === 'omit' ? [] : models.custody(batchId),
       models.stockOfBatch(batchId),
       models.dosesBySite(batchId),
       models.inTransit({ batchId }),
@@ -80,7 +81,7 @@ export class TraceabilityController {
       status,
       release: batch.release,
       recalls: recalls.map((r) => ({ recallId: r.recallId, kind: r.kind, level: r.level, lifted: r.lifted })),
-      ...(query.custody === 'omit'
+      ...(query.lists === 'omit'
         ? {}
         : {
             custody: custody.map((c) => ({
@@ -91,10 +92,10 @@ export class TraceabilityController {
               quantity: c.quantity,
               eventId: c.eventId,
             })),
+            onHand,
+            administered,
           }),
-      onHand,
       inTransit,
-      administered,
       destroyed: batch.destroyed,
       // What the ledger cannot place: produced minus everything it knows of.
       unaccounted: batch.quantity - held - inTransit - given - batch.destroyed,
