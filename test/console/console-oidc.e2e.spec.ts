@@ -173,4 +173,17 @@ describe('console sign-in with the identity provider (AUTH_MODE=jwt)', () => {
     await page.getByTestId('person-record').waitFor();
     expect(idp.exchanges.filter((e) => e.issued)).toHaveLength(3);
   });
+
+  it('a token the node refuses before it expires is explained on the sign-in page, not retried in a loop', async () => {
+    idp.accessAudience = 'another-service';
+    const pagesBefore = idp.signInPages;
+    await page.getByRole('button', { name: '退出' }).click();
+    await page.getByRole('button', { name: '通过统一身份认证登录' }).click();
+    await signInAtProvider();
+    await page.getByText('节点拒绝了身份提供方签发的令牌').waitFor();
+    await page.waitForTimeout(1_000);
+    expect(idp.signInPages).toBe(pagesBefore + 1);
+    await expectAccessible(page);
+    idp.accessAudience = idp.audience;
+  });
 });

@@ -20,6 +20,8 @@ export interface TestOidcProvider {
   user: JWTPayload & { sub: string };
   /** Lifetime of the next tokens issued, in seconds. */
   tokenSeconds: number;
+  /** The `aud` of the next access tokens (default: the node's JWT_AUDIENCE). */
+  accessAudience: string;
   /** Every code exchange tried at the token endpoint, and whether the PKCE verifier matched. */
   readonly exchanges: { readonly verifierMatched: boolean; readonly issued: boolean }[];
   /** How many times the sign-in page was shown. */
@@ -137,7 +139,7 @@ export const startTestOidcProvider = async (options: { clientId?: string; audien
       token_type: 'Bearer',
       expires_in: seconds,
       scope: pending.scope,
-      access_token: await sign({ ...claims, sub, scope: pending.scope }, audience, seconds),
+      access_token: await sign({ ...claims, sub, scope: pending.scope }, provider.accessAudience, seconds),
       id_token: await sign({ sub, ...(pending.nonce ? { nonce: pending.nonce } : {}) }, pending.clientId, seconds),
     });
   };
@@ -194,6 +196,7 @@ export const startTestOidcProvider = async (options: { clientId?: string; audien
     },
     user: { sub: 'nobody' },
     tokenSeconds: 300,
+    accessAudience: audience,
     exchanges: [],
     signInPages: 0,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),

@@ -28,6 +28,8 @@ export const en = {
       'This node signs users in with its identity provider ({{issuer}}). The button takes you to its page and back here once you are signed in.',
     noProvider: 'This node runs AUTH_MODE=jwt but console sign-in is not configured (OIDC_CLIENT_ID). Ask the node’s operator.',
     failed: 'Sign-in did not complete',
+    tokenRefused:
+      'The node refused the identity provider’s token although it had not expired. Ask the node’s operator to check JWT_ISSUER, JWT_AUDIENCE and the keys.',
     noConsoleRole: 'Your token carries no role the console serves (regulator, CDC, clinic or manufacturer).',
   },
   common: {

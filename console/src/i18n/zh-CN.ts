@@ -28,6 +28,7 @@ export const zhCN: typeof en = {
     providerExplain: '本节点使用统一身份认证（{{issuer}}）。点击下方按钮前往认证页面，登录后自动返回。',
     noProvider: '本节点使用 AUTH_MODE=jwt，但未配置控制台登录（OIDC_CLIENT_ID）。请联系节点管理员。',
     failed: '登录未完成',
+    tokenRefused: '节点拒绝了身份提供方签发的令牌（令牌未过期）。请联系节点管理员核对 JWT_ISSUER、JWT_AUDIENCE 和密钥设置。',
     noConsoleRole: '您的令牌中没有控制台可用的角色（监管部门、疾控中心、接种单位或生产企业）。',
   },
   common: {

@@ -38,9 +38,13 @@ export const saveDrafts = (): void => {
   }
 };
 
-/** Registers a form under a name for saveDrafts, and gives it back its saved values, once. */
-export const useDraft = (name: string, form: FormInstance): void => {
+/**
+ * Registers a form under a name for saveDrafts, and gives it back its saved values, once.
+ * `shown`: false while the form is not on screen (a closed dialog); it is filled when shown.
+ */
+export const useDraft = (name: string, form: FormInstance, shown = true): void => {
   useEffect(() => {
+    if (!shown) return undefined;
     const saved = sessionStorage.getItem(PREFIX + name);
     // After this render's commit, so a form inside a dialog is connected when it is filled.
     const restore =
@@ -59,5 +63,5 @@ export const useDraft = (name: string, form: FormInstance): void => {
       clearTimeout(restore);
       if (open.get(name) === form) open.delete(name);
     };
-  }, [name, form]);
+  }, [name, form, shown]);
 };

@@ -114,8 +114,17 @@ export const SessionProvider = ({ children }: { children: ReactNode }) => {
     leaving.current = true;
     saveDrafts();
     const um = manager.current;
+    if (user && !user.expired) {
+      // Refused before it expired: the node does not accept this provider's tokens (audience,
+      // issuer, keys). Going straight back to the provider would loop; the user is told instead.
+      setSignInProblem('signIn.tokenRefused');
+      setUser(null);
+      leaving.current = false;
+      void um.removeUser();
+      return;
+    }
     void um.removeUser().then(() => um.signinRedirect({ state: { returnTo: here() } satisfies SignInState }));
-  }, [authMode, signOut]);
+  }, [authMode, signOut, user]);
 
   // Set at render time so the first requests of the pages below already carry the caller.
   useCredentials((): Record<string, string> => {
