@@ -23,6 +23,7 @@ const SECTION_ORDER = [
   { suite: 'sync', title: '6. Cross-province sync over Kafka' },
   { suite: 'history-pull', title: '7. Records from elsewhere: history pull through the hub' },
   { suite: 'kurrentdb', title: '8. KurrentDB adapter (against the test double: client overhead only)' },
+  { suite: 'embedded-start', title: '9. The embedded default: start time and idle memory' },
 ];
 
 const STATUS = { MET: '**MET**', MISSED: '**MISSED**', INFO: '—' };
