@@ -152,7 +152,10 @@ const run = async (ctx) => {
       `The built API started as \`npm start\` starts it (\`node --max-semi-space-size=4 dist/apps/api/src/main.js\`) with only PORT and a new DATA_DIR; the baseline is the same without the flag. Ready = spawn to first 200 of GET /health (polled every 25 ms); CPU = user + system time of the node at that moment; RSS after ${idleMs / 1000} s idle.`,
     ],
     rows,
-    details: table(['Command', 'Start', 'Ready (s)', 'CPU to ready (s)', 'RSS idle (MB)'], [...detail('npm start', ours), ...detail('baseline', base)]),
+    details: table(
+      ['Command', 'Start', 'Ready (s)', 'CPU to ready (s)', 'RSS idle (MB)'],
+      [...detail('npm start', ours), ...detail('baseline', base)],
+    ),
   };
 };
 
