@@ -25,6 +25,7 @@ import { LaunchRecallHandler } from './recalls/launch-recall.handler';
 import { LiftRecallHandler } from './recalls/lift-recall.handler';
 import { DispatchShipmentHandler } from './shipments/dispatch-shipment.handler';
 import { ReceiveShipmentHandler } from './shipments/receive-shipment.handler';
+import { type AtomicAppendDeps, RecordSupplyDocumentHandler } from './supply-documents/record-supply-document.handler';
 
 /** Everything the use cases of a node run on; each entry point (HTTP, CLI, demo) builds it once. */
 export interface ApplicationDeps {
@@ -44,6 +45,8 @@ export interface ApplicationDeps {
   readonly clock?: Clock;
   /** The one-transaction dose path's parts, where the store supports it (ADR 0011). */
   readonly doseTransaction?: DoseTransactionDeps | undefined;
+  /** Appends of several streams in one transaction (a supply document), where the store can. */
+  readonly atomicAppend?: AtomicAppendDeps | undefined;
   /** The AEFI signal rule (settings AEFI_SIGNAL_MIN_REPORTS, AEFI_SIGNAL_ALPHA). */
   readonly aefiSignal?: SignalThresholds;
 }
@@ -59,6 +62,8 @@ export interface Application {
   readonly refuseRelease: RefuseReleaseHandler;
   readonly dispatchShipment: DispatchShipmentHandler;
   readonly receiveShipment: ReceiveShipmentHandler;
+  /** Supply commands all or nothing (EPCIS capture documents). */
+  readonly recordSupplyDocument: RecordSupplyDocumentHandler;
   readonly destroyUnits: DestroyUnitsHandler;
   readonly launchRecall: LaunchRecallHandler;
   readonly liftRecall: LiftRecallHandler;
@@ -102,6 +107,7 @@ export const createApplication = (deps: ApplicationDeps): Application => {
     refuseRelease: new RefuseReleaseHandler(release),
     dispatchShipment: new DispatchShipmentHandler({ ...common, reads }),
     receiveShipment: new ReceiveShipmentHandler({ ...common, reads, access }),
+    recordSupplyDocument: new RecordSupplyDocumentHandler({ ...common, store: deps.store, reads, access, atomic: deps.atomicAppend }),
     destroyUnits: new DestroyUnitsHandler({ ...common, reads }),
     launchRecall: new LaunchRecallHandler({ ...common, reads, access }),
     liftRecall: new LiftRecallHandler({ ...common, reads, access }),

@@ -28,6 +28,8 @@ export * from './recalls/lift-recall.handler';
 export * from './shipments/dispatch-shipment.handler';
 export * from './shipments/receive-shipment.handler';
 export * from './shipments/trace-codes';
+export * from './supply-documents/record-supply-document.handler';
+export type { SupplyReads } from './supply-documents/document-overlay';
 export * from './application';
 export * from './aefi/report-aefi.handler';
 export * from './aefi/acknowledge-aefi.handler';

@@ -36,6 +36,8 @@ export const nodeApplication = (runtime: NodeRuntime, executor: CommandExecutor,
     provinceCode: runtime.settings.provinceCode,
     pseudonymSecret: runtime.settings.pseudonymSecret,
     personGrantTtlMs: PERSON_GRANT_TTL_MS,
+    // The log in PostgreSQL: a supply document's streams are appended in one transaction.
+    atomicAppend: runtime.store instanceof PostgresEventStore ? { store: runtime.store, idempotency: idempotencyOf(runtime) } : undefined,
     // The log in PostgreSQL with guard rows: a dose is one transaction (ADR 0011).
     doseTransaction:
       runtime.store instanceof PostgresEventStore && runtime.store.capabilities.guards
