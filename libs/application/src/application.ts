@@ -14,7 +14,13 @@ import { DestroyUnitsHandler } from './destructions/destroy-units.handler';
 import { EnterDoseInErrorHandler } from './doses/enter-dose-in-error.handler';
 import type { DoseTransactionDeps } from './doses/dose-transaction';
 import { RecordDoseHandler } from './doses/record-dose.handler';
+import { ReadAefiReportQuery } from './aefi/read-aefi-report.query';
+import type { ReadAccessPolicy } from './audit/audited-reads';
+import { ExportRecallImpactQuery } from './batches/export-recall-impact.query';
 import type { AccessPolicy } from './kernel/access';
+import { ReadImmunizationsQuery } from './persons/read-immunizations.query';
+import { ReadPatientQuery } from './persons/read-patient.query';
+import { ReadPersonRecordQuery } from './persons/read-person-record.query';
 import type { CommandExecutor } from './kernel/command-executor';
 import type { Clock, KeyedSerialiser, PersonGrants } from './kernel/ports';
 import { RegisterOrganisationHandler } from './organisations/register-organisation.handler';
@@ -37,6 +43,10 @@ export interface ApplicationDeps {
   readonly grants: PersonGrants;
   readonly siteLocks: KeyedSerialiser;
   readonly access: AccessPolicy;
+  /** Who may read what personal data (the audited reads). */
+  readonly readAccess: ReadAccessPolicy;
+  /** With sync on: how complete a person's record is per origin province. */
+  readonly personCompleteness?: ((personId: string) => Promise<unknown>) | undefined;
   /** Sync's history pull; null where sync is off. */
   readonly personHistory: PersonHistory | null;
   readonly provinceCode: string;
@@ -51,8 +61,13 @@ export interface ApplicationDeps {
   readonly aefiSignal?: SignalThresholds;
 }
 
-/** One handler per write use case, grouped by feature. */
+/** One handler per write use case, grouped by feature, and one per audited read. */
 export interface Application {
+  readonly readPersonRecord: ReadPersonRecordQuery;
+  readonly readImmunizations: ReadImmunizationsQuery;
+  readonly readPatient: ReadPatientQuery;
+  readonly readAefiReport: ReadAefiReportQuery;
+  readonly exportRecallImpact: ExportRecallImpactQuery;
   readonly recordDose: RecordDoseHandler;
   readonly enterDoseInError: EnterDoseInErrorHandler;
   readonly registerOrganisation: RegisterOrganisationHandler;
@@ -87,7 +102,19 @@ export const createApplication = (deps: ApplicationDeps): Application => {
     thresholds: deps.aefiSignal ?? DEFAULT_SIGNAL_THRESHOLDS,
   });
   const aefiCase = { ...common, reads, access, provinceCode };
+  const audited = {
+    store: deps.store,
+    provinceCode,
+    reads,
+    access: deps.readAccess,
+    ...(deps.clock ? { clock: deps.clock } : {}),
+  };
   return {
+    readPersonRecord: new ReadPersonRecordQuery({ ...audited, vault: deps.vault, completeness: deps.personCompleteness }),
+    readImmunizations: new ReadImmunizationsQuery(audited),
+    readPatient: new ReadPatientQuery({ ...audited, vault: deps.vault }),
+    readAefiReport: new ReadAefiReportQuery(audited),
+    exportRecallImpact: new ExportRecallImpactQuery(audited),
     recordDose: new RecordDoseHandler({
       ...common,
       reads,
