@@ -107,33 +107,64 @@ export interface SupplyChainOptions {
   readonly clinicsUnderCdcs?: boolean;
 }
 
+/** Who acts in the scenario. */
+export type Party = 'regulator' | 'maker' | 'cdcA' | 'clinicA' | 'cdcB' | 'clinicB';
+
+/**
+ * How the scenario reaches the nodes, whatever runs them (in-process harnesses, separate
+ * processes with JWTs): a POST to A's or B's node as a party, answering its body or throwing.
+ */
+export interface FederationClient {
+  post(node: 'A' | 'B', path: string, as: Party, body: object, status?: number): Promise<Record<string, unknown>>;
+  /** True once the node's read models know this organisation. */
+  knowsOrganisation(node: 'A' | 'B', orgCode: string): Promise<boolean>;
+  /** True once the node knows this dispatch; absent: B's receipt is retried until accepted. */
+  knowsShipment?(node: 'A' | 'B', shipmentId: string): Promise<boolean>;
+}
+
+const HEADERS: Readonly<Record<Party, Record<string, string>>> = {
+  regulator: AS_A.regulator,
+  maker: AS_A.maker,
+  cdcA: AS_A.cdc,
+  clinicA: AS_A.clinic,
+  cdcB: AS_B.cdc,
+  clinicB: AS_B.clinic,
+};
+
+/** The client for two in-process nodes (startApi). */
+export const harnessClient = (a: ApiHarness, b: ApiHarness): FederationClient => ({
+  post: (node, path, as, body, status) => postTo(node === 'A' ? a : b, path, HEADERS[as], body, status),
+  knowsOrganisation: async (node, orgCode) => (await (node === 'A' ? a : b).runtime.readModels.organisation(orgCode)) !== null,
+  knowsShipment: async (node, id) => (await (node === 'A' ? a : b).runtime.readModels.shipment(id)) !== null,
+});
+
 /** Builds the organisations, product, lot and custody chain above; returns the batch id. */
-export const federationSupplyChain = async (a: ApiHarness, b: ApiHarness, options: SupplyChainOptions): Promise<{ batchId: string }> => {
+export const federationSupplyChain = async (
+  nodes: FederationClient | { a: ApiHarness; b: ApiHarness },
+  options: SupplyChainOptions,
+): Promise<{ batchId: string }> => {
+  const client = 'post' in nodes ? nodes : harnessClient(nodes.a, nodes.b);
+  const { post } = client;
   const batchId = `${FEDERATION_PRODUCT}-${options.lot}`;
   const parent = (cdc: string): object => (options.clinicsUnderCdcs ? { parentOrgCode: cdc } : {});
-  await postTo(a, '/v1/organisations', AS_A.regulator, {
-    orgCode: ORGS.maker,
-    name: 'Maker',
-    kind: 'manufacturer',
-    provinceCode: '320000',
-  });
-  await postTo(a, '/v1/organisations', AS_A.regulator, { orgCode: ORGS.cdc, name: 'Sichuan CDC', kind: 'cdc', provinceCode: A });
-  await postTo(a, '/v1/organisations', AS_A.regulator, {
+  await post('A', '/v1/organisations', 'regulator', { orgCode: ORGS.maker, name: 'Maker', kind: 'manufacturer', provinceCode: '320000' });
+  await post('A', '/v1/organisations', 'regulator', { orgCode: ORGS.cdc, name: 'Sichuan CDC', kind: 'cdc', provinceCode: A });
+  await post('A', '/v1/organisations', 'regulator', {
     orgCode: CLINIC_A,
     name: 'Chengdu clinic',
     kind: 'clinic',
     provinceCode: A,
     ...parent(ORGS.cdc),
   });
-  await postTo(b, '/v1/organisations', AS_B.regulator, { orgCode: CDC_B, name: 'Guangdong CDC', kind: 'cdc', provinceCode: B });
-  await postTo(b, '/v1/organisations', AS_B.regulator, {
+  await post('B', '/v1/organisations', 'regulator', { orgCode: CDC_B, name: 'Guangdong CDC', kind: 'cdc', provinceCode: B });
+  await post('B', '/v1/organisations', 'regulator', {
     orgCode: ORGS.clinic,
     name: 'Shenzhen clinic',
     kind: 'clinic',
     provinceCode: B,
     ...parent(CDC_B),
   });
-  await postTo(a, '/v1/products', AS_A.maker, {
+  await post('A', '/v1/products', 'maker', {
     productCode: FEDERATION_PRODUCT,
     name: 'HepB',
     vaccineType: 'HepB',
@@ -145,36 +176,54 @@ export const federationSupplyChain = async (a: ApiHarness, b: ApiHarness, option
     programme: 'NIP',
     serialised: false,
   });
-  await postTo(a, '/v1/batches', AS_A.maker, {
+  await post('A', '/v1/batches', 'maker', {
     productCode: FEDERATION_PRODUCT,
     lotNumber: options.lot,
     producedOn: '2026-09-01',
     expiresOn: '2028-08-31',
     quantity: 100,
   });
-  await postTo(a, `/v1/batches/${batchId}/release`, AS_A.regulator, { certificateNo: 'C-9', decidedOn: '2026-09-05' });
+  await post('A', `/v1/batches/${batchId}/release`, 'regulator', { certificateNo: 'C-9', decidedOn: '2026-09-05' });
   // A needs B's CDC (registered in B) before it can ship there.
-  await until('B’s CDC known in A', async () => (await a.runtime.readModels.organisation(CDC_B)) !== null);
+  await until('B’s CDC known in A', () => client.knowsOrganisation('A', CDC_B));
   const receipt = {
-    receivedAt: daysAgo(46),
     verification: { result: 'accepted', releaseCertificateChecked: true },
     temperatureLog: { deviceId: 'TL-9', readings: [{ at: daysAgo(46), celsius: 5 }] },
   };
-  const dispatch = (node: ApiHarness, as: Record<string, string>, toSite: string, note: string, quantity: number, at: number) =>
-    postTo(node, '/v1/shipments', as, { toSite, dispatchedAt: daysAgo(at), deliveryNoteNo: note, lines: [{ batchId, quantity }] });
-  const receive = (node: ApiHarness, as: Record<string, string>, shipment: Record<string, unknown>, accepted: number, at: number) =>
-    postTo(node, `/v1/shipments/${String(shipment.id)}/receipt`, as, {
-      ...receipt,
-      receivedAt: daysAgo(at),
-      lines: [{ batchId, accepted, rejected: 0 }],
+  const dispatch = (node: 'A' | 'B', as: Party, toSite: string, note: string, quantity: number) =>
+    post(node, '/v1/shipments', as, {
+      toSite,
+      dispatchedAt: daysAgo(note.endsWith('1') ? 50 : 45),
+      deliveryNoteNo: note,
+      lines: [{ batchId, quantity }],
     });
-  const toB = await dispatch(a, AS_A.maker, CDC_B, 'DN-X', 40, 50);
-  const toA = await dispatch(a, AS_A.maker, ORGS.cdc, 'DN-Y', 40, 50);
-  await until('the dispatch in B', async () => (await b.runtime.readModels.shipment(String(toB.id))) !== null);
-  await receive(b, AS_B.cdc, toB, 40, 46);
-  await receive(a, AS_A.cdc, toA, 40, 46);
-  await receive(a, AS_A.clinic, await dispatch(a, AS_A.cdc, CLINIC_A, 'DN-A', 10, 45), 10, 44);
-  await receive(b, AS_B.clinic, await dispatch(b, AS_B.cdc, ORGS.clinic, 'DN-B', 10, 45), 10, 44);
+  const receiptOf = (accepted: number, at: number): object => ({
+    ...receipt,
+    receivedAt: daysAgo(at),
+    lines: [{ batchId, accepted, rejected: 0 }],
+  });
+  const toB = await dispatch('A', 'maker', CDC_B, 'DN-B1', 40);
+  const toA = await dispatch('A', 'maker', ORGS.cdc, 'DN-A1', 40);
+  // B receives once A's dispatch has reached it (peer to peer, or through the hub).
+  const knowsShipment = client.knowsShipment?.bind(client);
+  if (knowsShipment) {
+    await until('the dispatch in B', () => knowsShipment('B', String(toB.id)));
+    await post('B', `/v1/shipments/${String(toB.id)}/receipt`, 'cdcB', receiptOf(40, 46));
+  } else
+    await until('the dispatch in B, and its receipt', async () =>
+      post('B', `/v1/shipments/${String(toB.id)}/receipt`, 'cdcB', receiptOf(40, 46)).then(
+        () => true,
+        () => false,
+      ),
+    );
+  await post('A', `/v1/shipments/${String(toA.id)}/receipt`, 'cdcA', receiptOf(40, 46));
+  await post('A', `/v1/shipments/${String((await dispatch('A', 'cdcA', CLINIC_A, 'DN-A2', 10)).id)}/receipt`, 'clinicA', receiptOf(10, 44));
+  await post(
+    'B',
+    `/v1/shipments/${String((await dispatch('B', 'cdcB', ORGS.clinic, 'DN-B2', 10)).id)}/receipt`,
+    'clinicB',
+    receiptOf(10, 44),
+  );
   return { batchId };
 };
 

@@ -47,7 +47,7 @@ describe('erasure across provinces over Kafka', () => {
     nodes = await startPeers('vxerase');
     ({ a, b, prefix } = nodes);
     // Clinics under their CDCs: a CDC may erase what its clinics recorded.
-    await federationSupplyChain(a, b, { lot: LOT, clinicsUnderCdcs: true });
+    await federationSupplyChain({ a, b }, { lot: LOT, clinicsUnderCdcs: true });
   }, 180_000);
 
   afterAll(async () => {

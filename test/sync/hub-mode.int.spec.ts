@@ -44,7 +44,7 @@ describe('two provinces syncing through the national hub over Kafka', () => {
     (await node.runtime.readModels.doses(personId)).map((d) => [d.doseNumber, d.originProvince]);
 
   it('keeps one custody chain for a batch made in A and received in B, in B and at the hub', async () => {
-    await federationSupplyChain(a, b, { lot: LOT });
+    await federationSupplyChain({ a, b }, { lot: LOT });
     await until('the whole chain in A, B and at the hub', async () =>
       (await Promise.all([custodyAt(a, BATCH), custodyAt(b, BATCH), custodyAt(hub, BATCH)])).every(
         (c) => c.length === FEDERATION_CUSTODY.length,

@@ -37,7 +37,7 @@ describe('two provinces syncing as peers over Kafka', () => {
   }, 60_000);
 
   it('keeps one custody chain for a batch made in A and received by a CDC in B', async () => {
-    BATCH = (await federationSupplyChain(a, b, { lot: LOT })).batchId;
+    BATCH = (await federationSupplyChain({ a, b }, { lot: LOT })).batchId;
     await until(
       'the whole chain in both provinces',
       async () =>
