@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import { freshSchema, testDatabaseKind, testDatabaseUrl } from '../support/database';
 import { testFederation } from '../support/federation';
-import { CDC_B, CLINIC_A, FEDERATION_PRODUCT, federationSupplyChain } from '../support/federation-scenario';
+import { CDC_B, CLINIC_A, FEDERATION_PRODUCT, federationSupplyChain, recallOf } from '../support/federation-scenario';
 import { startTestIdp, type TestIdp } from '../support/jwt';
 import { type NodeProcess, startNodeProcess } from '../support/node-process';
 import { until } from '../support/until';
@@ -197,17 +197,7 @@ describe('national hub and two provinces as separate processes', () => {
   }, 120_000);
 
   it('makes B refuse a batch recalled in A, and the hub lists recipients from both provinces', async () => {
-    const recall = await post(A, '/v1/recalls', maker, {
-      batchIds: [BATCH],
-      kind: 'recall',
-      level: 1,
-      initiation: 'voluntary',
-      reasonCode: 'quality_defect',
-      reasonText: 'potency',
-      effectiveAt: daysAgo(0),
-      actions: ['stop_use'],
-      personFollowUp: 'notify',
-    });
+    const recall = await post(A, '/v1/recalls', maker, recallOf(BATCH));
     await until('the recall in B', async () => (await call(B, 'GET', `/v1/recalls/${String(recall.id)}`, cdcB)).status === 200);
     const refused = await call(B, 'POST', '/v1/doses', clinicB, {
       person: person('510104199003071237', '张三', '1990-03-07', 'M'),

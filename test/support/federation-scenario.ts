@@ -227,6 +227,19 @@ export const federationSupplyChain = async (
   return { batchId };
 };
 
+/** The maker's recall of the scenario's lot (quality defect, stop use, notify the persons dosed). */
+export const recallOf = (batchId: string): object => ({
+  batchIds: [batchId],
+  kind: 'recall',
+  level: 1,
+  initiation: 'voluntary',
+  reasonCode: 'quality_defect',
+  reasonText: 'potency',
+  effectiveAt: daysAgo(0),
+  actions: ['stop_use'],
+  personFollowUp: 'notify',
+});
+
 /** The chain every node should show for that batch, sorted (`type:toSite`). */
 export const FEDERATION_CUSTODY: readonly string[] = [
   `produced:${ORGS.maker}`,

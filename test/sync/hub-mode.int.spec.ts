@@ -10,6 +10,7 @@ import {
   federationSupplyChain,
   FEDERATION_PRODUCT,
   postTo as post,
+  recallOf,
   startWithHub,
 } from '../support/federation-scenario';
 import { until } from '../support/until';
@@ -127,17 +128,7 @@ describe('two provinces syncing through the national hub over Kafka', () => {
   }, 120_000);
 
   it('makes B refuse a recalled batch and lists recipients of both provinces at the hub', async () => {
-    const recall = await post(a, '/v1/recalls', AS_A.maker, {
-      batchIds: [BATCH],
-      kind: 'recall',
-      level: 1,
-      initiation: 'voluntary',
-      reasonCode: 'quality_defect',
-      reasonText: 'potency',
-      effectiveAt: daysAgo(0),
-      actions: ['stop_use'],
-      personFollowUp: 'notify',
-    });
+    const recall = await post(a, '/v1/recalls', AS_A.maker, recallOf(BATCH));
     await until('the recall in B', async () => (await b.runtime.readModels.recall(String(recall.id))) !== null);
     const refused = await b.http
       .post('/v1/doses')

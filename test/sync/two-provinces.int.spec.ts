@@ -10,6 +10,7 @@ import {
   federationSupplyChain,
   type FederationNodes,
   postTo as post,
+  recallOf,
   startPeers,
 } from '../support/federation-scenario';
 import { sample } from '../support/metrics-text';
@@ -125,17 +126,7 @@ describe('two provinces syncing as peers over Kafka', () => {
   }, 120_000);
 
   it('makes B refuse doses from a batch recalled in A, and lists recipients from both provinces in A', async () => {
-    const recall = await post(a, '/v1/recalls', AS_A.maker, {
-      batchIds: [BATCH],
-      kind: 'recall',
-      level: 1,
-      initiation: 'voluntary',
-      reasonCode: 'quality_defect',
-      reasonText: 'potency',
-      effectiveAt: daysAgo(0),
-      actions: ['stop_use'],
-      personFollowUp: 'notify',
-    });
+    const recall = await post(a, '/v1/recalls', AS_A.maker, recallOf(BATCH));
     await until('the recall in B', async () => (await b.runtime.readModels.recall(String(recall.id))) !== null);
     const refused = await b.http
       .post('/v1/doses')
