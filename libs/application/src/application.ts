@@ -17,6 +17,7 @@ import { RecordDoseHandler } from './doses/record-dose.handler';
 import { ReadAefiReportQuery } from './aefi/read-aefi-report.query';
 import type { ReadAccessPolicy } from './audit/audited-reads';
 import { ExportRecallImpactQuery } from './batches/export-recall-impact.query';
+import { ListRecallRecipientsQuery } from './batches/list-recall-recipients.query';
 import type { AccessPolicy } from './kernel/access';
 import { ReadImmunizationsQuery } from './persons/read-immunizations.query';
 import { ReadPatientQuery } from './persons/read-patient.query';
@@ -68,6 +69,7 @@ export interface Application {
   readonly readPatient: ReadPatientQuery;
   readonly readAefiReport: ReadAefiReportQuery;
   readonly exportRecallImpact: ExportRecallImpactQuery;
+  readonly listRecallRecipients: ListRecallRecipientsQuery;
   readonly recordDose: RecordDoseHandler;
   readonly enterDoseInError: EnterDoseInErrorHandler;
   readonly registerOrganisation: RegisterOrganisationHandler;
@@ -115,6 +117,7 @@ export const createApplication = (deps: ApplicationDeps): Application => {
     readPatient: new ReadPatientQuery({ ...audited, vault: deps.vault }),
     readAefiReport: new ReadAefiReportQuery(audited),
     exportRecallImpact: new ExportRecallImpactQuery(audited),
+    listRecallRecipients: new ListRecallRecipientsQuery(audited),
     recordDose: new RecordDoseHandler({
       ...common,
       reads,

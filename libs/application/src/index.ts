@@ -25,6 +25,7 @@ export * from './persons/read-immunizations.query';
 export * from './persons/read-patient.query';
 export * from './aefi/read-aefi-report.query';
 export * from './batches/export-recall-impact.query';
+export * from './batches/list-recall-recipients.query';
 export * from './persons/erase-person-details.handler';
 export * from './persons/identify-person.handler';
 export * from './persons/pseudonym';

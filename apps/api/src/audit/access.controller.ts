@@ -3,7 +3,7 @@ import { ApiOperation, ApiTags, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, Matches } from 'class-validator';
 import { PERSON_ID_PATTERN } from '@vaxledger/privacy';
 import { CurrentActor, Roles } from '../http/auth';
-import { PageQuery } from '../http/page-query';
+import { LogPageQuery } from '../http/log-page-query';
 import { ApiError } from '../http/problem';
 import type { NodeRuntime } from '../infrastructure/node-runtime';
 import { RUNTIME } from '../infrastructure/tokens';
@@ -13,7 +13,7 @@ import { enforce } from '../auth/access';
 import { canReadAuditTrail } from '../auth/policy';
 
 /** The audit trail's filters, paged like the log. */
-export class AccessQuery extends PageQuery {
+export class AccessQuery extends LogPageQuery {
   /** Reads of this person (pseudonym). */
   @ApiPropertyOptional({ description: 'Reads of this person (pseudonym)', pattern: PERSON_ID_PATTERN.source })
   @IsOptional()

@@ -2,7 +2,7 @@ import { Controller, Get, Inject, Param, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { RecordedEvent } from '@vaxledger/event-store';
 import { Roles } from '../http/auth';
-import { PageQuery } from '../http/page-query';
+import { LogPageQuery } from '../http/log-page-query';
 import { ApiError } from '../http/problem';
 import type { NodeRuntime } from '../infrastructure/node-runtime';
 import { RUNTIME } from '../infrastructure/tokens';
@@ -12,7 +12,7 @@ import { canReadLog, canReadStream } from '../auth/policy';
 import { CurrentActor } from '../http/auth';
 
 /** The global log after a position. */
-export class EventsQuery extends PageQuery {}
+export class EventsQuery extends LogPageQuery {}
 
 const render = (e: RecordedEvent): Record<string, unknown> => ({
   position: e.position.toString(),

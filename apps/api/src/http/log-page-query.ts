@@ -3,11 +3,11 @@ import { Type } from 'class-transformer';
 import { IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
 
 /**
- * A page of a list ordered by global log position: the items after `after` (the `next` of the
+ * A page of a list read in global log order: the items after `after` (the `next` of the
  * previous page, decimal), at most `limit`. The log, the audit trail and any list read by
  * position take this query (or extend it with their filters).
  */
-export class PageQuery {
+export class LogPageQuery {
   @ApiPropertyOptional({
     description: 'Items after this global position (decimal): the `next` of the previous page',
     pattern: '^\\d{1,20}$',
