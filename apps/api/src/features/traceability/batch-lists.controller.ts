@@ -1,6 +1,7 @@
 import { Controller, Get, Inject, Param, Query, Req } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
-import { type Actor, recallImpactExported } from '@vaxledger/domain';
+import type { Application } from '@vaxledger/application';
+import type { Actor } from '@vaxledger/domain';
 import {
   CUSTODY_SORTS,
   type CustodyItem,
@@ -11,7 +12,6 @@ import {
   type ListScope,
   listCustody,
   listHolders,
-  listRecipients,
   listRecipientSites,
   type Page,
   listDosesBySite,
@@ -27,13 +27,13 @@ import {
 } from '@vaxledger/projections';
 import { IsIn, IsOptional } from 'class-validator';
 import type { Request } from 'express';
-import { accessContextOf, recordAccess } from '../../audit/access-trail';
+import { accessContextOf } from '../../audit/access-trail';
 import { requireBatch } from '../../auth/access';
 import { canSeeBatch, canSeeRecipients, isNational } from '../../auth/policy';
 import { CurrentActor, Roles } from '../../http/auth';
 import { ApiError } from '../../http/problem';
 import type { NodeRuntime } from '../../infrastructure/node-runtime';
-import { RUNTIME } from '../../infrastructure/tokens';
+import { APPLICATION, RUNTIME } from '../../infrastructure/tokens';
 import { PageOf, PageQuery, pageRequest } from '../paging';
 
 export class CustodyQuery extends PageQuery {
@@ -115,7 +115,10 @@ export class HolderListItem {
 @ApiTags('traceability')
 @Controller('v1/batches/:batchId')
 export class BatchListsController {
-  constructor(@Inject(RUNTIME) private readonly runtime: NodeRuntime) {}
+  constructor(
+    @Inject(RUNTIME) private readonly runtime: NodeRuntime,
+    @Inject(APPLICATION) private readonly app: Application,
+  ) {}
 
   @Get('custody')
   @Roles('regulator', 'manufacturer', 'cdc', 'clinic')
@@ -160,16 +163,8 @@ export class BatchListsController {
   ): Promise<Page<RecipientItem>> {
     const access = accessContextOf(req, actor, 'recall_follow_up');
     const scope = await this.impactScope(actor, batchId);
-    const page = await listRecipients(this.runtime.readModels, batchId, scope, pageRequest(query, 'administeredAt'));
-    const impact = recallImpactExported({
-      batchId,
-      purpose: access.purpose,
-      accessedAt: new Date().toISOString(),
-      format: 'json',
-      persons: page.items.length,
-    });
-    await recordAccess(this.runtime.store, this.runtime.settings.provinceCode, actor, access, impact);
-    return page;
+    // A page of people: ListRecallRecipients answers it only once it is in the access trail.
+    return this.app.listRecallRecipients.handle(batchId, scope, pageRequest(query, 'administeredAt'), actor, access);
   }
 
   @Get('impact/sites')

@@ -2,14 +2,15 @@ import { Controller, Get, Inject, Param, Query, Req, Res } from '@nestjs/common'
 import { ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsIn, IsOptional } from 'class-validator';
 import type { Request, Response } from 'express';
-import { type Actor, addDays, localDateOf, recallImpactExported } from '@vaxledger/domain';
-import { accessContextOf, recordAccess } from '../../audit/access-trail';
+import { type Actor, addDays, localDateOf } from '@vaxledger/domain';
+import { accessContextOf } from '../../audit/access-trail';
 import { CurrentActor, Roles } from '../../http/auth';
 import { ApiError } from '../../http/problem';
 import type { NodeRuntime } from '../../infrastructure/node-runtime';
-import { RUNTIME } from '../../infrastructure/tokens';
-import { batchScope, enforce, impactRowFilter, requireBatch, siteScope } from '../../auth/access';
-import { canSeeBatch, canSeeInventory, canSeeRecipients, canSeeTraceCode } from '../../auth/policy';
+import { APPLICATION, RUNTIME } from '../../infrastructure/tokens';
+import type { Application } from '@vaxledger/application';
+import { batchScope, enforce, requireBatch, siteScope } from '../../auth/access';
+import { canSeeBatch, canSeeInventory, canSeeTraceCode } from '../../auth/policy';
 
 export class RecipientsQuery {
   @ApiPropertyOptional({ enum: ['json', 'csv'], default: 'json' }) @IsOptional() @IsIn(['json', 'csv']) readonly format?: 'json' | 'csv';
@@ -33,7 +34,10 @@ const csvCell = (value: string): string => (/[",\n]/.test(value) ? `"${value.rep
 @ApiTags('traceability')
 @Controller('v1')
 export class TraceabilityController {
-  constructor(@Inject(RUNTIME) private readonly runtime: NodeRuntime) {}
+  constructor(
+    @Inject(RUNTIME) private readonly runtime: NodeRuntime,
+    @Inject(APPLICATION) private readonly app: Application,
+  ) {}
 
   @Get('batches/:batchId/trace')
   @Roles('regulator', 'manufacturer', 'cdc', 'clinic')
@@ -113,36 +117,13 @@ export class TraceabilityController {
     @CurrentActor() actor: Actor,
     @Req() req: Request,
   ): Promise<void> {
-    const access = accessContextOf(req, actor, 'recall_follow_up');
-    const models = this.runtime.readModels;
-    const position = models.position.toString();
-    const batch = await models.batch(batchId);
-    if (!batch) throw new ApiError('NOT_FOUND', `no batch ${batchId}`);
-    await requireBatch(this.runtime, actor, batchId, canSeeRecipients);
-    const [allRecipients, allStock] = await Promise.all([models.recipients(batchId), models.stockOfBatch(batchId)]);
-    // A provincial regulator or CDC sees the impact in its own province; the national one all of it.
-    const inScope = await impactRowFilter(models, actor, [...allRecipients.map((r) => r.siteCode), ...allStock.map((s) => s.site)]);
-    const recipients = allRecipients.filter((r) => inScope(r.siteCode));
-    const stock = allStock.filter((s) => inScope(s.site));
-    const persons = recipients.map((r) => ({
-      personId: r.personId,
-      siteCode: r.siteCode,
-      administeredAt: r.administeredAt,
-      originProvince: r.originProvince,
-    }));
-    // A recall-impact export lists people: it is answered only once it is in the audit trail.
-    await recordAccess(
-      this.runtime.store,
-      this.runtime.settings.provinceCode,
+    // A recall-impact export lists people: ExportRecallImpact answers only once it is in the audit trail.
+    const format = query.format ?? 'json';
+    const { persons, holders, position } = await this.app.exportRecallImpact.handle(
+      batchId,
+      format,
       actor,
-      access,
-      recallImpactExported({
-        batchId,
-        purpose: access.purpose,
-        accessedAt: new Date().toISOString(),
-        format: query.format ?? 'json',
-        persons: persons.length,
-      }),
+      accessContextOf(req, actor, 'recall_follow_up'),
     );
     if (query.format === 'csv') {
       const lines = [
@@ -156,9 +137,7 @@ export class TraceabilityController {
     response.status(200).json({
       batchId,
       persons,
-      holders: stock
-        .filter((s) => s.available + s.quarantined > 0)
-        .map((s) => ({ site: s.site, available: s.available, quarantined: s.quarantined })),
+      holders,
       position,
     });
   }
