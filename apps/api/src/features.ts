@@ -2,6 +2,7 @@ import type { Type } from '@nestjs/common';
 import { AccessController } from './audit/access.controller';
 import { BatchDosesController } from './features/batch-doses/batch-doses.controller';
 import { AefiController, BatchAefiController } from './features/aefi/aefi.controller';
+import { CertificatesController } from './features/certificates/certificates.controller';
 import { BatchesController } from './features/batches/batches.controller';
 import { DestructionsController } from './features/destructions/destructions.controller';
 import { DosesController } from './features/doses/doses.controller';
@@ -30,6 +31,7 @@ export const FEATURE_CONTROLLERS: Type[] = [
   DestructionsController,
   DosesController,
   PersonsController,
+  CertificatesController,
   TraceabilityController,
   BatchDosesController,
   AccessController,

@@ -11,6 +11,10 @@ import { RefuseReleaseHandler } from './batches/refuse-release.handler';
 import { RegisterBatchHandler } from './batches/register-batch.handler';
 import { ReleaseBatchHandler } from './batches/release-batch.handler';
 import { DestroyUnitsHandler } from './destructions/destroy-units.handler';
+import { type CertificateKeys, IssueCertificateHandler } from './certificates/issue-certificate.handler';
+import type { CardCoding, CardDose } from './certificates/health-card-bundle';
+import { PublishRevocationsHandler } from './certificates/publish-revocations.handler';
+import type { CompletenessClaim } from './certificates/smart-health-card';
 import { EnterDoseInErrorHandler } from './doses/enter-dose-in-error.handler';
 import type { DoseTransactionDeps } from './doses/dose-transaction';
 import { RecordDoseHandler } from './doses/record-dose.handler';
@@ -46,6 +50,12 @@ export interface ApplicationDeps {
   readonly doseTransaction?: DoseTransactionDeps | undefined;
   /** The AEFI signal rule (settings AEFI_SIGNAL_MIN_REPORTS, AEFI_SIGNAL_ALPHA). */
   readonly aefiSignal?: SignalThresholds;
+  /** Signed certificates (docs/adr/0018-signed-certificates.md); without them, issuing answers CERTIFICATE_UNAVAILABLE. */
+  readonly certificates?: {
+    readonly keys: () => CertificateKeys | null;
+    readonly codingsOf: (dose: CardDose) => readonly CardCoding[];
+    readonly completeness: ((personId: string) => Promise<readonly CompletenessClaim[]>) | null;
+  };
 }
 
 /** One handler per write use case, grouped by feature. */
@@ -68,6 +78,8 @@ export interface Application {
   readonly acknowledgeAefi: AcknowledgeAefiHandler;
   readonly classifyAefi: ClassifyAefiHandler;
   readonly raiseAefiSignal: RaiseAefiSignalHandler;
+  readonly issueCertificate: IssueCertificateHandler;
+  readonly publishRevocations: PublishRevocationsHandler;
 }
 
 export const createApplication = (deps: ApplicationDeps): Application => {
@@ -82,6 +94,8 @@ export const createApplication = (deps: ApplicationDeps): Application => {
     thresholds: deps.aefiSignal ?? DEFAULT_SIGNAL_THRESHOLDS,
   });
   const aefiCase = { ...common, reads, access, provinceCode };
+  const certificates = deps.certificates ?? { keys: () => null, codingsOf: () => [], completeness: null };
+  const clock = deps.clock ? { clock: deps.clock } : {};
   return {
     recordDose: new RecordDoseHandler({
       ...common,
@@ -126,5 +140,22 @@ export const createApplication = (deps: ApplicationDeps): Application => {
     acknowledgeAefi: new AcknowledgeAefiHandler(aefiCase),
     classifyAefi: new ClassifyAefiHandler(aefiCase),
     raiseAefiSignal,
+    issueCertificate: new IssueCertificateHandler({
+      ...certificates,
+      ...clock,
+      store: deps.store,
+      reads,
+      vault: deps.vault,
+      access,
+      provinceCode,
+      pseudonymSecret: deps.pseudonymSecret,
+    }),
+    publishRevocations: new PublishRevocationsHandler({
+      ...clock,
+      reads,
+      provinceCode,
+      pseudonymSecret: deps.pseudonymSecret,
+      keys: certificates.keys,
+    }),
   };
 };
