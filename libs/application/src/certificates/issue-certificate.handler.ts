@@ -3,13 +3,13 @@ import { type Actor, personRecordRead } from '@vaxledger/domain';
 import type { EventStore } from '@vaxledger/event-store';
 import type { PersonVault } from '@vaxledger/privacy';
 import type { ReadModels } from '@vaxledger/projections';
-import QRCode from 'qrcode';
 import { type AccessContext, recordAccess } from '../audit/record-access';
 import { type AccessPolicy, enforce } from '../kernel/access';
 import { ApplicationError } from '../kernel/errors';
 import { type Clock, systemClock } from '../kernel/ports';
 import type { PublicJwk } from './certificate-trust-list';
 import { type CardCoding, type CardDose, healthCardBundle } from './health-card-bundle';
+import { healthCardQrPng } from './qr-image';
 import { revocationIdOf } from './revocation-list';
 import {
   type CompletenessClaim,
@@ -112,19 +112,11 @@ export class IssueCertificateHandler {
     };
     const jws = await signHealthCard(claims, keys.signing);
     const qr = toNumericQr(jws);
-    // The spec's QR: "shc:/" in byte mode, the digits in numeric mode, error correction L.
-    const png = await QRCode.toBuffer(
-      [
-        { data: Buffer.from('shc:/'), mode: 'byte' },
-        { data: qr.slice('shc:/'.length), mode: 'numeric' },
-      ],
-      { errorCorrectionLevel: 'L', margin: 4, scale: 4 },
-    );
     return {
       personId,
       jws,
       qr,
-      qrPng: png.toString('base64'),
+      qrPng: healthCardQrPng(qr).toString('base64'),
       fitsSingleQr: jws.length <= SINGLE_QR_LIMIT,
       issuer: keys.issuer,
       kid: keys.signing.kid,
