@@ -43,7 +43,8 @@ export const defaultCertificateIssuer = (provinceCode: string): string => `https
 export const nodeCertificateKeys = (runtime: NodeRuntime) =>
   certificateKeyFile(
     runtime.settings.certificateKeysFile,
-    runtime.settings.embedded ? defaultCertificateIssuer(runtime.settings.provinceCode) : null,
+    // Only a node on its own PGlite creates the file (as vault.key); servers provision it.
+    runtime.settings.embedded && runtime.settings.databaseUrl === null ? defaultCertificateIssuer(runtime.settings.provinceCode) : null,
   );
 
 const completenessOf = (runtime: NodeRuntime): ((personId: string) => Promise<CompletenessClaim[]>) | null => {
