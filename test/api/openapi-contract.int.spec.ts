@@ -251,6 +251,10 @@ describe('the OpenAPI document matches the real answers of every route', () => {
     // The record as a signed certificate (SMART Health Card), the keys to check it, and revocations.
     await call('post', '/v1/persons/{personId}/certificates', CLINIC_AS, { params: { personId }, body: {} });
     await call('post', '/v1/persons/{personId}/certificates', AS.maker, { params: { personId }, body: {} }); // 403
+    // A health-code platform's status of the same person (by ID document, like a lookup).
+    const healthcode = actor('healthcode', EXAMPLE_IDS.cdc, '440000');
+    await call('post', '/v1/status', healthcode, { body: REQUEST_EXAMPLES['POST /v1/persons/lookup'] });
+    await call('post', '/v1/status', CLINIC_AS, { body: REQUEST_EXAMPLES['POST /v1/persons/lookup'] }); // 403
     for (const path of ['/.well-known/jwks.json', '/v1/certificates/revocations']) {
       await call('get', path, null);
       await call('get', path, null, { query: '?x=%01' }); // 400: control character

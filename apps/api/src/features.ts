@@ -3,6 +3,7 @@ import { AccessController } from './audit/access.controller';
 import { BatchDosesController } from './features/batch-doses/batch-doses.controller';
 import { AefiController, BatchAefiController } from './features/aefi/aefi.controller';
 import { CertificatesController } from './features/certificates/certificates.controller';
+import { StatusController } from './features/certificates/status.controller';
 import { BatchesController } from './features/batches/batches.controller';
 import { DestructionsController } from './features/destructions/destructions.controller';
 import { DosesController } from './features/doses/doses.controller';
@@ -32,6 +33,7 @@ export const FEATURE_CONTROLLERS: Type[] = [
   DosesController,
   PersonsController,
   CertificatesController,
+  StatusController,
   TraceabilityController,
   BatchDosesController,
   AccessController,

@@ -15,6 +15,7 @@ import { type CertificateKeys, IssueCertificateHandler } from './certificates/is
 import type { CardCoding, CardDose } from './certificates/health-card-bundle';
 import { PublishRevocationsHandler } from './certificates/publish-revocations.handler';
 import type { CompletenessClaim } from './certificates/smart-health-card';
+import { VaccinationStatusHandler } from './certificates/vaccination-status.handler';
 import { EnterDoseInErrorHandler } from './doses/enter-dose-in-error.handler';
 import type { DoseTransactionDeps } from './doses/dose-transaction';
 import { RecordDoseHandler } from './doses/record-dose.handler';
@@ -80,6 +81,7 @@ export interface Application {
   readonly raiseAefiSignal: RaiseAefiSignalHandler;
   readonly issueCertificate: IssueCertificateHandler;
   readonly publishRevocations: PublishRevocationsHandler;
+  readonly vaccinationStatus: VaccinationStatusHandler;
 }
 
 export const createApplication = (deps: ApplicationDeps): Application => {
@@ -156,6 +158,16 @@ export const createApplication = (deps: ApplicationDeps): Application => {
       provinceCode,
       pseudonymSecret: deps.pseudonymSecret,
       keys: certificates.keys,
+    }),
+    vaccinationStatus: new VaccinationStatusHandler({
+      ...clock,
+      store: deps.store,
+      reads,
+      history: deps.personHistory,
+      provinceCode,
+      pseudonymSecret: deps.pseudonymSecret,
+      keys: certificates.keys,
+      completeness: certificates.completeness,
     }),
   };
 };

@@ -35,6 +35,7 @@ export * from './certificates/issue-certificate.handler';
 export * from './certificates/publish-revocations.handler';
 export * from './certificates/revocation-list';
 export * from './certificates/smart-health-card';
+export * from './certificates/vaccination-status.handler';
 export * from './certificates/verify-health-card';
 export * from './aefi/report-aefi.handler';
 export * from './aefi/acknowledge-aefi.handler';

@@ -104,6 +104,7 @@ export const LATE_ANSWERS: Readonly<Record<string, Answer>> = {
   },
   'GET /.well-known/jwks.json': json('The province’s certificate keys', ref('JwksAnswer')),
   'GET /v1/certificates/revocations': json('The signed revocation list', ref('RevocationsAnswer')),
+  'POST /v1/status': json('The signed vaccination status', ref('VaccinationStatusAnswer')),
   'GET /fhir/metadata': fhir('CapabilityStatement', 'What this node serves'),
   'GET /fhir/Patient/{personId}': fhir('Patient', 'The person (pseudonymous unless details=true)'),
   'GET /fhir/Immunization': fhir('Bundle', 'A searchset Bundle of Immunization resources'),

@@ -103,6 +103,7 @@ const AUDITED_READS: Readonly<Record<string, string>> = {
   'POST /v1/persons/lookup': 'treatment',
   'GET /v1/persons/{personId}/record': 'treatment',
   'POST /v1/persons/{personId}/certificates': 'treatment',
+  'POST /v1/status': 'public_health',
   'GET /v1/batches/{batchId}/recipients': 'recall_follow_up',
 };
 
