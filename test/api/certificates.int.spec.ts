@@ -11,6 +11,7 @@ import {
 } from '@vaxledger/application';
 import { createCertificateKeys, rotateCertificateKey } from '../../apps/api/src/infrastructure/certificate-keys';
 import { verifyCertificate } from '../../apps/cli/src/certificate/verify-certificate';
+import { run } from '../../apps/cli/src/main';
 import { actor, AS, startApi, type ApiHarness } from '../support/api-harness';
 import { stockClinic } from '../support/scenario';
 import { verifyWithReferenceVerifier } from '../support/shc-reference-verifier';
@@ -173,5 +174,31 @@ describe('signed vaccination certificates on a node', () => {
     const tampered = await verifyCertificate(changed, { trustLists: [trustFile], revocations: [] });
     expect(tampered.exitCode).toBe(1);
     expect(tampered.lines[0]).toMatch(/^invalid: BAD_SIGNATURE/);
+    // The command itself, with the card in a file: valid without the list, revoked with it.
+    const cardFile = join(dir, 'card.txt');
+    writeFileSync(cardFile, first.qr);
+    const quiet = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    try {
+      expect(await run(['certificate', 'verify', cardFile, '--trust-list', trustFile])).toBe(0);
+      expect(await run(['certificate', 'verify', cardFile, '--trust-list', trustFile, '--revocations', revocationsFile])).toBe(3);
+    } finally {
+      quiet.mockRestore();
+    }
+  });
+
+  it('revokes on erasure too, and issues no card without name and birth date', async () => {
+    const before = (
+      await verifyRevocationList((await api.http.get('/v1/certificates/revocations')).body.jws as string, await trustFromJwks())
+    ).ctr;
+    const lookup = await api.http.post('/v1/persons/lookup').set(AS.cdc).send({ idType: PERSON.idType, idNumber: PERSON.idNumber });
+    expect(lookup.status).toBe(200);
+    const erased = await api.http.delete(`/v1/persons/${personId}/details`).set(AS.cdc).send({ legalBasis: 'court_order' });
+    expect(erased.status).toBe(201);
+    await api.settle();
+    const list = await verifyRevocationList((await api.http.get('/v1/certificates/revocations')).body.jws as string, await trustFromJwks());
+    expect(list.ctr).toBe(before + 1);
+    const refused = await api.http.post(`/v1/persons/${personId}/certificates`).set(AS.clinic).send({});
+    expect(refused.status).toBe(422);
+    expect(refused.body).toMatchObject({ code: 'CERTIFICATE_UNAVAILABLE' });
   });
 });
