@@ -15,6 +15,18 @@ export class RecipientsQuery {
   @ApiPropertyOptional({ enum: ['json', 'csv'], default: 'json' }) @IsOptional() @IsIn(['json', 'csv']) readonly format?: 'json' | 'csv';
 }
 
+export class TraceQuery {
+  @ApiPropertyOptional({
+    enum: ['include', 'omit'],
+    default: 'include',
+    description:
+      'omit: leave out the lists that grow (custody, onHand, administered); page them with GET /v1/batches/{batchId}/custody, /stock and /doses-by-site',
+  })
+  @IsOptional()
+  @IsIn(['include', 'omit'])
+  readonly lists?: 'include' | 'omit';
+}
+
 const csvCell = (value: string): string => (/[",\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value);
 
 /** The views regulators and CDCs ask of the supply chain. */
@@ -26,14 +38,18 @@ export class TraceabilityController {
   @Get('batches/:batchId/trace')
   @Roles('regulator', 'manufacturer', 'cdc', 'clinic')
   @ApiOperation({ summary: 'A batch’s full traceability: release, recalls, custody chain, stock by site, doses by site' })
-  async trace(@Param('batchId') batchId: string, @CurrentActor() actor: Actor): Promise<Record<string, unknown>> {
+  async trace(
+    @Param('batchId') batchId: string,
+    @Query() query: TraceQuery,
+    @CurrentActor() actor: Actor,
+  ): Promise<Record<string, unknown>> {
     const models = this.runtime.readModels;
     const position = models.position.toString();
     const batch = await models.batch(batchId);
     if (!batch) throw new ApiError('NOT_FOUND', `no batch ${batchId}`);
     await requireBatch(this.runtime, actor, batchId, canSeeBatch);
     const [custody, stock, doses, transit, recalls] = await Promise.all([
-      models.custody(batchId),
+      query.lists === 'omit' ? [] : models.custody(batchId),
       models.stockOfBatch(batchId),
       models.dosesBySite(batchId),
       models.inTransit({ batchId }),
@@ -65,17 +81,21 @@ export class TraceabilityController {
       status,
       release: batch.release,
       recalls: recalls.map((r) => ({ recallId: r.recallId, kind: r.kind, level: r.level, lifted: r.lifted })),
-      custody: custody.map((c) => ({
-        type: c.type,
-        at: c.at,
-        ...(c.fromSite ? { fromSite: c.fromSite } : {}),
-        ...(c.toSite ? { toSite: c.toSite } : {}),
-        quantity: c.quantity,
-        eventId: c.eventId,
-      })),
-      onHand,
+      ...(query.lists === 'omit'
+        ? {}
+        : {
+            custody: custody.map((c) => ({
+              type: c.type,
+              at: c.at,
+              ...(c.fromSite ? { fromSite: c.fromSite } : {}),
+              ...(c.toSite ? { toSite: c.toSite } : {}),
+              quantity: c.quantity,
+              eventId: c.eventId,
+            })),
+            onHand,
+            administered,
+          }),
       inTransit,
-      administered,
       destroyed: batch.destroyed,
       // What the ledger cannot place: produced minus everything it knows of.
       unaccounted: batch.quantity - held - inTransit - given - batch.destroyed,
