@@ -122,14 +122,16 @@ export const trustEntryOf = (keys: CertificateKeys, province: string): Certifica
  * (the embedded default, as vault.key); otherwise a missing file means "no certificates".
  */
 export const certificateKeyFile = (path: string, createWith: string | null): (() => CertificateKeys | null) => {
-  let cached: { mtimeMs: number; keys: CertificateKeys } | null = null;
+  // Every write renames a new file into place: a new inode tells a change even within one mtime tick.
+  let cached: { version: string; keys: CertificateKeys } | null = null;
   return () => {
     if (!exists(path)) {
       if (!createWith) return null;
       createCertificateKeys(path, createWith);
     }
-    const { mtimeMs } = statSync(path);
-    if (!cached || cached.mtimeMs !== mtimeMs) cached = { mtimeMs, keys: keysOf(readKeyFile(path)) };
+    const { ino, mtimeMs, size } = statSync(path);
+    const version = `${ino}:${mtimeMs}:${size}`;
+    if (!cached || cached.version !== version) cached = { version, keys: keysOf(readKeyFile(path)) };
     return cached.keys;
   };
 };
