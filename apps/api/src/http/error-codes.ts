@@ -16,6 +16,7 @@ export type EdgeCode =
   | 'STREAM_DELETED'
   | 'PROJECTION_LAG'
   | 'AUDIT_UNAVAILABLE'
+  | 'CERTIFICATE_UNAVAILABLE'
   | 'RATE_LIMITED'
   | 'UNSUPPORTED_MEDIA_TYPE'
   | 'INTERNAL_ERROR';
@@ -40,6 +41,8 @@ export const STATUS: Readonly<Record<ErrorCode, number>> = {
   PROJECTION_LAG: 503,
   // A read of personal data whose access event could not be appended is not answered.
   AUDIT_UNAVAILABLE: 503,
+  // No key on this node, no valid dose, or no name and birth date held: nothing to sign.
+  CERTIFICATE_UNAVAILABLE: 422,
   RATE_LIMITED: 429,
   // A body in an encoding or charset the node does not read (Content-Encoding, charset).
   UNSUPPORTED_MEDIA_TYPE: 415,
