@@ -13,7 +13,7 @@ import {
   streamNameFilter,
 } from '@eventstore/db-client';
 import { StreamsService } from '@eventstore/db-client/generated/streams_grpc_pb';
-import { type KurrentDbDouble, startKurrentDbDouble } from './kurrentdb-double';
+import { EMULATED_SERVER_VERSION, type KurrentDbDouble, startKurrentDbDouble } from './kurrentdb-double';
 
 /**
  * The double checked against what KurrentDB documents for the same calls, through the
@@ -41,10 +41,13 @@ describe('KurrentDB test double, through @eventstore/db-client', () => {
     return out;
   };
 
-  it('answers ServerFeatures with UNIMPLEMENTED, so the client takes the plain Append call, not BatchAppend', async () => {
-    const supports = (client as unknown as { supports: (method: unknown) => Promise<boolean> }).supports;
-    expect(await supports(StreamsService.batchAppend)).toBe(false);
-    expect((await (client as unknown as { capabilities: Promise<{ serverVersion: string }> }).capabilities).serverVersion).toBe('unknown');
+  it('answers ServerFeatures like a current node, so the client appends through BatchAppend', async () => {
+    const internals = client as unknown as {
+      supports: (method: unknown) => Promise<boolean>;
+      capabilities: Promise<{ serverVersion: string }>;
+    };
+    expect(await internals.supports(StreamsService.batchAppend)).toBe(true);
+    expect((await internals.capabilities).serverVersion).toBe(EMULATED_SERVER_VERSION);
   });
 
   describe('append', () => {
