@@ -96,9 +96,16 @@ const tooBigFailure = (maxAppendSize: number): Partial<grpc.StatusObject> =>
   });
 
 /** Streams.Append: client streaming, an options message then the proposed events. */
+/** How many appends each call carried, so tests can show which path the client took. */
+export interface AppendCalls {
+  append: number;
+  batchAppend: number;
+}
+
 export const appendHandler =
-  (data: KurrentDbDoubleData, maxAppendSize: number) =>
+  (data: KurrentDbDoubleData, maxAppendSize: number, calls: AppendCalls) =>
   (call: grpc.ServerReadableStream<AppendReq, AppendResp>, callback: grpc.sendUnaryData<AppendResp>): void => {
+    calls.append++;
     let header: AppendReq.Options | null = null;
     const proposed: AppendReq.ProposedMessage[] = [];
     let answered = false;
@@ -115,6 +122,10 @@ export const appendHandler =
     call.on('error', () => answer(failure(grpc.status.CANCELLED, 'append cancelled')));
     call.on('end', () => {
       if (!header) return answer(failure(grpc.status.INVALID_ARGUMENT, 'append without options'));
+      // The call's own deadline (grpc-timeout) passed while the events came in: nothing is written.
+      const deadline = call.getDeadline();
+      if (deadline instanceof Date ? deadline.getTime() < Date.now() : Number.isFinite(deadline) && deadline < Date.now())
+        return answer(failure(grpc.status.DEADLINE_EXCEEDED, 'Deadline Exceeded'));
       const streamName = streamNameOf(header.getStreamIdentifier());
       const expected: Expected = header.hasRevision()
         ? { kind: 'revision', revision: BigInt(header.getRevision()) }
@@ -183,9 +194,16 @@ interface PendingBatch {
  * refused with `MaximumAppendSizeExceeded` (the client raises MaxAppendSizeExceededError).
  */
 export const batchAppendHandler =
-  (data: KurrentDbDoubleData, maxAppendSize: number) =>
+  (
+    data: KurrentDbDoubleData,
+    maxAppendSize: number,
+    calls: AppendCalls,
+    liveCalls: Set<grpc.ServerDuplexStream<BatchAppendReq, BatchAppendResp>>,
+  ) =>
   (call: grpc.ServerDuplexStream<BatchAppendReq, BatchAppendResp>): void => {
     const pending = new Map<string, PendingBatch>();
+    liveCalls.add(call);
+    call.on('close', () => liveCalls.delete(call));
     call.on('data', (req: BatchAppendReq) => {
       const correlation = uuidOf(req.getCorrelationId());
       if (!correlation) return;
@@ -195,6 +213,7 @@ export const batchAppendHandler =
         if (!options) return; // Not the first request of an append: its answer went already.
         batch = { options, proposed: [], size: 0 };
         pending.set(correlation, batch);
+        calls.batchAppend++;
       }
       for (const message of req.getProposedMessagesList()) {
         const type = message.getMetadataMap().get('type') ?? '';
@@ -202,13 +221,19 @@ export const batchAppendHandler =
         // Past the limit the events are counted, not kept: the append is refused anyway.
         if (batch.size <= maxAppendSize) batch.proposed.push(message);
       }
-      if (!req.getIsFinal()) return;
+      // Too late or too big is refused as soon as it is known, as the server does (later parts are ignored).
+      if (!req.getIsFinal() && batch.size <= maxAppendSize && !isLate(batch.options)) return;
       pending.delete(correlation);
       call.write(answerBatch(data, maxAppendSize, req.getCorrelationId()!, batch));
     });
     call.on('end', () => call.end());
     call.on('error', () => pending.clear());
   };
+
+const isLate = (options: BatchAppendReq.Options): boolean => {
+  const deadline = options.getDeadline()?.toDate();
+  return deadline !== undefined && deadline.getTime() < Date.now();
+};
 
 const answerBatch = (
   data: KurrentDbDoubleData,
@@ -231,8 +256,7 @@ const answerBatch = (
   else if (expected.kind === 'stream_exists') response.setStreamExists(EMPTY);
   else response.setAny(EMPTY);
 
-  const deadline = options.getDeadline()?.toDate();
-  if (deadline && deadline.getTime() < Date.now())
+  if (isLate(options))
     return response.setError(rpcStatus(grpc.status.DEADLINE_EXCEEDED, 'Timeout', 'event_store.client.Timeout', new Timeout()));
   const outcome =
     batch.size > maxAppendSize ? ({ kind: 'too-big' } as const) : decide(data, streamName, expected, batch.proposed, maxAppendSize);

@@ -78,11 +78,24 @@ export class KurrentDbDoubleData {
     return last < (this.truncatedBefore.get(streamName) ?? 0n) ? null : last;
   }
 
-  /** The events a reader may see: those a soft delete did not hide. */
-  visible(streamName: string): readonly DoubleRecord[] {
-    const stream = this.streams.get(streamName) ?? [];
-    const from = Number(this.truncatedBefore.get(streamName) ?? 0n);
-    return from === 0 ? stream : stream.slice(from);
+  /**
+   * Index of the first event a reader may see: after a soft delete, and as the stream's
+   * metadata (`$$stream`, its latest `$metadata` event) limits it with `$tb` or `$maxCount`.
+   */
+  firstVisible(streamName: string): number {
+    const length = this.streams.get(streamName)?.length ?? 0;
+    let first = Number(this.truncatedBefore.get(streamName) ?? 0n);
+    const meta = this.streams.get(`$$${streamName}`)?.at(-1);
+    if (meta?.type === '$metadata') {
+      try {
+        const parsed = JSON.parse(Buffer.from(meta.data).toString('utf8')) as { $tb?: unknown; $maxCount?: unknown };
+        if (typeof parsed.$tb === 'number') first = Math.max(first, parsed.$tb);
+        if (typeof parsed.$maxCount === 'number') first = Math.max(first, length - parsed.$maxCount);
+      } catch {
+        // Metadata that is not JSON limits nothing.
+      }
+    }
+    return first;
   }
 
   /** Whether `expected` holds for the stream now (a soft-deleted stream counts as absent). */

@@ -40,7 +40,7 @@ const linkTarget = (data: KurrentDbDoubleData, link: DoubleRecord): DoubleRecord
   const [, revision, streamName] = match;
   if (data.tombstoned.has(streamName!)) return null;
   const target = data.streams.get(streamName!)?.[Number(revision)];
-  if (!target || target.revision < (data.truncatedBefore.get(streamName!) ?? 0n)) return null;
+  if (!target || Number(target.revision) < data.firstVisible(streamName!)) return null;
   return target;
 };
 
@@ -142,8 +142,8 @@ const readStream = (
   const streamName = streamNameOf(options.getStreamIdentifier());
   if (data.tombstoned.has(streamName)) return failCall(call, deletedFailure(streamName));
   const stream = data.streams.get(streamName) ?? [];
-  const first = Number(data.truncatedBefore.get(streamName) ?? 0n);
-  if (stream.length <= first) {
+  const first = data.firstVisible(streamName);
+  if (stream.length <= Number(data.truncatedBefore.get(streamName) ?? 0n)) {
     const notFound = new ReadResp.StreamNotFound().setStreamIdentifier(streamIdentifier(streamName));
     call.write(new ReadResp().setStreamNotFound(notFound));
     call.end();
@@ -198,7 +198,7 @@ const streamSource = (data: KurrentDbDoubleData, options: ReadReq.Options.Stream
     next: () => {
       if (data.tombstoned.has(streamName)) return 'deleted';
       const stream = data.streams.get(streamName) ?? [];
-      next = Math.max(next, Number(data.truncatedBefore.get(streamName) ?? 0n));
+      next = Math.max(next, data.firstVisible(streamName));
       const out = stream.slice(next);
       next = Math.max(next, stream.length);
       return out;

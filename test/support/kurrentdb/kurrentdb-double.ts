@@ -62,6 +62,8 @@ import { ServerFeaturesService } from '@eventstore/db-client/generated/serverfea
 import { SupportedMethod, SupportedMethods } from '@eventstore/db-client/generated/serverfeatures_pb';
 import { StreamsService } from '@eventstore/db-client/generated/streams_grpc_pb';
 import {
+  type BatchAppendReq,
+  type BatchAppendResp,
   DeleteResp,
   type ReadReq,
   type ReadResp,
@@ -69,7 +71,7 @@ import {
   type DeleteReq,
   type TombstoneReq,
 } from '@eventstore/db-client/generated/streams_pb';
-import { appendHandler, batchAppendHandler } from './double-append';
+import { type AppendCalls, appendHandler, batchAppendHandler } from './double-append';
 import { DEFAULT_MAX_APPEND_SIZE, type Expected, failure, KurrentDbDoubleData, streamNameOf, wrongVersionFailure } from './double-log';
 import { readHandler } from './double-read';
 
@@ -83,6 +85,8 @@ export interface KurrentDbDouble {
   readonly url: string;
   readonly port: number;
   readonly data: KurrentDbDoubleData;
+  /** Appends served so far by each call: `batchAppend` is the path every real server since 21.10 gets. */
+  readonly calls: Readonly<AppendCalls>;
   /** Stops the server at once (open calls and subscriptions fail with UNAVAILABLE). */
   stop(): Promise<void>;
 }
@@ -126,6 +130,8 @@ export const startKurrentDbDouble = async (options: DoubleOptions = {}): Promise
   const maxAppendSize = options.maxAppendSize ?? DEFAULT_MAX_APPEND_SIZE;
   const server = new grpc.Server();
   const liveCalls = new Set<ReadCall>();
+  const calls: AppendCalls = { append: 0, batchAppend: 0 };
+  const batchCalls = new Set<grpc.ServerDuplexStream<BatchAppendReq, BatchAppendResp>>();
 
   /** Soft delete: hides the stream's events; a later append continues its revisions. */
   const softDelete = (call: grpc.ServerUnaryCall<DeleteReq, DeleteResp>, callback: grpc.sendUnaryData<DeleteResp>): void => {
@@ -167,8 +173,8 @@ export const startKurrentDbDouble = async (options: DoubleOptions = {}): Promise
 
   server.addService(StreamsService as unknown as grpc.ServiceDefinition, {
     read: readHandler(data, liveCalls),
-    append: appendHandler(data, maxAppendSize),
-    batchAppend: batchAppendHandler(data, maxAppendSize),
+    append: appendHandler(data, maxAppendSize, calls),
+    batchAppend: batchAppendHandler(data, maxAppendSize, calls, batchCalls),
     delete: softDelete,
     tombstone,
   });
@@ -186,10 +192,17 @@ export const startKurrentDbDouble = async (options: DoubleOptions = {}): Promise
     url: `esdb://127.0.0.1:${port}?tls=${options.tls ? 'true' : 'false'}`,
     port,
     data,
+    calls,
     stop: async () => {
-      // Like a crashed node: connections drop, open calls and subscriptions fail on the client.
+      // Like a node going down: open BatchAppend calls are cancelled (as a stopping node does),
+      // subscriptions fail as unavailable, and the connections drop.
+      const cancelling = batchCalls.size > 0;
+      for (const call of batchCalls) call.emit('error', failure(grpc.status.CANCELLED, 'server stopped'));
       for (const call of liveCalls) call.emit('error', failure(grpc.status.UNAVAILABLE, 'server stopped'));
+      batchCalls.clear();
       liveCalls.clear();
+      // Let the cancellations reach the client before the connection goes.
+      if (cancelling) await new Promise((r) => setTimeout(r, 20));
       server.forceShutdown();
       await new Promise((r) => setImmediate(r));
     },
