@@ -114,9 +114,17 @@ export const appendHandler =
       answered = true;
       callback(error, response);
     };
+    let size = 0;
     call.on('data', (req: AppendReq) => {
+      if (answered) return;
       if (req.hasOptions()) header = req.getOptions()!;
-      else if (req.hasProposedMessage()) proposed.push(req.getProposedMessage()!);
+      else if (req.hasProposedMessage()) {
+        const message = req.getProposedMessage()!;
+        size += appendSizeOf(message.getMetadataMap().get('type') ?? '', message.getData_asU8(), message.getCustomMetadata_asU8());
+        // Refused as soon as the events pass the limit, as the server does, while the client still writes.
+        if (size > maxAppendSize) return answer(tooBigFailure(maxAppendSize));
+        proposed.push(message);
+      }
     });
     // A cancelled call (the client's deadline passed, or it went away) writes nothing.
     call.on('error', () => answer(failure(grpc.status.CANCELLED, 'append cancelled')));
