@@ -38,7 +38,7 @@
  *   from the next revision) and `Streams.Tombstone` (reads, appends and subscriptions answer
  *   `stream-deleted` for good), both honouring the expected revision (WrongExpectedVersion
  *   in the trailers); stream metadata (`$$stream`, written by setStreamMetadata) is an
- *   ordinary stream here;
+ *   ordinary stream whose latest `$metadata` event's `$maxCount` and `$tb` limit reads;
  * - one system event (`$`-prefixed stream and type) at the head of the log, as a real node
  *   has, so readers have to filter;
  * - TLS when given a key and certificate (the official tests connect over TLS), plain
@@ -48,8 +48,8 @@
  *
  * Left out, none of which the adapter (libs/event-store/src/kurrentdb) calls or needs:
  * authentication and ACLs (the adapter connects with the URL's credentials and sets no
- * stream ACL), clustering and gossip (single node only), stream metadata's effects ($maxAge,
- * $maxCount, $tb set by hand, $acl: the adapter writes no metadata), projections and the
+ * stream ACL), clustering and gossip (single node only), stream metadata's other effects
+ * ($maxAge, $cacheControl, $acl: the adapter writes no metadata), projections and the
  * system streams they write ($ce-, $et-, emitted links; the adapter reads product
  * categories only, unresolved), persistent subscriptions (the adapter uses catch-up
  * subscriptions to $all), `fell_behind`, scavenging, the operations/users/monitoring
@@ -157,7 +157,8 @@ export const startKurrentDbDouble = async (options: DoubleOptions = {}): Promise
       return callback(wrongVersionFailure(streamName, expected, data.lastWrittenRevision(streamName)));
     data.tombstoned.add(streamName);
     const position = data.nextPosition;
-    // The server writes a `$streamDeleted` record; here it goes to a stream of its own (see README).
+    // The server writes a `$streamDeleted` record into the stream; here it goes to its metastream, so
+    // readers of the product's categories never meet it (the adapter never tombstones).
     data.commit(`$$${streamName}`, [
       {
         id: randomUUID(),
