@@ -5,6 +5,7 @@ export type EdgeCode =
   | 'VALIDATION_FAILED'
   | 'MALFORMED_JSON'
   | 'BODY_TOO_LARGE'
+  | 'APPEND_TOO_LARGE'
   | 'UNAUTHENTICATED'
   | 'FORBIDDEN'
   | 'NOT_FOUND'
@@ -28,6 +29,8 @@ export const STATUS: Readonly<Record<ErrorCode, number>> = {
   VALIDATION_FAILED: 400,
   MALFORMED_JSON: 400,
   BODY_TOO_LARGE: 413,
+  // The event store refused the write as larger than it takes at once (KurrentDB's maximum append size).
+  APPEND_TOO_LARGE: 413,
   UNAUTHENTICATED: 401,
   FORBIDDEN: 403,
   NOT_FOUND: 404,
