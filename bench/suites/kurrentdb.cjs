@@ -167,7 +167,7 @@ const rebuildFrom = async (ctx, kurrent, copied, batchSize) => {
 };
 
 const run = async (ctx) => {
-  const { KurrentDbEventStore } = ctx.lib.eventStore();
+  const { KurrentDbEventStore } = await ctx.lib.eventStore().loadKurrentDb();
   if (!KurrentDbEventStore) throw new Error('the compiled @vaxledger/event-store has no KurrentDbEventStore: run `npm run build` first');
   const { startKurrentDbDouble } = loadKurrentDbDouble();
   const appendDouble = await startKurrentDbDouble();

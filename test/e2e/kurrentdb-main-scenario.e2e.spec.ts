@@ -1,7 +1,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { KurrentDbEventStore, type RecordedEvent } from '@vaxledger/event-store';
+import { loadKurrentDb, type RecordedEvent } from '@vaxledger/event-store';
 import { decodeEnvelope, eventsTopic } from '@vaxledger/sync';
 import { Kafka, logLevel } from 'kafkajs';
 import { type ApiHarness, AS, ORGS, startApi } from '../support/api-harness';
@@ -353,7 +353,9 @@ describe('the sync relay reading its outbox from KurrentDB', () => {
 
 describe('start-up with KurrentDB unreachable', () => {
   it('fails opening the store with one line naming the server', async () => {
-    await expect(KurrentDbEventStore.connect({ connectionString: 'esdb://127.0.0.1:1?tls=false' })).rejects.toMatchObject({
+    await expect(
+      (await loadKurrentDb()).KurrentDbEventStore.connect({ connectionString: 'esdb://127.0.0.1:1?tls=false' }),
+    ).rejects.toMatchObject({
       code: 'STORE_UNAVAILABLE',
       message: expect.stringMatching(/^KurrentDB at esdb:\/\/127\.0\.0\.1:1\?tls=false cannot be reached: [^\n]+$/),
     });

@@ -6,7 +6,7 @@ import {
   type EmbeddedPostgres,
   waitIdle,
   type EventStore,
-  KurrentDbEventStore,
+  loadKurrentDb,
   PostgresEventStore,
   startEmbeddedPostgres,
 } from '@vaxledger/event-store';
@@ -141,7 +141,9 @@ export const openNodeRuntime = async (settings: Settings, options: RuntimeOption
   try {
     store =
       settings.eventStore === 'kurrentdb'
-        ? await KurrentDbEventStore.connect({
+        ? await (
+            await loadKurrentDb()
+          ).KurrentDbEventStore.connect({
             connectionString: settings.kurrentdbUrl ?? '',
             streamPrefixes: [...STREAM_CATEGORIES, ...LOCAL_ONLY_CATEGORIES].map((c) => `${c}-`),
           })

@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { AS, startApi, type ApiHarness } from '../../../../test/support/api-harness';
-import { KurrentDbEventStore, PostgresEventStore } from '@vaxledger/event-store';
+import { loadKurrentDb, PostgresEventStore } from '@vaxledger/event-store';
 import { freshSchema, testDatabaseKind, testDatabaseUrl } from '../../../../test/support/database';
 import { startKurrentDbDouble } from '../../../../test/support/kurrentdb/kurrentdb-double';
 import { exportLog, importLog, summariseStore } from '../store/store-transfer';
@@ -71,7 +71,7 @@ describe('demo loader', () => {
 
   it('moves the demo log PostgreSQL → KurrentDB (test double) → PostgreSQL with the same events, order and digest', async () => {
     const double = await startKurrentDbDouble();
-    const kurrent = await KurrentDbEventStore.connect({ connectionString: double.url });
+    const kurrent = await (await loadKurrentDb()).KurrentDbEventStore.connect({ connectionString: double.url });
     const back = await PostgresEventStore.connect({
       connectionString: testDatabaseUrl(),
       schema: freshSchema('demo_back'),

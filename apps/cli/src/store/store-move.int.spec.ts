@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { type EventStore, KurrentDbEventStore, type NewEvent, PostgresEventStore } from '@vaxledger/event-store';
+import { type EventStore, loadKurrentDb, type NewEvent, PostgresEventStore } from '@vaxledger/event-store';
 import { freshSchema, testDatabaseKind, testDatabaseUrl } from '../../../../test/support/database';
 import { type KurrentDbDouble, startKurrentDbDouble } from '../../../../test/support/kurrentdb/kurrentdb-double';
 import { runStoreCommand } from './store-command';
@@ -79,7 +79,7 @@ describe('store export and import between PostgreSQL and KurrentDB', () => {
     expect(exported.events).toBe(total);
     expect(first.lines).toHaveLength(total + 2);
 
-    const kurrent = track(await KurrentDbEventStore.connect({ connectionString: realServer ?? double!.url }));
+    const kurrent = track(await (await loadKurrentDb()).KurrentDbEventStore.connect({ connectionString: realServer ?? double!.url }));
     const intoKurrent = await importLog(kurrent, iterate(first.lines));
     expect(intoKurrent).toMatchObject({ events: total, appended: total, replayed: 0, digest: exported.digest });
 
