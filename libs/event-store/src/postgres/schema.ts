@@ -1,3 +1,4 @@
+import { LEAF_TAG } from '../tamper/leaf-hash';
 import { guardSchemaSql } from './guard-schema';
 
 /**
@@ -36,6 +37,16 @@ CREATE TABLE IF NOT EXISTS ${schema}.events (
   UNIQUE (stream_id, revision)
 );
 
+-- SHA-256 leaf of each event (libs/event-store/src/tamper/leaf-hash.ts, ADR 0019); NULL only on
+-- rows written before the column existed. Checkpoints chain these leaves; \`log verify\`
+-- recomputes them from the row, so the column alone proves nothing and is never trusted.
+ALTER TABLE ${schema}.events ADD COLUMN IF NOT EXISTS leaf_hash bytea;
+
+-- One length-prefixed part of a leaf's encoding: int32 big-endian byte length, then UTF-8.
+CREATE OR REPLACE FUNCTION ${schema}.leaf_part(p text) RETURNS bytea LANGUAGE sql IMMUTABLE AS $fn$
+  SELECT int4send(length(convert_to(p, 'UTF8'))) || convert_to(p, 'UTF8')
+$fn$;
+
 -- Facts are never updated or deleted: corrections are new events.
 CREATE OR REPLACE FUNCTION ${schema}.refuse_change() RETURNS trigger LANGUAGE plpgsql AS $fn$
 BEGIN
@@ -49,13 +60,17 @@ ${guardSchemaSql(schema)}
 
 -- Appends a batch of events to one stream in one round trip, with its guard operations.
 -- p_guards: guard operations of these events (guard-schema.ts); p_enforce: NULL or the checks.
+-- p_digests: per event, the hex SHA-256 of its data and metadata (computed by the caller); the
+--            leaf adds id, stream, revision, type and version, known here without any lock.
 -- p_kind: 0 any, 1 no-stream, 2 stream-exists, 3 exact revision (p_expected).
 -- out_status: 0 appended, 1 replay of the same events (nothing appended),
 --             2 an event id is stored with other content, 3 revision conflict.
 DROP FUNCTION IF EXISTS ${schema}.append_events(text, int, bigint, uuid[], text[], int[], jsonb[], jsonb[]);
+DROP FUNCTION IF EXISTS ${schema}.append_events(text, int, bigint, uuid[], text[], int[], jsonb[], jsonb[], jsonb, jsonb);
 CREATE OR REPLACE FUNCTION ${schema}.append_events(
   p_stream text, p_kind int, p_expected bigint, p_ids uuid[], p_types text[],
-  p_versions int[], p_data jsonb[], p_meta jsonb[], p_guards jsonb DEFAULT NULL, p_enforce jsonb DEFAULT NULL
+  p_versions int[], p_data jsonb[], p_meta jsonb[], p_guards jsonb DEFAULT NULL, p_enforce jsonb DEFAULT NULL,
+  p_digests text[] DEFAULT NULL
 ) RETURNS TABLE (out_status int, out_revision bigint, out_position bigint, out_actual bigint)
 LANGUAGE plpgsql AS $fn$
 DECLARE
@@ -104,9 +119,13 @@ BEGIN
     FROM ${schema}.events e
    WHERE e.position >= v_base AND e.position < v_base + ${MAX_EVENTS_PER_TRANSACTION};
 
-  INSERT INTO ${schema}.events (position, event_id, stream_id, revision, type, schema_version, data, metadata)
+  INSERT INTO ${schema}.events (position, event_id, stream_id, revision, type, schema_version, data, metadata, leaf_hash)
   SELECT v_base + v_next + i.ord - 1, i.id, p_stream, v_current + i.ord, p_types[i.ord], p_versions[i.ord],
-         p_data[i.ord], p_meta[i.ord]
+         p_data[i.ord], p_meta[i.ord],
+         CASE WHEN p_digests IS NULL THEN NULL ELSE sha256(
+           ${schema}.leaf_part('${LEAF_TAG}') || ${schema}.leaf_part(i.id::text) || ${schema}.leaf_part(p_stream)
+           || int8send(v_current + i.ord) || ${schema}.leaf_part(p_types[i.ord]) || int4send(p_versions[i.ord])
+           || decode(p_digests[i.ord], 'hex')) END
     FROM unnest(p_ids) WITH ORDINALITY AS i(id, ord);
 
   -- Same transaction as the events: a refused guard (stock, unit, hold) appends nothing, and

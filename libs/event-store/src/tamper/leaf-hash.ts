@@ -1,0 +1,108 @@
+import { createHash } from 'node:crypto';
+import type { EventMetadata } from '../event-store.port';
+
+/**
+ * The leaf hash of one event (docs/adr/0019-tamper-evident-log.md): SHA-256 over a canonical,
+ * length-prefixed encoding of what the event says, so any later change to a stored event shows.
+ *
+ *   leaf    = SHA-256( part(LEAF_TAG) ‖ part(event id) ‖ part(stream id) ‖ int64(revision)
+ *                      ‖ part(type) ‖ int32(schema version) ‖ content )
+ *   content = SHA-256( part(canonical JSON of data) ‖ part(canonical JSON of hashed metadata) )
+ *   part(s) = int32 big-endian byte length of UTF-8 s ‖ UTF-8 s
+ *
+ * The content digest is computed here, before the append (it needs nothing the database
+ * assigns); the outer hash is computed by PostgreSQL inside the append, because only there is
+ * the revision of an `expected: 'any'` append known. Both sides follow this recipe, and
+ * `leafHashOf` recomputes the whole of it from a stored event.
+ */
+export const LEAF_TAG = 'vaxledger.log.v1.leaf';
+
+/**
+ * Metadata a copy in another province holds in another form, left out of the hash: the
+ * origin's bookkeeping the importer adds (`originPosition`, `originRecordedAt`), the origin
+ * itself (the checkpoint that lists the leaf names it), and `occurredAt`, which the wire
+ * fills with the origin's recording time when the origin left it out. They are still covered
+ * by the envelope's signature in transit.
+ */
+const TRANSPORT_KEYS: ReadonlySet<string> = new Set(['originProvince', 'originPosition', 'originRecordedAt', 'occurredAt']);
+
+/** JSON with object keys sorted at every level (PostgreSQL's jsonb does not keep key order). */
+export const canonicalJson = (value: unknown): string =>
+  JSON.stringify(value ?? null, (_key, v: unknown) =>
+    v !== null && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v,
+  );
+
+/** The actor as the sync envelope carries it; the envelope's stand-in for "no actor" counts as none. */
+const actorView = (actor: unknown): Record<string, unknown> | undefined => {
+  if (actor === null || typeof actor !== 'object') return undefined;
+  const a = actor as Record<string, unknown>;
+  if (a.orgCode === 'unknown' && a.role === 'unknown') return undefined;
+  const view: Record<string, unknown> = { orgCode: a.orgCode ?? '', role: a.role ?? '', provinceCode: a.provinceCode ?? '' };
+  if (a.siteCode) view.siteCode = a.siteCode;
+  if (a.staffRef) view.staffRef = a.staffRef;
+  return view;
+};
+
+/** The part of an event's metadata the leaf covers: the same at the origin and on every copy. */
+export const hashedMetadataOf = (metadata: EventMetadata): Record<string, unknown> => {
+  const view: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(metadata)) {
+    if (TRANSPORT_KEYS.has(key) || value === undefined) continue;
+    if ((key === 'correlationId' || key === 'causationId') && !value) continue;
+    if (key === 'actor') {
+      const actor = actorView(value);
+      if (actor) view.actor = actor;
+      continue;
+    }
+    view[key] = value;
+  }
+  return view;
+};
+
+const utf8 = (text: string): Buffer => Buffer.from(text, 'utf8');
+
+/** int32 big-endian length, then the bytes. */
+export const part = (bytes: Buffer): Buffer => {
+  const length = Buffer.alloc(4);
+  length.writeUInt32BE(bytes.length);
+  return Buffer.concat([length, bytes]);
+};
+
+/** SHA-256 of the event's data and hashed metadata (the part the append sends along). */
+export const contentDigestOf = (data: unknown, metadata: EventMetadata): Buffer =>
+  createHash('sha256')
+    .update(part(utf8(canonicalJson(data))))
+    .update(part(utf8(canonicalJson(hashedMetadataOf(metadata)))))
+    .digest();
+
+export interface LeafFields {
+  readonly eventId: string;
+  readonly streamId: string;
+  readonly revision: number;
+  readonly type: string;
+  readonly schemaVersion: number;
+  readonly data: unknown;
+  readonly metadata: EventMetadata;
+}
+
+/** The outer hash, from the content digest and the fields the store assigns or keeps as columns. */
+export const leafOfDigest = (e: Omit<LeafFields, 'data' | 'metadata'>, content: Buffer): string => {
+  const revision = Buffer.alloc(8);
+  revision.writeBigInt64BE(BigInt(e.revision));
+  const version = Buffer.alloc(4);
+  version.writeInt32BE(e.schemaVersion);
+  return createHash('sha256')
+    .update(part(utf8(LEAF_TAG)))
+    .update(part(utf8(e.eventId.toLowerCase())))
+    .update(part(utf8(e.streamId)))
+    .update(revision)
+    .update(part(utf8(e.type)))
+    .update(version)
+    .update(content)
+    .digest('hex');
+};
+
+/** The leaf hash of an event, recomputed from its content (hex). */
+export const leafHashOf = (e: LeafFields): string => leafOfDigest(e, contentDigestOf(e.data, e.metadata));
