@@ -35,6 +35,8 @@ export interface PostgresEventStoreOptions {
   readonly pollIntervalMs?: number;
   /** Turns each appended event into guard operations (ADR 0011); none: no guard rows kept. */
   readonly guardRules?: GuardRules;
+  /** False stores no leaf hash (ADR 0019): only for measuring what they cost (bench/suites/tamper-log.cjs). */
+  readonly leafHashes?: boolean;
 }
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -156,7 +158,7 @@ export class PostgresEventStore implements EventStore {
       events.map((e) => JSON.stringify(e.metadata)),
       ops ? JSON.stringify(ops) : null,
       enforce ? JSON.stringify(enforce) : null,
-      events.map((e) => contentDigestOf(e.data, e.metadata).toString('hex')),
+      this.options.leafHashes === false ? null : events.map((e) => contentDigestOf(e.data, e.metadata).toString('hex')),
     ];
     const sql = `SELECT out_status, out_revision, out_position, out_actual
                    FROM ${this.schema}.append_events($1, $2, $3, $4::uuid[], $5::text[], $6::int[], $7::jsonb[], $8::jsonb[], $9::jsonb, $10::jsonb, $11::text[])`;

@@ -47,7 +47,11 @@ const utf8 = (text: string): Buffer => Buffer.from(text, 'utf8');
 
 /** One step of the chain. */
 export const chainStep = (head: string, leaf: string): string =>
-  createHash('sha256').update(part(utf8(CHAIN_TAG))).update(Buffer.from(head, 'hex')).update(Buffer.from(leaf, 'hex')).digest('hex');
+  createHash('sha256')
+    .update(part(utf8(CHAIN_TAG)))
+    .update(Buffer.from(head, 'hex'))
+    .update(Buffer.from(leaf, 'hex'))
+    .digest('hex');
 
 export const chainOver = (start: string, leaves: readonly string[]): string => leaves.reduce(chainStep, start);
 

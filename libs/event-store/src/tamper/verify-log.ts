@@ -73,7 +73,13 @@ const checkpointProblems = (input: VerifyOriginInput, sorted: readonly LogCheckp
     if (c.sequence !== expectedSequence) bad(c, `checkpoint ${expectedSequence} is missing before it`);
     else if (c.previousHead !== (previous ? previous.head : GENESIS_HEAD)) bad(c, 'does not start where the previous one ended');
     if (c.count !== c.leaves.length) bad(c, `says ${c.count} events and lists ${c.leaves.length}`);
-    if (chainOver(c.previousHead, c.leaves.map(([, leaf]) => leaf)) !== c.head) bad(c, 'its leaves do not chain to its signed head');
+    if (
+      chainOver(
+        c.previousHead,
+        c.leaves.map(([, leaf]) => leaf),
+      ) !== c.head
+    )
+      bad(c, 'its leaves do not chain to its signed head');
     const signature = input.checkSignature?.(c);
     if (signature && !signature.ok) bad(c, signature.detail);
     previous = c;
@@ -115,7 +121,8 @@ export const verifyOrigin = (input: VerifyOriginInput): OriginVerification => {
   // Same events, in the log's order: a position where the two orders differ names an event moved.
   const actualOrder = events.filter((e) => listed.has(e.eventId.toLowerCase())).map((e) => e.eventId.toLowerCase());
   actualOrder.forEach((id, i) => {
-    if (id !== expectedOrder[i]) report('out-of-order', byId.get(id)!.e, id, `is where the checkpoints put ${expectedOrder[i] ?? 'nothing'}`);
+    if (id !== expectedOrder[i])
+      report('out-of-order', byId.get(id)!.e, id, `is where the checkpoints put ${expectedOrder[i] ?? 'nothing'}`);
   });
 
   const lastTo = sorted.length > 0 ? BigInt(sorted[sorted.length - 1]!.toPosition) : -1n;

@@ -17,14 +17,21 @@ export class LogVerifier {
   private readonly checkpoints = new Map<string, LogCheckpoint[]>();
   private seen = 0;
 
-  /** `localProvince`: the origin of events that name none (this node's own). */
-  constructor(private readonly localProvince: string) {}
+  /**
+   * `localProvince`: this node's province (the origin of events that name none). Left out (an
+   * export file), it is taken from the first event written where it is held (no `originPosition`).
+   */
+  constructor(private localProvince?: string) {}
 
-  add(e: Pick<RecordedEvent, 'eventId' | 'streamId' | 'revision' | 'type' | 'schemaVersion' | 'data' | 'metadata' | 'position'> & {
-    leafHash?: string | undefined;
-  }): void {
+  add(
+    e: Pick<RecordedEvent, 'eventId' | 'streamId' | 'revision' | 'type' | 'schemaVersion' | 'data' | 'metadata' | 'position'> & {
+      leafHash?: string | undefined;
+    },
+  ): void {
     this.seen++;
-    const origin = typeof e.metadata.originProvince === 'string' ? e.metadata.originProvince : this.localProvince;
+    const named = typeof e.metadata.originProvince === 'string' ? e.metadata.originProvince : undefined;
+    if (this.localProvince === undefined && named !== undefined && e.metadata.originPosition === undefined) this.localProvince = named;
+    const origin = named ?? this.localProvince ?? '';
     if (isCheckpointStream(e.streamId)) {
       const checkpoint = checkpointOf(e.data);
       const key = checkpoint?.origin ?? origin;
@@ -34,7 +41,13 @@ export class LogVerifier {
     const own = origin === this.localProvince;
     const originPosition = typeof e.metadata.originPosition === 'string' ? BigInt(e.metadata.originPosition) : e.position;
     const list = this.events.get(origin) ?? [];
-    list.push({ eventId: e.eventId, leaf: leafHashOf(e), storedLeaf: e.leafHash, order: own ? e.position : originPosition, position: e.position });
+    list.push({
+      eventId: e.eventId,
+      leaf: leafHashOf(e),
+      storedLeaf: e.leafHash,
+      order: own ? e.position : originPosition,
+      position: e.position,
+    });
     this.events.set(origin, list);
   }
 
