@@ -19,12 +19,13 @@ export const LEAF_TAG = 'vaxledger.log.v1.leaf';
 
 /**
  * Metadata a copy in another province holds in another form, left out of the hash: the
- * origin's bookkeeping the importer adds (`originPosition`, `originRecordedAt`), the origin
- * itself (the checkpoint that lists the leaf names it), and `occurredAt`, which the wire
- * fills with the origin's recording time when the origin left it out. They are still covered
- * by the envelope's signature in transit.
+ * origin's bookkeeping the importer adds (`originPosition`, `originRecordedAt`) and the origin
+ * itself (the checkpoint that lists the leaf names it). They are still covered by the
+ * envelope's signature in transit. `occurredAt` is hashed, except on a copy whose origin left it
+ * out: the wire then fills in the origin's recording time, which the copy also keeps as
+ * `originRecordedAt`, so an `occurredAt` equal to it is the stand-in, not the origin's value.
  */
-const TRANSPORT_KEYS: ReadonlySet<string> = new Set(['originProvince', 'originPosition', 'originRecordedAt', 'occurredAt']);
+const TRANSPORT_KEYS: ReadonlySet<string> = new Set(['originProvince', 'originPosition', 'originRecordedAt']);
 
 /** JSON with object keys sorted at every level (PostgreSQL's jsonb does not keep key order). */
 export const canonicalJson = (value: unknown): string =>
@@ -51,6 +52,7 @@ export const hashedMetadataOf = (metadata: EventMetadata): Record<string, unknow
   for (const [key, value] of Object.entries(metadata)) {
     if (TRANSPORT_KEYS.has(key) || value === undefined) continue;
     if ((key === 'correlationId' || key === 'causationId') && !value) continue;
+    if (key === 'occurredAt' && metadata.originRecordedAt !== undefined && value === metadata.originRecordedAt) continue;
     if (key === 'actor') {
       const actor = actorView(value);
       if (actor) view.actor = actor;
