@@ -1,8 +1,9 @@
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { Client } from 'pg';
-import { type NewEvent, PostgresEventStore } from '@vaxledger/event-store';
+import { type EventStore, type NewEvent, PostgresEventStore } from '@vaxledger/event-store';
 import { EnvelopeSigner, LogCheckpointer } from '@vaxledger/sync';
 import { freshSchema, testDatabaseKind, testDatabaseUrl } from '../../../../test/support/database';
+import { until } from '../../../../test/support/until';
 import { runLogVerify } from './log-verify';
 
 // `log verify` against a real PostgreSQL log that a database administrator changed by hand:
@@ -25,6 +26,10 @@ const event = (n: number, origin?: { province: string; position: number }): NewE
   },
 });
 
+/** Other tests' open transactions on the shared server hold readers back (ADR 0002): wait until all is readable. */
+const readable = (store: EventStore): Promise<void> =>
+  until('every committed event readable', async () => (await store.headPosition()) >= (await store.latestPosition()), 30_000, 20);
+
 interface Fixture {
   store: PostgresEventStore;
   schema: string;
@@ -42,6 +47,7 @@ const fixture = async (): Promise<Fixture> => {
     // A copy of another province's event in between: not this node's chain.
     await store.append(`batch-${schema}-imported`, [event(100 + i, { province: '440000', position: 1000 + i })]);
   }
+  await readable(store);
   const checkpointer = new LogCheckpointer(store, {
     provinceCode: HOME,
     signer: new EnvelopeSigner(privateKey),
@@ -51,6 +57,7 @@ const fixture = async (): Promise<Fixture> => {
   while (await checkpointer.runOnce(true));
   // One more event after the last checkpoint: checked only against its stored leaf.
   await store.append(`batch-${schema}-late`, [event(99)]);
+  await readable(store);
   return { store, schema, ids };
 };
 
@@ -71,6 +78,7 @@ const tamper = (schema: string, change: string): Promise<void> =>
   );
 
 const verify = async (store: PostgresEventStore): Promise<{ code: number; text: string }> => {
+  await readable(store);
   const lines: string[] = [];
   const code = await runLogVerify(store, keys, (line) => lines.push(line));
   return { code, text: lines.join('\n') };

@@ -1,7 +1,13 @@
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
 import { type EventStore, PostgresEventStore } from '@vaxledger/event-store';
 import { EnvelopeSigner, LogCheckpointer } from '@vaxledger/sync';
 import { freshSchema, testDatabaseKind, testDatabaseUrl } from '../../../../test/support/database';
+import { until } from '../../../../test/support/until';
+import { runStoreCommand } from './store-command';
 import { exportLog, importLog, LogDigest } from './store-transfer';
 
 // `store export` files carry the signed checkpoints (as events) and `store import` checks the
@@ -11,7 +17,12 @@ const HOME = '510000';
 const open = (): Promise<PostgresEventStore> =>
   PostgresEventStore.connect({ connectionString: testDatabaseUrl(), schema: freshSchema('store_chain'), engine: testDatabaseKind() });
 
+/** Other tests' open transactions on the shared server hold readers back (ADR 0002): wait until all is readable. */
+const readable = (store: EventStore): Promise<void> =>
+  until('every committed event readable', async () => (await store.headPosition()) >= (await store.latestPosition()), 30_000, 20);
+
 const exportOf = async (store: EventStore): Promise<string[]> => {
+  await readable(store);
   const lines: string[] = [];
   await exportLog(store, async (line) => {
     lines.push(line);
@@ -54,6 +65,7 @@ describe('store export and import carry the chain', () => {
         },
       ]);
     const { privateKey } = generateKeyPairSync('ed25519');
+    await readable(source);
     await new LogCheckpointer(source, { provinceCode: HOME, signer: new EnvelopeSigner(privateKey), everyEvents: 10, everyMs: 1 }).runOnce(
       true,
     );
@@ -70,5 +82,22 @@ describe('store export and import carry the chain', () => {
     await expect(importLog(tampered, linesOf(edited(lines, 1)))).rejects.toThrow(
       new RegExp(`does not match its signed checkpoints: altered ${victim.eventId}`),
     );
+
+    // As the CLI does it from a file: refused before anything is appended.
+    const file = join(mkdtempSync(join(tmpdir(), 'vx-chain-')), 'edited.ndjson');
+    writeFileSync(file, `${edited(lines, 1).join('\n')}\n`);
+    const untouched = await open();
+    stores.push(untouched);
+    const stderr = new PassThrough();
+    const said: Buffer[] = [];
+    stderr.on('data', (chunk: Buffer) => said.push(chunk));
+    const code = await runStoreCommand(untouched, ['import', '--in', file], {
+      stdin: new PassThrough(),
+      stdout: new PassThrough(),
+      stderr,
+    });
+    expect(code).toBe(1);
+    expect(Buffer.concat(said).toString()).toContain(`altered ${victim.eventId}`);
+    expect(await untouched.readAll({ after: 0n, limit: 10 })).toEqual([]);
   });
 });

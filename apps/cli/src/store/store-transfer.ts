@@ -229,7 +229,7 @@ export const importLog = async (
       throw new TransferError(`line ${lineNo}: stream ${e.streamId} jumps to revision ${e.revision}, expected ${expectedRevision}`);
     next.set(e.streamId, e.revision + 1);
     digest.add(e);
-    chain.add({ ...e, position: BigInt(e.position ?? lineNo) });
+    addToChain(chain, e, lineNo);
     const last = pending[pending.length - 1];
     if (last && (last.streamId !== e.streamId || pending.length >= 100)) await flush();
     pending.push(e);
@@ -242,19 +242,41 @@ export const importLog = async (
     throw new TransferError(
       `the export does not match its own trailer (${fromFile.events} events, digest ${fromFile.digest}; trailer says ${trailer.events}, ${trailer.digest})`,
     );
-  const checked = chain.verify();
-  if (!checked.ok) {
-    const problems = checked.origins.flatMap((o) => o.problems);
-    throw new TransferError(
-      `the export does not match its signed checkpoints: ${problems
-        .slice(0, 5)
-        .map((p) => `${p.kind} ${p.eventId ?? ''} (${p.detail})`)
-        .join('; ')}${problems.length > 5 ? ` and ${problems.length - 5} more` : ''}`,
-    );
-  }
+  assertChainHolds(chain);
+  await untilReadable(store);
   const inTarget = await summariseStore(store, (s) => fromFile.streams.has(s));
   compareSummaries(fromFile, inTarget);
   return { ...fromFile, appended, replayed };
+};
+
+/**
+ * Waits (up to `ms`) until every committed event is readable: a reader stops below the oldest
+ * transaction still open on the server (ADR 0002), another database's included, so a busy
+ * shared server can hide what was just appended.
+ */
+const untilReadable = async (store: EventStore, ms = 30_000): Promise<void> => {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline && (await store.headPosition()) < (await store.latestPosition()))
+    await new Promise((resolve) => setTimeout(resolve, 20));
+};
+
+/** Feeds an export line's event to a chain verifier (its position: the source's, else the line number). */
+export const addToChain = (chain: LogVerifier, e: EventLine | Record<string, unknown>, lineNo: number): void => {
+  const line = e as EventLine;
+  chain.add({ ...line, position: BigInt(line.position ?? lineNo) });
+};
+
+/** Throws a TransferError naming the events of an export that its signed checkpoints contradict (ADR 0019). */
+export const assertChainHolds = (chain: LogVerifier): void => {
+  const checked = chain.verify();
+  if (checked.ok) return;
+  const problems = checked.origins.flatMap((o) => o.problems);
+  throw new TransferError(
+    `the export does not match its signed checkpoints: ${problems
+      .slice(0, 5)
+      .map((p) => `${p.kind} ${p.eventId ?? ''} (${p.detail})`)
+      .join('; ')}${problems.length > 5 ? ` and ${problems.length - 5} more` : ''}`,
+  );
 };
 
 /** Throws a TransferError naming the first difference between two logs' summaries. */

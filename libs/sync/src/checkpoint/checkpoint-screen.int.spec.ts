@@ -1,5 +1,5 @@
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
-import { checkpointStream, PostgresEventStore, type RecordedEvent } from '@vaxledger/event-store';
+import { checkpointStream, type EventStore, PostgresEventStore, type RecordedEvent } from '@vaxledger/event-store';
 import { Kafka, logLevel } from 'kafkajs';
 import { Pool } from 'pg';
 import { freshSchema, testDatabaseKind, testDatabaseUrl } from '../../../../test/support/database';
@@ -9,6 +9,7 @@ import { EnvelopeSigner, TrustList } from '../signing/envelope-signing';
 import { SyncStore } from '../sync-store';
 import { forwardTopic } from '../topics';
 import { InboxConsumer } from '../inbox/inbox-consumer';
+import { until } from '../../../../test/support/until';
 import { LogCheckpointer } from './log-checkpointer';
 
 // Province A's signed checkpoints against what B imports, whichever comes first: a copy that
@@ -21,6 +22,10 @@ const B = '440000';
 const { privateKey } = generateKeyPairSync('ed25519');
 const signer = new EnvelopeSigner(privateKey);
 const trustList = new TrustList({ [A]: [signer.publicKey] });
+
+/** Other tests' open transactions on the shared server hold readers back (ADR 0002): wait until all is readable. */
+const readable = (store: EventStore): Promise<void> =>
+  until('every committed event readable', async () => (await store.headPosition()) >= (await store.latestPosition()), 30_000, 20);
 
 describe(`checkpoints at the receiver (${testDatabaseKind()})`, () => {
   const pool = new Pool({ connectionString: testDatabaseUrl(), max: 4 });
@@ -70,6 +75,7 @@ describe(`checkpoints at the receiver (${testDatabaseKind()})`, () => {
         },
       })),
     );
+    await readable(storeA);
     await new LogCheckpointer(storeA, { provinceCode: A, signer, everyEvents: 100, everyMs: 60_000 }).runOnce(true);
     const [checkpoint] = await storeA.readStream(checkpointStream(A));
     return { events: await storeA.readStream(stream), checkpoint: checkpoint! };
