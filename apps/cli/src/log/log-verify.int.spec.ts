@@ -4,6 +4,7 @@ import { type EventStore, type NewEvent, PostgresEventStore } from '@vaxledger/e
 import { EnvelopeSigner, LogCheckpointer } from '@vaxledger/sync';
 import { freshSchema, testDatabaseKind, testDatabaseUrl } from '../../../../test/support/database';
 import { until } from '../../../../test/support/until';
+import { runLogCheckpoint } from './log-checkpoint';
 import { runLogVerify } from './log-verify';
 
 // `log verify` against a real PostgreSQL log that a database administrator changed by hand:
@@ -98,6 +99,16 @@ describe('log verify (real PostgreSQL)', () => {
     expect(text).toContain('origin 510000: 3 checkpoint(s), 12 event(s) checked, 1 after the last checkpoint');
     expect(text).toContain('no problem');
     expect(code).toBe(0);
+  });
+
+  it('log checkpoint signs the late event, after which it is checked like the rest', async () => {
+    const lines: string[] = [];
+    expect(await runLogCheckpoint(f.store, { ...keys, everyEvents: 1000 }, (l) => lines.push(l))).toBe(0);
+    expect(lines).toEqual([expect.stringMatching(/^checkpoint 4 of 510000: 1 event\(s\) up to position \d+, head [0-9a-f]{64}$/)]);
+    const { code, text } = await verify(f.store);
+    expect(text).toContain('origin 510000: 4 checkpoint(s), 13 event(s) checked, 0 after the last checkpoint');
+    expect(code).toBe(0);
+    expect(await runLogCheckpoint(f.store, { ...keys, syncSigningKey: null, everyEvents: 1000 }, () => undefined)).toBe(2);
   });
 
   it('names an event whose data was changed with SQL (even with its stored leaf left as it was)', async () => {
