@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import type { EventMetadata } from '../event-store.port';
 
 /**
@@ -27,13 +27,42 @@ export const LEAF_TAG = 'vaxledger.log.v1.leaf';
  */
 const TRANSPORT_KEYS: ReadonlySet<string> = new Set(['originProvince', 'originPosition', 'originRecordedAt']);
 
-/** JSON with object keys sorted at every level (PostgreSQL's jsonb does not keep key order). */
-export const canonicalJson = (value: unknown): string =>
-  JSON.stringify(value ?? null, (_key, v: unknown) =>
-    v !== null && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-      : v,
-  );
+/** One JSON value with object keys sorted (what JSON.stringify writes, and so what jsonb holds). */
+const canonical = (value: unknown): string | undefined => {
+  switch (typeof value) {
+    case 'string':
+      return JSON.stringify(value);
+    case 'number':
+      return Number.isFinite(value) ? String(value) : 'null';
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'object':
+      break;
+    default:
+      return JSON.stringify(value); // undefined, functions and symbols: left out; bigint: throws, as on append
+  }
+  if (value === null) return 'null';
+  const withJson = value as { toJSON?: () => unknown };
+  if (typeof withJson.toJSON === 'function') return canonical(withJson.toJSON());
+  if (Array.isArray(value)) {
+    let out = '[';
+    for (let i = 0; i < value.length; i++) out += `${i > 0 ? ',' : ''}${canonical(value[i]) ?? 'null'}`;
+    return `${out}]`;
+  }
+  const object = value as Record<string, unknown>;
+  let out = '{';
+  for (const key of Object.keys(object).sort()) {
+    const text = canonical(object[key]);
+    if (text !== undefined) out += `${out.length > 1 ? ',' : ''}${JSON.stringify(key)}:${text}`;
+  }
+  return `${out}}`;
+};
+
+/**
+ * JSON with object keys sorted at every level (PostgreSQL's jsonb does not keep key order),
+ * otherwise as JSON.stringify writes it: undefined members left out, `toJSON` applied.
+ */
+export const canonicalJson = (value: unknown): string => canonical(value ?? null) ?? 'null';
 
 /** The actor as the sync envelope carries it; the envelope's stand-in for "no actor" counts as none. */
 const actorView = (actor: unknown): Record<string, unknown> | undefined => {
@@ -72,12 +101,21 @@ export const part = (bytes: Buffer): Buffer => {
   return Buffer.concat([length, bytes]);
 };
 
+/** Feeds `part(text)` to a hash without building the buffer. */
+const updatePart = (hash: Hash, text: string): void => {
+  const length = Buffer.allocUnsafe(4);
+  length.writeUInt32BE(Buffer.byteLength(text, 'utf8'));
+  hash.update(length);
+  hash.update(text, 'utf8');
+};
+
 /** SHA-256 of the event's data and hashed metadata (the part the append sends along). */
-export const contentDigestOf = (data: unknown, metadata: EventMetadata): Buffer =>
-  createHash('sha256')
-    .update(part(utf8(canonicalJson(data))))
-    .update(part(utf8(canonicalJson(hashedMetadataOf(metadata)))))
-    .digest();
+export const contentDigestOf = (data: unknown, metadata: EventMetadata): Buffer => {
+  const hash = createHash('sha256');
+  updatePart(hash, canonicalJson(data));
+  updatePart(hash, canonicalJson(hashedMetadataOf(metadata)));
+  return hash.digest();
+};
 
 export interface LeafFields {
   readonly eventId: string;

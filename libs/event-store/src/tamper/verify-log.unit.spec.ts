@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { chainOver, GENESIS_HEAD, type LogCheckpoint } from './checkpoint';
+import { canonicalJson } from './leaf-hash';
 import { type ChainedEvent, verifyOrigin } from './verify-log';
 
 // The verifier alone, on hand-made chains: what it reports for each kind of change.
@@ -81,5 +82,28 @@ describe('verifyOrigin', () => {
     expect(kinds(verifyOrigin({ origin: '510000', events: held, checkpoints: checkpoints(6, 6), complete: false }))).toEqual([
       'altered 05',
     ]);
+  });
+});
+
+describe('canonicalJson', () => {
+  it('writes what JSON.stringify writes, with keys sorted at every level', () => {
+    const samples: unknown[] = [
+      { b: 1, a: { d: [3, { f: 1, e: 'é中\u2028"\\' }], c: null }, u: undefined, n: -0.001, big: 1e21, nan: NaN },
+      [1, undefined, () => 1, { z: new Date('2026-12-06T01:02:03.456Z') }],
+      'text',
+      42,
+      true,
+      null,
+      undefined,
+    ];
+    for (const sample of samples) {
+      const sorted = JSON.stringify(sample ?? null, (_k, v: unknown) =>
+        v !== null && typeof v === 'object' && !Array.isArray(v)
+          ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1)))
+          : v,
+      );
+      expect(canonicalJson(sample)).toBe(sorted);
+    }
+    expect(canonicalJson({ b: 1, a: 2 })).toBe('{"a":2,"b":1}');
   });
 });
