@@ -38,8 +38,13 @@ const canonical = (value: unknown): string | undefined => {
       return value ? 'true' : 'false';
     case 'object':
       break;
-    default:
-      return JSON.stringify(value); // undefined, functions and symbols: left out; bigint: throws, as on append
+    // Left out, as JSON.stringify leaves them out (a bigint throws there, as on append).
+    case 'undefined':
+    case 'function':
+    case 'symbol':
+      return undefined;
+    case 'bigint':
+      return JSON.stringify(value);
   }
   if (value === null) return 'null';
   const withJson = value as { toJSON?: () => unknown };
