@@ -18,7 +18,7 @@ import { PollingSubscription } from '../subscription';
 import { closePool, waitIdle } from './close-pool';
 import { isPgError, translate, UNIQUE_VIOLATION } from './pg-errors';
 import { readGuardFacts, rebuildGuardTables } from './guard-tables';
-import { contentDigestOf } from '../tamper/leaf-hash';
+import { hashedMetadataOf } from '../tamper/leaf-hash';
 import { MAX_EVENTS_PER_TRANSACTION, schemaSql } from './schema';
 import { type AppendRow, type EventRow, kindOf, type StoreTransaction, toRecorded } from './postgres-rows';
 
@@ -158,10 +158,10 @@ export class PostgresEventStore implements EventStore {
       events.map((e) => JSON.stringify(e.metadata)),
       ops ? JSON.stringify(ops) : null,
       enforce ? JSON.stringify(enforce) : null,
-      this.options.leafHashes === false ? null : events.map((e) => contentDigestOf(e.data, e.metadata).toString('hex')),
+      this.options.leafHashes === false ? null : events.map((e) => JSON.stringify(hashedMetadataOf(e.metadata))),
     ];
     const sql = `SELECT out_status, out_revision, out_position, out_actual
-                   FROM ${this.schema}.append_events($1, $2, $3, $4::uuid[], $5::text[], $6::int[], $7::jsonb[], $8::jsonb[], $9::jsonb, $10::jsonb, $11::text[])`;
+                   FROM ${this.schema}.append_events($1, $2, $3, $4::uuid[], $5::text[], $6::int[], $7::jsonb[], $8::jsonb[], $9::jsonb, $10::jsonb, $11::jsonb[])`;
     const { rows } = await run(sql, params);
     const row = rows[0];
     if (!row) throw new EventStoreError('INVALID_APPEND', 'append returned no result');

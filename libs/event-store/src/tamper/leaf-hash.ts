@@ -7,13 +7,13 @@ import type { EventMetadata } from '../event-store.port';
  *
  *   leaf    = SHA-256( part(LEAF_TAG) ‖ part(event id) ‖ part(stream id) ‖ int64(revision)
  *                      ‖ part(type) ‖ int32(schema version) ‖ content )
- *   content = SHA-256( part(canonical JSON of data) ‖ part(canonical JSON of hashed metadata) )
+ *   content = SHA-256( part(jsonb text of data) ‖ part(jsonb text of hashed metadata) )
  *   part(s) = int32 big-endian byte length of UTF-8 s ‖ UTF-8 s
  *
- * The content digest is computed here, before the append (it needs nothing the database
- * assigns); the outer hash is computed by PostgreSQL inside the append, because only there is
- * the revision of an `expected: 'any'` append known. Both sides follow this recipe, and
- * `leafHashOf` recomputes the whole of it from a stored event.
+ * PostgreSQL computes all of it inside the append, from the rows it inserts (jsonb renders the
+ * canonical text in C, and only there is the revision of an `expected: 'any'` append known);
+ * the adapter only sends the hashed metadata alongside. `leafHashOf` recomputes the same from
+ * a stored or received event, without a database.
  */
 export const LEAF_TAG = 'vaxledger.log.v1.leaf';
 
@@ -27,13 +27,39 @@ export const LEAF_TAG = 'vaxledger.log.v1.leaf';
  */
 const TRANSPORT_KEYS: ReadonlySet<string> = new Set(['originProvince', 'originPosition', 'originRecordedAt']);
 
-/** One JSON value with object keys sorted (what JSON.stringify writes, and so what jsonb holds). */
-const canonical = (value: unknown): string | undefined => {
+/** A number as PostgreSQL's numeric prints it after JSON.stringify wrote it (never an exponent). */
+const numberText = (n: number): string => {
+  if (!Number.isFinite(n)) return 'null';
+  const text = String(n);
+  const e = text.indexOf('e');
+  if (e < 0) return text;
+  const negative = text.startsWith('-');
+  const mantissa = text.slice(negative ? 1 : 0, e);
+  const [whole = '', fraction = ''] = mantissa.split('.');
+  const digits = whole + fraction;
+  const point = whole.length + Number(text.slice(e + 1));
+  const plain =
+    point <= 0
+      ? `0.${'0'.repeat(-point)}${digits}`
+      : point >= digits.length
+        ? digits + '0'.repeat(point - digits.length)
+        : `${digits.slice(0, point)}.${digits.slice(point)}`;
+  return (negative ? '-' : '') + plain;
+};
+
+/** jsonb's key order: shorter (in UTF-8 bytes) first, then bytewise. */
+const jsonbKeyOrder = (a: string, b: string): number => {
+  const byLength = Buffer.byteLength(a, 'utf8') - Buffer.byteLength(b, 'utf8');
+  if (byLength !== 0 || a === b) return byLength;
+  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+};
+
+const render = (value: unknown): string | undefined => {
   switch (typeof value) {
     case 'string':
       return JSON.stringify(value);
     case 'number':
-      return Number.isFinite(value) ? String(value) : 'null';
+      return numberText(value);
     case 'boolean':
       return value ? 'true' : 'false';
     case 'object':
@@ -48,26 +74,25 @@ const canonical = (value: unknown): string | undefined => {
   }
   if (value === null) return 'null';
   const withJson = value as { toJSON?: () => unknown };
-  if (typeof withJson.toJSON === 'function') return canonical(withJson.toJSON());
-  if (Array.isArray(value)) {
-    let out = '[';
-    for (let i = 0; i < value.length; i++) out += `${i > 0 ? ',' : ''}${canonical(value[i]) ?? 'null'}`;
-    return `${out}]`;
-  }
+  if (typeof withJson.toJSON === 'function') return render(withJson.toJSON());
+  if (Array.isArray(value)) return `[${value.map((item) => render(item) ?? 'null').join(', ')}]`;
   const object = value as Record<string, unknown>;
-  let out = '{';
-  for (const key of Object.keys(object).sort()) {
-    const text = canonical(object[key]);
-    if (text !== undefined) out += `${out.length > 1 ? ',' : ''}${JSON.stringify(key)}:${text}`;
+  const parts: string[] = [];
+  for (const key of Object.keys(object).sort(jsonbKeyOrder)) {
+    const text = render(object[key]);
+    if (text !== undefined) parts.push(`${JSON.stringify(key)}: ${text}`);
   }
-  return `${out}}`;
+  return `{${parts.join(', ')}}`;
 };
 
 /**
- * JSON with object keys sorted at every level (PostgreSQL's jsonb does not keep key order),
- * otherwise as JSON.stringify writes it: undefined members left out, `toJSON` applied.
+ * The canonical text of a JSON value: what PostgreSQL prints for it as jsonb (`value::jsonb::text`)
+ * after JSON.stringify wrote it. jsonb's output is canonical (keys sorted shortest first, one
+ * space after `:` and `,`, numbers without exponents), so the database computes the leaf
+ * in C during the append and this function gives the same text wherever there is no database
+ * (a receiver's check, the memory and KurrentDB adapters, the verifier).
  */
-export const canonicalJson = (value: unknown): string => canonical(value ?? null) ?? 'null';
+export const canonicalJson = (value: unknown): string => render(value ?? null) ?? 'null';
 
 /** The actor as the sync envelope carries it; the envelope's stand-in for "no actor" counts as none. */
 const actorView = (actor: unknown): Record<string, unknown> | undefined => {
@@ -114,7 +139,7 @@ const updatePart = (hash: Hash, text: string): void => {
   hash.update(text, 'utf8');
 };
 
-/** SHA-256 of the event's data and hashed metadata (the part the append sends along). */
+/** SHA-256 of the event's data and hashed metadata. */
 export const contentDigestOf = (data: unknown, metadata: EventMetadata): Buffer => {
   const hash = createHash('sha256');
   updatePart(hash, canonicalJson(data));

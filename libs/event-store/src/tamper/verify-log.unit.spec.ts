@@ -86,24 +86,18 @@ describe('verifyOrigin', () => {
 });
 
 describe('canonicalJson', () => {
-  it('writes what JSON.stringify writes, with keys sorted at every level', () => {
-    const samples: unknown[] = [
-      { b: 1, a: { d: [3, { f: 1, e: 'é中\u2028"\\' }], c: null }, u: undefined, n: -0.001, big: 1e21, nan: NaN },
-      [1, undefined, () => 1, { z: new Date('2026-12-06T01:02:03.456Z') }],
-      'text',
-      42,
-      true,
-      null,
-      undefined,
-    ];
-    for (const sample of samples) {
-      const sorted = JSON.stringify(sample ?? null, (_k, v: unknown) =>
-        v !== null && typeof v === 'object' && !Array.isArray(v)
-          ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1)))
-          : v,
-      );
-      expect(canonicalJson(sample)).toBe(sorted);
-    }
-    expect(canonicalJson({ b: 1, a: 2 })).toBe('{"a":2,"b":1}');
+  it('writes what PostgreSQL prints for the value as jsonb', () => {
+    // Expected texts as `SELECT '<JSON.stringify(value)>'::jsonb::text` prints them (PostgreSQL 15).
+    expect(canonicalJson({ b: 1, a: { d: [3, { f: 1, e: 'x' }], c: null }, u: undefined })).toBe(
+      '{"a": {"c": null, "d": [3, {"e": "x", "f": 1}]}, "b": 1}',
+    );
+    expect(canonicalJson({ bb: 1, a: 2, '10': 3, é: 4, ab: 5 })).toBe('{"a": 2, "10": 3, "ab": 5, "bb": 1, "é": 4}');
+    expect(canonicalJson([1e21, 1e-7, -1.5e-8, 12345678901234, -0, 0.1, NaN, undefined, 'é中\u2028"\\\n'])).toBe(
+      '[1000000000000000000000, 0.0000001, -0.000000015, 12345678901234, 0, 0.1, null, null, "é中\u2028\\"\\\\\\n"]',
+    );
+    expect(canonicalJson({ z: new Date('2026-12-06T01:02:03.456Z'), f: () => 1 })).toBe('{"z": "2026-12-06T01:02:03.456Z"}');
+    expect(canonicalJson(undefined)).toBe('null');
+    expect(canonicalJson({})).toBe('{}');
+    expect(canonicalJson([])).toBe('[]');
   });
 });
