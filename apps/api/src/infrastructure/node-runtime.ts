@@ -299,6 +299,7 @@ export const openNodeRuntime = async (settings: Settings, options: RuntimeOption
           signer,
           everyEvents: settings.logCheckpoint.everyEvents,
           everyMs: settings.logCheckpoint.intervalMs,
+          onError: (error) => activity.emit('logCheckpointFailed', error),
         })
       : null;
     checkpointer?.start();
