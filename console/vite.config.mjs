@@ -7,6 +7,12 @@ const here = fileURLToPath(new URL('.', import.meta.url));
 export default defineConfig({
   root: here,
   base: '/console/',
+  // libs/domain is pure TypeScript: the console uses its validators as they are (no copy).
+  resolve: {
+    alias: {
+      '@vaxledger/domain/identifiers': fileURLToPath(new URL('../libs/domain/src/identifiers/index.ts', import.meta.url)),
+    },
+  },
   logLevel: 'warn',
   build: {
     outDir: fileURLToPath(new URL('../dist/console', import.meta.url)),

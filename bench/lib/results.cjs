@@ -23,7 +23,8 @@ const SECTION_ORDER = [
   { suite: 'sync', title: '6. Cross-province sync over Kafka' },
   { suite: 'history-pull', title: '7. Records from elsewhere: history pull through the hub' },
   { suite: 'kurrentdb', title: '8. KurrentDB adapter (against the test double: client overhead only)' },
-  { suite: 'tamper-log', title: '9. Tamper-evident log: leaf hashes and checkpoints (ADR 0019)' },
+  { suite: 'embedded-start', title: '9. The embedded default: start time and idle memory' },
+  { suite: 'tamper-log', title: '10. Tamper-evident log: leaf hashes and checkpoints (ADR 0019)' },
 ];
 
 const STATUS = { MET: '**MET**', MISSED: '**MISSED**', INFO: '—' };

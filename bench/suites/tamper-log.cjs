@@ -1,6 +1,6 @@
 'use strict';
 /**
- * 9. What the tamper-evident log costs (ADR 0019): the same appends into PostgresEventStore
+ * 10. What the tamper-evident log costs (ADR 0019): the same appends into PostgresEventStore
  * (a) without leaf hashes, (b) with them, (c) with them while the checkpointer signs the log
  * behind the writers. Two workloads: batched append (100 events per call, 4 writers) and dose
  * capture at the store (one DoseAdministered per call with the exact expected revision, 8

@@ -301,6 +301,19 @@ describe('the OpenAPI document matches the real answers of every route', () => {
     await call('get', '/v1/batches/{batchId}/recipients', AS.regulator, { params: { batchId: EXAMPLE_IDS.batchId } });
     await call('get', '/v1/batches/{batchId}/recipients', AS.regulator, { params: { batchId: EXAMPLE_IDS.batchId }, query: '?format=csv' });
     await call('get', '/v1/batches/{batchId}/recipients', CLINIC_AS, { params: { batchId: EXAMPLE_IDS.batchId } }); // 403
+    // The batch's growing lists, paged (the console's batch and recall-impact pages).
+    await call('get', '/v1/batches/{batchId}/trace', AS.regulator, { params: { batchId: EXAMPLE_IDS.batchId }, query: '?lists=omit' });
+    await call('get', '/v1/batches/{batchId}/custody', AS.regulator, { params: { batchId: EXAMPLE_IDS.batchId }, query: '?pageSize=2' });
+    await call('get', '/v1/batches/{batchId}/custody', AS.regulator, { params: { batchId: '8696321-NOPE' } }); // 404
+    for (const list of ['stock', 'doses-by-site']) {
+      await call('get', `/v1/batches/{batchId}/${list}`, AS.regulator, { params: { batchId: EXAMPLE_IDS.batchId }, query: '?sort=site' });
+      await call('get', `/v1/batches/{batchId}/${list}`, AS.regulator, { params: { batchId: '8696321-NOPE' } }); // 404
+    }
+    for (const list of ['recipients', 'sites', 'holders']) {
+      const path = `/v1/batches/{batchId}/impact/${list}`;
+      await call('get', path, AS.regulator, { params: { batchId: EXAMPLE_IDS.batchId }, query: '?order=desc' });
+      await call('get', path, CLINIC_AS, { params: { batchId: EXAMPLE_IDS.batchId } }); // 403
+    }
     await call('get', '/v1/trace-codes/{code}', AS.regulator, { params: { code: '86963210000000000017' } });
     await call('get', '/v1/trace-codes/{code}', AS.regulator, { params: { code: '12' } }); // 400
     await call('get', '/v1/sites/{orgCode}/inventory', CDC_AS, { params: { orgCode: EXAMPLE_IDS.cdc } });

@@ -123,6 +123,11 @@ describe('clinic: the dose screen', () => {
     await page.getByLabel('追溯码', { exact: true }).fill('12345');
     await page.getByLabel('追溯码', { exact: true }).press('Enter');
     await expectText(fieldError('追溯码').first(), '追溯码为 20 位数字');
+    // An ID number whose check character is wrong is refused by the ledger's own rule (libs/domain).
+    const wrongCheck = `${personA.slice(0, 17)}${personA.endsWith('0') ? '1' : '0'}`;
+    await page.getByLabel('证件号码', { exact: true }).fill(wrongCheck);
+    await page.getByLabel('证件号码', { exact: true }).press('Enter');
+    await expectText(fieldError('证件号码'), '证件号码无效：校验码不符');
   });
 });
 

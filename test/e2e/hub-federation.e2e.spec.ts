@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import { freshSchema, testDatabaseKind, testDatabaseUrl } from '../support/database';
 import { testFederation } from '../support/federation';
+import { CDC_B, CLINIC_A, FEDERATION_PRODUCT, federationSupplyChain, recallOf } from '../support/federation-scenario';
 import { startTestIdp, type TestIdp } from '../support/jwt';
 import { type NodeProcess, startNodeProcess } from '../support/node-process';
 import { until } from '../support/until';
@@ -19,10 +20,8 @@ const B = '440000';
 const REGULATOR = '12110000450712347E';
 const MAKER = '91320000MA1X0Y2W3E';
 const CDC_A = '12510000MB0A1234XJ';
-const CLINIC_A = '12510100MB0C00017E';
-const CDC_B = '12440000MB0D00028M';
 const CLINIC_B = '12440300MB1B2345QN';
-const PRODUCT = '8696321';
+const PRODUCT = FEDERATION_PRODUCT;
 const LOT = `E${randomBytes(3).toString('hex').toUpperCase()}`;
 const BATCH = `${PRODUCT}-${LOT}`;
 const daysAgo = (d: number): string => new Date(Date.now() - d * 86_400_000).toISOString();
@@ -138,77 +137,15 @@ describe('national hub and two provinces as separate processes', () => {
   };
 
   it('keeps one custody chain for a batch made in A and received by a CDC in B, in B and at the hub', async () => {
-    await post(A, '/v1/organisations', national, { orgCode: MAKER, name: 'Maker', kind: 'manufacturer', provinceCode: '320000' });
-    await post(A, '/v1/organisations', national, { orgCode: CDC_A, name: 'Sichuan CDC', kind: 'cdc', provinceCode: A });
-    await post(A, '/v1/organisations', national, { orgCode: CLINIC_A, name: 'Chengdu clinic', kind: 'clinic', provinceCode: A });
-    await post(B, '/v1/organisations', national, { orgCode: CDC_B, name: 'Guangdong CDC', kind: 'cdc', provinceCode: B });
-    await post(B, '/v1/organisations', national, { orgCode: CLINIC_B, name: 'Shenzhen clinic', kind: 'clinic', provinceCode: B });
-    await post(A, '/v1/products', maker, {
-      productCode: PRODUCT,
-      name: 'HepB',
-      vaccineType: 'HepB',
-      approvalNo: 'S1',
-      mahOrgCode: MAKER,
-      dosesPerUnit: 1,
-      storageC: { min: 2, max: 8 },
-      shelfLifeMonths: 24,
-      programme: 'NIP',
-      serialised: false,
-    });
-    await post(A, '/v1/batches', maker, {
-      productCode: PRODUCT,
-      lotNumber: LOT,
-      producedOn: '2026-09-01',
-      expiresOn: '2028-08-31',
-      quantity: 100,
-    });
-    await post(A, `/v1/batches/${BATCH}/release`, national, { certificateNo: 'C-9', decidedOn: '2026-09-05' });
-    await until('B’s CDC known in A', async () => (await call(A, 'GET', `/v1/organisations/${CDC_B}`, national)).status === 200);
-    const receipt = {
-      receivedAt: daysAgo(46),
-      verification: { result: 'accepted', releaseCertificateChecked: true },
-      temperatureLog: { deviceId: 'TL', readings: [{ at: daysAgo(46), celsius: 5 }] },
-    };
-    const toB = await post(A, '/v1/shipments', maker, {
-      toSite: CDC_B,
-      dispatchedAt: daysAgo(50),
-      deliveryNoteNo: 'DN-B',
-      lines: [{ batchId: BATCH, quantity: 40 }],
-    });
-    const toA = await post(A, '/v1/shipments', maker, {
-      toSite: CDC_A,
-      dispatchedAt: daysAgo(50),
-      deliveryNoteNo: 'DN-A',
-      lines: [{ batchId: BATCH, quantity: 40 }],
-    });
-    // B can receive once A's dispatch has reached it through the hub.
-    await until(
-      'the dispatch in B, and its receipt',
-      async () =>
-        (
-          await call(B, 'POST', `/v1/shipments/${String(toB.id)}/receipt`, cdcB, {
-            ...receipt,
-            lines: [{ batchId: BATCH, accepted: 40, rejected: 0 }],
-          })
-        ).status === 201,
+    const parties = { regulator: national, maker, cdcA, clinicA, cdcB, clinicB };
+    await federationSupplyChain(
+      {
+        post: (node, path, as, body, status) => post(node === 'A' ? A : B, path, parties[as], body, status),
+        knowsOrganisation: async (node, orgCode) =>
+          (await call(node === 'A' ? A : B, 'GET', `/v1/organisations/${orgCode}`, national)).status === 200,
+      },
+      { lot: LOT },
     );
-    await post(A, `/v1/shipments/${String(toA.id)}/receipt`, cdcA, { ...receipt, lines: [{ batchId: BATCH, accepted: 40, rejected: 0 }] });
-    for (const [node, from, to] of [
-      [A, cdcA, clinicA],
-      [B, cdcB, clinicB],
-    ] as const) {
-      const shipment = await post(node, '/v1/shipments', from, {
-        toSite: to.org,
-        dispatchedAt: daysAgo(45),
-        deliveryNoteNo: `DN-${node}`,
-        lines: [{ batchId: BATCH, quantity: 10 }],
-      });
-      await post(node, `/v1/shipments/${String(shipment.id)}/receipt`, to, {
-        ...receipt,
-        receivedAt: daysAgo(44),
-        lines: [{ batchId: BATCH, accepted: 10, rejected: 0 }],
-      });
-    }
     await until('the whole chain at A, B and the hub', async () =>
       (await Promise.all([chainAt(A), chainAt(B), chainAt(HUB)])).every((c) => c.length === 10),
     );
@@ -260,17 +197,7 @@ describe('national hub and two provinces as separate processes', () => {
   }, 120_000);
 
   it('makes B refuse a batch recalled in A, and the hub lists recipients from both provinces', async () => {
-    const recall = await post(A, '/v1/recalls', maker, {
-      batchIds: [BATCH],
-      kind: 'recall',
-      level: 1,
-      initiation: 'voluntary',
-      reasonCode: 'quality_defect',
-      reasonText: 'potency',
-      effectiveAt: daysAgo(0),
-      actions: ['stop_use'],
-      personFollowUp: 'notify',
-    });
+    const recall = await post(A, '/v1/recalls', maker, recallOf(BATCH));
     await until('the recall in B', async () => (await call(B, 'GET', `/v1/recalls/${String(recall.id)}`, cdcB)).status === 200);
     const refused = await call(B, 'POST', '/v1/doses', clinicB, {
       person: person('510104199003071237', '张三', '1990-03-07', 'M'),

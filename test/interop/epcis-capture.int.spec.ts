@@ -215,11 +215,69 @@ describe('EPCIS 2.0 capture', () => {
     ]);
   }, 120_000);
 
-  it('appends nothing when the same document is captured again', async () => {
-    const document = doc([commissioning('CAP3', codes(3))]);
-    expect(await capture(AS.maker, document)).toMatchObject({ success: true });
+  it('appends nothing when the same document is captured again, also for events without an eventID (their CBV event hash)', async () => {
+    const { eventID: _id, ...withoutId } = commissioning('CAP3', codes(3)) as { eventID: string };
+    const document = doc([withoutId, commissioning('CAP3B', codes(33))]);
+    expect(await capture(AS.maker, document)).toMatchObject({ success: true, appendedEvents: 2 });
     const before = await api.logSize();
     expect(await capture(AS.maker, document)).toMatchObject({ success: true, appendedEvents: 0 });
+    expect(await api.logSize()).toBe(before);
+  }, 120_000);
+
+  it('is all or nothing: a third event that breaks a rule leaves no fact of the first two, and the job names its code', async () => {
+    const before = await api.logSize();
+    const first = codes(7);
+    const job = await capture(
+      AS.maker,
+      doc([
+        commissioning('CAP7', first),
+        commissioning('CAP8', codes(8)),
+        // CAP7 exists only in this document and is not released: the dispatch rule refuses it.
+        shipping('urn:uuid:5b0c1b7e-0000-4000-8000-000000000007', first, 'DN-CAP7'),
+      ]),
+    );
+    expect(job).toMatchObject({
+      success: false,
+      status: 'failed',
+      appendedEvents: 0,
+      errors: [{ eventIndex: 2, eventID: 'urn:uuid:5b0c1b7e-0000-4000-8000-000000000007', code: 'BATCH_NOT_RELEASED' }],
+    });
+    expect(job.errors).toHaveLength(1);
+    await api.settle();
+    expect(await api.logSize()).toBe(before);
+    for (const lot of ['CAP7', 'CAP8'])
+      expect((await api.http.get(`/v1/batches/${PRODUCT}-${lot}/trace`).set(AS.regulator)).status).toBe(404);
+    // The first two alone are accepted: nothing of the failed attempt was kept under their keys.
+    expect(await capture(AS.maker, doc([commissioning('CAP7', first), commissioning('CAP8', codes(8))]))).toMatchObject({
+      success: true,
+      appendedEvents: 2,
+    });
+    await api.settle();
+    expect((await api.http.get(`/v1/batches/${PRODUCT}-CAP7/trace`).set(AS.regulator)).status).toBe(200);
+  }, 120_000);
+
+  it('decides each event on what the earlier events of the document did: the same units shipped twice are refused', async () => {
+    const units = codes(9);
+    await post('/v1/batches', AS.maker, {
+      productCode: PRODUCT,
+      lotNumber: 'CAP9',
+      producedOn: '2026-09-01',
+      expiresOn: '2028-08-31',
+      quantity: UNITS,
+      traceCodes: units,
+    });
+    await post(`/v1/batches/${PRODUCT}-CAP9/release`, AS.regulator, { certificateNo: 'C-CAP9', decidedOn: '2026-09-05' });
+    await api.settle();
+    const before = await api.logSize();
+    const job = await capture(
+      AS.maker,
+      doc([
+        shipping('urn:uuid:5b0c1b7e-0000-4000-8000-000000000091', units.slice(0, 10), 'DN-CAP9A'),
+        shipping('urn:uuid:5b0c1b7e-0000-4000-8000-000000000092', units.slice(5, 15), 'DN-CAP9B'),
+      ]),
+    );
+    expect(job).toMatchObject({ success: false, appendedEvents: 0, errors: [{ eventIndex: 1 }] });
+    expect(job.errors[0]!.code).toMatch(/^(TRACE_CODE_|INSUFFICIENT_STOCK)/);
     expect(await api.logSize()).toBe(before);
   }, 120_000);
 

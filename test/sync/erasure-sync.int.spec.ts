@@ -1,46 +1,35 @@
-import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
-import { actor, ORGS, startApi, type ApiHarness } from '../support/api-harness';
+import { type ApiHarness } from '../support/api-harness';
+import {
+  A,
+  AS_A,
+  AS_B,
+  B,
+  daysAgo,
+  federationSupplyChain,
+  FEDERATION_PRODUCT,
+  type FederationNodes,
+  postTo as post,
+  startPeers,
+} from '../support/federation-scenario';
 import { until } from '../support/until';
 
 // An erasure travels: Sichuan (A) erases a person's details; Guangdong (B), which gave the
 // same person a dose and holds its own copy of their details, receives PersonDetailsErased
 // over the real Kafka broker and destroys its own key. Access events never leave A.
 
-const A = '510000';
-const B = '440000';
-const CLINIC_A = '12510100MB0C00017E';
-const CDC_B = '12440000MB0D00028M';
-const PRODUCT = '8696321';
 const LOT = 'ES2026A';
-const BATCH = `${PRODUCT}-${LOT}`;
+const BATCH = `${FEDERATION_PRODUCT}-${LOT}`;
 const PERSON = { idType: 'RESIDENT_ID', idNumber: '11010519491231002X', name: '王五', birthDate: '1949-12-31', sex: 'M' };
-const AS_A = {
-  regulator: actor('regulator', ORGS.regulator, '000000'),
-  maker: actor('manufacturer', ORGS.maker, '320000'),
-  cdc: actor('cdc', ORGS.cdc, A),
-  clinic: actor('clinic', CLINIC_A, A),
-};
-const AS_B = {
-  regulator: actor('regulator', ORGS.regulator, '000000'),
-  cdc: actor('cdc', CDC_B, B),
-  clinic: actor('clinic', ORGS.clinic, B),
-};
-const daysAgo = (d: number): string => new Date(Date.now() - d * 86_400_000).toISOString();
-const temperatureLog = { deviceId: 'TL-9', readings: [{ at: daysAgo(46), celsius: 5 }] };
 const ACCESS_TYPES = ['PersonLookedUp', 'PersonRecordRead', 'RecallImpactExported'];
 
 describe('erasure across provinces over Kafka', () => {
+  let nodes: FederationNodes;
   let a: ApiHarness;
   let b: ApiHarness;
   let prefix = '';
   let personId = '';
 
-  const post = async (node: ApiHarness, path: string, as: Record<string, string>, body: object): Promise<Record<string, unknown>> => {
-    const res = await node.http.post(path).set(as).send(body);
-    if (res.status !== 201) throw new Error(`${path}: ${res.status} ${JSON.stringify(res.body)}`);
-    return res.body as Record<string, unknown>;
-  };
   const vaultRows = async (node: ApiHarness, table: string): Promise<unknown[]> => {
     const schema = (node.runtime.vault as unknown as { schema: string }).schema;
     return node.runtime.readModels.dataSource.query(`SELECT * FROM "${schema}".${table} WHERE person_id = $1`, [personId]);
@@ -55,106 +44,14 @@ describe('erasure across provinces over Kafka', () => {
     post(node, '/v1/doses', as, { person: PERSON, batchId: BATCH, doseNumber, administeredAt, route: 'IM', vaccinatorRef: 'V-9' });
 
   beforeAll(async () => {
-    const kafka = process.env.TEST_KAFKA_BROKERS;
-    if (!kafka) throw new Error('TEST_KAFKA_BROKERS is not set: the global set-up starts a broker');
-    prefix = `vxerase-${randomUUID().slice(0, 8)}`;
-    a = await startApi(
-      { PROVINCE_CODE: A, SYNC_PEERS: B, KAFKA_BROKERS: kafka, SYNC_TOPIC_PREFIX: prefix },
-      { syncGroupId: `${prefix}-a` },
-    );
-    b = await startApi(
-      { PROVINCE_CODE: B, SYNC_PEERS: A, KAFKA_BROKERS: kafka, SYNC_TOPIC_PREFIX: prefix },
-      { syncGroupId: `${prefix}-b` },
-    );
-
-    await post(a, '/v1/organisations', AS_A.regulator, {
-      orgCode: ORGS.maker,
-      name: 'Maker',
-      kind: 'manufacturer',
-      provinceCode: '320000',
-    });
-    await post(a, '/v1/organisations', AS_A.regulator, { orgCode: ORGS.cdc, name: 'Sichuan CDC', kind: 'cdc', provinceCode: A });
-    await post(a, '/v1/organisations', AS_A.regulator, {
-      orgCode: CLINIC_A,
-      name: 'Chengdu clinic',
-      kind: 'clinic',
-      provinceCode: A,
-      parentOrgCode: ORGS.cdc,
-    });
-    await post(b, '/v1/organisations', AS_B.regulator, { orgCode: CDC_B, name: 'Guangdong CDC', kind: 'cdc', provinceCode: B });
-    await post(b, '/v1/organisations', AS_B.regulator, {
-      orgCode: ORGS.clinic,
-      name: 'Shenzhen clinic',
-      kind: 'clinic',
-      provinceCode: B,
-      parentOrgCode: CDC_B,
-    });
-    await post(a, '/v1/products', AS_A.maker, {
-      productCode: PRODUCT,
-      name: 'HepB',
-      vaccineType: 'HepB',
-      approvalNo: 'S1',
-      mahOrgCode: ORGS.maker,
-      dosesPerUnit: 1,
-      storageC: { min: 2, max: 8 },
-      shelfLifeMonths: 24,
-      programme: 'NIP',
-      serialised: false,
-    });
-    await post(a, '/v1/batches', AS_A.maker, {
-      productCode: PRODUCT,
-      lotNumber: LOT,
-      producedOn: '2026-09-01',
-      expiresOn: '2028-08-31',
-      quantity: 100,
-    });
-    await post(a, `/v1/batches/${BATCH}/release`, AS_A.regulator, { certificateNo: 'C-9', decidedOn: '2026-09-05' });
-    await until('B’s CDC known in A', async () => (await a.runtime.readModels.organisation(CDC_B)) !== null);
-    const receipt = { verification: { result: 'accepted', releaseCertificateChecked: true }, temperatureLog };
-    const toB = await post(a, '/v1/shipments', AS_A.maker, {
-      toSite: CDC_B,
-      dispatchedAt: daysAgo(50),
-      deliveryNoteNo: 'DN-B',
-      lines: [{ batchId: BATCH, quantity: 40 }],
-    });
-    const toA = await post(a, '/v1/shipments', AS_A.maker, {
-      toSite: ORGS.cdc,
-      dispatchedAt: daysAgo(50),
-      deliveryNoteNo: 'DN-A',
-      lines: [{ batchId: BATCH, quantity: 40 }],
-    });
-    await post(a, `/v1/shipments/${String(toA.id)}/receipt`, AS_A.cdc, {
-      ...receipt,
-      receivedAt: daysAgo(46),
-      lines: [{ batchId: BATCH, accepted: 40, rejected: 0 }],
-    });
-    await until('the dispatch in B', async () => (await b.runtime.readModels.shipment(String(toB.id))) !== null);
-    await post(b, `/v1/shipments/${String(toB.id)}/receipt`, AS_B.cdc, {
-      ...receipt,
-      receivedAt: daysAgo(46),
-      lines: [{ batchId: BATCH, accepted: 40, rejected: 0 }],
-    });
-    for (const [node, from, to, as, toAs] of [
-      [a, AS_A.cdc, CLINIC_A, 'DN-CA', AS_A.clinic],
-      [b, AS_B.cdc, ORGS.clinic, 'DN-CB', AS_B.clinic],
-    ] as const) {
-      const shipment = await post(node, '/v1/shipments', from, {
-        toSite: to,
-        dispatchedAt: daysAgo(45),
-        deliveryNoteNo: as,
-        lines: [{ batchId: BATCH, quantity: 10 }],
-      });
-      await post(node, `/v1/shipments/${String(shipment.id)}/receipt`, toAs, {
-        ...receipt,
-        receivedAt: daysAgo(44),
-        lines: [{ batchId: BATCH, accepted: 10, rejected: 0 }],
-      });
-    }
+    nodes = await startPeers('vxerase');
+    ({ a, b, prefix } = nodes);
+    // Clinics under their CDCs: a CDC may erase what its clinics recorded.
+    await federationSupplyChain({ a, b }, { lot: LOT, clinicsUnderCdcs: true });
   }, 180_000);
 
   afterAll(async () => {
-    await a?.close();
-    await b?.close();
+    await nodes?.close();
   }, 60_000);
 
   it('has the person’s details in both provinces after a dose in each', async () => {

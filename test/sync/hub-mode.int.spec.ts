@@ -1,5 +1,18 @@
-import { randomUUID } from 'node:crypto';
-import { actor, ORGS, startApi, type ApiHarness } from '../support/api-harness';
+import { type ApiHarness } from '../support/api-harness';
+import {
+  A,
+  AS_A,
+  AS_B,
+  B,
+  custodyAt,
+  daysAgo,
+  FEDERATION_CUSTODY,
+  federationSupplyChain,
+  FEDERATION_PRODUCT,
+  postTo as post,
+  recallOf,
+  startWithHub,
+} from '../support/federation-scenario';
 import { until } from '../support/until';
 
 // Two provinces (Sichuan 510000 in hub mode, Guangdong 440000 in direct mode, i.e. hosted on
@@ -7,159 +20,38 @@ import { until } from '../support/until';
 // topic, the hub imports both, keeps the person index and forwards to each province what
 // concerns it. Three nodes, three logs, one real broker.
 
-const A = '510000';
-const B = '440000';
-const HUB = '000000';
-const CLINIC_A = '12510100MB0C00017E';
-const CDC_B = '12440000MB0D00028M';
-const PRODUCT = '8696321';
-const BATCH = `${PRODUCT}-H2026A`;
+const LOT = 'H2026A';
+const BATCH = `${FEDERATION_PRODUCT}-${LOT}`;
 const RESIDENT_OF_B = { idType: 'RESIDENT_ID', idNumber: '440305198805121237', name: '陈六', birthDate: '1988-05-12', sex: 'M' };
 const RESIDENT_OF_A = { idType: 'RESIDENT_ID', idNumber: '310115198507062825', name: '赵七', birthDate: '1985-07-06', sex: 'F' };
-const AS_A = {
-  regulator: actor('regulator', ORGS.regulator, HUB),
-  maker: actor('manufacturer', ORGS.maker, '320000'),
-  cdc: actor('cdc', ORGS.cdc, A),
-  clinic: actor('clinic', CLINIC_A, A),
-};
-const AS_B = {
-  regulator: actor('regulator', ORGS.regulator, HUB),
-  cdc: actor('cdc', CDC_B, B),
-  clinic: actor('clinic', ORGS.clinic, B),
-};
-const daysAgo = (d: number): string => new Date(Date.now() - d * 86_400_000).toISOString();
-const log = { deviceId: 'TL-9', readings: [{ at: daysAgo(46), celsius: 5 }] };
 
 describe('two provinces syncing through the national hub over Kafka', () => {
+  let nodes: Awaited<ReturnType<typeof startWithHub>>;
   let a: ApiHarness;
   let b: ApiHarness;
   let hub: ApiHarness;
 
   beforeAll(async () => {
-    const kafka = process.env.TEST_KAFKA_BROKERS;
-    if (!kafka) throw new Error('TEST_KAFKA_BROKERS is not set: the global set-up starts a broker');
-    const prefix = `vxhub-${randomUUID().slice(0, 8)}`;
-    const common = { KAFKA_BROKERS: kafka, SYNC_TOPIC_PREFIX: prefix, SYNC_MODE: 'hub' };
-    hub = await startApi({ ...common, PROVINCE_CODE: HUB, SYNC_PEERS: `${A},${B}` }, { syncGroupId: `${prefix}-hub` });
-    a = await startApi({ ...common, PROVINCE_CODE: A }, { syncGroupId: `${prefix}-a` });
-    // B is a province hosted on the national node (direct mode): same wiring as a hub-mode province.
-    b = await startApi({ ...common, PROVINCE_CODE: B, SYNC_MODE: 'direct' }, { syncGroupId: `${prefix}-b` });
+    nodes = await startWithHub('vxhub');
+    ({ a, b, hub } = nodes);
   }, 180_000);
   afterAll(async () => {
-    await a?.close();
-    await b?.close();
-    await hub?.close();
+    await nodes?.close();
   }, 60_000);
 
-  const post = async (
-    node: ApiHarness,
-    path: string,
-    as: Record<string, string>,
-    body: object,
-    status = 201,
-  ): Promise<Record<string, unknown>> => {
-    const res = await node.http.post(path).set(as).send(body);
-    if (res.status !== status) throw new Error(`${path}: ${res.status} ${JSON.stringify(res.body)}`);
-    return res.body as Record<string, unknown>;
-  };
   const lookup = async (node: ApiHarness, as: Record<string, string>, person: typeof RESIDENT_OF_A): Promise<string> =>
     String((await post(node, '/v1/persons/lookup', as, { idType: person.idType, idNumber: person.idNumber }, 200)).personId);
   const dosesIn = async (node: ApiHarness, personId: string): Promise<[number, string][]> =>
     (await node.runtime.readModels.doses(personId)).map((d) => [d.doseNumber, d.originProvince]);
 
   it('keeps one custody chain for a batch made in A and received in B, in B and at the hub', async () => {
-    await post(a, '/v1/organisations', AS_A.regulator, {
-      orgCode: ORGS.maker,
-      name: 'Maker',
-      kind: 'manufacturer',
-      provinceCode: '320000',
-    });
-    await post(a, '/v1/organisations', AS_A.regulator, { orgCode: ORGS.cdc, name: 'Sichuan CDC', kind: 'cdc', provinceCode: A });
-    await post(a, '/v1/organisations', AS_A.regulator, { orgCode: CLINIC_A, name: 'Chengdu clinic', kind: 'clinic', provinceCode: A });
-    await post(b, '/v1/organisations', AS_B.regulator, { orgCode: CDC_B, name: 'Guangdong CDC', kind: 'cdc', provinceCode: B });
-    await post(b, '/v1/organisations', AS_B.regulator, { orgCode: ORGS.clinic, name: 'Shenzhen clinic', kind: 'clinic', provinceCode: B });
-    await post(a, '/v1/products', AS_A.maker, {
-      productCode: PRODUCT,
-      name: 'HepB',
-      vaccineType: 'HepB',
-      approvalNo: 'S1',
-      mahOrgCode: ORGS.maker,
-      dosesPerUnit: 1,
-      storageC: { min: 2, max: 8 },
-      shelfLifeMonths: 24,
-      programme: 'NIP',
-      serialised: false,
-    });
-    await post(a, '/v1/batches', AS_A.maker, {
-      productCode: PRODUCT,
-      lotNumber: 'H2026A',
-      producedOn: '2026-09-01',
-      expiresOn: '2028-08-31',
-      quantity: 100,
-    });
-    await post(a, `/v1/batches/${BATCH}/release`, AS_A.regulator, { certificateNo: 'C-9', decidedOn: '2026-09-05' });
-    await until('B’s CDC known in A (through the hub)', async () => (await a.runtime.readModels.organisation(CDC_B)) !== null);
-    const toB = await post(a, '/v1/shipments', AS_A.maker, {
-      toSite: CDC_B,
-      dispatchedAt: daysAgo(50),
-      deliveryNoteNo: 'DN-X',
-      lines: [{ batchId: BATCH, quantity: 40 }],
-    });
-    const toA = await post(a, '/v1/shipments', AS_A.maker, {
-      toSite: ORGS.cdc,
-      dispatchedAt: daysAgo(50),
-      deliveryNoteNo: 'DN-Y',
-      lines: [{ batchId: BATCH, quantity: 40 }],
-    });
-    const receipt = { receivedAt: daysAgo(46), verification: { result: 'accepted', releaseCertificateChecked: true }, temperatureLog: log };
-    await until('the dispatch in B', async () => (await b.runtime.readModels.shipment(String(toB.id))) !== null);
-    await post(b, `/v1/shipments/${String(toB.id)}/receipt`, AS_B.cdc, {
-      ...receipt,
-      lines: [{ batchId: BATCH, accepted: 40, rejected: 0 }],
-    });
-    await post(a, `/v1/shipments/${String(toA.id)}/receipt`, AS_A.cdc, {
-      ...receipt,
-      lines: [{ batchId: BATCH, accepted: 40, rejected: 0 }],
-    });
-    for (const [node, as, site, note] of [
-      [a, AS_A, CLINIC_A, 'DN-A'],
-      [b, AS_B, ORGS.clinic, 'DN-B'],
-    ] as const) {
-      const shipment = await post(node, '/v1/shipments', as.cdc, {
-        toSite: site,
-        dispatchedAt: daysAgo(45),
-        deliveryNoteNo: note,
-        lines: [{ batchId: BATCH, quantity: 10 }],
-      });
-      await post(node, `/v1/shipments/${String(shipment.id)}/receipt`, as.clinic, {
-        ...receipt,
-        receivedAt: daysAgo(44),
-        lines: [{ batchId: BATCH, accepted: 10, rejected: 0 }],
-      });
-    }
-    const chain = async (node: ApiHarness): Promise<string[]> => {
-      await node.settle();
-      const res = await node.http.get(`/v1/batches/${BATCH}/trace`).set(AS_A.regulator);
-      return res.status === 200
-        ? (res.body.custody as { type: string; toSite?: string }[]).map((c) => `${c.type}:${c.toSite ?? ''}`).sort()
-        : [];
-    };
-    const expected = [
-      `produced:${ORGS.maker}`,
-      'released:',
-      `dispatched:${CDC_B}`,
-      `dispatched:${ORGS.cdc}`,
-      `received:${CDC_B}`,
-      `received:${ORGS.cdc}`,
-      `dispatched:${CLINIC_A}`,
-      `received:${CLINIC_A}`,
-      `dispatched:${ORGS.clinic}`,
-      `received:${ORGS.clinic}`,
-    ].sort();
+    await federationSupplyChain({ a, b }, { lot: LOT });
     await until('the whole chain in A, B and at the hub', async () =>
-      (await Promise.all([chain(a), chain(b), chain(hub)])).every((c) => c.length === expected.length),
+      (await Promise.all([custodyAt(a, BATCH), custodyAt(b, BATCH), custodyAt(hub, BATCH)])).every(
+        (c) => c.length === FEDERATION_CUSTODY.length,
+      ),
     );
-    for (const node of [a, b, hub]) expect(await chain(node)).toEqual(expected);
+    for (const node of [a, b, hub]) expect(await custodyAt(node, BATCH)).toEqual(FEDERATION_CUSTODY);
   }, 180_000);
 
   it('pulls the history of a person B has never seen on lookup, then sends B’s dose back to A', async () => {
@@ -236,17 +128,7 @@ describe('two provinces syncing through the national hub over Kafka', () => {
   }, 120_000);
 
   it('makes B refuse a recalled batch and lists recipients of both provinces at the hub', async () => {
-    const recall = await post(a, '/v1/recalls', AS_A.maker, {
-      batchIds: [BATCH],
-      kind: 'recall',
-      level: 1,
-      initiation: 'voluntary',
-      reasonCode: 'quality_defect',
-      reasonText: 'potency',
-      effectiveAt: daysAgo(0),
-      actions: ['stop_use'],
-      personFollowUp: 'notify',
-    });
+    const recall = await post(a, '/v1/recalls', AS_A.maker, recallOf(BATCH));
     await until('the recall in B', async () => (await b.runtime.readModels.recall(String(recall.id))) !== null);
     const refused = await b.http
       .post('/v1/doses')

@@ -1,17 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { eventsTopic } from '@vaxledger/sync';
 import { Kafka, logLevel } from 'kafkajs';
-import { startApi, type ApiHarness } from '../support/api-harness';
+import { type ApiHarness } from '../support/api-harness';
+import { A, type FederationNodes, startPeers } from '../support/federation-scenario';
 import { until } from '../support/until';
 
 // Peer mode: B asks its partner A directly for a person's history. A publishes the person's
 // stream again and answers with its count, so B can say its copy is complete.
 
-const A = '510000';
-const B = '440000';
 const PERSON = 'p1peerhistoryaaaaaaaaaaaaaaa';
 
 describe('history pull between peers', () => {
+  let nodes: FederationNodes;
   let a: ApiHarness;
   let b: ApiHarness;
   let kafka: Kafka;
@@ -20,20 +20,12 @@ describe('history pull between peers', () => {
   beforeAll(async () => {
     const brokers = process.env.TEST_KAFKA_BROKERS;
     if (!brokers) throw new Error('TEST_KAFKA_BROKERS is not set: the global set-up starts a broker');
-    prefix = `vxpeer-${randomUUID().slice(0, 8)}`;
     kafka = new Kafka({ clientId: 'vx-peer-history-test', brokers: brokers.split(','), logLevel: logLevel.NOTHING });
-    a = await startApi(
-      { PROVINCE_CODE: A, SYNC_PEERS: B, KAFKA_BROKERS: brokers, SYNC_TOPIC_PREFIX: prefix },
-      { syncGroupId: `${prefix}-a` },
-    );
-    b = await startApi(
-      { PROVINCE_CODE: B, SYNC_PEERS: A, KAFKA_BROKERS: brokers, SYNC_TOPIC_PREFIX: prefix },
-      { syncGroupId: `${prefix}-b` },
-    );
+    nodes = await startPeers('vxpeer');
+    ({ a, b, prefix } = nodes);
   }, 120_000);
   afterAll(async () => {
-    await a?.close();
-    await b?.close();
+    await nodes?.close();
   }, 60_000);
 
   const messagesOnTopicOfA = async (): Promise<number> => {

@@ -10,7 +10,7 @@ import { serveApiDocument } from './http/openapi';
 import { ProblemDetailsFilter } from './http/problem';
 import { cleanUrl, jsonBody } from './http/hostile-input';
 import { requestObserver } from './http/request-log';
-import { securityHeaders } from './http/security-headers';
+import { identityProviderOrigins, securityHeaders } from './http/security-headers';
 import { throttleProviders } from './http/throttle';
 import { strictValidationPipe } from './http/validation';
 import { nodeApplication, nodeExecutor } from './infrastructure/application';
@@ -92,7 +92,7 @@ export const createApiApp = async (
   if (options.logger !== false) app.useLogger(app.get(Logger));
   else app.useLogger(false);
   const metrics = app.get<Metrics>(METRICS);
-  app.use(...securityHeaders());
+  app.use(...securityHeaders(identityProviderOrigins(runtime.settings.oidc)));
   // An EPCIS document may carry thousands of events: capture alone reads bodies up to 32 MiB.
   app.use('/epcis/capture', cleanUrl(), jsonBody(32 * 1024 * 1024));
   app.use(cleanUrl(), jsonBody(runtime.settings.bodyLimitBytes));

@@ -11,6 +11,7 @@ import { ProductsController } from './features/products/products.controller';
 import { RecallsController } from './features/recalls/recalls.controller';
 import { ShipmentsController } from './features/shipments/shipments.controller';
 import { TraceabilityController } from './features/traceability/traceability.controller';
+import { BatchListsController } from './features/traceability/batch-lists.controller';
 import { BatchesListController } from './features/batches/batches-list.controller';
 import { OrganisationsListController } from './features/organisations/organisations-list.controller';
 import { ProductsListController } from './features/products/products-list.controller';
@@ -32,6 +33,7 @@ export const FEATURE_CONTROLLERS: Type[] = [
   PersonsController,
   TraceabilityController,
   BatchDosesController,
+  BatchListsController,
   AccessController,
   // Paged lists and searches (read-only, scoped like the detail reads).
   OrganisationsListController,

@@ -8,10 +8,7 @@ export interface Trace {
   status: string;
   release: { certificateNo?: string; decidedOn?: string; reason?: string } | null;
   recalls: { recallId: string; kind: string; level: number; lifted: boolean }[];
-  custody: { type: string; at: string; fromSite?: string; toSite?: string; quantity: number; eventId: string }[];
-  onHand: { site: string; available: number; quarantined: number }[];
   inTransit: number;
-  administered: { site: string; count: number }[];
   destroyed: number;
   unaccounted: number;
   position: string;
@@ -25,10 +22,36 @@ export interface Organisation {
   parentOrgCode?: string | null;
 }
 
-export interface Recipients {
-  batchId: string;
-  persons: { personId: string; siteCode: string; administeredAt: string; originProvince: string }[];
-  holders: { site: string; available: number; quarantined: number }[];
+/** One step of a batch's custody chain (GET /v1/batches/{batchId}/custody, paged). */
+export interface CustodyStep {
+  type: string;
+  at: string;
+  fromSite?: string;
+  toSite?: string;
+  quantity: number;
+  eventId: string;
+}
+
+/** Recall impact, paged: a person dosed from the batch (pseudonymous). */
+export interface Recipient {
+  personId: string;
+  siteCode: string;
+  administeredAt: string;
+  originProvince: string;
+}
+
+/** Recall impact, paged: how many people a site dosed from the batch. */
+export interface RecipientSite {
+  siteCode: string;
+  provinceCode: string | null;
+  persons: number;
+}
+
+/** Recall impact, paged: a site still holding the batch. */
+export interface Holder {
+  site: string;
+  available: number;
+  quarantined: number;
 }
 
 export interface InventoryLine {

@@ -23,8 +23,14 @@ export const en = {
     province: 'Province code',
     provinceHint: '000000 = national; a province code limits you to that province',
     submit: 'Sign in',
-    jwtNotSupported:
-      'This node uses AUTH_MODE=jwt. Signing in through the identity provider is not built into the console yet; use the API with a bearer token.',
+    withProvider: 'Sign in with the identity provider',
+    providerExplain:
+      'This node signs users in with its identity provider ({{issuer}}). The button takes you to its page and back here once you are signed in.',
+    noProvider: 'This node runs AUTH_MODE=jwt but console sign-in is not configured (OIDC_CLIENT_ID). Ask the node’s operator.',
+    failed: 'Sign-in did not complete',
+    tokenRefused:
+      'The node refused the identity provider’s token although it had not expired. Ask the node’s operator to check JWT_ISSUER, JWT_AUDIENCE and the keys.',
+    noConsoleRole: 'Your token carries no role the console serves (regulator, CDC, clinic or manufacturer).',
   },
   common: {
     cancel: 'Cancel',
@@ -252,6 +258,18 @@ export const en = {
     quantity: 'A whole number within range',
     doseNumber: 'A dose number from 1 to 20',
     expiry: 'Expiry must be after production',
+    idNumber: 'Not a valid document number: {{reason}}',
+  },
+  idReason: {
+    INVALID_LENGTH: 'wrong length',
+    INVALID_CHARACTERS: 'characters not allowed',
+    UNKNOWN_REGION: 'unknown region code',
+    INVALID_BIRTH_DATE: 'no such birth date',
+    BIRTH_DATE_TOO_EARLY: 'birth date before 1900',
+    BIRTH_DATE_IN_FUTURE: 'birth date in the future',
+    INVALID_CHECK_CHARACTER: 'the check character does not match',
+    INVALID_FORMAT: 'not the format of this document',
+    UNKNOWN_ID_TYPE: 'unknown document type',
   },
   errors: {
     UNEXPECTED: 'Something went wrong; try again',

@@ -16,13 +16,53 @@ const DEFAULTS: Record<Role, { orgCode: string; provinceCode: string }> = {
 };
 const KIND: Record<Role, string> = { regulator: 'regulator', cdc: 'cdc', clinic: 'clinic', manufacturer: 'manufacturer' };
 
+/** The sign-in page: the identity provider's (AUTH_MODE=jwt), else the development role picker. */
+export const SignIn = () => {
+  const { authMode } = useSession();
+  return authMode === 'jwt' ? <ProviderSignIn /> : <DevSignIn />;
+};
+
+/**
+ * Sign-in with the node's identity provider (OpenID Connect, authorization code with PKCE):
+ * one button that leaves for the provider's page; it sends the browser back signed in.
+ */
+const ProviderSignIn = () => {
+  const { t } = useTranslation();
+  const { oidc, signInWithProvider, signInProblem } = useSession();
+  return (
+    <main className="signin">
+      <Card title={t('signIn.title')} extra={<LangSwitch />} style={{ maxWidth: 560, margin: '64px auto' }}>
+        {signInProblem && (
+          <Alert
+            type="error"
+            showIcon
+            style={{ marginBottom: 16 }}
+            title={t('signIn.failed')}
+            description={signInProblem.startsWith('signIn.') ? t(signInProblem) : signInProblem}
+          />
+        )}
+        {oidc ? (
+          <>
+            <Typography.Paragraph>{t('signIn.providerExplain', { issuer: oidc.issuer })}</Typography.Paragraph>
+            <Button type="primary" block onClick={signInWithProvider}>
+              {t('signIn.withProvider')}
+            </Button>
+          </>
+        ) : (
+          <Alert type="warning" showIcon title={t('signIn.noProvider')} />
+        )}
+      </Card>
+    </main>
+  );
+};
+
 /**
  * Development sign-in (AUTH_MODE=dev, embedded default only): pick a role and an organisation;
  * the console then sends X-Dev-Actor. Clearly marked: no password, no real identity.
  */
-export const SignIn = () => {
+const DevSignIn = () => {
   const { t } = useTranslation();
-  const { signIn, authMode } = useSession();
+  const { signIn } = useSession();
   const [form] = Form.useForm<Actor>();
   const role = (Form.useWatch('role', form) ?? 'regulator') as Role;
   const [orgs, setOrgs] = useState<Organisation[]>([]);
@@ -37,14 +77,6 @@ export const SignIn = () => {
       .then((p) => setOrgs(p.items))
       .catch(() => setOrgs([]));
   }, [role, form]);
-  if (authMode === 'jwt')
-    return (
-      <main className="signin">
-        <Card title={t('signIn.title')}>
-          <Alert type="warning" showIcon title={t('signIn.jwtNotSupported')} />
-        </Card>
-      </main>
-    );
   return (
     <main className="signin">
       <Card

@@ -14,7 +14,14 @@ import { DestroyUnitsHandler } from './destructions/destroy-units.handler';
 import { EnterDoseInErrorHandler } from './doses/enter-dose-in-error.handler';
 import type { DoseTransactionDeps } from './doses/dose-transaction';
 import { RecordDoseHandler } from './doses/record-dose.handler';
+import { ReadAefiReportQuery } from './aefi/read-aefi-report.query';
+import type { ReadAccessPolicy } from './audit/audited-reads';
+import { ExportRecallImpactQuery } from './batches/export-recall-impact.query';
+import { ListRecallRecipientsQuery } from './batches/list-recall-recipients.query';
 import type { AccessPolicy } from './kernel/access';
+import { ReadImmunizationsQuery } from './persons/read-immunizations.query';
+import { ReadPatientQuery } from './persons/read-patient.query';
+import { ReadPersonRecordQuery } from './persons/read-person-record.query';
 import type { CommandExecutor } from './kernel/command-executor';
 import type { Clock, KeyedSerialiser, PersonGrants } from './kernel/ports';
 import { RegisterOrganisationHandler } from './organisations/register-organisation.handler';
@@ -25,6 +32,7 @@ import { LaunchRecallHandler } from './recalls/launch-recall.handler';
 import { LiftRecallHandler } from './recalls/lift-recall.handler';
 import { DispatchShipmentHandler } from './shipments/dispatch-shipment.handler';
 import { ReceiveShipmentHandler } from './shipments/receive-shipment.handler';
+import { type AtomicAppendDeps, RecordSupplyDocumentHandler } from './supply-documents/record-supply-document.handler';
 
 /** Everything the use cases of a node run on; each entry point (HTTP, CLI, demo) builds it once. */
 export interface ApplicationDeps {
@@ -36,6 +44,10 @@ export interface ApplicationDeps {
   readonly grants: PersonGrants;
   readonly siteLocks: KeyedSerialiser;
   readonly access: AccessPolicy;
+  /** Who may read what personal data (the audited reads). */
+  readonly readAccess: ReadAccessPolicy;
+  /** With sync on: how complete a person's record is per origin province. */
+  readonly personCompleteness?: ((personId: string) => Promise<unknown>) | undefined;
   /** Sync's history pull; null where sync is off. */
   readonly personHistory: PersonHistory | null;
   readonly provinceCode: string;
@@ -44,12 +56,20 @@ export interface ApplicationDeps {
   readonly clock?: Clock;
   /** The one-transaction dose path's parts, where the store supports it (ADR 0011). */
   readonly doseTransaction?: DoseTransactionDeps | undefined;
+  /** Appends of several streams in one transaction (a supply document), where the store can. */
+  readonly atomicAppend?: AtomicAppendDeps | undefined;
   /** The AEFI signal rule (settings AEFI_SIGNAL_MIN_REPORTS, AEFI_SIGNAL_ALPHA). */
   readonly aefiSignal?: SignalThresholds;
 }
 
-/** One handler per write use case, grouped by feature. */
+/** One handler per write use case, grouped by feature, and one per audited read. */
 export interface Application {
+  readonly readPersonRecord: ReadPersonRecordQuery;
+  readonly readImmunizations: ReadImmunizationsQuery;
+  readonly readPatient: ReadPatientQuery;
+  readonly readAefiReport: ReadAefiReportQuery;
+  readonly exportRecallImpact: ExportRecallImpactQuery;
+  readonly listRecallRecipients: ListRecallRecipientsQuery;
   readonly recordDose: RecordDoseHandler;
   readonly enterDoseInError: EnterDoseInErrorHandler;
   readonly registerOrganisation: RegisterOrganisationHandler;
@@ -59,6 +79,8 @@ export interface Application {
   readonly refuseRelease: RefuseReleaseHandler;
   readonly dispatchShipment: DispatchShipmentHandler;
   readonly receiveShipment: ReceiveShipmentHandler;
+  /** Supply commands all or nothing (EPCIS capture documents). */
+  readonly recordSupplyDocument: RecordSupplyDocumentHandler;
   readonly destroyUnits: DestroyUnitsHandler;
   readonly launchRecall: LaunchRecallHandler;
   readonly liftRecall: LiftRecallHandler;
@@ -82,7 +104,20 @@ export const createApplication = (deps: ApplicationDeps): Application => {
     thresholds: deps.aefiSignal ?? DEFAULT_SIGNAL_THRESHOLDS,
   });
   const aefiCase = { ...common, reads, access, provinceCode };
+  const audited = {
+    store: deps.store,
+    provinceCode,
+    reads,
+    access: deps.readAccess,
+    ...(deps.clock ? { clock: deps.clock } : {}),
+  };
   return {
+    readPersonRecord: new ReadPersonRecordQuery({ ...audited, vault: deps.vault, completeness: deps.personCompleteness }),
+    readImmunizations: new ReadImmunizationsQuery(audited),
+    readPatient: new ReadPatientQuery({ ...audited, vault: deps.vault }),
+    readAefiReport: new ReadAefiReportQuery(audited),
+    exportRecallImpact: new ExportRecallImpactQuery(audited),
+    listRecallRecipients: new ListRecallRecipientsQuery(audited),
     recordDose: new RecordDoseHandler({
       ...common,
       reads,
@@ -102,6 +137,7 @@ export const createApplication = (deps: ApplicationDeps): Application => {
     refuseRelease: new RefuseReleaseHandler(release),
     dispatchShipment: new DispatchShipmentHandler({ ...common, reads }),
     receiveShipment: new ReceiveShipmentHandler({ ...common, reads, access }),
+    recordSupplyDocument: new RecordSupplyDocumentHandler({ ...common, store: deps.store, reads, access, atomic: deps.atomicAppend }),
     destroyUnits: new DestroyUnitsHandler({ ...common, reads }),
     launchRecall: new LaunchRecallHandler({ ...common, reads, access }),
     liftRecall: new LiftRecallHandler({ ...common, reads, access }),

@@ -17,6 +17,9 @@ export type ReadText = (path: string) => string;
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
+/** An identity provider's address: https, or http on this machine only (tests, a local provider). */
+const OIDC_URL = /^(https:\/\/[^\s]+|http:\/\/(localhost|127\.0\.0\.1)(:\d+)?(\/[^\s]*)?)$/;
+
 /** Unset, empty and blank all mean "not given"; anything else is trimmed. */
 const given = (value: unknown): unknown => {
   if (typeof value !== 'string') return value;
@@ -177,6 +180,23 @@ export const environmentSchema = (readText: ReadText, report: (messages: readonl
     JWT_ISSUER: text(),
     JWT_AUDIENCE: text(),
     JWT_CLOCK_TOLERANCE_S: int('JWT_CLOCK_TOLERANCE_S', 30, 0, 300),
+    // The console's sign-in (OpenID Connect authorization code flow with PKCE, AUTH_MODE=jwt).
+    OIDC_CLIENT_ID: optional(
+      z.string().regex(/^[\x21-\x7e]{1,200}$/, { error: 'OIDC_CLIENT_ID must be 1-200 printable ASCII characters' }),
+    ),
+    OIDC_ISSUER: url('OIDC_ISSUER must be an https:// URL (http:// only on localhost)', OIDC_URL),
+    OIDC_AUTHORIZATION_ENDPOINT: url('OIDC_AUTHORIZATION_ENDPOINT must be an https:// URL (http:// only on localhost)', OIDC_URL),
+    OIDC_TOKEN_ENDPOINT: url('OIDC_TOKEN_ENDPOINT must be an https:// URL (http:// only on localhost)', OIDC_URL),
+    OIDC_SCOPES: setting(
+      z
+        .string()
+        .regex(/^[\x21\x23-\x5b\x5d-\x7e]+( [\x21\x23-\x5b\x5d-\x7e]+)*$/, {
+          error: 'OIDC_SCOPES must be scope names separated by single spaces',
+        })
+        .default('openid'),
+      'openid',
+    ),
+    OIDC_REDIRECT_URI: url('OIDC_REDIRECT_URI must be an https:// URL (http:// only on localhost)', OIDC_URL),
   });
 };
 

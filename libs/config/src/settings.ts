@@ -33,6 +33,8 @@ export interface Settings {
   readonly authMode: 'dev' | 'jwt';
   /** Bearer JWT verification (required with AUTH_MODE=jwt, optional in dev); null = no JWTs accepted. */
   readonly jwt: JwtSettings | null;
+  /** The console's OpenID Connect sign-in (OIDC_CLIENT_ID given, AUTH_MODE=jwt); null = none. */
+  readonly oidc: OidcSettings | null;
   readonly pseudonymSecret: string;
   /**
    * 32 bytes wrapping the per-person vault keys (production: a KMS key). Null on the embedded
@@ -88,6 +90,24 @@ export interface JwtSettings {
   readonly audience: string;
   /** JWT_CLOCK_TOLERANCE_S: seconds of clock skew allowed on exp and nbf (default 30, at most 300). */
   readonly clockToleranceSeconds: number;
+}
+
+/**
+ * The identity provider the web console signs in with (authorization code flow with PKCE, a
+ * public client: no secret). Sent to the browser as it is: nothing here is secret.
+ */
+export interface OidcSettings {
+  /** OIDC_ISSUER (default JWT_ISSUER): the provider; its discovery document is read unless both endpoints are given. */
+  readonly issuer: string;
+  /** OIDC_AUTHORIZATION_ENDPOINT and OIDC_TOKEN_ENDPOINT: given together, they replace discovery. */
+  readonly authorizationEndpoint: string | null;
+  readonly tokenEndpoint: string | null;
+  /** OIDC_CLIENT_ID: the console's client at the provider. */
+  readonly clientId: string;
+  /** OIDC_SCOPES: space-separated (default `openid`). */
+  readonly scopes: string;
+  /** OIDC_REDIRECT_URI: where the provider sends the browser back; default `{console origin}/console/signin-callback`. */
+  readonly redirectUri: string | null;
 }
 
 export class SettingsError extends Error {
@@ -148,6 +168,7 @@ const crossSettingProblems = (e: Environment, env: Env): string[] => {
     if (!listed) problems.push('SYNC_SIGNING_KEY is not on SYNC_TRUST_LIST for PROVINCE_CODE: peers would refuse every event');
   }
   problems.push(...jwtProblems(e, env));
+  problems.push(...oidcProblems(e, env));
   return problems;
 };
 
@@ -182,6 +203,22 @@ const jwtProblems = (e: Environment, env: Env): string[] => {
   return problems;
 };
 
+const OIDC_SETTINGS = ['OIDC_ISSUER', 'OIDC_AUTHORIZATION_ENDPOINT', 'OIDC_TOKEN_ENDPOINT', 'OIDC_REDIRECT_URI', 'OIDC_SCOPES'] as const;
+
+const oidcProblems = (e: Environment, env: Env): string[] => {
+  const problems: string[] = [];
+  const others = OIDC_SETTINGS.filter((name) => isGiven(env, name));
+  if (!isGiven(env, 'OIDC_CLIENT_ID')) {
+    if (others.length > 0) problems.push(`${others.join(', ')} need OIDC_CLIENT_ID`);
+    return problems;
+  }
+  if (e.AUTH_MODE !== 'jwt') problems.push('OIDC_CLIENT_ID needs AUTH_MODE=jwt (the console signs in with the provider only then)');
+  if (isGiven(env, 'OIDC_AUTHORIZATION_ENDPOINT') !== isGiven(env, 'OIDC_TOKEN_ENDPOINT'))
+    problems.push('OIDC_AUTHORIZATION_ENDPOINT and OIDC_TOKEN_ENDPOINT go together (else both come from discovery)');
+  if (!isGiven(env, 'OIDC_ISSUER') && !e.JWT_ISSUER) problems.push('OIDC_ISSUER (or JWT_ISSUER) is required with OIDC_CLIENT_ID');
+  return problems;
+};
+
 /** The checked environment as the Settings the node runs on. */
 const settingsOf = (e: Environment, env: Env): Settings => {
   const embedded = isEmbedded(e, env);
@@ -210,6 +247,7 @@ const settingsOf = (e: Environment, env: Env): Settings => {
     syncInApi: e.SYNC_IN_API === 'on',
     authMode: e.AUTH_MODE,
     jwt: e.AUTH_MODE === 'jwt' || JWT_SETTINGS.some((name) => isGiven(env, name)) ? jwtSettingsOf(e) : null,
+    oidc: e.OIDC_CLIENT_ID ? oidcSettingsOf(e, e.OIDC_CLIENT_ID) : null,
     pseudonymSecret: e.PSEUDONYM_SECRET ?? DEV_SECRET,
     // Embedded default without a key: the node keeps its own in DATA_DIR/vault.key (null here).
     vaultMasterKey: e.VAULT_MASTER_KEY ?? null,
@@ -236,6 +274,15 @@ const jwtSettingsOf = (e: Environment): JwtSettings => ({
   issuer: e.JWT_ISSUER ?? '',
   audience: e.JWT_AUDIENCE ?? '',
   clockToleranceSeconds: e.JWT_CLOCK_TOLERANCE_S,
+});
+
+const oidcSettingsOf = (e: Environment, clientId: string): OidcSettings => ({
+  issuer: e.OIDC_ISSUER ?? e.JWT_ISSUER ?? '',
+  authorizationEndpoint: e.OIDC_AUTHORIZATION_ENDPOINT ?? null,
+  tokenEndpoint: e.OIDC_TOKEN_ENDPOINT ?? null,
+  clientId,
+  scopes: e.OIDC_SCOPES,
+  redirectUri: e.OIDC_REDIRECT_URI ?? null,
 });
 
 /**

@@ -180,6 +180,44 @@ describe('settings', () => {
       clockToleranceSeconds: 30,
     });
   });
+
+  it('reads the console’s OpenID Connect sign-in: issuer from JWT_ISSUER unless given, endpoints together, https only', () => {
+    const jwt = { AUTH_MODE: 'jwt', JWT_JWKS_FILE: '/etc/vx/jwks.json', JWT_ISSUER: 'https://idp.example', JWT_AUDIENCE: 'a' };
+    expect(loadSettings(jwt).oidc).toBeNull();
+    expect(loadSettings({ ...jwt, OIDC_CLIENT_ID: 'vaxledger-console' }).oidc).toEqual({
+      issuer: 'https://idp.example',
+      authorizationEndpoint: null,
+      tokenEndpoint: null,
+      clientId: 'vaxledger-console',
+      scopes: 'openid',
+      redirectUri: null,
+    });
+    const explicit = loadSettings({
+      ...jwt,
+      OIDC_CLIENT_ID: 'c',
+      OIDC_ISSUER: 'http://127.0.0.1:9000',
+      OIDC_AUTHORIZATION_ENDPOINT: 'http://127.0.0.1:9000/authorize',
+      OIDC_TOKEN_ENDPOINT: 'http://127.0.0.1:9000/token',
+      OIDC_SCOPES: 'openid profile vaxledger',
+    }).oidc;
+    expect(explicit).toMatchObject({
+      issuer: 'http://127.0.0.1:9000',
+      tokenEndpoint: 'http://127.0.0.1:9000/token',
+      scopes: 'openid profile vaxledger',
+    });
+    expect(problemsOf({ ...jwt, OIDC_CLIENT_ID: 'c', OIDC_TOKEN_ENDPOINT: 'http://idp.example/token' })).toEqual([
+      'OIDC_TOKEN_ENDPOINT must be an https:// URL (http:// only on localhost)',
+      'OIDC_AUTHORIZATION_ENDPOINT and OIDC_TOKEN_ENDPOINT go together (else both come from discovery)',
+    ]);
+    expect(problemsOf({ OIDC_CLIENT_ID: 'c' })).toEqual([
+      'OIDC_CLIENT_ID needs AUTH_MODE=jwt (the console signs in with the provider only then)',
+      'OIDC_ISSUER (or JWT_ISSUER) is required with OIDC_CLIENT_ID',
+    ]);
+    expect(problemsOf({ ...jwt, OIDC_SCOPES: 'openid  x' })).toEqual([
+      'OIDC_SCOPES must be scope names separated by single spaces',
+      'OIDC_SCOPES need OIDC_CLIENT_ID',
+    ]);
+  });
 });
 
 describe('Kafka TLS and SASL settings', () => {

@@ -6,5 +6,6 @@ export * from './read-models';
 export * from './queries/list-queries';
 export * from './queries/list-scope';
 export * from './queries/master-data-queries';
+export * from './queries/batch-queries';
 export * from './supply-events/cbv-steps';
 export * from './aefi/aefi.queries';

@@ -3,9 +3,9 @@ import { type Actor, isPurposeOfUse, PURPOSES_OF_USE, type PurposeOfUse } from '
 import type { Request } from 'express';
 import { ApiError } from '../http/problem';
 
-// Appending the access event is the application layer's (libs/application/src/audit); the
+// Appending the access event is the audited read's own query handler (libs/application); the
 // headers that say why and by whom are this edge's.
-export { type AccessContext, recordAccess } from '@vaxledger/application';
+export type { AccessContext } from '@vaxledger/application';
 
 /** Why the caller reads personal data; one of `PURPOSES_OF_USE`, else the endpoint's default. */
 export const PURPOSE_HEADER = 'X-Purpose-Of-Use';

@@ -1,9 +1,9 @@
 import { Controller, Get, Inject, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
+import { IsOptional, Matches } from 'class-validator';
 import { PERSON_ID_PATTERN } from '@vaxledger/privacy';
 import { CurrentActor, Roles } from '../http/auth';
+import { LogPageQuery } from '../http/log-page-query';
 import { ApiError } from '../http/problem';
 import type { NodeRuntime } from '../infrastructure/node-runtime';
 import { RUNTIME } from '../infrastructure/tokens';
@@ -12,7 +12,8 @@ import type { Actor } from '@vaxledger/domain';
 import { enforce } from '../auth/access';
 import { canReadAuditTrail } from '../auth/policy';
 
-export class AccessQuery {
+/** The audit trail's filters, paged like the log. */
+export class AccessQuery extends LogPageQuery {
   /** Reads of this person (pseudonym). */
   @ApiPropertyOptional({ description: 'Reads of this person (pseudonym)', pattern: PERSON_ID_PATTERN.source })
   @IsOptional()
@@ -38,18 +39,6 @@ export class AccessQuery {
   @IsOptional()
   @Matches(INSTANT)
   readonly to?: string;
-  /** The `next` of the previous page. */
-  @ApiPropertyOptional({ description: 'The `next` of the previous page', pattern: '^\\d{1,20}$', example: '0' })
-  @IsOptional()
-  @Matches(/^\d{1,20}$/)
-  readonly after?: string;
-  @ApiPropertyOptional({ minimum: 1, maximum: 1000, default: 100 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(1000)
-  readonly limit?: number;
 }
 
 /** The audit trail of reads of personal data, for regulators. */

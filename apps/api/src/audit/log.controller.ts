@@ -1,9 +1,8 @@
 import { Controller, Get, Inject, Param, Query } from '@nestjs/common';
-import { ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
-import { IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
-import { Type } from 'class-transformer';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { RecordedEvent } from '@vaxledger/event-store';
 import { Roles } from '../http/auth';
+import { LogPageQuery } from '../http/log-page-query';
 import { ApiError } from '../http/problem';
 import type { NodeRuntime } from '../infrastructure/node-runtime';
 import { RUNTIME } from '../infrastructure/tokens';
@@ -12,20 +11,8 @@ import { enforce } from '../auth/access';
 import { canReadLog, canReadStream } from '../auth/policy';
 import { CurrentActor } from '../http/auth';
 
-export class EventsQuery {
-  /** Read events after this global position (decimal). */
-  @ApiPropertyOptional({ description: 'Events after this global position (decimal)', pattern: '^\\d{1,20}$', example: '0' })
-  @IsOptional()
-  @Matches(/^\d{1,20}$/)
-  readonly after?: string;
-  @ApiPropertyOptional({ minimum: 1, maximum: 1000, default: 100 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(1000)
-  readonly limit?: number;
-}
+/** The global log after a position. */
+export class EventsQuery extends LogPageQuery {}
 
 const render = (e: RecordedEvent): Record<string, unknown> => ({
   position: e.position.toString(),

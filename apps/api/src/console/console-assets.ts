@@ -14,10 +14,11 @@ export const consoleAssetsDir = (): string | null => {
   return candidates.find((dir) => existsSync(join(dir, 'index.html'))) ?? null;
 };
 
-/** What the console must know before sign-in; never a secret. */
+/** What the console must know before sign-in; never a secret (the OIDC client is public, PKCE). */
 export const consoleConfig = (settings: Settings): Record<string, unknown> => ({
   authMode: settings.authMode,
   provinceCode: settings.provinceCode,
+  oidc: settings.authMode === 'jwt' && settings.oidc ? settings.oidc : null,
 });
 
 /**

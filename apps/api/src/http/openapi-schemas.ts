@@ -142,6 +142,7 @@ export const SUCCESS_SCHEMAS: Readonly<Record<string, Schema>> = {
       status: { type: 'string', enum: ['awaiting_release', 'released', 'release_refused', 'suspended', 'recalled'] },
       release: nullable({ type: 'object' }),
       recalls: arrayOf(obj({ recallId: str, kind: str, level: int, lifted: { type: 'boolean' } })),
+      // custody, onHand and administered are left out with ?lists=omit (each has its paged list).
       custody: arrayOf(
         obj({ type: str, at: str, fromSite: str, toSite: str, quantity: int, eventId: { type: 'string', format: 'uuid' } }, [
           'fromSite',
@@ -155,7 +156,7 @@ export const SUCCESS_SCHEMAS: Readonly<Record<string, Schema>> = {
       unaccounted: int,
       position,
     },
-    [],
+    ['custody', 'onHand', 'administered'],
     true,
   ),
   'GET /v1/batches/{batchId}/doses-by-day': obj({

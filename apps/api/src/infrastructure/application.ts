@@ -1,6 +1,7 @@
 import { type Application, CommandExecutor, createApplication, SqlIdempotencyStore } from '@vaxledger/application';
 import { PostgresEventStore } from '@vaxledger/event-store';
 import { PERSON_GRANT_TTL_MS } from '../auth/policy';
+import { readAccess } from '../auth/read-access';
 import { useCaseAccess } from '../auth/use-case-access';
 import type { Metrics } from './metrics';
 import type { NodeRuntime } from './node-runtime';
@@ -30,12 +31,21 @@ export const nodeApplication = (runtime: NodeRuntime, executor: CommandExecutor,
     grants: runtime.auth,
     siteLocks: runtime.siteLocks,
     access: useCaseAccess(runtime),
+    readAccess: readAccess(runtime),
+    personCompleteness: runtime.sync
+      ? (personId) => {
+          const sync = runtime.sync!;
+          return sync.history.completeness(personId, new Map(sync.inbox.lag().map((l) => [l.origin, l.upTo])));
+        }
+      : undefined,
     personHistory: runtime.sync?.history ?? null,
     aefiSignal: runtime.settings.aefiSignal,
     ...(clock ? { clock } : {}),
     provinceCode: runtime.settings.provinceCode,
     pseudonymSecret: runtime.settings.pseudonymSecret,
     personGrantTtlMs: PERSON_GRANT_TTL_MS,
+    // The log in PostgreSQL: a supply document's streams are appended in one transaction.
+    atomicAppend: runtime.store instanceof PostgresEventStore ? { store: runtime.store, idempotency: idempotencyOf(runtime) } : undefined,
     // The log in PostgreSQL with guard rows: a dose is one transaction (ADR 0011).
     doseTransaction:
       runtime.store instanceof PostgresEventStore && runtime.store.capabilities.guards

@@ -101,7 +101,7 @@ export interface RuntimeOptions {
 }
 
 /** Enough to cache a clinic's working set; the file system caches the rest (README, "Start time and memory"). */
-const EMBEDDED_SHARED_BUFFERS = '32MB';
+const EMBEDDED_SHARED_BUFFERS = '16MB';
 
 const exitOnLockLoss = (error: Error): void => {
   process.stderr.write(`vaxledger: lost the DATA_DIR lock (${error.message}): stopping before two processes share the folder\n`);

@@ -21,10 +21,11 @@ import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ApiError, command, enc, get, post } from '../../api/client';
 import type { CommandAnswer, InventoryLine, PersonRecord } from '../../api/types';
-import { chinaInstant, chinaTime, idempotencyKey } from '../../format';
+import { chinaInstant, chinaTime, chinaToday, idempotencyKey } from '../../format';
+import { useDraft } from '../../shell/drafts';
 import { ProblemAlert, useProblemText } from '../../shell/problem';
 import { useActor } from '../../shell/session';
-import { ID_TYPES, personFromResidentId, refusalField } from './dose-rules';
+import { ID_TYPES, idNumberProblem, personFromResidentId, refusalField } from './dose-rules';
 
 interface Values {
   traceCode?: string;
@@ -51,6 +52,7 @@ export const DoseScreen = () => {
   const problem = useProblemText();
   const actor = useActor();
   const [form] = Form.useForm<Values>();
+  useDraft('dose', form);
   const [stock, setStock] = useState<InventoryLine[]>([]);
   const [unit, setUnit] = useState<{ state: string; batchId: string | null } | null>(null);
   const [record, setRecord] = useState<PersonRecord | null>(null);
@@ -95,7 +97,7 @@ export const DoseScreen = () => {
     try {
       const { idType, idNumber } = await form.validateFields(['idType', 'idNumber']);
       const { personId } = await post<{ personId: string }>('/v1/persons/lookup', { idType, idNumber: idNumber.trim() });
-      const derived = idType === 'RESIDENT_ID' ? personFromResidentId(idNumber.trim()) : null;
+      const derived = idType === 'RESIDENT_ID' ? personFromResidentId(idNumber.trim(), chinaToday()) : null;
       if (derived) form.setFieldsValue({ birthDate: dayjs(derived.birthDate), sex: derived.sex });
       try {
         setRecord(await get<PersonRecord>(`/v1/persons/${enc(personId)}/record`));
@@ -241,7 +243,18 @@ export const DoseScreen = () => {
                   <Form.Item
                     name="idNumber"
                     label={t('dose.idNumber')}
-                    rules={[{ required: true, whitespace: true, max: 40, message: t('validation.required') }]}
+                    rules={[
+                      { required: true, whitespace: true, max: 40, message: t('validation.required') },
+                      ({ getFieldValue }) => ({
+                        validator: async (_, value?: string) => {
+                          const reason = value?.trim()
+                            ? idNumberProblem(getFieldValue('idType') as string, value.trim(), chinaToday())
+                            : null;
+                          if (reason)
+                            throw new Error(t('validation.idNumber', { reason: t(`idReason.${reason}`, { defaultValue: reason }) }));
+                        },
+                      }),
+                    ]}
                   >
                     <Input ref={idRef} autoComplete="off" onPressEnter={(e) => (e.preventDefault(), void lookup())} />
                   </Form.Item>

@@ -1,15 +1,9 @@
+// The ID-number rules are the ledger's own (libs/domain, pure TypeScript bundled by Vite): the
+// form refuses exactly what the API would, and no second copy of them can drift.
+import { birthDateOf, ID_TYPES, normalisePersonIdentifier, parseResidentId, sexOf } from '@vaxledger/domain/identifiers';
 import type { ApiError } from '../../api/client';
 
-export const ID_TYPES = [
-  'RESIDENT_ID',
-  'RESIDENCE_PERMIT_HMT',
-  'FOREIGN_PERMANENT_RESIDENT',
-  'PASSPORT',
-  'TRAVEL_PERMIT_HMT',
-  'BIRTH_CERTIFICATE',
-  'VACCINATION_CERTIFICATE',
-  'OTHER',
-] as const;
+export { ID_TYPES };
 
 // Refusals whose problem names no field, placed where a nurse would look.
 const FIELD_OF_CODE: Record<string, string> = {
@@ -61,9 +55,18 @@ export const refusalField = (error: ApiError): string | null => {
   return FIELD_OF_CODE[error.code] ?? null;
 };
 
-/** Birth date and sex as a resident ID states them (GB 11643: digits 7-14, 17th odd = male). */
-export const personFromResidentId = (id: string): { birthDate: string; sex: 'M' | 'F' } | null => {
-  const m = /^\d{6}(\d{4})(\d{2})(\d{2})\d{2}(\d)[\dX]$/i.exec(id);
-  if (!m) return null;
-  return { birthDate: `${m[1]}-${m[2]}-${m[3]}`, sex: Number(m[4]) % 2 === 1 ? 'M' : 'F' };
+/** Birth date and sex as a valid resident ID states them (GB 11643), else null. */
+export const personFromResidentId = (id: string, today: string): { birthDate: string; sex: 'M' | 'F' } | null => {
+  const parsed = parseResidentId(id, today);
+  return parsed.ok ? { birthDate: birthDateOf(parsed.value), sex: sexOf(parsed.value) } : null;
+};
+
+/**
+ * Why the API would refuse this document number (libs/domain's reason code, e.g.
+ * INVALID_CHECK_CHARACTER), or null if it is acceptable. `today` is the site's date (YYYY-MM-DD).
+ */
+export const idNumberProblem = (idType: string, idNumber: string, today: string): string | null => {
+  // A passport needs its issuing state, which this screen does not ask for: the API checks it.
+  const checked = normalisePersonIdentifier({ idType, idNumber, issuingState: 'XXX' }, today);
+  return checked.ok ? null : checked.reason;
 };

@@ -1,4 +1,4 @@
-import { Alert, App, Button, Card, DatePicker, Form, Input, InputNumber, Modal, Progress, Select, Space, Typography, Upload } from 'antd';
+import { Alert, App, Button, Card, DatePicker, Form, Input, Modal, Progress, Select, Space, Typography, Upload } from 'antd';
 import dayjs from 'dayjs';
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -6,7 +6,9 @@ import { Link } from 'react-router-dom';
 import { command, enc, get, type Page } from '../../api/client';
 import type { BatchSummary, CommandAnswer, Product } from '../../api/types';
 import { idempotencyKey } from '../../format';
+import { QuantityItem } from '../../shell/line-fields';
 import { PagedTable } from '../../shell/paged';
+import { useDraft } from '../../shell/drafts';
 import { ProblemAlert } from '../../shell/problem';
 import { useActor } from '../../shell/session';
 import { StatusTag } from '../regulator/StatusTag';
@@ -62,6 +64,7 @@ const RegisterBatch = ({ onClose, onDone }: { onClose(): void; onDone(): void })
   const { message } = App.useApp();
   const actor = useActor();
   const [form] = Form.useForm<Values>();
+  useDraft('register-batch', form);
   const [products, setProducts] = useState<Product[]>([]);
   const [file, setFile] = useState<TraceFile | null>(null);
   const [progress, setProgress] = useState<number | null>(null);
@@ -142,13 +145,7 @@ const RegisterBatch = ({ onClose, onDone }: { onClose(): void; onDone(): void })
           >
             <DatePicker />
           </Form.Item>
-          <Form.Item
-            name="quantity"
-            label={t('batch.quantity')}
-            rules={[{ required: true, type: 'integer', min: 1, message: t('validation.quantity') }]}
-          >
-            <InputNumber min={1} />
-          </Form.Item>
+          <QuantityItem name="quantity" label={t('batch.quantity')} />
         </Space>
         <Form.Item label={t('batch.traceFile')} extra={t('batch.traceFileHint')}>
           <Upload.Dragger

@@ -1,18 +1,17 @@
-import { Button, Card, Col, Descriptions, Empty, Row, Space, Statistic, Table, Timeline, Typography } from 'antd';
+import { Button, Card, Col, Descriptions, Empty, Row, Space, Statistic, Typography } from 'antd';
 import ReactECharts from 'echarts-for-react';
 import { useCallback, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router-dom';
 import { enc, get } from '../../api/client';
-import type { Trace } from '../../api/types';
-import { chinaTime } from '../../format';
+import type { Holder, Trace } from '../../api/types';
 import { useOrgs } from '../../shell/orgs';
+import { PagedTable } from '../../shell/paged';
 import { ProblemAlert } from '../../shell/problem';
 import { useActor } from '../../shell/session';
+import { CustodyTimeline } from './CustodyTimeline';
 import { RecallForm } from './RecallForm';
 import { StatusTag } from './StatusTag';
-
-const DOT: Record<string, string> = { produced: 'blue', released: 'green', recalled: 'red', suspended: 'red', destroyed: 'gray' };
 
 /** One batch's whole story: timeline, stock by site, doses by site and by day, recall. */
 export const BatchPage = () => {
@@ -23,18 +22,22 @@ export const BatchPage = () => {
   const [days, setDays] = useState<{ day: string; count: number }[]>([]);
   const [error, setError] = useState<unknown>(null);
   const [recallOpen, setRecallOpen] = useState(false);
+  const [loaded, setLoaded] = useState(0);
   // Reads are eventually consistent: after a command, read again until the view has reached it.
   const load = useCallback(
     async (after?: string) => {
       try {
-        let tr = await get<Trace>(`/v1/batches/${enc(batchId)}/trace`);
+        // The lists that grow (custody, stock and doses by site) are paged by their own endpoints.
+        const read = () => get<Trace>(`/v1/batches/${enc(batchId)}/trace`, { lists: 'omit' });
+        let tr = await read();
         for (let i = 0; after && BigInt(tr.position) < BigInt(after) && i < 20; i++) {
           await new Promise((resolve) => setTimeout(resolve, 250));
-          tr = await get<Trace>(`/v1/batches/${enc(batchId)}/trace`);
+          tr = await read();
         }
         const dd = await get<{ days: { day: string; count: number }[] }>(`/v1/batches/${enc(batchId)}/doses-by-day`);
         setTrace(tr);
         setDays(dd.days);
+        setLoaded((n) => n + 1);
         setError(null);
       } catch (e) {
         setError(e);
@@ -43,21 +46,10 @@ export const BatchPage = () => {
     [batchId],
   );
   useEffect(() => void load(), [load]);
-  const sites = trace
-    ? [
-        ...trace.custody.flatMap((c) => [c.fromSite, c.toSite]),
-        ...trace.onHand.map((s) => s.site),
-        ...trace.administered.map((d) => d.site),
-      ]
-    : [];
-  const orgs = useOrgs(sites.filter((s): s is string => Boolean(s)));
-  const site = (code: string | undefined): string => {
-    if (!code) return '';
-    const org = orgs.get(code);
-    return org ? `${org.name} (${code}, ${t('common.province')} ${org.provinceCode})` : code;
-  };
+  const [shown, setShown] = useState<{ stock: string[]; doses: string[] }>({ stock: [], doses: [] });
+  const orgs = useOrgs([...shown.stock, ...shown.doses]);
   const siteColumns = [
-    { title: t('batch.site'), dataIndex: 'site', render: (s: string) => orgs.get(s)?.name ?? s },
+    { title: t('batch.site'), dataIndex: 'site', render: (s: string) => orgs.get(s)?.name ?? s, sorter: true },
     { title: t('batch.siteCode'), dataIndex: 'site', key: 'code' },
     { title: t('common.province'), dataIndex: 'site', key: 'province', render: (s: string) => orgs.get(s)?.provinceCode ?? '' },
   ];
@@ -110,22 +102,7 @@ export const BatchPage = () => {
       </Card>
       <Row gutter={16}>
         <Col xs={24} lg={10}>
-          <Card title={t('batch.timeline')}>
-            <Timeline
-              data-testid="timeline"
-              items={trace.custody.map((c) => ({
-                color: DOT[c.type] ?? 'blue',
-                content: (
-                  <div>
-                    <strong>{t(`custody.${c.type}`, { defaultValue: c.type })}</strong> · {chinaTime(c.at)}
-                    {c.quantity > 0 && ` · ${t('batch.units', { count: c.quantity })}`}
-                    {c.fromSite && <div>{t('custody.from', { site: site(c.fromSite) })}</div>}
-                    {c.toSite && <div>{t('custody.to', { site: site(c.toSite) })}</div>}
-                  </div>
-                ),
-              }))}
-            />
-          </Card>
+          <CustodyTimeline batchId={batchId} refresh={loaded} />
         </Col>
         <Col xs={24} lg={14}>
           <Space orientation="vertical" size="large" style={{ width: '100%' }}>
@@ -147,29 +124,30 @@ export const BatchPage = () => {
               )}
             </Card>
             <Card title={t('batch.stockBySite')}>
-              <Table
+              <PagedTable<Holder>
                 size="small"
                 rowKey="site"
-                dataSource={trace.onHand}
-                pagination={{ pageSize: 10 }}
+                path={`/v1/batches/${enc(batchId)}/stock`}
+                query={{}}
+                refresh={loaded}
+                onLoaded={(items) => setShown((was) => ({ ...was, stock: items.map((h) => h.site) }))}
                 columns={[
                   ...siteColumns,
-                  { title: t('stock.available'), dataIndex: 'available', align: 'right', sorter: (a, b) => a.available - b.available },
-                  { title: t('stock.quarantined'), dataIndex: 'quarantined', align: 'right' },
+                  { title: t('stock.available'), dataIndex: 'available', align: 'right', sorter: true },
+                  { title: t('stock.quarantined'), dataIndex: 'quarantined', align: 'right', sorter: true },
                 ]}
               />
             </Card>
             <Card title={t('batch.dosesBySite')}>
-              <Table
+              <PagedTable<{ site: string; count: number }>
                 size="small"
                 rowKey="site"
                 data-testid="doses-by-site"
-                dataSource={trace.administered}
-                pagination={{ pageSize: 10 }}
-                columns={[
-                  ...siteColumns,
-                  { title: t('batch.doses'), dataIndex: 'count', align: 'right', sorter: (a, b) => a.count - b.count },
-                ]}
+                path={`/v1/batches/${enc(batchId)}/doses-by-site`}
+                query={{}}
+                refresh={loaded}
+                onLoaded={(items) => setShown((was) => ({ ...was, doses: items.map((d) => d.site) }))}
+                columns={[...siteColumns, { title: t('batch.doses'), dataIndex: 'count', align: 'right', sorter: true }]}
               />
             </Card>
           </Space>

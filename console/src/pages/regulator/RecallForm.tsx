@@ -5,6 +5,7 @@ import { useTranslation } from 'react-i18next';
 import { command } from '../../api/client';
 import type { CommandAnswer } from '../../api/types';
 import { chinaInstant, idempotencyKey } from '../../format';
+import { useDraft } from '../../shell/drafts';
 import { ProblemAlert } from '../../shell/problem';
 
 const REASONS = ['quality_defect', 'safety_signal', 'cold_chain', 'counterfeit', 'labelling', 'other'];
@@ -35,6 +36,7 @@ export const RecallForm = ({
   const { t } = useTranslation();
   const { message } = App.useApp();
   const [form] = Form.useForm<Values>();
+  useDraft(`recall-${batchId}`, form, open);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   const [key] = useState(idempotencyKey);

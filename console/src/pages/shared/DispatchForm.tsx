@@ -1,10 +1,12 @@
-import { App, Button, DatePicker, Form, Input, InputNumber, Modal, Space } from 'antd';
+import { App, DatePicker, Form, Input, Modal } from 'antd';
 import dayjs from 'dayjs';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { command } from '../../api/client';
 import type { CommandAnswer } from '../../api/types';
 import { chinaInstant, idempotencyKey } from '../../format';
+import { BatchLines } from '../../shell/line-fields';
+import { useDraft } from '../../shell/drafts';
 import { ProblemAlert } from '../../shell/problem';
 
 interface Values {
@@ -19,6 +21,7 @@ export const DispatchForm = ({ onClose, onDone }: { onClose(): void; onDone(): v
   const { t } = useTranslation();
   const { message } = App.useApp();
   const [form] = Form.useForm<Values>();
+  useDraft('dispatch', form);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   const [key] = useState(idempotencyKey);
@@ -78,32 +81,7 @@ export const DispatchForm = ({ onClose, onDone }: { onClose(): void; onDone(): v
         <Form.Item name="dispatchedAt" label={t('shipment.dispatchedAt')} rules={[{ required: true, message: t('validation.required') }]}>
           <DatePicker showTime disabledDate={(d) => d.isAfter(dayjs(), 'day')} />
         </Form.Item>
-        <Form.List name="lines">
-          {(fields, { add, remove }) => (
-            <>
-              {fields.map((f) => (
-                <Space key={f.key} align="baseline">
-                  <Form.Item
-                    name={[f.name, 'batchId']}
-                    label={t('dose.batch')}
-                    rules={[{ required: true, pattern: /^[0-9A-Za-z]{1,20}-[0-9A-Z]{1,20}$/, message: t('validation.batchId') }]}
-                  >
-                    <Input autoComplete="off" />
-                  </Form.Item>
-                  <Form.Item
-                    name={[f.name, 'quantity']}
-                    label={t('shipment.quantity')}
-                    rules={[{ required: true, type: 'integer', min: 1, message: t('validation.quantity') }]}
-                  >
-                    <InputNumber min={1} />
-                  </Form.Item>
-                  {fields.length > 1 && <Button onClick={() => remove(f.name)}>{t('common.remove')}</Button>}
-                </Space>
-              ))}
-              <Button onClick={() => add({ quantity: 1 })}>{t('shipment.addLine')}</Button>
-            </>
-          )}
-        </Form.List>
+        <BatchLines name="lines" />
       </Form>
     </Modal>
   );

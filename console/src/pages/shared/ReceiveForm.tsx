@@ -5,6 +5,8 @@ import { useTranslation } from 'react-i18next';
 import { command, enc } from '../../api/client';
 import type { Shipment } from '../../api/types';
 import { chinaInstant, idempotencyKey } from '../../format';
+import { QuantityItem } from '../../shell/line-fields';
+import { useDraft } from '../../shell/drafts';
 import { ProblemAlert } from '../../shell/problem';
 
 interface Values {
@@ -19,6 +21,7 @@ export const ReceiveForm = ({ shipment, onClose, onDone }: { shipment: Shipment;
   const { t } = useTranslation();
   const { message } = App.useApp();
   const [form] = Form.useForm<Values>();
+  useDraft(`receive-${shipment.shipmentId}`, form);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   const [key] = useState(idempotencyKey);
@@ -67,14 +70,13 @@ export const ReceiveForm = ({ shipment, onClose, onDone }: { shipment: Shipment;
         onFinish={(v) => void submit(v)}
       >
         {shipment.lines.map((l, i) => (
-          <Form.Item
+          <QuantityItem
             key={l.batchId}
             name={['accepted', i]}
             label={t('shipment.acceptedOf', { batchId: l.batchId, quantity: l.quantity })}
-            rules={[{ required: true, type: 'integer', min: 0, max: l.quantity, message: t('validation.quantity') }]}
-          >
-            <InputNumber min={0} max={l.quantity} />
-          </Form.Item>
+            min={0}
+            max={l.quantity}
+          />
         ))}
         <Form.Item name="result" label={t('shipment.verification')}>
           <Radio.Group options={['accepted', 'discrepancy', 'rejected'].map((r) => ({ value: r, label: t(`shipment.result_${r}`) }))} />

@@ -2,13 +2,13 @@ import { type Actor, type LotReleaseCommand, lotReleaseDecider, lotReleaseStream
 import type { ReadModels } from '@vaxledger/projections';
 import { type AccessPolicy, enforce } from '../kernel/access';
 import type { CommandAnswer } from '../kernel/command-answer';
-import type { CommandExecutor } from '../kernel/command-executor';
+import type { CommandRunner } from '../kernel/command-executor';
 import type { CommandMeta } from '../kernel/command-meta';
 import { foldHistory } from '../kernel/fold';
 import { type Clock, systemClock } from '../kernel/ports';
 
 export interface LotReleaseDeps {
-  readonly executor: CommandExecutor;
+  readonly executor: CommandRunner;
   readonly reads: Pick<ReadModels, 'batch'>;
   readonly access: Pick<AccessPolicy, 'mayDecideRelease'>;
   readonly clock?: Clock;

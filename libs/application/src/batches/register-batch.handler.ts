@@ -10,7 +10,7 @@ import {
 } from '@vaxledger/domain';
 import type { ReadModels } from '@vaxledger/projections';
 import type { CommandAnswer } from '../kernel/command-answer';
-import type { CommandExecutor } from '../kernel/command-executor';
+import type { CommandRunner } from '../kernel/command-executor';
 import type { CommandMeta } from '../kernel/command-meta';
 import { productFacts } from '../kernel/facts';
 import { foldHistory } from '../kernel/fold';
@@ -20,7 +20,7 @@ import { type Clock, systemClock } from '../kernel/ports';
 export type RegisterBatchCommand = ProduceBatchData;
 
 export interface RegisterBatchDeps {
-  readonly executor: CommandExecutor;
+  readonly executor: CommandRunner;
   readonly reads: Pick<ReadModels, 'product' | 'knownTraceCodes'>;
   readonly clock?: Clock;
 }

@@ -1,7 +1,7 @@
 import { type Actor, type DestroyUnitsData, siteDecider, siteStream } from '@vaxledger/domain';
 import type { ReadModels } from '@vaxledger/projections';
 import type { CommandAnswer } from '../kernel/command-answer';
-import type { CommandExecutor } from '../kernel/command-executor';
+import type { CommandRunner } from '../kernel/command-executor';
 import type { CommandMeta } from '../kernel/command-meta';
 import { batchFactsById } from '../kernel/facts';
 import { foldHistory } from '../kernel/fold';
@@ -11,7 +11,7 @@ import { checkLineTraceCodes } from '../shipments/trace-codes';
 export type DestroyUnitsCommand = DestroyUnitsData;
 
 export interface DestroyUnitsDeps {
-  readonly executor: CommandExecutor;
+  readonly executor: CommandRunner;
   readonly reads: Pick<ReadModels, 'batches' | 'product' | 'administeredAtSite'>;
   readonly clock?: Clock;
 }

@@ -47,8 +47,39 @@ const canonicalHash = (body: unknown): string =>
     .update(JSON.stringify(body ?? null))
     .digest('hex');
 
-const keyReused = (): ApplicationError =>
+/** The hash kept beside a keyed answer: the same key with another request is refused. */
+export const requestHashOf = (request: Pick<CommandRequest, 'command' | 'streamId' | 'body'>): string =>
+  canonicalHash({ command: request.command, streamId: request.streamId, body: request.body });
+
+export const keyReused = (): ApplicationError =>
   new ApplicationError('IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was already used with a different request');
+
+/** Adds the metadata every event carries; keyed commands get ids derived from the key. */
+export const stampEvents = (request: CommandRequest, decided: readonly DecidedEvent[], provinceCode: string): NewEvent[] => {
+  const key = request.idempotencyKey;
+  return decided.map((event, index) => ({
+    eventId: key ? uuidV5(`${request.actor.orgCode}|${key}|${index}`) : randomUUID(),
+    type: event.type,
+    schemaVersion: event.schemaVersion,
+    data: event.data,
+    metadata: {
+      correlationId: request.correlationId,
+      actor: {
+        orgCode: request.actor.orgCode,
+        role: request.actor.role,
+        provinceCode: request.actor.provinceCode,
+        ...(request.actor.siteCode ? { siteCode: request.actor.siteCode } : {}),
+      },
+      originProvince: provinceCode,
+    },
+  }));
+};
+
+/**
+ * What a use-case handler runs its command through: the executor below, or a stage that
+ * decides without appending (libs/application/src/supply-documents).
+ */
+export type CommandRunner = Pick<CommandExecutor, 'run' | 'catchUp'>;
 
 /**
  * Runs a command the same way every time: wait until the read models reflect the log
@@ -61,6 +92,15 @@ export class CommandExecutor {
 
   catchUp(): Promise<void> {
     return this.deps.catchUp();
+  }
+
+  /** The answers kept under idempotency keys (a stage of several commands checks them too). */
+  get idempotency(): IdempotencyStore {
+    return this.deps.idempotency;
+  }
+
+  get provinceCode(): string {
+    return this.deps.provinceCode;
   }
 
   async run(request: CommandRequest): Promise<CommandOutcome> {
@@ -82,7 +122,7 @@ export class CommandExecutor {
 
   private async decideAndAppend(request: CommandRequest): Promise<CommandOutcome> {
     const { store, idempotency } = this.deps;
-    const hash = canonicalHash({ command: request.command, streamId: request.streamId, body: request.body });
+    const hash = requestHashOf(request);
     const key = request.idempotencyKey;
     if (key) {
       const seen = await idempotency.find(request.actor.orgCode, key);
@@ -100,7 +140,7 @@ export class CommandExecutor {
           `stream ${request.streamId} is at revision ${current ?? 'none'}, not ${request.ifMatch}`,
         );
       const decided = await request.decide(history);
-      const events = this.stamp(request, decided);
+      const events = stampEvents(request, decided, this.deps.provinceCode);
       if (events.length === 0) {
         // Nothing new to record (an idempotent command that was already done).
         const last = history[history.length - 1];
@@ -134,26 +174,5 @@ export class CommandExecutor {
         throw error;
       }
     }
-  }
-
-  /** Adds the metadata every event carries; keyed commands get ids derived from the key. */
-  private stamp(request: CommandRequest, decided: readonly DecidedEvent[]): NewEvent[] {
-    const key = request.idempotencyKey;
-    return decided.map((event, index) => ({
-      eventId: key ? uuidV5(`${request.actor.orgCode}|${key}|${index}`) : randomUUID(),
-      type: event.type,
-      schemaVersion: event.schemaVersion,
-      data: event.data,
-      metadata: {
-        correlationId: request.correlationId,
-        actor: {
-          orgCode: request.actor.orgCode,
-          role: request.actor.role,
-          provinceCode: request.actor.provinceCode,
-          ...(request.actor.siteCode ? { siteCode: request.actor.siteCode } : {}),
-        },
-        originProvince: this.deps.provinceCode,
-      },
-    }));
   }
 }

@@ -2,7 +2,7 @@ import { type Actor, type IssueRecallData, recallDecider, recallStream, RuleViol
 import type { ReadModels } from '@vaxledger/projections';
 import { type AccessPolicy, enforce } from '../kernel/access';
 import type { CommandAnswer } from '../kernel/command-answer';
-import type { CommandExecutor } from '../kernel/command-executor';
+import type { CommandRunner } from '../kernel/command-executor';
 import { type CommandMeta, newResourceId } from '../kernel/command-meta';
 import { foldHistory } from '../kernel/fold';
 import { type Clock, systemClock } from '../kernel/ports';
@@ -11,7 +11,7 @@ import { type Clock, systemClock } from '../kernel/ports';
 export type LaunchRecallCommand = Omit<IssueRecallData, 'recallId'>;
 
 export interface LaunchRecallDeps {
-  readonly executor: CommandExecutor;
+  readonly executor: CommandRunner;
   readonly reads: Pick<ReadModels, 'batches'>;
   readonly access: Pick<AccessPolicy, 'mayRecallBatch'>;
   readonly clock?: Clock;

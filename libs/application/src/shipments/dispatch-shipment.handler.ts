@@ -1,7 +1,7 @@
 import { type Actor, type BatchFacts, type DispatchShipmentData, type OrgFacts, siteDecider, siteStream } from '@vaxledger/domain';
 import type { ReadModels } from '@vaxledger/projections';
 import type { CommandAnswer } from '../kernel/command-answer';
-import type { CommandExecutor } from '../kernel/command-executor';
+import type { CommandRunner } from '../kernel/command-executor';
 import { type CommandMeta, newResourceId } from '../kernel/command-meta';
 import { batchFactsById, orgFacts } from '../kernel/facts';
 import { foldHistory } from '../kernel/fold';
@@ -17,7 +17,7 @@ export type DispatchShipmentReads = Pick<
 >;
 
 export interface DispatchShipmentDeps {
-  readonly executor: CommandExecutor;
+  readonly executor: CommandRunner;
   readonly reads: DispatchShipmentReads;
   readonly clock?: Clock;
 }

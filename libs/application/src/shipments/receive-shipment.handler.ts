@@ -2,7 +2,7 @@ import { type Actor, type ReceiveShipmentData, RuleViolation, siteDecider, siteS
 import type { ReadModels } from '@vaxledger/projections';
 import { type AccessPolicy, enforce } from '../kernel/access';
 import type { CommandAnswer } from '../kernel/command-answer';
-import type { CommandExecutor } from '../kernel/command-executor';
+import type { CommandRunner } from '../kernel/command-executor';
 import type { CommandMeta } from '../kernel/command-meta';
 import { batchFactsById, shipmentFacts } from '../kernel/facts';
 import { foldHistory } from '../kernel/fold';
@@ -13,7 +13,7 @@ import { checkLineTraceCodes } from './trace-codes';
 export type ReceiveShipmentCommand = ReceiveShipmentData;
 
 export interface ReceiveShipmentDeps {
-  readonly executor: CommandExecutor;
+  readonly executor: CommandRunner;
   readonly reads: Pick<ReadModels, 'shipment' | 'batches' | 'product'>;
   readonly access: Pick<AccessPolicy, 'mayReceiveShipment'>;
   readonly clock?: Clock;

@@ -1,4 +1,6 @@
+import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
+import { promisify } from 'node:util';
 import { join } from 'node:path';
 import { createServer, type Server, type Socket } from 'node:net';
 import { PGlite } from '@electric-sql/pglite';
@@ -102,6 +104,27 @@ export class SessionAffineQueue {
 }
 
 /**
+ * A new folder: creating the cluster (initdb) grows PGlite's WebAssembly memory to ~600 MB,
+ * and WebAssembly memory never shrinks, nor is it handed back when the instance is closed
+ * until a garbage collection happens to free it. A short-lived child process does the
+ * creation, so the node itself starts with the memory a restart has.
+ */
+const createClusterInChildProcess = async (dataDir: string): Promise<void> => {
+  const script = [
+    `const { PGlite } = require(${JSON.stringify(require.resolve('@electric-sql/pglite'))});`,
+    'PGlite.create(process.argv[1]).then((db) => db.close()).then(',
+    '  () => process.exit(0),',
+    '  (error) => { process.stderr.write(String(error && error.message || error)); process.exit(1); });',
+  ].join('\n');
+  try {
+    await promisify(execFile)(process.execPath, ['-e', script, dataDir], { timeout: 120_000 });
+  } catch (error) {
+    const stderr = (error as { stderr?: string }).stderr?.trim();
+    throw new Error(`could not create the embedded database in ${dataDir}: ${stderr || (error as Error).message}`);
+  }
+};
+
+/**
  * The embedded default: PostgreSQL compiled to WASM (PGlite), its files in `dataDir`
  * (or in memory), served on a loopback port through pglite-socket's protocol handler so
  * the product reaches it with the same `pg` code and SQL as a real server.
@@ -110,18 +133,14 @@ export const startEmbeddedPostgres = async (options: {
   dataDir?: string;
   port?: number;
   maxConnections?: number;
-  /** PostgreSQL's shared_buffers (e.g. `32MB`); PGlite's default, 160 MB, is most of an idle node's memory. */
+  /** PostgreSQL's shared_buffers (e.g. `16MB`); PGlite's default, 160 MB, is most of an idle node's memory. */
   sharedBuffers?: string;
 }): Promise<EmbeddedPostgres> => {
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
   const pgliteOptions = options.sharedBuffers
     ? { startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${options.sharedBuffers}`] }
     : {};
-  if (options.dataDir && !existsSync(join(options.dataDir, 'PG_VERSION'))) {
-    // A new folder: creating the cluster grows PGlite's WebAssembly memory to ~600 MB, which
-    // never shrinks. Opened again, the node runs in the memory a restart would have (~150 MB).
-    await (await PGlite.create(options.dataDir, pgliteOptions)).close();
-  }
+  if (options.dataDir && !existsSync(join(options.dataDir, 'PG_VERSION'))) await createClusterInChildProcess(options.dataDir);
   const db = await PGlite.create(options.dataDir, pgliteOptions);
   const queue = new SessionAffineQueue(db);
   const sockets = new Set<Socket>();

@@ -2,17 +2,30 @@ import { Controller, Get, Inject, Param, Query, Req, Res } from '@nestjs/common'
 import { ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsIn, IsOptional } from 'class-validator';
 import type { Request, Response } from 'express';
-import { type Actor, addDays, localDateOf, recallImpactExported } from '@vaxledger/domain';
-import { accessContextOf, recordAccess } from '../../audit/access-trail';
+import { type Actor, addDays, localDateOf } from '@vaxledger/domain';
+import { accessContextOf } from '../../audit/access-trail';
 import { CurrentActor, Roles } from '../../http/auth';
 import { ApiError } from '../../http/problem';
 import type { NodeRuntime } from '../../infrastructure/node-runtime';
-import { RUNTIME } from '../../infrastructure/tokens';
-import { batchScope, enforce, impactRowFilter, requireBatch, siteScope } from '../../auth/access';
-import { canSeeBatch, canSeeInventory, canSeeRecipients, canSeeTraceCode } from '../../auth/policy';
+import { APPLICATION, RUNTIME } from '../../infrastructure/tokens';
+import type { Application } from '@vaxledger/application';
+import { batchScope, enforce, requireBatch, siteScope } from '../../auth/access';
+import { canSeeBatch, canSeeInventory, canSeeTraceCode } from '../../auth/policy';
 
 export class RecipientsQuery {
   @ApiPropertyOptional({ enum: ['json', 'csv'], default: 'json' }) @IsOptional() @IsIn(['json', 'csv']) readonly format?: 'json' | 'csv';
+}
+
+export class TraceQuery {
+  @ApiPropertyOptional({
+    enum: ['include', 'omit'],
+    default: 'include',
+    description:
+      'omit: leave out the lists that grow (custody, onHand, administered); page them with GET /v1/batches/{batchId}/custody, /stock and /doses-by-site',
+  })
+  @IsOptional()
+  @IsIn(['include', 'omit'])
+  readonly lists?: 'include' | 'omit';
 }
 
 const csvCell = (value: string): string => (/[",\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value);
@@ -21,19 +34,26 @@ const csvCell = (value: string): string => (/[",\n]/.test(value) ? `"${value.rep
 @ApiTags('traceability')
 @Controller('v1')
 export class TraceabilityController {
-  constructor(@Inject(RUNTIME) private readonly runtime: NodeRuntime) {}
+  constructor(
+    @Inject(RUNTIME) private readonly runtime: NodeRuntime,
+    @Inject(APPLICATION) private readonly app: Application,
+  ) {}
 
   @Get('batches/:batchId/trace')
   @Roles('regulator', 'manufacturer', 'cdc', 'clinic')
   @ApiOperation({ summary: 'A batch’s full traceability: release, recalls, custody chain, stock by site, doses by site' })
-  async trace(@Param('batchId') batchId: string, @CurrentActor() actor: Actor): Promise<Record<string, unknown>> {
+  async trace(
+    @Param('batchId') batchId: string,
+    @Query() query: TraceQuery,
+    @CurrentActor() actor: Actor,
+  ): Promise<Record<string, unknown>> {
     const models = this.runtime.readModels;
     const position = models.position.toString();
     const batch = await models.batch(batchId);
     if (!batch) throw new ApiError('NOT_FOUND', `no batch ${batchId}`);
     await requireBatch(this.runtime, actor, batchId, canSeeBatch);
     const [custody, stock, doses, transit, recalls] = await Promise.all([
-      models.custody(batchId),
+      query.lists === 'omit' ? [] : models.custody(batchId),
       models.stockOfBatch(batchId),
       models.dosesBySite(batchId),
       models.inTransit({ batchId }),
@@ -65,17 +85,21 @@ export class TraceabilityController {
       status,
       release: batch.release,
       recalls: recalls.map((r) => ({ recallId: r.recallId, kind: r.kind, level: r.level, lifted: r.lifted })),
-      custody: custody.map((c) => ({
-        type: c.type,
-        at: c.at,
-        ...(c.fromSite ? { fromSite: c.fromSite } : {}),
-        ...(c.toSite ? { toSite: c.toSite } : {}),
-        quantity: c.quantity,
-        eventId: c.eventId,
-      })),
-      onHand,
+      ...(query.lists === 'omit'
+        ? {}
+        : {
+            custody: custody.map((c) => ({
+              type: c.type,
+              at: c.at,
+              ...(c.fromSite ? { fromSite: c.fromSite } : {}),
+              ...(c.toSite ? { toSite: c.toSite } : {}),
+              quantity: c.quantity,
+              eventId: c.eventId,
+            })),
+            onHand,
+            administered,
+          }),
       inTransit,
-      administered,
       destroyed: batch.destroyed,
       // What the ledger cannot place: produced minus everything it knows of.
       unaccounted: batch.quantity - held - inTransit - given - batch.destroyed,
@@ -93,36 +117,13 @@ export class TraceabilityController {
     @CurrentActor() actor: Actor,
     @Req() req: Request,
   ): Promise<void> {
-    const access = accessContextOf(req, actor, 'recall_follow_up');
-    const models = this.runtime.readModels;
-    const position = models.position.toString();
-    const batch = await models.batch(batchId);
-    if (!batch) throw new ApiError('NOT_FOUND', `no batch ${batchId}`);
-    await requireBatch(this.runtime, actor, batchId, canSeeRecipients);
-    const [allRecipients, allStock] = await Promise.all([models.recipients(batchId), models.stockOfBatch(batchId)]);
-    // A provincial regulator or CDC sees the impact in its own province; the national one all of it.
-    const inScope = await impactRowFilter(models, actor, [...allRecipients.map((r) => r.siteCode), ...allStock.map((s) => s.site)]);
-    const recipients = allRecipients.filter((r) => inScope(r.siteCode));
-    const stock = allStock.filter((s) => inScope(s.site));
-    const persons = recipients.map((r) => ({
-      personId: r.personId,
-      siteCode: r.siteCode,
-      administeredAt: r.administeredAt,
-      originProvince: r.originProvince,
-    }));
-    // A recall-impact export lists people: it is answered only once it is in the audit trail.
-    await recordAccess(
-      this.runtime.store,
-      this.runtime.settings.provinceCode,
+    // A recall-impact export lists people: ExportRecallImpact answers only once it is in the audit trail.
+    const format = query.format ?? 'json';
+    const { persons, holders, position } = await this.app.exportRecallImpact.handle(
+      batchId,
+      format,
       actor,
-      access,
-      recallImpactExported({
-        batchId,
-        purpose: access.purpose,
-        accessedAt: new Date().toISOString(),
-        format: query.format ?? 'json',
-        persons: persons.length,
-      }),
+      accessContextOf(req, actor, 'recall_follow_up'),
     );
     if (query.format === 'csv') {
       const lines = [
@@ -136,9 +137,7 @@ export class TraceabilityController {
     response.status(200).json({
       batchId,
       persons,
-      holders: stock
-        .filter((s) => s.available + s.quarantined > 0)
-        .map((s) => ({ site: s.site, available: s.available, quarantined: s.quarantined })),
+      holders,
       position,
     });
   }

@@ -1,15 +1,12 @@
 import { Controller, Get, Header, Inject, Param, Req } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { type Actor, personRecordRead } from '@vaxledger/domain';
+import type { Application } from '@vaxledger/application';
+import type { Actor } from '@vaxledger/domain';
 import type { Request } from 'express';
-import { accessContextOf, recordAccess } from '../../audit/access-trail';
-import { enforce } from '../../auth/access';
-import { canSeeAefi } from '../../auth/policy';
-import { aefiScope } from '../../features/aefi/aefi-scope';
+import { accessContextOf } from '../../audit/access-trail';
 import { CurrentActor, Roles } from '../../http/auth';
 import { ApiError } from '../../http/problem';
-import type { NodeRuntime } from '../../infrastructure/node-runtime';
-import { RUNTIME } from '../../infrastructure/tokens';
+import { APPLICATION } from '../../infrastructure/tokens';
 import { adverseEventOf } from './fhir-adverse-event';
 import type { FhirResource } from './fhir-resources';
 
@@ -19,7 +16,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 @ApiTags('fhir')
 @Controller('fhir')
 export class FhirAdverseEventController {
-  constructor(@Inject(RUNTIME) private readonly runtime: NodeRuntime) {}
+  constructor(@Inject(APPLICATION) private readonly app: Application) {}
 
   @Get('AdverseEvent/:reportId')
   @Roles('clinic', 'cdc', 'regulator')
@@ -35,19 +32,9 @@ export class FhirAdverseEventController {
       throw new ApiError('VALIDATION_FAILED', 'the AdverseEvent id is a report id (a lower-case UUID)', [
         { field: 'reportId', reason: 'malformed' },
       ]);
-    const hidden = `no AdverseEvent ${reportId}`;
-    const report = await this.runtime.readModels.aefi.report(reportId);
-    if (!report?.reported || !report.personId) throw new ApiError('NOT_FOUND', hidden);
-    enforce(canSeeAefi(actor, await aefiScope(this.runtime.readModels, report)), hidden);
-    // It names a person: the read is in the audit trail before it is answered.
+    // It names a person: ReadAefiReport puts the read in the audit trail before it is answered.
     const access = accessContextOf(req, actor, 'treatment');
-    await recordAccess(
-      this.runtime.store,
-      this.runtime.settings.provinceCode,
-      actor,
-      access,
-      personRecordRead({ personId: report.personId, purpose: access.purpose, accessedAt: new Date().toISOString() }),
-    );
+    const report = await this.app.readAefiReport.handle(reportId, actor, access, `no AdverseEvent ${reportId}`);
     return adverseEventOf(report);
   }
 }

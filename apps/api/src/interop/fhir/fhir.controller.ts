@@ -1,16 +1,15 @@
 import { Controller, Get, Header, Inject, Param, Req } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { type Actor, type DoseAdministered, personRecordRead, personStream } from '@vaxledger/domain';
+import { type Actor, type DoseAdministered, personStream } from '@vaxledger/domain';
 import type { DoseRow } from '@vaxledger/projections';
 import { PERSON_ID_PATTERN } from '@vaxledger/privacy';
 import type { Request } from 'express';
-import { accessContextOf, recordAccess } from '../../audit/access-trail';
-import { enforce, personScope } from '../../auth/access';
-import { canReadPersonRecord } from '../../auth/policy';
+import { accessContextOf } from '../../audit/access-trail';
 import { CurrentActor, Public, Roles } from '../../http/auth';
 import { ApiError } from '../../http/problem';
 import type { NodeRuntime } from '../../infrastructure/node-runtime';
-import { RUNTIME } from '../../infrastructure/tokens';
+import { APPLICATION, RUNTIME } from '../../infrastructure/tokens';
+import type { Application } from '@vaxledger/application';
 import { capabilityStatementOf, type DoseFacts, type FhirResource, immunizationOf, patientOf, searchsetOf } from './fhir-resources';
 
 const FHIR_JSON = 'application/fhir+json; charset=utf-8';
@@ -47,7 +46,10 @@ const checkPersonId = (personId: string, field: string): void => {
 @ApiTags('fhir')
 @Controller('fhir')
 export class FhirController {
-  constructor(@Inject(RUNTIME) private readonly runtime: NodeRuntime) {}
+  constructor(
+    @Inject(RUNTIME) private readonly runtime: NodeRuntime,
+    @Inject(APPLICATION) private readonly app: Application,
+  ) {}
 
   private baseOf(req: Request): string {
     return `${req.protocol}://${req.get('host') ?? 'localhost'}/fhir`;
@@ -73,12 +75,8 @@ export class FhirController {
     checkPersonId(personId, 'personId');
     if (query.details !== undefined && query.details !== 'true' && query.details !== 'false')
       throw new ApiError('VALIDATION_FAILED', 'details is true or false', [{ field: 'details', reason: 'not a boolean' }]);
-    const wantsDetails = query.details === 'true';
-    // The hub keeps no vault: it may never ask for identity.
-    if (wantsDetails && actor.role === 'hub') throw new ApiError('FORBIDDEN', 'the hub holds no person details');
-    await this.authorise(actor, personId, req);
-    const person = await this.runtime.readModels.person(personId);
-    const details = wantsDetails && !person?.erased ? await this.runtime.vault.readDetails(personId) : null;
+    const access = accessContextOf(req, actor, 'treatment');
+    const { details } = await this.app.readPatient.handle(personId, query.details === 'true', actor, access);
     return patientOf(personId, details);
   }
 
@@ -94,8 +92,7 @@ export class FhirController {
       ]);
     const personId = query.patient.replace(/^Patient\//, '');
     checkPersonId(personId, 'patient');
-    await this.authorise(actor, personId, req);
-    const doses = await this.runtime.readModels.doses(personId);
+    const doses = await this.app.readImmunizations.ofPerson(personId, actor, accessContextOf(req, actor, 'treatment'));
     const resources = await this.immunizations(doses);
     const base = this.baseOf(req);
     return searchsetOf(base, `${base}/Immunization?patient=${encodeURIComponent(`Patient/${personId}`)}`, resources);
@@ -111,27 +108,9 @@ export class FhirController {
       throw new ApiError('VALIDATION_FAILED', 'the Immunization id is a dose event id (a lower-case UUID)', [
         { field: 'doseEventId', reason: 'malformed' },
       ]);
-    const dose = await this.runtime.readModels.dose(doseEventId);
-    const hidden = `no Immunization ${doseEventId}`;
-    if (!dose) throw new ApiError('NOT_FOUND', hidden);
-    await this.authorise(actor, dose.personId, req, hidden);
+    const dose = await this.app.readImmunizations.oneDose(doseEventId, actor, accessContextOf(req, actor, 'treatment'));
     const [resource] = await this.immunizations([dose]);
     return resource!;
-  }
-
-  /** The /v1 record's rule and audit: a refused caller learns nothing, an allowed read is logged first. */
-  private async authorise(actor: Actor, personId: string, req: Request, hidden = 'no record of this person on this node'): Promise<void> {
-    enforce(canReadPersonRecord(actor, await personScope(this.runtime, actor, personId)), hidden);
-    const access = accessContextOf(req, actor, 'treatment');
-    const [doses, person] = await Promise.all([this.runtime.readModels.doses(personId), this.runtime.readModels.person(personId)]);
-    if (doses.length === 0 && !person) throw new ApiError('NOT_FOUND', hidden);
-    await recordAccess(
-      this.runtime.store,
-      this.runtime.settings.provinceCode,
-      actor,
-      access,
-      personRecordRead({ personId, purpose: access.purpose, accessedAt: new Date().toISOString() }),
-    );
   }
 
   /** Route and body site live only in the dose events: read each person stream once. */

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Application, CommandAnswer, CommandMeta } from '@vaxledger/application';
-import { isReplayedAnswer } from '@vaxledger/application';
+import type { Application, SupplyCommand } from '@vaxledger/application';
 import type { Actor, Role } from '@vaxledger/domain';
 import type { ReadModels } from '@vaxledger/projections';
 import { ROLES_KEY } from '../../../auth/actor.guard';
@@ -11,6 +10,7 @@ import { DispatchShipmentDto, ReceiveShipmentDto, ShipmentsController } from '..
 import { toProblem } from '../../../http/problem';
 import { strictValidationPipe } from '../../../http/validation';
 import { type CaptureError, type CaptureJobs } from './capture-jobs';
+import { cbvEventHash } from './cbv-event-hash';
 import { type CaptureCommand, type CaptureLookups, translateEvent } from './capture-translation';
 
 type UseCase = CaptureCommand['useCase'];
@@ -31,42 +31,25 @@ const GATES: Readonly<Record<UseCase, { endpoint: object; dto: new () => object 
 const rolesOf = (useCase: UseCase): readonly Role[] =>
   (Reflect.getMetadata(ROLES_KEY, GATES[useCase].endpoint) as Role[] | undefined) ?? [];
 
-/** The event's own id, else a digest of its content: the same event captured twice is one command. */
-export const idempotencyKeyOf = (event: unknown): string => {
+/**
+ * The event's retry key: its eventID, or without one its CBV 2.0 event hash (the id GS1 gives an
+ * event that has none), so the same event captured twice is one command.
+ */
+export const idempotencyKeyOf = (event: unknown, context: Readonly<Record<string, string>> = {}): string => {
   const id = typeof event === 'object' && event !== null ? (event as { eventID?: unknown }).eventID : undefined;
-  const basis = typeof id === 'string' ? `id:${id}` : `content:${JSON.stringify(event)}`;
+  const basis = `id:${typeof id === 'string' ? id : cbvEventHash(event, context)}`;
   return `epcis-${createHash('sha256').update(basis).digest('hex')}`;
 };
 
-/** Codes that say "not now" rather than "no", and how often a command is tried on them. */
+/** Codes that say "not now" rather than "no": the whole document is tried again on them. */
 const TRANSIENT: ReadonlySet<string> = new Set(['PROJECTION_LAG', 'STORE_UNAVAILABLE', 'STREAM_CONFLICT']);
 const TRANSIENT_ATTEMPTS = 5;
 
-/** Commands run at once, at most: each waits for the projector, and those waits overlap. */
-const GROUP_SIZE = 16;
-
-/**
- * Document order, but consecutive commissionings of different lots (each its own new batch
- * stream, none reading another's effects) run together; every other command runs alone, after
- * everything before it.
- */
-export const concurrentGroups = (planned: readonly Planned[]): Planned[][] => {
-  const groups: Planned[][] = [];
-  let lots = new Set<string>();
-  for (const p of planned) {
-    const last = groups[groups.length - 1];
-    const lot = p.command.useCase === 'registerBatch' ? `${p.command.body.productCode}-${p.command.body.lotNumber}` : null;
-    const joinable =
-      last !== undefined && lot !== null && last[0]!.command.useCase === 'registerBatch' && last.length < GROUP_SIZE && !lots.has(lot);
-    if (joinable) last.push(p);
-    else {
-      groups.push([p]);
-      lots = new Set();
-    }
-    if (lot) lots.add(lot);
-  }
-  return groups;
-};
+/** A captured document's events and the prefixes its `@context` defines (for event hashes). */
+export interface CapturedDocument {
+  readonly events: readonly unknown[];
+  readonly context: Readonly<Record<string, string>>;
+}
 
 export interface Planned {
   readonly index: number;
@@ -77,12 +60,12 @@ export interface Planned {
 
 /**
  * Runs one captured document: every event is translated, role-gated and validated as its /v1
- * request would be before anything is appended (a document with one bad event appends nothing);
- * then each command goes, in document order, through the same use-case handler as /v1
- * (consecutive commissionings of different lots together, see concurrentGroups). A rule
- * refusal stops the document at that event; events before it stay appended (the log has no
- * transaction across streams) and capturing the corrected document again appends only what is
- * missing, since each event's command carries an idempotency key derived from its eventID.
+ * request would be; then the whole document goes to RecordSupplyDocument (libs/application),
+ * which decides each command in order through the same use-case handler and decider as /v1,
+ * against the ledger as the earlier events of the document leave it, and appends all their
+ * facts in one transaction, or none when any event is refused (each refusal is reported with
+ * our stable code). Each event's retry key comes from its eventID or its CBV event hash, so
+ * capturing the same document again appends nothing new.
  */
 export class CaptureRunner {
   private readonly pipe = strictValidationPipe();
@@ -147,14 +130,22 @@ export class CaptureRunner {
     return { planned, errors };
   }
 
-  /**
-   * A command refused only because the node is momentarily behind (the projector lags, the store
-   * is briefly unreachable) is tried again: the same idempotency key makes a retry safe.
-   */
-  private async executeWithRetry(p: Planned, actor: Actor, meta: CommandMeta): Promise<CommandAnswer> {
+  /** A planned event as the command its use-case handler takes (the validated body, plus the id in its /v1 path). */
+  private supplyOf(p: Planned): SupplyCommand {
+    const c = p.command;
+    const pathId = c.useCase === 'releaseBatch' ? { batchId: c.batchId } : c.useCase === 'receive' ? { shipmentId: c.shipmentId } : {};
+    return { useCase: c.useCase, command: { ...pathId, ...p.body } } as SupplyCommand;
+  }
+
+  /** The document through RecordSupplyDocument; a refusal that only says "not now" runs it again. */
+  private async record(planned: readonly Planned[], document: CapturedDocument, actor: Actor, correlationId: string) {
+    const items = planned.map((p) => ({
+      supply: this.supplyOf(p),
+      idempotencyKey: idempotencyKeyOf(document.events[p.index], document.context),
+    }));
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.execute(p, actor, meta);
+        return await this.app.recordSupplyDocument.handle(items, actor, correlationId);
       } catch (error) {
         const { problem } = toProblem(error);
         if (attempt >= TRANSIENT_ATTEMPTS || !TRANSIENT.has(problem.code)) throw error;
@@ -163,31 +154,9 @@ export class CaptureRunner {
     }
   }
 
-  private execute(p: Planned, actor: Actor, meta: CommandMeta): Promise<CommandAnswer> {
-    const c = p.command;
-    const body = p.body as never;
-    switch (c.useCase) {
-      case 'registerBatch':
-        return this.app.registerBatch.handle(body, actor, meta);
-      case 'releaseBatch':
-        return this.app.releaseBatch.handle(
-          { batchId: c.batchId, ...(p.body as { certificateNo: string; decidedOn: string }) },
-          actor,
-          meta,
-        );
-      case 'dispatch':
-        return this.app.dispatchShipment.handle(body, actor, meta);
-      case 'receive':
-        return this.app.receiveShipment.handle({ shipmentId: c.shipmentId, ...(p.body as object) } as never, actor, meta);
-      case 'destroy':
-        return this.app.destroyUnits.handle(body, actor, meta);
-      case 'recall':
-        return this.app.launchRecall.handle(body, actor, meta);
-    }
-  }
-
   /** Plans and runs a document, then records the job's outcome. Never throws. */
-  async run(captureId: string, events: readonly unknown[], actor: Actor, correlationId: string): Promise<void> {
+  async run(captureId: string, document: CapturedDocument, actor: Actor, correlationId: string): Promise<void> {
+    const { events } = document;
     let appended = 0;
     const errors: CaptureError[] = [];
     try {
@@ -195,22 +164,16 @@ export class CaptureRunner {
       await this.catchUp();
       const plan = await this.plan(events, actor);
       errors.push(...plan.errors);
-      if (errors.length === 0)
-        for (const group of concurrentGroups(plan.planned)) {
-          const outcomes = await Promise.allSettled(
-            group.map((p) => this.executeWithRetry(p, actor, { correlationId, idempotencyKey: idempotencyKeyOf(events[p.index]) })),
-          );
-          outcomes.forEach((outcome, i) => {
-            const p = group[i]!;
-            if (outcome.status === 'fulfilled') {
-              if (!isReplayedAnswer(outcome.value)) appended += outcome.value.eventIds.length;
-            } else {
-              const { problem } = toProblem(outcome.reason);
-              errors.push({ eventIndex: p.index, eventID: p.eventID, code: problem.code, detail: problem.detail });
-            }
-          });
-          if (errors.length > 0) break;
-        }
+      if (errors.length === 0) {
+        const outcome = await this.record(plan.planned, document, actor, correlationId);
+        if (outcome.ok) appended = outcome.appendedEvents;
+        else
+          for (const { index, error } of outcome.refusals) {
+            const p = plan.planned[index]!;
+            const { problem } = toProblem(error);
+            errors.push({ eventIndex: p.index, eventID: p.eventID, code: problem.code, detail: problem.detail });
+          }
+      }
     } catch (error) {
       errors.push({
         eventIndex: -1,

@@ -11,6 +11,7 @@ import { APPLICATION, RUNTIME } from '../../../infrastructure/tokens';
 import { CBV_VERSION, EPCIS_VERSION } from '../epcis-events';
 import { CaptureJobs } from './capture-jobs';
 import { CaptureRunner } from './capture-runner';
+import { contextPrefixes } from './cbv-event-hash';
 
 /** Events per captured document (a 10,000-unit commissioning is one event; a document of 10,000 events is the benchmark). */
 export const MAX_CAPTURE_EVENTS = 10_000;
@@ -56,7 +57,7 @@ export class EpcisCaptureController implements OnModuleDestroy {
     await this.jobs.create(captureId, actor.orgCode, events.length);
     const id = (req as Request & { id?: unknown }).id;
     // The job runs after the answer; its outcome is read at the Location.
-    const running = this.runner.run(captureId, events, actor, typeof id === 'string' ? id : captureId);
+    const running = this.runner.run(captureId, { events, context: contextPrefixes(doc) }, actor, typeof id === 'string' ? id : captureId);
     this.pending.add(running);
     void running.finally(() => this.pending.delete(running));
     versioned(res).status(202).location(`/epcis/capture/${captureId}`).json({ captureID: captureId });
