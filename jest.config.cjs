@@ -1,3 +1,4 @@
+const path = require('node:path');
 // One jest project per test tier, so each tier runs alone (npm run test:unit|test:int|test:e2e)
 // and `npm test` runs them all. Nest 12 ships ESM, which jest cannot require on Node 20, so
 // @swc/jest transforms those packages too (transformIgnorePatterns lets them through).
@@ -22,6 +23,19 @@ const common = {
   setupFilesAfterEnv: ['<rootDir>/test/support/jest.setup.ts'],
   roots: ['<rootDir>/libs', '<rootDir>/apps', '<rootDir>/test'],
 };
+// The official client's own stream tests (test/upstream/eventstore-client, see its README)
+// against the KurrentDB double: upstream's layout, with a shim only for how a node starts.
+const upstream = path.join(__dirname, 'test/upstream/eventstore-client');
+const upstreamClientTests = {
+  ...common,
+  displayName: 'int',
+  rootDir: upstream,
+  roots: ['<rootDir>/src'],
+  testMatch: ['<rootDir>/src/**/*.test.ts'],
+  moduleNameMapper: { '^@test-utils$': '<rootDir>/src/utils/index.ts' },
+  setupFilesAfterEnv: ['<rootDir>/src/utils/setup.ts'],
+  testTimeout: 60_000,
+};
 module.exports = {
   globalSetup: '<rootDir>/test/support/global-setup.cjs',
   globalTeardown: '<rootDir>/test/support/global-teardown.cjs',
@@ -30,6 +44,7 @@ module.exports = {
     // On two cores jest runs every file in one process: a test that needs a second more than
     // the 5 s default under that load is not broken, so integration tiers get 30 s.
     { ...common, displayName: 'int', testMatch: ['**/*.int.spec.ts'], slowTestThreshold: 30, testTimeout: 30_000 },
+    upstreamClientTests,
     { ...common, displayName: 'e2e', testMatch: ['**/*.e2e.spec.ts'], slowTestThreshold: 60, testTimeout: 30_000 },
   ],
 };

@@ -9,18 +9,24 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { REPO_DIR, ensureTmp } = require('./env.cjs');
 
-const SOURCE = path.join(REPO_DIR, 'test', 'support', 'kurrentdb', 'kurrentdb-double.ts');
+const SOURCE_DIR = path.join(REPO_DIR, 'test', 'support', 'kurrentdb');
 
+// The double is several modules (kurrentdb-double.ts and the double-*.ts it imports): all are
+// compiled side by side so its relative imports resolve.
 const loadKurrentDbDouble = () => {
   const { transformFileSync } = require('@swc/core');
-  const out = path.join(ensureTmp(), 'kurrentdb-double.js');
-  const { code } = transformFileSync(SOURCE, {
-    swcrc: false,
-    jsc: { target: 'es2022', parser: { syntax: 'typescript' } },
-    module: { type: 'commonjs' },
-  });
-  fs.writeFileSync(out, code);
-  return require(out);
+  const outDir = path.join(ensureTmp(), 'kurrentdb');
+  fs.mkdirSync(outDir, { recursive: true });
+  for (const file of fs.readdirSync(SOURCE_DIR)) {
+    if (!file.endsWith('.ts') || file.endsWith('.spec.ts')) continue;
+    const { code } = transformFileSync(path.join(SOURCE_DIR, file), {
+      swcrc: false,
+      jsc: { target: 'es2022', parser: { syntax: 'typescript' } },
+      module: { type: 'commonjs' },
+    });
+    fs.writeFileSync(path.join(outDir, file.replace(/\.ts$/, '.js')), code);
+  }
+  return require(path.join(outDir, 'kurrentdb-double.js'));
 };
 
 module.exports = { loadKurrentDbDouble };

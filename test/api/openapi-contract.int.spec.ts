@@ -1,4 +1,8 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import Ajv, { type ValidateFunction } from 'ajv';
+import { createCertificateKeys } from '../../apps/api/src/infrastructure/certificate-keys';
 import addFormats from 'ajv-formats';
 import { EXAMPLE_IDS, REQUEST_EXAMPLES } from '../../apps/api/src/http/openapi-examples';
 import { actor, AS, startApi, type ApiHarness } from '../support/api-harness';
@@ -46,6 +50,7 @@ const CDC_AS = actor('cdc', EXAMPLE_IDS.cdc, '510000');
 
 describe('the OpenAPI document matches the real answers of every route', () => {
   let api: ApiHarness;
+  let keysDir = '';
   let doc: Doc;
   const seen = new Map<string, Seen[]>();
   const validators = new Map<string, ValidateFunction>();
@@ -84,7 +89,9 @@ describe('the OpenAPI document matches the real answers of every route', () => {
   };
 
   beforeAll(async () => {
-    api = await startApi();
+    keysDir = mkdtempSync(join(tmpdir(), 'vxl-openapi-'));
+    createCertificateKeys(join(keysDir, 'certificate-keys.json'), 'https://sc.vaxledger.example');
+    api = await startApi({ CERTIFICATE_KEYS_FILE: join(keysDir, 'certificate-keys.json') });
     doc = (await api.http.get('/openapi.json')).body as Doc;
     ajv = new Ajv({ strict: false, allErrors: true });
     addFormats(ajv);
@@ -92,6 +99,7 @@ describe('the OpenAPI document matches the real answers of every route', () => {
   }, 60_000);
   afterAll(async () => {
     await api?.close();
+    rmSync(keysDir, { recursive: true, force: true });
   });
 
   const validatorFor = (key: string, status: number, type: string): ValidateFunction | string => {
@@ -240,6 +248,17 @@ describe('the OpenAPI document matches the real answers of every route', () => {
     await call('get', '/fhir/Patient/{personId}', CLINIC_AS, { params: { personId } });
     await call('get', '/fhir/Immunization', CLINIC_AS, { query: `?patient=Patient/${personId}` });
     await call('get', '/fhir/Immunization/{doseEventId}', CLINIC_AS, { params: { doseEventId: eventId } });
+    // The record as a signed certificate (SMART Health Card), the keys to check it, and revocations.
+    await call('post', '/v1/persons/{personId}/certificates', CLINIC_AS, { params: { personId }, body: {} });
+    await call('post', '/v1/persons/{personId}/certificates', AS.maker, { params: { personId }, body: {} }); // 403
+    // A health-code platform's status of the same person (by ID document, like a lookup).
+    const healthcode = actor('healthcode', EXAMPLE_IDS.cdc, '440000');
+    await call('post', '/v1/status', healthcode, { body: REQUEST_EXAMPLES['POST /v1/persons/lookup'] });
+    await call('post', '/v1/status', CLINIC_AS, { body: REQUEST_EXAMPLES['POST /v1/persons/lookup'] }); // 403
+    for (const path of ['/.well-known/jwks.json', '/v1/certificates/revocations']) {
+      await call('get', path, null);
+      await call('get', path, null, { query: '?x=%01' }); // 400: control character
+    }
 
     // An AEFI report on the dose: reported, queued, overdue (its 48 h passed), taken, classified.
     const aefi = await call('post', '/v1/aefi', CLINIC_AS, {

@@ -215,6 +215,51 @@ describe('the main scenario with the log in KurrentDB', () => {
 
   // Needs control over the server, so only against the double (a real server is stopped by its operator).
   if (!realServer)
+    it('appended through BatchAppend, the path every KurrentDB since 21.10 gets, never the old Append', () => {
+      expect(double!.calls.batchAppend).toBeGreaterThan(20);
+      expect(double!.calls.append).toBe(0);
+    });
+
+  if (!realServer)
+    it('refuses a write above the maximum append size as 413 APPEND_TOO_LARGE, writes nothing, and the retry goes through', async () => {
+      const org = { orgCode: '91340100M000200Y4N', name: 'Anhui Biologics', kind: 'manufacturer', provinceCode: '340000' };
+      // The same log on a server configured with a tiny maximum append size.
+      const d = double!;
+      await d.stop();
+      double = await startKurrentDbDouble({ port: d.port, data: d.data, maxAppendSize: 300 });
+      const before = (await readWholeLog(api.runtime.store)).length;
+      let refused: { status: number; body: unknown; headers: Record<string, string> } = { status: 0, body: {}, headers: {} };
+      await until(
+        'the API to reach the restarted server',
+        async () => {
+          refused = await api.http.post('/v1/organisations').set(AS.regulator).send(org);
+          return refused.status !== 503;
+        },
+        20_000,
+        200,
+      );
+      expect(refused.status).toBe(413);
+      expect(refused.headers['content-type']).toMatch(/application\/problem\+json/);
+      expect(refused.body).toMatchObject({ status: 413, code: 'APPEND_TOO_LARGE' });
+      expect((await readWholeLog(api.runtime.store)).length).toBe(before);
+      // The limit back to a node's default: the same request is accepted at once.
+      const small = double;
+      await small.stop();
+      double = await startKurrentDbDouble({ port: small.port, data: small.data });
+      let created = { status: 0 };
+      await until(
+        'the API to append again',
+        async () => {
+          created = await api.http.post('/v1/organisations').set(AS.regulator).send(org);
+          return created.status === 201;
+        },
+        20_000,
+        200,
+      );
+      expect((await readWholeLog(api.runtime.store)).length).toBe(before + 1);
+    }, 60_000);
+
+  if (!realServer)
     it('answers 503 problem+json while KurrentDB is down, writes nothing, and resumes from the checkpoint when it is back', async () => {
       const d = double!;
       const logBefore = d.data.log.length;

@@ -2,6 +2,8 @@ import type { Type } from '@nestjs/common';
 import { AccessController } from './audit/access.controller';
 import { BatchDosesController } from './features/batch-doses/batch-doses.controller';
 import { AefiController, BatchAefiController } from './features/aefi/aefi.controller';
+import { CertificatesController } from './features/certificates/certificates.controller';
+import { StatusController } from './features/certificates/status.controller';
 import { BatchesController } from './features/batches/batches.controller';
 import { DestructionsController } from './features/destructions/destructions.controller';
 import { DosesController } from './features/doses/doses.controller';
@@ -31,6 +33,8 @@ export const FEATURE_CONTROLLERS: Type[] = [
   DestructionsController,
   DosesController,
   PersonsController,
+  CertificatesController,
+  StatusController,
   TraceabilityController,
   BatchDosesController,
   BatchListsController,

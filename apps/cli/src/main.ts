@@ -2,6 +2,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { loadSettings, SettingsError, type Settings } from '@vaxledger/config';
 import { ROLES, type Role } from '@vaxledger/domain';
 import type { NodeRuntime, RuntimeOptions } from '../../api/src/infrastructure/node-runtime';
+import { registerCertificateCommands } from './certificate/certificate-command';
 import { fail, guardClosedPipe, nodeHealth, print, printJson } from './cli-io';
 
 // Each command loads what it needs when it runs: `--help` and usage errors answer at once.
@@ -319,6 +320,8 @@ jwt
       throw new Exit(2);
     }
   });
+
+registerCertificateCommands(program, settingsOrExit, (code) => new Exit(code));
 
 /** Exit status: 0 done (or help), 1 failed, 2 usage (unknown command or option, bad value). */
 export const run = async (argv: readonly string[]): Promise<number> => {

@@ -11,6 +11,11 @@ import { RefuseReleaseHandler } from './batches/refuse-release.handler';
 import { RegisterBatchHandler } from './batches/register-batch.handler';
 import { ReleaseBatchHandler } from './batches/release-batch.handler';
 import { DestroyUnitsHandler } from './destructions/destroy-units.handler';
+import { type CertificateKeys, IssueCertificateHandler } from './certificates/issue-certificate.handler';
+import type { CardCoding, CardDose } from './certificates/health-card-bundle';
+import { PublishRevocationsHandler } from './certificates/publish-revocations.handler';
+import type { CompletenessClaim } from './certificates/smart-health-card';
+import { VaccinationStatusHandler } from './certificates/vaccination-status.handler';
 import { EnterDoseInErrorHandler } from './doses/enter-dose-in-error.handler';
 import type { DoseTransactionDeps } from './doses/dose-transaction';
 import { RecordDoseHandler } from './doses/record-dose.handler';
@@ -60,6 +65,12 @@ export interface ApplicationDeps {
   readonly atomicAppend?: AtomicAppendDeps | undefined;
   /** The AEFI signal rule (settings AEFI_SIGNAL_MIN_REPORTS, AEFI_SIGNAL_ALPHA). */
   readonly aefiSignal?: SignalThresholds;
+  /** Signed certificates (docs/adr/0018-signed-certificates.md); without them, issuing answers CERTIFICATE_UNAVAILABLE. */
+  readonly certificates?: {
+    readonly keys: () => CertificateKeys | null;
+    readonly codingsOf: (dose: CardDose) => readonly CardCoding[];
+    readonly completeness: ((personId: string) => Promise<readonly CompletenessClaim[]>) | null;
+  };
 }
 
 /** One handler per write use case, grouped by feature, and one per audited read. */
@@ -90,6 +101,9 @@ export interface Application {
   readonly acknowledgeAefi: AcknowledgeAefiHandler;
   readonly classifyAefi: ClassifyAefiHandler;
   readonly raiseAefiSignal: RaiseAefiSignalHandler;
+  readonly issueCertificate: IssueCertificateHandler;
+  readonly publishRevocations: PublishRevocationsHandler;
+  readonly vaccinationStatus: VaccinationStatusHandler;
 }
 
 export const createApplication = (deps: ApplicationDeps): Application => {
@@ -111,6 +125,8 @@ export const createApplication = (deps: ApplicationDeps): Application => {
     access: deps.readAccess,
     ...(deps.clock ? { clock: deps.clock } : {}),
   };
+  const certificates = deps.certificates ?? { keys: () => null, codingsOf: () => [], completeness: null };
+  const clock = deps.clock ? { clock: deps.clock } : {};
   return {
     readPersonRecord: new ReadPersonRecordQuery({ ...audited, vault: deps.vault, completeness: deps.personCompleteness }),
     readImmunizations: new ReadImmunizationsQuery(audited),
@@ -162,5 +178,32 @@ export const createApplication = (deps: ApplicationDeps): Application => {
     acknowledgeAefi: new AcknowledgeAefiHandler(aefiCase),
     classifyAefi: new ClassifyAefiHandler(aefiCase),
     raiseAefiSignal,
+    issueCertificate: new IssueCertificateHandler({
+      ...certificates,
+      ...clock,
+      store: deps.store,
+      reads,
+      vault: deps.vault,
+      access,
+      provinceCode,
+      pseudonymSecret: deps.pseudonymSecret,
+    }),
+    publishRevocations: new PublishRevocationsHandler({
+      ...clock,
+      reads,
+      provinceCode,
+      pseudonymSecret: deps.pseudonymSecret,
+      keys: certificates.keys,
+    }),
+    vaccinationStatus: new VaccinationStatusHandler({
+      ...clock,
+      store: deps.store,
+      reads,
+      history: deps.personHistory,
+      provinceCode,
+      pseudonymSecret: deps.pseudonymSecret,
+      keys: certificates.keys,
+      completeness: certificates.completeness,
+    }),
   };
 };

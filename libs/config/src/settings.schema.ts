@@ -172,6 +172,7 @@ export const environmentSchema = (readText: ReadText, report: (messages: readonl
         }
       }),
     ),
+    CERTIFICATE_KEYS_FILE: text(),
     JWT_JWKS_FILE: text(),
     JWT_JWKS_URL: url(
       'JWT_JWKS_URL must be an https:// URL (http:// only on localhost)',

@@ -1,6 +1,6 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { KafkaConfig } from 'kafkajs';
 import { environmentSchema, type Environment, type ReadText } from './settings.schema';
 
@@ -66,6 +66,11 @@ export interface Settings {
    * after this many own events (LOG_CHECKPOINT_EVERY_EVENTS) or this often (LOG_CHECKPOINT_INTERVAL_S).
    */
   readonly logCheckpoint: { readonly everyEvents: number; readonly intervalMs: number };
+  /**
+   * The province's certificate keys (CERTIFICATE_KEYS_FILE; default DATA_DIR/certificate-keys.json,
+   * created on the embedded default's first certificate; elsewhere by `certificate new-key`).
+   */
+  readonly certificateKeysFile: string;
   /** AEFI signal rule (AEFI_SIGNAL_MIN_REPORTS, AEFI_SIGNAL_ALPHA): fewest reports on a batch, one-sided Poisson level. */
   readonly aefiSignal: { readonly minReports: number; readonly alpha: number };
   readonly embedded: boolean;
@@ -264,6 +269,7 @@ const settingsOf = (e: Environment, env: Env): Settings => {
     kafkaSecurity: { ssl, sasl },
     syncSigningKey: e.SYNC_SIGNING_KEY ?? null,
     syncTrustList: e.SYNC_TRUST_LIST ?? null,
+    certificateKeysFile: e.CERTIFICATE_KEYS_FILE ? resolve(e.CERTIFICATE_KEYS_FILE) : join(resolve(e.DATA_DIR), 'certificate-keys.json'),
     embedded,
   };
 };

@@ -3,7 +3,13 @@
  * into problem+json; adapters translate their engine's errors into these.
  */
 export type EventStoreErrorCode =
-  'STREAM_CONFLICT' | 'EVENT_ID_CONFLICT' | 'STORE_UNAVAILABLE' | 'INVALID_APPEND' | 'STREAM_DELETED' | 'GUARD_VIOLATION';
+  | 'STREAM_CONFLICT'
+  | 'EVENT_ID_CONFLICT'
+  | 'STORE_UNAVAILABLE'
+  | 'INVALID_APPEND'
+  | 'APPEND_TOO_LARGE'
+  | 'STREAM_DELETED'
+  | 'GUARD_VIOLATION';
 
 export class EventStoreError extends Error {
   constructor(
@@ -40,6 +46,27 @@ export class StoreUnavailableError extends EventStoreError {
   constructor(message: string, cause?: unknown) {
     super('STORE_UNAVAILABLE', message, cause);
     this.name = 'StoreUnavailableError';
+  }
+}
+
+/**
+ * The engine refused the append as larger than it takes in one write (KurrentDB's maximum
+ * append size, 1 MiB by default). Nothing was written; the same events in smaller appends,
+ * or after the limit is raised, can be written.
+ */
+export class AppendTooLargeError extends EventStoreError {
+  constructor(
+    readonly streamId: string,
+    /** The engine's limit in bytes, when it said. */
+    readonly limitBytes: number | null,
+    cause?: unknown,
+  ) {
+    super(
+      'APPEND_TOO_LARGE',
+      `append to ${streamId} is larger than the event store takes in one write${limitBytes === null ? '' : ` (${limitBytes} bytes)`}`,
+      cause,
+    );
+    this.name = 'AppendTooLargeError';
   }
 }
 

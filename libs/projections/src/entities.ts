@@ -1,10 +1,11 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import { AccessRow } from './access-log/access.entity';
+import { CertificateRevocationRow } from './certificate-revocations/certificate-revocation.entity';
 import { SupplyEventRow, SupplyKeyRow } from './supply-events/supply-event.entity';
 
 import { AefiReportBatchRow, AefiReportRow, AefiSignalRow } from './aefi/aefi.entities';
 
-export { AccessRow, AefiReportBatchRow, AefiReportRow, AefiSignalRow, SupplyEventRow, SupplyKeyRow };
+export { AccessRow, CertificateRevocationRow, AefiReportBatchRow, AefiReportRow, AefiSignalRow, SupplyEventRow, SupplyKeyRow };
 
 // Read-model tables. One question each; every table is rebuilt from the log by its
 // projection, and the checkpoint table says which log position each projection reflects.
@@ -208,6 +209,7 @@ export const READ_MODEL_ENTITIES = [
   PersonRow,
   RecipientRow,
   AccessRow,
+  CertificateRevocationRow,
   SupplyEventRow,
   SupplyKeyRow,
   AefiReportRow,

@@ -5,9 +5,11 @@ import { accessLogProjection } from './access-log/access-log.projection';
 import { aefiProjection } from './aefi/aefi.projection';
 import { AefiQueries } from './aefi/aefi.queries';
 import { batchTraceProjection } from './batch-trace/batch-trace.projection';
+import { certificateRevocationsProjection } from './certificate-revocations/certificate-revocations.projection';
 import {
   AccessRow,
   BatchRow,
+  CertificateRevocationRow,
   BatchSiteDosesRow,
   CustodyRow,
   DoseRow,
@@ -41,6 +43,7 @@ export const PROJECTIONS: readonly Projection[] = [
   accessLogProjection,
   supplyEventsProjection,
   aefiProjection,
+  certificateRevocationsProjection,
 ];
 
 export const projectionNamed = (name: string): Projection | undefined => PROJECTIONS.find((p) => p.name === name);
@@ -269,6 +272,11 @@ export class ReadModels {
 
   dose(eventId: string): Promise<DoseRow | null> {
     return this.dataSource.getRepository(DoseRow).findOneBy({ eventId });
+  }
+
+  /** Every event that revokes certificates, oldest first (docs/adr/0018-signed-certificates.md). */
+  certificateRevocations(): Promise<CertificateRevocationRow[]> {
+    return this.dataSource.getRepository(CertificateRevocationRow).find({ order: { position: 'ASC' } });
   }
 
   person(personId: string): Promise<PersonRow | null> {

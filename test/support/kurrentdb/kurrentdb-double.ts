@@ -4,115 +4,89 @@
  * No KurrentDB server can be installed on the build machines, so the KurrentDB adapter's
  * tests talk to this in-process gRPC server instead. It is built with @grpc/grpc-js on the
  * service definitions and protobuf message classes that `@eventstore/db-client` itself
- * publishes (`generated/streams_grpc_pb.js`, `streams_pb.js`, `shared_pb.js`,
- * `serverfeatures_grpc_pb.js`), so the real client library does the talking, unchanged.
- * Data lives in memory only (a `KurrentDbDoubleData` can be handed to a new double on the
- * same port to model a server that went away and came back with its log intact).
+ * publishes, so the real client library does the talking, unchanged. Data lives in memory
+ * only (a `KurrentDbDoubleData` can be handed to a new double on the same port to model a
+ * server that went away and came back with its log intact).
  *
- * Behaviours it reproduces (each tested in kurrentdb-double.int.spec.ts):
- * - `Streams.Append` (client streaming: options message, then proposed messages), answered
- *   with `success` (current revision, commit/prepare position of the last event written)
- *   or `wrong_expected_version` (current revision or current-no-stream, and the expectation
- *   echoed: revision, any, stream_exists, no_stream);
+ * It emulates a KurrentDB 24.10 node (EMULATED_SERVER_VERSION): `ServerFeatures` lists that
+ * version and the Streams methods below, so the client (>= 21.10 logic) appends through
+ * `BatchAppend`, as it does against every real server since 21.10; the plain `Append` is
+ * still served (the client uses it when a call carries its own credentials).
+ *
+ * Behaviours it reproduces (tested in kurrentdb-double.int.spec.ts, and by the official
+ * client's own stream tests in test/upstream/eventstore-client, see its README):
+ * - `Streams.BatchAppend`: one duplex call, appends keyed by correlation id and split over
+ *   requests (options first, `is_final` last), answered in the shape of each outcome:
+ *   success, WrongExpectedVersion (current and expected echoed), StreamDeleted, Timeout
+ *   (the deadline in the options passed before the append was complete: nothing written),
+ *   MaximumAppendSizeExceeded (events above `maxAppendSize`, default 1 MiB as on a node);
+ * - `Streams.Append` with the same checks, answered with `success`, `wrong_expected_version`
+ *   or the trailers (`stream-deleted`, `maximum-append-size-exceeded`) a node sends;
  * - the server's idempotent append: the same event ids appended again at the revision they
- *   were first written after (or with `any`/`stream_exists` when they are the stream's
- *   latest events, or `no_stream` when they open the stream) succeed without writing again;
- * - `Streams.Read` of one stream (start, end or a revision; forwards or backwards; count),
- *   answering `stream_not_found` for a stream that does not exist;
- * - `Streams.Read` of `$all` (start, end or a commit/prepare position; forwards inclusive of
- *   the position, backwards exclusive of it; count), with the stream-name and event-type
- *   filters (prefixes or regex);
- * - catch-up subscriptions to `$all` (from start, end or after a position, filtered or not):
- *   `confirmation`, the stored events, `caught_up`, a filter `checkpoint`, then live events;
- * - `Streams.Tombstone`: a tombstoned stream answers reads and appends with the
- *   `stream-deleted` exception in the trailers;
- * - `ServerFeatures.GetSupportedMethods` answers UNIMPLEMENTED (as servers before 21.10 do),
- *   so the client uses the plain `Append` call rather than `BatchAppend`;
+ *   were first written after (or with `any`/`stream_exists` when they are where the first
+ *   id was written, or `no_stream` when they open the stream) succeed without writing again;
+ * - `Streams.Read` of one stream and of `$all` (start, end, revision or position; both
+ *   directions; count; stream-name and event-type filters by prefix or regex), with
+ *   `resolve_links`: a `$>` link event (data `revision@stream`) comes back with its target
+ *   as the event and itself as the link, or alone when the target is gone;
+ * - catch-up subscriptions to `$all` and to one stream: `confirmation`, stored events,
+ *   `caught_up`, then live events; a filtered `$all` subscription sends a `checkpoint` each
+ *   checkpoint interval (search window, 32 by default, x the client's multiplier) of events
+ *   searched, and one on catching up; a subscription to a stream that is tombstoned ends
+ *   with `stream-deleted`;
+ * - `Streams.Delete` (soft delete: the stream reads as not found, a later append goes on
+ *   from the next revision) and `Streams.Tombstone` (reads, appends and subscriptions answer
+ *   `stream-deleted` for good), both honouring the expected revision (WrongExpectedVersion
+ *   in the trailers); stream metadata (`$$stream`, written by setStreamMetadata) is an
+ *   ordinary stream whose latest `$metadata` event's `$maxCount` and `$tb` limit reads;
  * - one system event (`$`-prefixed stream and type) at the head of the log, as a real node
- *   has, so readers have to filter.
+ *   has, so readers have to filter;
+ * - TLS when given a key and certificate (the official tests connect over TLS), plain
+ *   `esdb://host:port?tls=false` otherwise.
  * Each event's commit position equals its prepare position (as on a real server without
  * explicit transactions); positions grow by the record's size in bytes, like log offsets.
  *
- * Not reproduced: TLS, authentication and ACLs, clustering and gossip (use a single-node
- * `esdb://host:port?tls=false` URL), `BatchAppend`, `Delete` (soft delete), stream
- * metadata ($maxAge, $maxCount, truncation), link events and projections, persistent
- * subscriptions, subscriptions to a single stream, `fell_behind`, scavenging, maximum
- * append size, deadlines on the server side, and any durability: stop() loses nothing only
- * because the data object stays in this process.
+ * Left out, none of which the adapter (libs/event-store/src/kurrentdb) calls or needs:
+ * authentication and ACLs (the adapter connects with the URL's credentials and sets no
+ * stream ACL), clustering and gossip (single node only), stream metadata's other effects
+ * ($maxAge, $cacheControl, $acl: the adapter writes no metadata), projections and the
+ * system streams they write ($ce-, $et-, emitted links; the adapter reads product
+ * categories only, unresolved), persistent subscriptions (the adapter uses catch-up
+ * subscriptions to $all), `fell_behind`, scavenging, the operations/users/monitoring
+ * services, the HTTP API, and durability: stop() loses nothing only because the data
+ * object stays in this process.
  */
 import { randomUUID } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import { ServerFeaturesService } from '@eventstore/db-client/generated/serverfeatures_grpc_pb';
-import { Empty, StreamIdentifier, UUID } from '@eventstore/db-client/generated/shared_pb';
+import { SupportedMethod, SupportedMethods } from '@eventstore/db-client/generated/serverfeatures_pb';
 import { StreamsService } from '@eventstore/db-client/generated/streams_grpc_pb';
 import {
-  type AppendReq,
-  AppendResp,
-  ReadReq,
-  ReadResp,
-  type TombstoneReq,
+  type BatchAppendReq,
+  type BatchAppendResp,
+  DeleteResp,
+  type ReadReq,
+  type ReadResp,
   TombstoneResp,
+  type DeleteReq,
+  type TombstoneReq,
 } from '@eventstore/db-client/generated/streams_pb';
+import { type AppendCalls, appendHandler, batchAppendHandler } from './double-append';
+import { DEFAULT_MAX_APPEND_SIZE, type Expected, failure, KurrentDbDoubleData, streamNameOf, wrongVersionFailure } from './double-log';
+import { readHandler } from './double-read';
 
-export interface DoubleRecord {
-  readonly streamName: string;
-  readonly id: string;
-  readonly revision: bigint;
-  readonly position: bigint;
-  readonly type: string;
-  readonly contentType: string;
-  /** .NET ticks (100 ns) since the Unix epoch, as the server sends `created`. */
-  readonly created: bigint;
-  readonly data: Uint8Array;
-  readonly customMetadata: Uint8Array;
-}
+export { type DoubleRecord, KurrentDbDoubleData } from './double-log';
 
-/** The log of a double: outlives a stopped server so a new one can serve the same data. */
-export class KurrentDbDoubleData {
-  readonly log: DoubleRecord[] = [];
-  readonly streams = new Map<string, DoubleRecord[]>();
-  readonly tombstoned = new Set<string>();
-  /** Next log offset; starts after a (pretend) epoch record, as a real node's log does. */
-  nextPosition = 256n;
-  readonly listeners = new Set<() => void>();
-
-  constructor() {
-    // A real node's log starts with system records; readers of $all must skip them.
-    this.commit('$scavenges', [
-      {
-        id: randomUUID(),
-        type: '$scavengeIndexInitialized',
-        contentType: 'application/json',
-        data: Buffer.from('{}'),
-        customMetadata: new Uint8Array(),
-      },
-    ]);
-  }
-
-  /** Appends records at the end of the log in one go (the JavaScript turn makes it atomic). */
-  commit(streamName: string, proposed: readonly Omit<DoubleRecord, 'streamName' | 'revision' | 'position' | 'created'>[]): DoubleRecord[] {
-    const stream = this.streams.get(streamName) ?? [];
-    const created = BigInt(Date.now()) * 10_000n;
-    const written: DoubleRecord[] = [];
-    for (const p of proposed) {
-      const record: DoubleRecord = { ...p, streamName, revision: BigInt(stream.length), position: this.nextPosition, created };
-      // Like a log offset: the next record starts after this one's bytes.
-      this.nextPosition += BigInt(64 + streamName.length + p.type.length + p.data.length + p.customMetadata.length);
-      stream.push(record);
-      this.log.push(record);
-      written.push(record);
-    }
-    this.streams.set(streamName, stream);
-    for (const listener of this.listeners) listener();
-    return written;
-  }
-}
+/** The KurrentDB version the double says it is (ServerFeatures' `event_store_server_version`). */
+export const EMULATED_SERVER_VERSION = '24.10.0';
 
 export interface KurrentDbDouble {
-  /** `esdb://127.0.0.1:PORT?tls=false`, for the client's connection string parser. */
+  /** `esdb://127.0.0.1:PORT?tls=false` (or `?tls=true` with TLS), for the client's connection string parser. */
   readonly url: string;
   readonly port: number;
   readonly data: KurrentDbDoubleData;
+  /** Appends served so far by each call: `batchAppend` is the path every real server since 21.10 gets. */
+  readonly calls: Readonly<AppendCalls>;
   /** Stops the server at once (open calls and subscriptions fail with UNAVAILABLE). */
   stop(): Promise<void>;
 }
@@ -122,320 +96,69 @@ export interface DoubleOptions {
   readonly port?: number;
   /** The log to serve; a fresh one when absent. */
   readonly data?: KurrentDbDoubleData;
+  /** Largest append in event bytes (type, data, metadata); a node's default, 1 MiB, when absent. */
+  readonly maxAppendSize?: number;
+  /** Serve TLS with this key and certificate chain (PEM) instead of plain HTTP/2. */
+  readonly tls?: { readonly key: Buffer; readonly cert: Buffer };
 }
 
-const EMPTY = new Empty();
+type ReadCall = grpc.ServerWritableStream<ReadReq, ReadResp>;
 
-const streamNameOf = (identifier: StreamIdentifier | undefined): string =>
-  Buffer.from(identifier?.getStreamName_asU8() ?? new Uint8Array()).toString('utf8');
+const expectedOf = (options: DeleteReq.Options | TombstoneReq.Options | undefined): Expected =>
+  options?.hasRevision()
+    ? { kind: 'revision', revision: BigInt(options.getRevision()) }
+    : options?.hasNoStream()
+      ? { kind: 'no_stream' }
+      : options?.hasStreamExists()
+        ? { kind: 'stream_exists' }
+        : { kind: 'any' };
 
-const uuidOf = (uuid: UUID | undefined): string | null => {
-  if (!uuid) return null;
-  if (uuid.hasString()) return uuid.getString().toLowerCase();
-  const s = uuid.getStructured();
-  if (!s) return null;
-  const buffer = Buffer.alloc(16);
-  buffer.writeBigUInt64BE(BigInt.asUintN(64, BigInt(s.getMostSignificantBits())), 0);
-  buffer.writeBigUInt64BE(BigInt.asUintN(64, BigInt(s.getLeastSignificantBits())), 8);
-  const hex = buffer.toString('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+/** The Streams methods the double serves, as ServerFeatures lists them (lower case, as a node does). */
+const supportedMethods = (): SupportedMethods => {
+  const methods = new SupportedMethods().setEventStoreServerVersion(EMULATED_SERVER_VERSION);
+  for (const name of ['read', 'append', 'delete', 'tombstone', 'batchappend'])
+    methods.addMethods(new SupportedMethod().setServiceName('event_store.client.streams.streams').setMethodName(name));
+  methods.addMethods(
+    new SupportedMethod().setServiceName('event_store.client.server_features.serverfeatures').setMethodName('getsupportedmethods'),
+  );
+  return methods;
 };
-
-const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
-/** The trailers a real server sends with a failed call: the `exception` name the client maps. */
-const failure = (
-  code: grpc.status,
-  details: string,
-  exception?: string,
-  extra: Record<string, string> = {},
-): Partial<grpc.StatusObject> => {
-  const metadata = new grpc.Metadata();
-  if (exception) metadata.set('exception', exception);
-  for (const [k, v] of Object.entries(extra)) metadata.set(k, v);
-  return { code, details, metadata };
-};
-
-/** Ends a server-streaming call with an error status (grpc-js sends the status on 'error'). */
-const failCall = (call: grpc.ServerWritableStream<ReadReq, ReadResp>, status: Partial<grpc.StatusObject>): void => {
-  call.emit('error', status);
-};
-
-const deletedFailure = (streamName: string): Partial<grpc.StatusObject> =>
-  failure(grpc.status.FAILED_PRECONDITION, `Event stream '${streamName}' is deleted.`, 'stream-deleted', { 'stream-name': streamName });
-
-const toRecordedEvent = (r: DoubleRecord): ReadResp.ReadEvent.RecordedEvent => {
-  const event = new ReadResp.ReadEvent.RecordedEvent();
-  event.setId(new UUID().setString(r.id));
-  event.setStreamIdentifier(new StreamIdentifier().setStreamName(Buffer.from(r.streamName, 'utf8')));
-  event.setStreamRevision(r.revision.toString());
-  event.setPreparePosition(r.position.toString());
-  event.setCommitPosition(r.position.toString());
-  const map = event.getMetadataMap();
-  map.set('type', r.type);
-  map.set('content-type', r.contentType);
-  map.set('created', r.created.toString());
-  event.setCustomMetadata(r.customMetadata);
-  event.setData(r.data);
-  return event;
-};
-
-const eventResponse = (r: DoubleRecord): ReadResp => {
-  const read = new ReadResp.ReadEvent();
-  read.setEvent(toRecordedEvent(r));
-  read.setCommitPosition(r.position.toString());
-  return new ReadResp().setEvent(read);
-};
-
-type Filter = (r: DoubleRecord) => boolean;
-
-const filterOf = (options: ReadReq.Options): Filter => {
-  if (!options.hasFilter()) return () => true;
-  const f = options.getFilter()!;
-  const expression = f.hasStreamIdentifier() ? f.getStreamIdentifier() : f.getEventType();
-  const field = f.hasStreamIdentifier() ? (r: DoubleRecord) => r.streamName : (r: DoubleRecord) => r.type;
-  if (!expression) return () => true;
-  const prefixes = expression.getPrefixList();
-  const regex = expression.getRegex() ? new RegExp(expression.getRegex()) : null;
-  return (r) => {
-    const value = field(r);
-    if (prefixes.length > 0 && !prefixes.some((p) => value.startsWith(p))) return false;
-    if (regex && !regex.test(value)) return false;
-    return true;
-  };
-};
-
-/** First index in the log whose position is >= `position` (the log is sorted by position). */
-const indexAtOrAfter = (log: readonly DoubleRecord[], position: bigint): number => {
-  let lo = 0;
-  let hi = log.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (log[mid]!.position < position) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-};
-
-const MAX_COUNT = 2n ** 64n - 1n;
 
 /** Starts a double on 127.0.0.1; resolves once it accepts connections. */
 export const startKurrentDbDouble = async (options: DoubleOptions = {}): Promise<KurrentDbDouble> => {
   const data = options.data ?? new KurrentDbDoubleData();
+  const maxAppendSize = options.maxAppendSize ?? DEFAULT_MAX_APPEND_SIZE;
   const server = new grpc.Server();
-  const liveCalls = new Set<grpc.ServerWritableStream<ReadReq, ReadResp>>();
+  const liveCalls = new Set<ReadCall>();
+  const calls: AppendCalls = { append: 0, batchAppend: 0 };
+  const batchCalls = new Set<grpc.ServerDuplexStream<BatchAppendReq, BatchAppendResp>>();
 
-  const append = (call: grpc.ServerReadableStream<AppendReq, AppendResp>, callback: grpc.sendUnaryData<AppendResp>): void => {
-    let header: AppendReq.Options | null = null;
-    const proposed: AppendReq.ProposedMessage[] = [];
-    let answered = false;
-    const answer = (error: Partial<grpc.StatusObject> | null, response?: AppendResp): void => {
-      if (answered) return;
-      answered = true;
-      callback(error, response);
-    };
-    call.on('data', (req: AppendReq) => {
-      if (req.hasOptions()) header = req.getOptions()!;
-      else if (req.hasProposedMessage()) proposed.push(req.getProposedMessage()!);
-    });
-    call.on('error', () => answer(failure(grpc.status.CANCELLED, 'append cancelled')));
-    call.on('end', () => {
-      if (!header) return answer(failure(grpc.status.INVALID_ARGUMENT, 'append without options'));
-      const streamName = streamNameOf(header.getStreamIdentifier());
-      if (!streamName) return answer(failure(grpc.status.INVALID_ARGUMENT, 'empty stream name'));
-      if (data.tombstoned.has(streamName)) return answer(deletedFailure(streamName));
-      const records: Omit<DoubleRecord, 'streamName' | 'revision' | 'position' | 'created'>[] = [];
-      for (const message of proposed) {
-        const id = uuidOf(message.getId());
-        if (!id || !UUID_PATTERN.test(id)) return answer(failure(grpc.status.INVALID_ARGUMENT, 'event id is not a UUID'));
-        const type = message.getMetadataMap().get('type');
-        const contentType = message.getMetadataMap().get('content-type');
-        if (!type || !contentType)
-          return answer(
-            failure(grpc.status.INVALID_ARGUMENT, 'missing required metadata', 'missing-required-metadata-property', {
-              'required-metadata-properties': 'type,content-type',
-            }),
-          );
-        records.push({ id, type, contentType, data: message.getData_asU8(), customMetadata: message.getCustomMetadata_asU8() });
-      }
-      const stream = data.streams.get(streamName) ?? [];
-      const current = stream.length === 0 ? null : BigInt(stream.length - 1);
-
-      // Idempotency, as the server does it: the same ids where they were first written.
-      const ids = records.map((r) => r.id);
-      const matchesFrom = (start: number): boolean =>
-        start >= 0 && start + ids.length <= stream.length && ids.every((id, i) => stream[start + i]!.id === id);
-      let idempotentFrom: number | null = null;
-      if (ids.length > 0) {
-        if (header.hasRevision()) idempotentFrom = matchesFrom(Number(header.getRevision()) + 1) ? Number(header.getRevision()) + 1 : null;
-        else if (header.hasNoStream()) idempotentFrom = matchesFrom(0) ? 0 : null;
-        else {
-          const at = stream.findIndex((r) => r.id === ids[0]);
-          idempotentFrom = at >= 0 && matchesFrom(at) ? at : null;
-        }
-      }
-      if (idempotentFrom !== null) {
-        const last = stream[idempotentFrom + ids.length - 1]!;
-        return answer(null, successOf(last.revision, last.position));
-      }
-
-      const ok = header.hasRevision()
-        ? current !== null && current === BigInt(header.getRevision())
-        : header.hasNoStream()
-          ? current === null
-          : header.hasStreamExists()
-            ? current !== null
-            : true;
-      if (!ok) {
-        const wrong = new AppendResp.WrongExpectedVersion();
-        if (current === null) wrong.setCurrentNoStream(EMPTY);
-        else wrong.setCurrentRevision(current.toString());
-        if (header.hasRevision()) wrong.setExpectedRevision(header.getRevision());
-        else if (header.hasNoStream()) wrong.setExpectedNoStream(EMPTY);
-        else if (header.hasStreamExists()) wrong.setExpectedStreamExists(EMPTY);
-        else wrong.setExpectedAny(EMPTY);
-        return answer(null, new AppendResp().setWrongExpectedVersion(wrong));
-      }
-      if (records.length === 0) {
-        // An empty append succeeds without writing (the server answers the current state).
-        const success = new AppendResp.Success();
-        if (current === null) success.setNoStream(EMPTY);
-        else success.setCurrentRevision(current.toString());
-        success.setNoPosition(EMPTY);
-        return answer(null, new AppendResp().setSuccess(success));
-      }
-      const written = data.commit(streamName, records);
-      const last = written[written.length - 1]!;
-      return answer(null, successOf(last.revision, last.position));
-    });
+  /** Soft delete: hides the stream's events; a later append continues its revisions. */
+  const softDelete = (call: grpc.ServerUnaryCall<DeleteReq, DeleteResp>, callback: grpc.sendUnaryData<DeleteResp>): void => {
+    const streamName = streamNameOf(call.request.getOptions()?.getStreamIdentifier());
+    const expected = expectedOf(call.request.getOptions());
+    if (data.tombstoned.has(streamName))
+      return callback(failure(grpc.status.FAILED_PRECONDITION, 'deleted', 'stream-deleted', { 'stream-name': streamName }));
+    if (!data.expectationHolds(streamName, expected))
+      return callback(wrongVersionFailure(streamName, expected, data.lastWrittenRevision(streamName)));
+    const last = data.lastWrittenRevision(streamName);
+    if (last !== null) data.truncatedBefore.set(streamName, last + 1n);
+    const at = data.nextPosition.toString();
+    callback(null, new DeleteResp().setPosition(new DeleteResp.Position().setCommitPosition(at).setPreparePosition(at)));
   };
 
-  const successOf = (revision: bigint, position: bigint): AppendResp => {
-    const success = new AppendResp.Success();
-    success.setCurrentRevision(revision.toString());
-    success.setPosition(new AppendResp.Position().setCommitPosition(position.toString()).setPreparePosition(position.toString()));
-    return new AppendResp().setSuccess(success);
-  };
-
-  const read = (call: grpc.ServerWritableStream<ReadReq, ReadResp>): void => {
-    const options = call.request.getOptions();
-    if (!options) return failCall(call, failure(grpc.status.INVALID_ARGUMENT, 'read without options'));
-    const backwards = options.getReadDirection() === ReadReq.Options.ReadDirection.BACKWARDS;
-    const count = options.hasCount() ? BigInt(options.getCount()) : MAX_COUNT;
-    const filter = filterOf(options);
-    if (options.hasStream()) return readStream(call, options.getStream()!, backwards, count, options.hasSubscription());
-    const all = options.getAll();
-    if (!all) return failCall(call, failure(grpc.status.INVALID_ARGUMENT, 'read of neither a stream nor $all'));
-    if (options.hasSubscription()) return subscribeAll(call, all, filter, options);
-    let index: number;
-    if (all.hasStart()) index = backwards ? -1 : 0;
-    else if (all.hasEnd()) index = backwards ? data.log.length - 1 : data.log.length;
-    else {
-      const position = BigInt(all.getPosition()!.getCommitPosition());
-      // Forwards: the event at the position and after. Backwards: strictly before it.
-      index = backwards ? indexAtOrAfter(data.log, position) - 1 : indexAtOrAfter(data.log, position);
-    }
-    let sent = 0n;
-    while (sent < count && index >= 0 && index < data.log.length) {
-      const record = data.log[index]!;
-      index += backwards ? -1 : 1;
-      if (!filter(record)) continue;
-      call.write(eventResponse(record));
-      sent++;
-    }
-    call.end();
-  };
-
-  const readStream = (
-    call: grpc.ServerWritableStream<ReadReq, ReadResp>,
-    options: ReadReq.Options.StreamOptions,
-    backwards: boolean,
-    count: bigint,
-    subscription: boolean,
-  ): void => {
-    const streamName = streamNameOf(options.getStreamIdentifier());
-    if (subscription) {
-      return failCall(call, failure(grpc.status.UNIMPLEMENTED, 'the double has no subscriptions to one stream'));
-    }
-    if (data.tombstoned.has(streamName)) {
-      return failCall(call, deletedFailure(streamName));
-    }
-    const stream = data.streams.get(streamName);
-    if (!stream || stream.length === 0) {
-      const notFound = new ReadResp.StreamNotFound().setStreamIdentifier(new StreamIdentifier().setStreamName(Buffer.from(streamName)));
-      call.write(new ReadResp().setStreamNotFound(notFound));
-      call.end();
-      return;
-    }
-    let index: number;
-    if (options.hasStart()) index = backwards ? -1 : 0;
-    else if (options.hasEnd()) index = backwards ? stream.length - 1 : stream.length;
-    else index = Math.min(Number(BigInt(options.getRevision())), stream.length);
-    if (backwards && options.hasRevision()) index = Math.min(index, stream.length - 1);
-    let sent = 0n;
-    while (sent < count && index >= 0 && index < stream.length) {
-      call.write(eventResponse(stream[index]!));
-      index += backwards ? -1 : 1;
-      sent++;
-    }
-    call.end();
-  };
-
-  const subscribeAll = (
-    call: grpc.ServerWritableStream<ReadReq, ReadResp>,
-    all: ReadReq.Options.AllOptions,
-    filter: Filter,
-    options: ReadReq.Options,
-  ): void => {
-    liveCalls.add(call);
-    call.write(new ReadResp().setConfirmation(new ReadResp.SubscriptionConfirmation().setSubscriptionId(randomUUID())));
-    // Subscriptions start strictly after the given position (unlike reads).
-    let next = all.hasStart()
-      ? 0
-      : all.hasEnd()
-        ? data.log.length
-        : indexAtOrAfter(data.log, BigInt(all.getPosition()!.getCommitPosition()) + 1n);
-    let caughtUp = false;
-    let closed = false;
-    const pump = (): void => {
-      if (closed) return;
-      let lastPosition: bigint | null = null;
-      while (next < data.log.length) {
-        const record = data.log[next++]!;
-        lastPosition = record.position;
-        if (filter(record)) call.write(eventResponse(record));
-      }
-      if (!caughtUp) {
-        caughtUp = true;
-        call.write(new ReadResp().setCaughtUp(new ReadResp.CaughtUp()));
-        if (options.hasFilter()) {
-          // A filtered subscription reports how far it has searched, matching or not.
-          const at = lastPosition ?? data.log[data.log.length - 1]?.position ?? 0n;
-          call.write(
-            new ReadResp().setCheckpoint(new ReadResp.Checkpoint().setCommitPosition(at.toString()).setPreparePosition(at.toString())),
-          );
-        }
-      }
-    };
-    const listener = (): void => {
-      setImmediate(pump);
-    };
-    data.listeners.add(listener);
-    const close = (): void => {
-      closed = true;
-      data.listeners.delete(listener);
-      liveCalls.delete(call);
-    };
-    call.on('cancelled', close);
-    call.on('close', close);
-    call.on('error', close);
-    pump();
-  };
-
+  /** Tombstone (hard delete): the stream is gone for good, its name cannot be used again. */
   const tombstone = (call: grpc.ServerUnaryCall<TombstoneReq, TombstoneResp>, callback: grpc.sendUnaryData<TombstoneResp>): void => {
     const streamName = streamNameOf(call.request.getOptions()?.getStreamIdentifier());
+    const expected = expectedOf(call.request.getOptions());
+    if (data.tombstoned.has(streamName))
+      return callback(failure(grpc.status.FAILED_PRECONDITION, 'deleted', 'stream-deleted', { 'stream-name': streamName }));
+    if (!data.expectationHolds(streamName, expected))
+      return callback(wrongVersionFailure(streamName, expected, data.lastWrittenRevision(streamName)));
     data.tombstoned.add(streamName);
     const position = data.nextPosition;
+    // The server writes a `$streamDeleted` record into the stream; here it goes to its metastream, so
+    // readers of the product's categories never meet it (the adapter never tombstones).
     data.commit(`$$${streamName}`, [
       {
         id: randomUUID(),
@@ -445,40 +168,42 @@ export const startKurrentDbDouble = async (options: DoubleOptions = {}): Promise
         customMetadata: new Uint8Array(),
       },
     ]);
-    callback(
-      null,
-      new TombstoneResp().setPosition(
-        new TombstoneResp.Position().setCommitPosition(position.toString()).setPreparePosition(position.toString()),
-      ),
-    );
+    const at = position.toString();
+    callback(null, new TombstoneResp().setPosition(new TombstoneResp.Position().setCommitPosition(at).setPreparePosition(at)));
   };
 
-  const unimplemented = (_call: unknown, callback: grpc.sendUnaryData<unknown>): void =>
-    callback(failure(grpc.status.UNIMPLEMENTED, 'not implemented by the KurrentDB test double'));
-
   server.addService(StreamsService as unknown as grpc.ServiceDefinition, {
-    read,
-    append,
-    delete: unimplemented,
+    read: readHandler(data, liveCalls),
+    append: appendHandler(data, maxAppendSize, calls),
+    batchAppend: batchAppendHandler(data, maxAppendSize, calls, batchCalls),
+    delete: softDelete,
     tombstone,
-    batchAppend: (call: grpc.ServerDuplexStream<unknown, unknown>) =>
-      call.emit('error', failure(grpc.status.UNIMPLEMENTED, 'no BatchAppend in the double')),
   });
-  server.addService(ServerFeaturesService as unknown as grpc.ServiceDefinition, { getSupportedMethods: unimplemented });
+  server.addService(ServerFeaturesService as unknown as grpc.ServiceDefinition, {
+    getSupportedMethods: (_call: unknown, callback: grpc.sendUnaryData<SupportedMethods>) => callback(null, supportedMethods()),
+  });
 
+  const credentials = options.tls
+    ? grpc.ServerCredentials.createSsl(null, [{ private_key: options.tls.key, cert_chain: options.tls.cert }], false)
+    : grpc.ServerCredentials.createInsecure();
   const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(`127.0.0.1:${options.port ?? 0}`, grpc.ServerCredentials.createInsecure(), (error, bound) =>
-      error ? reject(error) : resolve(bound),
-    ),
+    server.bindAsync(`127.0.0.1:${options.port ?? 0}`, credentials, (error, bound) => (error ? reject(error) : resolve(bound))),
   );
   return {
-    url: `esdb://127.0.0.1:${port}?tls=false`,
+    url: `esdb://127.0.0.1:${port}?tls=${options.tls ? 'true' : 'false'}`,
     port,
     data,
+    calls,
     stop: async () => {
-      // Like a crashed node: connections drop, open calls and subscriptions fail on the client.
+      // Like a node going down: open BatchAppend calls are cancelled (as a stopping node does),
+      // subscriptions fail as unavailable, and the connections drop.
+      const cancelling = batchCalls.size > 0;
+      for (const call of batchCalls) call.emit('error', failure(grpc.status.CANCELLED, 'server stopped'));
       for (const call of liveCalls) call.emit('error', failure(grpc.status.UNAVAILABLE, 'server stopped'));
+      batchCalls.clear();
       liveCalls.clear();
+      // Let the cancellations reach the client before the connection goes.
+      if (cancelling) await new Promise((r) => setTimeout(r, 20));
       server.forceShutdown();
       await new Promise((r) => setImmediate(r));
     },

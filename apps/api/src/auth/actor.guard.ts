@@ -11,12 +11,15 @@ import { JwtVerifier } from './jwt-verifier';
 export const ROLES_KEY = 'vaxledger:roles';
 const PUBLIC_KEY = 'vaxledger:public';
 
-/** Which roles may call an endpoint. Without it every business role may; the hub never (it only syncs). */
+/**
+ * Which roles may call an endpoint. Without it every business role may; the hub never (it only
+ * syncs), nor a health-code platform (it asks for vaccination status only, POST /v1/status).
+ */
 export const Roles = (...roles: Role[]): MethodDecorator & ClassDecorator => SetMetadata(ROLES_KEY, roles);
 /** No caller needed (health, metrics, OpenAPI). */
 export const Public = (): MethodDecorator & ClassDecorator => SetMetadata(PUBLIC_KEY, true);
 
-const BUSINESS_ROLES: readonly Role[] = ROLES.filter((r) => r !== 'hub');
+const BUSINESS_ROLES: readonly Role[] = ROLES.filter((r) => r !== 'hub' && r !== 'healthcode');
 
 const DEV_ACTOR = /^([a-z]+):([0-9A-Z]{18}(?:-[0-9A-Za-z]{1,8})?):(\d{6})$/;
 

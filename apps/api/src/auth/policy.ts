@@ -85,6 +85,7 @@ export const canSeeBatch = (actor: Actor, batch: BatchScope): Decision => {
     case 'clinic':
       return allowIf(held);
     case 'hub':
+    case 'healthcode':
       return 'forbidden';
   }
 };
@@ -153,6 +154,7 @@ export const canSeeInventory = (actor: Actor, site: SiteScope): Decision => {
     case 'clinic':
       return 'not_found';
     case 'hub':
+    case 'healthcode':
       return 'forbidden';
   }
 };
@@ -264,6 +266,7 @@ const ownSites = (actor: Actor): ListGrants['ownSites'] => ({
 export const shipmentListGrants = (actor: Actor): ListGrants | 'forbidden' => {
   switch (actor.role) {
     case 'hub':
+    case 'healthcode':
       return 'forbidden';
     case 'cdc':
       return isNational(actor) ? { all: true } : { ownSites: ownSites(actor), supervisedBy: actor.orgCode };
@@ -279,6 +282,7 @@ export const shipmentListGrants = (actor: Actor): ListGrants | 'forbidden' => {
 export const batchListGrants = (actor: Actor): ListGrants | 'forbidden' => {
   switch (actor.role) {
     case 'hub':
+    case 'healthcode':
       return 'forbidden';
     case 'regulator':
       return isNational(actor) ? { all: true } : { province: actor.provinceCode };
@@ -333,6 +337,7 @@ export const canSeeAefi = (actor: Actor, report: AefiScope): Decision => {
     case 'manufacturer':
       return 'not_found';
     case 'hub':
+    case 'healthcode':
       return 'forbidden';
   }
 };

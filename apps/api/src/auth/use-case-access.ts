@@ -1,7 +1,7 @@
 import type { AccessPolicy } from '@vaxledger/application';
 import type { NodeRuntime } from '../infrastructure/node-runtime';
 import { aefiScope } from '../features/aefi/aefi-scope';
-import { batchScope, recallScope, siteScope } from './access';
+import { batchScope, personScope, recallScope, siteScope } from './access';
 import {
   canDecideRelease,
   canErasePersonDetails,
@@ -9,6 +9,7 @@ import {
   canLiftRecall,
   canRecall,
   canReceive,
+  canReadPersonRecord,
   canRegisterOrganisation,
   canVoidDose,
 } from './policy';
@@ -30,6 +31,7 @@ export const useCaseAccess = (runtime: NodeRuntime): AccessPolicy => {
     mayLiftRecall: async (actor, recall) => canLiftRecall(actor, await recallScope(models, recall)),
     mayRegisterOrganisation: (actor, provinceCode) => Promise.resolve(canRegisterOrganisation(actor, provinceCode)),
     mayErasePersonDetails: (actor) => Promise.resolve(canErasePersonDetails(actor, runtime.settings.provinceCode)),
+    mayReadPersonRecord: async (actor, personId) => canReadPersonRecord(actor, await personScope(runtime, actor, personId)),
     mayHandleAefi: async (actor, report, act) => canHandleAefi(actor, await aefiScope(models, report), act),
   };
 };

@@ -5,6 +5,7 @@ export type EdgeCode =
   | 'VALIDATION_FAILED'
   | 'MALFORMED_JSON'
   | 'BODY_TOO_LARGE'
+  | 'APPEND_TOO_LARGE'
   | 'UNAUTHENTICATED'
   | 'FORBIDDEN'
   | 'NOT_FOUND'
@@ -16,6 +17,7 @@ export type EdgeCode =
   | 'STREAM_DELETED'
   | 'PROJECTION_LAG'
   | 'AUDIT_UNAVAILABLE'
+  | 'CERTIFICATE_UNAVAILABLE'
   | 'RATE_LIMITED'
   | 'UNSUPPORTED_MEDIA_TYPE'
   | 'INTERNAL_ERROR';
@@ -27,6 +29,8 @@ export const STATUS: Readonly<Record<ErrorCode, number>> = {
   VALIDATION_FAILED: 400,
   MALFORMED_JSON: 400,
   BODY_TOO_LARGE: 413,
+  // The event store refused the write as larger than it takes at once (KurrentDB's maximum append size).
+  APPEND_TOO_LARGE: 413,
   UNAUTHENTICATED: 401,
   FORBIDDEN: 403,
   NOT_FOUND: 404,
@@ -40,6 +44,8 @@ export const STATUS: Readonly<Record<ErrorCode, number>> = {
   PROJECTION_LAG: 503,
   // A read of personal data whose access event could not be appended is not answered.
   AUDIT_UNAVAILABLE: 503,
+  // No key on this node, no valid dose, or no name and birth date held: nothing to sign.
+  CERTIFICATE_UNAVAILABLE: 422,
   RATE_LIMITED: 429,
   // A body in an encoding or charset the node does not read (Content-Encoding, charset).
   UNSUPPORTED_MEDIA_TYPE: 415,

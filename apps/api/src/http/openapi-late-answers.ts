@@ -93,7 +93,18 @@ const report = obj(reportFields);
 const { personId: _notByBatch, ...batchReportFields } = reportFields;
 const json = (description: string, schema: Schema): Answer => ({ status: 200, description, content: { 'application/json': schema } });
 
+const ref = (name: string): Schema => ({ $ref: `#/components/schemas/${name}` });
+
 export const LATE_ANSWERS: Readonly<Record<string, Answer>> = {
+  // Signed certificates (docs/adr/0018-signed-certificates.md): the classes in certificates.controller.ts.
+  'POST /v1/persons/{personId}/certificates': {
+    status: 201,
+    description: 'The signed card, its QR text and image',
+    content: { 'application/json': ref('IssuedCertificateAnswer') },
+  },
+  'GET /.well-known/jwks.json': json('The province’s certificate keys', ref('JwksAnswer')),
+  'GET /v1/certificates/revocations': json('The signed revocation list', ref('RevocationsAnswer')),
+  'POST /v1/status': json('The signed vaccination status', ref('VaccinationStatusAnswer')),
   'GET /fhir/metadata': fhir('CapabilityStatement', 'What this node serves'),
   'GET /fhir/Patient/{personId}': fhir('Patient', 'The person (pseudonymous unless details=true)'),
   'GET /fhir/Immunization': fhir('Bundle', 'A searchset Bundle of Immunization resources'),

@@ -24,7 +24,7 @@ type Operation = {
 };
 
 const METHODS = ['get', 'post', 'put', 'patch', 'delete'] as const;
-const PUBLIC_PATHS = new Set(['/', '/health', '/metrics']);
+const PUBLIC_PATHS = new Set(['/', '/health', '/metrics', '/.well-known/jwks.json', '/v1/certificates/revocations']);
 
 const problem = (status: number, description: string): unknown => ({
   description,
@@ -49,6 +49,8 @@ const DESCRIPTIONS: Record<number, string> = {
 
 /** Which error statuses an operation can answer. */
 const errorStatuses = (method: string, path: string): number[] => {
+  // A node without a certificate key has no revocation list to sign (422 CERTIFICATE_UNAVAILABLE).
+  if (path === '/v1/certificates/revocations') return [400, 422, 500];
   if (PUBLIC_PATHS.has(path)) return [400, 500];
   const statuses = [400, 401, 403, 429, 500, 503];
   if (path.includes('{')) statuses.push(404);
@@ -100,6 +102,8 @@ const addChecks = (schemas: Record<string, Schema>): void => {
 const AUDITED_READS: Readonly<Record<string, string>> = {
   'POST /v1/persons/lookup': 'treatment',
   'GET /v1/persons/{personId}/record': 'treatment',
+  'POST /v1/persons/{personId}/certificates': 'treatment',
+  'POST /v1/status': 'public_health',
   'GET /v1/batches/{batchId}/recipients': 'recall_follow_up',
 };
 

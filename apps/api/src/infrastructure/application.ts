@@ -1,8 +1,18 @@
-import { type Application, CommandExecutor, createApplication, SqlIdempotencyStore } from '@vaxledger/application';
+import {
+  type Application,
+  type CardCoding,
+  type CardDose,
+  CommandExecutor,
+  type CompletenessClaim,
+  createApplication,
+  SqlIdempotencyStore,
+} from '@vaxledger/application';
 import { PostgresEventStore } from '@vaxledger/event-store';
 import { PERSON_GRANT_TTL_MS } from '../auth/policy';
 import { readAccess } from '../auth/read-access';
 import { useCaseAccess } from '../auth/use-case-access';
+import { CVX_SYSTEM, vaccineCodings } from '../interop/fhir/vaccine-codes';
+import { certificateKeyFile } from './certificate-keys';
 import type { Metrics } from './metrics';
 import type { NodeRuntime } from './node-runtime';
 
@@ -20,6 +30,32 @@ export const nodeExecutor = (runtime: NodeRuntime, metrics?: Metrics): CommandEx
 
 const idempotencyOf = (runtime: NodeRuntime): SqlIdempotencyStore =>
   new SqlIdempotencyStore(runtime.readModels.dataSource, runtime.readModels.schema);
+
+/** A card names the vaccine by its CVX code where one fits, and by our vaccine type always (no displays: the QR is small). */
+const cardCodings = (dose: CardDose): CardCoding[] =>
+  vaccineCodings({ productCode: dose.productCode, name: null }, dose.vaccineType)
+    .filter((c) => c.system === CVX_SYSTEM || c.code === dose.vaccineType)
+    .map((c) => ({ system: c.system, code: c.code }));
+
+/** The issuer the embedded default's first key file names (real nodes: `certificate new-key --issuer`). */
+export const defaultCertificateIssuer = (provinceCode: string): string => `https://vaxledger.example/issuers/${provinceCode}`;
+
+/** The node's certificate keys, shared by the issuing use cases and the JWKS endpoint. */
+export const nodeCertificateKeys = (runtime: NodeRuntime) =>
+  certificateKeyFile(
+    runtime.settings.certificateKeysFile,
+    // Only a node on its own PGlite creates the file (as vault.key); servers provision it.
+    runtime.settings.embedded && runtime.settings.databaseUrl === null ? defaultCertificateIssuer(runtime.settings.provinceCode) : null,
+  );
+
+const completenessOf = (runtime: NodeRuntime): ((personId: string) => Promise<CompletenessClaim[]>) | null => {
+  const sync = runtime.sync;
+  if (!sync) return null;
+  return async (personId) => {
+    const report = await sync.history.completeness(personId, new Map(sync.inbox.lag().map((l) => [l.origin, l.upTo])));
+    return report.origins.map((o) => ({ origin: o.origin, completeUpTo: o.completeUpTo }));
+  };
+};
 
 /** The use-case handlers of a node, wired to its runtime and to the API's access policy. */
 export const nodeApplication = (runtime: NodeRuntime, executor: CommandExecutor, clock?: () => string): Application =>
@@ -42,6 +78,7 @@ export const nodeApplication = (runtime: NodeRuntime, executor: CommandExecutor,
     aefiSignal: runtime.settings.aefiSignal,
     ...(clock ? { clock } : {}),
     provinceCode: runtime.settings.provinceCode,
+    certificates: { keys: nodeCertificateKeys(runtime), codingsOf: cardCodings, completeness: completenessOf(runtime) },
     pseudonymSecret: runtime.settings.pseudonymSecret,
     personGrantTtlMs: PERSON_GRANT_TTL_MS,
     // The log in PostgreSQL: a supply document's streams are appended in one transaction.

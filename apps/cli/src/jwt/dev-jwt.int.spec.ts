@@ -45,7 +45,7 @@ describe('the local JWT issuer for trying AUTH_MODE=jwt', () => {
       statuses[role] = res.status;
     }
     // Only the national regulator registers a manufacturer; every other role is known (403), none is unauthenticated (401).
-    expect(statuses).toEqual({ manufacturer: 403, cdc: 403, clinic: 403, regulator: 201, hub: 403 });
+    expect(statuses).toEqual({ manufacturer: 403, cdc: 403, clinic: 403, regulator: 201, hub: 403, healthcode: 403 });
   });
 
   it('is refused when signed by another key', async () => {

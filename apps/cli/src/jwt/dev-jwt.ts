@@ -38,6 +38,8 @@ export const SAMPLE_CALLERS: Readonly<Record<Role, { org: string; province: stri
   clinic: { org: '12440300MB1B2345QN', province: '440000' },
   regulator: { org: '12110000450712347E', province: '000000' },
   hub: { org: '12110000450712347E', province: '000000' },
+  // A provincial health-code platform (asks for vaccination status only).
+  healthcode: { org: '12440000MB0C000109', province: '440000' },
 };
 
 export class DevJwtError extends Error {}

@@ -28,6 +28,8 @@ export interface AccessPolicy {
   mayLiftRecall(actor: Actor, recall: RecallOnRecord): Promise<AccessDecision>;
   mayRegisterOrganisation(actor: Actor, provinceCode: string): Promise<AccessDecision>;
   mayErasePersonDetails(actor: Actor): Promise<AccessDecision>;
+  /** May the actor read this person's record (and so have a certificate of it issued)? */
+  mayReadPersonRecord(actor: Actor, personId: string): Promise<AccessDecision>;
   /** May the actor acknowledge or classify this AEFI report (the county CDC of vaccination; regulators classify)? */
   mayHandleAefi(actor: Actor, report: AefiReportRow, act: 'acknowledge' | 'classify'): Promise<AccessDecision>;
 }
@@ -41,6 +43,7 @@ export const allowAll: AccessPolicy = {
   mayLiftRecall: () => Promise.resolve('allow'),
   mayRegisterOrganisation: () => Promise.resolve('allow'),
   mayErasePersonDetails: () => Promise.resolve('allow'),
+  mayReadPersonRecord: () => Promise.resolve('allow'),
   mayHandleAefi: () => Promise.resolve('allow'),
 };
 

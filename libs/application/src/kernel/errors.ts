@@ -10,7 +10,9 @@ export type ApplicationErrorCode =
   | 'FORBIDDEN'
   | 'NOT_FOUND'
   /** A read of personal data whose access event could not be appended is not answered. */
-  | 'AUDIT_UNAVAILABLE';
+  | 'AUDIT_UNAVAILABLE'
+  /** No certificate can be signed: no key on this node, no valid dose, or no name and birth date held. */
+  | 'CERTIFICATE_UNAVAILABLE';
 
 export class ApplicationError extends Error {
   constructor(

@@ -19,7 +19,7 @@ export interface Actor {
   readonly staffRef?: string;
 }
 
-export const ROLES = ['manufacturer', 'cdc', 'clinic', 'regulator', 'hub'] as const;
+export const ROLES = ['manufacturer', 'cdc', 'clinic', 'regulator', 'hub', 'healthcode'] as const;
 export type Role = (typeof ROLES)[number];
 
 /** Exhaustiveness guard: a new union member breaks the build where it is not handled. */

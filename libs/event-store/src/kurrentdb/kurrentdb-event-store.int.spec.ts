@@ -21,6 +21,15 @@ eventStoreContract(realServer ? 'kurrentdb (real server)' : 'kurrentdb (test dou
   open: () => KurrentDbEventStore.connect({ connectionString: url() }),
 });
 
+// Every real server since 21.10 answers ServerFeatures with BatchAppend, so the client appends
+// through it: the contract above must have gone that way too, not through the old Append.
+(realServer ? describe.skip : describe)('kurrentdb contract, the append path', () => {
+  it('went through BatchAppend, as against a current server', () => {
+    expect(double!.calls.batchAppend).toBeGreaterThan(50);
+    expect(double!.calls.append).toBe(0);
+  });
+});
+
 describe('kurrentdb event store, beyond the contract', () => {
   it('stores events in the product streams only, the id claims beside them', async () => {
     const store = await KurrentDbEventStore.connect({ connectionString: url() });
@@ -127,6 +136,73 @@ describe('kurrentdb event store, beyond the contract', () => {
     }
   });
 });
+
+// An append above the server's maximum append size (1 MiB by default; small here).
+describe('kurrentdb event store and the maximum append size', () => {
+  const big = (size: number) => ({ ...anEvent('BatchReleased', { note: 'x'.repeat(size) }) });
+
+  it('refuses it as APPEND_TOO_LARGE, gives the id claims back at once, and a retry goes through', async () => {
+    const own = await startKurrentDbDouble({ maxAppendSize: 4_096 });
+    const store = await KurrentDbEventStore.connect({ connectionString: own.url });
+    let again: KurrentDbDouble | null = null;
+    try {
+      const stream = uniqueStream();
+      const events = [big(3_000), big(3_000)];
+      await expect(store.append(stream, events, { expected: 'no-stream' })).rejects.toMatchObject({
+        name: 'AppendTooLargeError',
+        code: 'APPEND_TOO_LARGE',
+        streamId: stream,
+        limitBytes: 4_096,
+      });
+      expect(await store.readStream(stream)).toEqual([]);
+      // The claims are released, not left to go stale (15 s by default).
+      for (const e of events) {
+        const [claim] = await drainClaim(store, e.eventId);
+        expect(claim).toBe('EventIdReleased');
+      }
+      // The same ids in two appends that fit: at once, no wait for stale claims.
+      const started = Date.now();
+      await store.append(stream, [events[0]!], { expected: 'no-stream' });
+      await store.append(stream, [events[1]!], { expected: 0 });
+      expect(Date.now() - started).toBeLessThan(3_000);
+      expect((await store.readStream(stream)).map((e) => e.eventId)).toEqual(events.map((e) => e.eventId));
+      // And after the limit is raised, the whole append that was refused goes through.
+      const other = uniqueStream();
+      const refused = [big(3_000), big(3_000)];
+      await expect(store.append(other, refused)).rejects.toMatchObject({ code: 'APPEND_TOO_LARGE' });
+      await own.stop();
+      again = await startKurrentDbDouble({ port: own.port, data: own.data, maxAppendSize: 1024 * 1024 });
+      const retried = await retryUntilUp(() => store.append(other, refused, { expected: 'no-stream' }));
+      expect(retried).toMatchObject({ revision: 1, replayed: false });
+      expect(own.calls.append).toBe(0);
+    } finally {
+      await store.close();
+      await (again ?? own).stop();
+    }
+  });
+});
+
+const drainClaim = async (store: KurrentDbEventStore, eventId: string): Promise<string[]> => {
+  const out: string[] = [];
+  for await (const resolved of store.client.readStream(`${CLAIM_STREAM_PREFIX}${eventId}`, {
+    direction: 'backwards',
+    fromRevision: 'end',
+    maxCount: 1,
+  }))
+    out.push(resolved.event!.type);
+  return out;
+};
+
+const retryUntilUp = async <T>(attempt: () => Promise<T>): Promise<T> => {
+  for (const deadline = Date.now() + 10_000; ;) {
+    try {
+      return await attempt();
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'STORE_UNAVAILABLE' || Date.now() > deadline) throw error;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+};
 
 // These stop and restart the server, so they always run against a double of their own.
 describe('kurrentdb event store when the server goes away', () => {

@@ -31,6 +31,7 @@ import {
   type Claim,
   contentHash,
   drain,
+  isMaxAppendSizeExceeded,
   isStreamNotFound,
   isWrongExpectedVersion,
   type Ownership,
@@ -258,12 +259,17 @@ export class KurrentDbEventStore implements EventStore {
         { expectedRevision, ...this.call() },
       );
     } catch (error) {
-      // Only a wrong expected version proves nothing was written; after any other failure the
-      // events may be stored, so the claims stay (they go stale if the events never arrived).
+      // A wrong expected version or a refusal for size proves nothing was written: the claims
+      // go back at once, so a retry with the same ids is not held up. After any other failure
+      // the events may be stored, so the claims stay (they go stale if the events never arrived).
       if (isWrongExpectedVersion(error)) {
         await releaseClaims(this.client, () => this.call(), owned);
         const actual = (error as { actualVersion?: bigint | string }).actualVersion;
         throw new StreamConflictError(streamId, String(expected), typeof actual === 'bigint' ? Number(actual) : null);
+      }
+      if (isMaxAppendSizeExceeded(error)) {
+        await releaseClaims(this.client, () => this.call(), owned);
+        throw translate(error, streamId);
       }
       throw error;
     }

@@ -1,5 +1,5 @@
 import { type Position, START as CLIENT_START } from '@eventstore/db-client';
-import { EventStoreError, StoreUnavailableError, StreamConflictError, StreamDeletedError } from '../errors';
+import { AppendTooLargeError, EventStoreError, StoreUnavailableError, StreamConflictError, StreamDeletedError } from '../errors';
 import type { GlobalPosition } from '../event-store.port';
 import { START } from '../event-store.port';
 
@@ -61,8 +61,10 @@ export const translate = (error: unknown, what: string): Error => {
     case 'not-found':
     case 'stream-not-found':
       return new StoreUnavailableError(`KurrentDB answered not found (${what}): ${message}`, error);
-    case 'maximum-append-size-exceeded':
-      return new EventStoreError('INVALID_APPEND', `append too large for KurrentDB (${what}): ${message}`, error);
+    case 'maximum-append-size-exceeded': {
+      const limit = (error as { maxAppendSize?: unknown }).maxAppendSize;
+      return new AppendTooLargeError(what, typeof limit === 'number' && Number.isFinite(limit) ? limit : null, error);
+    }
     case 'invalid-argument':
       return new EventStoreError('INVALID_APPEND', `KurrentDB refused the request (${what}): ${message}`, error);
     case undefined:

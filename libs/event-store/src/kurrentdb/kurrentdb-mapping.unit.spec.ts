@@ -42,9 +42,12 @@ describe('KurrentDB client errors as the port errors', () => {
     expect(translate(raw, 'append to x')).toMatchObject({ code: 'STORE_UNAVAILABLE', message: expect.stringMatching(message) });
   });
 
-  it('keeps port errors as they are and treats an oversized append as bad input', () => {
+  it('keeps port errors as they are and treats an oversized append as too large, with the limit', () => {
     const conflict = new StreamConflictError('s', '1', 2);
     expect(translate(conflict, 'x')).toBe(conflict);
-    expect(translate({ type: 'maximum-append-size-exceeded', message: 'too big' }, 'x')).toMatchObject({ code: 'INVALID_APPEND' });
+    expect(translate({ type: 'maximum-append-size-exceeded', message: 'too big', maxAppendSize: 1024 }, 'x')).toMatchObject({
+      code: 'APPEND_TOO_LARGE',
+      limitBytes: 1024,
+    });
   });
 });

@@ -43,6 +43,7 @@ export const contentHash = (streamId: string, event: NewEvent): string =>
 const errorType = (error: unknown): string | undefined => (error as { type?: unknown } | null)?.type as string | undefined;
 export const isWrongExpectedVersion = (error: unknown): boolean => errorType(error) === 'wrong-expected-version';
 export const isStreamNotFound = (error: unknown): boolean => errorType(error) === 'stream-not-found';
+export const isMaxAppendSizeExceeded = (error: unknown): boolean => errorType(error) === 'maximum-append-size-exceeded';
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -50,7 +50,8 @@ export const findSupplyEvents = async (
       );
       break;
     case 'hub':
-      // The hub routes facts and queries none (the controller's role gate says so too).
+    case 'healthcode':
+      // The hub routes facts and queries none, a health-code platform asks for status only (the role gates say so too).
       where.push('false');
       break;
     case 'cdc':
