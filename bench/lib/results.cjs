@@ -24,6 +24,7 @@ const SECTION_ORDER = [
   { suite: 'history-pull', title: '7. Records from elsewhere: history pull through the hub' },
   { suite: 'kurrentdb', title: '8. KurrentDB adapter (against the test double: client overhead only)' },
   { suite: 'embedded-start', title: '9. The embedded default: start time and idle memory' },
+  { suite: 'tamper-log', title: '10. Tamper-evident log: leaf hashes and checkpoints (ADR 0019)' },
 ];
 
 const STATUS = { MET: '**MET**', MISSED: '**MISSED**', INFO: '—' };

@@ -171,6 +171,26 @@ store
   .option('--in <file>', 'read this file')
   .action(async (o: { in?: string }) => storeCommand(['verify', ...(o.in ? ['--in', o.in] : [])])());
 
+const log = program.command('log').description('the tamper-evident log (ADR 0019)');
+log
+  .command('verify')
+  .description("check every origin's events against its latest signed checkpoints; names each bad event, exits 1 on any")
+  .addOption(jsonOption)
+  .action(async (o: { json?: boolean }) => {
+    const settings = settingsOrExit();
+    const { runLogVerify } = await import('./log/log-verify');
+    throw new Exit(await withRuntime(settings, offline, (runtime) => runLogVerify(runtime.store, settings, print, o.json === true)));
+  });
+log
+  .command('checkpoint')
+  .description('sign what this province wrote since its last checkpoint now (needs SYNC_SIGNING_KEY); the sync process does it on its own')
+  .action(async () => {
+    const settings = settingsOrExit();
+    const { runLogCheckpoint } = await import('./log/log-checkpoint');
+    const keys = { ...settings, everyEvents: settings.logCheckpoint.everyEvents };
+    throw new Exit(await withRuntime(settings, offline, (runtime) => runLogCheckpoint(runtime.store, keys, print)));
+  });
+
 const apiKeys = program.command('api-keys').description('API keys for machine clients (the node must be stopped on the embedded default)');
 const apiKeysCommand = async (args: string[]): Promise<void> => {
   const settings = settingsOrExit();

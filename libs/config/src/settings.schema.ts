@@ -117,6 +117,8 @@ export const environmentSchema = (readText: ReadText, report: (messages: readonl
     PROJECTION_WAIT_MS: int('PROJECTION_WAIT_MS', 5000, 0, 120000),
     PROJECTOR: oneOf('PROJECTOR', ['thread', 'inline', 'worker'] as const, 'thread'),
     RATE_LIMIT_PER_MINUTE: int('RATE_LIMIT_PER_MINUTE', 3000, 0, 1_000_000),
+    LOG_CHECKPOINT_EVERY_EVENTS: int('LOG_CHECKPOINT_EVERY_EVENTS', 1000, 1, 10_000),
+    LOG_CHECKPOINT_INTERVAL_S: int('LOG_CHECKPOINT_INTERVAL_S', 60, 1, 86_400),
     AEFI_SIGNAL_MIN_REPORTS: int('AEFI_SIGNAL_MIN_REPORTS', 3, 1, 1_000_000),
     AEFI_SIGNAL_ALPHA: setting(
       z

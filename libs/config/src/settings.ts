@@ -62,6 +62,11 @@ export interface Settings {
   /** Public keys per province allowed to sign sync envelopes (SYNC_TRUST_LIST); set = signatures required. */
   readonly syncTrustList: Readonly<Record<string, readonly KeyObject[]>> | null;
   /**
+   * Signed log checkpoints (ADR 0019), written by the sync process when it has a signing key:
+   * after this many own events (LOG_CHECKPOINT_EVERY_EVENTS) or this often (LOG_CHECKPOINT_INTERVAL_S).
+   */
+  readonly logCheckpoint: { readonly everyEvents: number; readonly intervalMs: number };
+  /**
    * The province's certificate keys (CERTIFICATE_KEYS_FILE; default DATA_DIR/certificate-keys.json,
    * created on the embedded default's first certificate; elsewhere by `certificate new-key`).
    */
@@ -258,6 +263,7 @@ const settingsOf = (e: Environment, env: Env): Settings => {
     // PGlite runs on the API process's own event loop: a projector thread would only query it
     // through the socket from another thread, so the embedded default projects inline.
     projector: isGiven(env, 'PROJECTOR') ? e.PROJECTOR : embedded ? 'inline' : 'thread',
+    logCheckpoint: { everyEvents: e.LOG_CHECKPOINT_EVERY_EVENTS, intervalMs: e.LOG_CHECKPOINT_INTERVAL_S * 1000 },
     aefiSignal: { minReports: e.AEFI_SIGNAL_MIN_REPORTS, alpha: e.AEFI_SIGNAL_ALPHA },
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     kafkaSecurity: { ssl, sasl },

@@ -37,6 +37,11 @@ export interface RecordedEvent extends NewEvent {
   readonly revision: number;
   readonly position: GlobalPosition;
   readonly recordedAt: Date;
+  /**
+   * SHA-256 leaf hash (hex) as the store computed it at append (tamper/leaf-hash.ts, ADR 0019).
+   * Absent where the adapter keeps none (KurrentDB: see the ADR) or on rows older than it.
+   */
+  readonly leafHash?: string;
 }
 
 /**
@@ -123,6 +128,11 @@ export interface EventStore {
    * Optional: an adapter that cannot count cheaply leaves it out and callers read instead.
    */
   countEvents?(after: GlobalPosition, upTo: GlobalPosition): Promise<number>;
+  /**
+   * The stored events with these ids, in log order (unknown ids are left out). Optional: the
+   * sync inbox uses it to check copies it holds against a province's checkpoint.
+   */
+  readEvents?(eventIds: readonly string[]): Promise<RecordedEvent[]>;
   /** Catch-up then live: reads from `after`, then keeps delivering new events. */
   subscribe(options: SubscribeOptions): Subscription;
   close(): Promise<void>;

@@ -16,3 +16,4 @@ export * from './guards/guard-ops';
 export type { StoreTransaction } from './postgres/postgres-event-store';
 export type { GuardFacts } from './postgres/guard-tables';
 export { closePool, waitIdle } from './postgres/close-pool';
+export * from './tamper';

@@ -9,3 +9,5 @@ export * from './hub/routing';
 export * from './hub/hub-router';
 export * from './history/control-messages';
 export * from './history/history-service';
+export * from './checkpoint/log-checkpointer';
+export * from './checkpoint/checkpoint-screen';

@@ -41,7 +41,9 @@ export class SyncStore {
         person_id text PRIMARY KEY, requested_at timestamptz NOT NULL DEFAULT now());
       CREATE TABLE IF NOT EXISTS ${this.schema}.history_answer (
         person_id text NOT NULL, responder text NOT NULL, answered_at timestamptz NOT NULL DEFAULT now(),
-        event_count int NOT NULL, up_to text, holders text[], PRIMARY KEY (person_id, responder));`);
+        event_count int NOT NULL, up_to text, holders text[], PRIMARY KEY (person_id, responder));
+      CREATE TABLE IF NOT EXISTS ${this.schema}.checkpoint_leaf (
+        event_id text PRIMARY KEY, origin text NOT NULL, sequence int NOT NULL, leaf text NOT NULL);`);
   }
 
   /**
@@ -67,6 +69,26 @@ export class SyncStore {
 
   async unpark(streamId: string, revision: number): Promise<void> {
     await this.pool.query(`DELETE FROM ${this.schema}.parked WHERE stream_id = $1 AND revision = $2`, [streamId, revision]);
+  }
+
+  /** The leaves other provinces' signed checkpoints list (ADR 0019), kept to check copies that arrive later. */
+  async recordCheckpointLeaves(origin: string, sequence: number, leaves: readonly (readonly [string, string])[]): Promise<void> {
+    if (leaves.length === 0) return;
+    await this.pool.query(
+      `INSERT INTO ${this.schema}.checkpoint_leaf (event_id, origin, sequence, leaf)
+       SELECT id, $1, $2, leaf FROM unnest($3::text[], $4::text[]) AS l(id, leaf) ON CONFLICT DO NOTHING`,
+      [origin, sequence, leaves.map(([id]) => id.toLowerCase()), leaves.map(([, leaf]) => leaf)],
+    );
+  }
+
+  /** Listed leaves of these events, by event id (lower case). */
+  async checkpointLeavesOf(eventIds: readonly string[]): Promise<Map<string, { leaf: string; origin: string; sequence: number }>> {
+    if (eventIds.length === 0) return new Map();
+    const { rows } = await this.pool.query<{ event_id: string; leaf: string; origin: string; sequence: number }>(
+      `SELECT event_id, leaf, origin, sequence FROM ${this.schema}.checkpoint_leaf WHERE event_id = ANY($1::text[])`,
+      [eventIds.map((id) => id.toLowerCase())],
+    );
+    return new Map(rows.map((r) => [r.event_id, { leaf: r.leaf, origin: r.origin, sequence: r.sequence }]));
   }
 
   async parkedCount(): Promise<number> {

@@ -58,6 +58,12 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly logCheckpointFailures = new Counter({
+    name: 'vaxledger_log_checkpoint_failures_total',
+    help: 'Rounds of the log checkpointer that failed (ADR 0019); signed checkpoints count as LogCheckpointed in vaxledger_events_appended_total',
+    registers: [this.registry],
+  });
+
   constructor(runtime: NodeRuntime, clock: () => string = () => new Date().toISOString()) {
     collectDefaultMetrics({ register: this.registry, prefix: 'vaxledger_' });
     const facts = new Map(
@@ -75,6 +81,7 @@ export class Metrics {
     });
     runtime.activity.on('syncMessages', (direction, count) => this.syncMessages.inc({ direction }, count));
     runtime.activity.on('syncDeadLetter', (reason) => this.syncDeadLetters.inc({ reason }));
+    runtime.activity.on('logCheckpointFailed', () => this.logCheckpointFailures.inc());
 
     const { store, readModels } = runtime;
     // Both lag gauges come from one measurement per scrape.

@@ -8,6 +8,8 @@ export interface NodeActivityEvents {
   /** Sync messages published to Kafka (relay) or taken from it (inbox). */
   syncMessages: [direction: 'in' | 'out', count: number];
   syncDeadLetter: [reason: string];
+  /** The log checkpointer failed a round (ADR 0019); it retries on its next tick. */
+  logCheckpointFailed: [error: unknown];
 }
 
 /**

@@ -20,6 +20,7 @@ import {
   HubRouter,
   InboxConsumer,
   OutboxRelay,
+  LogCheckpointer,
   SyncStore,
   TrustList,
 } from '@vaxledger/sync';
@@ -65,6 +66,8 @@ export interface NodeSync {
   readonly history: HistoryService;
   /** Only on the national hub (PROVINCE_CODE=000000, SYNC_MODE=hub). */
   readonly hub: HubRouter | null;
+  /** Signs this province's log after the fact (ADR 0019); only with a signing key. */
+  readonly checkpointer: LogCheckpointer | null;
 }
 
 export interface RuntimeOptions {
@@ -291,7 +294,18 @@ export const openNodeRuntime = async (settings: Settings, options: RuntimeOption
       hub,
     );
     await history.start();
-    sync = { relay, inbox, store: syncStore, history, hub };
+    // Off the append path: reads the committed log behind the appends and signs it (ADR 0019).
+    const checkpointer = signer
+      ? new LogCheckpointer(store, {
+          provinceCode: settings.provinceCode,
+          signer,
+          everyEvents: settings.logCheckpoint.everyEvents,
+          everyMs: settings.logCheckpoint.intervalMs,
+          onError: (error) => activity.emit('logCheckpointFailed', error),
+        })
+      : null;
+    checkpointer?.start();
+    sync = { relay, inbox, store: syncStore, history, hub, checkpointer };
   }
   return {
     settings: { ...settings, vaultMasterKey },
@@ -304,6 +318,7 @@ export const openNodeRuntime = async (settings: Settings, options: RuntimeOption
     activity,
     sync,
     close: async () => {
+      await sync?.checkpointer?.stop();
       await sync?.history.stop();
       await sync?.hub?.stop();
       await sync?.inbox.stop();

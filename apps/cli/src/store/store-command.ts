@@ -4,7 +4,10 @@ import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import type { EventStore } from '@vaxledger/event-store';
 import { Presets, SingleBar } from 'cli-progress';
+import { LogVerifier } from '@vaxledger/event-store';
 import {
+  addToChain,
+  assertChainHolds,
   compareSummaries,
   exportLog,
   importLog,
@@ -107,7 +110,7 @@ export const runStoreCommand = async (store: EventStore, args: readonly string[]
       const linesOf = (): AsyncIterable<string> =>
         createInterface({ input: file ? createReadStream(file, 'utf8') : io.stdin, crlfDelay: Infinity });
       if (sub === 'import') {
-        // A file can be read twice: check it against its own trailer before appending anything.
+        // A file can be read twice: check it against its own trailer and signed checkpoints before appending anything.
         const counted = file ? await summariseExport(linesOf()) : null;
         const progress = progressOn(io.stderr, 'imported', counted?.events);
         const summary = await importLog(store, linesOf(), progress.update);
@@ -135,9 +138,12 @@ export const runStoreCommand = async (store: EventStore, args: readonly string[]
 /** Summary of an export file, checked against its trailer. */
 const summariseExport = async (lines: AsyncIterable<string>): Promise<LogSummary> => {
   const digest = new LogDigest();
+  const chain = new LogVerifier();
   let trailer: Record<string, unknown> | null = null;
   let first = true;
+  let lineNo = 0;
   for await (const raw of lines) {
+    lineNo++;
     const text = raw.trim();
     if (!text) continue;
     let value: Record<string, unknown>;
@@ -152,11 +158,15 @@ const summariseExport = async (lines: AsyncIterable<string>): Promise<LogSummary
       continue;
     }
     if (value.kind === 'trailer') trailer = value;
-    else digest.add(value as never);
+    else {
+      digest.add(value as never);
+      addToChain(chain, value, lineNo);
+    }
   }
   const summary = digest.summary();
   if (!trailer) throw new TransferError('the export is truncated: no trailer line');
   if (trailer.digest !== summary.digest || trailer.events !== summary.events)
     throw new TransferError(`the export does not match its own trailer (digest ${summary.digest}, trailer ${String(trailer.digest)})`);
+  assertChainHolds(chain);
   return summary;
 };

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { EventStore, GlobalPosition, NewEvent, RecordedEvent } from '@vaxledger/event-store';
-import { START } from '@vaxledger/event-store';
+import { LogVerifier, START } from '@vaxledger/event-store';
 
 /**
  * Moving a whole log between event-store adapters (PostgreSQL ⇄ KurrentDB) as NDJSON:
@@ -173,6 +173,9 @@ export const importLog = async (
   progress: (events: number) => void = () => undefined,
 ): Promise<ImportSummary> => {
   const digest = new LogDigest();
+  // The file's events against the signed checkpoints it carries (ADR 0019); signatures are
+  // checked by \`log verify\` on the node, which holds the keys.
+  const chain = new LogVerifier();
   let header = false;
   let trailer: { events: number; digest: string } | null = null;
   let lineNo = 0;
@@ -226,6 +229,7 @@ export const importLog = async (
       throw new TransferError(`line ${lineNo}: stream ${e.streamId} jumps to revision ${e.revision}, expected ${expectedRevision}`);
     next.set(e.streamId, e.revision + 1);
     digest.add(e);
+    addToChain(chain, e, lineNo);
     const last = pending[pending.length - 1];
     if (last && (last.streamId !== e.streamId || pending.length >= 100)) await flush();
     pending.push(e);
@@ -238,9 +242,41 @@ export const importLog = async (
     throw new TransferError(
       `the export does not match its own trailer (${fromFile.events} events, digest ${fromFile.digest}; trailer says ${trailer.events}, ${trailer.digest})`,
     );
+  assertChainHolds(chain);
+  await untilReadable(store);
   const inTarget = await summariseStore(store, (s) => fromFile.streams.has(s));
   compareSummaries(fromFile, inTarget);
   return { ...fromFile, appended, replayed };
+};
+
+/**
+ * Waits (up to `ms`) until every committed event is readable: a reader stops below the oldest
+ * transaction still open on the server (ADR 0002), another database's included, so a busy
+ * shared server can hide what was just appended.
+ */
+const untilReadable = async (store: EventStore, ms = 30_000): Promise<void> => {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline && (await store.headPosition()) < (await store.latestPosition()))
+    await new Promise((resolve) => setTimeout(resolve, 20));
+};
+
+/** Feeds an export line's event to a chain verifier (its position: the source's, else the line number). */
+export const addToChain = (chain: LogVerifier, e: EventLine | Record<string, unknown>, lineNo: number): void => {
+  const line = e as EventLine;
+  chain.add({ ...line, position: BigInt(line.position ?? lineNo) });
+};
+
+/** Throws a TransferError naming the events of an export that its signed checkpoints contradict (ADR 0019). */
+export const assertChainHolds = (chain: LogVerifier): void => {
+  const checked = chain.verify();
+  if (checked.ok) return;
+  const problems = checked.origins.flatMap((o) => o.problems);
+  throw new TransferError(
+    `the export does not match its signed checkpoints: ${problems
+      .slice(0, 5)
+      .map((p) => `${p.kind} ${p.eventId ?? ''} (${p.detail})`)
+      .join('; ')}${problems.length > 5 ? ` and ${problems.length - 5} more` : ''}`,
+  );
 };
 
 /** Throws a TransferError naming the first difference between two logs' summaries. */

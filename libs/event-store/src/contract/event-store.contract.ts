@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EventStore, NewEvent, RecordedEvent } from '../event-store.port';
 import { START } from '../event-store.port';
+import { leafHashOf } from '../tamper/leaf-hash';
 
 /**
  * One behaviour, every adapter: each adapter's spec calls this with a factory that opens a
@@ -48,6 +49,34 @@ export const eventStoreContract = (name: string, hooks: ContractHooks): void => 
     });
     afterAll(async () => {
       await store.close();
+    });
+
+    describe('leaf hashes (ADR 0019)', () => {
+      it('stores with each event the leaf hash its content gives, computed in the append', async () => {
+        const stream = uniqueStream();
+        const awkward = {
+          z: 1.5,
+          a: [3, { y: 'é中\u2028"\\\n\u0001', b: null }],
+          big: 12345678901234,
+          neg: -0.001,
+          t: true,
+          huge: 1e21,
+          tiny: -1.5e-8,
+          '10': { é: 1, e: 2, ee: [] },
+        };
+        await store.append(stream, [anEvent('BatchProduced', awkward)], { expected: 'no-stream' });
+        await store.append(stream, [
+          anEvent(),
+          { ...anEvent(), metadata: { actor: { role: 'clinic', orgCode: 'X', provinceCode: '510000' } } },
+        ]);
+        const events = await store.readStream(stream);
+        expect(events).toHaveLength(3);
+        for (const e of events) {
+          if (store.capabilities.adapter === 'kurrentdb') expect(e.leafHash).toBeUndefined();
+          else expect(e.leafHash).toBe(leafHashOf(e));
+        }
+        expect(new Set(events.map((e) => leafHashOf(e))).size).toBe(3);
+      });
     });
 
     describe('appending to a stream', () => {

@@ -1,3 +1,4 @@
+import { leafHashOf } from '../tamper/leaf-hash';
 import { EventIdConflictError, EventStoreError, StreamConflictError } from '../errors';
 import type {
   AppendOptions,
@@ -63,6 +64,7 @@ export class MemoryEventStore implements EventStore {
         position: this.nextPosition++,
         recordedAt,
       };
+      Object.assign(recorded, { leafHash: leafHashOf(recorded) });
       target.push(recorded);
       this.log.push(recorded);
       this.byId.set(e.eventId, recorded);
@@ -71,6 +73,11 @@ export class MemoryEventStore implements EventStore {
     for (const listener of this.listeners) listener();
     const last = target[target.length - 1]!;
     return Promise.resolve({ streamId, revision: last.revision, position: last.position, eventIds, replayed: false });
+  }
+
+  readEvents(eventIds: readonly string[]): Promise<RecordedEvent[]> {
+    const found = eventIds.map((id) => this.byId.get(id)).filter((e): e is RecordedEvent => e !== undefined);
+    return Promise.resolve(found.sort((a, b) => (a.position < b.position ? -1 : 1)));
   }
 
   readStream(streamId: string, options: { fromRevision?: number; maxCount?: number } = {}): Promise<RecordedEvent[]> {

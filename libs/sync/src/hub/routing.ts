@@ -23,7 +23,8 @@ export type Route =
   | { readonly kind: 'listed'; readonly provinces: readonly string[] }
   | { readonly kind: 'none'; readonly why: string };
 
-const SUPPLY_CHAIN = new Set(['org', 'site', 'product', 'batch', 'lotrelease', 'recall', 'signal']);
+// Log checkpoints (ADR 0019) go everywhere too: any province may hold some of the origin's events.
+const SUPPLY_CHAIN = new Set(['org', 'site', 'product', 'batch', 'lotrelease', 'recall', 'signal', 'logcheckpoint']);
 const PROVINCE = /^\d{6}$/;
 const PERSON_STREAM = /^person-(\d{6})-(p[12][a-z2-7]{26})$/;
 

@@ -13,6 +13,7 @@ describe('what the hub forwards to whom', () => {
       'batch-8696321-X2026A',
       'lotrelease-8696321-X2026A',
       'recall-r1',
+      'logcheckpoint-510000',
     ])
       expect(forwardTargets(routeOf(stream), '510000', SERVED)).toEqual(['440000', '650000']);
   });

@@ -1,5 +1,6 @@
 import { LEDGER_EVENT_TYPES } from '@vaxledger/domain';
-import { type EventStore, EventIdConflictError, StreamConflictError } from '@vaxledger/event-store';
+import { CHECKPOINT_EVENT_TYPE, type EventStore, EventIdConflictError, StreamConflictError } from '@vaxledger/event-store';
+import { CHECKPOINT_MISMATCH, CheckpointScreen } from '../checkpoint/checkpoint-screen';
 import type { Consumer, EachMessagePayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import { decodeEnvelope, type WireEnvelope } from '../envelope/envelope.codec';
 import { importedEventOf } from '../envelope/event-mapping';
@@ -26,7 +27,7 @@ export interface InboxOptions {
 }
 
 /** Schema versions this build understands, per event type. */
-const KNOWN_VERSIONS: ReadonlyMap<string, number> = new Map(LEDGER_EVENT_TYPES.map((type) => [type, 1]));
+const KNOWN_VERSIONS: ReadonlyMap<string, number> = new Map([...LEDGER_EVENT_TYPES, CHECKPOINT_EVENT_TYPE].map((type) => [type, 1]));
 
 type Verdict =
   | { readonly ok: true; readonly envelope: WireEnvelope }
@@ -47,13 +48,16 @@ export class InboxConsumer {
   private imported = 0;
   private deadLettered = 0;
   private parked = 0;
+  private readonly checkpoints: CheckpointScreen;
 
   constructor(
     private readonly kafka: Kafka,
     private readonly store: EventStore,
     private readonly syncStore: SyncStore,
     private readonly options: InboxOptions,
-  ) {}
+  ) {
+    this.checkpoints = new CheckpointScreen(store, syncStore, options.trustList);
+  }
 
   get importedCount(): number {
     return this.imported;
@@ -135,6 +139,7 @@ export class InboxConsumer {
     // per batch, so a stream's import pays for the parking lot only when it is not empty.
     this.parked = await this.syncStore.parkedCount();
     const byStream = new Map<string, { envelope: WireEnvelope; offset: string; bytes: Buffer }[]>();
+    const accepted: { envelope: WireEnvelope; offset: string; bytes: Buffer }[] = [];
     for (const message of messages) {
       const bytes = message.value ?? Buffer.alloc(0);
       const verdict = await this.judge(topic, bytes);
@@ -142,9 +147,20 @@ export class InboxConsumer {
         await this.setAside(topic, partition, message.offset, verdict, bytes);
         continue;
       }
-      const group = byStream.get(verdict.envelope.streamId) ?? [];
-      group.push({ envelope: verdict.envelope, offset: message.offset, bytes });
-      byStream.set(verdict.envelope.streamId, group);
+      accepted.push({ envelope: verdict.envelope, offset: message.offset, bytes });
+    }
+    // Against the origins' signed checkpoints (ADR 0019): a copy that disagrees is set aside.
+    const mismatches = await this.checkpoints.screen(accepted.map((a) => a.envelope));
+    for (const [index, item] of accepted.entries()) {
+      const mismatch = mismatches.get(index);
+      if (mismatch !== undefined) {
+        const verdict = { ok: false as const, reason: CHECKPOINT_MISMATCH, detail: mismatch, eventId: item.envelope.eventId };
+        await this.setAside(topic, partition, item.offset, verdict, item.bytes);
+        continue;
+      }
+      const group = byStream.get(item.envelope.streamId) ?? [];
+      group.push(item);
+      byStream.set(item.envelope.streamId, group);
     }
     const groups = [...byStream.values()];
     const workers = Array.from({ length: Math.min(8, groups.length) }, async () => {
@@ -285,8 +301,8 @@ export class InboxConsumer {
 
   /** The province that owns a stream: named in person, AEFI and signal stream ids, else its first writer. */
   private async ownerOf(streamId: string): Promise<string | null> {
-    const named = /^(?:person|aefi|signal)-(\d{6})-/.exec(streamId);
-    if (named) return named[1]!;
+    const named = /^(?:person|aefi|signal)-(\d{6})-|^logcheckpoint-(\d{6})$/.exec(streamId);
+    if (named) return (named[1] ?? named[2])!;
     const [first] = await this.store.readStream(streamId, { maxCount: 1 });
     if (!first) return null;
     return first.metadata.originProvince ?? this.options.provinceCode;

@@ -9,6 +9,7 @@
  * against the payload before a signature is looked at.
  */
 import { createHash, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
+import { type CheckpointBody, checkpointSignedBytes, type LogCheckpoint } from '@vaxledger/event-store';
 import { canonicalJson, lengthPrefixed, parseJsonObject, type WireEnvelope } from '../envelope/envelope.codec';
 
 const SIGNATURE_TAG = 'vaxledger.sync.v1.signature.ed25519';
@@ -90,6 +91,11 @@ export class EnvelopeSigner {
     this.keyId = keyIdOf(this.publicKey);
   }
 
+  /** Signs a log checkpoint (ADR 0019) with the same key: its key id and base64 signature. */
+  signCheckpoint(body: CheckpointBody): { keyId: string; signature: string } {
+    return { keyId: this.keyId, signature: sign(null, checkpointSignedBytes(body, this.keyId), this.privateKey).toString('base64') };
+  }
+
   /** The same envelope with this node's signature and key id (a sealed envelope in, a signed one out). */
   sign(envelope: WireEnvelope): WireEnvelope {
     const { signature: _signature, signerKeyId: _signerKeyId, ...unsigned } = envelope;
@@ -131,6 +137,21 @@ export class TrustList {
   /** Key ids the list holds for a province. */
   keyIdsOf(province: string): string[] {
     return [...this.byKeyId].filter(([, trusted]) => trusted.provinces.has(province)).map(([keyId]) => keyId);
+  }
+
+  /** Accepts a log checkpoint signed by a key listed for its origin (ADR 0019). */
+  checkCheckpoint(checkpoint: LogCheckpoint): { ok: true } | { ok: false; detail: string } {
+    const trusted = this.byKeyId.get(checkpoint.keyId);
+    if (!trusted) return { ok: false, detail: `signed by key ${checkpoint.keyId}, which the trust list does not hold` };
+    if (!trusted.provinces.has(checkpoint.origin))
+      return { ok: false, detail: `signed by key ${checkpoint.keyId}, which may not sign for ${checkpoint.origin}` };
+    let good = false;
+    try {
+      good = verify(null, checkpointSignedBytes(checkpoint, checkpoint.keyId), trusted.key, Buffer.from(checkpoint.signature, 'base64'));
+    } catch {
+      good = false;
+    }
+    return good ? { ok: true } : { ok: false, detail: `the signature of key ${checkpoint.keyId} does not match the checkpoint` };
   }
 
   /**

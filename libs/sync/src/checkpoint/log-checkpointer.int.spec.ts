@@ -1,0 +1,70 @@
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { checkpointOf, checkpointStream, type NewEvent, PostgresEventStore } from '@vaxledger/event-store';
+import { freshSchema, testDatabaseKind, testDatabaseUrl } from '../../../../test/support/database';
+import { until } from '../../../../test/support/until';
+import { EnvelopeSigner } from '../signing/envelope-signing';
+import { LogCheckpointer } from './log-checkpointer';
+
+// When the checkpointer signs (every N own events, or after T with anything waiting), what it
+// covers (this province's events only), and that a new instance carries the chain on.
+
+const HOME = '510000';
+const signer = new EnvelopeSigner(generateKeyPairSync('ed25519').privateKey);
+const event = (origin = HOME): NewEvent => ({
+  eventId: randomUUID(),
+  type: 'ShipmentDispatched',
+  schemaVersion: 1,
+  data: { quantity: 1 },
+  metadata: {
+    correlationId: randomUUID(),
+    originProvince: origin,
+    actor: { orgCode: 'X', role: 'cdc', provinceCode: origin },
+    ...(origin === HOME ? {} : { originPosition: '42' }),
+  },
+});
+
+describe(`log checkpointer (${testDatabaseKind()})`, () => {
+  let store: PostgresEventStore;
+  beforeAll(async () => {
+    store = await PostgresEventStore.connect({
+      connectionString: testDatabaseUrl(),
+      schema: freshSchema('cpr'),
+      engine: testDatabaseKind(),
+    });
+  });
+  afterAll(async () => {
+    await store.close();
+  });
+  const readable = (): Promise<void> =>
+    until('every committed event readable', async () => (await store.headPosition()) >= (await store.latestPosition()), 30_000, 20);
+
+  it('signs at N own events or once T has passed, never imported events, and a new instance continues the chain', async () => {
+    let now = Date.parse('2026-12-06T00:00:00Z');
+    const checkpointer = new LogCheckpointer(store, {
+      provinceCode: HOME,
+      signer,
+      everyEvents: 3,
+      everyMs: 60_000,
+      now: () => new Date(now),
+    });
+    await store.append('batch-cpr-1', [event(), event()]);
+    await store.append('batch-cpr-imported', [event('440000')]);
+    await readable();
+    expect(await checkpointer.runOnce()).toBeNull(); // 2 of 3, and T not passed
+    now += 60_000;
+    const byTime = await checkpointer.runOnce();
+    expect(byTime).toMatchObject({ sequence: 1, count: 2 });
+    await store.append('batch-cpr-1', [event(), event(), event(), event()]);
+    await readable();
+    const byCount = await checkpointer.runOnce();
+    expect(byCount).toMatchObject({ sequence: 2, count: 3, previousHead: byTime!.head });
+    expect(await checkpointer.runOnce()).toBeNull();
+
+    const restarted = new LogCheckpointer(store, { provinceCode: HOME, signer, everyEvents: 3, everyMs: 60_000, now: () => new Date(now) });
+    const forced = await restarted.runOnce(true);
+    expect(forced).toMatchObject({ sequence: 3, count: 1, previousHead: byCount!.head });
+    const written = (await store.readStream(checkpointStream(HOME))).map((e) => checkpointOf(e.data)!);
+    expect(written.map((c) => c.count)).toEqual([2, 3, 1]);
+    expect(written.flatMap((c) => c.leaves)).toHaveLength(6);
+  });
+});

@@ -1,0 +1,171 @@
+import { randomUUID } from 'node:crypto';
+import {
+  CHECKPOINT_EVENT_TYPE,
+  chainOver,
+  checkpointOf,
+  checkpointStream,
+  type EventStore,
+  GENESIS_HEAD,
+  type GlobalPosition,
+  isCheckpointStream,
+  leafHashOf,
+  type LogCheckpoint,
+  type RecordedEvent,
+  StreamConflictError,
+} from '@vaxledger/event-store';
+import type { EnvelopeSigner } from '../signing/envelope-signing';
+
+export interface CheckpointerOptions {
+  readonly provinceCode: string;
+  readonly signer: EnvelopeSigner;
+  /** A checkpoint as soon as this many events await one (and never more in one). */
+  readonly everyEvents: number;
+  /** A checkpoint at least this often while any event awaits one. */
+  readonly everyMs: number;
+  /** How often the log is looked at (default: a fifth of `everyMs`, 200 ms to 2 s). */
+  readonly pollMs?: number;
+  readonly onCheckpoint?: (checkpoint: LogCheckpoint) => void;
+  readonly onError?: (error: unknown) => void;
+  readonly now?: () => Date;
+}
+
+interface ChainState {
+  sequence: number;
+  head: string;
+  /** Origin position the last checkpoint ends at. */
+  toPosition: GlobalPosition;
+  at: number;
+}
+
+/**
+ * Signs this province's log after the fact (ADR 0019): reads what committed since its last
+ * checkpoint, chains the leaf hashes of the events this province originated, and appends a
+ * signed `LogCheckpointed` event to `logcheckpoint-<province>`, which the relay publishes like
+ * any other. It never stands in an append's way: appends compute their own leaf without any
+ * lock, and this reads the log behind them. Its state is the last checkpoint in the log, so a
+ * restart (or a second node that lost the race: the append expects the revision) carries on.
+ */
+export class LogCheckpointer {
+  private state: ChainState | null = null;
+  private pending: [string, string][] = [];
+  private pendingTo: GlobalPosition = 0n;
+  private readCursor: GlobalPosition = 0n;
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly store: EventStore,
+    private readonly options: CheckpointerOptions,
+  ) {}
+
+  private get now(): Date {
+    return this.options.now?.() ?? new Date();
+  }
+
+  private async load(): Promise<ChainState> {
+    const events = await this.store.readStream(checkpointStream(this.options.provinceCode));
+    const last = events.length > 0 ? checkpointOf(events[events.length - 1]!.data) : null;
+    const state = last
+      ? { sequence: last.sequence, head: last.head, toPosition: BigInt(last.toPosition), at: Date.parse(last.signedAt) }
+      : { sequence: 0, head: GENESIS_HEAD, toPosition: 0n, at: this.now.getTime() };
+    this.pending = [];
+    this.pendingTo = state.toPosition;
+    this.readCursor = state.toPosition;
+    return state;
+  }
+
+  private owns(e: RecordedEvent): boolean {
+    const origin = typeof e.metadata.originProvince === 'string' ? e.metadata.originProvince : this.options.provinceCode;
+    return origin === this.options.provinceCode && !isCheckpointStream(e.streamId);
+  }
+
+  /** Reads what is new and writes a checkpoint when one is due (`force`: whenever any event awaits one). */
+  async runOnce(force = false): Promise<LogCheckpoint | null> {
+    this.state ??= await this.load();
+    const { everyEvents } = this.options;
+    while (this.pending.length < everyEvents) {
+      const page = await this.store.readAll({ after: this.readCursor, limit: Math.min(1000, everyEvents) });
+      if (page.length === 0) break;
+      for (const e of page) {
+        this.readCursor = e.position;
+        if (!this.owns(e)) continue;
+        this.pending.push([e.eventId.toLowerCase(), e.leafHash ?? leafHashOf(e)]);
+        this.pendingTo = e.position;
+        if (this.pending.length >= everyEvents) break;
+      }
+    }
+    const due = this.pending.length >= everyEvents || force || this.now.getTime() - this.state.at >= this.options.everyMs;
+    if (this.pending.length === 0 || !due) return null;
+    return this.write();
+  }
+
+  private async write(): Promise<LogCheckpoint> {
+    const state = this.state!;
+    const leaves = this.pending;
+    const body = {
+      origin: this.options.provinceCode,
+      sequence: state.sequence + 1,
+      fromPosition: state.toPosition.toString(),
+      toPosition: this.pendingTo.toString(),
+      count: leaves.length,
+      previousHead: state.head,
+      head: chainOver(
+        state.head,
+        leaves.map(([, leaf]) => leaf),
+      ),
+      signedAt: this.now.toISOString(),
+    };
+    const checkpoint: LogCheckpoint = { ...body, ...this.options.signer.signCheckpoint(body), leaves };
+    const province = this.options.provinceCode;
+    try {
+      await this.store.append(
+        checkpointStream(province),
+        [
+          {
+            eventId: randomUUID(),
+            type: CHECKPOINT_EVENT_TYPE,
+            schemaVersion: 1,
+            data: checkpoint,
+            metadata: {
+              correlationId: randomUUID(),
+              actor: { orgCode: province, role: 'node', provinceCode: province },
+              originProvince: province,
+            },
+          },
+        ],
+        { expected: state.sequence === 0 ? 'no-stream' : state.sequence - 1 },
+      );
+    } catch (error) {
+      // Another checkpointer got there first: start again from what it wrote.
+      this.state = null;
+      if (error instanceof StreamConflictError) return this.runOnce(true).then((c) => c ?? checkpoint);
+      throw error;
+    }
+    this.state = { sequence: body.sequence, head: body.head, toPosition: this.pendingTo, at: this.now.getTime() };
+    this.pending = [];
+    this.options.onCheckpoint?.(checkpoint);
+    return checkpoint;
+  }
+
+  /** Polls the log until `stop`. */
+  start(): void {
+    const pollMs = this.options.pollMs ?? Math.min(2000, Math.max(200, Math.floor(this.options.everyMs / 5)));
+    const tick = (): void => {
+      this.running = this.runOnce()
+        .catch((error: unknown) => {
+          this.state = null;
+          this.options.onError?.(error);
+        })
+        .finally(() => {
+          if (this.timer) this.timer = setTimeout(tick, pollMs);
+        });
+    };
+    this.timer = setTimeout(tick, pollMs);
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    await this.running;
+  }
+}
