@@ -2,7 +2,7 @@
 /**
  * 9. The embedded default's start and idle memory (issue 11): what a clinic waits for when it
  * starts its node, and what the node keeps. Starts the built API (`dist/`) the way `npm start`
- * does after its staleness check — `node --max-semi-space-size=4 dist/apps/api/src/main.js`
+ * does after its staleness check — `node --max-semi-space-size=8 dist/apps/api/src/main.js`
  * with PORT and a DATA_DIR, nothing else — once on a new folder (the cluster is created) and
  * then RESTARTS times on the same folder. For each start: the wall time from spawning the
  * process to the first 200 of GET /health, the CPU time (user + system) the node had used by
@@ -102,7 +102,7 @@ const range = (values, digits, unit) => {
 const run = async (ctx) => {
   if (!fs.existsSync(MAIN)) throw new Error(`${MAIN} is missing: npm run build first`);
   const idleMs = Math.max(10_000, Math.round(30_000 * Math.min(ctx.scale, 1)));
-  const ours = await series(ctx, 'npm start (V8 semi-spaces 4 MB)', ['--max-semi-space-size=4'], 39211, idleMs);
+  const ours = await series(ctx, 'npm start (V8 semi-spaces 8 MB)', ['--max-semi-space-size=8'], 39211, idleMs);
   const base = await series(ctx, 'baseline: node without the flag', [], 39212, idleMs);
 
   const restartReady = median(ours.restarts.map((r) => r.readyMs));
@@ -149,7 +149,7 @@ const run = async (ctx) => {
   ];
   return {
     parameters: [
-      `The built API started as \`npm start\` starts it (\`node --max-semi-space-size=4 dist/apps/api/src/main.js\`) with only PORT and a new DATA_DIR; the baseline is the same without the flag. Ready = spawn to first 200 of GET /health (polled every 25 ms); CPU = user + system time of the node at that moment; RSS after ${idleMs / 1000} s idle.`,
+      `The built API started as \`npm start\` starts it (\`node --max-semi-space-size=8 dist/apps/api/src/main.js\`) with only PORT and a new DATA_DIR; the baseline is the same without the flag. Ready = spawn to first 200 of GET /health (polled every 25 ms); CPU = user + system time of the node at that moment; RSS after ${idleMs / 1000} s idle.`,
     ],
     rows,
     details: table(
