@@ -19,7 +19,18 @@ const { nowMs } = require('./lib/stats.cjs');
 const results = require('./lib/results.cjs');
 const { eventStoreLib, projectionsLib } = require('./lib/load.cjs');
 
-const SUITES = ['append', 'single-append', 'rebuild', 'queries', 'http-doses', 'sync', 'history-pull', 'kurrentdb', 'embedded-start', 'tamper-log'];
+const SUITES = [
+  'append',
+  'single-append',
+  'rebuild',
+  'queries',
+  'http-doses',
+  'sync',
+  'history-pull',
+  'kurrentdb',
+  'embedded-start',
+  'tamper-log',
+];
 
 const usage = () =>
   [
