@@ -1,23 +1,40 @@
 import { AS, ORGS, startApi, type ApiHarness } from '../support/api-harness';
+import {
+  batchIdOf,
+  type MainLot,
+  minutesAgo,
+  PERSON,
+  PERSON_B,
+  recallLot,
+  recordDose,
+  registerLot,
+  registerOrganisations,
+  releaseLot,
+  shipToClinic,
+} from '../support/main-scenario';
 
 // The main scenario of one node, through HTTP, against the run's real PostgreSQL (or PGlite):
 // organisations → product → batch → release → shipments → doses → recall → recall impact.
+// The steps are shared with the KurrentDB suite (test/support/main-scenario.ts).
 
-const PRODUCT = '8696321';
-const LOT = '202611A017';
-const BATCH = `${PRODUCT}-${LOT}`;
-const CODES = ['86963210000000000017', '86963210000000000024', '86963210000000000031'];
-const PERSON = { idType: 'RESIDENT_ID', idNumber: '510104199003071237', name: '张三', birthDate: '1990-03-07', sex: 'M' };
-const PERSON_B = { idType: 'RESIDENT_ID', idNumber: '440305202101154566', name: '李四', birthDate: '2021-01-15', sex: 'F' };
-const minutesAgo = (m: number): string => new Date(Date.now() - m * 60_000).toISOString();
-
-const temperatureLog = {
-  deviceId: 'TL-88',
-  readings: [
-    { at: minutesAgo(60), celsius: 4.8 },
-    { at: minutesAgo(30), celsius: 5.2 },
-  ],
+const LOT: MainLot = {
+  product: '8696321',
+  lot: '202611A017',
+  codes: ['86963210000000000017', '86963210000000000024', '86963210000000000031'],
+  approvalNo: 'S20260001',
+  certificateNo: 'SJ-2026-001',
+  deliveryNotes: ['DN-2026-11-0042', 'DN-7'],
+  temperatureLog: {
+    deviceId: 'TL-88',
+    readings: [
+      { at: minutesAgo(60), celsius: 4.8 },
+      { at: minutesAgo(30), celsius: 5.2 },
+    ],
+  },
 };
+const PRODUCT = LOT.product;
+const CODES = LOT.codes;
+const BATCH = batchIdOf(LOT);
 
 describe('one node, from product registration to recall impact', () => {
   let api: ApiHarness;
@@ -32,16 +49,9 @@ describe('one node, from product registration to recall impact', () => {
   });
 
   it('registers organisations', async () => {
-    const orgs = [
-      { orgCode: ORGS.maker, name: 'Jiangsu Vaccines Co.', kind: 'manufacturer', provinceCode: '320000' },
-      { orgCode: ORGS.cdc, name: 'Sichuan CDC', kind: 'cdc', provinceCode: '510000' },
-      { orgCode: ORGS.clinic, name: 'Futian community clinic', kind: 'clinic', provinceCode: '440000', parentOrgCode: ORGS.cdc },
-    ];
-    for (const org of orgs) {
-      const res = await api.http.post('/v1/organisations').set(AS.regulator).send(org);
-      expect(res.status).toBe(201);
-      expect(res.body).toMatchObject({ id: org.orgCode, streamId: `org-${org.orgCode}`, revision: 0 });
-      expect(res.body.position).toMatch(/^\d+$/);
+    for (const { orgCode, answer } of await registerOrganisations(api)) {
+      expect(answer.body).toMatchObject({ id: orgCode, streamId: `org-${orgCode}`, revision: 0 });
+      expect(answer.body.position).toMatch(/^\d+$/);
     }
     const got = await api.http.get(`/v1/organisations/${ORGS.cdc}`).set(AS.clinic);
     expect(got.status).toBe(200);
@@ -49,31 +59,7 @@ describe('one node, from product registration to recall impact', () => {
   });
 
   it('registers a product and a serialised batch, released by the regulator', async () => {
-    const product = await api.http
-      .post('/v1/products')
-      .set(AS.maker)
-      .send({
-        productCode: PRODUCT,
-        name: 'Hepatitis B vaccine (recombinant) 10 µg',
-        vaccineType: 'HepB',
-        approvalNo: 'S20260001',
-        mahOrgCode: ORGS.maker,
-        dosesPerUnit: 1,
-        storageC: { min: 2, max: 8 },
-        shelfLifeMonths: 24,
-        programme: 'NIP',
-        serialised: true,
-      });
-    expect(product.status).toBe(201);
-    const batch = await api.http.post('/v1/batches').set(AS.maker).send({
-      productCode: PRODUCT,
-      lotNumber: LOT,
-      producedOn: '2026-11-01',
-      expiresOn: '2028-10-31',
-      quantity: 3,
-      traceCodes: CODES,
-    });
-    expect(batch.status).toBe(201);
+    const batch = await registerLot(api, LOT);
     expect(batch.body.id).toBe(BATCH);
     const early = await api.http
       .post('/v1/shipments')
@@ -86,54 +72,11 @@ describe('one node, from product registration to recall impact', () => {
       });
     expect(early.status).toBe(422);
     expect(early.body.code).toBe('BATCH_NOT_RELEASED');
-    const release = await api.http
-      .post(`/v1/batches/${BATCH}/release`)
-      .set(AS.regulator)
-      .send({ certificateNo: 'SJ-2026-001', decidedOn: '2026-11-05' });
-    expect(release.status).toBe(201);
+    await releaseLot(api, LOT);
   });
 
   it('ships maker → CDC → clinic with temperature-logged receipts', async () => {
-    const toCdc = await api.http
-      .post('/v1/shipments')
-      .set(AS.maker)
-      .send({
-        toSite: ORGS.cdc,
-        dispatchedAt: minutesAgo(200),
-        deliveryNoteNo: 'DN-2026-11-0042',
-        lines: [{ batchId: BATCH, quantity: 3, traceCodes: CODES }],
-      });
-    expect(toCdc.status).toBe(201);
-    const atCdc = await api.http
-      .post(`/v1/shipments/${toCdc.body.id}/receipt`)
-      .set(AS.cdc)
-      .send({
-        receivedAt: minutesAgo(150),
-        lines: [{ batchId: BATCH, accepted: 3, rejected: 0, traceCodes: CODES }],
-        verification: { result: 'accepted', releaseCertificateChecked: true },
-        temperatureLog,
-      });
-    expect(atCdc.status).toBe(201);
-    const toClinic = await api.http
-      .post('/v1/shipments')
-      .set(AS.cdc)
-      .send({
-        toSite: ORGS.clinic,
-        dispatchedAt: minutesAgo(120),
-        deliveryNoteNo: 'DN-7',
-        lines: [{ batchId: BATCH, quantity: 2, traceCodes: CODES.slice(0, 2) }],
-      });
-    expect(toClinic.status).toBe(201);
-    const atClinic = await api.http
-      .post(`/v1/shipments/${toClinic.body.id}/receipt`)
-      .set(AS.clinic)
-      .send({
-        receivedAt: minutesAgo(100),
-        lines: [{ batchId: BATCH, accepted: 2, rejected: 0, traceCodes: CODES.slice(0, 2) }],
-        verification: { result: 'accepted', releaseCertificateChecked: true },
-        temperatureLog,
-      });
-    expect(atClinic.status).toBe(201);
+    await shipToClinic(api, LOT);
     await api.settle();
     const inventory = await api.http.get(`/v1/sites/${ORGS.clinic}/inventory`).set(AS.clinic);
     expect(inventory.status).toBe(200);
@@ -141,18 +84,7 @@ describe('one node, from product registration to recall impact', () => {
   });
 
   it('records a dose under a pseudonym, and the person record shows it', async () => {
-    const dose = await api.http
-      .post('/v1/doses')
-      .set(AS.clinic)
-      .send({
-        person: PERSON,
-        batchId: BATCH,
-        traceCode: CODES[0],
-        doseNumber: 1,
-        administeredAt: minutesAgo(10),
-        route: 'IM',
-        vaccinatorRef: 'V-0042',
-      });
+    const dose = await recordDose(api, LOT, PERSON, 0);
     expect(dose.status).toBe(201);
     personId = dose.body.id as string;
     doseEventId = (dose.body.eventIds as string[]).at(-1)!;
@@ -189,7 +121,7 @@ describe('one node, from product registration to recall impact', () => {
     expect(trace.body).toMatchObject({
       batchId: BATCH,
       productCode: PRODUCT,
-      lotNumber: LOT,
+      lotNumber: LOT.lot,
       status: 'released',
       inTransit: 0,
       destroyed: 0,
@@ -215,34 +147,9 @@ describe('one node, from product registration to recall impact', () => {
   });
 
   it('after a recall refuses doses from the batch and lists every recipient', async () => {
-    const recall = await api.http
-      .post('/v1/recalls')
-      .set(AS.maker)
-      .send({
-        batchIds: [BATCH],
-        kind: 'recall',
-        level: 1,
-        initiation: 'voluntary',
-        reasonCode: 'quality_defect',
-        reasonText: 'potency below specification',
-        effectiveAt: minutesAgo(1),
-        actions: ['stop_use', 'return'],
-        personFollowUp: 'notify',
-      });
-    expect(recall.status).toBe(201);
+    const recall = await recallLot(api, LOT);
     const before = await api.logSize();
-    const refused = await api.http
-      .post('/v1/doses')
-      .set(AS.clinic)
-      .send({
-        person: PERSON_B,
-        batchId: BATCH,
-        traceCode: CODES[1],
-        doseNumber: 1,
-        administeredAt: minutesAgo(0),
-        route: 'IM',
-        vaccinatorRef: 'V-0042',
-      });
+    const refused = await recordDose(api, LOT, PERSON_B, 1, 0);
     expect(refused.status).toBe(422);
     expect(refused.headers['content-type']).toMatch(/application\/problem\+json/);
     expect(refused.body).toMatchObject({ status: 422, code: 'BATCH_RECALLED' });

@@ -7,6 +7,19 @@ import { Kafka, logLevel } from 'kafkajs';
 import { type ApiHarness, AS, ORGS, startApi } from '../support/api-harness';
 import { testDatabaseUrl } from '../support/database';
 import { type KurrentDbDouble, startKurrentDbDouble } from '../support/kurrentdb/kurrentdb-double';
+import {
+  batchIdOf,
+  type MainLot,
+  minutesAgo,
+  PERSON,
+  PERSON_B,
+  recallLot,
+  recordDose,
+  registerLot,
+  registerOrganisations,
+  releaseLot,
+  shipToClinic,
+} from '../support/main-scenario';
 import { until } from '../support/until';
 
 // The main scenario of one node over HTTP with EVENT_STORE=kurrentdb: the log in KurrentDB
@@ -15,14 +28,16 @@ import { until } from '../support/until';
 // comes back, and a node that cannot reach it at start-up says so and stops.
 
 const ROOT = join(__dirname, '..', '..');
-const PRODUCT = '8696322';
-const LOT = '202611K001';
-const BATCH = `${PRODUCT}-${LOT}`;
-const CODES = ['86963220000000000016', '86963220000000000023', '86963220000000000030'];
-const PERSON = { idType: 'RESIDENT_ID', idNumber: '510104199003071237', name: '张三', birthDate: '1990-03-07', sex: 'M' };
-const PERSON_B = { idType: 'RESIDENT_ID', idNumber: '440305202101154566', name: '李四', birthDate: '2021-01-15', sex: 'F' };
-const minutesAgo = (m: number): string => new Date(Date.now() - m * 60_000).toISOString();
-const temperatureLog = { deviceId: 'TL-9', readings: [{ at: minutesAgo(60), celsius: 4.8 }] };
+const LOT: MainLot = {
+  product: '8696322',
+  lot: '202611K001',
+  codes: ['86963220000000000016', '86963220000000000023', '86963220000000000030'],
+  approvalNo: 'S20260002',
+  certificateNo: 'SJ-2026-077',
+  deliveryNotes: ['DN-K1', 'DN-K2'],
+  temperatureLog: { deviceId: 'TL-9', readings: [{ at: minutesAgo(60), celsius: 4.8 }] },
+};
+const BATCH = batchIdOf(LOT);
 
 const realServer = process.env.KURRENTDB_URL;
 
@@ -59,106 +74,21 @@ describe('the main scenario with the log in KurrentDB', () => {
   });
 
   it('registers organisations, a product and a batch, produced and released', async () => {
-    for (const org of [
-      { orgCode: ORGS.maker, name: 'Jiangsu Vaccines Co.', kind: 'manufacturer', provinceCode: '320000' },
-      { orgCode: ORGS.cdc, name: 'Sichuan CDC', kind: 'cdc', provinceCode: '510000' },
-      { orgCode: ORGS.clinic, name: 'Futian community clinic', kind: 'clinic', provinceCode: '440000', parentOrgCode: ORGS.cdc },
-    ]) {
-      const res = await api.http.post('/v1/organisations').set(AS.regulator).send(org);
-      expect(res.status).toBe(201);
-      expect(res.body).toMatchObject({ streamId: `org-${org.orgCode}`, revision: 0 });
-    }
-    const product = await api.http
-      .post('/v1/products')
-      .set(AS.maker)
-      .send({
-        productCode: PRODUCT,
-        name: 'Hepatitis B vaccine (recombinant) 10 µg',
-        vaccineType: 'HepB',
-        approvalNo: 'S20260002',
-        mahOrgCode: ORGS.maker,
-        dosesPerUnit: 1,
-        storageC: { min: 2, max: 8 },
-        shelfLifeMonths: 24,
-        programme: 'NIP',
-        serialised: true,
-      });
-    expect(product.status).toBe(201);
-    const batch = await api.http.post('/v1/batches').set(AS.maker).send({
-      productCode: PRODUCT,
-      lotNumber: LOT,
-      producedOn: '2026-11-01',
-      expiresOn: '2028-10-31',
-      quantity: 3,
-      traceCodes: CODES,
-    });
-    expect(batch.status).toBe(201);
-    const release = await api.http
-      .post(`/v1/batches/${BATCH}/release`)
-      .set(AS.regulator)
-      .send({ certificateNo: 'SJ-2026-077', decidedOn: '2026-11-05' });
-    expect(release.status).toBe(201);
+    for (const { orgCode, answer } of await registerOrganisations(api))
+      expect(answer.body).toMatchObject({ streamId: `org-${orgCode}`, revision: 0 });
+    await registerLot(api, LOT);
+    await releaseLot(api, LOT);
   });
 
   it('dispatches and receives a shipment maker → CDC → clinic', async () => {
-    const toCdc = await api.http
-      .post('/v1/shipments')
-      .set(AS.maker)
-      .send({
-        toSite: ORGS.cdc,
-        dispatchedAt: minutesAgo(200),
-        deliveryNoteNo: 'DN-K1',
-        lines: [{ batchId: BATCH, quantity: 3, traceCodes: CODES }],
-      });
-    expect(toCdc.status).toBe(201);
-    const atCdc = await api.http
-      .post(`/v1/shipments/${toCdc.body.id}/receipt`)
-      .set(AS.cdc)
-      .send({
-        receivedAt: minutesAgo(150),
-        lines: [{ batchId: BATCH, accepted: 3, rejected: 0, traceCodes: CODES }],
-        verification: { result: 'accepted', releaseCertificateChecked: true },
-        temperatureLog,
-      });
-    expect(atCdc.status).toBe(201);
-    const toClinic = await api.http
-      .post('/v1/shipments')
-      .set(AS.cdc)
-      .send({
-        toSite: ORGS.clinic,
-        dispatchedAt: minutesAgo(120),
-        deliveryNoteNo: 'DN-K2',
-        lines: [{ batchId: BATCH, quantity: 2, traceCodes: CODES.slice(0, 2) }],
-      });
-    expect(toClinic.status).toBe(201);
-    const atClinic = await api.http
-      .post(`/v1/shipments/${toClinic.body.id}/receipt`)
-      .set(AS.clinic)
-      .send({
-        receivedAt: minutesAgo(100),
-        lines: [{ batchId: BATCH, accepted: 2, rejected: 0, traceCodes: CODES.slice(0, 2) }],
-        verification: { result: 'accepted', releaseCertificateChecked: true },
-        temperatureLog,
-      });
-    expect(atClinic.status).toBe(201);
+    await shipToClinic(api, LOT);
     await api.settle();
     const inventory = await api.http.get(`/v1/sites/${ORGS.clinic}/inventory`).set(AS.clinic);
     expect(inventory.body.batches).toEqual([expect.objectContaining({ batchId: BATCH, available: 2, recalled: false })]);
   });
 
   it('records a dose under a pseudonym; KurrentDB holds no name, ID number or birth date', async () => {
-    const dose = await api.http
-      .post('/v1/doses')
-      .set(AS.clinic)
-      .send({
-        person: PERSON,
-        batchId: BATCH,
-        traceCode: CODES[0],
-        doseNumber: 1,
-        administeredAt: minutesAgo(10),
-        route: 'IM',
-        vaccinatorRef: 'V-0042',
-      });
+    const dose = await recordDose(api, LOT, PERSON, 0);
     expect(dose.status).toBe(201);
     personId = dose.body.id as string;
     await api.settle();
@@ -176,34 +106,9 @@ describe('the main scenario with the log in KurrentDB', () => {
   });
 
   it('recalls the batch, refuses further doses from it and lists the recipients', async () => {
-    const recall = await api.http
-      .post('/v1/recalls')
-      .set(AS.maker)
-      .send({
-        batchIds: [BATCH],
-        kind: 'recall',
-        level: 1,
-        initiation: 'voluntary',
-        reasonCode: 'quality_defect',
-        reasonText: 'potency below specification',
-        effectiveAt: minutesAgo(1),
-        actions: ['stop_use', 'return'],
-        personFollowUp: 'notify',
-      });
-    expect(recall.status).toBe(201);
+    await recallLot(api, LOT);
     const before = (await readWholeLog(api.runtime.store)).length;
-    const refused = await api.http
-      .post('/v1/doses')
-      .set(AS.clinic)
-      .send({
-        person: PERSON_B,
-        batchId: BATCH,
-        traceCode: CODES[1],
-        doseNumber: 1,
-        administeredAt: minutesAgo(0),
-        route: 'IM',
-        vaccinatorRef: 'V-0042',
-      });
+    const refused = await recordDose(api, LOT, PERSON_B, 1, 0);
     expect(refused.status).toBe(422);
     expect(refused.body).toMatchObject({ code: 'BATCH_RECALLED' });
     expect((await readWholeLog(api.runtime.store)).length).toBe(before);
