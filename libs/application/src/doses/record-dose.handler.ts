@@ -56,6 +56,27 @@ export interface RecordDoseDeps {
 /** How long batch and product rows are reused: their changes that matter are re-checked in the guards. */
 const BATCH_FACTS_TTL_MS = 1000;
 
+/** The unit's trace code without the spaces and dashes people type; refused unless 20 digits. */
+const traceCodeOf = (command: RecordDoseCommand): string | undefined => {
+  const code = command.traceCode?.replace(/[\s-]/g, '');
+  if (code !== undefined && !/^\d{20}$/.test(code))
+    throw new RuleViolation('INVALID_TRACE_CODE', 'traceCode is not a 20-digit trace code', 'traceCode');
+  return code;
+};
+
+/** The DoseAdministered facts of a command, under the person's pseudonym (both dose paths). */
+const doseData = (command: RecordDoseCommand, personId: string, traceCode: string | undefined) => ({
+  personId,
+  administeredAt: command.administeredAt,
+  batchId: command.batchId,
+  traceCode: traceCode ?? null,
+  doseNumber: command.doseNumber,
+  vaccinatorRef: command.vaccinatorRef,
+  route: command.route,
+  ...(command.bodySite ? { bodySite: command.bodySite } : {}),
+  ...(command.override ? { override: { ...command.override } } : {}),
+});
+
 /**
  * RecordDose: a dose given at the actor's site (DoseAdministered). The answer's id is the
  * person's pseudonym; the identity document never goes further than this handler.
@@ -93,9 +114,7 @@ export class RecordDoseHandler {
   private async transactionInput(command: RecordDoseCommand, actor: Actor, meta: CommandMeta): Promise<DoseInput> {
     const { reads: models, provinceCode, pseudonymSecret } = this.deps;
     const personId = pseudonymFor(pseudonymSecret, command.person);
-    if (command.traceCode !== undefined && !/^\d{20}$/.test(command.traceCode.replace(/[\s-]/g, '')))
-      throw new RuleViolation('INVALID_TRACE_CODE', 'traceCode is not a 20-digit trace code', 'traceCode');
-    const traceCode = command.traceCode?.replace(/[\s-]/g, '');
+    const traceCode = traceCodeOf(command);
     const { person, ...dose } = command;
     // Read in the dose's own transaction where the deps can (one commit less per dose).
     const [batch, known] = await Promise.all([
@@ -117,17 +136,7 @@ export class RecordDoseHandler {
       details: { name: person.name, birthDate: person.birthDate, sex: person.sex },
       fingerprint: { ...dose, personId },
       grantTtlMs: this.deps.personGrantTtlMs,
-      data: {
-        personId,
-        administeredAt: command.administeredAt,
-        batchId: command.batchId,
-        traceCode: traceCode ?? null,
-        doseNumber: command.doseNumber,
-        vaccinatorRef: command.vaccinatorRef,
-        route: command.route,
-        ...(command.bodySite ? { bodySite: command.bodySite } : {}),
-        ...(command.override ? { override: { ...command.override } } : {}),
-      },
+      data: doseData(command, personId, traceCode),
     };
   }
 
@@ -170,20 +179,19 @@ export class RecordDoseHandler {
   }
 
   async handle(command: RecordDoseCommand, actor: Actor, meta: CommandMeta): Promise<CommandAnswer> {
+    const oneTransaction = this.deps.oneTransaction;
+    if (oneTransaction?.store.capabilities.guards)
+      return recordDoseInOneTransaction(oneTransaction, await this.transactionInput(command, actor, meta));
+    // Stores without guard tables (KurrentDB, memory): the per-site lock path (ADR 0004).
     const { executor, reads: models, vault, provinceCode, pseudonymSecret } = this.deps;
     const personId = pseudonymFor(pseudonymSecret, command.person);
-    if (command.traceCode !== undefined && !/^\d{20}$/.test(command.traceCode.replace(/[\s-]/g, '')))
-      throw new RuleViolation('INVALID_TRACE_CODE', 'traceCode is not a 20-digit trace code', 'traceCode');
-    const traceCode = command.traceCode?.replace(/[\s-]/g, '');
+    const traceCode = traceCodeOf(command);
     const site = siteOf(actor);
     const now = (this.deps.clock ?? systemClock)();
     // The command carries a name and an ID number: only the pseudonym goes on.
     const { person, ...dose } = command;
     const fingerprint = { ...dose, personId };
     const streamId = personStream(provinceCode, personId);
-    const oneTransaction = this.deps.oneTransaction;
-    if (oneTransaction?.store.capabilities.guards)
-      return recordDoseInOneTransaction(oneTransaction, await this.transactionInput(command, actor, meta));
     const outcome = await this.deps.siteLocks.run(site, () =>
       executor.run({
         command: 'RecordDose',
@@ -205,18 +213,7 @@ export class RecordDoseHandler {
           const events = personDecider.decide(
             {
               type: 'RecordDose',
-              data: {
-                personId,
-                keyId,
-                administeredAt: command.administeredAt,
-                batchId: command.batchId,
-                traceCode: traceCode ?? null,
-                doseNumber: command.doseNumber,
-                vaccinatorRef: command.vaccinatorRef,
-                route: command.route,
-                ...(command.bodySite ? { bodySite: command.bodySite } : {}),
-                ...(command.override ? { override: { ...command.override } } : {}),
-              },
+              data: { ...doseData(command, personId, traceCode), keyId },
               context: {
                 now,
                 actor: { ...actor, siteCode: site },
