@@ -48,13 +48,18 @@ export const nodeCertificateKeys = (runtime: NodeRuntime) =>
     runtime.settings.embedded && runtime.settings.databaseUrl === null ? defaultCertificateIssuer(runtime.settings.provinceCode) : null,
   );
 
-const completenessOf = (runtime: NodeRuntime): ((personId: string) => Promise<CompletenessClaim[]>) | null => {
+/** How complete this node's copy of a person's record is, per origin province (with sync only). */
+const personCompletenessOf = (runtime: NodeRuntime) => {
   const sync = runtime.sync;
-  if (!sync) return null;
-  return async (personId) => {
-    const report = await sync.history.completeness(personId, new Map(sync.inbox.lag().map((l) => [l.origin, l.upTo])));
-    return report.origins.map((o) => ({ origin: o.origin, completeUpTo: o.completeUpTo }));
-  };
+  if (!sync) return undefined;
+  return (personId: string) => sync.history.completeness(personId, new Map(sync.inbox.lag().map((l) => [l.origin, l.upTo])));
+};
+
+/** The same, as the claims a certificate or a status carries. */
+const completenessOf = (runtime: NodeRuntime): ((personId: string) => Promise<CompletenessClaim[]>) | null => {
+  const report = personCompletenessOf(runtime);
+  if (!report) return null;
+  return async (personId) => (await report(personId)).origins.map((o) => ({ origin: o.origin, completeUpTo: o.completeUpTo }));
 };
 
 /** The use-case handlers of a node, wired to its runtime and to the API's access policy. */
@@ -68,12 +73,7 @@ export const nodeApplication = (runtime: NodeRuntime, executor: CommandExecutor,
     siteLocks: runtime.siteLocks,
     access: useCaseAccess(runtime),
     readAccess: readAccess(runtime),
-    personCompleteness: runtime.sync
-      ? (personId) => {
-          const sync = runtime.sync!;
-          return sync.history.completeness(personId, new Map(sync.inbox.lag().map((l) => [l.origin, l.upTo])));
-        }
-      : undefined,
+    personCompleteness: personCompletenessOf(runtime),
     personHistory: runtime.sync?.history ?? null,
     aefiSignal: runtime.settings.aefiSignal,
     ...(clock ? { clock } : {}),
