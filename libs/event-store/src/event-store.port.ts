@@ -37,11 +37,6 @@ export interface RecordedEvent extends NewEvent {
   readonly revision: number;
   readonly position: GlobalPosition;
   readonly recordedAt: Date;
-  /**
-   * SHA-256 leaf hash (hex) as the store computed it at append (tamper/leaf-hash.ts, ADR 0019).
-   * Absent where the adapter keeps none (KurrentDB: see the ADR) or on rows older than it.
-   */
-  readonly leafHash?: string;
 }
 
 /**

@@ -18,7 +18,6 @@ import { PollingSubscription } from '../subscription';
 import { closePool, waitIdle } from './close-pool';
 import { isPgError, translate, UNIQUE_VIOLATION } from './pg-errors';
 import { readGuardFacts, rebuildGuardTables } from './guard-tables';
-import { hashedMetadataOf } from '../tamper/leaf-hash';
 import { MAX_EVENTS_PER_TRANSACTION, schemaSql } from './schema';
 import { type AppendRow, type EventRow, kindOf, type StoreTransaction, toRecorded } from './postgres-rows';
 
@@ -35,8 +34,6 @@ export interface PostgresEventStoreOptions {
   readonly pollIntervalMs?: number;
   /** Turns each appended event into guard operations (ADR 0011); none: no guard rows kept. */
   readonly guardRules?: GuardRules;
-  /** False stores no leaf hash (ADR 0019): only for measuring what they cost (bench/suites/tamper-log.cjs). */
-  readonly leafHashes?: boolean;
 }
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -158,10 +155,9 @@ export class PostgresEventStore implements EventStore {
       events.map((e) => JSON.stringify(e.metadata)),
       ops ? JSON.stringify(ops) : null,
       enforce ? JSON.stringify(enforce) : null,
-      this.options.leafHashes === false ? null : events.map((e) => JSON.stringify(hashedMetadataOf(e.metadata))),
     ];
     const sql = `SELECT out_status, out_revision, out_position, out_actual
-                   FROM ${this.schema}.append_events($1, $2, $3, $4::uuid[], $5::text[], $6::int[], $7::jsonb[], $8::jsonb[], $9::jsonb, $10::jsonb, $11::jsonb[])`;
+                   FROM ${this.schema}.append_events($1, $2, $3, $4::uuid[], $5::text[], $6::int[], $7::jsonb[], $8::jsonb[], $9::jsonb, $10::jsonb)`;
     const { rows } = await run(sql, params);
     const row = rows[0];
     if (!row) throw new EventStoreError('INVALID_APPEND', 'append returned no result');
@@ -266,7 +262,7 @@ export class PostgresEventStore implements EventStore {
   }
 
   private get streamSql(): string {
-    return `SELECT position, event_id, stream_id, revision, type, schema_version, data, metadata, recorded_at, leaf_hash
+    return `SELECT position, event_id, stream_id, revision, type, schema_version, data, metadata, recorded_at
               FROM ${this.schema}.events
              WHERE stream_id = $1 AND revision >= $2
              ORDER BY revision`;
@@ -290,7 +286,7 @@ export class PostgresEventStore implements EventStore {
     if (ids.length === 0) return [];
     try {
       const { rows } = await this.pool.query<EventRow>(
-        `SELECT position, event_id, stream_id, revision, type, schema_version, data, metadata, recorded_at, leaf_hash
+        `SELECT position, event_id, stream_id, revision, type, schema_version, data, metadata, recorded_at
            FROM ${this.schema}.events WHERE event_id = ANY($1::uuid[]) ORDER BY position`,
         [ids],
       );
@@ -303,7 +299,7 @@ export class PostgresEventStore implements EventStore {
   async readAll({ after, limit }: ReadAllOptions): Promise<RecordedEvent[]> {
     try {
       const { rows } = await this.pool.query<EventRow>(
-        `SELECT position, event_id, stream_id, revision, type, schema_version, data, metadata, recorded_at, leaf_hash
+        `SELECT position, event_id, stream_id, revision, type, schema_version, data, metadata, recorded_at
            FROM ${this.schema}.events
           WHERE position > $1 AND position < ${this.schema}.safe_position_bound()
           ORDER BY position

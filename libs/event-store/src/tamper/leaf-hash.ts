@@ -10,10 +10,9 @@ import type { EventMetadata } from '../event-store.port';
  *   content = SHA-256( part(jsonb text of data) ‖ part(jsonb text of hashed metadata) )
  *   part(s) = int32 big-endian byte length of UTF-8 s ‖ UTF-8 s
  *
- * PostgreSQL computes all of it inside the append, from the rows it inserts (jsonb renders the
- * canonical text in C, and only there is the revision of an `expected: 'any'` append known);
- * the adapter only sends the hashed metadata alongside. `leafHashOf` recomputes the same from
- * a stored or received event, without a database.
+ * Nothing computes it at append (docs/adr/0023-log-leaves-after-commit.md): the checkpointer
+ * computes it with `leafHashOf` from each committed event it reads, and `log verify`, `store
+ * import` and receivers recompute it the same way from a stored or received event.
  */
 export const LEAF_TAG = 'vaxledger.log.v1.leaf';
 
@@ -47,8 +46,12 @@ const numberText = (n: number): string => {
   return (negative ? '-' : '') + plain;
 };
 
+/** Only ASCII: its UTF-16 length is its UTF-8 length and its code-unit order its byte order. */
+const ASCII = /^[\x00-\x7f]*$/;
+
 /** jsonb's key order: shorter (in UTF-8 bytes) first, then bytewise. */
 const jsonbKeyOrder = (a: string, b: string): number => {
+  if (ASCII.test(a) && ASCII.test(b)) return a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
   const byLength = Buffer.byteLength(a, 'utf8') - Buffer.byteLength(b, 'utf8');
   if (byLength !== 0 || a === b) return byLength;
   return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
@@ -75,22 +78,27 @@ const render = (value: unknown): string | undefined => {
   if (value === null) return 'null';
   const withJson = value as { toJSON?: () => unknown };
   if (typeof withJson.toJSON === 'function') return render(withJson.toJSON());
-  if (Array.isArray(value)) return `[${value.map((item) => render(item) ?? 'null').join(', ')}]`;
-  const object = value as Record<string, unknown>;
-  const parts: string[] = [];
-  for (const key of Object.keys(object).sort(jsonbKeyOrder)) {
-    const text = render(object[key]);
-    if (text !== undefined) parts.push(`${JSON.stringify(key)}: ${text}`);
+  // Plain concatenation: this runs for every value of every event the checkpointer signs.
+  if (Array.isArray(value)) {
+    let text = '[';
+    for (let i = 0; i < value.length; i++) text += (i === 0 ? '' : ', ') + (render(value[i]) ?? 'null');
+    return `${text}]`;
   }
-  return `{${parts.join(', ')}}`;
+  const object = value as Record<string, unknown>;
+  let text = '{';
+  for (const key of Object.keys(object).sort(jsonbKeyOrder)) {
+    const item = render(object[key]);
+    if (item !== undefined) text += `${text.length === 1 ? '' : ', '}${JSON.stringify(key)}: ${item}`;
+  }
+  return `${text}}`;
 };
 
 /**
  * The canonical text of a JSON value: what PostgreSQL prints for it as jsonb (`value::jsonb::text`)
  * after JSON.stringify wrote it. jsonb's output is canonical (keys sorted shortest first, one
- * space after `:` and `,`, numbers without exponents), so the database computes the leaf
- * in C during the append and this function gives the same text wherever there is no database
- * (a receiver's check, the memory and KurrentDB adapters, the verifier).
+ * space after `:` and `,`, numbers without exponents); the text does not depend on the store an
+ * event was read from, nor on whether it was read back at all (the event-store contract checks
+ * that an event read back hashes like the one appended).
  */
 export const canonicalJson = (value: unknown): string => render(value ?? null) ?? 'null';
 
@@ -121,8 +129,6 @@ export const hashedMetadataOf = (metadata: EventMetadata): Record<string, unknow
   }
   return view;
 };
-
-const utf8 = (text: string): Buffer => Buffer.from(text, 'utf8');
 
 /** int32 big-endian length, then the bytes. */
 export const part = (bytes: Buffer): Buffer => {
@@ -159,19 +165,19 @@ export interface LeafFields {
 
 /** The outer hash, from the content digest and the fields the store assigns or keeps as columns. */
 export const leafOfDigest = (e: Omit<LeafFields, 'data' | 'metadata'>, content: Buffer): string => {
-  const revision = Buffer.alloc(8);
+  const hash = createHash('sha256');
+  updatePart(hash, LEAF_TAG);
+  updatePart(hash, e.eventId.toLowerCase());
+  updatePart(hash, e.streamId);
+  const revision = Buffer.allocUnsafe(8);
   revision.writeBigInt64BE(BigInt(e.revision));
-  const version = Buffer.alloc(4);
+  hash.update(revision);
+  updatePart(hash, e.type);
+  const version = Buffer.allocUnsafe(4);
   version.writeInt32BE(e.schemaVersion);
-  return createHash('sha256')
-    .update(part(utf8(LEAF_TAG)))
-    .update(part(utf8(e.eventId.toLowerCase())))
-    .update(part(utf8(e.streamId)))
-    .update(revision)
-    .update(part(utf8(e.type)))
-    .update(version)
-    .update(content)
-    .digest('hex');
+  hash.update(version);
+  hash.update(content);
+  return hash.digest('hex');
 };
 
 /** The leaf hash of an event, recomputed from its content (hex). */

@@ -38,11 +38,11 @@ interface ChainState {
 }
 
 /**
- * Signs this province's log after the fact (ADR 0019): reads what committed since its last
- * checkpoint, chains the leaf hashes of the events this province originated, and appends a
- * signed `LogCheckpointed` event to `logcheckpoint-<province>`, which the relay publishes like
- * any other. It never stands in an append's way: appends compute their own leaf without any
- * lock, and this reads the log behind them. Its state is the last checkpoint in the log, so a
+ * Signs this province's log after the fact (ADR 0019, 0023): reads what committed since its last
+ * checkpoint, computes the leaf hash of each event this province originated (the append computes
+ * none), chains them, and appends a signed `LogCheckpointed` event to
+ * `logcheckpoint-<province>`, which the relay publishes like any other. It never stands in an
+ * append's way: it reads the log behind the writers and takes no lock. Its state is the last checkpoint in the log, so a
  * restart (or a second node that lost the race: the append expects the revision) carries on.
  */
 export class LogCheckpointer {
@@ -89,7 +89,7 @@ export class LogCheckpointer {
       for (const e of page) {
         this.readCursor = e.position;
         if (!this.owns(e)) continue;
-        this.pending.push([e.eventId.toLowerCase(), e.leafHash ?? leafHashOf(e)]);
+        this.pending.push([e.eventId.toLowerCase(), leafHashOf(e)]);
         this.pendingTo = e.position;
         if (this.pending.length >= everyEvents) break;
       }
