@@ -58,9 +58,13 @@ const createKey = (path: string): void => {
   }
 };
 
-export const openLogSigningKey = (settings: Pick<Settings, 'syncSigningKey' | 'embedded' | 'dataDir'>): KeyObject | null => {
+/**
+ * `inDataDir`: this process runs the embedded default's own database in DATA_DIR (and holds the
+ * folder's lock), not merely settings without DATABASE_URL that a caller pointed elsewhere.
+ */
+export const openLogSigningKey = (settings: Pick<Settings, 'syncSigningKey' | 'dataDir'>, inDataDir: boolean): KeyObject | null => {
   if (settings.syncSigningKey) return settings.syncSigningKey;
-  if (!settings.embedded) return null;
+  if (!inDataDir) return null;
   const path = join(settings.dataDir, LOG_SIGNING_KEY_FILE);
   const existing = readKey(path);
   if (existing) return existing;

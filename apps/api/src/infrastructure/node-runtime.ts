@@ -194,7 +194,7 @@ export const openNodeRuntime = async (settings: Settings, options: RuntimeOption
   let logSigningKey: KeyObject | null;
   try {
     vaultMasterKey = await openVaultMasterKey(settings, pool, options.vaultSchema ?? 'vault');
-    logSigningKey = openLogSigningKey(settings);
+    logSigningKey = openLogSigningKey(settings, embedded !== null);
   } catch (error) {
     await Promise.allSettled([store.close(), pool.end(), lockPool?.end()]);
     await embedded?.stop().catch(() => undefined);
