@@ -152,11 +152,17 @@ const partsOf = (texts: readonly string[], extra = 0): { bytes: Buffer; end: num
   return { bytes, end };
 };
 
-/** SHA-256 of the event's data and hashed metadata. */
-export const contentDigestOf = (data: unknown, metadata: EventMetadata): Buffer =>
+/**
+ * SHA-256 of the event's data, given as its canonical text (what `canonicalJson` renders, or
+ * what PostgreSQL prints for the stored jsonb), and its hashed metadata.
+ */
+export const contentDigestOfText = (dataText: string, metadata: EventMetadata): Buffer =>
   createHash('sha256')
-    .update(partsOf([canonicalJson(data), canonicalJson(hashedMetadataOf(metadata))]).bytes)
+    .update(partsOf([dataText, canonicalJson(hashedMetadataOf(metadata))]).bytes)
     .digest();
+
+/** SHA-256 of the event's data and hashed metadata. */
+export const contentDigestOf = (data: unknown, metadata: EventMetadata): Buffer => contentDigestOfText(canonicalJson(data), metadata);
 
 export interface LeafFields {
   readonly eventId: string;
