@@ -12,6 +12,18 @@ export interface Projection {
   readonly version: number;
   /** Tables this projection owns: emptied on rebuild. */
   readonly tables: readonly string[];
+  /**
+   * Tables (among `tables`) whose primary key none of this projection's statements needs while
+   * the read model is rebuilt from an empty start: no ON CONFLICT target names it and nothing
+   * is looked up by it. Their key is built once after such a rebuild instead of row by row.
+   */
+  readonly keysBuiltAfterRebuild?: readonly string[];
+  /**
+   * Projections whose tables this one reads while applying (it must see their rows of the same
+   * batch): a replay that applies projections in parallel keeps them in one transaction, in
+   * registry order.
+   */
+  readonly readsFrom?: readonly string[];
   apply(tx: ProjectionTx, events: readonly RecordedEvent[]): Promise<void>;
 }
 
@@ -34,9 +46,20 @@ export const list = <T>(p: Payload, key: string): T[] => (Array.isArray(p[key]) 
 export const originOf = (event: RecordedEvent, fallback: string): string =>
   typeof event.metadata.originProvince === 'string' ? event.metadata.originProvince : fallback;
 
+/** A cell as the JSON path used to carry it: absent and non-finite numbers are NULL, objects JSON. */
+const cell = (value: unknown): unknown => {
+  if (value === undefined || value === null) return null;
+  if (typeof value === 'number') return Number.isFinite(value) ? value : null;
+  if (value instanceof Date) return value.toISOString();
+  if (typeof value === 'object') return JSON.stringify(value);
+  return value;
+};
+
 /**
- * Inserts or merges many rows in one statement: the rows travel as one JSON parameter and
- * are unpacked server-side, so a batch of 500 doses is one round trip, not 500.
+ * Inserts or merges many rows in one statement: each column travels as one array parameter
+ * and the rows are zipped back server-side with `unnest`, so a batch of 5,000 doses is one
+ * round trip, not 5,000. (Arrays parse in about half the server time of one JSON document
+ * unpacked with jsonb_to_recordset, which this replaced.)
  */
 export const bulkUpsert = async (
   tx: ProjectionTx,
@@ -48,12 +71,12 @@ export const bulkUpsert = async (
   if (rows.length === 0) return;
   const names = Object.keys(columns);
   const quoted = names.map((n) => `"${n}"`).join(', ');
-  const recordset = names.map((n) => `"${n}" ${columns[n]}`).join(', ');
+  const arrays = names.map((n) => `$${names.indexOf(n) + 1}::${columns[n]}[]`).join(', ');
   await tx.query(
     `INSERT INTO ${tx.table(table)} (${quoted})
-     SELECT ${quoted} FROM jsonb_to_recordset($1::jsonb) AS x(${recordset})
+     SELECT * FROM unnest(${arrays}) AS x(${quoted})
      ${conflict}`,
-    [JSON.stringify(rows)],
+    names.map((n) => rows.map((row) => cell(row[n]))),
   );
 };
 
