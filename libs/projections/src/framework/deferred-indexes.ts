@@ -99,24 +99,36 @@ const exists = async (em: EntityManager, schema: string, d: Deferred): Promise<b
 
 /**
  * Builds every index still listed as set aside (after a rebuild, or on open after one that did
- * not finish), in one transaction with the removal of its record. Returns how many.
+ * not finish), each in one transaction with the removal of its record, `parallel` at a time
+ * (primary keys first, as TypeORM would see them). Returns how many.
  */
-export const restoreDeferredIndexes = async (dataSource: DataSource, schema: string): Promise<number> => {
+export const restoreDeferredIndexes = async (dataSource: DataSource, schema: string, parallel = 1): Promise<number> => {
   const [table] = (await dataSource.query(`SELECT to_regclass($1)::text AS t`, [quoted(schema, DEFERRED_INDEX_TABLE)])) as {
     t: string | null;
   }[];
   if (!table?.t) return 0;
-  return dataSource.transaction(async (em) => {
-    const pending: Deferred[] = await em.query(
-      `SELECT name, "tableName", kind, restore FROM ${quoted(schema, DEFERRED_INDEX_TABLE)} ORDER BY kind DESC, name FOR UPDATE`,
-    );
-    if (pending.length === 0) return 0;
-    // Sorting a table's worth of keys at once: give the sort room (this transaction only).
-    await em.query(`SET LOCAL maintenance_work_mem = '256MB'`);
-    for (const d of pending) {
+  const pending: Deferred[] = await dataSource.query(
+    `SELECT name, "tableName", kind, restore FROM ${quoted(schema, DEFERRED_INDEX_TABLE)} ORDER BY kind DESC, name`,
+  );
+  let done = 0;
+  const restoreOne = (d: Deferred): Promise<void> =>
+    dataSource.transaction(async (em) => {
+      // Another process restoring the same list: the row lock makes it wait, then skip.
+      const [still] = (await em.query(`SELECT 1 AS x FROM ${quoted(schema, DEFERRED_INDEX_TABLE)} WHERE name = $1 FOR UPDATE`, [
+        d.name,
+      ])) as unknown[];
+      if (!still) return;
+      // Sorting a table's worth of keys at once: give the sort room (this transaction only).
+      await em.query(`SET LOCAL maintenance_work_mem = '256MB'`);
       if (!(await exists(em, schema, d))) await em.query(d.restore);
       await em.query(`DELETE FROM ${quoted(schema, DEFERRED_INDEX_TABLE)} WHERE name = $1`, [d.name]);
-    }
-    return pending.length;
-  });
+      done++;
+    });
+  const queue = [...pending];
+  await Promise.all(
+    Array.from({ length: Math.max(1, parallel) }, async () => {
+      for (let d = queue.shift(); d; d = queue.shift()) await restoreOne(d);
+    }),
+  );
+  return done;
 };

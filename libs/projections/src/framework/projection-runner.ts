@@ -233,6 +233,7 @@ export class ProjectionRunner {
     // the database works on two cores while this process prepares the next statements.
     const parallel = Math.max(1, options.parallel ?? 2);
     let lanes: Projection[][] | null = null;
+    const timings = new Map<string, number>();
     try {
       for (;;) {
         const t0 = performance.now();
@@ -244,13 +245,14 @@ export class ProjectionRunner {
         next = read(after);
         if (lanes === null) {
           // The first batch in one transaction, timing each projection to balance the lanes.
-          const timings = new Map<string, number>();
           this.advance(await this.applyInTransaction(this.projections, batch, timings), batch.length);
-          lanes = this.lanes(parallel, timings);
         } else {
-          const moved = await Promise.all(lanes.map((lane) => this.applyInTransaction(lane, batch)));
+          const moved = await Promise.all(lanes.map((lane) => this.applyInTransaction(lane, batch, timings)));
           this.advance(new Map(moved.flatMap((m) => [...m])), batch.length);
         }
+        // Rebalanced on the last batch: the first holds the master data, later ones mostly doses.
+        lanes = this.lanes(parallel, timings);
+        timings.clear();
         applyMs += performance.now() - t1;
         events += batch.length;
         batches++;
@@ -264,7 +266,7 @@ export class ProjectionRunner {
       throw error;
     }
     const t2 = performance.now();
-    await restoreDeferredIndexes(this.dataSource, this.schema);
+    await restoreDeferredIndexes(this.dataSource, this.schema, parallel);
     const indexMs = performance.now() - t2;
     return { events, batches, position: this.lowestPosition, deferredIndexes: deferred, readWaitMs, applyMs, indexMs };
   }
