@@ -109,9 +109,23 @@ export interface EventStoreCapabilities {
   readonly guards: boolean;
 }
 
+/** One stream's part of an `appendAll`. */
+export interface StreamAppend {
+  readonly streamId: string;
+  readonly events: readonly NewEvent[];
+  readonly options?: AppendOptions;
+}
+
 export interface EventStore {
   readonly capabilities: EventStoreCapabilities;
   append(streamId: string, events: readonly NewEvent[], options?: AppendOptions): Promise<AppendResult>;
+  /**
+   * Appends to several streams in one transaction, all or nothing: each part is checked as
+   * `append` checks it (expected revision, event ids already stored), and the first conflict
+   * throws it with nothing written. One commit for many streams (bulk imports). Where the engine
+   * has no multi-stream transaction it is absent; append one stream at a time there.
+   */
+  appendAll?(appends: readonly StreamAppend[]): Promise<AppendResult[]>;
   /** Events of one stream in revision order; empty when the stream does not exist. */
   readStream(streamId: string, options?: { fromRevision?: number; maxCount?: number }): Promise<RecordedEvent[]>;
   /**

@@ -12,6 +12,7 @@ import type {
   NewEvent,
   ReadAllOptions,
   RecordedEvent,
+  StreamAppend,
   SubscribeOptions,
   Subscription,
 } from '../event-store.port';
@@ -123,6 +124,20 @@ export class PostgresEventStore implements EventStore {
         throw translate(error, `append to ${streamId} failed`);
       }
     }
+  }
+
+  /**
+   * Several streams' appends in one transaction and one commit (see the port). The appends run
+   * one after another on the transaction's connection, each through the same function as
+   * `append`, so idempotence by event id holds as for single appends.
+   */
+  async appendAll(appends: readonly StreamAppend[]): Promise<AppendResult[]> {
+    if (appends.length === 0) return [];
+    return this.transaction(async (tx) => {
+      const results: AppendResult[] = [];
+      for (const a of appends) results.push(await tx.append(a.streamId, a.events, a.options));
+      return results;
+    });
   }
 
   /** The guard operations of these events under the node's rule (null: none to keep). */
