@@ -260,4 +260,33 @@ describe('postgres event store, several streams in one transaction (appendAll)',
       await store.close();
     }
   });
+  it('lets two concurrent deliveries of the same batch write it once, the other a replay or a conflict', async () => {
+    const store = await PostgresEventStore.connect({
+      connectionString: testDatabaseUrl(),
+      schema: freshSchema('es'),
+      engine: kind,
+      poolSize: 4,
+    });
+    try {
+      const parts = Array.from({ length: 30 }, (_, i) => ({
+        streamId: `person-510000-r${i}`,
+        events: [event(100 + 2 * i), event(101 + 2 * i)],
+        options: { expected: 'no-stream' as const },
+      }));
+      // In opposite orders: the later one waits on the first's new stream rows, then its retry is a replay.
+      const outcomes = await Promise.allSettled([store.appendAll(parts), store.appendAll([...parts].reverse())]);
+      for (const outcome of outcomes) {
+        if (outcome.status === 'rejected') expect(outcome.reason).toBeInstanceOf(StreamConflictError);
+      }
+      const written = outcomes.filter((o) => o.status === 'fulfilled' && o.value.every((r) => !r.replayed));
+      expect(written).toHaveLength(1);
+      const all = await store.readAll({ after: START, limit: 100 });
+      expect(all).toHaveLength(60);
+      expect(new Set(all.map((e) => e.eventId)).size).toBe(60);
+      // Delivered once more afterwards: every part a replay.
+      expect((await store.appendAll(parts)).every((r) => r.replayed)).toBe(true);
+    } finally {
+      await store.close();
+    }
+  });
 });

@@ -198,11 +198,13 @@ BEGIN
   END LOOP;
 
   IF NOT v_failed THEN
-    -- A concurrent creator makes this fail with a unique violation: the caller maps it.
+    -- A concurrent creator makes this fail with a unique violation: the caller maps it. In
+    -- stream-id order, as the locks above, so two calls creating the same streams wait, not deadlock.
     INSERT INTO ${schema}.streams (stream_id, revision)
     SELECT s.stream_id, s.n - 1
       FROM unnest(p_streams, p_counts, v_current, v_status) AS s(stream_id, n, cur, status)
-     WHERE s.status = 0 AND s.cur IS NULL;
+     WHERE s.status = 0 AND s.cur IS NULL
+     ORDER BY s.stream_id;
     UPDATE ${schema}.streams st SET revision = s.cur + s.n
       FROM unnest(p_streams, p_counts, v_current, v_status) AS s(stream_id, n, cur, status)
      WHERE s.status = 0 AND s.cur IS NOT NULL AND st.stream_id = s.stream_id;
