@@ -1,3 +1,4 @@
+import type { Duplex } from 'node:stream';
 import { Pool, type PoolClient, type PoolConfig } from 'pg';
 import { EventIdConflictError, EventStoreError, StreamConflictError } from '../errors';
 import type { GuardEnforcement, GuardOp, GuardRules } from '../guards/guard-ops';
@@ -72,6 +73,11 @@ export class PostgresEventStore implements EventStore {
       connectionString: options.connectionString,
       max: options.poolSize ?? (options.engine === 'pglite' ? 4 : 10),
       application_name: 'vaxledger-event-store',
+      // Statements issued together on one connection go out together and are answered in one
+      // round trip (a dose's reads, then its writes: StoreTransaction.pipelined). Each keeps its
+      // own Sync, so one failing does not swallow the others' answers. PGlite's socket serves one
+      // statement at a time, so there the client waits for each answer as before.
+      pipeline: options.engine !== 'pglite',
     };
     const pool = new Pool(config);
     pool.on('error', () => {
@@ -199,12 +205,40 @@ export class PostgresEventStore implements EventStore {
     }
     let appended = false;
     let broken: Error | undefined;
+    const pipelined = (client as { pipeline?: boolean }).pipeline === true;
+    // Pipelined, statements issued in one go leave in one write (corked socket) and are answered
+    // in one round trip; BEGIN goes out with the transaction's first statements.
+    const socket = pipelined ? (client as unknown as { connection?: { stream?: Duplex } }).connection?.stream : undefined;
+    const together = <R>(issue: () => R): R => {
+      if (!socket) return issue();
+      socket.cork();
+      try {
+        return issue();
+      } finally {
+        socket.uncork();
+      }
+    };
+    // BEGIN's answer arrives before those of the statements sent with it, so a failed BEGIN is
+    // known before any statement issued after their answers (every write: a write needs the
+    // reads' answers first) and stops it; the reads sent with it ran harmlessly on their own.
+    let beginFailed: unknown = null;
+    let beginAnswered = false;
+    const inTransaction = (): void => {
+      if (beginFailed) throw translate(beginFailed, 'cannot open a transaction');
+    };
     const tx: StoreTransaction = {
-      query: async <R extends Record<string, unknown>>(sql: string, params: readonly unknown[] = []) =>
-        (await client.query<R>(sql, params as unknown[])).rows,
+      pipelined,
+      together,
+      query: async <R extends Record<string, unknown>>(sql: string, params: readonly unknown[] = []) => {
+        inTransaction();
+        return (await client.query<R>(sql, params as unknown[])).rows;
+      },
       readStream: async (streamId) => (await client.query<EventRow>(`${this.streamSql} LIMIT NULL`, [streamId, 0])).rows.map(toRecorded),
       guardFacts: (site, batchId, traceCode) => readGuardFacts(client, this.schema, site, batchId, traceCode),
       append: async (streamId, events, options = {}) => {
+        // Never an append outside the transaction (an append as its first statement waits for BEGIN).
+        if (!beginAnswered) await began;
+        inTransaction();
         try {
           const result = await this.appendWith((sql, params) => client.query<AppendRow>(sql, params), streamId, events, options);
           appended ||= !result.replayed;
@@ -216,9 +250,37 @@ export class PostgresEventStore implements EventStore {
         }
       },
     };
+    const begin = (): Promise<void> =>
+      client.query('BEGIN').then(
+        () => {
+          beginAnswered = true;
+        },
+        (error: unknown) => {
+          beginAnswered = true;
+          beginFailed = error;
+        },
+      );
+    let began: Promise<void> = Promise.resolve();
     try {
-      await client.query('BEGIN');
-      const result = await work(tx);
+      let working: Promise<T>;
+      if (pipelined) {
+        working = together(() => {
+          began = begin();
+          try {
+            return work(tx);
+          } catch (error) {
+            return Promise.reject(error as Error);
+          }
+        });
+      } else {
+        began = begin();
+        await began;
+        inTransaction();
+        working = work(tx);
+      }
+      const result = await working;
+      await began;
+      inTransaction();
       await client.query('COMMIT');
       if (appended) this.notify();
       return result;
