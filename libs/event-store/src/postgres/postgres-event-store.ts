@@ -1,5 +1,6 @@
+import { createHash } from 'node:crypto';
 import type { Duplex } from 'node:stream';
-import { Pool, type PoolClient, type PoolConfig } from 'pg';
+import { Pool, type PoolClient, type PoolConfig, type QueryResult, type QueryResultRow } from 'pg';
 import { EventIdConflictError, EventStoreError, StreamConflictError } from '../errors';
 import type { GuardEnforcement, GuardOp, GuardRules } from '../guards/guard-ops';
 import type {
@@ -43,6 +44,9 @@ export interface PostgresEventStoreOptions {
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/** At most this many distinct statement texts are prepared per connection by transactions. */
+const PREPARED_STATEMENTS = 64;
+
 /**
  * The default event store: PostgreSQL through `pg`. The same code serves the embedded
  * default, PGlite behind pglite-socket, which is the same SQL engine compiled to WASM.
@@ -51,6 +55,8 @@ export class PostgresEventStore implements EventStore {
   readonly capabilities: EventStoreCapabilities;
   private readonly schema: string;
   private readonly listeners = new Set<() => void>();
+  /** Names of the statements transactions prepare once per connection (see `preparedName`). */
+  private readonly prepared = new Map<string, string>();
   private closed = false;
 
   private constructor(
@@ -223,6 +229,12 @@ export class PostgresEventStore implements EventStore {
     // reads' answers first) and stops it; the reads sent with it ran harmlessly on their own.
     let beginFailed: unknown = null;
     let beginAnswered = false;
+    // A command's statements are the same few texts over and over: on PostgreSQL each is parsed
+    // and planned once per connection (a named statement) instead of at every execution.
+    const run = <R extends QueryResultRow>(sql: string, params: readonly unknown[]): Promise<QueryResult<R>> => {
+      const name = pipelined ? this.preparedName(sql) : undefined;
+      return client.query<R>(name ? { name, text: sql, values: params as unknown[] } : { text: sql, values: params as unknown[] });
+    };
     const inTransaction = (): void => {
       if (beginFailed) throw translate(beginFailed, 'cannot open a transaction');
     };
@@ -231,16 +243,16 @@ export class PostgresEventStore implements EventStore {
       together,
       query: async <R extends Record<string, unknown>>(sql: string, params: readonly unknown[] = []) => {
         inTransaction();
-        return (await client.query<R>(sql, params as unknown[])).rows;
+        return (await run<R>(sql, params)).rows;
       },
-      readStream: async (streamId) => (await client.query<EventRow>(`${this.streamSql} LIMIT NULL`, [streamId, 0])).rows.map(toRecorded),
-      guardFacts: (site, batchId, traceCode) => readGuardFacts(client, this.schema, site, batchId, traceCode),
+      readStream: async (streamId) => (await run<EventRow>(`${this.streamSql} LIMIT NULL`, [streamId, 0])).rows.map(toRecorded),
+      guardFacts: (site, batchId, traceCode) => readGuardFacts({ query: run }, this.schema, site, batchId, traceCode),
       append: async (streamId, events, options = {}) => {
         // Never an append outside the transaction (an append as its first statement waits for BEGIN).
         if (!beginAnswered) await began;
         inTransaction();
         try {
-          const result = await this.appendWith((sql, params) => client.query<AppendRow>(sql, params), streamId, events, options);
+          const result = await this.appendWith((sql, params) => run<AppendRow>(sql, params), streamId, events, options);
           appended ||= !result.replayed;
           return result;
         } catch (error) {
@@ -292,6 +304,20 @@ export class PostgresEventStore implements EventStore {
     } finally {
       client.release(broken ?? false);
     }
+  }
+
+  /**
+   * The name a transaction's statement is prepared under on each connection, from its text;
+   * undefined (run unnamed, as before) once PREPARED_STATEMENTS texts have names, so texts
+   * built with varying parts cannot fill the connections' memory with prepared statements.
+   */
+  private preparedName(sql: string): string | undefined {
+    let name = this.prepared.get(sql);
+    if (name === undefined && this.prepared.size < PREPARED_STATEMENTS) {
+      name = `vx_${createHash('sha256').update(sql).digest('hex').slice(0, 24)}`;
+      this.prepared.set(sql, name);
+    }
+    return name;
   }
 
   /**
