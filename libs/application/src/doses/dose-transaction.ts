@@ -159,6 +159,27 @@ export const recordDosesInOneTransaction = async (
   return out.map((r) => r!);
 };
 
+type Results<T extends readonly (() => Promise<unknown>)[]> = { -readonly [K in keyof T]: Awaited<ReturnType<T[K]>> };
+
+/**
+ * Runs statements that do not depend on each other: all at once where the transaction's
+ * connection pipelines them (one round trip), one after another in the given order elsewhere.
+ * Either way it settles only after every one has, so none is still running when the
+ * transaction commits or rolls back, and it rejects with the first failure in the given order.
+ */
+const inStep = async <T extends readonly (() => Promise<unknown>)[]>(tx: StoreTransaction, steps: T): Promise<Results<T>> => {
+  if (!tx.pipelined) {
+    const out: unknown[] = [];
+    for (const step of steps) out.push(await step());
+    return out as Results<T>;
+  }
+  const issue = (): Promise<unknown>[] => steps.map((step) => step());
+  const settled = await Promise.allSettled(tx.together ? tx.together(issue) : issue());
+  const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return settled.map((r) => (r as PromiseFulfilledResult<unknown>).value) as Results<T>;
+};
+
 const decideAndWrite = async (
   deps: DoseTransactionDeps,
   input: DoseInput,
@@ -166,10 +187,14 @@ const decideAndWrite = async (
   requestHash: string,
 ): Promise<{ answer: CommandAnswer; replayed: boolean }> => {
   const { actor, meta, streamId, site, batch } = input;
-  const history = await tx.readStream(streamId);
-  const guard = await tx.guardFacts(site, input.data.batchId, input.data.traceCode ?? null);
-  const personKey = await deps.vault.keyIn(tx, input.personId);
-  const otherDoses = deps.validDosesIn ? await deps.validDosesIn(tx, input.personId) : input.otherDoses;
+  // The four reads do not depend on each other: on a pipelined connection they share one round
+  // trip (with the transaction's BEGIN).
+  const [history, guard, personKey, otherDoses] = await inStep(tx, [
+    () => tx.readStream(streamId),
+    () => tx.guardFacts(site, input.data.batchId, input.data.traceCode ?? null),
+    () => deps.vault.keyIn(tx, input.personId),
+    () => (deps.validDosesIn ? deps.validDosesIn(tx, input.personId) : Promise.resolve(input.otherDoses)),
+  ] as const);
   const own = new Set(history.map((e) => e.eventId));
   // The hold in the guard row is current to this transaction (a recall a moment ago included).
   const held = guard.stock?.hold ?? null;
@@ -217,13 +242,20 @@ const decideAndWrite = async (
   const current = history.length === 0 ? null : history[history.length - 1]!.revision;
   if (meta.ifMatch !== undefined && meta.ifMatch !== current)
     throw new ApplicationError('REVISION_MISMATCH', `stream ${streamId} is at revision ${current ?? 'none'}, not ${meta.ifMatch}`);
-  await deps.vault.writeDetailsIn(tx, personKey, input.details);
-  const appended = await tx.append(streamId, events, {
-    expected: current === null ? 'no-stream' : current,
-    enforceGuards: { dosesPerUnit: batch?.dosesPerUnit ?? 1 },
-  });
-  // The recording site has the person in front of it: it may read the record it just added to.
-  await deps.grants.grantPerson(site, input.personId, input.grantTtlMs, tx);
+  // The vault details, the append with its guards and the site's read grant: one round trip
+  // on a pipelined connection. Whichever fails first is the answer; the transaction then rolls
+  // back as a whole (a conflict or a refused guard comes back as the append's answer, after the
+  // other two ran, and is rolled back with them), so a refused dose leaves nothing.
+  const [, appended] = await inStep(tx, [
+    () => deps.vault.writeDetailsIn(tx, personKey, input.details),
+    () =>
+      tx.append(streamId, events, {
+        expected: current === null ? 'no-stream' : current,
+        enforceGuards: { dosesPerUnit: batch?.dosesPerUnit ?? 1 },
+      }),
+    // The recording site has the person in front of it: it may read the record it just added to.
+    () => deps.grants.grantPerson(site, input.personId, input.grantTtlMs, tx),
+  ] as const);
   const answer: CommandAnswer = {
     id: input.personId,
     eventIds: appended.eventIds,

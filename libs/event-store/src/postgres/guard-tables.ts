@@ -1,4 +1,4 @@
-import type { PoolClient } from 'pg';
+import type { PoolClient, QueryResult, QueryResultRow } from 'pg';
 import type { GuardRules } from '../guards/guard-ops';
 import { GUARD_TABLES } from './guard-schema';
 
@@ -9,7 +9,7 @@ export interface GuardFacts {
 }
 
 export const readGuardFacts = async (
-  client: PoolClient,
+  client: { query<R extends QueryResultRow>(sql: string, params: readonly unknown[]): Promise<QueryResult<R>> },
   schema: string,
   site: string,
   batchId: string,

@@ -1,4 +1,6 @@
-import { Pool, type PoolClient, type PoolConfig } from 'pg';
+import { createHash } from 'node:crypto';
+import type { Duplex } from 'node:stream';
+import { Pool, type PoolClient, type PoolConfig, type QueryResult, type QueryResultRow } from 'pg';
 import { EventIdConflictError, EventStoreError, StreamConflictError } from '../errors';
 import type { GuardEnforcement, GuardOp, GuardRules } from '../guards/guard-ops';
 import type {
@@ -43,6 +45,9 @@ export interface PostgresEventStoreOptions {
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/** At most this many distinct statement texts are prepared per connection by transactions. */
+const PREPARED_STATEMENTS = 64;
+
 /**
  * The default event store: PostgreSQL through `pg`. The same code serves the embedded
  * default, PGlite behind pglite-socket, which is the same SQL engine compiled to WASM.
@@ -51,6 +56,8 @@ export class PostgresEventStore implements EventStore {
   readonly capabilities: EventStoreCapabilities;
   private readonly schema: string;
   private readonly listeners = new Set<() => void>();
+  /** Names of the statements transactions prepare once per connection (see `preparedName`). */
+  private readonly prepared = new Map<string, string>();
   private closed = false;
 
   private constructor(
@@ -73,6 +80,11 @@ export class PostgresEventStore implements EventStore {
       connectionString: options.connectionString,
       max: options.poolSize ?? (options.engine === 'pglite' ? 4 : 10),
       application_name: 'vaxledger-event-store',
+      // Statements issued together on one connection go out together and are answered in one
+      // round trip (a dose's reads, then its writes: StoreTransaction.pipelined). Each keeps its
+      // own Sync, so one failing does not swallow the others' answers. PGlite's socket serves one
+      // statement at a time, so there the client waits for each answer as before.
+      pipeline: options.engine !== 'pglite',
     };
     const pool = new Pool(config);
     pool.on('error', () => {
@@ -213,14 +225,48 @@ export class PostgresEventStore implements EventStore {
     }
     let appended = false;
     let broken: Error | undefined;
+    const pipelined = (client as { pipeline?: boolean }).pipeline === true;
+    // Pipelined, statements issued in one go leave in one write (corked socket) and are answered
+    // in one round trip; BEGIN goes out with the transaction's first statements.
+    const socket = pipelined ? (client as unknown as { connection?: { stream?: Duplex } }).connection?.stream : undefined;
+    const together = <R>(issue: () => R): R => {
+      if (!socket) return issue();
+      socket.cork();
+      try {
+        return issue();
+      } finally {
+        socket.uncork();
+      }
+    };
+    // BEGIN's answer arrives before those of the statements sent with it, so a failed BEGIN is
+    // known before any statement issued after their answers (every write: a write needs the
+    // reads' answers first) and stops it; the reads sent with it ran harmlessly on their own.
+    let beginFailed: unknown = null;
+    let beginAnswered = false;
+    // A command's statements are the same few texts over and over: on PostgreSQL each is parsed
+    // and planned once per connection (a named statement) instead of at every execution.
+    const run = <R extends QueryResultRow>(sql: string, params: readonly unknown[]): Promise<QueryResult<R>> => {
+      const name = pipelined ? this.preparedName(sql) : undefined;
+      return client.query<R>(name ? { name, text: sql, values: params as unknown[] } : { text: sql, values: params as unknown[] });
+    };
+    const inTransaction = (): void => {
+      if (beginFailed) throw translate(beginFailed, 'cannot open a transaction');
+    };
     const tx: StoreTransaction = {
-      query: async <R extends Record<string, unknown>>(sql: string, params: readonly unknown[] = []) =>
-        (await client.query<R>(sql, params as unknown[])).rows,
-      readStream: async (streamId) => (await client.query<EventRow>(`${this.streamSql} LIMIT NULL`, [streamId, 0])).rows.map(toRecorded),
-      guardFacts: (site, batchId, traceCode) => readGuardFacts(client, this.schema, site, batchId, traceCode),
+      pipelined,
+      together,
+      query: async <R extends Record<string, unknown>>(sql: string, params: readonly unknown[] = []) => {
+        inTransaction();
+        return (await run<R>(sql, params)).rows;
+      },
+      readStream: async (streamId) => (await run<EventRow>(`${this.streamSql} LIMIT NULL`, [streamId, 0])).rows.map(toRecorded),
+      guardFacts: (site, batchId, traceCode) => readGuardFacts({ query: run }, this.schema, site, batchId, traceCode),
       append: async (streamId, events, options = {}) => {
+        // Never an append outside the transaction (an append as its first statement waits for BEGIN).
+        if (!beginAnswered) await began;
+        inTransaction();
         try {
-          const result = await this.appendWith((sql, params) => client.query<AppendRow>(sql, params), streamId, events, options);
+          const result = await this.appendWith((sql, params) => run<AppendRow>(sql, params), streamId, events, options);
           appended ||= !result.replayed;
           return result;
         } catch (error) {
@@ -230,9 +276,37 @@ export class PostgresEventStore implements EventStore {
         }
       },
     };
+    const begin = (): Promise<void> =>
+      client.query('BEGIN').then(
+        () => {
+          beginAnswered = true;
+        },
+        (error: unknown) => {
+          beginAnswered = true;
+          beginFailed = error;
+        },
+      );
+    let began: Promise<void> = Promise.resolve();
     try {
-      await client.query('BEGIN');
-      const result = await work(tx);
+      let working: Promise<T>;
+      if (pipelined) {
+        working = together(() => {
+          began = begin();
+          try {
+            return work(tx);
+          } catch (error) {
+            return Promise.reject(error as Error);
+          }
+        });
+      } else {
+        began = begin();
+        await began;
+        inTransaction();
+        working = work(tx);
+      }
+      const result = await working;
+      await began;
+      inTransaction();
       await client.query('COMMIT');
       if (appended) this.notify();
       return result;
@@ -244,6 +318,20 @@ export class PostgresEventStore implements EventStore {
     } finally {
       client.release(broken ?? false);
     }
+  }
+
+  /**
+   * The name a transaction's statement is prepared under on each connection, from its text;
+   * undefined (run unnamed, as before) once PREPARED_STATEMENTS texts have names, so texts
+   * built with varying parts cannot fill the connections' memory with prepared statements.
+   */
+  private preparedName(sql: string): string | undefined {
+    let name = this.prepared.get(sql);
+    if (name === undefined && this.prepared.size < PREPARED_STATEMENTS) {
+      name = `vx_${createHash('sha256').update(sql).digest('hex').slice(0, 24)}`;
+      this.prepared.set(sql, name);
+    }
+    return name;
   }
 
   /**

@@ -9,6 +9,17 @@ import type { GuardFacts } from './guard-tables';
  * idempotency) through `query`, and its append with the guards, committed together.
  */
 export interface StoreTransaction {
+  /**
+   * True when statements issued without awaiting each other go out together and come back in
+   * one round trip (PostgreSQL). Independent reads (and independent writes) are then best issued
+   * at once; on PGlite they would only queue, so there they are awaited one by one.
+   */
+  readonly pipelined?: boolean;
+  /**
+   * Calls `issue` and sends every statement it starts synchronously in one write to the server
+   * (where pipelined; elsewhere it only calls `issue`). Returns what `issue` returns.
+   */
+  together?<R>(issue: () => R): R;
   query<R extends Record<string, unknown> = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<R[]>;
   readStream(streamId: string): Promise<RecordedEvent[]>;
   guardFacts(site: string, batchId: string, traceCode: string | null): Promise<GuardFacts>;
