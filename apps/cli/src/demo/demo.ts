@@ -5,6 +5,9 @@ import { DemoRequestError, type DemoTarget, httpTarget } from './targets';
 
 export { DemoRequestError } from './targets';
 
+/** Doses a worker hands the bulk path at once (it commits them in groups). */
+const DOSE_CHUNK = 500;
+
 /**
  * Loads a realistic sample into a node through its write use cases: organisations, products,
  * released batches, cold-chain shipments down to clinics, doses for generated persons, and one
@@ -218,19 +221,30 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
         if (!next) return;
         const [clinicCode, list] = next;
         const actor = actorOf(clinicByCode.get(clinicCode)!);
-        for (const [i, d] of list.entries()) {
+        const commandOf = (d: (typeof list)[number], i: number) => ({
+          person: d.person,
+          batchId: d.batch.id,
+          doseNumber: d.doseNumber,
+          administeredAt: cst(d.at),
+          route: d.route,
+          vaccinatorRef: `V-${clinicCode.slice(-5)}-${pad(((i + n) % 4) + 1, 2)}`,
+        });
+        // In process: the clinic's doses go in chunks through the bulk path (group commit).
+        const chunk = target.recordDoses ? DOSE_CHUNK : 1;
+        for (let at = 0; at < list.length; at += chunk) {
           if (failure !== null) return;
-          const answer = await target.run('recordDose', actor, {
-            person: d.person,
-            batchId: d.batch.id,
-            doseNumber: d.doseNumber,
-            administeredAt: cst(d.at),
-            route: d.route,
-            vaccinatorRef: `V-${clinicCode.slice(-5)}-${pad(((i + n) % 4) + 1, 2)}`,
-          });
-          if (!samplePersonId) samplePersonId = answer.id;
-          administered.set(d.batch.id, (administered.get(d.batch.id) ?? 0) + 1);
-          done += 1;
+          const slice = list.slice(at, at + chunk);
+          const commands = slice.map((d, k) => commandOf(d, at + k));
+          const answers = target.recordDoses
+            ? await target.recordDoses(actor, commands)
+            : [{ status: 'fulfilled' as const, value: await target.run('recordDose', actor, commands[0]!) }];
+          for (const [k, answer] of answers.entries()) {
+            if (answer.status === 'rejected') throw answer.reason;
+            if (!samplePersonId) samplePersonId = answer.value.id;
+            const batchId = slice[k]!.batch.id;
+            administered.set(batchId, (administered.get(batchId) ?? 0) + 1);
+            done += 1;
+          }
           progress();
         }
       }
