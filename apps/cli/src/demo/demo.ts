@@ -28,6 +28,8 @@ export interface DemoOptions {
   readonly log: (line: string) => void;
   /** Seed of the generator (default 1). */
   readonly seed?: number;
+  /** False: every dose alone even where the target has a bulk path (to compare the two). */
+  readonly bulk?: boolean;
 }
 
 export interface DemoSummary {
@@ -50,6 +52,8 @@ export interface DemoSummary {
   readonly elapsedSeconds: number;
   readonly doseSeconds: number;
   readonly dosesPerSecond: number;
+  /** CPU time of this process per dose while the doses were recorded (in process: PGlite's too). */
+  readonly doseCpuMs: number;
 }
 
 export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
@@ -194,6 +198,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     const total = [...plan.dosesByClinic.values()].reduce((n, list) => n + list.length, 0);
     log(`demo: recording ${total} doses for ${plan.persons} persons with ${concurrency} workers`);
     const doseStart = Date.now();
+    const doseCpu = process.cpuUsage();
+    const recordDoses = options.bulk === false ? undefined : target.recordDoses?.bind(target);
     const queue = [...plan.dosesByClinic.entries()].filter(([, list]) => list.length > 0).sort((a, b) => b[1].length - a[1].length);
     const sampleClinicCode = queue[0]?.[0] ?? plan.clinics[0]!.code;
     const clinicByCode = new Map(plan.clinics.map((c) => [c.code, c]));
@@ -230,13 +236,13 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
           vaccinatorRef: `V-${clinicCode.slice(-5)}-${pad(((i + n) % 4) + 1, 2)}`,
         });
         // In process: the clinic's doses go in chunks through the bulk path (group commit).
-        const chunk = target.recordDoses ? DOSE_CHUNK : 1;
+        const chunk = recordDoses ? DOSE_CHUNK : 1;
         for (let at = 0; at < list.length; at += chunk) {
           if (failure !== null) return;
           const slice = list.slice(at, at + chunk);
           const commands = slice.map((d, k) => commandOf(d, at + k));
-          const answers = target.recordDoses
-            ? await target.recordDoses(actor, commands)
+          const answers = recordDoses
+            ? await recordDoses(actor, commands)
             : [{ status: 'fulfilled' as const, value: await target.run('recordDose', actor, commands[0]!) }];
           for (const [k, answer] of answers.entries()) {
             if (answer.status === 'rejected') throw answer.reason;
@@ -259,6 +265,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     if (failure !== null) throw failure;
     progress(true);
     const doseSeconds = (Date.now() - doseStart) / 1000;
+    const cpu = process.cpuUsage(doseCpu);
+    const doseCpuMs = done > 0 ? (cpu.user + cpu.system) / 1000 / done : 0;
 
     // One recall: the most used batch, by its manufacturer.
     let recalledBatchId = '';
@@ -300,11 +308,12 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
       elapsedSeconds,
       doseSeconds,
       dosesPerSecond: doseSeconds > 0 ? done / doseSeconds : 0,
+      doseCpuMs,
     };
     log(
       `demo: done in ${formatSeconds(elapsedSeconds)}: ${summary.organisations} organisations, ${summary.products} products, ` +
         `${summary.batches} batches, ${summary.shipments} shipments, ${summary.doses} doses for ${summary.persons} persons ` +
-        `(${summary.dosesPerSecond.toFixed(0)}/s), recalled ${recalledBatchId}; sample person ${samplePersonId}`,
+        `(${summary.dosesPerSecond.toFixed(0)}/s, ${doseCpuMs.toFixed(2)} ms CPU/dose${recordDoses ? ', bulk' : ''}), recalled ${recalledBatchId}; sample person ${samplePersonId}`,
     );
     return summary;
   } catch (error) {
