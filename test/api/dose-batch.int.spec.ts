@@ -1,4 +1,5 @@
 import type { RecordDoseCommand } from '@vaxledger/application';
+import type { PostgresEventStore } from '@vaxledger/event-store';
 import { nodeApplication, nodeExecutor } from '../../apps/api/src/infrastructure/application';
 import { AS, ORGS, startApi, type ApiHarness } from '../support/api-harness';
 import { HEPB_PRODUCT, stockClinic } from '../support/scenario';
@@ -132,6 +133,21 @@ describe('the bulk entry point keeps every dose rule (group commit with set-base
         (once as PromiseFulfilledResult<{ eventIds: readonly string[] }>).value.eventIds,
       );
     expect(await api.logSize()).toBe(logBefore);
+  }, 60_000);
+
+  it('gives the last units once when two bulk loads race for them: the others are refused, each alone', async () => {
+    const app = nodeApplication(api.runtime, nodeExecutor(api.runtime));
+    // 40 units, 11 used above: 29 left for 60 doses in two concurrent calls (two transactions at once on PostgreSQL).
+    const load = (from: number) =>
+      app.recordDose.handleMany(
+        Array.from({ length: 30 }, (_, k) => ({ command: dose(from + k, BATCH2), actor, meta: { correlationId: `race-${from + k}` } })),
+      );
+    const [a, b] = await Promise.all([load(400), load(500)]);
+    const codes = [...a!, ...b!].map(codeOf);
+    expect(codes.filter((c) => c === 'recorded')).toHaveLength(29);
+    expect(codes.filter((c) => c !== 'recorded')).toEqual(Array.from({ length: 31 }, () => 'INSUFFICIENT_STOCK'));
+    const stock = await (api.runtime.store as PostgresEventStore).transaction((tx) => tx.guardFacts(ORGS.clinic, BATCH2, null));
+    expect(stock.stock?.available).toBe(0);
   }, 60_000);
 
   it('refuses every dose of a group whose batch was recalled a moment earlier, and only those', async () => {

@@ -158,6 +158,8 @@ const rememberedAnswers = async (
   return out;
 };
 
+const stockKey = (input: DoseInput): string => `${input.site}\u0000${input.data.batchId}`;
+
 const isConflict = (error: unknown): boolean =>
   error instanceof StreamConflictError || (error as { code?: string }).code === 'STREAM_CONFLICT';
 
@@ -201,14 +203,14 @@ export const recordDoseGroup = async (
       const stock = new Map<string, GuardFacts['stock']>();
       const units = new Map<string, GuardFacts['unit']>();
       todo.forEach(({ input }, k) => {
-        const at = `${input.site}\u0000${input.data.batchId}`;
+        const at = stockKey(input);
         if (!stock.has(at)) stock.set(at, guards[k]!.stock);
         const code = input.data.traceCode;
         if (code && !units.has(code)) units.set(code, guards[k]!.unit);
       });
       const decided: { i: number; input: DoseInput; dose: DecidedDose; personKey: PersonKey }[] = [];
       for (const { i, input } of todo) {
-        const at = `${input.site}\u0000${input.data.batchId}`;
+        const at = stockKey(input);
         const code = input.data.traceCode;
         const guard: GuardFacts = { stock: stock.get(at) ?? null, unit: code ? (units.get(code) ?? null) : null };
         const personKey = personKeys.get(input.personId)!;
@@ -227,6 +229,9 @@ export const recordDoseGroup = async (
           done.push({ i, result: { status: 'rejected', reason: refusalOf(error, input) }, replayed: false });
         }
       }
+      // Appended in the order of their stock rows, so that two groups racing for the same rows
+      // take their locks in the same order (no deadlock); each person is in the group once.
+      decided.sort((x, y) => stockKey(x.input).localeCompare(stockKey(y.input)) || x.i - y.i);
       const appended = await tx.appendEach(
         decided.map(({ input, dose }) => ({
           streamId: input.streamId,

@@ -149,7 +149,7 @@ BEGIN
   RETURN QUERY SELECT 0, v_current + v_n, v_base + v_next + v_n - 1, NULL::bigint;
 END $fn$;
 
--- Many appends in one round trip (bulk loads, ADR 0024): p_items is a JSON array of
+-- Many appends in one round trip (bulk loads, ADR 0023): p_items is a JSON array of
 -- {stream, kind, expected, ids, types, versions, data, meta, hashed, guards, enforce}, each the
 -- arguments of one append_events call. Each item runs in its own subtransaction, so a refused
 -- guard or a unique violation undoes that item only; its row says why (status 4: guard, with
