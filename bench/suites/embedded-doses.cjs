@@ -3,7 +3,7 @@
  * 11. Doses on the embedded default (issue 13, bulk part): `npm run demo` with no node on PORT
  * opens the node in its own process (PGlite in a new DATA_DIR) and calls its handlers. Runs the
  * built CLI (`dist/`) twice in the same run, on a new folder each: the bulk path (doses in
- * groups of 100 per transaction with set-based statements, RecordDoseHandler.handleMany) and
+ * groups of 64 per transaction with set-based statements, RecordDoseHandler.handleMany) and
  * `--one-by-one` (every dose its own transaction, as a clinic's request). For each: doses per
  * second of the dose phase, CPU ms of the process per dose (PGlite runs in it, so this is the
  * whole cost and holds on a busy machine), and the time before the doses (organisations,

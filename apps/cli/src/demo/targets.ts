@@ -31,8 +31,8 @@ export interface DemoTarget {
   recordDoses?(actor: Actor, commands: readonly CommandOf<'recordDose'>[]): Promise<PromiseSettledResult<{ id: string }>[]>;
 }
 
-/** Doses per group commit of the bulk path. */
-const DOSE_GROUP = 100;
+/** Doses per group commit of the bulk path (the handler's default, see DOSE_GROUP_SIZE). */
+const DOSE_GROUP = 64;
 
 const SETTLE_MS = 60_000;
 

@@ -53,6 +53,12 @@ export interface RecordDoseDeps {
   readonly oneTransaction?: DoseTransactionDeps | undefined;
 }
 
+/**
+ * Doses per group of the bulk path: each takes a subtransaction id, and a PostgreSQL backend
+ * keeps 64 in its cache before its snapshot overflows (ADR 0023).
+ */
+export const DOSE_GROUP_SIZE = 64;
+
 /** How long batch and product rows are reused: their changes that matter are re-checked in the guards. */
 const BATCH_FACTS_TTL_MS = 1000;
 
@@ -197,7 +203,7 @@ export class RecordDoseHandler {
    */
   async handleMany(
     items: readonly { readonly command: RecordDoseCommand; readonly actor: Actor; readonly meta: CommandMeta }[],
-    groupSize = 100,
+    groupSize = DOSE_GROUP_SIZE,
   ): Promise<PromiseSettledResult<CommandAnswer>[]> {
     const oneTransaction = this.deps.oneTransaction;
     if (!oneTransaction?.store.capabilities.guards) {
