@@ -161,6 +161,25 @@ describe('signed vaccination certificates on a node', () => {
     expect(list.rids).toHaveLength(1);
     expect(await verifyHealthCard(first.qr, trust, { revocations: [list] })).toMatchObject({ status: 'revoked' });
 
+    // The same entries in the specification's form: one unsigned list per key (the first card's
+    // key is retired by now), its counter equal to the key's crlVersion in the JWKS. Checked as
+    // the specification reads: the card's vc.rid listed with a time after the card's nbf.
+    const crl = await api.http.get(`/.well-known/crl/${first.kid}.json`);
+    expect(crl.status).toBe(200);
+    expect(crl.body).toEqual({ kid: first.kid, method: 'rid', ctr: expect.any(Number), rids: list.rids });
+    const published = (await api.http.get('/.well-known/jwks.json')).body as { keys: { kid: string; crlVersion: number }[] };
+    expect(published.keys.find((k) => k.kid === first.kid)?.crlVersion).toBe(crl.body.ctr);
+    expect(crl.body.ctr).toBeGreaterThan(1);
+    const card = JSON.parse(inflateRawSync(Buffer.from(jwsOfPresentation(first.qr).split('.')[1]!, 'base64url')).toString('utf8')) as {
+      nbf: number;
+      vc: { rid: string };
+    };
+    const entry = (crl.body.rids as string[]).find((r) => r.split('.')[0] === card.vc.rid);
+    expect(Number(entry?.split('.')[1])).toBeGreaterThan(card.nbf);
+    const unknown = await api.http.get('/.well-known/crl/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA.json');
+    expect(unknown.status).toBe(404);
+    expect(unknown.body).toMatchObject({ code: 'NOT_FOUND' });
+
     const trustFile = join(dir, 'trust.json');
     const revocationsFile = join(dir, 'revocations.json');
     writeFileSync(trustFile, JSON.stringify(trust));

@@ -249,8 +249,11 @@ describe('the OpenAPI document matches the real answers of every route', () => {
     await call('get', '/fhir/Immunization', CLINIC_AS, { query: `?patient=Patient/${personId}` });
     await call('get', '/fhir/Immunization/{doseEventId}', CLINIC_AS, { params: { doseEventId: eventId } });
     // The record as a signed certificate (SMART Health Card), the keys to check it, and revocations.
-    await call('post', '/v1/persons/{personId}/certificates', CLINIC_AS, { params: { personId }, body: {} });
+    const issued = await call('post', '/v1/persons/{personId}/certificates', CLINIC_AS, { params: { personId }, body: {} });
     await call('post', '/v1/persons/{personId}/certificates', AS.maker, { params: { personId }, body: {} }); // 403
+    await call('get', '/.well-known/crl/{file}', null, { params: { file: `${String(issued.body.kid)}.json` } });
+    await call('get', '/.well-known/crl/{file}', null, { params: { file: `${'A'.repeat(43)}.json` } }); // 404
+    await call('get', '/.well-known/crl/{file}', null, { params: { file: 'not+a+kid.json' } }); // 400
     // A health-code platform's status of the same person (by ID document, like a lookup).
     const healthcode = actor('healthcode', EXAMPLE_IDS.cdc, '440000');
     await call('post', '/v1/status', healthcode, { body: REQUEST_EXAMPLES['POST /v1/persons/lookup'] });

@@ -181,16 +181,30 @@ log
   .action(async (o: { json?: boolean }) => {
     const settings = settingsOrExit();
     const { runLogVerify } = await import('./log/log-verify');
-    throw new Exit(await withRuntime(settings, offline, (runtime) => runLogVerify(runtime.store, settings, print, o.json === true)));
+    // The runtime's key: SYNC_SIGNING_KEY, or the embedded default's own (DATA_DIR/sync-signing.key).
+    throw new Exit(
+      await withRuntime(settings, offline, (runtime) =>
+        runLogVerify(runtime.store, { ...settings, syncSigningKey: runtime.logSigningKey }, print, o.json === true),
+      ),
+    );
   });
 log
   .command('checkpoint')
-  .description('sign what this province wrote since its last checkpoint now (needs SYNC_SIGNING_KEY); the sync process does it on its own')
+  .description(
+    "sign what this province wrote since its last checkpoint now (SYNC_SIGNING_KEY, or the embedded default's own key); the node does it on its own",
+  )
   .action(async () => {
     const settings = settingsOrExit();
     const { runLogCheckpoint } = await import('./log/log-checkpoint');
-    const keys = { ...settings, everyEvents: settings.logCheckpoint.everyEvents };
-    throw new Exit(await withRuntime(settings, offline, (runtime) => runLogCheckpoint(runtime.store, keys, print)));
+    throw new Exit(
+      await withRuntime(settings, offline, (runtime) =>
+        runLogCheckpoint(
+          runtime.store,
+          { ...settings, syncSigningKey: runtime.logSigningKey, everyEvents: settings.logCheckpoint.everyEvents },
+          print,
+        ),
+      ),
+    );
   });
 
 const apiKeys = program.command('api-keys').description('API keys for machine clients (the node must be stopped on the embedded default)');

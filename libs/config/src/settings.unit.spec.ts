@@ -199,8 +199,10 @@ describe('settings', () => {
       OIDC_AUTHORIZATION_ENDPOINT: 'http://127.0.0.1:9000/authorize',
       OIDC_TOKEN_ENDPOINT: 'http://127.0.0.1:9000/token',
       OIDC_SCOPES: 'openid profile vaxledger',
+      OIDC_REDIRECT_URI: 'https://clinic.example/console/signin-callback',
     }).oidc;
     expect(explicit).toMatchObject({
+      redirectUri: 'https://clinic.example/console/signin-callback',
       issuer: 'http://127.0.0.1:9000',
       tokenEndpoint: 'http://127.0.0.1:9000/token',
       scopes: 'openid profile vaxledger',
@@ -208,6 +210,9 @@ describe('settings', () => {
     expect(problemsOf({ ...jwt, OIDC_CLIENT_ID: 'c', OIDC_TOKEN_ENDPOINT: 'http://idp.example/token' })).toEqual([
       'OIDC_TOKEN_ENDPOINT must be an https:// URL (http:// only on localhost)',
       'OIDC_AUTHORIZATION_ENDPOINT and OIDC_TOKEN_ENDPOINT go together (else both come from discovery)',
+    ]);
+    expect(problemsOf({ ...jwt, OIDC_CLIENT_ID: 'c', OIDC_REDIRECT_URI: 'http://clinic.example/cb' })).toEqual([
+      'OIDC_REDIRECT_URI must be an https:// URL (http:// only on localhost)',
     ]);
     expect(problemsOf({ OIDC_CLIENT_ID: 'c' })).toEqual([
       'OIDC_CLIENT_ID needs AUTH_MODE=jwt (the console signs in with the provider only then)',

@@ -37,11 +37,6 @@ export interface RecordedEvent extends NewEvent {
   readonly revision: number;
   readonly position: GlobalPosition;
   readonly recordedAt: Date;
-  /**
-   * SHA-256 leaf hash (hex) as the store computed it at append (tamper/leaf-hash.ts, ADR 0019).
-   * Absent where the adapter keeps none (KurrentDB: see the ADR) or on rows older than it.
-   */
-  readonly leafHash?: string;
 }
 
 /**
@@ -71,6 +66,16 @@ export interface AppendResult {
   readonly eventIds: readonly string[];
   /** True when every event id was already stored with the same content: nothing was appended. */
   readonly replayed: boolean;
+}
+
+/** An event of the global log with its leaf hash, for the log checkpointer (ADR 0023). */
+export interface LeafRecord {
+  readonly eventId: string;
+  readonly streamId: string;
+  readonly position: GlobalPosition;
+  readonly metadata: EventMetadata;
+  /** Hex SHA-256 leaf, as `leafHashOf` gives it for the event. */
+  readonly leaf: string;
 }
 
 export interface ReadAllOptions {
@@ -104,9 +109,23 @@ export interface EventStoreCapabilities {
   readonly guards: boolean;
 }
 
+/** One stream's part of an `appendAll`. */
+export interface StreamAppend {
+  readonly streamId: string;
+  readonly events: readonly NewEvent[];
+  readonly options?: AppendOptions;
+}
+
 export interface EventStore {
   readonly capabilities: EventStoreCapabilities;
   append(streamId: string, events: readonly NewEvent[], options?: AppendOptions): Promise<AppendResult>;
+  /**
+   * Appends to several streams in one transaction, all or nothing: each part is checked as
+   * `append` checks it (expected revision, event ids already stored), and the first conflict
+   * throws it with nothing written. One commit for many streams (bulk imports). Where the engine
+   * has no multi-stream transaction it is absent; append one stream at a time there.
+   */
+  appendAll?(appends: readonly StreamAppend[]): Promise<AppendResult[]>;
   /** Events of one stream in revision order; empty when the stream does not exist. */
   readStream(streamId: string, options?: { fromRevision?: number; maxCount?: number }): Promise<RecordedEvent[]>;
   /**
@@ -128,6 +147,13 @@ export interface EventStore {
    * Optional: an adapter that cannot count cheaply leaves it out and callers read instead.
    */
   countEvents?(after: GlobalPosition, upTo: GlobalPosition): Promise<number>;
+  /**
+   * `readAll` as the log checkpointer needs it: each event's leaf hash (tamper/leaf-hash.ts)
+   * instead of its data. Optional: an adapter that can hash the stored canonical text without
+   * parsing it offers it (PostgreSQL: jsonb's own text); the checkpointer otherwise reads the
+   * events and hashes them with `leafHashOf`. Either way the same leaf (the contract checks it).
+   */
+  readLeaves?(options: ReadAllOptions): Promise<LeafRecord[]>;
   /**
    * The stored events with these ids, in log order (unknown ids are left out). Optional: the
    * sync inbox uses it to check copies it holds against a province's checkpoint.

@@ -1,5 +1,6 @@
 import type { EventStore, GlobalPosition } from '@vaxledger/event-store';
 import { DataSource } from 'typeorm';
+import { deferredIndexTableSql, restoreDeferredIndexes } from './framework/deferred-indexes';
 import { schemaFingerprint, storedFingerprint, storeFingerprint } from './framework/schema-fingerprint';
 import { accessLogProjection } from './access-log/access-log.projection';
 import { aefiProjection } from './aefi/aefi.projection';
@@ -110,6 +111,8 @@ export class ReadModels {
       const extraSql = [
         `CREATE INDEX IF NOT EXISTS rm_recipient_batch_covering ON "${schema}".rm_recipient ("batchId", "administeredAt")
            INCLUDE ("eventId", "personId", "siteCode", "originProvince", voided)`,
+        // Indexes a rebuild set aside until its end (see framework/deferred-indexes.ts).
+        deferredIndexTableSql(schema),
       ];
       // Tables already as the entities describe them (same fingerprint): nothing to synchronize.
       const fingerprint = schemaFingerprint(dataSource, extraSql);
@@ -118,6 +121,8 @@ export class ReadModels {
         for (const sql of extraSql) await runner.query(sql);
         await storeFingerprint(runner, schema, fingerprint);
       }
+      // A rebuild that stopped half-way left its tables without some indexes: build them now.
+      await restoreDeferredIndexes(dataSource, schema);
       await runner.query('SELECT pg_advisory_unlock(hashtext($1))', [`vaxledger-readmodel-${schema}`]);
     } finally {
       await runner.release();

@@ -103,6 +103,7 @@ export const LATE_ANSWERS: Readonly<Record<string, Answer>> = {
     content: { 'application/json': ref('IssuedCertificateAnswer') },
   },
   'GET /.well-known/jwks.json': json('The province’s certificate keys', ref('JwksAnswer')),
+  'GET /.well-known/crl/{file}': json('The key’s revocation list (SMART Health Card form)', ref('KeyRevocationListAnswer')),
   'GET /v1/certificates/revocations': json('The signed revocation list', ref('RevocationsAnswer')),
   'POST /v1/status': json('The signed vaccination status', ref('VaccinationStatusAnswer')),
   'GET /fhir/metadata': fhir('CapabilityStatement', 'What this node serves'),

@@ -24,7 +24,14 @@ type Operation = {
 };
 
 const METHODS = ['get', 'post', 'put', 'patch', 'delete'] as const;
-const PUBLIC_PATHS = new Set(['/', '/health', '/metrics', '/.well-known/jwks.json', '/v1/certificates/revocations']);
+const PUBLIC_PATHS = new Set([
+  '/',
+  '/health',
+  '/metrics',
+  '/.well-known/jwks.json',
+  '/.well-known/crl/{file}',
+  '/v1/certificates/revocations',
+]);
 
 const problem = (status: number, description: string): unknown => ({
   description,
@@ -51,6 +58,8 @@ const DESCRIPTIONS: Record<number, string> = {
 const errorStatuses = (method: string, path: string): number[] => {
   // A node without a certificate key has no revocation list to sign (422 CERTIFICATE_UNAVAILABLE).
   if (path === '/v1/certificates/revocations') return [400, 422, 500];
+  // A key this node never published (404), or no certificate key at all (422).
+  if (path === '/.well-known/crl/{file}') return [400, 404, 422, 500];
   if (PUBLIC_PATHS.has(path)) return [400, 500];
   const statuses = [400, 401, 403, 429, 500, 503];
   if (path.includes('{')) statuses.push(404);

@@ -38,6 +38,16 @@ export class NodeActivity extends EventEmitter<NodeActivityEvents> {
       if (!result.replayed) this.noteAppended(events);
       return result;
     };
+    // Several streams in one transaction (sync imports): each part counted unless replayed.
+    const appendAllOf = store.appendAll?.bind(store);
+    const appendAll = appendAllOf
+      ? async (appends: Parameters<NonNullable<EventStore['appendAll']>>[0]): Promise<AppendResult[]> => {
+          const results = await appendAllOf(appends);
+          const committed = appends.flatMap((a, i) => (results[i]?.replayed ? [] : a.events));
+          if (committed.length > 0) this.noteAppended(committed);
+          return results;
+        }
+      : undefined;
     // The one-transaction paths (a dose: guards, vault, append) append through the transaction's
     // own handle: those appends are reported once the transaction has committed.
     type Transactional = { transaction?: <T>(work: (tx: { append: EventStore['append'] }) => Promise<T>) => Promise<T> };
@@ -70,6 +80,7 @@ export class NodeActivity extends EventEmitter<NodeActivityEvents> {
       get: (target, property) => {
         if (replaced.has(property)) return replaced.get(property);
         if (property === 'append') return append;
+        if (property === 'appendAll') return appendAll;
         if (property === 'transaction' && transaction) return transaction;
         const value: unknown = Reflect.get(target, property, target);
         return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;

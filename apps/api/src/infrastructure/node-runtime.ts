@@ -1,3 +1,4 @@
+import type { KeyObject } from 'node:crypto';
 import { join } from 'node:path';
 import { kafkaClientSecurity, type Settings } from '@vaxledger/config';
 import { LOCAL_ONLY_CATEGORIES, STOCK_GUARD_RULES_VERSION, STREAM_CATEGORIES, stockGuardOps } from '@vaxledger/domain';
@@ -33,6 +34,7 @@ import { NodeActivity } from './node-activity';
 import { SyncLease } from './sync-lease';
 import { type DataDirLock, lockDataDir } from './data-dir-lock';
 import { openVaultMasterKey } from './vault-master-key';
+import { openLogSigningKey } from './log-signing-key';
 import { vaultErasureProjection } from '../features/persons/vault-erasure.projection';
 
 /**
@@ -55,6 +57,17 @@ export interface NodeRuntime {
   readonly activity: NodeActivity;
   /** Present when KAFKA_BROKERS is set and the sync role runs in this process. */
   readonly sync: NodeSync | null;
+  /**
+   * The key this node signs its log checkpoints with: SYNC_SIGNING_KEY, or on the embedded
+   * default DATA_DIR/sync-signing.key (log-signing-key.ts); null = none, no checkpoints.
+   */
+  readonly logSigningKey: KeyObject | null;
+  /**
+   * Signs this province's log after the fact (ADR 0019) when it runs in this process: with the
+   * sync role (`sync.checkpointer`), or, when no Kafka is configured and so no sync process
+   * runs it, in the process that would have run sync (the API on the embedded default).
+   */
+  readonly checkpointer: LogCheckpointer | null;
   close(): Promise<void>;
 }
 
@@ -89,6 +102,11 @@ export interface RuntimeOptions {
    * SYNC_IN_API, on unless set to off). The worker sets it from its role.
    */
   readonly sync?: boolean;
+  /**
+   * Run the log checkpointer here when no Kafka is configured (with Kafka it goes with the sync
+   * role). Default: as `sync` (so the API process, not the CLI or a projector).
+   */
+  readonly checkpointer?: boolean;
   /** How long to wait for another process's sync to stop before refusing (default 10 s). */
   readonly syncLeaseWaitMs?: number;
   readonly syncSchema?: string;
@@ -173,8 +191,10 @@ export const openNodeRuntime = async (settings: Settings, options: RuntimeOption
   // An idle connection that drops is replaced on next use; it must not crash the process.
   pool.on('error', () => undefined);
   let vaultMasterKey: Buffer;
+  let logSigningKey: KeyObject | null;
   try {
     vaultMasterKey = await openVaultMasterKey(settings, pool, options.vaultSchema ?? 'vault');
+    logSigningKey = openLogSigningKey(settings, embedded !== null);
   } catch (error) {
     await Promise.allSettled([store.close(), pool.end(), lockPool?.end()]);
     await embedded?.stop().catch(() => undefined);
@@ -307,6 +327,19 @@ export const openNodeRuntime = async (settings: Settings, options: RuntimeOption
     checkpointer?.start();
     sync = { relay, inbox, store: syncStore, history, hub, checkpointer };
   }
+  // Without Kafka no sync process exists to sign the log: the process that would run sync does
+  // it (the embedded default's API). Off the append path all the same: it reads behind the writers.
+  let checkpointer = sync?.checkpointer ?? null;
+  if (settings.kafkaBrokers.length === 0 && logSigningKey && (options.checkpointer ?? options.sync ?? settings.syncInApi)) {
+    checkpointer = new LogCheckpointer(store, {
+      provinceCode: settings.provinceCode,
+      signer: new EnvelopeSigner(logSigningKey),
+      everyEvents: settings.logCheckpoint.everyEvents,
+      everyMs: settings.logCheckpoint.intervalMs,
+      onError: (error) => activity.emit('logCheckpointFailed', error),
+    });
+    checkpointer.start();
+  }
   return {
     settings: { ...settings, vaultMasterKey },
     store,
@@ -317,8 +350,10 @@ export const openNodeRuntime = async (settings: Settings, options: RuntimeOption
     databaseUrl,
     activity,
     sync,
+    logSigningKey,
+    checkpointer,
     close: async () => {
-      await sync?.checkpointer?.stop();
+      await checkpointer?.stop();
       await sync?.history.stop();
       await sync?.hub?.stop();
       await sync?.inbox.stop();

@@ -1,8 +1,9 @@
 import type { ReadModels } from '@vaxledger/projections';
 import { ApplicationError } from '../kernel/errors';
 import { type Clock, systemClock } from '../kernel/ports';
+import type { PublicJwk } from './certificate-trust-list';
 import type { CertificateKeys } from './issue-certificate.handler';
-import { revocationEntries, type RevocationList, signRevocationList } from './revocation-list';
+import { crlVersionOf, type KeyRevocationList, revocationEntries, type RevocationList, signRevocationList } from './revocation-list';
 
 export interface PublishRevocationsDeps {
   readonly reads: ReadModels;
@@ -20,10 +21,15 @@ export interface PublishRevocationsDeps {
 export class PublishRevocationsHandler {
   constructor(private readonly deps: PublishRevocationsDeps) {}
 
-  async handle(): Promise<{ readonly jws: string; readonly list: RevocationList }> {
+  private requireKeys(): CertificateKeys {
     const keys = this.deps.keys();
     if (!keys)
       throw new ApplicationError('CERTIFICATE_UNAVAILABLE', 'this node has no certificate key, so it has issued no certificate to revoke');
+    return keys;
+  }
+
+  async handle(): Promise<{ readonly jws: string; readonly list: RevocationList }> {
+    const keys = this.requireKeys();
     const rows = await this.deps.reads.certificateRevocations();
     const list: RevocationList = {
       iss: keys.issuer,
@@ -34,5 +40,21 @@ export class PublishRevocationsHandler {
       rids: revocationEntries(this.deps.pseudonymSecret, rows),
     };
     return { jws: await signRevocationList(list, keys.signing), list };
+  }
+
+  /** The spec's per-key CRL (`/.well-known/crl/{kid}.json`); NOT_FOUND for a key this node never signed with. */
+  async crl(kid: string): Promise<KeyRevocationList> {
+    const keys = this.requireKeys();
+    if (!keys.publicKeys.some((k) => k.kid === kid)) throw new ApplicationError('NOT_FOUND', `no certificate key ${kid} is published here`);
+    const rows = await this.deps.reads.certificateRevocations();
+    return { kid, method: 'rid', ctr: crlVersionOf(rows.length), rids: revocationEntries(this.deps.pseudonymSecret, rows) };
+  }
+
+  /** The JWKS, each key with the `crlVersion` of its CRL (empty without a key file). */
+  async jwks(): Promise<{ readonly keys: readonly (PublicJwk & { readonly crlVersion: number })[] }> {
+    const keys = this.deps.keys();
+    if (!keys) return { keys: [] };
+    const crlVersion = crlVersionOf((await this.deps.reads.certificateRevocations()).length);
+    return { keys: keys.publicKeys.map((k) => ({ ...k, crlVersion })) };
   }
 }

@@ -37,6 +37,23 @@ export interface RevocationList {
   readonly rids: readonly string[];
 }
 
+/**
+ * The SMART Health Card specification's revocation list for one issuer key, served unsigned at
+ * `[iss]/.well-known/crl/[kid].json` (the issuer's TLS vouches for it, as for the JWKS). `ctr`
+ * counts its versions from 1 and equals the key's `crlVersion` in the JWKS, so a verifier knows
+ * when its copy is stale. Every key of an issuer lists the same `rids`: a person's revocation id
+ * does not depend on the key that signed the card.
+ */
+export interface KeyRevocationList {
+  readonly kid: string;
+  readonly method: 'rid';
+  readonly ctr: number;
+  readonly rids: readonly string[];
+}
+
+/** The spec's CRL version for `count` revocations: 1 while there is none, one more with each. */
+export const crlVersionOf = (count: number): number => count + 1;
+
 /** Each person's latest revocation time, as `rid.T` with T rounded up to a whole second. */
 export const revocationEntries = (secret: string, revocations: readonly Revocation[]): string[] => {
   const latest = new Map<string, number>();

@@ -55,7 +55,7 @@ export interface RecordDoseDeps {
 
 /**
  * Doses per group of the bulk path: each takes a subtransaction id, and a PostgreSQL backend
- * keeps 64 in its cache before its snapshot overflows (ADR 0023).
+ * keeps 64 in its cache before its snapshot overflows (ADR 0025).
  */
 export const DOSE_GROUP_SIZE = 64;
 

@@ -1,4 +1,3 @@
-import { leafHashOf } from '../tamper/leaf-hash';
 import { EventIdConflictError, EventStoreError, StreamConflictError } from '../errors';
 import type {
   AppendOptions,
@@ -64,7 +63,6 @@ export class MemoryEventStore implements EventStore {
         position: this.nextPosition++,
         recordedAt,
       };
-      Object.assign(recorded, { leafHash: leafHashOf(recorded) });
       target.push(recorded);
       this.log.push(recorded);
       this.byId.set(e.eventId, recorded);

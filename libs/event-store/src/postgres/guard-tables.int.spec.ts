@@ -103,7 +103,7 @@ describe('guard tables of the PostgreSQL event store', () => {
     ).rejects.toMatchObject({ rule: 'TRACE_CODE_USED' });
   });
 
-  it('appends many streams in one statement, each item all-or-nothing on its own (bulk loads, ADR 0023)', async () => {
+  it('appends many streams in one statement, each item all-or-nothing on its own (bulk loads, ADR 0025)', async () => {
     const first = await store.readStream('person-510000-unit');
     const results = await store.transaction(async (tx) => {
       // The set-based reads answer what the one-by-one reads answer.

@@ -1,6 +1,7 @@
 import { freshSchema, testDatabaseKind, testDatabaseUrl } from '../../../../test/support/database';
 import { eventStoreContract } from '../contract/event-store.contract';
-import type { EventStore, NewEvent } from '../event-store.port';
+import { StreamConflictError } from '../errors';
+import { START, type EventStore, type NewEvent } from '../event-store.port';
 import { PostgresEventStore } from './postgres-event-store';
 
 // The run's database: the machine's PostgreSQL under CI (DATABASE_URL), PGlite otherwise.
@@ -64,5 +65,48 @@ describe('postgres event store, the table itself', () => {
     await expect(
       PostgresEventStore.connect({ connectionString: 'postgres://postgres@127.0.0.1:1/none', schema: 'es_unreachable' }),
     ).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' });
+  });
+});
+
+describe('postgres event store, several streams in one transaction (appendAll)', () => {
+  const event = (n: number): NewEvent => ({
+    eventId: `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`,
+    type: 'DoseAdministered',
+    schemaVersion: 1,
+    data: { n },
+    metadata: { originProvince: '510000' },
+  });
+
+  it('appends every part or none, and is a replay when delivered again', async () => {
+    const store = await PostgresEventStore.connect({ connectionString: testDatabaseUrl(), schema: freshSchema('es'), engine: kind });
+    try {
+      const results = await store.appendAll([
+        { streamId: 'person-510000-a', events: [event(1), event(2)], options: { expected: 'no-stream' } },
+        { streamId: 'person-510000-b', events: [event(3)], options: { expected: 'no-stream' } },
+      ]);
+      expect(results.map((r) => [r.streamId, r.revision, r.replayed])).toEqual([
+        ['person-510000-a', 1, false],
+        ['person-510000-b', 0, false],
+      ]);
+      const head = await store.latestPosition();
+      // The same delivery again (a Kafka redelivery): nothing written, each part a replay.
+      const again = await store.appendAll([
+        { streamId: 'person-510000-a', events: [event(1), event(2)], options: { expected: 'no-stream' } },
+        { streamId: 'person-510000-b', events: [event(3)], options: { expected: 'no-stream' } },
+      ]);
+      expect(again.map((r) => r.replayed)).toEqual([true, true]);
+      // A conflict in the second part leaves the first unwritten too.
+      await expect(
+        store.appendAll([
+          { streamId: 'person-510000-c', events: [event(4)], options: { expected: 'no-stream' } },
+          { streamId: 'person-510000-b', events: [event(5)], options: { expected: 'no-stream' } },
+        ]),
+      ).rejects.toThrow(StreamConflictError);
+      expect(await store.readStream('person-510000-c')).toEqual([]);
+      expect(await store.latestPosition()).toBe(head);
+      expect((await store.readAll({ after: START, limit: 10 })).map((e) => e.eventId)).toEqual([1, 2, 3].map((n) => event(n).eventId));
+    } finally {
+      await store.close();
+    }
   });
 });

@@ -53,7 +53,6 @@ export interface EventRow {
   data: unknown;
   metadata: Record<string, unknown>;
   recorded_at: Date;
-  leaf_hash?: Buffer | null;
 }
 
 export const kindOf = (expected: ExpectedRevision): [number, string | null] => {
@@ -73,5 +72,4 @@ export const toRecorded = (row: EventRow): RecordedEvent => ({
   revision: Number(row.revision),
   position: BigInt(row.position),
   recordedAt: row.recorded_at,
-  ...(row.leaf_hash ? { leafHash: row.leaf_hash.toString('hex') } : {}),
 });

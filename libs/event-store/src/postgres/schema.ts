@@ -1,4 +1,3 @@
-import { LEAF_TAG } from '../tamper/leaf-hash';
 import { GUARD_VIOLATION_SQLSTATE, guardSchemaSql } from './guard-schema';
 
 /**
@@ -15,21 +14,6 @@ import { GUARD_VIOLATION_SQLSTATE, guardSchemaSql } from './guard-schema';
  */
 export const TX_SHIFT = 20n;
 export const MAX_EVENTS_PER_TRANSACTION = 1 << 20;
-
-/** The leaf's tag as its length-prefixed bytes (hex), a constant of the SQL. */
-const LEAF_TAG_PART = (() => {
-  const tag = Buffer.from(LEAF_TAG, 'utf8');
-  const length = Buffer.alloc(4);
-  length.writeUInt32BE(tag.length);
-  return Buffer.concat([length, tag]).toString('hex');
-})();
-
-/**
- * One length-prefixed part of a leaf (int32 big-endian byte length, then UTF-8), written out
- * inline: a SQL helper function would not be inlined (convert_to is not immutable) and would
- * cost a function call per part and row.
- */
-const part = (expression: string): string => `(int4send(length(convert_to(${expression}, 'UTF8'))) || convert_to(${expression}, 'UTF8'))`;
 
 export const schemaSql = (schema: string): string => `
 CREATE SCHEMA IF NOT EXISTS ${schema};
@@ -52,11 +36,8 @@ CREATE TABLE IF NOT EXISTS ${schema}.events (
   UNIQUE (stream_id, revision)
 );
 
--- SHA-256 leaf of each event (libs/event-store/src/tamper/leaf-hash.ts, ADR 0019); NULL only on
--- rows written before the column existed. Checkpoints chain these leaves; \`log verify\`
--- recomputes them from the row, so the column alone proves nothing and is never trusted.
-ALTER TABLE ${schema}.events ADD COLUMN IF NOT EXISTS leaf_hash bytea;
-
+-- Schemas created before docs/adr/0023-log-leaves-after-commit.md may still hold a \`leaf_hash\`
+-- column: it is no longer written nor read (the checkpointer computes leaves after commit).
 
 -- Facts are never updated or deleted: corrections are new events.
 CREATE OR REPLACE FUNCTION ${schema}.refuse_change() RETURNS trigger LANGUAGE plpgsql AS $fn$
@@ -71,17 +52,16 @@ ${guardSchemaSql(schema)}
 
 -- Appends a batch of events to one stream in one round trip, with its guard operations.
 -- p_guards: guard operations of these events (guard-schema.ts); p_enforce: NULL or the checks.
--- p_hashed_meta: per event, the part of its metadata its leaf hash covers (leaf-hash.ts); the
---                leaf (ADR 0019) is computed here from the row, without any lock.
 -- p_kind: 0 any, 1 no-stream, 2 stream-exists, 3 exact revision (p_expected).
 -- out_status: 0 appended, 1 replay of the same events (nothing appended),
 --             2 an event id is stored with other content, 3 revision conflict.
 DROP FUNCTION IF EXISTS ${schema}.append_events(text, int, bigint, uuid[], text[], int[], jsonb[], jsonb[]);
-DROP FUNCTION IF EXISTS ${schema}.append_events(text, int, bigint, uuid[], text[], int[], jsonb[], jsonb[], jsonb, jsonb);
+-- Earlier versions that took per-event leaf inputs (the leaf is no longer computed in the append).
+DROP FUNCTION IF EXISTS ${schema}.append_events(text, int, bigint, uuid[], text[], int[], jsonb[], jsonb[], jsonb, jsonb, jsonb[]);
+DROP FUNCTION IF EXISTS ${schema}.append_events(text, int, bigint, uuid[], text[], int[], jsonb[], jsonb[], jsonb, jsonb, text[]);
 CREATE OR REPLACE FUNCTION ${schema}.append_events(
   p_stream text, p_kind int, p_expected bigint, p_ids uuid[], p_types text[],
-  p_versions int[], p_data jsonb[], p_meta jsonb[], p_guards jsonb DEFAULT NULL, p_enforce jsonb DEFAULT NULL,
-  p_hashed_meta jsonb[] DEFAULT NULL
+  p_versions int[], p_data jsonb[], p_meta jsonb[], p_guards jsonb DEFAULT NULL, p_enforce jsonb DEFAULT NULL
 ) RETURNS TABLE (out_status int, out_revision bigint, out_position bigint, out_actual bigint)
 LANGUAGE plpgsql AS $fn$
 DECLARE
@@ -131,14 +111,9 @@ BEGIN
    WHERE e.position >= v_base AND e.position < v_base + ${MAX_EVENTS_PER_TRANSACTION};
 
   -- One pass over the arrays side by side (a subscript per row would walk each array again).
-  INSERT INTO ${schema}.events (position, event_id, stream_id, revision, type, schema_version, data, metadata, leaf_hash)
-  SELECT v_base + v_next + i.ord - 1, i.id, p_stream, v_current + i.ord, i.type, i.version, i.data, i.meta,
-         CASE WHEN i.hashed_meta IS NULL THEN NULL ELSE sha256(
-           '\\x${LEAF_TAG_PART}'::bytea || ${part('i.id::text')} || ${part('p_stream')}
-           || int8send(v_current + i.ord) || ${part('i.type')} || int4send(i.version)
-           || sha256(${part('i.data::text')} || ${part('i.hashed_meta::text')})) END
-    FROM unnest(p_ids, p_types, p_versions, p_data, p_meta, p_hashed_meta)
-         WITH ORDINALITY AS i(id, type, version, data, meta, hashed_meta, ord);
+  INSERT INTO ${schema}.events (position, event_id, stream_id, revision, type, schema_version, data, metadata)
+  SELECT v_base + v_next + i.ord - 1, i.id, p_stream, v_current + i.ord, i.type, i.version, i.data, i.meta
+    FROM unnest(p_ids, p_types, p_versions, p_data, p_meta) WITH ORDINALITY AS i(id, type, version, data, meta, ord);
 
   -- Same transaction as the events: a refused guard (stock, unit, hold) appends nothing, and
   -- a replayed append (above) never applies its guards twice.
@@ -149,8 +124,8 @@ BEGIN
   RETURN QUERY SELECT 0, v_current + v_n, v_base + v_next + v_n - 1, NULL::bigint;
 END $fn$;
 
--- Many appends in one round trip (bulk loads, ADR 0023): p_items is a JSON array of
--- {stream, kind, expected, ids, types, versions, data, meta, hashed, guards, enforce}, each the
+-- Many appends in one round trip (bulk loads, ADR 0025): p_items is a JSON array of
+-- {stream, kind, expected, ids, types, versions, data, meta, guards, enforce}, each the
 -- arguments of one append_events call. Each item runs in its own subtransaction, so a refused
 -- guard or a unique violation undoes that item only; its row says why (status 4: guard, with
 -- the rule and subject; 5: unique violation, a concurrent creator of the stream).
@@ -172,9 +147,7 @@ BEGIN
         ARRAY(SELECT x::int FROM jsonb_array_elements_text(v_item->'versions') WITH ORDINALITY AS a(x, o) ORDER BY o),
         ARRAY(SELECT x FROM jsonb_array_elements(v_item->'data') WITH ORDINALITY AS a(x, o) ORDER BY o),
         ARRAY(SELECT x FROM jsonb_array_elements(v_item->'meta') WITH ORDINALITY AS a(x, o) ORDER BY o),
-        NULLIF(v_item->'guards', 'null'::jsonb), NULLIF(v_item->'enforce', 'null'::jsonb),
-        CASE WHEN jsonb_typeof(v_item->'hashed') = 'array'
-             THEN ARRAY(SELECT x FROM jsonb_array_elements(v_item->'hashed') WITH ORDINALITY AS a(x, o) ORDER BY o) END);
+        NULLIF(v_item->'guards', 'null'::jsonb), NULLIF(v_item->'enforce', 'null'::jsonb));
       out_ord := v_ord; out_status := r.out_status; out_revision := r.out_revision;
       out_position := r.out_position; out_actual := r.out_actual; out_rule := NULL; out_subject := NULL;
       RETURN NEXT;

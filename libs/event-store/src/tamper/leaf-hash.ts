@@ -1,4 +1,4 @@
-import { createHash, type Hash } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { EventMetadata } from '../event-store.port';
 
 /**
@@ -10,10 +10,9 @@ import type { EventMetadata } from '../event-store.port';
  *   content = SHA-256( part(jsonb text of data) ‖ part(jsonb text of hashed metadata) )
  *   part(s) = int32 big-endian byte length of UTF-8 s ‖ UTF-8 s
  *
- * PostgreSQL computes all of it inside the append, from the rows it inserts (jsonb renders the
- * canonical text in C, and only there is the revision of an `expected: 'any'` append known);
- * the adapter only sends the hashed metadata alongside. `leafHashOf` recomputes the same from
- * a stored or received event, without a database.
+ * Nothing computes it at append (docs/adr/0023-log-leaves-after-commit.md): the checkpointer
+ * computes it with `leafHashOf` from each committed event it reads, and `log verify`, `store
+ * import` and receivers recompute it the same way from a stored or received event.
  */
 export const LEAF_TAG = 'vaxledger.log.v1.leaf';
 
@@ -47,8 +46,12 @@ const numberText = (n: number): string => {
   return (negative ? '-' : '') + plain;
 };
 
+/** Only ASCII: its UTF-16 length is its UTF-8 length and its code-unit order its byte order. */
+const ASCII = /^[\x00-\x7f]*$/;
+
 /** jsonb's key order: shorter (in UTF-8 bytes) first, then bytewise. */
 const jsonbKeyOrder = (a: string, b: string): number => {
+  if (ASCII.test(a) && ASCII.test(b)) return a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
   const byLength = Buffer.byteLength(a, 'utf8') - Buffer.byteLength(b, 'utf8');
   if (byLength !== 0 || a === b) return byLength;
   return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
@@ -75,22 +78,27 @@ const render = (value: unknown): string | undefined => {
   if (value === null) return 'null';
   const withJson = value as { toJSON?: () => unknown };
   if (typeof withJson.toJSON === 'function') return render(withJson.toJSON());
-  if (Array.isArray(value)) return `[${value.map((item) => render(item) ?? 'null').join(', ')}]`;
-  const object = value as Record<string, unknown>;
-  const parts: string[] = [];
-  for (const key of Object.keys(object).sort(jsonbKeyOrder)) {
-    const text = render(object[key]);
-    if (text !== undefined) parts.push(`${JSON.stringify(key)}: ${text}`);
+  // Plain concatenation: this runs for every value of every event the checkpointer signs.
+  if (Array.isArray(value)) {
+    let text = '[';
+    for (let i = 0; i < value.length; i++) text += (i === 0 ? '' : ', ') + (render(value[i]) ?? 'null');
+    return `${text}]`;
   }
-  return `{${parts.join(', ')}}`;
+  const object = value as Record<string, unknown>;
+  let text = '{';
+  for (const key of Object.keys(object).sort(jsonbKeyOrder)) {
+    const item = render(object[key]);
+    if (item !== undefined) text += `${text.length === 1 ? '' : ', '}${JSON.stringify(key)}: ${item}`;
+  }
+  return `${text}}`;
 };
 
 /**
  * The canonical text of a JSON value: what PostgreSQL prints for it as jsonb (`value::jsonb::text`)
  * after JSON.stringify wrote it. jsonb's output is canonical (keys sorted shortest first, one
- * space after `:` and `,`, numbers without exponents), so the database computes the leaf
- * in C during the append and this function gives the same text wherever there is no database
- * (a receiver's check, the memory and KurrentDB adapters, the verifier).
+ * space after `:` and `,`, numbers without exponents); the text does not depend on the store an
+ * event was read from, nor on whether it was read back at all (the event-store contract checks
+ * that an event read back hashes like the one appended).
  */
 export const canonicalJson = (value: unknown): string => render(value ?? null) ?? 'null';
 
@@ -122,8 +130,6 @@ export const hashedMetadataOf = (metadata: EventMetadata): Record<string, unknow
   return view;
 };
 
-const utf8 = (text: string): Buffer => Buffer.from(text, 'utf8');
-
 /** int32 big-endian length, then the bytes. */
 export const part = (bytes: Buffer): Buffer => {
   const length = Buffer.alloc(4);
@@ -131,21 +137,32 @@ export const part = (bytes: Buffer): Buffer => {
   return Buffer.concat([length, bytes]);
 };
 
-/** Feeds `part(text)` to a hash without building the buffer. */
-const updatePart = (hash: Hash, text: string): void => {
-  const length = Buffer.allocUnsafe(4);
-  length.writeUInt32BE(Buffer.byteLength(text, 'utf8'));
-  hash.update(length);
-  hash.update(text, 'utf8');
+/**
+ * `part(text₁) ‖ part(text₂) ‖ …` in one buffer with room for `extra` more bytes after them: a
+ * hash is then fed once (each update crosses into native code, which costs more than copying).
+ */
+const partsOf = (texts: readonly string[], extra = 0): { bytes: Buffer; end: number } => {
+  const lengths = texts.map((text) => Buffer.byteLength(text, 'utf8'));
+  const bytes = Buffer.allocUnsafe(lengths.reduce((sum, n) => sum + 4 + n, extra));
+  let end = 0;
+  texts.forEach((text, i) => {
+    end = bytes.writeUInt32BE(lengths[i]!, end);
+    end += bytes.write(text, end, 'utf8');
+  });
+  return { bytes, end };
 };
 
+/**
+ * SHA-256 of the event's data, given as its canonical text (what `canonicalJson` renders, or
+ * what PostgreSQL prints for the stored jsonb), and its hashed metadata.
+ */
+export const contentDigestOfText = (dataText: string, metadata: EventMetadata): Buffer =>
+  createHash('sha256')
+    .update(partsOf([dataText, canonicalJson(hashedMetadataOf(metadata))]).bytes)
+    .digest();
+
 /** SHA-256 of the event's data and hashed metadata. */
-export const contentDigestOf = (data: unknown, metadata: EventMetadata): Buffer => {
-  const hash = createHash('sha256');
-  updatePart(hash, canonicalJson(data));
-  updatePart(hash, canonicalJson(hashedMetadataOf(metadata)));
-  return hash.digest();
-};
+export const contentDigestOf = (data: unknown, metadata: EventMetadata): Buffer => contentDigestOfText(canonicalJson(data), metadata);
 
 export interface LeafFields {
   readonly eventId: string;
@@ -159,19 +176,12 @@ export interface LeafFields {
 
 /** The outer hash, from the content digest and the fields the store assigns or keeps as columns. */
 export const leafOfDigest = (e: Omit<LeafFields, 'data' | 'metadata'>, content: Buffer): string => {
-  const revision = Buffer.alloc(8);
-  revision.writeBigInt64BE(BigInt(e.revision));
-  const version = Buffer.alloc(4);
-  version.writeInt32BE(e.schemaVersion);
-  return createHash('sha256')
-    .update(part(utf8(LEAF_TAG)))
-    .update(part(utf8(e.eventId.toLowerCase())))
-    .update(part(utf8(e.streamId)))
-    .update(revision)
-    .update(part(utf8(e.type)))
-    .update(version)
-    .update(content)
-    .digest('hex');
+  // part(tag) ‖ part(id) ‖ part(stream) ‖ int64 revision ‖ part(type) ‖ int32 version ‖ content
+  const head = partsOf([LEAF_TAG, e.eventId.toLowerCase(), e.streamId], 8);
+  head.bytes.writeBigInt64BE(BigInt(e.revision), head.end);
+  const tail = partsOf([e.type], 4 + content.length);
+  content.copy(tail.bytes, tail.bytes.writeInt32BE(e.schemaVersion, tail.end));
+  return createHash('sha256').update(head.bytes).update(tail.bytes).digest('hex');
 };
 
 /** The leaf hash of an event, recomputed from its content (hex). */

@@ -23,11 +23,7 @@ export class LogVerifier {
    */
   constructor(private localProvince?: string) {}
 
-  add(
-    e: Pick<RecordedEvent, 'eventId' | 'streamId' | 'revision' | 'type' | 'schemaVersion' | 'data' | 'metadata' | 'position'> & {
-      leafHash?: string | undefined;
-    },
-  ): void {
+  add(e: Pick<RecordedEvent, 'eventId' | 'streamId' | 'revision' | 'type' | 'schemaVersion' | 'data' | 'metadata' | 'position'>): void {
     this.seen++;
     const named = typeof e.metadata.originProvince === 'string' ? e.metadata.originProvince : undefined;
     if (this.localProvince === undefined && named !== undefined && e.metadata.originPosition === undefined) this.localProvince = named;
@@ -44,7 +40,6 @@ export class LogVerifier {
     list.push({
       eventId: e.eventId,
       leaf: leafHashOf(e),
-      storedLeaf: e.leafHash,
       order: own ? e.position : originPosition,
       position: e.position,
     });

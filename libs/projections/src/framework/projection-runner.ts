@@ -1,6 +1,21 @@
 import type { EventStore, GlobalPosition, RecordedEvent, Subscription } from '@vaxledger/event-store';
 import type { DataSource } from 'typeorm';
+import { deferIndexes, restoreDeferredIndexes } from './deferred-indexes';
 import type { Projection, ProjectionTx } from './projection';
+
+/** What a replay did and where its time went. */
+export interface ReplayStats {
+  readonly events: number;
+  readonly batches: number;
+  readonly position: GlobalPosition;
+  /** Indexes set aside during the replay and built at its end (0 when nothing started empty). */
+  readonly deferredIndexes: number;
+  /** Waiting for the log (reads overlap with applying the batch before). */
+  readonly readWaitMs: number;
+  readonly applyMs: number;
+  /** Building the indexes set aside, at the end. */
+  readonly indexMs: number;
+}
 
 export interface ProjectionStatus {
   readonly name: string;
@@ -94,6 +109,20 @@ export class ProjectionRunner {
    */
   async applyBatch(events: readonly RecordedEvent[]): Promise<void> {
     if (events.length === 0) return;
+    const moved = await this.applyInTransaction(this.projections, events);
+    this.advance(moved, events.length);
+  }
+
+  /**
+   * One transaction: locks the checkpoints of `projections`, applies the events each has not
+   * seen, moves their checkpoints. Returns the new positions (to take only after the commit);
+   * `timings` collects each projection's apply time when given.
+   */
+  private async applyInTransaction(
+    projections: readonly Projection[],
+    events: readonly RecordedEvent[],
+    timings?: Map<string, number>,
+  ): Promise<Map<string, GlobalPosition>> {
     const moved = new Map<string, GlobalPosition>();
     const advanced = new Map<string, GlobalPosition>();
     await this.dataSource.transaction(async (em) => {
@@ -102,17 +131,19 @@ export class ProjectionRunner {
       await em.query('SET LOCAL synchronous_commit = off');
       const rows: { projection: string; position: string }[] = await em.query(
         `SELECT projection, position FROM "${this.schema}".rm_checkpoint WHERE projection = ANY($1::text[]) FOR UPDATE`,
-        [this.projections.map((p) => p.name)],
+        [projections.map((p) => p.name)],
       );
       const checkpoints = new Map(rows.map((r) => [r.projection, BigInt(r.position)]));
-      for (const projection of this.projections) {
+      for (const projection of projections) {
         const checkpoint = checkpoints.get(projection.name) ?? 0n;
         const fresh = events.filter((e) => e.position > checkpoint);
         if (fresh.length === 0) {
           moved.set(projection.name, checkpoint);
           continue;
         }
+        const started = performance.now();
         await projection.apply(this.tx(em), fresh);
+        timings?.set(projection.name, (timings.get(projection.name) ?? 0) + performance.now() - started);
         const last = fresh[fresh.length - 1]!.position;
         advanced.set(projection.name, last);
         moved.set(projection.name, last);
@@ -125,13 +156,129 @@ export class ProjectionRunner {
           [[...advanced.keys()], [...advanced.values()].map(String)],
         );
     });
+    return moved;
+  }
+
+  /** Takes committed positions, reports the batch and wakes the waiters it satisfies. */
+  private advance(moved: ReadonlyMap<string, GlobalPosition>, events: number): void {
     // Only after the commit: a failed batch leaves every position where it was.
     for (const [name, position] of moved) this.positions.set(name, position);
     const reached = this.lowestPosition;
-    this.options.onBatch?.(events.length, reached);
+    this.options.onBatch?.(events, reached);
     const [ready, waiting] = partition(this.waiters, (w) => w.position <= reached);
     this.waiters = waiting;
     for (const w of ready) w.resolve();
+  }
+
+  /**
+   * Splits the projections into `count` groups of about equal apply time (LPT), keeping each
+   * projection with those it reads from, each group in registry order.
+   */
+  private lanes(count: number, timings: ReadonlyMap<string, number>): Projection[][] {
+    const groupOf = new Map<string, Set<string>>();
+    for (const p of this.projections) groupOf.set(p.name, new Set([p.name]));
+    for (const p of this.projections)
+      for (const other of p.readsFrom ?? []) {
+        const a = groupOf.get(p.name)!;
+        const b = groupOf.get(other);
+        if (!b || a === b) continue;
+        for (const name of b) {
+          a.add(name);
+          groupOf.set(name, a);
+        }
+      }
+    const groups = [...new Set(groupOf.values())].map((names) => ({
+      names,
+      cost: [...names].reduce((sum, n) => sum + (timings.get(n) ?? 0), 0),
+    }));
+    groups.sort((a, b) => b.cost - a.cost);
+    const lanes = Array.from({ length: count }, () => ({ names: new Set<string>(), cost: 0 }));
+    for (const g of groups) {
+      const lightest = lanes.reduce((a, b) => (b.cost < a.cost ? b : a));
+      for (const n of g.names) lightest.names.add(n);
+      lightest.cost += g.cost;
+    }
+    return lanes.map((l) => this.projections.filter((p) => l.names.has(p.name))).filter((l) => l.length > 0);
+  }
+
+  /**
+   * Applies the log from the lowest checkpoint up to its head, in batches, and returns. For a
+   * rebuild (after `reset`) or a first start on a long log: projections at position 0 whose
+   * tables are empty get their tables without secondary indexes (and without the keys they
+   * declare in `keysBuiltAfterRebuild`) until the end, when those are built in one pass. The
+   * next batch is read while the current one is applied, and the projections are applied in
+   * `parallel` transactions (default 2), each moving its own projections' checkpoints with
+   * their rows; a batch counts once all have committed. Not while `start()` is running.
+   */
+  async replay(
+    options: { batchSize?: number; parallel?: number; onBatch?: (events: number, position: GlobalPosition) => void } = {},
+  ): Promise<ReplayStats> {
+    if (this.subscription) throw new Error('replay() while the projector is running; stop() it first');
+    const batchSize = options.batchSize ?? this.options.batchSize ?? 5000;
+    const fresh = this.projections.filter((p) => (this.positions.get(p.name) ?? 0n) === 0n);
+    const empty: string[] = [];
+    for (const table of new Set(fresh.flatMap((p) => p.tables))) {
+      const rows: unknown[] = await this.dataSource.query(`SELECT 1 FROM "${this.schema}"."${table}" LIMIT 1`);
+      if (rows.length === 0) empty.push(table);
+    }
+    const deferred = await deferIndexes(
+      this.dataSource,
+      this.schema,
+      empty,
+      fresh.flatMap((p) => p.keysBuiltAfterRebuild ?? []),
+    );
+    let events = 0;
+    let batches = 0;
+    let readWaitMs = 0;
+    let applyMs = 0;
+    let after = this.lowestPosition;
+    const read = (from: GlobalPosition): Promise<RecordedEvent[]> => this.store.readAll({ after: from, limit: batchSize });
+    let next = read(after);
+    // Projections apply in `parallel` transactions at once (each with its own checkpoints), so
+    // the database works on two cores while this process prepares the next statements.
+    const parallel = Math.max(1, options.parallel ?? 2);
+    let lanes: Projection[][] | null = null;
+    const timings = new Map<string, number>();
+    try {
+      for (;;) {
+        const t0 = performance.now();
+        const batch = await next;
+        const t1 = performance.now();
+        readWaitMs += t1 - t0;
+        if (batch.length === 0) break;
+        after = batch[batch.length - 1]!.position;
+        next = read(after);
+        if (lanes === null) {
+          // The first batch in one transaction, timing each projection to balance the lanes.
+          this.advance(await this.applyInTransaction(this.projections, batch, timings), batch.length);
+        } else {
+          const moved = await Promise.all(lanes.map((lane) => this.applyInTransaction(lane, batch, timings)));
+          this.advance(new Map(moved.flatMap((m) => [...m])), batch.length);
+        }
+        // Rebalanced on the last batch: the first holds the master data, later ones mostly doses.
+        lanes = this.lanes(parallel, timings);
+        timings.clear();
+        applyMs += performance.now() - t1;
+        events += batch.length;
+        batches++;
+        options.onBatch?.(batch.length, after);
+      }
+    } catch (error) {
+      // A read still in flight is left to settle unobserved; the indexes are built anyway so
+      // that the tables stay fast to read (if this fails too, the next open builds them).
+      next.catch(() => undefined);
+      await restoreDeferredIndexes(this.dataSource, this.schema).catch(() => undefined);
+      throw error;
+    }
+    const t2 = performance.now();
+    await restoreDeferredIndexes(this.dataSource, this.schema, parallel);
+    const indexMs = performance.now() - t2;
+    return { events, batches, position: this.lowestPosition, deferredIndexes: deferred, readWaitMs, applyMs, indexMs };
+  }
+
+  /** Builds indexes a replay set aside and did not get to build (it stopped half-way). */
+  restoreDeferredIndexes(): Promise<number> {
+    return restoreDeferredIndexes(this.dataSource, this.schema);
   }
 
   start(): void {

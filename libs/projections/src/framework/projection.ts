@@ -12,6 +12,18 @@ export interface Projection {
   readonly version: number;
   /** Tables this projection owns: emptied on rebuild. */
   readonly tables: readonly string[];
+  /**
+   * Tables (among `tables`) whose primary key none of this projection's statements needs while
+   * the read model is rebuilt from an empty start: no ON CONFLICT target names it and nothing
+   * is looked up by it. Their key is built once after such a rebuild instead of row by row.
+   */
+  readonly keysBuiltAfterRebuild?: readonly string[];
+  /**
+   * Projections whose tables this one reads while applying (it must see their rows of the same
+   * batch): a replay that applies projections in parallel keeps them in one transaction, in
+   * registry order.
+   */
+  readonly readsFrom?: readonly string[];
   apply(tx: ProjectionTx, events: readonly RecordedEvent[]): Promise<void>;
 }
 
@@ -36,7 +48,9 @@ export const originOf = (event: RecordedEvent, fallback: string): string =>
 
 /**
  * Inserts or merges many rows in one statement: the rows travel as one JSON parameter and
- * are unpacked server-side, so a batch of 500 doses is one round trip, not 500.
+ * are unpacked server-side, so a batch of 500 doses is one round trip, not 500. (Column arrays
+ * unpacked with unnest were measured as an alternative for the rebuild: about 2 % less server
+ * CPU, 15 % more client CPU, since pg escapes every array element in JavaScript.)
  */
 export const bulkUpsert = async (
   tx: ProjectionTx,

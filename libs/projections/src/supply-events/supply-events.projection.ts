@@ -97,6 +97,9 @@ export const supplyEventsProjection: Projection = {
   name: 'supply-events',
   version: 1,
   tables: ['rm_supply_event', 'rm_supply_key'],
+  // Keys are written with a bare ON CONFLICT DO NOTHING (an event's keys are distinct already)
+  // and never looked up while projecting.
+  keysBuiltAfterRebuild: ['rm_supply_key'],
   async apply(tx: ProjectionTx, events: readonly RecordedEvent[]): Promise<void> {
     const rows: Record<string, unknown>[] = [];
     const keys: Record<string, unknown>[] = [];

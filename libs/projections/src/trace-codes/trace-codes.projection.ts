@@ -17,6 +17,8 @@ export const traceCodesProjection: Projection = {
   name: 'trace-codes',
   version: 1,
   tables: ['rm_trace_code'],
+  // Reads a product's doses per unit from master data.
+  readsFrom: ['master-data'],
   async apply(tx: ProjectionTx, events: readonly RecordedEvent[]): Promise<void> {
     const drawn = new DeltaMap(['code'], ['dosesDrawn']);
     const flush = async (): Promise<void> => {

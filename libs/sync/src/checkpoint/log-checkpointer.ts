@@ -9,8 +9,8 @@ import {
   type GlobalPosition,
   isCheckpointStream,
   leafHashOf,
+  type LeafRecord,
   type LogCheckpoint,
-  type RecordedEvent,
   StreamConflictError,
 } from '@vaxledger/event-store';
 import type { EnvelopeSigner } from '../signing/envelope-signing';
@@ -38,11 +38,11 @@ interface ChainState {
 }
 
 /**
- * Signs this province's log after the fact (ADR 0019): reads what committed since its last
- * checkpoint, chains the leaf hashes of the events this province originated, and appends a
- * signed `LogCheckpointed` event to `logcheckpoint-<province>`, which the relay publishes like
- * any other. It never stands in an append's way: appends compute their own leaf without any
- * lock, and this reads the log behind them. Its state is the last checkpoint in the log, so a
+ * Signs this province's log after the fact (ADR 0019, 0023): reads what committed since its last
+ * checkpoint, computes the leaf hash of each event this province originated (the append computes
+ * none), chains them, and appends a signed `LogCheckpointed` event to
+ * `logcheckpoint-<province>`, which the relay publishes like any other. It never stands in an
+ * append's way: it reads the log behind the writers and takes no lock. Its state is the last checkpoint in the log, so a
  * restart (or a second node that lost the race: the append expects the revision) carries on.
  */
 export class LogCheckpointer {
@@ -74,7 +74,14 @@ export class LogCheckpointer {
     return state;
   }
 
-  private owns(e: RecordedEvent): boolean {
+  /** The next page of the log with each event's leaf: hashed by the store when it can, else here. */
+  private async readLeaves(limit: number): Promise<LeafRecord[]> {
+    const options = { after: this.readCursor, limit };
+    if (this.store.readLeaves) return this.store.readLeaves(options);
+    return (await this.store.readAll(options)).map((e) => ({ ...e, leaf: leafHashOf(e) }));
+  }
+
+  private owns(e: Pick<LeafRecord, 'metadata' | 'streamId'>): boolean {
     const origin = typeof e.metadata.originProvince === 'string' ? e.metadata.originProvince : this.options.provinceCode;
     return origin === this.options.provinceCode && !isCheckpointStream(e.streamId);
   }
@@ -84,12 +91,12 @@ export class LogCheckpointer {
     this.state ??= await this.load();
     const { everyEvents } = this.options;
     while (this.pending.length < everyEvents) {
-      const page = await this.store.readAll({ after: this.readCursor, limit: Math.min(1000, everyEvents) });
+      const page = await this.readLeaves(Math.min(1000, everyEvents));
       if (page.length === 0) break;
       for (const e of page) {
         this.readCursor = e.position;
         if (!this.owns(e)) continue;
-        this.pending.push([e.eventId.toLowerCase(), e.leafHash ?? leafHashOf(e)]);
+        this.pending.push([e.eventId.toLowerCase(), e.leaf]);
         this.pendingTo = e.position;
         if (this.pending.length >= everyEvents) break;
       }

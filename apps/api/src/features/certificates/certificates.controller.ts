@@ -1,15 +1,13 @@
 import { Controller, Get, HttpCode, Inject, Param, Post, Req } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
-import type { Application, CertificateKeys } from '@vaxledger/application';
+import type { Application } from '@vaxledger/application';
 import type { Actor } from '@vaxledger/domain';
 import { PERSON_ID_PATTERN } from '@vaxledger/privacy';
 import type { Request } from 'express';
 import { accessContextOf } from '../../audit/access-trail';
 import { CurrentActor, Public, Roles } from '../../http/auth';
 import { ApiError } from '../../http/problem';
-import { nodeCertificateKeys } from '../../infrastructure/application';
-import type { NodeRuntime } from '../../infrastructure/node-runtime';
-import { APPLICATION, RUNTIME } from '../../infrastructure/tokens';
+import { APPLICATION } from '../../infrastructure/tokens';
 
 export class OriginCompleteness {
   @ApiProperty({ example: '510000' }) readonly origin!: string;
@@ -43,6 +41,8 @@ export class EcPublicKey {
   @ApiProperty({ description: 'RFC 7638 thumbprint' }) readonly kid!: string;
   @ApiProperty({ enum: ['sig'] }) readonly use!: string;
   @ApiProperty({ enum: ['ES256'] }) readonly alg!: string;
+  @ApiProperty({ description: 'Version of the key’s revocation list at /.well-known/crl/{kid}.json (SMART Health Cards)' })
+  readonly crlVersion!: number;
 }
 
 export class JwksAnswer {
@@ -60,6 +60,14 @@ export class RevocationListBody {
   readonly rids!: string[];
 }
 
+export class KeyRevocationListAnswer {
+  @ApiProperty() readonly kid!: string;
+  @ApiProperty({ enum: ['rid'] }) readonly method!: string;
+  @ApiProperty({ description: 'Counts the list’s versions from 1; equals the key’s crlVersion in the JWKS' }) readonly ctr!: number;
+  @ApiProperty({ type: [String], description: '`rid.T`: cards with this revocation id issued before T (epoch seconds) are revoked' })
+  readonly rids!: string[];
+}
+
 export class RevocationsAnswer {
   @ApiProperty({ description: 'The list as a compact JWS signed by the province certificate key (typ vaxledger-revocations+jws)' })
   readonly jws!: string;
@@ -70,14 +78,7 @@ export class RevocationsAnswer {
 @ApiTags('certificates')
 @Controller()
 export class CertificatesController {
-  private readonly keys: () => CertificateKeys | null;
-
-  constructor(
-    @Inject(RUNTIME) runtime: NodeRuntime,
-    @Inject(APPLICATION) private readonly app: Application,
-  ) {
-    this.keys = nodeCertificateKeys(runtime);
-  }
+  constructor(@Inject(APPLICATION) private readonly app: Application) {}
 
   @Post('v1/persons/:personId/certificates')
   @HttpCode(201)
@@ -97,8 +98,25 @@ export class CertificatesController {
   @Public()
   @ApiOperation({ summary: 'The province’s certificate public keys, retired ones included' })
   @ApiOkResponse({ type: JwksAnswer })
-  jwks(): JwksAnswer {
-    return { keys: [...(this.keys()?.publicKeys ?? [])] };
+  async jwks(): Promise<JwksAnswer> {
+    return { keys: [...(await this.app.publishRevocations.jwks()).keys] };
+  }
+
+  // `:file`, not `:kid.json`: the router's reading of a dot after a parameter is not to be relied on.
+  @Get('.well-known/crl/:file')
+  @Public()
+  @ApiOperation({
+    summary: 'A certificate key’s revocation list in the SMART Health Card form, at {kid}.json (unsigned, as the specification has it)',
+  })
+  @ApiOkResponse({ type: KeyRevocationListAnswer })
+  async crl(@Param('file') file: string): Promise<KeyRevocationListAnswer> {
+    const kid = /^([A-Za-z0-9_-]{1,64})\.json$/.exec(file)?.[1];
+    if (!kid)
+      throw new ApiError('VALIDATION_FAILED', 'the file is {kid}.json, kid a base64url key thumbprint', [
+        { field: 'kid', reason: 'malformed' },
+      ]);
+    const list = await this.app.publishRevocations.crl(kid);
+    return { ...list, rids: [...list.rids] };
   }
 
   @Get('v1/certificates/revocations')
