@@ -126,11 +126,13 @@ program
   .option('--concurrency <n>', 'requests in flight (default 8)')
   .option('--base-url <url>', 'the node to load (default http://127.0.0.1:$PORT, started here when none answers)')
   .option('--seed <n>', 'random seed (default 1)')
-  .action(async (options: Record<string, string | undefined>) => {
+  .option('--one-by-one', 'in process, record each dose in its own transaction instead of in groups (to compare)')
+  .action(async (options: Record<string, string | boolean | undefined>) => {
     const settings = settingsOrExit();
     const args = Object.entries({ doses: options.doses, concurrency: options.concurrency, 'base-url': options.baseUrl, seed: options.seed })
-      .filter((entry): entry is [string, string] => entry[1] !== undefined)
+      .filter((entry): entry is [string, string] => typeof entry[1] === 'string')
       .flatMap(([name, value]) => [`--${name}`, value]);
+    if (options.oneByOne === true) args.push('--one-by-one');
     // A node answering on PORT (or at --base-url) is loaded over HTTP; otherwise the demo opens
     // the store here, which a DATA_DIR held by a node on another port refuses (status 1).
     const { runDemoCommand } = await import('./demo/demo-command');

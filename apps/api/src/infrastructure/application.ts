@@ -92,6 +92,12 @@ export const nodeApplication = (runtime: NodeRuntime, executor: CommandExecutor,
             grants: runtime.auth,
             idempotency: idempotencyOf(runtime),
             validDosesIn: (db, personId) => runtime.readModels.validDosesIn(db, personId),
+            // Bulk loads (demo seeding, imports): one statement of each kind per group of doses.
+            bulk: {
+              vault: runtime.vault,
+              grants: runtime.auth,
+              validDosesManyIn: (db, personIds) => runtime.readModels.validDosesManyIn(db, personIds),
+            },
           }
         : undefined,
   });

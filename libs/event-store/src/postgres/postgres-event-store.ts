@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import { Pool, type PoolClient, type PoolConfig, type QueryResult, type QueryResultRow } from 'pg';
-import { EventIdConflictError, EventStoreError, StreamConflictError } from '../errors';
+import { EventIdConflictError, EventStoreError, GuardViolationError, StreamConflictError } from '../errors';
 import type { GuardEnforcement, GuardOp, GuardRules } from '../guards/guard-ops';
 import type {
   AppendOptions,
@@ -22,12 +22,12 @@ import { START } from '../event-store.port';
 import { PollingSubscription } from '../subscription';
 import { closePool, waitIdle } from './close-pool';
 import { isPgError, translate, UNIQUE_VIOLATION } from './pg-errors';
-import { readGuardFacts, rebuildGuardTables } from './guard-tables';
+import { readGuardFacts, readGuardFactsMany, rebuildGuardTables } from './guard-tables';
 import { MAX_EVENTS_PER_TRANSACTION, schemaSql } from './schema';
-import { type AppendRow, type EventRow, kindOf, type StoreTransaction, toRecorded } from './postgres-rows';
+import { type AppendItem, type AppendRow, type EventRow, kindOf, type StoreTransaction, toRecorded } from './postgres-rows';
 import { contentDigestOfText, leafOfDigest } from '../tamper/leaf-hash';
 
-export type { StoreTransaction } from './postgres-rows';
+export type { AppendItem, GuardKey, StoreTransaction } from './postgres-rows';
 
 export interface PostgresEventStoreOptions {
   readonly connectionString: string;
@@ -212,6 +212,63 @@ export class PostgresEventStore implements EventStore {
   }
 
   /**
+   * Many appends in one statement (append_each): each item is checked and guarded as `append`
+   * would, in a subtransaction of its own, so a refused item costs the others nothing.
+   */
+  private async appendEachWith(client: PoolClient, items: readonly AppendItem[]): Promise<(AppendResult | Error)[]> {
+    if (items.length === 0) return [];
+    const payload = items.map(({ streamId, events, options = {} }) => {
+      if (events.length === 0) throw new EventStoreError('INVALID_APPEND', 'append needs at least one event');
+      const [kind, expected] = kindOf(options.expected ?? 'any');
+      const ops = this.guardOps(streamId, events);
+      return {
+        stream: streamId,
+        kind,
+        expected,
+        ids: events.map((e) => e.eventId),
+        types: events.map((e) => e.type),
+        versions: events.map((e) => e.schemaVersion),
+        data: events.map((e) => e.data),
+        meta: events.map((e) => e.metadata),
+        guards: ops,
+        enforce: ops && options.enforceGuards ? options.enforceGuards : null,
+      };
+    });
+    const { rows } = await client.query<AppendRow & { out_ord: number; out_rule: string | null; out_subject: string | null }>(
+      `SELECT out_ord, out_status, out_revision, out_position, out_actual, out_rule, out_subject FROM ${this.schema}.append_each($1::jsonb)`,
+      [JSON.stringify(payload)],
+    );
+    const out: (AppendResult | Error)[] = items.map(
+      (item) => new EventStoreError('INVALID_APPEND', `append to ${item.streamId} returned no result`),
+    );
+    for (const row of rows) {
+      const { streamId, events, options = {} } = items[row.out_ord - 1]!;
+      const expected = String(options.expected ?? 'any');
+      switch (row.out_status) {
+        case 0:
+        case 1:
+          out[row.out_ord - 1] = {
+            streamId,
+            revision: Number(row.out_revision),
+            position: BigInt(row.out_position ?? 0),
+            eventIds: events.map((e) => e.eventId),
+            replayed: row.out_status === 1,
+          };
+          break;
+        case 2:
+          out[row.out_ord - 1] = new EventIdConflictError(events[0]!.eventId);
+          break;
+        case 4:
+          out[row.out_ord - 1] = new GuardViolationError(row.out_rule ?? 'GUARD_VIOLATION', row.out_subject ?? '');
+          break;
+        default:
+          out[row.out_ord - 1] = new StreamConflictError(streamId, expected, row.out_actual === null ? null : Number(row.out_actual));
+      }
+    }
+    return out;
+  }
+
+  /**
    * Runs `work` in one transaction on one connection and commits it (rolls back when it
    * throws). A unique violation (a concurrent creator of the same stream) is a
    * StreamConflictError: the caller re-reads and re-decides, as after any conflict.
@@ -261,6 +318,34 @@ export class PostgresEventStore implements EventStore {
       },
       readStream: async (streamId) => (await run<EventRow>(`${this.streamSql} LIMIT NULL`, [streamId, 0])).rows.map(toRecorded),
       guardFacts: (site, batchId, traceCode) => readGuardFacts({ query: run }, this.schema, site, batchId, traceCode),
+      guardFactsMany: (keys) => {
+        inTransaction();
+        return readGuardFactsMany(client, this.schema, keys);
+      },
+      readStreams: async (streamIds) => {
+        inTransaction();
+        const streams = new Map<string, RecordedEvent[]>(streamIds.map((id) => [id, []]));
+        if (streamIds.length === 0) return streams;
+        const { rows } = await client.query<EventRow>(
+          `SELECT position, event_id, stream_id, revision, type, schema_version, data, metadata, recorded_at
+             FROM ${this.schema}.events WHERE stream_id = ANY($1::text[]) ORDER BY stream_id, revision`,
+          [[...new Set(streamIds)]],
+        );
+        for (const row of rows) streams.get(row.stream_id)?.push(toRecorded(row));
+        return streams;
+      },
+      appendEach: async (items) => {
+        // Writes, so never outside the transaction: wait for BEGIN's answer first (as append does).
+        if (!beginAnswered) await began;
+        inTransaction();
+        try {
+          const results = await this.appendEachWith(client, items);
+          appended ||= results.some((r) => !(r instanceof Error) && !r.replayed);
+          return results;
+        } catch (error) {
+          throw translate(error, 'appends failed');
+        }
+      },
       append: async (streamId, events, options = {}) => {
         // Never an append outside the transaction (an append as its first statement waits for BEGIN).
         if (!beginAnswered) await began;

@@ -24,6 +24,27 @@ export interface StoreTransaction {
   readStream(streamId: string): Promise<RecordedEvent[]>;
   guardFacts(site: string, batchId: string, traceCode: string | null): Promise<GuardFacts>;
   append(streamId: string, events: readonly NewEvent[], options?: AppendOptions): Promise<AppendResult>;
+  /** Several streams' events, in order: one round trip (bulk loads). */
+  readStreams(streamIds: readonly string[]): Promise<Map<string, RecordedEvent[]>>;
+  /** `guardFacts` of many (site, batch, unit) at once, in the order asked. */
+  guardFactsMany(keys: readonly GuardKey[]): Promise<GuardFacts[]>;
+  /**
+   * Many appends in one round trip, each all-or-nothing on its own: an item refused by a guard
+   * or a revision check answers its error and leaves the others (and the transaction) intact.
+   */
+  appendEach(items: readonly AppendItem[]): Promise<(AppendResult | Error)[]>;
+}
+
+export interface GuardKey {
+  readonly site: string;
+  readonly batchId: string;
+  readonly traceCode: string | null;
+}
+
+export interface AppendItem {
+  readonly streamId: string;
+  readonly events: readonly NewEvent[];
+  readonly options?: AppendOptions;
 }
 
 export interface AppendRow {
