@@ -97,7 +97,19 @@ export const nodeApplication = (runtime: NodeRuntime, executor: CommandExecutor,
               vault: runtime.vault,
               grants: runtime.auth,
               validDosesManyIn: (db, personIds) => runtime.readModels.validDosesManyIn(db, personIds),
+              // The error's code and message only: a driver's detail may quote row values.
+              onGroupRetried: (doses, error) =>
+                process.stderr.write(
+                  `vaxledger: a group of ${doses} doses rolled back as a whole (${errorSummary(error)}); recording them one by one\n`,
+                ),
             },
           }
         : undefined,
   });
+
+/** An error as `code: message`, without a driver's detail (which may quote row values). */
+const errorSummary = (error: unknown): string => {
+  if (!(error instanceof Error)) return String(error);
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' ? `${code}: ${error.message}` : error.message;
+};

@@ -56,6 +56,11 @@ export interface DoseBulkDeps {
   };
   /** The valid doses of many persons (read model), in the transaction; absent: `DoseInput.otherDoses`. */
   readonly validDosesManyIn?: (db: SqlQuery, personIds: readonly string[]) => Promise<Map<string, readonly DoseFacts[]>>;
+  /**
+   * Told when a whole group rolled back for a reason beyond any one dose and its doses are run
+   * again one by one (slower, still correct): the operator should see that the bulk path fell back.
+   */
+  readonly onGroupRetried?: (doses: number, error: unknown) => void;
 }
 
 /** Everything the dose decided outside the transaction: who, what, the facts that rarely change. */
@@ -266,9 +271,10 @@ export const recordDoseGroup = async (
       }
       return done;
     });
-  } catch {
+  } catch (error) {
     // Beyond any one dose (a vault key created by a concurrent first contact, a lost
     // connection): the group rolled back as a whole; each dose runs again on its own.
+    bulk.onGroupRetried?.(todo.length, error);
     settled = [];
     again.length = 0;
     again.push(...todo.map((t) => t.i));
