@@ -30,6 +30,7 @@ const SUITES = [
   'kurrentdb',
   'embedded-start',
   'tamper-log',
+  'embedded-doses',
 ];
 
 const usage = () =>

@@ -77,9 +77,12 @@ const main = async () => {
     PORT: '0',
   });
   const settings = { ...embeddedDefaults, databaseUrl: process.env.BENCH_API_DATABASE_URL, embedded: false };
-  // The projector where the API runs it by default (PROJECTOR=thread: a worker thread);
-  // BENCH_API_PROJECTOR=inline puts it back on the API's event loop.
-  const projector = (process.env.BENCH_API_PROJECTOR ?? settings.projector ?? 'inline') === 'thread' ? 'thread' : true;
+  // The projector where an API node on PostgreSQL runs it by default (PROJECTOR=thread: a worker
+  // thread of this process, so its CPU counts in the node's). `settings.projector` cannot say so
+  // here: the settings were loaded for the embedded default, whose projector runs inline.
+  // BENCH_API_PROJECTOR=inline puts it back on the API's event loop, where it falls behind under
+  // this load (read models tens of seconds late) and so also defers its cost past the window.
+  const projector = (process.env.BENCH_API_PROJECTOR ?? 'thread') === 'thread' ? 'thread' : true;
   const runtime = await openNodeRuntime(settings, { projector });
   const { store, readModels, vault } = runtime;
   // Time to visibility: from the moment a write returned its position until every read model

@@ -51,7 +51,9 @@ const comparisonRows = (variants) => {
         `${int(r.ok)} / ${int(r.non2xx)} / ${r.errors}`,
         fixed(r.db.commits, 2),
         fixed(r.apiCpuMsPerDose, 2),
-        r.cpu ? fixed(r.cpu.pgMsPerDose, 2) : 'n/a',
+        r.cpu
+          ? `${fixed(r.cpu.pgMsPerDose, 2)}${r.cpu.pgOwnMsPerDose == null ? '' : ` (own backends ${fixed(r.cpu.pgOwnMsPerDose, 2)})`}`
+          : 'n/a',
         `${int(wait.count)} calls${wait.count ? `, p50 ${ms(wait.p50)}` : ''}`,
         visible.count ? `p50 ${ms(visible.p50)}, p99 ${ms(visible.p99)}` : 'n/a',
         r.cpu ? `${fixed(r.cpu.machineBusy, 0)} %` : 'n/a',

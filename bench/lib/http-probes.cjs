@@ -30,6 +30,39 @@ const cpuSnapshot = () => {
   }
 };
 
+/**
+ * CPU seconds used so far by the server processes working for one database (its backends and
+ * autovacuum workers, from pg_stat_activity and /proc): unlike cpuSnapshot's sum over every
+ * postgres process, other databases' work on a shared server does not count, and a backend of
+ * another database that exits during the window cannot pull the figure down. Shared processes
+ * (WAL writer, checkpointer) are left out. Returns { seconds, pids } (null off Linux).
+ */
+const databaseCpu = async (url, database) => {
+  try {
+    const { rows } = await query(url, 'SELECT pid FROM pg_stat_activity WHERE datname = $1', [database]);
+    const byPid = new Map();
+    for (const { pid } of rows) {
+      try {
+        const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+        byPid.set(pid, (Number(fields[11]) + Number(fields[12])) / 100);
+      } catch {
+        // Ended meanwhile, or not on this machine.
+      }
+    }
+    return byPid;
+  } catch {
+    return null;
+  }
+};
+
+/** CPU seconds the database's server processes used between two databaseCpu readings (new ones count whole). */
+const databaseCpuDelta = (before, after) => {
+  if (!before || !after || after.size === 0) return null;
+  let seconds = 0;
+  for (const [pid, s] of after) seconds += s - (before.get(pid) ?? 0);
+  return seconds;
+};
+
 /** Transactions and rows written in the bench database so far (pg_stat_database). */
 const dbStats = async (url, database) =>
   (
@@ -66,4 +99,4 @@ const topOfProfile = (file, top = 15) => {
     .map(([key, us]) => ({ key, ms: us / 1000, share: us / total }));
 };
 
-module.exports = { cpuSnapshot, dbStats, countDoses, topOfProfile };
+module.exports = { cpuSnapshot, databaseCpu, databaseCpuDelta, dbStats, countDoses, topOfProfile };

@@ -25,6 +25,7 @@ const SECTION_ORDER = [
   { suite: 'kurrentdb', title: '8. KurrentDB adapter (against the test double: client overhead only)' },
   { suite: 'embedded-start', title: '9. The embedded default: start time and idle memory' },
   { suite: 'tamper-log', title: '10. Tamper-evident log: leaf hashes and checkpoints (ADR 0019)' },
+  { suite: 'embedded-doses', title: '11. The embedded default: demo doses, bulk path and one by one' },
 ];
 
 const STATUS = { MET: '**MET**', MISSED: '**MISSED**', INFO: '—' };

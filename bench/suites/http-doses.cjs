@@ -24,10 +24,11 @@ const { int, ms, fixed } = require('../lib/stats.cjs');
 const { table } = require('../lib/results.cjs');
 const { CLINICS, PRODUCTS, BATCHES_PER_PRODUCT, BATCHES_PER_CLINIC, STOCK_PER_LINE, seed, doseRequests } = require('../lib/dose-load.cjs');
 const { prepareBaseline, phase, comparisonRows } = require('../lib/baseline.cjs');
-const { cpuSnapshot, dbStats, countDoses, topOfProfile } = require('../lib/http-probes.cjs');
+const { cpuSnapshot, databaseCpu, databaseCpuDelta, dbStats, countDoses, topOfProfile } = require('../lib/http-probes.cjs');
 
 const TARGET_RPS = 1500;
 const TARGET_P99_MS = 100;
+const r0ApiMs = (server, result) => (server.cpuMs ?? (server.cpuPercent * server.wallMs) / 100) / Math.max(1, result['2xx']);
 const durationS = (seconds, scale) => Math.max(4, Math.round(seconds * Math.min(1, scale)));
 
 // ---------------------------------------------------------------------------------------------
@@ -142,9 +143,11 @@ const measure = async (ctx, variant) => {
       const sentBefore = gen.count;
       const statsBefore = await dbStats(url, database);
       const cpuBefore = cpuSnapshot();
+      const ownBefore = await databaseCpu(url, database);
       ctx.log(`POST /v1/doses: ${duration} s, ${connections} connections …`);
       const { result, statuses, samples } = await fire(node.baseUrl, gen, { connections, duration });
       const cpuAfter = cpuSnapshot();
+      const ownSeconds = databaseCpuDelta(ownBefore, await databaseCpu(url, database));
       const server = await node.ask({ type: 'phases', reset: true, record: false }, 'phases');
       const statsAfter = await dbStats(url, database);
       const perOk = (key) => (Number(statsAfter[key]) - Number(statsBefore[key])) / Math.max(1, result['2xx']);
@@ -156,6 +159,8 @@ const measure = async (ctx, variant) => {
               machineBusy: ((cpuAfter.busy - cpuBefore.busy) / (cpuAfter.total - cpuBefore.total)) * 100,
               postgres: ((cpuAfter.pg - cpuBefore.pg) / duration) * 100,
               pgMsPerDose: ((cpuAfter.pg - cpuBefore.pg) * 1000) / Math.max(1, result['2xx']),
+              // Only this database's backends: what the figure above becomes on a shared server.
+              pgOwnMsPerDose: ownSeconds === null ? null : (ownSeconds * 1000) / Math.max(1, result['2xx']),
               client: ((cpuAfter.bench - cpuBefore.bench) / duration) * 100,
             }
           : null;
@@ -188,7 +193,8 @@ const measure = async (ctx, variant) => {
       ctx.log(
         `per 2xx: ${fixed(db.commits, 1)} PostgreSQL commits, ${fixed(db.written, 1)} rows written, ${fixed(db.fetched, 0)} rows fetched` +
           (cpu
-            ? `; CPU (% of one core): API node ${fixed(server.cpuPercent, 0)}, PostgreSQL ${fixed(cpu.postgres, 0)}, autocannon ${fixed(cpu.client, 0)}; machine ${fixed(cpu.machineBusy, 0)} % busy of ${cpu.cores} cores`
+            ? `; CPU (% of one core): API node ${fixed(server.cpuPercent, 0)}, PostgreSQL ${fixed(cpu.postgres, 0)}, autocannon ${fixed(cpu.client, 0)}; machine ${fixed(cpu.machineBusy, 0)} % busy of ${cpu.cores} cores` +
+              `; CPU ms per 2xx: API node ${fixed(r0ApiMs(server, result), 2)}, this database's PostgreSQL backends ${cpu.pgOwnMsPerDose === null ? 'n/a' : fixed(cpu.pgOwnMsPerDose, 2)}`
             : ''),
       );
       if (samples.length) ctx.log(`non-2xx samples: ${samples.join(' | ')}`);
@@ -303,7 +309,7 @@ const measure = async (ctx, variant) => {
       ...(whatIf
         ? [`**WHAT-IF RUN (BENCH_API_WHATIF=${whatIf}): the node was modified for diagnosis; these are not the API's numbers.**`]
         : []),
-      `API node: compiled \`createApiApp(openNodeRuntime(settings))\` in a child process (bench/lib/api-node.cjs) on the bench database (pools: store 16, read models 16, vault 4; projector running in the node), AUTH_MODE=dev callers from X-Dev-Actor, logger off. Client: autocannon ${require('autocannon/package.json').version} in the bench process; both share the ${require('node:os').cpus().length} cores with PostgreSQL.`,
+      `API node: compiled \`createApiApp(openNodeRuntime(settings))\` in a child process (bench/lib/api-node.cjs) on the bench database (pools: store 16, read models 16, vault 4; projector in a worker thread of the node, as PROJECTOR=thread, the default on PostgreSQL, unless BENCH_API_PROJECTOR=inline), AUTH_MODE=dev callers from X-Dev-Actor, logger off. Client: autocannon ${require('autocannon/package.json').version} in the bench process; both share the ${require('node:os').cpus().length} cores with PostgreSQL.`,
       `Seeded through the HTTP API in ${seeded ? seeded.seconds.toFixed(0) : '?'} s: 1 regulator, 1 manufacturer, 1 provincial CDC, ${CLINICS} clinics; ${PRODUCTS} non-serialised products × ${BATCHES_PER_PRODUCT} released batches; manufacturer → CDC and CDC → clinic shipments, received (each clinic stocks ${BATCHES_PER_CLINIC} batches × ${int(STOCK_PER_LINE)} doses).`,
       `Load: every request is dose 1 of a new person (valid 18-digit resident ID, ISO 7064 MOD 11-2 check character), at clinic n mod ${CLINICS} (X-Dev-Actor \`clinic:<orgCode>:510000\`), one of the clinic's batches, administeredAt 1–600 min ago; body ~400 B. Warm-up ${warmup} s at 16 connections (not counted), VACUUM ANALYZE, then ${duration} s at ${connectionCounts.join(' and ')} connections. Latency is autocannon's (request written → response read).`,
       'Check: the DoseAdministered events appended during each run are counted in the log and compared with the 2xx answers (the count also includes the requests still in flight when autocannon stops, at most one per connection).',

@@ -200,7 +200,14 @@ describe('signed vaccination certificates on a node', () => {
     try {
       expect(await run(['certificate', 'verify', cardFile, '--trust-list', trustFile])).toBe(0);
       expect(await run(['certificate', 'verify', cardFile, '--trust-list', trustFile, '--revocations', revocationsFile])).toBe(3);
+      // Without --trust-list the command reads CERTIFICATE_TRUST_LIST, and is a usage error without either.
+      process.env.CERTIFICATE_TRUST_LIST = trustFile;
+      expect(await run(['certificate', 'verify', cardFile, '--revocations', revocationsFile])).toBe(3);
+      expect(await run(['certificate', 'verify', cardFile])).toBe(0);
+      delete process.env.CERTIFICATE_TRUST_LIST;
+      expect(await run(['certificate', 'verify', cardFile])).toBe(2);
     } finally {
+      delete process.env.CERTIFICATE_TRUST_LIST;
       quiet.mockRestore();
     }
   });

@@ -13,7 +13,7 @@ export type { KurrentDbEventStore, KurrentDbEventStoreOptions } from './kurrentd
 export const loadKurrentDb = async (): Promise<{ KurrentDbEventStore: typeof KurrentDbEventStoreClass }> =>
   import('./kurrentdb/kurrentdb-event-store');
 export * from './guards/guard-ops';
-export type { StoreTransaction } from './postgres/postgres-event-store';
+export type { AppendItem, GuardKey, StoreTransaction } from './postgres/postgres-event-store';
 export type { GuardFacts } from './postgres/guard-tables';
 export { closePool, waitIdle } from './postgres/close-pool';
 export * from './tamper';

@@ -160,6 +160,70 @@ export class PersonVault {
     return { personId, keyId: randomUUID(), state: 'new', key: randomBytes(32) };
   }
 
+  /** `keyIn` for many persons with one read (bulk loads); every person asked is in the answer. */
+  async keysIn(db: Queryable, personIds: readonly string[]): Promise<Map<string, PersonKey>> {
+    const ids = [...new Set(personIds)];
+    const rows =
+      ids.length === 0
+        ? []
+        : await db.query<{ person_id: string; key_id: string | null; wrapped_key: Buffer | null; erased: boolean }>(
+            `SELECT person_id, key_id::text, wrapped_key, false AS erased FROM ${this.schema}.person_keys WHERE person_id = ANY($1::text[])
+             UNION ALL SELECT person_id, key_id, NULL, true FROM ${this.schema}.person_erasures WHERE person_id = ANY($1::text[])`,
+            [ids],
+          );
+    const keys = new Map<string, PersonKey>();
+    for (const row of rows) {
+      if (row.erased) keys.set(row.person_id, { personId: row.person_id, keyId: row.key_id ?? ERASED_KEY, state: 'erased', key: null });
+      else if (!keys.has(row.person_id) && row.key_id && row.wrapped_key)
+        keys.set(row.person_id, {
+          personId: row.person_id,
+          keyId: row.key_id,
+          state: 'existing',
+          key: this.open(this.masterKey, row.wrapped_key, row.key_id),
+        });
+    }
+    for (const id of ids) if (!keys.has(id)) keys.set(id, { personId: id, keyId: randomUUID(), state: 'new', key: randomBytes(32) });
+    return keys;
+  }
+
+  /**
+   * `writeDetailsIn` for many persons (one entry each) in one statement: new keys and all the
+   * details together. A new key that another transaction created first, or a person erased
+   * meanwhile, is a VaultKeyConflictError for the whole statement (the caller re-runs its
+   * commands one by one).
+   */
+  async writeDetailsManyIn(db: Queryable, entries: readonly { personKey: PersonKey; details: PersonDetails }[]): Promise<void> {
+    const live = entries.filter((e) => e.personKey.state !== 'erased' && e.personKey.key);
+    if (live.length === 0) return;
+    const ids: string[] = [];
+    const keyIds: string[] = [];
+    const wrapped: (Buffer | null)[] = [];
+    const ciphertexts: Buffer[] = [];
+    for (const { personKey, details } of live) {
+      ids.push(personKey.personId);
+      keyIds.push(personKey.keyId);
+      wrapped.push(personKey.state === 'new' ? this.seal(this.masterKey, personKey.key!, personKey.keyId) : null);
+      ciphertexts.push(this.seal(personKey.key!, Buffer.from(JSON.stringify(details), 'utf8'), personKey.personId));
+    }
+    const rows = await db.query<{ person_id: string }>(
+      `WITH d AS (
+         SELECT * FROM unnest($1::text[], $2::uuid[], $3::bytea[], $4::bytea[]) AS d(person_id, key_id, wrapped, ciphertext)
+          WHERE NOT EXISTS (SELECT 1 FROM ${this.schema}.person_erasures e WHERE e.person_id = d.person_id)),
+       k AS (
+         INSERT INTO ${this.schema}.person_keys (person_id, key_id, wrapped_key)
+         SELECT person_id, key_id, wrapped FROM d WHERE wrapped IS NOT NULL
+         ON CONFLICT (person_id) DO NOTHING RETURNING person_id)
+       INSERT INTO ${this.schema}.person_details (person_id, key_id, ciphertext)
+       SELECT d.person_id, d.key_id, d.ciphertext FROM d WHERE d.wrapped IS NULL OR d.person_id IN (SELECT person_id FROM k)
+       ON CONFLICT (person_id) DO UPDATE SET ciphertext = EXCLUDED.ciphertext, key_id = EXCLUDED.key_id, updated_at = now()
+       RETURNING person_id`,
+      [ids, keyIds, wrapped, ciphertexts],
+    );
+    const stored = new Set(rows.map((r) => r.person_id));
+    const missing = live.find((e) => e.personKey.state === 'new' && !stored.has(e.personKey.personId));
+    if (missing) throw new VaultKeyConflictError(missing.personKey.personId);
+  }
+
   /**
    * Encrypts and stores the details in the command's transaction (with the key when new), in
    * one statement. Erased persons' details are never stored again. A concurrent first contact

@@ -275,6 +275,23 @@ export class ReadModels {
     )) as { eventId: string; vaccineType: string; doseNumber: number; administeredAt: string }[];
   }
 
+  /** `validDosesIn` for many persons in one query (bulk loads); every person asked has an entry. */
+  async validDosesManyIn(
+    db: { query(sql: string, params?: readonly unknown[]): Promise<unknown> },
+    personIds: readonly string[],
+  ): Promise<Map<string, { eventId: string; vaccineType: string; doseNumber: number; administeredAt: string }[]>> {
+    type Row = { personId: string; eventId: string; vaccineType: string; doseNumber: number; administeredAt: string };
+    const out = new Map<string, Omit<Row, 'personId'>[]>(personIds.map((id) => [id, []]));
+    if (personIds.length === 0) return out;
+    const rows = (await db.query(
+      `SELECT "personId", "eventId", "vaccineType", "doseNumber", "administeredAt" FROM ${this.t('rm_dose')}
+        WHERE "personId" = ANY($1::text[]) AND status = 'valid' ORDER BY "administeredAt", position`,
+      [[...new Set(personIds)]],
+    )) as Row[];
+    for (const { personId, ...dose } of rows) out.get(personId)?.push(dose);
+    return out;
+  }
+
   dose(eventId: string): Promise<DoseRow | null> {
     return this.dataSource.getRepository(DoseRow).findOneBy({ eventId });
   }

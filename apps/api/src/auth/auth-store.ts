@@ -140,6 +140,27 @@ export class AuthStore {
     );
   }
 
+  /** `grantPerson` for many (grantee, person) pairs in one statement, in a command's transaction `db`. */
+  async grantPersons(
+    grants: readonly { grantee: string; personId: string }[],
+    ttlMs: number,
+    db: { query(sql: string, params?: readonly unknown[]): Promise<unknown> } = this.pool,
+  ): Promise<void> {
+    // One row per pair: ON CONFLICT DO UPDATE may not touch a row twice in one statement.
+    const pairs = new Map(grants.map((g) => [`${g.grantee}\u0000${g.personId}`, g]));
+    if (pairs.size === 0) return;
+    if (Date.now() - this.prunedAt > PRUNE_EVERY_MS) {
+      this.prunedAt = Date.now();
+      await db.query(`DELETE FROM ${this.schema}.person_grants WHERE expires_at <= now()`);
+    }
+    await db.query(
+      `INSERT INTO ${this.schema}.person_grants (grantee, person_id, expires_at)
+       SELECT g, p, now() + $3 * interval '1 millisecond' FROM unnest($1::text[], $2::text[]) AS x(g, p)
+       ON CONFLICT (grantee, person_id) DO UPDATE SET expires_at = EXCLUDED.expires_at`,
+      [[...pairs.values()].map((g) => g.grantee), [...pairs.values()].map((g) => g.personId), ttlMs],
+    );
+  }
+
   async hasPersonGrant(grantee: string, personId: string): Promise<boolean> {
     const rows = await this.pool.query(
       `SELECT 1 FROM ${this.schema}.person_grants WHERE grantee = $1 AND person_id = $2 AND expires_at > now()`,

@@ -92,6 +92,24 @@ export const nodeApplication = (runtime: NodeRuntime, executor: CommandExecutor,
             grants: runtime.auth,
             idempotency: idempotencyOf(runtime),
             validDosesIn: (db, personId) => runtime.readModels.validDosesIn(db, personId),
+            // Bulk loads (demo seeding, imports): one statement of each kind per group of doses.
+            bulk: {
+              vault: runtime.vault,
+              grants: runtime.auth,
+              validDosesManyIn: (db, personIds) => runtime.readModels.validDosesManyIn(db, personIds),
+              // The error's code and message only: a driver's detail may quote row values.
+              onGroupRetried: (doses, error) =>
+                process.stderr.write(
+                  `vaxledger: a group of ${doses} doses rolled back as a whole (${errorSummary(error)}); recording them one by one\n`,
+                ),
+            },
           }
         : undefined,
   });
+
+/** An error as `code: message`, without a driver's detail (which may quote row values). */
+const errorSummary = (error: unknown): string => {
+  if (!(error instanceof Error)) return String(error);
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' ? `${code}: ${error.message}` : error.message;
+};

@@ -12,7 +12,7 @@ const answers = async (baseUrl: string): Promise<boolean> => {
   }
 };
 
-const DEMO_USAGE = 'usage: npm run cli -- demo [--doses N] [--concurrency N] [--base-url URL] [--seed N]';
+const DEMO_USAGE = 'usage: npm run cli -- demo [--doses N] [--concurrency N] [--base-url URL] [--seed N] [--one-by-one]';
 
 /**
  * `vaxledger demo`: loads the sample through the HTTP API of the node at --base-url, or of
@@ -21,8 +21,14 @@ const DEMO_USAGE = 'usage: npm run cli -- demo [--doses N] [--concurrency N] [--
  */
 export const runDemoCommand = async (settings: Settings, args: readonly string[], log: (line: string) => void): Promise<number> => {
   const values: Record<string, string> = {};
+  // In process the doses go through the bulk path (group commit); --one-by-one sends each alone.
+  let bulk = true;
   for (let i = 0; i < args.length; i += 1) {
     const arg = args[i]!;
+    if (arg === '--one-by-one') {
+      bulk = false;
+      continue;
+    }
     const match = /^--(doses|concurrency|base-url|seed)(?:=(.*))?$/.exec(arg);
     const value = match?.[2] ?? args[i + 1];
     if (!match || value === undefined) {
@@ -56,7 +62,7 @@ export const runDemoCommand = async (settings: Settings, args: readonly string[]
       const app = nodeApplication(runtime, nodeExecutor(runtime));
       target = handlerTarget(app, runtime.readModels, runtime.store, `this node in process (${where})`);
     }
-    await runDemo({ target, doses, concurrency, seed, log });
+    await runDemo({ target, doses, concurrency, seed, log, bulk });
     return 0;
   } catch (error) {
     // runDemo already printed the failing step; say once more on stderr why we stop.

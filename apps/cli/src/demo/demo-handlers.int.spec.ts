@@ -26,6 +26,8 @@ describe('demo loader on the handlers', () => {
     expect(summary.receipts).toBe(summary.shipments);
     expect(summary.samplePersonId).toMatch(/^p1[a-z2-7]{26}$/);
     expect(lines[0]).toMatch(/organisations at this node, in process/);
+    // In process the doses went through the bulk path (group commit), every one recorded.
+    expect(lines.at(-1)).toMatch(/60 doses for \d+ persons \(\d+\/s, [\d.]+ ms CPU\/dose, bulk\)/);
   });
 
   it('leaves what the HTTP API reports: the recalled batch’s recipients', async () => {

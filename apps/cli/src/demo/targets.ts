@@ -24,7 +24,15 @@ export interface DemoTarget {
    * them, and they follow the log a little behind after hundreds of shipments.
    */
   settle(clinic: Actor): Promise<void>;
+  /**
+   * Many doses of one site at once, where the target has a bulk path (the handlers in process:
+   * group commit, RecordDoseHandler.handleMany); answers in the order given.
+   */
+  recordDoses?(actor: Actor, commands: readonly CommandOf<'recordDose'>[]): Promise<PromiseSettledResult<{ id: string }>[]>;
 }
+
+/** Doses per group commit of the bulk path (the handler's default, see DOSE_GROUP_SIZE). */
+const DOSE_GROUP = 64;
 
 const SETTLE_MS = 60_000;
 
@@ -62,6 +70,11 @@ export const handlerTarget = (
       const handler = app[useCase] as unknown as { handle(c: CommandOf<U>, a: Actor, m: CommandMeta): Promise<{ id: string }> };
       return handler.handle(command, actor, meta);
     },
+    recordDoses: (actor, commands) =>
+      app.recordDose.handleMany(
+        commands.map((command) => ({ command, actor, meta: { correlationId: `demo-${(sequence += 1)}` } })),
+        DOSE_GROUP,
+      ),
   };
 };
 

@@ -1,6 +1,6 @@
 import { type Actor, type BatchFacts, type IdType, personDecider, personStream, RuleViolation } from '@vaxledger/domain';
 import type { PersonVault } from '@vaxledger/privacy';
-import type { ReadModels } from '@vaxledger/projections';
+import type { ProductRow, ReadModels } from '@vaxledger/projections';
 import type { CommandAnswer } from '../kernel/command-answer';
 import type { CommandExecutor } from '../kernel/command-executor';
 import type { CommandMeta } from '../kernel/command-meta';
@@ -8,7 +8,7 @@ import { batchFacts } from '../kernel/facts';
 import { foldHistory } from '../kernel/fold';
 import { type Clock, type KeyedSerialiser, type PersonGrants, siteOf, systemClock } from '../kernel/ports';
 import { pseudonymFor } from '../persons/pseudonym';
-import { type DoseInput, type DoseTransactionDeps, recordDoseInOneTransaction, recordDosesInOneTransaction } from './dose-transaction';
+import { type DoseInput, type DoseTransactionDeps, recordDoseGroup, recordDoseInOneTransaction } from './dose-transaction';
 
 export interface RecordDoseCommand {
   readonly person: {
@@ -53,6 +53,12 @@ export interface RecordDoseDeps {
   readonly oneTransaction?: DoseTransactionDeps | undefined;
 }
 
+/**
+ * Doses per group of the bulk path: each takes a subtransaction id, and a PostgreSQL backend
+ * keeps 64 in its cache before its snapshot overflows (ADR 0026).
+ */
+export const DOSE_GROUP_SIZE = 64;
+
 /** How long batch and product rows are reused: their changes that matter are re-checked in the guards. */
 const BATCH_FACTS_TTL_MS = 1000;
 
@@ -78,11 +84,47 @@ const doseData = (command: RecordDoseCommand, personId: string, traceCode: strin
 });
 
 /**
+ * Splits doses into groups of at most `size` in which no person (stream) and no idempotency
+ * key appears twice; a dose whose person or key is taken waits for a later group, and so do
+ * that person's (key's) later doses, so each keeps its order.
+ */
+const distinctGroups = <T extends { readonly input: DoseInput }>(items: readonly T[], size: number): T[][] => {
+  const groups: T[][] = [];
+  let rest = items;
+  while (rest.length > 0) {
+    const group: T[] = [];
+    const next: T[] = [];
+    const taken = new Set<string>();
+    const waiting = new Set<string>();
+    for (const [at, item] of rest.entries()) {
+      if (group.length >= size) {
+        next.push(...rest.slice(at));
+        break;
+      }
+      const names = [`s:${item.input.streamId}`];
+      if (item.input.meta.idempotencyKey) names.push(`k:${item.input.actor.orgCode}\u0000${item.input.meta.idempotencyKey}`);
+      if (names.some((n) => taken.has(n) || waiting.has(n))) {
+        next.push(item);
+        for (const n of names) waiting.add(n);
+      } else {
+        group.push(item);
+        for (const n of names) taken.add(n);
+      }
+    }
+    groups.push(group);
+    rest = next;
+  }
+  return groups;
+};
+
+/**
  * RecordDose: a dose given at the actor's site (DoseAdministered). The answer's id is the
  * person's pseudonym; the identity document never goes further than this handler.
  */
 export class RecordDoseHandler {
   private readonly batchCache = new Map<string, { facts: BatchFacts; until: number }>();
+  /** Products never change once registered (ProductRegistered is their only event): kept. */
+  private readonly productCache = new Map<string, ProductRow>();
 
   constructor(private readonly deps: RecordDoseDeps) {}
 
@@ -96,7 +138,7 @@ export class RecordDoseHandler {
     if (cached && cached.until > Date.now()) return cached.facts;
     const read = async (): Promise<BatchFacts | null> => {
       const batch = await this.deps.reads.batch(batchId);
-      return batch ? batchFacts(batch, await this.deps.reads.product(batch.productCode)) : null;
+      return batch ? batchFacts(batch, await this.product(batch.productCode)) : null;
     };
     let facts = await read();
     if (!facts) {
@@ -108,6 +150,17 @@ export class RecordDoseHandler {
       this.batchCache.set(batchId, { facts, until: Date.now() + BATCH_FACTS_TTL_MS });
     }
     return facts;
+  }
+
+  private async product(productCode: string): Promise<ProductRow | null> {
+    const cached = this.productCache.get(productCode);
+    if (cached) return cached;
+    const row = await this.deps.reads.product(productCode);
+    if (row) {
+      if (this.productCache.size > 10_000) this.productCache.clear();
+      this.productCache.set(productCode, row);
+    }
+    return row;
   }
 
   /** What the one-transaction path needs, read and checked before its transaction opens. */
@@ -142,13 +195,15 @@ export class RecordDoseHandler {
 
   /**
    * Many doses at once (demo seeding, file imports): where the store supports it, up to
-   * `groupSize` doses share one transaction and one commit (group commit), each under its
-   * own savepoint, so one refused dose refuses only itself. Answers in the order given.
-   * Elsewhere the doses run one by one through `handle`.
+   * `groupSize` doses of different persons share one transaction and one commit (group
+   * commit) with set-based reads and writes (recordDoseGroup), and a refused dose refuses only
+   * itself. A person's later doses go in a later group, so each person's doses are decided in
+   * the order given. Answers in the order given. Elsewhere the doses run one by one through
+   * `handle`.
    */
   async handleMany(
     items: readonly { readonly command: RecordDoseCommand; readonly actor: Actor; readonly meta: CommandMeta }[],
-    groupSize = 100,
+    groupSize = DOSE_GROUP_SIZE,
   ): Promise<PromiseSettledResult<CommandAnswer>[]> {
     const oneTransaction = this.deps.oneTransaction;
     if (!oneTransaction?.store.capabilities.guards) {
@@ -162,12 +217,13 @@ export class RecordDoseHandler {
       }
       return out;
     }
+    // Each batch's facts once (the cache then answers every dose of it).
+    await Promise.all([...new Set(items.map((item) => item.command.batchId))].map((id) => this.batchFacts(id).catch(() => null)));
     const inputs = await Promise.allSettled(items.map(({ command, actor, meta }) => this.transactionInput(command, actor, meta)));
     const out: PromiseSettledResult<CommandAnswer>[] = [...inputs] as PromiseSettledResult<never>[];
     const ready = inputs.flatMap((r, i) => (r.status === 'fulfilled' ? [{ i, input: r.value }] : []));
-    for (let at = 0; at < ready.length; at += groupSize) {
-      const group = ready.slice(at, at + groupSize);
-      const answers = await recordDosesInOneTransaction(
+    for (const group of distinctGroups(ready, Math.max(1, groupSize))) {
+      const answers = await recordDoseGroup(
         oneTransaction,
         group.map((g) => g.input),
       );

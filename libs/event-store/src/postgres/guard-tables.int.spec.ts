@@ -103,6 +103,44 @@ describe('guard tables of the PostgreSQL event store', () => {
     ).rejects.toMatchObject({ rule: 'TRACE_CODE_USED' });
   });
 
+  it('appends many streams in one statement, each item all-or-nothing on its own (bulk loads, ADR 0026)', async () => {
+    const first = await store.readStream('person-510000-unit');
+    const results = await store.transaction(async (tx) => {
+      // The set-based reads answer what the one-by-one reads answer.
+      const streams = await tx.readStreams(['person-510000-unit', 'person-510000-none']);
+      expect(streams.get('person-510000-unit')).toEqual(first);
+      expect(streams.get('person-510000-none')).toEqual([]);
+      const keys = [
+        { site: CLINIC, batchId: BATCH, traceCode: null },
+        { site: MAH, batchId: BATCH, traceCode: '10000000000000000001' },
+        { site: 'nowhere', batchId: BATCH, traceCode: null },
+      ];
+      expect(await tx.guardFactsMany(keys)).toEqual(await Promise.all(keys.map((k) => tx.guardFacts(k.site, k.batchId, k.traceCode))));
+      const enforce = { enforceGuards: { dosesPerUnit: 1 } };
+      return tx.appendEach([
+        { streamId: 'person-510000-each1', events: [dose(CLINIC)], options: { expected: 'no-stream', ...enforce } },
+        { streamId: 'person-510000-each2', events: [dose(CLINIC, '10000000000000000001')], options: { expected: 'no-stream', ...enforce } },
+        { streamId: 'person-510000-unit', events: [dose(CLINIC)], options: { expected: 'no-stream', ...enforce } },
+        { streamId: 'person-510000-unit', events: first.map((e) => ({ ...e })), options: { expected: 'no-stream', ...enforce } },
+        { streamId: 'person-510000-each3', events: [dose(CLINIC)], options: { expected: 'no-stream', ...enforce } },
+      ]);
+    });
+    expect(results.map((r) => (r instanceof Error ? r.name : r.replayed ? 'replayed' : 'appended'))).toEqual([
+      'appended',
+      'GuardViolationError',
+      'StreamConflictError',
+      'replayed',
+      'appended',
+    ]);
+    expect(results[1]).toMatchObject({ rule: 'TRACE_CODE_USED' });
+    const [one, , , , three] = results as { position: bigint }[];
+    expect(three!.position).toBeGreaterThan(one!.position);
+    // Two doses taken; the refused one left nothing behind.
+    expect(await stock(CLINIC)).toEqual({ available: 2, hold: null });
+    expect(await store.readStream('person-510000-each2')).toEqual([]);
+    expect(await store.readStream('person-510000-unit')).toHaveLength(1);
+  });
+
   it('rebuilds the same rows from the log', async () => {
     const before = await store.withClient((c) => c.query(`SELECT * FROM ${schema}.guard_stock ORDER BY site, batch_id`));
     const units = await store.withClient((c) => c.query(`SELECT * FROM ${schema}.guard_unit ORDER BY code`));

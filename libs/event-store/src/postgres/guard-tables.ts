@@ -1,4 +1,4 @@
-import type { PoolClient } from 'pg';
+import type { PoolClient, QueryResult, QueryResultRow } from 'pg';
 import type { GuardRules } from '../guards/guard-ops';
 import { GUARD_TABLES } from './guard-schema';
 
@@ -9,7 +9,7 @@ export interface GuardFacts {
 }
 
 export const readGuardFacts = async (
-  client: PoolClient,
+  client: { query<R extends QueryResultRow>(sql: string, params: readonly unknown[]): Promise<QueryResult<R>> },
   schema: string,
   site: string,
   batchId: string,
@@ -27,6 +27,30 @@ export const readGuardFacts = async (
     stock: row?.available == null ? null : { available: Number(row.available), hold: row.hold },
     unit: row?.unit ?? null,
   };
+};
+
+/** `readGuardFacts` for many keys in one query; answers in the order of `keys`. */
+export const readGuardFactsMany = async (
+  client: PoolClient,
+  schema: string,
+  keys: readonly { site: string; batchId: string; traceCode: string | null }[],
+): Promise<GuardFacts[]> => {
+  if (keys.length === 0) return [];
+  const { rows } = await client.query<{ ord: string; available: string | null; hold: string | null; unit: GuardFacts['unit'] | null }>(
+    `SELECT k.ord, s.available, s.hold,
+            (SELECT json_build_object('batchId', u.batch_id, 'holder', u.holder, 'state', u.state, 'drawn', u.drawn)
+               FROM ${schema}.guard_unit u WHERE u.code = k.code) AS unit
+       FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS k(site, batch, code, ord)
+       LEFT JOIN ${schema}.guard_stock s ON s.site = k.site AND s.batch_id = k.batch`,
+    [keys.map((k) => k.site), keys.map((k) => k.batchId), keys.map((k) => k.traceCode)],
+  );
+  const out: GuardFacts[] = keys.map(() => ({ stock: null, unit: null }));
+  for (const row of rows)
+    out[Number(row.ord) - 1] = {
+      stock: row.available == null ? null : { available: Number(row.available), hold: row.hold },
+      unit: row.unit ?? null,
+    };
+  return out;
 };
 
 interface LogRow {

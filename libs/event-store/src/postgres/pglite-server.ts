@@ -21,6 +21,8 @@ interface QueuedMessage {
 }
 
 const PROTOCOL_3 = 196608;
+/** At most every 5 s and after 2,000 messages of work (a few hundred doses in bulk, ~30 one by one). */
+const VACUUM_SCHEDULE = { everyMs: 5_000, afterMessages: 2_000 };
 /** Frontend messages after which a connection has nothing half-done in the engine. */
 const SEQUENCE_ENDS = new Set([0x53 /* S Sync */, 0x51 /* Q Query */, 0x58 /* X Terminate */]);
 
@@ -43,8 +45,34 @@ export class SessionAffineQueue {
   private processing = false;
   /** The connection the engine is in the middle of serving, if any. */
   private owner: number | null = null;
+  /** Messages served since the last VACUUM, and when it ran. */
+  private served = 0;
+  private vacuumedAt = Date.now();
 
-  constructor(private readonly db: PGlite) {}
+  constructor(
+    private readonly db: PGlite,
+    private readonly vacuum: { everyMs: number; afterMessages: number } | null = VACUUM_SCHEDULE,
+  ) {}
+
+  /**
+   * PGlite runs no autovacuum: rows updated at every dose (guard stock, streams, grants, the
+   * read models' counters and checkpoints) would pile up dead versions that every later
+   * lookup walks through, and appends got slower as the log grew (50,000-dose demo, issue 13).
+   * Between two connections' turns, after enough work, a plain VACUUM clears them; it skips
+   * the pages already all-visible, so it costs about the pages written since the last one.
+   */
+  private async vacuumIfDue(): Promise<void> {
+    if (!this.vacuum || this.served < this.vacuum.afterMessages || Date.now() - this.vacuumedAt < this.vacuum.everyMs) return;
+    if (this.owner !== null || this.db.isInTransaction()) return;
+    this.served = 0;
+    try {
+      // Not under runExclusive: exec takes the engine's own lock (nesting them would wait for ever).
+      await this.db.exec('VACUUM');
+    } catch {
+      // Housekeeping only: the next turn tries again.
+    }
+    this.vacuumedAt = Date.now();
+  }
 
   enqueue(handlerId: number, message: Uint8Array, onData: (data: Uint8Array) => void): Promise<number> {
     return new Promise((resolve, reject) => {
@@ -96,6 +124,8 @@ export class SessionAffineQueue {
         }
         this.owner = endsSequence(next.message) && !this.db.isInTransaction() ? null : next.handlerId;
         next.resolve(bytes);
+        this.served += 1;
+        if (this.owner === null) await this.vacuumIfDue();
       }
     } finally {
       this.processing = false;

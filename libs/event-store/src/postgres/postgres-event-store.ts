@@ -1,5 +1,7 @@
-import { Pool, type PoolClient, type PoolConfig } from 'pg';
-import { EventIdConflictError, EventStoreError, StreamConflictError } from '../errors';
+import { createHash } from 'node:crypto';
+import type { Duplex } from 'node:stream';
+import { Pool, type PoolClient, type PoolConfig, type QueryResult, type QueryResultRow } from 'pg';
+import { EventIdConflictError, EventStoreError, GuardViolationError, StreamConflictError } from '../errors';
 import type { GuardEnforcement, GuardOp, GuardRules } from '../guards/guard-ops';
 import type {
   AppendOptions,
@@ -20,12 +22,12 @@ import { START } from '../event-store.port';
 import { PollingSubscription } from '../subscription';
 import { closePool, waitIdle } from './close-pool';
 import { isPgError, translate, UNIQUE_VIOLATION } from './pg-errors';
-import { readGuardFacts, rebuildGuardTables } from './guard-tables';
+import { readGuardFacts, readGuardFactsMany, rebuildGuardTables } from './guard-tables';
 import { MAX_EVENTS_PER_TRANSACTION, schemaSql } from './schema';
-import { type AppendRow, type EventRow, kindOf, type StoreTransaction, toRecorded } from './postgres-rows';
+import { type AppendItem, type AppendRow, type EventRow, kindOf, type StoreTransaction, toRecorded } from './postgres-rows';
 import { contentDigestOfText, leafOfDigest } from '../tamper/leaf-hash';
 
-export type { StoreTransaction } from './postgres-rows';
+export type { AppendItem, GuardKey, StoreTransaction } from './postgres-rows';
 
 export interface PostgresEventStoreOptions {
   readonly connectionString: string;
@@ -43,6 +45,9 @@ export interface PostgresEventStoreOptions {
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/** At most this many distinct statement texts are prepared per connection by transactions. */
+const PREPARED_STATEMENTS = 64;
+
 /**
  * The default event store: PostgreSQL through `pg`. The same code serves the embedded
  * default, PGlite behind pglite-socket, which is the same SQL engine compiled to WASM.
@@ -51,6 +56,8 @@ export class PostgresEventStore implements EventStore {
   readonly capabilities: EventStoreCapabilities;
   private readonly schema: string;
   private readonly listeners = new Set<() => void>();
+  /** Names of the statements transactions prepare once per connection (see `preparedName`). */
+  private readonly prepared = new Map<string, string>();
   private closed = false;
 
   private constructor(
@@ -73,6 +80,11 @@ export class PostgresEventStore implements EventStore {
       connectionString: options.connectionString,
       max: options.poolSize ?? (options.engine === 'pglite' ? 4 : 10),
       application_name: 'vaxledger-event-store',
+      // Statements issued together on one connection go out together and are answered in one
+      // round trip (a dose's reads, then its writes: StoreTransaction.pipelined). Each keeps its
+      // own Sync, so one failing does not swallow the others' answers. PGlite's socket serves one
+      // statement at a time, so there the client waits for each answer as before.
+      pipeline: options.engine !== 'pglite',
     };
     const pool = new Pool(config);
     pool.on('error', () => {
@@ -129,7 +141,7 @@ export class PostgresEventStore implements EventStore {
   /**
    * Several streams' appends in one transaction and one commit (see the port), as one call of
    * `append_streams`: the dedupe by event id, the revision checks, the writes and the guard
-   * operations of all streams set-based, in one statement (ADR 0025). A call that names a stream
+   * operations of all streams set-based, in one statement (ADR 0027). A call that names a stream
    * or an event id twice takes the one-append-at-a-time path in a transaction instead.
    */
   async appendAll(appends: readonly StreamAppend[]): Promise<AppendResult[]> {
@@ -279,6 +291,63 @@ export class PostgresEventStore implements EventStore {
   }
 
   /**
+   * Many appends in one statement (append_each): each item is checked and guarded as `append`
+   * would, in a subtransaction of its own, so a refused item costs the others nothing.
+   */
+  private async appendEachWith(client: PoolClient, items: readonly AppendItem[]): Promise<(AppendResult | Error)[]> {
+    if (items.length === 0) return [];
+    const payload = items.map(({ streamId, events, options = {} }) => {
+      if (events.length === 0) throw new EventStoreError('INVALID_APPEND', 'append needs at least one event');
+      const [kind, expected] = kindOf(options.expected ?? 'any');
+      const ops = this.guardOps(streamId, events);
+      return {
+        stream: streamId,
+        kind,
+        expected,
+        ids: events.map((e) => e.eventId),
+        types: events.map((e) => e.type),
+        versions: events.map((e) => e.schemaVersion),
+        data: events.map((e) => e.data),
+        meta: events.map((e) => e.metadata),
+        guards: ops,
+        enforce: ops && options.enforceGuards ? options.enforceGuards : null,
+      };
+    });
+    const { rows } = await client.query<AppendRow & { out_ord: number; out_rule: string | null; out_subject: string | null }>(
+      `SELECT out_ord, out_status, out_revision, out_position, out_actual, out_rule, out_subject FROM ${this.schema}.append_each($1::jsonb)`,
+      [JSON.stringify(payload)],
+    );
+    const out: (AppendResult | Error)[] = items.map(
+      (item) => new EventStoreError('INVALID_APPEND', `append to ${item.streamId} returned no result`),
+    );
+    for (const row of rows) {
+      const { streamId, events, options = {} } = items[row.out_ord - 1]!;
+      const expected = String(options.expected ?? 'any');
+      switch (row.out_status) {
+        case 0:
+        case 1:
+          out[row.out_ord - 1] = {
+            streamId,
+            revision: Number(row.out_revision),
+            position: BigInt(row.out_position ?? 0),
+            eventIds: events.map((e) => e.eventId),
+            replayed: row.out_status === 1,
+          };
+          break;
+        case 2:
+          out[row.out_ord - 1] = new EventIdConflictError(events[0]!.eventId);
+          break;
+        case 4:
+          out[row.out_ord - 1] = new GuardViolationError(row.out_rule ?? 'GUARD_VIOLATION', row.out_subject ?? '');
+          break;
+        default:
+          out[row.out_ord - 1] = new StreamConflictError(streamId, expected, row.out_actual === null ? null : Number(row.out_actual));
+      }
+    }
+    return out;
+  }
+
+  /**
    * Runs `work` in one transaction on one connection and commits it (rolls back when it
    * throws). A unique violation (a concurrent creator of the same stream) is a
    * StreamConflictError: the caller re-reads and re-decides, as after any conflict.
@@ -292,14 +361,76 @@ export class PostgresEventStore implements EventStore {
     }
     let appended = false;
     let broken: Error | undefined;
+    const pipelined = (client as { pipeline?: boolean }).pipeline === true;
+    // Pipelined, statements issued in one go leave in one write (corked socket) and are answered
+    // in one round trip; BEGIN goes out with the transaction's first statements.
+    const socket = pipelined ? (client as unknown as { connection?: { stream?: Duplex } }).connection?.stream : undefined;
+    const together = <R>(issue: () => R): R => {
+      if (!socket) return issue();
+      socket.cork();
+      try {
+        return issue();
+      } finally {
+        socket.uncork();
+      }
+    };
+    // BEGIN's answer arrives before those of the statements sent with it, so a failed BEGIN is
+    // known before any statement issued after their answers (every write: a write needs the
+    // reads' answers first) and stops it; the reads sent with it ran harmlessly on their own.
+    let beginFailed: unknown = null;
+    let beginAnswered = false;
+    // A command's statements are the same few texts over and over: on PostgreSQL each is parsed
+    // and planned once per connection (a named statement) instead of at every execution.
+    const run = <R extends QueryResultRow>(sql: string, params: readonly unknown[]): Promise<QueryResult<R>> => {
+      const name = pipelined ? this.preparedName(sql) : undefined;
+      return client.query<R>(name ? { name, text: sql, values: params as unknown[] } : { text: sql, values: params as unknown[] });
+    };
+    const inTransaction = (): void => {
+      if (beginFailed) throw translate(beginFailed, 'cannot open a transaction');
+    };
     const tx: StoreTransaction = {
-      query: async <R extends Record<string, unknown>>(sql: string, params: readonly unknown[] = []) =>
-        (await client.query<R>(sql, params as unknown[])).rows,
-      readStream: async (streamId) => (await client.query<EventRow>(`${this.streamSql} LIMIT NULL`, [streamId, 0])).rows.map(toRecorded),
-      guardFacts: (site, batchId, traceCode) => readGuardFacts(client, this.schema, site, batchId, traceCode),
-      append: async (streamId, events, options = {}) => {
+      pipelined,
+      together,
+      query: async <R extends Record<string, unknown>>(sql: string, params: readonly unknown[] = []) => {
+        inTransaction();
+        return (await run<R>(sql, params)).rows;
+      },
+      readStream: async (streamId) => (await run<EventRow>(`${this.streamSql} LIMIT NULL`, [streamId, 0])).rows.map(toRecorded),
+      guardFacts: (site, batchId, traceCode) => readGuardFacts({ query: run }, this.schema, site, batchId, traceCode),
+      guardFactsMany: (keys) => {
+        inTransaction();
+        return readGuardFactsMany(client, this.schema, keys);
+      },
+      readStreams: async (streamIds) => {
+        inTransaction();
+        const streams = new Map<string, RecordedEvent[]>(streamIds.map((id) => [id, []]));
+        if (streamIds.length === 0) return streams;
+        const { rows } = await client.query<EventRow>(
+          `SELECT position, event_id, stream_id, revision, type, schema_version, data, metadata, recorded_at
+             FROM ${this.schema}.events WHERE stream_id = ANY($1::text[]) ORDER BY stream_id, revision`,
+          [[...new Set(streamIds)]],
+        );
+        for (const row of rows) streams.get(row.stream_id)?.push(toRecorded(row));
+        return streams;
+      },
+      appendEach: async (items) => {
+        // Writes, so never outside the transaction: wait for BEGIN's answer first (as append does).
+        if (!beginAnswered) await began;
+        inTransaction();
         try {
-          const result = await this.appendWith((sql, params) => client.query<AppendRow>(sql, params), streamId, events, options);
+          const results = await this.appendEachWith(client, items);
+          appended ||= results.some((r) => !(r instanceof Error) && !r.replayed);
+          return results;
+        } catch (error) {
+          throw translate(error, 'appends failed');
+        }
+      },
+      append: async (streamId, events, options = {}) => {
+        // Never an append outside the transaction (an append as its first statement waits for BEGIN).
+        if (!beginAnswered) await began;
+        inTransaction();
+        try {
+          const result = await this.appendWith((sql, params) => run<AppendRow>(sql, params), streamId, events, options);
           appended ||= !result.replayed;
           return result;
         } catch (error) {
@@ -309,9 +440,37 @@ export class PostgresEventStore implements EventStore {
         }
       },
     };
+    const begin = (): Promise<void> =>
+      client.query('BEGIN').then(
+        () => {
+          beginAnswered = true;
+        },
+        (error: unknown) => {
+          beginAnswered = true;
+          beginFailed = error;
+        },
+      );
+    let began: Promise<void> = Promise.resolve();
     try {
-      await client.query('BEGIN');
-      const result = await work(tx);
+      let working: Promise<T>;
+      if (pipelined) {
+        working = together(() => {
+          began = begin();
+          try {
+            return work(tx);
+          } catch (error) {
+            return Promise.reject(error as Error);
+          }
+        });
+      } else {
+        began = begin();
+        await began;
+        inTransaction();
+        working = work(tx);
+      }
+      const result = await working;
+      await began;
+      inTransaction();
       await client.query('COMMIT');
       if (appended) this.notify();
       return result;
@@ -323,6 +482,20 @@ export class PostgresEventStore implements EventStore {
     } finally {
       client.release(broken ?? false);
     }
+  }
+
+  /**
+   * The name a transaction's statement is prepared under on each connection, from its text;
+   * undefined (run unnamed, as before) once PREPARED_STATEMENTS texts have names, so texts
+   * built with varying parts cannot fill the connections' memory with prepared statements.
+   */
+  private preparedName(sql: string): string | undefined {
+    let name = this.prepared.get(sql);
+    if (name === undefined && this.prepared.size < PREPARED_STATEMENTS) {
+      name = `vx_${createHash('sha256').update(sql).digest('hex').slice(0, 24)}`;
+      this.prepared.set(sql, name);
+    }
+    return name;
   }
 
   /**

@@ -9,10 +9,42 @@ import type { GuardFacts } from './guard-tables';
  * idempotency) through `query`, and its append with the guards, committed together.
  */
 export interface StoreTransaction {
+  /**
+   * True when statements issued without awaiting each other go out together and come back in
+   * one round trip (PostgreSQL). Independent reads (and independent writes) are then best issued
+   * at once; on PGlite they would only queue, so there they are awaited one by one.
+   */
+  readonly pipelined?: boolean;
+  /**
+   * Calls `issue` and sends every statement it starts synchronously in one write to the server
+   * (where pipelined; elsewhere it only calls `issue`). Returns what `issue` returns.
+   */
+  together?<R>(issue: () => R): R;
   query<R extends Record<string, unknown> = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<R[]>;
   readStream(streamId: string): Promise<RecordedEvent[]>;
   guardFacts(site: string, batchId: string, traceCode: string | null): Promise<GuardFacts>;
   append(streamId: string, events: readonly NewEvent[], options?: AppendOptions): Promise<AppendResult>;
+  /** Several streams' events, in order: one round trip (bulk loads). */
+  readStreams(streamIds: readonly string[]): Promise<Map<string, RecordedEvent[]>>;
+  /** `guardFacts` of many (site, batch, unit) at once, in the order asked. */
+  guardFactsMany(keys: readonly GuardKey[]): Promise<GuardFacts[]>;
+  /**
+   * Many appends in one round trip, each all-or-nothing on its own: an item refused by a guard
+   * or a revision check answers its error and leaves the others (and the transaction) intact.
+   */
+  appendEach(items: readonly AppendItem[]): Promise<(AppendResult | Error)[]>;
+}
+
+export interface GuardKey {
+  readonly site: string;
+  readonly batchId: string;
+  readonly traceCode: string | null;
+}
+
+export interface AppendItem {
+  readonly streamId: string;
+  readonly events: readonly NewEvent[];
+  readonly options?: AppendOptions;
 }
 
 export interface AppendRow {

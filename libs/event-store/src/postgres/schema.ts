@@ -1,4 +1,4 @@
-import { guardSchemaSql } from './guard-schema';
+import { GUARD_VIOLATION_SQLSTATE, guardSchemaSql } from './guard-schema';
 
 /**
  * DDL of the postgres event store, applied by `migrate()`. Kept as code (not a .sql file)
@@ -248,6 +248,46 @@ BEGIN
       FROM unnest(p_counts, v_current, v_status, v_known_rev, v_known_pos)
            WITH ORDINALITY AS s(n, cur, status, known_rev, known_pos, k)
      ORDER BY s.k;
+END $fn$;
+
+-- Many appends in one round trip (bulk loads, ADR 0026): p_items is a JSON array of
+-- {stream, kind, expected, ids, types, versions, data, meta, guards, enforce}, each the
+-- arguments of one append_events call. Each item runs in its own subtransaction, so a refused
+-- guard or a unique violation undoes that item only; its row says why (status 4: guard, with
+-- the rule and subject; 5: unique violation, a concurrent creator of the stream).
+CREATE OR REPLACE FUNCTION ${schema}.append_each(p_items jsonb)
+RETURNS TABLE (out_ord int, out_status int, out_revision bigint, out_position bigint, out_actual bigint,
+               out_rule text, out_subject text)
+LANGUAGE plpgsql AS $fn$
+DECLARE
+  v_item jsonb;
+  v_ord int;
+  r record;
+BEGIN
+  FOR v_item, v_ord IN SELECT value, ordinality FROM jsonb_array_elements(p_items) WITH ORDINALITY LOOP
+    BEGIN
+      SELECT * INTO r FROM ${schema}.append_events(
+        v_item->>'stream', (v_item->>'kind')::int, (v_item->>'expected')::bigint,
+        ARRAY(SELECT x::uuid FROM jsonb_array_elements_text(v_item->'ids') WITH ORDINALITY AS a(x, o) ORDER BY o),
+        ARRAY(SELECT x FROM jsonb_array_elements_text(v_item->'types') WITH ORDINALITY AS a(x, o) ORDER BY o),
+        ARRAY(SELECT x::int FROM jsonb_array_elements_text(v_item->'versions') WITH ORDINALITY AS a(x, o) ORDER BY o),
+        ARRAY(SELECT x FROM jsonb_array_elements(v_item->'data') WITH ORDINALITY AS a(x, o) ORDER BY o),
+        ARRAY(SELECT x FROM jsonb_array_elements(v_item->'meta') WITH ORDINALITY AS a(x, o) ORDER BY o),
+        NULLIF(v_item->'guards', 'null'::jsonb), NULLIF(v_item->'enforce', 'null'::jsonb));
+      out_ord := v_ord; out_status := r.out_status; out_revision := r.out_revision;
+      out_position := r.out_position; out_actual := r.out_actual; out_rule := NULL; out_subject := NULL;
+      RETURN NEXT;
+    EXCEPTION
+      WHEN SQLSTATE '${GUARD_VIOLATION_SQLSTATE}' THEN
+        out_ord := v_ord; out_status := 4; out_revision := NULL; out_position := NULL; out_actual := NULL;
+        GET STACKED DIAGNOSTICS out_rule = MESSAGE_TEXT, out_subject = PG_EXCEPTION_DETAIL;
+        RETURN NEXT;
+      WHEN unique_violation THEN
+        out_ord := v_ord; out_status := 5; out_revision := NULL; out_position := NULL; out_actual := NULL;
+        out_rule := NULL; out_subject := NULL;
+        RETURN NEXT;
+    END;
+  END LOOP;
 END $fn$;
 
 -- The highest position no in-flight transaction can still write below.

@@ -12,6 +12,18 @@ interface Line {
  * A batch's whole story for regulators: release and recall state, the ordered custody
  * chain, doses per site and what was destroyed. Stock per site comes from site-inventory.
  */
+/** The events other than doses that this read model writes for. */
+const HANDLED = new Set([
+  'BatchProduced',
+  'BatchReleased',
+  'BatchReleaseRefused',
+  'ShipmentDispatched',
+  'ShipmentReceived',
+  'UnitsDestroyed',
+  'BatchRecalled',
+  'RecallLifted',
+]);
+
 export const batchTraceProjection: Projection = {
   name: 'batch-trace',
   version: 1,
@@ -62,6 +74,8 @@ export const batchTraceProjection: Projection = {
         if (p.batchId) siteDoses.add({ batchId: str(p, 'batchId'), siteCode: str(p, 'siteCode') }, { count: -1 });
         continue;
       }
+      // Events this read model ignores (persons registered with their doses, …) keep the dose counters pending.
+      if (!HANDLED.has(event.type)) continue;
       await flush();
       switch (event.type) {
         case 'BatchProduced':

@@ -124,6 +124,7 @@ export class ProjectionRunner {
     timings?: Map<string, number>,
   ): Promise<Map<string, GlobalPosition>> {
     const moved = new Map<string, GlobalPosition>();
+    const advanced = new Map<string, GlobalPosition>();
     await this.dataSource.transaction(async (em) => {
       // Safe without waiting for the flush: rows and checkpoints commit together, and a lost
       // commit is re-applied from the checkpoint it left behind.
@@ -144,12 +145,16 @@ export class ProjectionRunner {
         await projection.apply(this.tx(em), fresh);
         timings?.set(projection.name, (timings.get(projection.name) ?? 0) + performance.now() - started);
         const last = fresh[fresh.length - 1]!.position;
-        await em.query(`UPDATE "${this.schema}".rm_checkpoint SET position = $2, "updatedAt" = now() WHERE projection = $1`, [
-          projection.name,
-          last.toString(),
-        ]);
+        advanced.set(projection.name, last);
         moved.set(projection.name, last);
       }
+      // Every projection's checkpoint in one statement (one per batch, not one per projection).
+      if (advanced.size > 0)
+        await em.query(
+          `UPDATE "${this.schema}".rm_checkpoint c SET position = a.position, "updatedAt" = now()
+             FROM unnest($1::text[], $2::bigint[]) AS a(projection, position) WHERE c.projection = a.projection`,
+          [[...advanced.keys()], [...advanced.values()].map(String)],
+        );
     });
     return moved;
   }

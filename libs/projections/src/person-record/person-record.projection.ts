@@ -12,7 +12,20 @@ export const personRecordProjection: Projection = {
   tables: ['rm_dose', 'rm_person'],
   async apply(tx: ProjectionTx, events: readonly RecordedEvent[]): Promise<void> {
     let doses: Record<string, unknown>[] = [];
+    // New persons, first registration of each kept (a later one changes nothing: see below).
+    let persons = new Map<string, Record<string, unknown>>();
     const flush = async (): Promise<void> => {
+      if (persons.size > 0) {
+        // The first key id a person was registered with stays; the residence is the first one's.
+        await bulkUpsert(
+          tx,
+          'rm_person',
+          { personId: 'text', keyId: 'text', residenceRegion: 'text' },
+          [...persons.values()],
+          `ON CONFLICT ("personId") DO UPDATE SET "keyId" = coalesce(${tx.table('rm_person')}."keyId", EXCLUDED."keyId")`,
+        );
+        persons = new Map();
+      }
       if (doses.length === 0) return;
       await bulkUpsert(
         tx,
@@ -53,17 +66,18 @@ export const personRecordProjection: Projection = {
         });
         continue;
       }
+      if (event.type === 'PersonRegistered') {
+        // New persons come with their first doses: written in one statement with the others.
+        const personId = str(p, 'personId');
+        if (!persons.has(personId))
+          persons.set(personId, { personId, keyId: optStr(p, 'keyId'), residenceRegion: optStr(p, 'residenceRegion') });
+        continue;
+      }
+      if (event.type !== 'DoseEnteredInError' && event.type !== 'PersonDetailsErased') continue;
       await flush();
       switch (event.type) {
         case 'DoseEnteredInError':
           await tx.query(`UPDATE ${tx.table('rm_dose')} SET status = 'voided' WHERE "eventId" = $1`, [str(p, 'doseEventId')]);
-          break;
-        case 'PersonRegistered':
-          await tx.query(
-            `INSERT INTO ${tx.table('rm_person')} ("personId", "keyId", "residenceRegion") VALUES ($1, $2, $3)
-             ON CONFLICT ("personId") DO UPDATE SET "keyId" = coalesce(${tx.table('rm_person')}."keyId", EXCLUDED."keyId")`,
-            [str(p, 'personId'), optStr(p, 'keyId'), optStr(p, 'residenceRegion')],
-          );
           break;
         case 'PersonDetailsErased':
           await tx.query(
