@@ -124,6 +124,132 @@ BEGIN
   RETURN QUERY SELECT 0, v_current + v_n, v_base + v_next + v_n - 1, NULL::bigint;
 END $fn$;
 
+-- append_events for many streams at once, set-based (appendAll: a sync import's Kafka batch).
+-- Streams are numbered 1..m in p_streams (with p_kinds, p_expected, p_counts, p_guards,
+-- p_enforce per stream); the events of all streams come in stream order, p_sidx naming each
+-- event's stream. Each stream is judged exactly as append_events judges it (replay, id stored
+-- with other content, revision); when any stream fails nothing is written and every stream's
+-- status is returned, so the caller can report the first failure. Stream ids and event ids must
+-- be distinct within a call (the adapter takes the one-stream path otherwise).
+DROP FUNCTION IF EXISTS ${schema}.append_streams(text[], int[], bigint[], int[], int[], uuid[], text[], int[], jsonb[], jsonb[], jsonb[], jsonb[]);
+CREATE OR REPLACE FUNCTION ${schema}.append_streams(
+  p_streams text[], p_kinds int[], p_expected bigint[], p_counts int[], p_sidx int[],
+  p_ids uuid[], p_types text[], p_versions int[], p_data jsonb[], p_meta jsonb[],
+  p_guards jsonb[] DEFAULT NULL, p_enforce jsonb[] DEFAULT NULL
+) RETURNS TABLE (out_index int, out_status int, out_revision bigint, out_position bigint, out_actual bigint)
+LANGUAGE plpgsql
+-- Every lookup here has an index (event id, stream id, position, guard keys). On a young log
+-- (a node catching up from nothing) the statistics say the events table is tiny, and the plan
+-- the session caches for the event-id probe is a sequential scan, one per batch over a growing
+-- log: ~0.1 ms per thousand events stored, per call. Without sequential scans it stays an index probe.
+SET enable_seqscan = off
+AS $fn$
+DECLARE
+  v_m int := cardinality(p_streams);
+  v_status int[] := array_fill(0, ARRAY[v_m]);
+  v_current bigint[];
+  v_known_rev bigint[] := array_fill(NULL::bigint, ARRAY[v_m]);
+  v_known_pos bigint[] := array_fill(NULL::bigint, ARRAY[v_m]);
+  v_failed boolean := false;
+  v_base bigint;
+  v_next int;
+  r record;
+BEGIN
+  -- Dedupe by event id: one probe for the whole batch, the per-stream comparison only on a hit.
+  IF EXISTS (SELECT 1 FROM ${schema}.events e WHERE e.event_id = ANY (p_ids)) THEN
+    FOR r IN
+      SELECT i.sidx, count(*) AS total, count(e.event_id) AS found,
+             count(*) FILTER (WHERE e.stream_id = s.stream_id AND e.type = i.type
+                              AND e.schema_version = i.version AND e.data = i.data) AS same,
+             max(e.revision) AS rev, max(e.position) AS pos
+        FROM unnest(p_ids, p_sidx, p_types, p_versions, p_data) AS i(id, sidx, type, version, data)
+        JOIN unnest(p_streams) WITH ORDINALITY AS s(stream_id, k) ON s.k = i.sidx
+        LEFT JOIN ${schema}.events e ON e.event_id = i.id
+       GROUP BY i.sidx
+      HAVING count(e.event_id) > 0
+    LOOP
+      IF r.found = r.total AND r.same = r.total THEN
+        v_status[r.sidx] := 1;
+        v_known_rev[r.sidx] := r.rev;
+        v_known_pos[r.sidx] := r.pos;
+      ELSE
+        v_status[r.sidx] := 2;
+        v_failed := true;
+      END IF;
+    END LOOP;
+  END IF;
+
+  -- Lock the existing streams in one order (two batches touching the same streams cannot
+  -- deadlock on them), then read their revisions side by side with the arguments.
+  PERFORM 1 FROM ${schema}.streams st WHERE st.stream_id = ANY (p_streams) ORDER BY st.stream_id FOR UPDATE;
+  SELECT array_agg(st.revision ORDER BY s.k) INTO v_current
+    FROM unnest(p_streams) WITH ORDINALITY AS s(stream_id, k)
+    LEFT JOIN ${schema}.streams st ON st.stream_id = s.stream_id;
+
+  FOR r IN
+    SELECT s.k, s.kind, s.expected, s.cur
+      FROM unnest(p_kinds, p_expected, v_current, v_status) WITH ORDINALITY AS s(kind, expected, cur, status, k)
+     WHERE s.status = 0
+       AND ((s.kind = 1 AND s.cur IS NOT NULL) OR (s.kind = 2 AND s.cur IS NULL)
+            OR (s.kind = 3 AND s.cur IS DISTINCT FROM s.expected))
+  LOOP
+    v_status[r.k] := 3;
+    v_failed := true;
+  END LOOP;
+
+  IF NOT v_failed THEN
+    -- A concurrent creator makes this fail with a unique violation: the caller maps it. In
+    -- stream-id order, as the locks above, so two calls creating the same streams wait, not deadlock.
+    INSERT INTO ${schema}.streams (stream_id, revision)
+    SELECT s.stream_id, s.n - 1
+      FROM unnest(p_streams, p_counts, v_current, v_status) AS s(stream_id, n, cur, status)
+     WHERE s.status = 0 AND s.cur IS NULL
+     ORDER BY s.stream_id;
+    UPDATE ${schema}.streams st SET revision = s.cur + s.n
+      FROM unnest(p_streams, p_counts, v_current, v_status) AS s(stream_id, n, cur, status)
+     WHERE s.status = 0 AND s.cur IS NOT NULL AND st.stream_id = s.stream_id;
+
+    v_base := (pg_current_xact_id()::text::bigint) << ${TX_SHIFT};
+    SELECT coalesce(max(e.position) - v_base + 1, 0) INTO v_next
+      FROM ${schema}.events e
+     WHERE e.position >= v_base AND e.position < v_base + ${MAX_EVENTS_PER_TRANSACTION};
+
+    -- Positions follow the argument order over the streams that append (dense, as for
+    -- append_events); revisions count on from each stream's current one.
+    INSERT INTO ${schema}.events (position, event_id, stream_id, revision, type, schema_version, data, metadata)
+    SELECT v_base + v_next + row_number() OVER (ORDER BY i.ord) - 1, i.id, s.stream_id,
+           coalesce(s.cur, -1) + row_number() OVER (PARTITION BY i.sidx ORDER BY i.ord),
+           i.type, i.version, i.data, i.meta
+      FROM unnest(p_ids, p_sidx, p_types, p_versions, p_data, p_meta) WITH ORDINALITY AS i(id, sidx, type, version, data, meta, ord)
+      JOIN unnest(p_streams, v_current, v_status) WITH ORDINALITY AS s(stream_id, cur, status, k) ON s.k = i.sidx
+     WHERE s.status = 0;
+
+    -- Guard operations of the appended streams only (a replayed stream applied its own the
+    -- first time), in stream order, in this transaction: a refusal undoes the whole call.
+    IF p_guards IS NOT NULL THEN
+      FOR r IN
+        SELECT g.ops, g.enforce
+          FROM unnest(p_guards, p_enforce, v_status) WITH ORDINALITY AS g(ops, enforce, status, k)
+         WHERE g.status = 0 AND g.ops IS NOT NULL
+         ORDER BY g.k
+      LOOP
+        PERFORM ${schema}.guards_apply(r.ops, r.enforce);
+      END LOOP;
+    END IF;
+  END IF;
+
+  RETURN QUERY
+    SELECT s.k::int, s.status,
+           CASE s.status WHEN 0 THEN coalesce(s.cur, -1) + s.n WHEN 1 THEN s.known_rev END,
+           CASE s.status
+             WHEN 0 THEN v_base + v_next - 1 + sum(s.n) FILTER (WHERE s.status = 0) OVER (ORDER BY s.k)
+             WHEN 1 THEN s.known_pos END,
+           CASE s.status WHEN 3 THEN s.cur END
+      FROM unnest(p_counts, v_current, v_status, v_known_rev, v_known_pos)
+           WITH ORDINALITY AS s(n, cur, status, known_rev, known_pos, k)
+     ORDER BY s.k;
+END $fn$;
+
 -- Many appends in one round trip (bulk loads, ADR 0026): p_items is a JSON array of
 -- {stream, kind, expected, ids, types, versions, data, meta, guards, enforce}, each the
 -- arguments of one append_events call. Each item runs in its own subtransaction, so a refused
