@@ -58,6 +58,12 @@ export class PostgresEventStore implements EventStore {
   private readonly listeners = new Set<() => void>();
   /** Names of the statements transactions prepare once per connection (see `preparedName`). */
   private readonly prepared = new Map<string, string>();
+  /**
+   * Whether statements are prepared by name on each connection: not on PGlite, where every
+   * socket connection shares the one backend session, so a name one connection prepared already
+   * exists for the next (found at connect from the server's version, whatever `engine` says).
+   */
+  private namedStatements: boolean;
   private closed = false;
 
   private constructor(
@@ -66,6 +72,7 @@ export class PostgresEventStore implements EventStore {
   ) {
     this.schema = options.schema ?? 'vaxledger';
     const pglite = options.engine === 'pglite';
+    this.namedStatements = !pglite;
     this.capabilities = {
       adapter: pglite ? 'pglite' : 'postgres',
       concurrentTransactions: !pglite,
@@ -107,6 +114,8 @@ export class PostgresEventStore implements EventStore {
       await client.query('SELECT pg_advisory_lock(hashtext($1))', [`vaxledger-migrate-${this.schema}`]);
       try {
         await client.query(schemaSql(this.schema));
+        const { rows: server } = await client.query<{ version: string }>('SELECT version() AS version');
+        if (server[0]?.version.includes('PGlite')) this.namedStatements = false;
         const rules = this.options.guardRules;
         if (rules) {
           const { rows } = await client.query<{ rules_version: number }>(`SELECT rules_version FROM ${this.schema}.guard_meta`);
@@ -490,6 +499,7 @@ export class PostgresEventStore implements EventStore {
    * built with varying parts cannot fill the connections' memory with prepared statements.
    */
   private preparedName(sql: string): string | undefined {
+    if (!this.namedStatements) return undefined;
     let name = this.prepared.get(sql);
     if (name === undefined && this.prepared.size < PREPARED_STATEMENTS) {
       name = `vx_${createHash('sha256').update(sql).digest('hex').slice(0, 24)}`;
