@@ -48,6 +48,12 @@ export interface Settings {
   /** Seconds a command may wait for the read models to reach the log head. */
   readonly projectionWaitMs: number;
   /**
+   * LOG_POLL_MS: how long the node's readers of the log (projector, sync relay, log
+   * checkpointer) sleep once caught up before looking again. Longer gathers more events per
+   * projector batch under load (fewer statements per event); shorter shows a write sooner.
+   */
+  readonly logPollMs: number;
+  /**
    * Where the API node's projector runs: `thread` (a worker thread of the API process, off
    * the request event loop), `inline` (on it, as before), `worker` (not in the API: the
    * worker process, `--role projector`, keeps the read models current).
@@ -260,6 +266,7 @@ const settingsOf = (e: Environment, env: Env): Settings => {
     workerMetricsPort: e.WORKER_METRICS_PORT ?? null,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     projectionWaitMs: e.PROJECTION_WAIT_MS,
+    logPollMs: e.LOG_POLL_MS,
     // PGlite runs on the API process's own event loop: a projector thread would only query it
     // through the socket from another thread, so the embedded default projects inline.
     projector: isGiven(env, 'PROJECTOR') ? e.PROJECTOR : embedded ? 'inline' : 'thread',

@@ -76,6 +76,7 @@ describe('settings', () => {
       logLevel: 'info',
       bodyLimitBytes: 1048576,
       projectionWaitMs: 5000,
+      logPollMs: 50,
       rateLimitPerMinute: 3000,
       kafkaSecurity: { ssl: null, sasl: null },
       jwt: null,
@@ -103,6 +104,7 @@ describe('settings', () => {
   it.each([
     ['BODY_LIMIT_BYTES', '512', 'BODY_LIMIT_BYTES must be an integer from 1024 to 67108864'],
     ['PROJECTION_WAIT_MS', '1.5', 'PROJECTION_WAIT_MS must be an integer from 0 to 120000'],
+    ['LOG_POLL_MS', '0', 'LOG_POLL_MS must be an integer from 1 to 5000'],
     ['RATE_LIMIT_PER_MINUTE', '-1', 'RATE_LIMIT_PER_MINUTE must be an integer from 0 to 1000000'],
     ['JWT_CLOCK_TOLERANCE_S', '301', 'JWT_CLOCK_TOLERANCE_S must be an integer from 0 to 300'],
     ['WORKER_METRICS_PORT', '0', 'WORKER_METRICS_PORT must be an integer from 1 to 65535'],

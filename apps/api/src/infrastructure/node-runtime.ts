@@ -173,7 +173,7 @@ export const openNodeRuntime = async (settings: Settings, options: RuntimeOption
             schema: options.eventSchema ?? 'vaxledger',
             engine,
             poolSize: engine === 'pglite' ? 4 : 16,
-            pollIntervalMs: 20,
+            pollIntervalMs: settings.logPollMs,
             // Stock, unit and hold rows kept in every append's transaction (ADR 0011).
             guardRules: { version: STOCK_GUARD_RULES_VERSION, opsFor: stockGuardOps },
           });
