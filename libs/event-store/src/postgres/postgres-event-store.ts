@@ -23,8 +23,19 @@ import { PollingSubscription } from '../subscription';
 import { closePool, waitIdle } from './close-pool';
 import { isPgError, translate, UNIQUE_VIOLATION } from './pg-errors';
 import { readGuardFacts, readGuardFactsMany, rebuildGuardTables } from './guard-tables';
-import { MAX_EVENTS_PER_TRANSACTION, schemaSql } from './schema';
-import { type AppendItem, type AppendRow, type EventRow, kindOf, type StoreTransaction, toRecorded } from './postgres-rows';
+import { schemaSql } from './schema';
+import {
+  type AppendItem,
+  appendedOf,
+  type AppendRow,
+  checkAppendSize,
+  EVENT_COLUMNS,
+  type EventRow,
+  kindOf,
+  type StoreTransaction,
+  streamConflictOf,
+  toRecorded,
+} from './postgres-rows';
 import { contentDigestOfText, leafOfDigest } from '../tamper/leaf-hash';
 
 export type { AppendItem, GuardKey, StoreTransaction } from './postgres-rows';
@@ -184,9 +195,8 @@ export class PostgresEventStore implements EventStore {
   }
 
   private async appendStreams(appends: readonly StreamAppend[], total: number): Promise<AppendResult[]> {
-    if (appends.some((a) => a.events.length === 0)) throw new EventStoreError('INVALID_APPEND', 'append needs at least one event');
-    if (total >= MAX_EVENTS_PER_TRANSACTION)
-      throw new EventStoreError('INVALID_APPEND', `at most ${MAX_EVENTS_PER_TRANSACTION - 1} events per append`);
+    for (const a of appends) checkAppendSize(a.events.length);
+    checkAppendSize(total);
     const kinds = appends.map((a) => kindOf(a.options?.expected ?? 'any'));
     const sidx: number[] = [];
     const events: NewEvent[] = [];
@@ -224,20 +234,9 @@ export class PostgresEventStore implements EventStore {
       const a = appends[k]!;
       if (row.out_status === 2)
         throw new EventIdConflictError(await this.firstConflictingId((sql, p) => this.pool.query(sql, p), a.events, a.streamId));
-      if (row.out_status === 3)
-        throw new StreamConflictError(
-          a.streamId,
-          String(a.options?.expected ?? 'any'),
-          row.out_actual === null ? null : Number(row.out_actual),
-        );
+      if (row.out_status === 3) throw streamConflictOf(a.streamId, a.options, row);
     }
-    return rows.map((row, k) => ({
-      streamId: appends[k]!.streamId,
-      revision: Number(row.out_revision),
-      position: BigInt(row.out_position ?? 0),
-      eventIds: appends[k]!.events.map((e) => e.eventId),
-      replayed: row.out_status === 1,
-    }));
+    return rows.map((row, k) => appendedOf(appends[k]!.streamId, appends[k]!.events, row));
   }
 
   /** The guard operations of these events under the node's rule (null: none to keep). */
@@ -255,11 +254,8 @@ export class PostgresEventStore implements EventStore {
     events: readonly NewEvent[],
     options: AppendOptions,
   ): Promise<AppendResult> {
-    if (events.length === 0) throw new EventStoreError('INVALID_APPEND', 'append needs at least one event');
-    if (events.length >= MAX_EVENTS_PER_TRANSACTION)
-      throw new EventStoreError('INVALID_APPEND', `at most ${MAX_EVENTS_PER_TRANSACTION - 1} events per append`);
-    const expected = options.expected ?? 'any';
-    const [kind, expectedRevision] = kindOf(expected);
+    checkAppendSize(events.length);
+    const [kind, expectedRevision] = kindOf(options.expected ?? 'any');
     const ops = this.guardOps(streamId, events);
     const enforce: GuardEnforcement | null = ops && options.enforceGuards ? options.enforceGuards : null;
     const params = [
@@ -279,23 +275,14 @@ export class PostgresEventStore implements EventStore {
     const { rows } = await run(sql, params);
     const row = rows[0];
     if (!row) throw new EventStoreError('INVALID_APPEND', 'append returned no result');
-    const eventIds = events.map((e) => e.eventId);
     switch (row.out_status) {
       case 0:
       case 1:
-        return {
-          streamId,
-          revision: Number(row.out_revision),
-          position: BigInt(row.out_position ?? 0),
-          eventIds,
-          replayed: row.out_status === 1,
-        };
-      case 2: {
-        const first = await this.firstConflictingId(run, events, streamId);
-        throw new EventIdConflictError(first);
-      }
+        return appendedOf(streamId, events, row);
+      case 2:
+        throw new EventIdConflictError(await this.firstConflictingId(run, events, streamId));
       default:
-        throw new StreamConflictError(streamId, String(expected), row.out_actual === null ? null : Number(row.out_actual));
+        throw streamConflictOf(streamId, options, row);
     }
   }
 
@@ -306,7 +293,7 @@ export class PostgresEventStore implements EventStore {
   private async appendEachWith(client: PoolClient, items: readonly AppendItem[]): Promise<(AppendResult | Error)[]> {
     if (items.length === 0) return [];
     const payload = items.map(({ streamId, events, options = {} }) => {
-      if (events.length === 0) throw new EventStoreError('INVALID_APPEND', 'append needs at least one event');
+      checkAppendSize(events.length);
       const [kind, expected] = kindOf(options.expected ?? 'any');
       const ops = this.guardOps(streamId, events);
       return {
@@ -330,18 +317,11 @@ export class PostgresEventStore implements EventStore {
       (item) => new EventStoreError('INVALID_APPEND', `append to ${item.streamId} returned no result`),
     );
     for (const row of rows) {
-      const { streamId, events, options = {} } = items[row.out_ord - 1]!;
-      const expected = String(options.expected ?? 'any');
+      const { streamId, events, options } = items[row.out_ord - 1]!;
       switch (row.out_status) {
         case 0:
         case 1:
-          out[row.out_ord - 1] = {
-            streamId,
-            revision: Number(row.out_revision),
-            position: BigInt(row.out_position ?? 0),
-            eventIds: events.map((e) => e.eventId),
-            replayed: row.out_status === 1,
-          };
+          out[row.out_ord - 1] = appendedOf(streamId, events, row);
           break;
         case 2:
           out[row.out_ord - 1] = new EventIdConflictError(events[0]!.eventId);
@@ -350,7 +330,7 @@ export class PostgresEventStore implements EventStore {
           out[row.out_ord - 1] = new GuardViolationError(row.out_rule ?? 'GUARD_VIOLATION', row.out_subject ?? '');
           break;
         default:
-          out[row.out_ord - 1] = new StreamConflictError(streamId, expected, row.out_actual === null ? null : Number(row.out_actual));
+          out[row.out_ord - 1] = streamConflictOf(streamId, options, row);
       }
     }
     return out;
@@ -415,7 +395,7 @@ export class PostgresEventStore implements EventStore {
         const streams = new Map<string, RecordedEvent[]>(streamIds.map((id) => [id, []]));
         if (streamIds.length === 0) return streams;
         const { rows } = await client.query<EventRow>(
-          `SELECT position, event_id, stream_id, revision, type, schema_version, data, metadata, recorded_at
+          `SELECT ${EVENT_COLUMNS}
              FROM ${this.schema}.events WHERE stream_id = ANY($1::text[]) ORDER BY stream_id, revision`,
           [[...new Set(streamIds)]],
         );
@@ -542,7 +522,7 @@ export class PostgresEventStore implements EventStore {
   }
 
   private get streamSql(): string {
-    return `SELECT position, event_id, stream_id, revision, type, schema_version, data, metadata, recorded_at
+    return `SELECT ${EVENT_COLUMNS}
               FROM ${this.schema}.events
              WHERE stream_id = $1 AND revision >= $2
              ORDER BY revision`;
@@ -566,7 +546,7 @@ export class PostgresEventStore implements EventStore {
     if (ids.length === 0) return [];
     try {
       const { rows } = await this.pool.query<EventRow>(
-        `SELECT position, event_id, stream_id, revision, type, schema_version, data, metadata, recorded_at
+        `SELECT ${EVENT_COLUMNS}
            FROM ${this.schema}.events WHERE event_id = ANY($1::uuid[]) ORDER BY position`,
         [ids],
       );
@@ -579,7 +559,7 @@ export class PostgresEventStore implements EventStore {
   async readAll({ after, limit }: ReadAllOptions): Promise<RecordedEvent[]> {
     try {
       const { rows } = await this.pool.query<EventRow>(
-        `SELECT position, event_id, stream_id, revision, type, schema_version, data, metadata, recorded_at
+        `SELECT ${EVENT_COLUMNS}
            FROM ${this.schema}.events
           WHERE position > $1 AND position < ${this.schema}.safe_position_bound()
           ORDER BY position

@@ -1,4 +1,6 @@
+import { EventStoreError, StreamConflictError } from '../errors';
 import type { AppendOptions, AppendResult, ExpectedRevision, NewEvent, RecordedEvent } from '../event-store.port';
+import { MAX_EVENTS_PER_TRANSACTION } from './schema';
 import type { GuardFacts } from './guard-tables';
 
 // The PostgreSQL adapter's row shapes and their mapping, and the handle of a command's
@@ -84,3 +86,26 @@ export const toRecorded = (row: EventRow): RecordedEvent => ({
   position: BigInt(row.position),
   recordedAt: row.recorded_at,
 });
+
+/** The columns an event row is read with (`toRecorded`). */
+export const EVENT_COLUMNS = 'position, event_id, stream_id, revision, type, schema_version, data, metadata, recorded_at';
+
+/** What every append path refuses before asking the database: no events, or too many for one transaction. */
+export const checkAppendSize = (events: number): void => {
+  if (events === 0) throw new EventStoreError('INVALID_APPEND', 'append needs at least one event');
+  if (events >= MAX_EVENTS_PER_TRANSACTION)
+    throw new EventStoreError('INVALID_APPEND', `at most ${MAX_EVENTS_PER_TRANSACTION - 1} events per append`);
+};
+
+/** An append's answer row with status 0 (appended) or 1 (replay of the same events). */
+export const appendedOf = (streamId: string, events: readonly NewEvent[], row: AppendRow): AppendResult => ({
+  streamId,
+  revision: Number(row.out_revision),
+  position: BigInt(row.out_position ?? 0),
+  eventIds: events.map((e) => e.eventId),
+  replayed: row.out_status === 1,
+});
+
+/** An append's answer row with status 3: the stream is not at the revision expected. */
+export const streamConflictOf = (streamId: string, options: AppendOptions | undefined, row: AppendRow): StreamConflictError =>
+  new StreamConflictError(streamId, String(options?.expected ?? 'any'), row.out_actual === null ? null : Number(row.out_actual));
