@@ -8,10 +8,6 @@ interface Line {
   accepted?: number;
 }
 
-/**
- * A batch's whole story for regulators: release and recall state, the ordered custody
- * chain, doses per site and what was destroyed. Stock per site comes from site-inventory.
- */
 /** The events other than doses that this read model writes for. */
 const HANDLED = new Set([
   'BatchProduced',
@@ -24,6 +20,10 @@ const HANDLED = new Set([
   'RecallLifted',
 ]);
 
+/**
+ * A batch's whole story for regulators: release and recall state, the ordered custody
+ * chain, doses per site and what was destroyed. Stock per site comes from site-inventory.
+ */
 export const batchTraceProjection: Projection = {
   name: 'batch-trace',
   version: 1,
