@@ -12,6 +12,8 @@ export default tseslint.config(
       'data/**',
       'coverage/**',
       'deploy/local/.kafka/**',
+      // Older commits' code the bench builds to measure beside this one (--baseline).
+      'bench/.tmp/**',
       '**/*.cjs',
       '**/*.mjs',
       '**/*.js',
