@@ -9,7 +9,9 @@ import {
   NO_STREAM,
   START as CLIENT_START,
 } from '@eventstore/db-client';
-import { EventIdConflictError, EventStoreError, StoreUnavailableError, StreamConflictError } from '../errors';
+import { AppendTooLargeError, EventIdConflictError, EventStoreError, StoreUnavailableError, StreamConflictError } from '../errors';
+import type { GuardFacts } from '../postgres/guard-tables';
+import { type KurrentDbGuardOptions, KurrentDbGuardRows } from './kurrentdb-guards';
 import type {
   AppendOptions,
   AppendResult,
@@ -66,6 +68,12 @@ export interface KurrentDbEventStoreOptions {
    * Must exceed the deadline. Default: deadline + 5 s.
    */
   readonly staleClaimMs?: number;
+  /**
+   * Guard rows in PostgreSQL (docs/adr/0029-kurrentdb-guards.md): every append reserves its
+   * events' guard operations there first, keyed by event id, and `capabilities.guards` is true.
+   * Absent: no guard rows, and commands check the read models (ADR 0004).
+   */
+  readonly guards?: Omit<KurrentDbGuardOptions, 'sweepAfterMs'> & { readonly sweepAfterMs?: number };
 }
 
 /**
@@ -84,8 +92,15 @@ export interface KurrentDbEventStoreOptions {
  */
 export class KurrentDbEventStore implements EventStore {
   // KurrentDB writes through one writer: an event is readable only after every lower position is.
-  readonly capabilities: EventStoreCapabilities = { adapter: 'kurrentdb', concurrentTransactions: false, guards: false };
+  readonly capabilities: EventStoreCapabilities;
   private readonly prefixes: readonly string[];
+  /** The guard rows in PostgreSQL; null when the store runs without guards. */
+  private guardRows: KurrentDbGuardRows | null = null;
+  private guardReader: Subscription | null = null;
+  private guardPosition: GlobalPosition = START;
+  private sweeper: NodeJS.Timeout | null = null;
+  private sweeping: Promise<void> | null = null;
+  private readonly sweepAfterMs: number;
   private readonly deadlineMs: number;
   private readonly staleClaimMs: number;
   private readonly subscriptions = new Set<KurrentDbSubscription>();
@@ -98,6 +113,10 @@ export class KurrentDbEventStore implements EventStore {
     this.prefixes = options.streamPrefixes ?? PRODUCT_STREAM_PREFIXES;
     this.deadlineMs = options.deadlineMs ?? 10_000;
     this.staleClaimMs = options.staleClaimMs ?? this.deadlineMs + 5_000;
+    // A reservation is settled only once no append with its ids can still land: past the call
+    // deadline and past the point where a stale claim may be taken over by a retry.
+    this.sweepAfterMs = options.guards?.sweepAfterMs ?? this.staleClaimMs + 5_000;
+    this.capabilities = { adapter: 'kurrentdb', concurrentTransactions: false, guards: options.guards !== undefined };
   }
 
   /** Opens the client and checks the server answers; a StoreUnavailableError when it does not. */
@@ -123,7 +142,93 @@ export class KurrentDbEventStore implements EventStore {
         error,
       );
     }
+    if (options.guards) {
+      try {
+        await store.startGuards(options.guards);
+      } catch (error) {
+        await store.close();
+        throw error;
+      }
+    }
     return store;
+  }
+
+  /**
+   * Opens the guard rows and follows `$all` from where they stopped; resolves once they have
+   * applied the whole log (a rebuild after a rule change replays all of it), so no command
+   * checks rows that miss a recall already in the log.
+   */
+  private async startGuards(options: KurrentDbGuardOptions): Promise<void> {
+    const rows = await KurrentDbGuardRows.open(options);
+    this.guardRows = rows;
+    this.guardPosition = await rows.position();
+    await new Promise<void>((resolve) => {
+      this.guardReader = this.subscribe({
+        after: this.guardPosition,
+        onEvents: async (events) => {
+          await rows.confirm(events);
+          this.guardPosition = events[events.length - 1]!.position;
+        },
+        onCaughtUp: () => resolve(),
+        onError: () => undefined,
+      });
+    });
+    const every = options.sweepEveryMs ?? Math.max(1_000, Math.floor(this.sweepAfterMs / 4));
+    this.sweeper = setInterval(() => {
+      this.sweeping ??= this.sweepReservations()
+        .then(
+          () => undefined,
+          () => undefined,
+        )
+        .finally(() => {
+          this.sweeping = null;
+        });
+    }, every);
+    this.sweeper.unref();
+  }
+
+  /**
+   * Settles reservations older than the sweep limit (their writer died between reserve and
+   * append, or between append and confirm): events found in their stream are confirmed, the
+   * others released. Answers how many were released and confirmed.
+   */
+  async sweepReservations(olderThanMs: number = this.sweepAfterMs): Promise<{ released: number; confirmed: number }> {
+    const rows = this.guardRows;
+    if (!rows) return { released: 0, confirmed: 0 };
+    let released = 0;
+    let confirmed = 0;
+    for (const [streamId, ids] of await rows.staleReservations(olderThanMs)) {
+      const found = await findEvents(this.client, () => this.call(), streamId, ids);
+      const there = ids.filter((id) => found.has(id.toLowerCase()));
+      await rows.confirmReserved(there);
+      confirmed += there.length;
+      released += await rows.release(
+        ids.filter((id) => !found.has(id.toLowerCase())),
+        olderThanMs,
+      );
+    }
+    return { released, confirmed };
+  }
+
+  /** The guard rows of a site's stock of a batch and of a coded unit (reservations included). */
+  async guardFacts(site: string, batchId: string, traceCode: string | null): Promise<GuardFacts> {
+    if (!this.guardRows) throw new EventStoreError('INVALID_APPEND', 'this KurrentDB store keeps no guard rows');
+    return this.guardRows.guardFacts(site, batchId, traceCode);
+  }
+
+  /**
+   * Waits (at most `timeoutMs`) until the guard rows have applied every event in the log now:
+   * the late operations (receipts, lifts, returns) of events appended a moment ago included.
+   */
+  async guardsCatchUp(timeoutMs = 5_000): Promise<boolean> {
+    if (!this.guardRows) return true;
+    const target = await this.latestPosition();
+    const until = Date.now() + timeoutMs;
+    for (let wait = 2; this.guardPosition < target; wait = Math.min(wait * 2, 50)) {
+      if (Date.now() > until) return false;
+      await sleep(wait);
+    }
+    return true;
   }
 
   isProductStream(streamId: string): boolean {
@@ -156,10 +261,18 @@ export class KurrentDbEventStore implements EventStore {
       ids.add(e.eventId.toLowerCase());
     }
     const expected = options.expected ?? 'any';
+    // Guard rows first: a refused check appends nothing; a retry with the same ids reserves nothing again.
+    const reserved = this.guardRows ? await this.guardRows.reserve(streamId, events, options.enforceGuards ?? null) : [];
     try {
       return await this.appendClaimed(streamId, events, expected);
     } catch (error) {
-      throw translate(error, `append to ${streamId}`);
+      const failure = translate(error, `append to ${streamId}`);
+      // These prove the events were not written: their reservations go back at once. After any
+      // other failure the append may have landed; the log reader or the sweeper settles them.
+      const definite =
+        failure instanceof StreamConflictError || failure instanceof AppendTooLargeError || failure instanceof EventIdConflictError;
+      if (definite && reserved.length > 0) await this.guardRows?.release(reserved).catch(() => undefined);
+      throw failure;
     }
   }
 
@@ -391,8 +504,12 @@ export class KurrentDbEventStore implements EventStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    if (this.sweeper) clearInterval(this.sweeper);
+    await this.sweeping;
+    await this.guardReader?.stop();
     await Promise.allSettled([...this.subscriptions].map((s) => s.stop()));
     // dispose() waits for every open call to finish; do not let a stuck one hold shutdown up.
     await Promise.race([this.client.dispose().catch(() => undefined), new Promise<void>((resolve) => setTimeout(resolve, 2_000).unref())]);
+    await this.guardRows?.close();
   }
 }
