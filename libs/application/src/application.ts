@@ -17,7 +17,7 @@ import { PublishRevocationsHandler } from './certificates/publish-revocations.ha
 import type { CompletenessClaim } from './certificates/smart-health-card';
 import { VaccinationStatusHandler } from './certificates/vaccination-status.handler';
 import { EnterDoseInErrorHandler } from './doses/enter-dose-in-error.handler';
-import type { DoseTransactionDeps } from './doses/dose-transaction';
+import type { DoseTransactionDeps, GuardedAppendDoseDeps } from './doses/dose-transaction';
 import { RecordDoseHandler } from './doses/record-dose.handler';
 import { ReadAefiReportQuery } from './aefi/read-aefi-report.query';
 import type { ReadAccessPolicy } from './audit/audited-reads';
@@ -61,6 +61,8 @@ export interface ApplicationDeps {
   readonly clock?: Clock;
   /** The one-transaction dose path's parts, where the store supports it (ADR 0011). */
   readonly doseTransaction?: DoseTransactionDeps | undefined;
+  /** The guarded-append dose path, where the log is in KurrentDB with guard rows (ADR 0029). */
+  readonly guardedDose?: GuardedAppendDoseDeps | undefined;
   /** Appends of several streams in one transaction (a supply document), where the store can. */
   readonly atomicAppend?: AtomicAppendDeps | undefined;
   /** The AEFI signal rule (settings AEFI_SIGNAL_MIN_REPORTS, AEFI_SIGNAL_ALPHA). */
@@ -144,6 +146,7 @@ export const createApplication = (deps: ApplicationDeps): Application => {
       pseudonymSecret: deps.pseudonymSecret,
       personGrantTtlMs: deps.personGrantTtlMs,
       oneTransaction: deps.doseTransaction,
+      guardedAppend: deps.guardedDose,
     }),
     enterDoseInError: new EnterDoseInErrorHandler({ ...common, reads, access, provinceCode }),
     registerOrganisation: new RegisterOrganisationHandler({ ...common, access }),

@@ -5,9 +5,10 @@ import {
   CommandExecutor,
   type CompletenessClaim,
   createApplication,
+  type GuardedAppendDoseDeps,
   SqlIdempotencyStore,
 } from '@vaxledger/application';
-import { PostgresEventStore } from '@vaxledger/event-store';
+import { type EventStore, PostgresEventStore } from '@vaxledger/event-store';
 import { PERSON_GRANT_TTL_MS } from '../auth/policy';
 import { readAccess } from '../auth/read-access';
 import { useCaseAccess } from '../auth/use-case-access';
@@ -105,7 +106,20 @@ export const nodeApplication = (runtime: NodeRuntime, executor: CommandExecutor,
             },
           }
         : undefined,
+    // The log in KurrentDB with guard rows in PostgreSQL: reserve keyed by event id, then append (ADR 0029).
+    guardedDose: guardedDoseOf(runtime),
   });
+
+const guardedDoseOf = (runtime: NodeRuntime): GuardedAppendDoseDeps | undefined => {
+  const store = guardedKurrentDb(runtime.store);
+  return store ? { store, vault: runtime.vault, grants: runtime.auth, idempotency: idempotencyOf(runtime) } : undefined;
+};
+
+/** The KurrentDB store when it keeps guard rows in PostgreSQL (ADR 0029), else null. */
+const guardedKurrentDb = (store: EventStore): GuardedAppendDoseDeps['store'] | null =>
+  store.capabilities.adapter === 'kurrentdb' && store.capabilities.guards && 'guardFacts' in store && 'guardsCatchUp' in store
+    ? (store as GuardedAppendDoseDeps['store'])
+    : null;
 
 /** An error as `code: message`, without a driver's detail (which may quote row values). */
 const errorSummary = (error: unknown): string => {

@@ -8,7 +8,14 @@ import { batchFacts } from '../kernel/facts';
 import { foldHistory } from '../kernel/fold';
 import { type Clock, type KeyedSerialiser, type PersonGrants, siteOf, systemClock } from '../kernel/ports';
 import { pseudonymFor } from '../persons/pseudonym';
-import { type DoseInput, type DoseTransactionDeps, recordDoseGroup, recordDoseInOneTransaction } from './dose-transaction';
+import {
+  type DoseInput,
+  type DoseTransactionDeps,
+  type GuardedAppendDoseDeps,
+  recordDoseGroup,
+  recordDoseInOneTransaction,
+  recordDoseWithGuardedAppend,
+} from './dose-transaction';
 
 export interface RecordDoseCommand {
   readonly person: {
@@ -51,6 +58,12 @@ export interface RecordDoseDeps {
    * (KurrentDB, memory): the per-site lock and the read-model check of ADR 0004.
    */
   readonly oneTransaction?: DoseTransactionDeps | undefined;
+  /**
+   * Present where the log is in KurrentDB and the store keeps guard rows in PostgreSQL: the
+   * store reserves the dose's stock and unit keyed by event id, then appends (ADR 0029); no
+   * site lock and no projector wait either.
+   */
+  readonly guardedAppend?: GuardedAppendDoseDeps | undefined;
 }
 
 /**
@@ -238,7 +251,10 @@ export class RecordDoseHandler {
     const oneTransaction = this.deps.oneTransaction;
     if (oneTransaction?.store.capabilities.guards)
       return recordDoseInOneTransaction(oneTransaction, await this.transactionInput(command, actor, meta));
-    // Stores without guard tables (KurrentDB, memory): the per-site lock path (ADR 0004).
+    const guardedAppend = this.deps.guardedAppend;
+    if (guardedAppend?.store.capabilities.guards)
+      return recordDoseWithGuardedAppend(guardedAppend, await this.transactionInput(command, actor, meta));
+    // Stores without guard rows (KurrentDB without them, memory): the per-site lock path (ADR 0004).
     const { executor, reads: models, vault, provinceCode, pseudonymSecret } = this.deps;
     const personId = pseudonymFor(pseudonymSecret, command.person);
     const traceCode = traceCodeOf(command);
