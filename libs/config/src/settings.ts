@@ -19,6 +19,11 @@ export interface Settings {
   readonly databaseUrl: string | null;
   readonly eventStore: 'postgres' | 'kurrentdb';
   readonly kurrentdbUrl: string | null;
+  /**
+   * With EVENT_STORE=kurrentdb: keep the guard rows in PostgreSQL, reserved by event id before
+   * each append (ADR 0029; default on). Off: commands check the read models under a site lock.
+   */
+  readonly kurrentdbGuards: boolean;
   readonly kafkaBrokers: readonly string[];
   readonly provinceCode: string;
   readonly syncMode: 'peer' | 'hub' | 'direct';
@@ -250,6 +255,7 @@ const settingsOf = (e: Environment, env: Env): Settings => {
     databaseUrl: e.DATABASE_URL ?? null,
     eventStore: e.EVENT_STORE,
     kurrentdbUrl: e.KURRENTDB_URL ?? null,
+    kurrentdbGuards: e.KURRENTDB_GUARDS === 'on',
     kafkaBrokers: e.KAFKA_BROKERS,
     provinceCode: e.PROVINCE_CODE,
     syncMode: e.SYNC_MODE,

@@ -68,6 +68,7 @@ describe('settings', () => {
       port: 3000,
       eventStore: 'postgres',
       kurrentdbUrl: null,
+      kurrentdbGuards: true,
       kafkaBrokers: [],
       syncMode: 'peer',
       syncPeers: [],

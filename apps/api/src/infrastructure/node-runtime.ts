@@ -168,12 +168,16 @@ export const openNodeRuntime = async (settings: Settings, options: RuntimeOption
             connectionString: settings.kurrentdbUrl ?? '',
             streamPrefixes: [...STREAM_CATEGORIES, ...LOCAL_ONLY_CATEGORIES].map((c) => `${c}-`),
             // Stock, unit and hold rows in PostgreSQL, reserved by event id before each append (ADR 0029).
-            guards: {
-              connectionString: databaseUrl,
-              schema: options.eventSchema ?? 'vaxledger',
-              rules: { version: STOCK_GUARD_RULES_VERSION, opsFor: stockGuardOps },
-              poolSize: engine === 'pglite' ? 2 : 8,
-            },
+            ...(settings.kurrentdbGuards
+              ? {
+                  guards: {
+                    connectionString: databaseUrl,
+                    schema: options.eventSchema ?? 'vaxledger',
+                    rules: { version: STOCK_GUARD_RULES_VERSION, opsFor: stockGuardOps },
+                    poolSize: engine === 'pglite' ? 2 : 8,
+                  },
+                }
+              : {}),
           })
         : await PostgresEventStore.connect({
             connectionString: databaseUrl,
