@@ -50,9 +50,9 @@ export type ExpectedRevision = 'any' | 'no-stream' | 'stream-exists' | number;
 export interface AppendOptions {
   readonly expected?: ExpectedRevision;
   /**
-   * Check the guards in the append's transaction (takes of stock, draws of coded units,
-   * holds on batches): a refusal is a GuardViolationError and appends nothing. Only on
-   * adapters with `capabilities.guards`; the others ignore it (ADR 0011).
+   * Check the guards with the append (takes of stock, draws of coded units, holds on
+   * batches): a refusal is a GuardViolationError and appends nothing. Only on adapters with
+   * `capabilities.guards`; the others ignore it (ADR 0011, ADR 0029).
    */
   readonly enforceGuards?: GuardEnforcement;
 }
@@ -105,7 +105,11 @@ export interface EventStoreCapabilities {
   readonly adapter: 'postgres' | 'pglite' | 'memory' | 'kurrentdb';
   /** False where the engine runs one transaction at a time (PGlite), so "in flight" cannot happen. */
   readonly concurrentTransactions: boolean;
-  /** True where every append keeps the guard tables in its own transaction (ADR 0011). */
+  /**
+   * True where every append keeps the guard rows and honours `enforceGuards`: in the append's own
+   * transaction (PostgreSQL, ADR 0011), or reserved by event id in PostgreSQL before the append
+   * and confirmed from the log after it (KurrentDB with guard rows, ADR 0029).
+   */
   readonly guards: boolean;
 }
 
