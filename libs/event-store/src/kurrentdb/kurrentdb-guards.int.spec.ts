@@ -172,6 +172,26 @@ describe('guard rows of the KurrentDB event store', () => {
     }
   });
 
+  it('runs the sweeper on its own: a crashed reservation is given back once it is old enough', async () => {
+    const swept = await KurrentDbEventStore.connect({
+      connectionString: realServer ?? double!.url,
+      guards: { connectionString: testDatabaseUrl(), schema, rules, sweepAfterMs: 300, sweepEveryMs: 100 },
+    });
+    const crashed = await KurrentDbGuardRows.open({ connectionString: testDatabaseUrl(), schema, rules });
+    try {
+      const before = (await stock(CLINIC))!.available;
+      await crashed.reserve(person(), [dose(CLINIC)], {});
+      expect(await stock(CLINIC)).toEqual({ available: before - 1, hold: null });
+      const until = Date.now() + 10_000;
+      while ((await reservations()) > 0 && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(await reservations()).toBe(0);
+      expect(await stock(CLINIC)).toEqual({ available: before, hold: null });
+    } finally {
+      await crashed.close();
+      await swept.close();
+    }
+  });
+
   it('lets exactly 50 of 200 concurrent enforced doses take the last 50 doses; the rest are INSUFFICIENT_STOCK', async () => {
     // Bring the clinic down to 50.
     for (let n = (await stock(CLINIC))!.available; n > 50; n--) await store.append(person(), [dose(CLINIC)], { enforceGuards: {} });
