@@ -210,6 +210,23 @@ export class KurrentDbEventStore implements EventStore {
     return { released, confirmed };
   }
 
+  /**
+   * A recall or suspension (a hold, now in the rows: later doses are refused) is appended only
+   * once the doses of its batches reserved before it have settled (confirmed from the log, or
+   * released), so in the log too no dose that passed the guards comes after the recall. Waits
+   * at most the sweep limit: a reservation left by a dead writer is settled by then.
+   */
+  private async settleTakesBeforeHold(streamId: string, events: readonly NewEvent[]): Promise<void> {
+    const rows = this.guardRows;
+    if (!rows) return;
+    const batches = [...new Set(events.flatMap((e) => rows.opsOf(streamId, e).flatMap((op) => (op.k === 'hold' ? op.batches : []))))];
+    if (batches.length === 0) return;
+    const except = events.map((e) => e.eventId.toLowerCase());
+    const until = Date.now() + this.sweepAfterMs;
+    for (let wait = 2; (await rows.pendingTakes(batches, except)) > 0 && Date.now() < until; wait = Math.min(wait * 2, 100))
+      await sleep(wait);
+  }
+
   /** The guard rows of a site's stock of a batch and of a coded unit (reservations included). */
   async guardFacts(site: string, batchId: string, traceCode: string | null): Promise<GuardFacts> {
     if (!this.guardRows) throw new EventStoreError('INVALID_APPEND', 'this KurrentDB store keeps no guard rows');
@@ -264,6 +281,7 @@ export class KurrentDbEventStore implements EventStore {
     // Guard rows first: a refused check appends nothing; a retry with the same ids reserves nothing again.
     const reserved = this.guardRows ? await this.guardRows.reserve(streamId, events, options.enforceGuards ?? null) : [];
     try {
+      if (reserved.length > 0) await this.settleTakesBeforeHold(streamId, events);
       return await this.appendClaimed(streamId, events, expected);
     } catch (error) {
       const failure = translate(error, `append to ${streamId}`);

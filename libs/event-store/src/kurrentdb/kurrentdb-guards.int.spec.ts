@@ -211,6 +211,41 @@ describe('guard rows of the KurrentDB event store', () => {
     expect(await stock(CLINIC)).toEqual({ available: 0, hold: null });
   }, 120_000);
 
+  it('appends a recall only after the doses reserved before it settled, so none lands after it in the log', async () => {
+    const writer = await KurrentDbGuardRows.open({ connectionString: testDatabaseUrl(), schema, rules });
+    const plain = await KurrentDbEventStore.connect({ connectionString: realServer ?? double!.url });
+    try {
+      const before = (await stock(CLINIC))!.available;
+      // Stock back for one dose first (a void), so the dose below can pass its guard.
+      await store.append(person(), [event('DoseEnteredInError', { siteCode: CLINIC, batchId: BATCH, doseEventId: randomUUID() })]);
+      expect(await store.guardsCatchUp()).toBe(true);
+      const slow = dose(CLINIC);
+      const slowStream = person();
+      await writer.reserve(slowStream, [slow], {});
+      const recallId = `RW-${BATCH}`;
+      const recall = event('BatchRecalled', { recallId, batchIds: [BATCH], kind: 'suspension' }, MAH);
+      let recalled = false;
+      const appending = store.append(`recall-${recallId}`, [recall]).then((r) => {
+        recalled = true;
+        return r;
+      });
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      // The hold is in the rows already (new doses are refused), but the recall waits.
+      expect(recalled).toBe(false);
+      await expect(store.append(person(), [dose(CLINIC)], { enforceGuards: {} })).rejects.toMatchObject({ rule: 'BATCH_SUSPENDED' });
+      const landed = await plain.append(slowStream, [slow], { expected: 'no-stream' });
+      const held = await appending;
+      expect(held.position).toBeGreaterThan(landed.position);
+      expect(await stock(CLINIC)).toEqual({ available: before, hold: 'suspension' });
+      await store.append(`recall-${recallId}`, [event('RecallLifted', { recallId, batchIds: [BATCH] }, MAH)]);
+      expect(await store.guardsCatchUp()).toBe(true);
+      expect(await stock(CLINIC)).toEqual({ available: before, hold: null });
+    } finally {
+      await plain.close();
+      await writer.close();
+    }
+  });
+
   it('refuses a dose right after a committed recall, with no log reader involved; a lift allows it again', async () => {
     const recallId = `R-${BATCH}`;
     await store.append(`recall-${recallId}`, [event('BatchRecalled', { recallId, batchIds: [BATCH], kind: 'recall' }, MAH)]);

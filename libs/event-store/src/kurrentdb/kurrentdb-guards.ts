@@ -55,8 +55,11 @@ CREATE TABLE IF NOT EXISTS ${schema}.guard_event (
   state text NOT NULL CHECK (state IN ('reserved', 'applied')),
   late jsonb NOT NULL DEFAULT '[]',
   undo jsonb NOT NULL DEFAULT '[]',
+  -- Batches whose stock the reservation took (a recall waits for these to settle).
+  batches text[] NOT NULL DEFAULT '{}',
   touched_at timestamptz NOT NULL DEFAULT now()
 );
+ALTER TABLE ${schema}.guard_event ADD COLUMN IF NOT EXISTS batches text[] NOT NULL DEFAULT '{}';
 CREATE INDEX IF NOT EXISTS guard_event_reserved ON ${schema}.guard_event (touched_at) WHERE state = 'reserved';
 CREATE TABLE IF NOT EXISTS ${schema}.guard_log_position (
   id int PRIMARY KEY CHECK (id = 1),
@@ -74,8 +77,9 @@ DECLARE
   out text[] := '{}';
 BEGIN
   FOR e IN SELECT value FROM jsonb_array_elements(p_events) LOOP
-    INSERT INTO ${schema}.guard_event (event_id, stream_id, state, late, undo)
-    VALUES ((e->>'id')::uuid, e->>'stream', 'reserved', e->'late', e->'undo')
+    INSERT INTO ${schema}.guard_event (event_id, stream_id, state, late, undo, batches)
+    VALUES ((e->>'id')::uuid, e->>'stream', 'reserved', e->'late', e->'undo',
+            ARRAY(SELECT jsonb_array_elements_text(e->'batches')))
     ON CONFLICT (event_id) DO NOTHING;
     IF FOUND THEN
       PERFORM ${schema}.guards_apply(e->'early', p_enforce);
@@ -241,7 +245,7 @@ export class KurrentDbGuardRows {
     }
   }
 
-  private opsOf(streamId: string, event: Omit<GuardedEvent, 'streamId'>): readonly GuardOp[] {
+  opsOf(streamId: string, event: Omit<GuardedEvent, 'streamId'>): readonly GuardOp[] {
     return this.rules.opsFor({ type: event.type, streamId, data: event.data, metadata: event.metadata });
   }
 
@@ -258,7 +262,8 @@ export class KurrentDbGuardRows {
   async reserve(streamId: string, events: readonly NewEvent[], enforce: GuardEnforcement | null): Promise<string[]> {
     const payload = events.map((e) => {
       const { early, late, undo } = splitGuardOps(this.opsOf(streamId, e));
-      return { id: e.eventId.toLowerCase(), stream: streamId, early, late, undo };
+      const batches = [...new Set(early.flatMap((op) => (op.k === 'stock' ? [op.batch] : [])))];
+      return { id: e.eventId.toLowerCase(), stream: streamId, early, late, undo, batches };
     });
     try {
       return await inTransaction(this.pool, async (client) => {
@@ -271,6 +276,20 @@ export class KurrentDbGuardRows {
     } catch (error) {
       throw translatePg(error, 'guard reservation');
     }
+  }
+
+  /**
+   * Reservations other than `except` that took stock of any of `batches` and are not settled
+   * yet (appended but not confirmed, or still being appended).
+   */
+  async pendingTakes(batches: readonly string[], except: readonly string[]): Promise<number> {
+    if (batches.length === 0) return 0;
+    const { rows } = await this.pool.query<{ n: string }>(
+      `SELECT count(*) AS n FROM ${this.schema}.guard_event
+        WHERE state = 'reserved' AND batches && $1::text[] AND NOT (event_id = ANY($2::uuid[]))`,
+      [batches, except],
+    );
+    return Number(rows[0]?.n ?? 0);
   }
 
   /** Gives reservations back (their events are known not to be in the log). */
