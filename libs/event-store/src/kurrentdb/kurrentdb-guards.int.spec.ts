@@ -99,6 +99,24 @@ describe('guard rows of the KurrentDB event store', () => {
     expect(await stock(CLINIC)).toEqual({ available: 55, hold: null });
   });
 
+  it('counts an imported event once, however often sync delivers it', async () => {
+    const before = (await stock(MAH))!.available;
+    const shipment = `S-import-${BATCH}`;
+    const dispatched = event(
+      'ShipmentDispatched',
+      { shipmentId: shipment, fromSite: MAH, toSite: 'elsewhere', lines: [{ batchId: BATCH, quantity: 3 }] },
+      MAH,
+    );
+    for (let delivery = 0; delivery < 3; delivery++) await store.append(`site-${MAH}`, [dispatched]);
+    expect(await store.guardsCatchUp()).toBe(true);
+    expect(await stock(MAH)).toEqual({ available: before - 3, hold: null });
+    const back = event('ShipmentReceived', { shipmentId: shipment, lines: [{ batchId: BATCH, accepted: 3 }] }, MAH);
+    for (let delivery = 0; delivery < 3; delivery++) await store.append(`site-${MAH}`, [back]);
+    expect(await store.guardsCatchUp()).toBe(true);
+    expect(await stock(MAH)).toEqual({ available: before, hold: null });
+    expect(await reservations()).toBe(0);
+  });
+
   it('a dose whose stream moved gives its reservation back at once (STREAM_CONFLICT)', async () => {
     const stream = person();
     await store.append(stream, [dose(CLINIC)], { expected: 'no-stream' });
