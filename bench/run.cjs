@@ -31,6 +31,7 @@ const SUITES = [
   'embedded-start',
   'tamper-log',
   'embedded-doses',
+  'kurrentdb-doses',
 ];
 
 const usage = () =>
@@ -108,9 +109,13 @@ const main = async () => {
     await dropBenchDatabase(databaseUrl, db.name);
     log('bench', `dropped database ${db.name}`);
   };
+  // What the suites share; `cleanup` (if a suite set one) also runs on Ctrl-C, before the drop.
+  const shared = {};
   const onSignal = (signal) => {
     log('bench', `${signal}: dropping ${db.name} and exiting`);
-    drop()
+    Promise.resolve(shared.cleanup && shared.cleanup())
+      .catch((e) => console.error(e))
+      .then(drop)
       .catch((e) => console.error(e))
       .finally(() => process.exit(130));
   };
@@ -119,7 +124,6 @@ const main = async () => {
 
   const sections = {};
   const failed = [];
-  const shared = {};
   try {
     for (const name of chosen) {
       const suite = require(`./suites/${name}.cjs`);

@@ -26,6 +26,7 @@ const SECTION_ORDER = [
   { suite: 'embedded-start', title: '9. The embedded default: start time and idle memory' },
   { suite: 'tamper-log', title: '10. Tamper-evident log: leaf hashes and checkpoints (ADR 0019)' },
   { suite: 'embedded-doses', title: '11. The embedded default: demo doses, bulk path and one by one' },
+  { suite: 'kurrentdb-doses', title: '12. KurrentDB doses: guard rows on vs off (ADR 0029, test double)' },
 ];
 
 const STATUS = { MET: '**MET**', MISSED: '**MISSED**', INFO: '—' };
