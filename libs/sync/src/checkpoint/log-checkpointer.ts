@@ -154,26 +154,17 @@ export class LogCheckpointer {
     return checkpoint;
   }
 
-  /**
-   * Polls the log until `stop`. After a full checkpoint (`everyEvents` of them) it looks again at
-   * once rather than after `pollMs`: more may be waiting, and at one checkpoint per poll it could
-   * sign no more than `everyEvents / pollMs` events a second (500/s with the defaults), so a
-   * node appending faster would fall ever further behind (docs/adr/0028-log-leaves-in-sql.md).
-   */
+  /** Polls the log until `stop`. */
   start(): void {
     const pollMs = this.options.pollMs ?? Math.min(2000, Math.max(200, Math.floor(this.options.everyMs / 5)));
     const tick = (): void => {
-      let full = false;
       this.running = this.runOnce()
-        .then((checkpoint) => {
-          full = checkpoint !== null && checkpoint.count >= this.options.everyEvents;
-        })
         .catch((error: unknown) => {
           this.state = null;
           this.options.onError?.(error);
         })
         .finally(() => {
-          if (this.timer) this.timer = setTimeout(tick, full ? 0 : pollMs);
+          if (this.timer) this.timer = setTimeout(tick, pollMs);
         });
     };
     this.timer = setTimeout(tick, pollMs);
