@@ -167,7 +167,7 @@ const run = async (ctx) => {
     parameters: [
       `Batched: ${int(batchTotal)} DoseAdministered events per side, ${BATCH.perCall} per call, ${BATCH.writers} writers, exact expected revisions.`,
       `Dose capture: ${int(singleTotal)} single-event appends per side, ${SINGLE.writers} writers, ${SINGLE.perStream} doses per person stream, exact expected revisions (the append POST /v1/doses makes, without HTTP).`,
-      `Three rounds per workload (off, checkpointer; reversed; again), each side in a fresh schema; figures are the mean of the rounds. The checkpointer runs in the bench process beside the writers, signs every 1,000 events or 5 s and looks at the log every ${POLL_MS} ms; it computes every leaf in Node from the events it reads (the append computes none).`,
+      `Three rounds per workload (off, checkpointer; reversed; again), each side in a fresh schema; figures are the mean of the rounds. The checkpointer runs in the bench process beside the writers, signs every 1,000 events or 5 s and looks at the log every ${POLL_MS} ms; it reads each event's leaf as PostgreSQL computes it after commit (ADR 0028; the append computes none).`,
     ],
     rows,
     details: table(

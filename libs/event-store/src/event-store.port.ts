@@ -73,7 +73,8 @@ export interface LeafRecord {
   readonly eventId: string;
   readonly streamId: string;
   readonly position: GlobalPosition;
-  readonly metadata: EventMetadata;
+  /** Only what tells whose event it is (the checkpointer signs its own province's). */
+  readonly metadata: Pick<EventMetadata, 'originProvince'>;
   /** Hex SHA-256 leaf, as `leafHashOf` gives it for the event. */
   readonly leaf: string;
 }
@@ -153,9 +154,10 @@ export interface EventStore {
   countEvents?(after: GlobalPosition, upTo: GlobalPosition): Promise<number>;
   /**
    * `readAll` as the log checkpointer needs it: each event's leaf hash (tamper/leaf-hash.ts)
-   * instead of its data. Optional: an adapter that can hash the stored canonical text without
-   * parsing it offers it (PostgreSQL: jsonb's own text); the checkpointer otherwise reads the
-   * events and hashes them with `leafHashOf`. Either way the same leaf (the contract checks it).
+   * instead of its data. Optional: an adapter that can compute the leaf where the event is
+   * stored offers it (PostgreSQL: in SQL, docs/adr/0028-log-leaves-in-sql.md); the checkpointer
+   * otherwise reads the events and hashes them with `leafHashOf`. Either way the same leaf
+   * (the contract checks it).
    */
   readLeaves?(options: ReadAllOptions): Promise<LeafRecord[]>;
   /**

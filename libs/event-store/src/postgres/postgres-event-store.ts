@@ -7,7 +7,6 @@ import type {
   AppendOptions,
   AppendResult,
   EventStore,
-  EventMetadata,
   EventStoreCapabilities,
   GlobalPosition,
   LeafRecord,
@@ -36,7 +35,7 @@ import {
   streamConflictOf,
   toRecorded,
 } from './postgres-rows';
-import { contentDigestOfText, leafOfDigest } from '../tamper/leaf-hash';
+import { leafHashOf } from '../tamper/leaf-hash';
 
 export type { AppendItem, GuardKey, StoreTransaction } from './postgres-rows';
 
@@ -573,29 +572,31 @@ export class PostgresEventStore implements EventStore {
   }
 
   /**
-   * The checkpointer's read (ADR 0023): the data as jsonb's own text, which is canonical and is
-   * what `canonicalJson` renders for the parsed value, so it is hashed as it comes, without
-   * parsing it or rendering it again (about half of a leaf's cost in Node).
+   * The checkpointer's read (ADR 0023, docs/adr/0028-log-leaves-in-sql.md): PostgreSQL computes
+   * each leaf (`log_leaves`, leaf-sql.ts) and sends 64 hex characters instead of the event, so
+   * the process hosting the checkpointer neither receives, parses nor hashes the data. An event
+   * whose metadata is not an object (never written by this code) is hashed here instead.
    */
   async readLeaves({ after, limit }: ReadAllOptions): Promise<LeafRecord[]> {
     try {
-      const { rows } = await this.pool.query<Omit<EventRow, 'data' | 'recorded_at'> & { data_text: string }>(
-        `SELECT position, event_id, stream_id, revision, type, schema_version, data::text AS data_text, metadata
-           FROM ${this.schema}.events
-          WHERE position > $1 AND position < ${this.schema}.safe_position_bound()
-          ORDER BY position
-          LIMIT $2`,
-        [after.toString(), limit],
-      );
+      const { rows } = await this.pool.query<{
+        out_position: string;
+        out_event_id: string;
+        out_stream_id: string;
+        out_origin: string | null;
+        out_leaf: string | null;
+      }>(`SELECT * FROM ${this.schema}.log_leaves($1, $2)`, [after.toString(), limit]);
+      const unhashed = rows.filter((row) => row.out_leaf === null).map((row) => row.out_event_id);
+      const inNode = new Map((unhashed.length > 0 ? await this.readEvents(unhashed) : []).map((e) => [e.eventId, leafHashOf(e)]));
       return rows.map((row) => {
-        const fields = { eventId: row.event_id, streamId: row.stream_id, revision: Number(row.revision), type: row.type };
-        const metadata = row.metadata as EventMetadata;
+        const leaf = row.out_leaf ?? inNode.get(row.out_event_id);
+        if (leaf === undefined) throw new EventStoreError('STORE_UNAVAILABLE', `event ${row.out_event_id} was not found again to hash it`);
         return {
-          eventId: row.event_id,
-          streamId: row.stream_id,
-          position: BigInt(row.position),
-          metadata,
-          leaf: leafOfDigest({ ...fields, schemaVersion: row.schema_version }, contentDigestOfText(row.data_text, metadata)),
+          eventId: row.out_event_id,
+          streamId: row.out_stream_id,
+          position: BigInt(row.out_position),
+          metadata: row.out_origin === null ? {} : { originProvince: row.out_origin },
+          leaf,
         };
       });
     } catch (error) {

@@ -1,4 +1,5 @@
 import { GUARD_VIOLATION_SQLSTATE, guardSchemaSql } from './guard-schema';
+import { logLeavesFunctionSql } from './leaf-sql';
 
 /**
  * DDL of the postgres event store, applied by `migrate()`. Kept as code (not a .sql file)
@@ -299,4 +300,4 @@ END $fn$;
 CREATE OR REPLACE FUNCTION ${schema}.safe_position_bound() RETURNS bigint LANGUAGE sql STABLE AS $fn$
   SELECT (pg_snapshot_xmin(pg_current_snapshot())::text::bigint) << ${TX_SHIFT}
 $fn$;
-`;
+${logLeavesFunctionSql(schema)}`;

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 import { part } from './leaf-hash';
 
 /**
@@ -45,13 +45,23 @@ export interface LogCheckpoint extends CheckpointBody {
 
 const utf8 = (text: string): Buffer => Buffer.from(text, 'utf8');
 
-/** One step of the chain. */
-export const chainStep = (head: string, leaf: string): string =>
-  createHash('sha256')
-    .update(part(utf8(CHAIN_TAG)))
-    .update(Buffer.from(head, 'hex'))
-    .update(Buffer.from(leaf, 'hex'))
-    .digest('hex');
+const CHAIN_PREFIX = part(utf8(CHAIN_TAG));
+/** Scratch for the usual step (two 64-digit hex values), reused: a step runs for every leaf signed or checked. */
+const scratch = Buffer.alloc(CHAIN_PREFIX.length + 64);
+CHAIN_PREFIX.copy(scratch);
+
+/**
+ * One step of the chain. Hex is decoded as `Buffer.from(x, 'hex')` does (up to the first
+ * character that is not a hex digit), so a malformed value hashes as it always did.
+ */
+export const chainStep = (head: string, leaf: string): string => {
+  if (head.length === 64 && leaf.length === 64) {
+    const h = scratch.write(head, CHAIN_PREFIX.length, 'hex');
+    const l = scratch.write(leaf, CHAIN_PREFIX.length + h, 'hex');
+    return hash('sha256', scratch.subarray(0, CHAIN_PREFIX.length + h + l), 'hex');
+  }
+  return createHash('sha256').update(CHAIN_PREFIX).update(Buffer.from(head, 'hex')).update(Buffer.from(leaf, 'hex')).digest('hex');
+};
 
 export const chainOver = (start: string, leaves: readonly string[]): string => leaves.reduce(chainStep, start);
 

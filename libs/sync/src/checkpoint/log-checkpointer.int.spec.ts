@@ -1,5 +1,16 @@
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
-import { checkpointOf, checkpointStream, type NewEvent, PostgresEventStore } from '@vaxledger/event-store';
+import {
+  chainOver,
+  checkpointOf,
+  checkpointStream,
+  GENESIS_HEAD,
+  isCheckpointStream,
+  leafHashOf,
+  type NewEvent,
+  PostgresEventStore,
+  type RecordedEvent,
+  START,
+} from '@vaxledger/event-store';
 import { freshSchema, testDatabaseKind, testDatabaseUrl } from '../../../../test/support/database';
 import { until } from '../../../../test/support/until';
 import { EnvelopeSigner } from '../signing/envelope-signing';
@@ -66,5 +77,36 @@ describe(`log checkpointer (${testDatabaseKind()})`, () => {
     const written = (await store.readStream(checkpointStream(HOME))).map((e) => checkpointOf(e.data)!);
     expect(written.map((c) => c.count)).toEqual([2, 3, 1]);
     expect(written.flatMap((c) => c.leaves)).toHaveLength(6);
+  });
+
+  it('catching up with a backlog, page after page while it writes (read ahead), lists every own event once, in log order', async () => {
+    const province = '350000';
+    const own = (): NewEvent => ({ ...event(), metadata: { ...event().metadata, originProvince: province } });
+    for (let i = 0; i < 6; i++) {
+      await store.append(`batch-cpr-backlog-${i}`, [own(), own(), own()]);
+      await store.append(`batch-cpr-backlog-imported-${i}`, [event('440000')]);
+    }
+    await readable();
+    const checkpointer = new LogCheckpointer(store, { provinceCode: province, signer, everyEvents: 4, everyMs: 60_000 });
+    const signed: number[] = [];
+    for (let c = await checkpointer.runOnce(true); c; c = await checkpointer.runOnce(true)) signed.push(c.count);
+    await checkpointer.stop();
+    expect(signed).toEqual([4, 4, 4, 4, 2]);
+    const all: RecordedEvent[] = [];
+    for (let after = START; ;) {
+      const page = await store.readAll({ after, limit: 1000 });
+      if (page.length === 0) break;
+      all.push(...page);
+      after = page[page.length - 1]!.position;
+    }
+    const ownEvents = all.filter((e) => e.metadata.originProvince === province && !isCheckpointStream(e.streamId));
+    const written = (await store.readStream(checkpointStream(province))).map((e) => checkpointOf(e.data)!);
+    expect(written.flatMap((c) => c.leaves)).toEqual(ownEvents.map((e) => [e.eventId, leafHashOf(e)]));
+    expect(written[written.length - 1]!.head).toBe(
+      chainOver(
+        GENESIS_HEAD,
+        ownEvents.map((e) => leafHashOf(e)),
+      ),
+    );
   });
 });

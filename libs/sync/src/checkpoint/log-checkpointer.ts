@@ -50,6 +50,10 @@ export class LogCheckpointer {
   private pending: [string, string][] = [];
   private pendingTo: GlobalPosition = 0n;
   private readCursor: GlobalPosition = 0n;
+  /** Read but not yet taken (the rest of a page a full checkpoint stopped in), in log order. */
+  private unread: LeafRecord[] = [];
+  /** The page after `after`, asked for while the previous checkpoint was signed and appended. */
+  private ahead: { after: GlobalPosition; page: Promise<LeafRecord[]> } | null = null;
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<unknown> = Promise.resolve();
 
@@ -71,14 +75,41 @@ export class LogCheckpointer {
     this.pending = [];
     this.pendingTo = state.toPosition;
     this.readCursor = state.toPosition;
+    this.unread = [];
+    this.ahead = null;
     return state;
   }
 
-  /** The next page of the log with each event's leaf: hashed by the store when it can, else here. */
-  private async readLeaves(limit: number): Promise<LeafRecord[]> {
-    const options = { after: this.readCursor, limit };
+  /** A page of the log with each event's leaf: computed by the store when it can, else here. */
+  private async readLeaves(after: GlobalPosition): Promise<LeafRecord[]> {
+    const options = { after, limit: Math.min(1000, this.options.everyEvents) };
     if (this.store.readLeaves) return this.store.readLeaves(options);
     return (await this.store.readAll(options)).map((e) => ({ ...e, leaf: leafHashOf(e) }));
+  }
+
+  /** Where the next page starts: after what was read, taken or not. */
+  private get readEnd(): GlobalPosition {
+    return this.unread.length > 0 ? this.unread[this.unread.length - 1]!.position : this.readCursor;
+  }
+
+  /** The next page: the one read ahead if it starts there, else read now. */
+  private nextPage(): Promise<LeafRecord[]> {
+    const after = this.readEnd;
+    const ahead = this.ahead;
+    this.ahead = null;
+    return ahead && ahead.after === after ? ahead.page : this.readLeaves(after);
+  }
+
+  /**
+   * Asks for the next page before a full checkpoint is signed and appended, so that while the
+   * log is behind, the store computes the next leaves meanwhile instead of after
+   * (docs/adr/0028-log-leaves-in-sql.md). Its error, if any, surfaces when it is used.
+   */
+  private readAhead(): void {
+    const after = this.readEnd;
+    const page = this.readLeaves(after);
+    page.catch(() => undefined);
+    this.ahead = { after, page };
   }
 
   private owns(e: Pick<LeafRecord, 'metadata' | 'streamId'>): boolean {
@@ -91,18 +122,24 @@ export class LogCheckpointer {
     this.state ??= await this.load();
     const { everyEvents } = this.options;
     while (this.pending.length < everyEvents) {
-      const page = await this.readLeaves(Math.min(1000, everyEvents));
-      if (page.length === 0) break;
-      for (const e of page) {
+      if (this.unread.length === 0) {
+        const page = await this.nextPage();
+        if (page.length === 0) break;
+        this.unread = page;
+      }
+      let taken = 0;
+      while (taken < this.unread.length && this.pending.length < everyEvents) {
+        const e = this.unread[taken++]!;
         this.readCursor = e.position;
         if (!this.owns(e)) continue;
         this.pending.push([e.eventId.toLowerCase(), e.leaf]);
         this.pendingTo = e.position;
-        if (this.pending.length >= everyEvents) break;
       }
+      this.unread = this.unread.slice(taken);
     }
     const due = this.pending.length >= everyEvents || force || this.now.getTime() - this.state.at >= this.options.everyMs;
     if (this.pending.length === 0 || !due) return null;
+    if (this.pending.length >= everyEvents && !this.ahead) this.readAhead();
     return this.write();
   }
 
@@ -174,5 +211,6 @@ export class LogCheckpointer {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     await this.running;
+    await this.ahead?.page.catch(() => undefined);
   }
 }
