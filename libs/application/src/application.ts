@@ -18,6 +18,7 @@ import type { CompletenessClaim } from './certificates/smart-health-card';
 import { VaccinationStatusHandler } from './certificates/vaccination-status.handler';
 import { EnterDoseInErrorHandler } from './doses/enter-dose-in-error.handler';
 import type { DoseTransactionDeps, GuardedAppendDoseDeps } from './doses/dose-transaction';
+import { ImportDosesHandler } from './doses/import-doses.handler';
 import { RecordDoseHandler } from './doses/record-dose.handler';
 import { ReadAefiReportQuery } from './aefi/read-aefi-report.query';
 import type { ReadAccessPolicy } from './audit/audited-reads';
@@ -84,6 +85,8 @@ export interface Application {
   readonly exportRecallImpact: ExportRecallImpactQuery;
   readonly listRecallRecipients: ListRecallRecipientsQuery;
   readonly recordDose: RecordDoseHandler;
+  /** A dose file's rows through the bulk dose path (ADR 0030). */
+  readonly importDoses: ImportDosesHandler;
   readonly enterDoseInError: EnterDoseInErrorHandler;
   readonly registerOrganisation: RegisterOrganisationHandler;
   readonly registerProduct: RegisterProductHandler;
@@ -129,6 +132,18 @@ export const createApplication = (deps: ApplicationDeps): Application => {
   };
   const certificates = deps.certificates ?? { keys: () => null, codingsOf: () => [], completeness: null };
   const clock = deps.clock ? { clock: deps.clock } : {};
+  const recordDose = new RecordDoseHandler({
+    ...common,
+    reads,
+    vault: deps.vault,
+    grants: deps.grants,
+    siteLocks: deps.siteLocks,
+    provinceCode,
+    pseudonymSecret: deps.pseudonymSecret,
+    personGrantTtlMs: deps.personGrantTtlMs,
+    oneTransaction: deps.doseTransaction,
+    guardedAppend: deps.guardedDose,
+  });
   return {
     readPersonRecord: new ReadPersonRecordQuery({ ...audited, vault: deps.vault, completeness: deps.personCompleteness }),
     readImmunizations: new ReadImmunizationsQuery(audited),
@@ -136,18 +151,8 @@ export const createApplication = (deps: ApplicationDeps): Application => {
     readAefiReport: new ReadAefiReportQuery(audited),
     exportRecallImpact: new ExportRecallImpactQuery(audited),
     listRecallRecipients: new ListRecallRecipientsQuery(audited),
-    recordDose: new RecordDoseHandler({
-      ...common,
-      reads,
-      vault: deps.vault,
-      grants: deps.grants,
-      siteLocks: deps.siteLocks,
-      provinceCode,
-      pseudonymSecret: deps.pseudonymSecret,
-      personGrantTtlMs: deps.personGrantTtlMs,
-      oneTransaction: deps.doseTransaction,
-      guardedAppend: deps.guardedDose,
-    }),
+    recordDose,
+    importDoses: new ImportDosesHandler({ recordDose, pseudonymSecret: deps.pseudonymSecret }),
     enterDoseInError: new EnterDoseInErrorHandler({ ...common, reads, access, provinceCode }),
     registerOrganisation: new RegisterOrganisationHandler({ ...common, access }),
     registerProduct: new RegisterProductHandler({ ...common, reads }),

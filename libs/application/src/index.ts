@@ -17,6 +17,8 @@ export * from './destructions/destroy-units.handler';
 export * from './doses/dose-transaction';
 export * from './doses/enter-dose-in-error.handler';
 export * from './doses/record-dose.handler';
+export * from './doses/dose-csv';
+export * from './doses/import-doses.handler';
 export * from './organisations/register-organisation.handler';
 export * from './audit/record-access';
 export * from './audit/audited-reads';
