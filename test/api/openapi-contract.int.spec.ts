@@ -43,6 +43,7 @@ const LATE_ROUTES = [
   'GET /v1/aefi/signals',
   'GET /v1/aefi/{reportId}',
   'GET /v1/batches/{batchId}/aefi',
+  'POST /v1/doses/import',
 ];
 
 const CLINIC_AS = actor('clinic', EXAMPLE_IDS.clinic, '440000');
@@ -239,6 +240,26 @@ describe('the OpenAPI document matches the real answers of every route', () => {
     await call('post', '/v1/doses', CLINIC_AS, { body: REQUEST_EXAMPLES['POST /v1/doses'] }); // 422: dose 1 again
     const personId = String(dose.id);
     const eventId = (dose.eventIds as string[]).at(-1)!;
+    // A dose file: the example dose again (refused as dose 1 again) and another person's dose.
+    const exampleDose = REQUEST_EXAMPLES['POST /v1/doses'] as { person: Record<string, string> } & Record<string, unknown>;
+    const csvRow = (idNumber: string) =>
+      [
+        exampleDose.person.idType,
+        idNumber,
+        exampleDose.person.name,
+        exampleDose.person.birthDate,
+        exampleDose.person.sex,
+        exampleDose.batchId,
+        exampleDose.doseNumber,
+        exampleDose.administeredAt,
+        exampleDose.route,
+        exampleDose.vaccinatorRef,
+      ].join(',');
+    const doseFile = `idType,idNumber,name,birthDate,sex,batchId,doseNumber,administeredAt,route,vaccinatorRef\n${csvRow(exampleDose.person.idNumber!)}\n${csvRow('11010519491231002X')}\n`;
+    const imported = await call('post', '/v1/doses/import', CLINIC_AS, { body: doseFile, headers: { 'content-type': 'text/csv' } });
+    expect(imported.body.summary).toMatchObject({ rows: 2, refused: 1 });
+    await call('post', '/v1/doses/import', CLINIC_AS, { body: 'name\n', headers: { 'content-type': 'text/csv' } }); // 400: no dose columns
+    await api.settle();
     await example('post', '/v1/persons/lookup', CLINIC_AS);
     await call('post', '/v1/persons/lookup', CLINIC_AS, { body: { idType: 'PASSPORT' } }); // 400
     await call('get', '/v1/persons/{personId}/record', CLINIC_AS, { params: { personId } });

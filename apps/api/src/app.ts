@@ -8,7 +8,8 @@ import { consoleHandlers } from './console/console-assets';
 import { ActorGuard } from './http/auth';
 import { serveApiDocument } from './http/openapi';
 import { ProblemDetailsFilter } from './http/problem';
-import { cleanUrl, jsonBody } from './http/hostile-input';
+import { cleanUrl, csvBody, jsonBody } from './http/hostile-input';
+import { DOSE_IMPORT_LIMIT_BYTES } from './features/doses/doses.controller';
 import { requestObserver } from './http/request-log';
 import { identityProviderOrigins, securityHeaders } from './http/security-headers';
 import { throttleProviders } from './http/throttle';
@@ -95,6 +96,8 @@ export const createApiApp = async (
   app.use(...securityHeaders(identityProviderOrigins(runtime.settings.oidc)));
   // An EPCIS document may carry thousands of events: capture alone reads bodies up to 32 MiB.
   app.use('/epcis/capture', cleanUrl(), jsonBody(32 * 1024 * 1024));
+  // A dose file (text/csv) for POST /v1/doses/import: its own parser and limit.
+  app.use('/v1/doses/import', cleanUrl(), csvBody(DOSE_IMPORT_LIMIT_BYTES));
   app.use(cleanUrl(), jsonBody(runtime.settings.bodyLimitBytes));
   // The web console (static files, a client of /v1 like any other).
   app.use('/console', ...consoleHandlers(runtime.settings));

@@ -1,4 +1,4 @@
-import { json, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import { json, raw, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { ApiError } from './problem';
 
 /** What body-parser attaches to the errors it raises. */
@@ -75,10 +75,15 @@ const checkJsonText = (_req: unknown, _res: unknown, buffer: Buffer): void => {
  * stable code: too large (413, naming the configured limit), not JSON or nested absurdly deep (400), a body
  * without a JSON Content-Type, an unknown Content-Encoding or charset (415). Unmapped, body-parser's own errors would be 500s.
  */
+/** Requests whose body a route's own parser read (csvBody): the JSON parser leaves them alone. */
+const readElsewhere = new WeakSet<Request>();
+
 export const jsonBody = (limitBytes: number): RequestHandler => {
   const types = ['application/json', 'application/*+json'];
   const parse = json({ limit: limitBytes, type: types, verify: checkJsonText });
   return (req: Request, res: Response, next: NextFunction) => {
+    // A route that read its body with its own parser before (a dose file: csvBody).
+    if (readElsewhere.has(req)) return next();
     // A body the node would not read (no Content-Type, or not JSON) is refused, not taken as empty.
     if (req.is(types) === false) {
       const given = req.header('content-type');
@@ -132,4 +137,42 @@ export const cleanUrl = (): RequestHandler => (req: Request, _res: Response, nex
   }
   if (CONTROL.test(decoded)) return next(new ApiError('VALIDATION_FAILED', 'the request URL holds control characters'));
   next();
+};
+
+/**
+ * The body of a file upload in CSV (POST /v1/doses/import): the bytes as they came, up to
+ * `limitBytes`; larger is 413 BODY_TOO_LARGE saying the limit and what to do, another type
+ * 415, a charset other than UTF-8 415. The file's own checks (UTF-8, header) are the use case's.
+ */
+export const csvBody = (limitBytes: number): RequestHandler => {
+  const parse = raw({ limit: limitBytes, type: 'text/csv' });
+  const mib = (limitBytes / 1024 / 1024).toFixed(limitBytes % (1024 * 1024) === 0 ? 0 : 1);
+  return (req: Request, res: Response, next: NextFunction) => {
+    if (req.is('text/csv') === false)
+      return next(new ApiError('UNSUPPORTED_MEDIA_TYPE', 'send the dose file as the body with Content-Type: text/csv'));
+    const charset = /charset=([^;]+)/i
+      .exec(req.header('content-type') ?? '')?.[1]
+      ?.trim()
+      .replace(/"/g, '')
+      .toLowerCase();
+    if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8')
+      return next(new ApiError('UNSUPPORTED_MEDIA_TYPE', 'the dose file must be UTF-8 (Content-Type: text/csv; charset=utf-8)'));
+    readElsewhere.add(req);
+    parse(req, res, (error?: unknown) => {
+      if (error === undefined || error === null) return next();
+      const { type, status } = error as ParserError;
+      if (type === 'entity.too.large')
+        return next(
+          new ApiError(
+            'BODY_TOO_LARGE',
+            `the dose file is larger than the limit of ${limitBytes} bytes (${mib} MiB, about ${Math.floor(limitBytes / 200).toLocaleString('en')} rows): split it into smaller files`,
+          ),
+        );
+      if (type === 'encoding.unsupported' || status === 415)
+        return next(new ApiError('UNSUPPORTED_MEDIA_TYPE', 'the dose file must be sent without a Content-Encoding'));
+      if (typeof status === 'number' && status >= 400 && status < 500)
+        return next(new ApiError('VALIDATION_FAILED', 'the dose file could not be read'));
+      return next(error);
+    });
+  };
 };

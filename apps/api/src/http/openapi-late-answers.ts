@@ -162,4 +162,31 @@ export const LATE_ANSWERS: Readonly<Record<string, Answer>> = {
       position,
     }),
   ),
+  'POST /v1/doses/import': json(
+    'One outcome per row of the file, in its order, and the counts',
+    obj({
+      summary: obj({
+        rows: int,
+        recorded: int,
+        duplicates: int,
+        refused: int,
+        refusedByCode: { type: 'object', additionalProperties: int },
+      }),
+      outcomes: arrayOf(
+        obj(
+          {
+            row: int,
+            line: int,
+            status: { type: 'string', enum: ['recorded', 'duplicate', 'refused'] },
+            personId: str,
+            doseEventId: uuid,
+            code: str,
+            message: str,
+            errors: arrayOf(obj({ field: str, reason: str })),
+          },
+          ['personId', 'doseEventId', 'code', 'message', 'errors'],
+        ),
+      ),
+    }),
+  ),
 };

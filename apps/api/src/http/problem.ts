@@ -1,5 +1,5 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
-import { isApplicationError } from '@vaxledger/application';
+import { DoseFileError, isApplicationError } from '@vaxledger/application';
 import { isRuleViolation } from '@vaxledger/domain';
 import { GuardViolationError, isEventStoreError } from '@vaxledger/event-store';
 import type { Response } from 'express';
@@ -64,6 +64,8 @@ export const toProblem = (error: unknown): { problem: Problem; headers?: Readonl
     return { problem: problem(error.code, error.message, error.errors), ...(error.headers ? { headers: error.headers } : {}) };
   // The application layer's refusals carry codes the edge knows (error-codes.ts).
   if (isApplicationError(error)) return { problem: problem(error.code, error.message) };
+  // A dose file that cannot be read as one (not UTF-8, not CSV, a header without the dose columns).
+  if (error instanceof DoseFileError) return { problem: problem('VALIDATION_FAILED', error.message, error.errors) };
   if (isRuleViolation(error))
     return { problem: problem(error.code, error.message, error.field ? [{ field: error.field, reason: error.code }] : undefined) };
   if (error instanceof GuardViolationError && error.rule in STATUS)

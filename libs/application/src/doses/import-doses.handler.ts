@@ -4,7 +4,7 @@ import { type CommandAnswer, isReplayedAnswer } from '../kernel/command-answer';
 import type { CommandMeta } from '../kernel/command-meta';
 import { isApplicationError } from '../kernel/errors';
 import { pseudonymFor } from '../persons/pseudonym';
-import { checkDoseRow, type DoseCsvRow, derivedDoseKey, type FieldProblem } from './dose-csv';
+import { checkDoseRow, type DoseCsvRow, derivedDoseKey, type FieldProblem, parseDoseCsv } from './dose-csv';
 import type { RecordDoseCommand, RecordDoseHandler } from './record-dose.handler';
 
 /** What became of one row of a dose file. */
@@ -91,6 +91,11 @@ const refusalOf = (reason: unknown, command: RecordDoseCommand | undefined): Omi
  */
 export class ImportDosesHandler {
   constructor(private readonly deps: ImportDosesDeps) {}
+
+  /** A whole file as it came (bytes of UTF-8 CSV): throws DoseFileError when it cannot be read as a dose file. */
+  async handleFile(file: Uint8Array | string, actor: Actor, meta: CommandMeta, options: ImportDosesOptions = {}): Promise<DoseImportResult> {
+    return this.handle(parseDoseCsv(file), actor, meta, options);
+  }
 
   async handle(rows: readonly DoseCsvRow[], actor: Actor, meta: CommandMeta, options: ImportDosesOptions = {}): Promise<DoseImportResult> {
     const outcomes: DoseImportOutcome[] = [];

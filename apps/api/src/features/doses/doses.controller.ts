@@ -1,6 +1,6 @@
 import { Body, Controller, HttpCode, Inject, Param, ParseUUIDPipe, Post, Req } from '@nestjs/common';
-import { ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
-import type { Application, CommandAnswer } from '@vaxledger/application';
+import { ApiBody, ApiConsumes, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { type Application, type CommandAnswer, type DoseImportResult, DOSE_COLUMNS, REQUIRED_DOSE_COLUMNS } from '@vaxledger/application';
 import { type Actor, ID_TYPES, type IdType } from '@vaxledger/domain';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, Min, ValidateNested } from 'class-validator';
@@ -11,6 +11,9 @@ import type { NodeRuntime } from '../../infrastructure/node-runtime';
 import { APPLICATION, RUNTIME } from '../../infrastructure/tokens';
 import { commandMeta } from '../command-meta';
 import { DATE, INSTANT } from '../formats';
+
+/** The largest dose file POST /v1/doses/import reads (about 20,000 rows); larger is 413 BODY_TOO_LARGE. */
+export const DOSE_IMPORT_LIMIT_BYTES = 4 * 1024 * 1024;
 
 export class PersonDto {
   @ApiProperty({ enum: ID_TYPES }) @IsIn(ID_TYPES) readonly idType!: IdType;
@@ -62,6 +65,26 @@ export class DosesController {
   @ApiOperation({ summary: 'Record a dose given at the caller’s site (DoseAdministered); id = the person’s pseudonym' })
   async record(@Body() body: RecordDoseDto, @CurrentActor() actor: Actor, @Req() req: Request): Promise<CommandAnswer> {
     return this.app.recordDose.handle(body, actor, commandMeta(req));
+  }
+
+  @Post('import')
+  @HttpCode(200)
+  @Roles('clinic')
+  @ApiConsumes('text/csv')
+  @ApiBody({
+    description:
+      `A dose file (docs/dose-import.md): UTF-8 CSV (a BOM is allowed), a header row, one dose per row; at most ${DOSE_IMPORT_LIMIT_BYTES} bytes. ` +
+      `Columns: ${REQUIRED_DOSE_COLUMNS.join(', ')}; optional ${DOSE_COLUMNS.filter((c) => !REQUIRED_DOSE_COLUMNS.includes(c)).join(', ')}.`,
+    schema: { type: 'string' },
+  })
+  @ApiOperation({
+    summary:
+      'Record the doses of a file at the caller’s site, each as POST /v1/doses would; one outcome per row (recorded, duplicate or refused with its code). Importing a file again records nothing twice',
+  })
+  async import(@Req() req: Request, @CurrentActor() actor: Actor): Promise<DoseImportResult> {
+    if (!Buffer.isBuffer(req.body))
+      throw new ApiError('VALIDATION_FAILED', 'send the dose file as the request body with Content-Type: text/csv');
+    return this.app.importDoses.handleFile(req.body, actor, commandMeta(req));
   }
 
   @Post(':eventId/entered-in-error')
