@@ -12,6 +12,8 @@ const COMMANDS = [
   ['projections', 'status'],
   ['projections', 'rebuild'],
   ['demo'],
+  ['doses'],
+  ['doses', 'import'],
   ['store'],
   ['store', 'export'],
   ['store', 'import'],

@@ -150,6 +150,39 @@ const buildProgram = (): Command => {
       throw new Exit(await runDemoCommand(settings, args, print));
     });
 
+  program
+    .command('doses')
+    .description('doses in bulk')
+    .command('import')
+    .description(
+      'record the doses of a CSV file (docs/dose-import.md) at a clinic, in groups; a summary, and status 1 when any row is refused (the node must be stopped on the embedded default: a running node takes POST /v1/doses/import)',
+    )
+    .argument('<file>', 'the dose file: UTF-8 CSV with a header row')
+    .requiredOption('--site <siteCode>', 'the clinic that gave the doses ({orgCode} or {orgCode}-{suffix}); it must be registered')
+    .option('--report <file>', 'write the refused rows (row, line, code, field, reason) to this CSV file')
+    .action(async (file: string, o: { site: string; report?: string }) => {
+      const settings = settingsOrExit();
+      const { DoseImportUsageError, runDoseImport } = await import('./doses/import-command');
+      const { nodeApplication, nodeExecutor } = await import('../../api/src/infrastructure/application');
+      // The projector runs: the doses are checked against read models that must show the file's batches and stock.
+      const code = await withRuntime(settings, { sync: false }, async (runtime) => {
+        await runtime.readModels.runner.waitFor(await runtime.store.latestPosition(), 60_000);
+        const app = nodeApplication(runtime, nodeExecutor(runtime));
+        try {
+          return await runDoseImport(
+            { app, organisation: (orgCode) => runtime.readModels.organisation(orgCode) },
+            { file, site: o.site, report: o.report },
+            { print, stderr: process.stderr },
+          );
+        } catch (error) {
+          if (!(error instanceof DoseImportUsageError)) throw error;
+          fail(error.message);
+          return 2;
+        }
+      });
+      throw new Exit(code);
+    });
+
   const store = program
     .command('store')
     .description('the event log as a file: export, import, verify (the node must be stopped on the embedded default)');
