@@ -41,6 +41,9 @@ export interface DoseTransactionDeps {
   readonly grants: { grantPerson(grantee: string, personId: string, ttlMs: number, db: SqlQuery): Promise<void> };
   readonly idempotency: IdempotencyStore & {
     saveIn(db: SqlQuery, orgCode: string, key: string, remembered: RememberedAnswer): Promise<void>;
+    /** Set-based forms for groups of keyed doses (file imports key every row); absent: one statement per key. */
+    findMany?(orgCode: string, keys: readonly string[]): Promise<Map<string, RememberedAnswer>>;
+    saveManyIn?(db: SqlQuery, answers: readonly { orgCode: string; key: string; remembered: RememberedAnswer }[]): Promise<void>;
   };
   /** The person's valid doses (read model), read in the transaction; absent: `DoseInput.otherDoses`. */
   readonly validDosesIn?: (db: SqlQuery, personId: string) => Promise<readonly DoseFacts[]>;
@@ -152,10 +155,19 @@ const rememberedAnswers = async (
   hashes: readonly string[],
 ): Promise<(PromiseSettledResult<CommandAnswer> | null)[]> => {
   const out: (PromiseSettledResult<CommandAnswer> | null)[] = inputs.map(() => null);
+  const { findMany } = deps.idempotency;
+  // One read per organisation where the store can (a file's rows are all one clinic's).
+  const known = new Map<string, Map<string, RememberedAnswer>>();
+  if (findMany) {
+    const byOrg = new Map<string, string[]>();
+    for (const input of inputs)
+      if (input.meta.idempotencyKey) byOrg.set(input.actor.orgCode, [...(byOrg.get(input.actor.orgCode) ?? []), input.meta.idempotencyKey]);
+    for (const [orgCode, keys] of byOrg) known.set(orgCode, await findMany.call(deps.idempotency, orgCode, keys));
+  }
   for (const [i, input] of inputs.entries()) {
     const key = input.meta.idempotencyKey;
     if (!key) continue;
-    const seen = await deps.idempotency.find(input.actor.orgCode, key);
+    const seen = findMany ? (known.get(input.actor.orgCode)?.get(key) ?? null) : await deps.idempotency.find(input.actor.orgCode, key);
     if (seen && seen.requestHash !== hashes[i]) out[i] = { status: 'rejected', reason: keyReused() };
     else if (seen) {
       markReplayed(seen.answer);
@@ -265,12 +277,16 @@ export const recordDoseGroup = async (
       for (const { input } of written)
         byTtl.set(input.grantTtlMs, [...(byTtl.get(input.grantTtlMs) ?? []), { grantee: input.site, personId: input.personId }]);
       for (const [ttl, grants] of byTtl) await bulk.grants.grantPersons(grants, ttl, tx);
+      const remember: { orgCode: string; key: string; remembered: RememberedAnswer }[] = [];
       for (const { i, input, result } of written) {
         const answer = answerOf(input, result);
         const key = input.meta.idempotencyKey;
-        if (key) await deps.idempotency.saveIn(tx, input.actor.orgCode, key, { requestHash: hashes[i]!, answer });
+        if (key) remember.push({ orgCode: input.actor.orgCode, key, remembered: { requestHash: hashes[i]!, answer } });
         done.push({ i, result: { status: 'fulfilled', value: answer }, replayed: result.replayed });
       }
+      // The keyed answers commit with their doses: one statement where the store can.
+      if (deps.idempotency.saveManyIn) await deps.idempotency.saveManyIn(tx, remember);
+      else for (const r of remember) await deps.idempotency.saveIn(tx, r.orgCode, r.key, r.remembered);
       return done;
     });
   } catch (error) {

@@ -56,6 +56,32 @@ export class SqlIdempotencyStore implements IdempotencyStore {
     await this.saveIn(this.db, orgCode, key, remembered);
   }
 
+  /** The answers kept under many keys of one organisation, in one statement (bulk doses, file imports). */
+  async findMany(orgCode: string, keys: readonly string[]): Promise<Map<string, RememberedAnswer>> {
+    await this.ensureTable();
+    const rows = (await this.db.query(
+      `SELECT key, request_hash, answer FROM ${this.table()} WHERE org_code = $1 AND key = ANY($2::text[])`,
+      [orgCode, [...keys]],
+    )) as { key: string; request_hash: string; answer: CommandAnswer }[];
+    return new Map(rows.map((r) => [r.key, { requestHash: r.request_hash, answer: r.answer }]));
+  }
+
+  /** `saveIn` for many answers in one statement; a key kept before keeps its first answer. */
+  async saveManyIn(db: SqlQuery, answers: readonly { orgCode: string; key: string; remembered: RememberedAnswer }[]): Promise<void> {
+    if (answers.length === 0) return;
+    await this.ensureTable();
+    await db.query(
+      `INSERT INTO ${this.table()} (org_code, key, request_hash, answer)
+       SELECT o, k, h, a FROM jsonb_to_recordset($1::jsonb) AS x(o text, k text, h text, a jsonb)
+       ON CONFLICT DO NOTHING`,
+      [
+        JSON.stringify(
+          answers.map(({ orgCode, key, remembered }) => ({ o: orgCode, k: key, h: remembered.requestHash, a: remembered.answer })),
+        ),
+      ],
+    );
+  }
+
   /** `save` inside a command's own transaction (`db`), so the answer commits with its events. */
   async saveIn(db: SqlQuery, orgCode: string, key: string, remembered: RememberedAnswer): Promise<void> {
     await this.ensureTable();
