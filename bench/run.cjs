@@ -32,6 +32,7 @@ const SUITES = [
   'tamper-log',
   'embedded-doses',
   'kurrentdb-doses',
+  'dose-import',
 ];
 
 const usage = () =>

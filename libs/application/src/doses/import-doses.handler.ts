@@ -93,7 +93,12 @@ export class ImportDosesHandler {
   constructor(private readonly deps: ImportDosesDeps) {}
 
   /** A whole file as it came (bytes of UTF-8 CSV): throws DoseFileError when it cannot be read as a dose file. */
-  async handleFile(file: Uint8Array | string, actor: Actor, meta: CommandMeta, options: ImportDosesOptions = {}): Promise<DoseImportResult> {
+  async handleFile(
+    file: Uint8Array | string,
+    actor: Actor,
+    meta: CommandMeta,
+    options: ImportDosesOptions = {},
+  ): Promise<DoseImportResult> {
     return this.handle(parseDoseCsv(file), actor, meta, options);
   }
 
