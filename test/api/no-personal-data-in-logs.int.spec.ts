@@ -7,7 +7,7 @@ import { type NodeRuntime, openNodeRuntime } from '../../apps/api/src/infrastruc
 import { freshSchema, testDatabaseUrl } from '../support/database';
 import { AS, ORGS } from '../support/api-harness';
 
-// With logging on at debug level, a dose (accepted and refused) and a lookup leave the ID
+// With logging on at debug level, a dose (accepted and refused), a dose file and a lookup leave the ID
 // number, the name and the birth date in no log line and in no event.
 describe('logs and events carry no personal identifiers', () => {
   let runtime: NodeRuntime;
@@ -61,9 +61,26 @@ describe('logs and events carry no personal identifiers', () => {
       .set(AS.clinic)
       .send({ person: { ...person, idNumber: '510104202301151230' }, extra: 1 });
     expect(malformed.status).toBe(400);
+    // The same person in a dose file: a row refused by the rules, a row with a bad ID number, a malformed row.
+    const imported = await http
+      .post('/v1/doses/import')
+      .set(AS.clinic)
+      .set('content-type', 'text/csv')
+      .send(
+        [
+          'idType,idNumber,name,birthDate,sex,batchId,doseNumber,administeredAt,route,vaccinatorRef',
+          `RESIDENT_ID,${person.idNumber},${person.name},${person.birthDate},M,8696321-NOPE,1,${new Date().toISOString()},IM,V-1`,
+          `RESIDENT_ID,510104202301151230,${person.name},${person.birthDate},M,8696321-NOPE,1,${new Date().toISOString()},IM,V-1`,
+          `RESIDENT_ID,${person.idNumber},${person.name},${person.birthDate},X,8696321-NOPE,1,yesterday,IM,V-1`,
+        ].join('\n'),
+      );
+    expect(imported.body.summary).toMatchObject({
+      refused: 3,
+      refusedByCode: { UNKNOWN_BATCH: 1, INVALID_PERSON_ID: 1, VALIDATION_FAILED: 1 },
+    });
     const lookup = await http.post('/v1/persons/lookup').set(AS.clinic).send({ idType: 'RESIDENT_ID', idNumber: person.idNumber });
     expect(lookup.body.personId).toBe('p1tz62ri4byn76xi7ekedhqwttwe');
-    for (const body of [refused.text, malformed.text, lookup.text]) expect(body).not.toContain(person.idNumber);
+    for (const body of [refused.text, malformed.text, imported.text, lookup.text]) expect(body).not.toContain(person.idNumber);
     const logged = lines.join('');
     expect(logged).toContain('"msg":"request"');
     for (const secret of [person.idNumber, '510104202301151230', person.name, person.birthDate]) expect(logged).not.toContain(secret);
