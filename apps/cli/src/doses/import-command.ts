@@ -28,9 +28,8 @@ export class DoseImportUsageError extends Error {}
  * Progress on stderr: a cli-progress bar on a terminal, a line every few seconds elsewhere
  * (a log file, CI), so the output stays readable in both.
  */
-const progressOn = (stderr: Writable, total: number): { update: (n: number) => void; stop: () => void } => {
+const progressOn = (stderr: Writable, total: number, started: number): { update: (n: number) => void; stop: () => void } => {
   const tty = (stderr as { isTTY?: boolean }).isTTY === true;
-  const started = Date.now();
   if (tty) {
     const bar = new SingleBar(
       {
@@ -99,7 +98,7 @@ export const runDoseImport = async (
   let progress: ReturnType<typeof progressOn> | null = null;
   const handlerOptions: ImportDosesOptions = {
     onProgress: (done, total) => {
-      progress ??= progressOn(io.stderr, total);
+      progress ??= progressOn(io.stderr, total, started);
       progress.update(done);
     },
   };
