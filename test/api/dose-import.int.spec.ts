@@ -158,6 +158,20 @@ describe('POST /v1/doses/import', () => {
     expect(res.body).toMatchObject({ code: 'BODY_TOO_LARGE', detail: expect.stringMatching(/limit of 4194304 bytes .*split it/) });
   }, 60_000);
 
+  it('is in the OpenAPI document: a text/csv body, the outcomes, and the file’s own 400, 413 and 415', async () => {
+    const doc = (await api.http.get('/openapi.json')).body as {
+      paths: Record<
+        string,
+        Record<string, { requestBody: { content: Record<string, unknown> }; responses: Record<string, { description: string }> }>
+      >;
+    };
+    const operation = doc.paths['/v1/doses/import']!.post!;
+    expect(Object.keys(operation.requestBody.content)).toEqual(['text/csv']);
+    expect(operation.responses['200']).toBeDefined();
+    expect(operation.responses['413']!.description).toMatch(/4 MiB/);
+    expect(operation.responses['415']!.description).toMatch(/text\/csv/);
+  }, 60_000);
+
   it('is for clinics only, as POST /v1/doses', async () => {
     expect((await post(file, AS.cdc)).body).toMatchObject({ status: 403, code: 'FORBIDDEN' });
     const anonymous = await api.http.post('/v1/doses/import').set('content-type', 'text/csv').send(file);

@@ -54,6 +54,15 @@ const DESCRIPTIONS: Record<number, string> = {
   503: 'Store unavailable or read models lagging; see Retry-After',
 };
 
+/** Where a route's body is not JSON: what its 413 and 415 say instead. */
+const BODY_DESCRIPTIONS: Readonly<Record<string, Readonly<Record<number, string>>>> = {
+  'POST /v1/doses/import': {
+    400: 'The file cannot be read as a dose file (not UTF-8, not CSV, header without the dose columns; errors[] by column)',
+    413: 'The file is larger than 4 MiB: split it',
+    415: 'The body is not text/csv in UTF-8',
+  },
+};
+
 /** Which error statuses an operation can answer. */
 const errorStatuses = (method: string, path: string): number[] => {
   // A node without a certificate key has no revocation list to sign (422 CERTIFICATE_UNAVAILABLE).
@@ -204,7 +213,7 @@ export const describeApi = (document: OpenAPIObject): OpenAPIObject => {
       delete operation.responses['201'];
     }
     for (const status of errorStatuses(method, path))
-      operation.responses[String(status)] ??= problem(status, DESCRIPTIONS[status] ?? 'Error');
+      operation.responses[String(status)] ??= problem(status, (BODY_DESCRIPTIONS[key] ?? {})[status] ?? DESCRIPTIONS[status] ?? 'Error');
     const audited = AUDITED_READS[key];
     if (audited) operation.parameters = [...(operation.parameters ?? []), ...auditHeaders(audited)];
     const example = REQUEST_EXAMPLES[key];
