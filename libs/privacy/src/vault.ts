@@ -306,10 +306,14 @@ export class PersonVault {
    * ciphertext and leaves the tombstone, in one statement. `keyId` names the key in the
    * tombstone when this node held none (an erasure received from another province).
    * Idempotent: returns the id of the key destroyed now, null when there was none.
+   *
+   * `db` runs it in a caller's transaction (the projector applying PersonDetailsErased): on the
+   * embedded default one transaction runs at a time, so a statement of the vault's own pool
+   * issued from inside another open transaction would wait for that transaction for ever.
    */
-  async erase(personId: string, keyId?: string): Promise<string | null> {
+  async erase(personId: string, keyId?: string, db?: Queryable): Promise<string | null> {
     this.keys.delete(personId);
-    const { rows } = await this.pool.query<{ key_id: string }>(
+    const rows = await (db ?? this.poolQueryable()).query<{ key_id: string }>(
       `WITH gone AS (DELETE FROM ${this.schema}.person_keys WHERE person_id = $1 RETURNING key_id::text),
             details AS (DELETE FROM ${this.schema}.person_details WHERE person_id = $1),
             narratives AS (DELETE FROM ${this.schema}.aefi_narratives WHERE person_id = $1),
@@ -322,6 +326,13 @@ export class PersonVault {
     );
     this.keys.delete(personId);
     return rows[0]?.key_id ?? null;
+  }
+
+  private poolQueryable(): Queryable {
+    return {
+      query: async <R extends Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<R[]> =>
+        (await this.pool.query<R>(sql, params ? [...params] : undefined)).rows,
+    };
   }
 
   /** Crypto-shredding without a key id to record (see `erase`). Idempotent. */

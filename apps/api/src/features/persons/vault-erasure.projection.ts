@@ -42,7 +42,11 @@ export const vaultErasureProjection = (vault: PersonVault, provinceCode: string)
         const retainUntil = own?.expiresOn ? retainUntilFor(own.expiresOn) : null;
         if (erasureOnHold(basis as ErasureBasis, retainUntil, erasedOn(event))) continue;
       }
-      await vault.erase(personId, optStr(p, 'keyId') ?? undefined);
+      // In the projector's own transaction: with the checkpoint, and never waiting on it (PGlite).
+      await vault.erase(personId, optStr(p, 'keyId') ?? undefined, {
+        query: <R extends Record<string, unknown>>(sql: string, params?: readonly unknown[]) =>
+          tx.query<R>(sql, params ? [...params] : undefined),
+      });
     }
   },
 });
