@@ -43,6 +43,7 @@ const endsSequence = (message: Uint8Array): boolean => {
 export class SessionAffineQueue {
   private queue: QueuedMessage[] = [];
   private processing = false;
+  private closed = false;
   /** The connection the engine is in the middle of serving, if any. */
   private owner: number | null = null;
   /** Messages served since the last VACUUM, and when it ran. */
@@ -76,6 +77,7 @@ export class SessionAffineQueue {
 
   enqueue(handlerId: number, message: Uint8Array, onData: (data: Uint8Array) => void): Promise<number> {
     return new Promise((resolve, reject) => {
+      if (this.closed) return reject(new Error('the embedded database is stopping'));
       this.queue.push({ handlerId, message, onData, resolve, reject });
       void this.process();
     });
@@ -92,16 +94,28 @@ export class SessionAffineQueue {
   /** A connection went away: roll back what it left open and let the others in. */
   async clearTransactionIfNeeded(handlerId: number): Promise<void> {
     if (this.owner !== handlerId) return;
-    if (this.db.isInTransaction()) await this.db.exec('ROLLBACK').catch(() => undefined);
     this.owner = null;
+    // Sockets also detach while the server stops, after the engine is closed: nothing to roll back then.
+    if (this.closed) return;
+    try {
+      if (this.db.isInTransaction()) await this.db.exec('ROLLBACK');
+    } catch {
+      // The engine refused the rollback (closing): the next statement finds the state it finds.
+    }
     void this.process();
+  }
+
+  /** The server is stopping: the engine is (about to be) closed. */
+  close(): void {
+    this.closed = true;
+    for (const waiting of this.queue.splice(0)) waiting.reject(new Error('the embedded database is stopping'));
   }
 
   private async process(): Promise<void> {
     if (this.processing) return;
     this.processing = true;
     try {
-      while (this.queue.length > 0) {
+      while (this.queue.length > 0 && !this.closed) {
         const index = this.owner === null ? 0 : this.queue.findIndex((q) => q.handlerId === this.owner);
         // The owning connection's next message has not arrived yet: wait for it.
         if (index < 0) break;
@@ -197,6 +211,7 @@ export const startEmbeddedPostgres = async (options: {
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     stop: async () => {
+      queue.close();
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await db.close();
