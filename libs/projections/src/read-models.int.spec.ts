@@ -245,6 +245,14 @@ describe(`read models on ${testDatabaseKind()}`, () => {
     });
   });
 
+  it('prepares the projector statements on PostgreSQL only (PGlite may share one session among connections)', async () => {
+    const postgres = testDatabaseKind() === 'postgres';
+    expect(models.runner.preparedStatements).toBe(postgres);
+    // The pass above named its statements (the tests after this one run them prepared).
+    const named = (models.runner as unknown as { prepared: Map<string, string> }).prepared;
+    expect(named.size > 0).toBe(postgres);
+  });
+
   it('changes nothing when every event is delivered again', async () => {
     const before = await snapshot(models);
     await models.runner.applyBatch(all);

@@ -128,6 +128,9 @@ export class ReadModels {
       await runner.release();
     }
     const models = new ReadModels(dataSource, schema, store, projections, options.batchSize ?? 5000);
+    // PGlite's socket may serve several connections on one session: its statements stay unnamed.
+    const server: { version: string }[] = await dataSource.query('SELECT version() AS version');
+    models.runner.preparedStatements = !String(server[0]?.version ?? '').includes('PGlite');
     await models.runner.loadCheckpoints();
     return models;
   }
