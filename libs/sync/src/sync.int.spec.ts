@@ -84,7 +84,8 @@ describe(`sync between two provinces over Kafka (${testDatabaseKind()})`, () => 
     await storeA?.close();
     await storeB?.close();
     await pool.end();
-  });
+    // A Kafka consumer leaving its group can take several seconds on a loaded machine.
+  }, 60_000);
 
   const copiesInB = async (): Promise<number> => (await storeB.readStream(`person-${A}-${personId}`)).length;
 
