@@ -96,6 +96,12 @@ describe('settings', () => {
     });
   });
 
+  it('turns the KurrentDB guard rows off with KURRENTDB_GUARDS=off, and refuses other values', () => {
+    expect(loadSettings({ KURRENTDB_GUARDS: 'off' }).kurrentdbGuards).toBe(false);
+    expect(loadSettings({ KURRENTDB_GUARDS: 'on' }).kurrentdbGuards).toBe(true);
+    expect(() => loadSettings({ KURRENTDB_GUARDS: 'no' })).toThrow('KURRENTDB_GUARDS must be one of on, off');
+  });
+
   it('lets the API leave sync to the workers with SYNC_IN_API=off', () => {
     expect(loadSettings({ SYNC_IN_API: 'off' }).syncInApi).toBe(false);
     expect(loadSettings({ SYNC_IN_API: 'on' }).syncInApi).toBe(true);
