@@ -1,6 +1,15 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AS, ORGS, startApi, type ApiHarness } from '../support/api-harness';
+import {
+  type CaptureJob,
+  commissioningEvent,
+  epcisDocument,
+  lotClassUri,
+  serialCodes,
+  siteUri,
+  traceCodeUri,
+} from '../support/epcis-documents';
 import { EPCIS_FIXTURES, epcisSchemaErrors } from '../support/epcis-schema';
 import { until } from '../support/until';
 
@@ -11,33 +20,13 @@ import { until } from '../support/until';
 
 const PRODUCT = '8696321';
 const UNITS = 1000;
-const codes = (lot: number): string[] =>
-  Array.from({ length: UNITS }, (_, i) => `${PRODUCT}${String(lot * 100_000 + i).padStart(13, '0')}`);
-const tc = (code: string): string => `https://id.vaxledger.example/nmpa/tc/${code}`;
-const site = (org: string): string => `https://id.vaxledger.example/site/${org}`;
-const lotClass = (lot: string): string => `https://id.vaxledger.example/nmpa/product/${PRODUCT}/lot/${lot}`;
+const codes = (lot: number): string[] => serialCodes(PRODUCT, lot, UNITS);
+const tc = traceCodeUri;
+const site = siteUri;
+const lotClass = (lot: string): string => lotClassUri(PRODUCT, lot);
 const daysAgo = (d: number): string => new Date(Date.now() - d * 86_400_000).toISOString();
-const CONTEXT = ['https://ref.gs1.org/standards/epcis/epcis-context.jsonld', { vx: 'https://id.vaxledger.example/epcis/' }];
-const doc = (events: object[]): object => ({
-  '@context': CONTEXT,
-  type: 'EPCISDocument',
-  schemaVersion: '2.0',
-  creationDate: new Date().toISOString(),
-  epcisBody: { eventList: events },
-});
-
-const commissioning = (lot: string, units: string[]): object => ({
-  type: 'ObjectEvent',
-  eventID: `urn:uuid:00000000-0000-4000-8000-${lot.padStart(12, '0').slice(-12)}`.replace(/[^0-9a-z:-]/gi, '0'),
-  action: 'ADD',
-  bizStep: 'commissioning',
-  disposition: 'active',
-  eventTime: '2026-09-01T08:00:00+08:00',
-  eventTimeZoneOffset: '+08:00',
-  epcList: units.map(tc),
-  bizLocation: { id: site(ORGS.maker) },
-  ilmd: { 'cbvmda:lotNumber': lot, 'cbvmda:itemExpirationDate': '2028-08-31' },
-});
+const doc = epcisDocument;
+const commissioning = (lot: string, units: string[]): object => commissioningEvent(lot, units);
 const shipping = (id: string, units: string[], note: string): object => ({
   type: 'ObjectEvent',
   eventID: id,
@@ -52,13 +41,7 @@ const shipping = (id: string, units: string[], note: string): object => ({
   destinationList: [{ type: 'owning_party', destination: site(ORGS.cdc) }],
 });
 
-interface Job {
-  readonly running: boolean;
-  readonly success: boolean;
-  readonly appendedEvents: number;
-  readonly errors: { eventIndex: number; code: string; detail: string }[];
-  readonly [field: string]: unknown;
-}
+type Job = CaptureJob;
 
 describe('EPCIS 2.0 capture', () => {
   let api: ApiHarness;

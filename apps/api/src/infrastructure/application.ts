@@ -29,8 +29,16 @@ export const nodeExecutor = (runtime: NodeRuntime, metrics?: Metrics): CommandEx
   });
 };
 
-const idempotencyOf = (runtime: NodeRuntime): SqlIdempotencyStore =>
-  new SqlIdempotencyStore(runtime.readModels.dataSource, runtime.readModels.schema);
+/** One idempotency store per node: every use case shares its knowledge that the table exists. */
+const idempotencyStores = new WeakMap<NodeRuntime, SqlIdempotencyStore>();
+const idempotencyOf = (runtime: NodeRuntime): SqlIdempotencyStore => {
+  let store = idempotencyStores.get(runtime);
+  if (!store) {
+    store = new SqlIdempotencyStore(runtime.readModels.dataSource, runtime.readModels.schema);
+    idempotencyStores.set(runtime, store);
+  }
+  return store;
+};
 
 /** A card names the vaccine by its CVX code where one fits, and by our vaccine type always (no displays: the QR is small). */
 const cardCodings = (dose: CardDose): CardCoding[] =>

@@ -18,9 +18,15 @@ export interface SqlQuery {
   query(sql: string, parameters?: unknown[]): Promise<unknown>;
 }
 
-/** The node's idempotency table, `<schema>.edge_idempotency`, created on first use. */
+/**
+ * The node's idempotency table, `<schema>.edge_idempotency`, created on first use. A save inside
+ * a command's transaction never waits on another connection: on the embedded engine (one session
+ * for every connection) a statement on the pool while the transaction is open would wait for
+ * ever, so until the table is known to exist the transaction creates it itself.
+ */
 export class SqlIdempotencyStore implements IdempotencyStore {
   private migrated: Promise<void> | null = null;
+  private tableExists = false;
 
   constructor(
     private readonly db: SqlQuery,
@@ -31,15 +37,24 @@ export class SqlIdempotencyStore implements IdempotencyStore {
     return `"${this.schema}".edge_idempotency`;
   }
 
+  private createTable(): string {
+    return `CREATE TABLE IF NOT EXISTS ${this.table()} (
+       org_code text NOT NULL, key text NOT NULL, request_hash text NOT NULL, answer jsonb NOT NULL,
+       created_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (org_code, key))`;
+  }
+
   private ensureTable(): Promise<void> {
-    this.migrated ??= this.db
-      .query(
-        `CREATE TABLE IF NOT EXISTS ${this.table()} (
-           org_code text NOT NULL, key text NOT NULL, request_hash text NOT NULL, answer jsonb NOT NULL,
-           created_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (org_code, key))`,
-      )
-      .then(() => undefined);
+    this.migrated ??= this.db.query(this.createTable()).then(() => {
+      this.tableExists = true;
+    });
     return this.migrated;
+  }
+
+  /** Inside a transaction (`db`): the table through that same connection, not the pool. */
+  private async ensureTableIn(db: SqlQuery): Promise<void> {
+    if (this.tableExists) return;
+    if (db === this.db) return this.ensureTable();
+    await db.query(this.createTable());
   }
 
   async find(orgCode: string, key: string): Promise<RememberedAnswer | null> {
@@ -69,7 +84,7 @@ export class SqlIdempotencyStore implements IdempotencyStore {
   /** `saveIn` for many answers in one statement; a key kept before keeps its first answer. */
   async saveManyIn(db: SqlQuery, answers: readonly { orgCode: string; key: string; remembered: RememberedAnswer }[]): Promise<void> {
     if (answers.length === 0) return;
-    await this.ensureTable();
+    await this.ensureTableIn(db);
     await db.query(
       `INSERT INTO ${this.table()} (org_code, key, request_hash, answer)
        SELECT o, k, h, a FROM jsonb_to_recordset($1::jsonb) AS x(o text, k text, h text, a jsonb)
@@ -84,7 +99,7 @@ export class SqlIdempotencyStore implements IdempotencyStore {
 
   /** `save` inside a command's own transaction (`db`), so the answer commits with its events. */
   async saveIn(db: SqlQuery, orgCode: string, key: string, remembered: RememberedAnswer): Promise<void> {
-    await this.ensureTable();
+    await this.ensureTableIn(db);
     await db.query(`INSERT INTO ${this.table()} (org_code, key, request_hash, answer) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`, [
       orgCode,
       key,
