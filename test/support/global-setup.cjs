@@ -52,7 +52,14 @@ async function setupPostgres() {
   }
   // The product's own embedded server (TypeScript, compiled here with swc).
   const { startEmbeddedPostgres } = requireTypeScript(path.join(__dirname, '../../libs/event-store/src/postgres/pglite-server.ts'));
-  const embedded = await startEmbeddedPostgres({ maxConnections: 128 });
+  const embedded = await startEmbeddedPostgres({
+    maxConnections: 128,
+    // A test that sends a statement on a second connection inside a transaction hangs on PGlite: name it.
+    onStall: {
+      afterMs: 10_000,
+      report: (stall) => console.error(`\n[test] PGlite: statements waited ${stall.waitedMs} ms behind an open transaction`, stall),
+    },
+  });
   process.env.TEST_DATABASE_URL = embedded.url;
   process.env.TEST_DATABASE_KIND = 'pglite';
   globalThis.__VX_PGLITE__ = embedded;

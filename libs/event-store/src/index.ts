@@ -2,7 +2,7 @@ export * from './event-store.port';
 export * from './errors';
 export { PollingSubscription } from './subscription';
 export { PostgresEventStore, type PostgresEventStoreOptions } from './postgres/postgres-event-store';
-export { startEmbeddedPostgres, type EmbeddedPostgres } from './postgres/pglite-server';
+export { startEmbeddedPostgres, statementText, type EmbeddedPostgres, type StallReport } from './postgres/pglite-server';
 export { MemoryEventStore } from './memory/memory-event-store';
 import type { KurrentDbEventStore as KurrentDbEventStoreClass } from './kurrentdb/kurrentdb-event-store';
 export type { KurrentDbEventStore, KurrentDbEventStoreOptions } from './kurrentdb/kurrentdb-event-store';

@@ -10,6 +10,7 @@ import {
   loadKurrentDb,
   PostgresEventStore,
   startEmbeddedPostgres,
+  type StallReport,
 } from '@vaxledger/event-store';
 import { PersonVault } from '@vaxledger/privacy';
 import { PROJECTIONS, ReadModels } from '@vaxledger/projections';
@@ -139,6 +140,16 @@ export const runtimeOptionsFromEnv = (env: NodeJS.ProcessEnv = process.env): Run
   ...(env.SYNC_GROUP_ID ? { syncGroupId: env.SYNC_GROUP_ID } : {}),
 });
 
+/** An embedded statement waiting this long behind another connection's open transaction is reported. */
+const EMBEDDED_STALL_REPORT_MS = 15_000;
+const reportEmbeddedStall = (stall: StallReport): void => {
+  process.stderr.write(
+    `vaxledger: the embedded database has held statements for ${Math.round(stall.waitedMs / 1000)} s behind an open transaction ` +
+      `(a statement on a second connection inside a transaction waits for ever on the embedded engine; please report this). ` +
+      `Transaction's last statement: ${stall.holderLastStatement ?? '(none)'}; waiting: ${stall.waiting.join(' | ') || '(no statement text)'}\n`,
+  );
+};
+
 export const openNodeRuntime = async (settings: Settings, options: RuntimeOptions = {}): Promise<NodeRuntime> => {
   let embedded: EmbeddedPostgres | null = null;
   let dataDirLock: DataDirLock | null = null;
@@ -147,7 +158,11 @@ export const openNodeRuntime = async (settings: Settings, options: RuntimeOption
     // One process per DATA_DIR, decided before PGlite opens a file (docs/adr/0014-embedded-key-file-and-lock.md).
     dataDirLock = await lockDataDir(settings.dataDir, options.onDataDirLockLost ?? exitOnLockLoss);
     try {
-      embedded = await startEmbeddedPostgres({ dataDir: join(settings.dataDir, 'pglite'), sharedBuffers: EMBEDDED_SHARED_BUFFERS });
+      embedded = await startEmbeddedPostgres({
+        dataDir: join(settings.dataDir, 'pglite'),
+        sharedBuffers: EMBEDDED_SHARED_BUFFERS,
+        onStall: { afterMs: EMBEDDED_STALL_REPORT_MS, report: reportEmbeddedStall },
+      });
     } catch (error) {
       await dataDirLock.release();
       throw error;

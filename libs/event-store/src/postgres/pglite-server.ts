@@ -26,9 +26,39 @@ const VACUUM_SCHEDULE = { everyMs: 5_000, afterMessages: 2_000 };
 /** Frontend messages after which a connection has nothing half-done in the engine. */
 const SEQUENCE_ENDS = new Set([0x53 /* S Sync */, 0x51 /* Q Query */, 0x58 /* X Terminate */]);
 
+/**
+ * The SQL text of a Parse or simple Query message, for a stall report: never a Bind (which
+ * carries the parameter values, personal data among them), and cut short.
+ */
+export const statementText = (message: Uint8Array): string | null => {
+  const type = message[0];
+  if (type !== 0x50 /* P Parse */ && type !== 0x51 /* Q Query */) return null;
+  let start = 5;
+  if (type === 0x50) {
+    const nameEnd = message.indexOf(0, start);
+    if (nameEnd < 0) return null;
+    start = nameEnd + 1;
+  }
+  const end = message.indexOf(0, start);
+  const text = Buffer.from(message.subarray(start, end < 0 ? message.length : end)).toString('utf8');
+  return text.replace(/\s+/g, ' ').trim().slice(0, 160);
+};
+
+/** What waits behind an open transaction of another connection, when it has waited too long. */
+export interface StallReport {
+  readonly waitedMs: number;
+  /** The statement the transaction's connection ran last (SQL text, no values). */
+  readonly holderLastStatement: string | null;
+  /** The statements other connections have queued (SQL text, no values). */
+  readonly waiting: readonly string[];
+}
+
+/** A startup packet has no type byte: length, then the protocol version. */
+const isStartup = (message: Uint8Array): boolean =>
+  message.length >= 8 && new DataView(message.buffer, message.byteOffset, message.byteLength).getInt32(4) === PROTOCOL_3;
+
 const endsSequence = (message: Uint8Array): boolean => {
-  // A startup packet has no type byte: length, then the protocol version.
-  if (message.length >= 8 && new DataView(message.buffer, message.byteOffset, message.byteLength).getInt32(4) === PROTOCOL_3) return true;
+  if (isStartup(message)) return true;
   return SEQUENCE_ENDS.has(message[0]!);
 };
 
@@ -49,11 +79,40 @@ export class SessionAffineQueue {
   /** Messages served since the last VACUUM, and when it ran. */
   private served = 0;
   private vacuumedAt = Date.now();
+  /** The last statement each connection ran (for a stall report), and the stall watch. */
+  private readonly lastStatement = new Map<number, string>();
+  private stallTimer: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly db: PGlite,
     private readonly vacuum: { everyMs: number; afterMessages: number } | null = VACUUM_SCHEDULE,
+    private readonly stall: { afterMs: number; report: (stall: StallReport) => void } | null = null,
   ) {}
+
+  /**
+   * One session serves every connection: a statement sent on a second connection while the
+   * code that sent it holds a transaction open on a first one waits for ever. That is a bug
+   * in the caller, and it shows as a node that stops answering; this names it instead.
+   */
+  private watchForStall(): void {
+    if (!this.stall || this.stallTimer) return;
+    const owner = this.owner;
+    const served = this.served;
+    const since = Date.now();
+    const { afterMs, report } = this.stall;
+    this.stallTimer = setTimeout(() => {
+      this.stallTimer = null;
+      if (this.closed || this.owner !== owner || this.served !== served || this.queue.length === 0) return;
+      report({
+        waitedMs: Date.now() - since,
+        holderLastStatement: owner === null ? null : (this.lastStatement.get(owner) ?? null),
+        waiting: this.queue
+          .map((q) => statementText(q.message) ?? (isStartup(q.message) ? '(a new connection)' : null))
+          .filter((t): t is string => t !== null),
+      });
+    }, afterMs);
+    this.stallTimer.unref();
+  }
 
   /**
    * PGlite runs no autovacuum: rows updated at every dose (guard stock, streams, grants, the
@@ -89,6 +148,7 @@ export class SessionAffineQueue {
 
   clearQueueForHandler(handlerId: number): void {
     this.queue = this.queue.filter((q) => q.handlerId !== handlerId);
+    this.lastStatement.delete(handlerId);
   }
 
   /** A connection went away: roll back what it left open and let the others in. */
@@ -108,6 +168,7 @@ export class SessionAffineQueue {
   /** The server is stopping: the engine is (about to be) closed. */
   close(): void {
     this.closed = true;
+    if (this.stallTimer) clearTimeout(this.stallTimer);
     for (const waiting of this.queue.splice(0)) waiting.reject(new Error('the embedded database is stopping'));
   }
 
@@ -118,9 +179,16 @@ export class SessionAffineQueue {
       while (this.queue.length > 0 && !this.closed) {
         const index = this.owner === null ? 0 : this.queue.findIndex((q) => q.handlerId === this.owner);
         // The owning connection's next message has not arrived yet: wait for it.
-        if (index < 0) break;
+        if (index < 0) {
+          this.watchForStall();
+          break;
+        }
         const [next] = this.queue.splice(index, 1);
         if (!next) break;
+        if (this.stall) {
+          const text = statementText(next.message);
+          if (text !== null) this.lastStatement.set(next.handlerId, text);
+        }
         let bytes = 0;
         try {
           await this.db.runExclusive(() =>
@@ -179,6 +247,8 @@ export const startEmbeddedPostgres = async (options: {
   maxConnections?: number;
   /** PostgreSQL's shared_buffers (e.g. `16MB`); PGlite's default, 160 MB, is most of an idle node's memory. */
   sharedBuffers?: string;
+  /** Told once per stall when statements have waited this long behind another connection's open transaction. */
+  onStall?: { afterMs: number; report: (stall: StallReport) => void };
 }): Promise<EmbeddedPostgres> => {
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
   const pgliteOptions = options.sharedBuffers
@@ -186,7 +256,7 @@ export const startEmbeddedPostgres = async (options: {
     : {};
   if (options.dataDir && !existsSync(join(options.dataDir, 'PG_VERSION'))) await createClusterInChildProcess(options.dataDir);
   const db = await PGlite.create(options.dataDir, pgliteOptions);
-  const queue = new SessionAffineQueue(db);
+  const queue = new SessionAffineQueue(db, VACUUM_SCHEDULE, options.onStall ?? null);
   const sockets = new Set<Socket>();
   const server: Server = createServer((socket) => {
     if (sockets.size >= (options.maxConnections ?? 64)) {
