@@ -18,20 +18,13 @@ const fs = require('node:fs');
 const { REPO_DIR, settings: benchSettings } = require('./lib/env.cjs');
 const { createBenchDatabase, dropBenchDatabase } = require('./lib/db.cjs');
 const { nowMs, summarise, ms, int } = require('./lib/stats.cjs');
+const { ORGS, DEV_ACTORS: AS, PRODUCT, routeOf, registerReleasedBatch } = require('./lib/stock-clinic.cjs');
 
 const dist = (...parts) => require(path.join(REPO_DIR, 'dist', ...parts));
 const CALLS = Number(process.env.BENCH_CALLS || 200);
 const CAPTURE_EVENTS = Number(process.env.BENCH_CAPTURE_EVENTS || 10_000);
 const UNITS = 10_000;
 const DELIVERIES = 10;
-const ORGS = { maker: '91320000MA1X0Y2W3E', cdc: '12510000MB0A1234XJ', clinic: '12440300MB1B2345QN', regulator: '12110000450712347E' };
-const AS = {
-  maker: `manufacturer:${ORGS.maker}:320000`,
-  cdc: `cdc:${ORGS.cdc}:510000`,
-  clinic: `clinic:${ORGS.clinic}:440000`,
-  regulator: `regulator:${ORGS.regulator}:000000`,
-};
-const PRODUCT = '8696321';
 const LOT = 'BENCH01';
 const BATCH = `${PRODUCT}-${LOT}`;
 const codeOf = (i) => `${PRODUCT}${String(i).padStart(13, '0')}`;
@@ -68,42 +61,14 @@ const main = async () => {
   const results = [];
   try {
     const t0 = nowMs();
-    await call('POST', '/v1/organisations', AS.regulator, {
-      orgCode: ORGS.maker,
-      name: 'Maker',
-      kind: 'manufacturer',
-      provinceCode: '320000',
-    });
-    await call('POST', '/v1/organisations', AS.regulator, { orgCode: ORGS.cdc, name: 'CDC', kind: 'cdc', provinceCode: '510000' });
-    await call('POST', '/v1/organisations', AS.regulator, {
-      orgCode: ORGS.clinic,
-      name: 'Clinic',
-      kind: 'clinic',
-      provinceCode: '440000',
-      parentOrgCode: ORGS.cdc,
-    });
-    await call('POST', '/v1/products', AS.maker, {
-      productCode: PRODUCT,
-      name: 'HepB',
-      vaccineType: 'HepB',
-      approvalNo: 'S1',
-      mahOrgCode: ORGS.maker,
-      dosesPerUnit: 1,
-      storageC: { min: 2, max: 8 },
-      shelfLifeMonths: 24,
-      programme: 'NIP',
-      serialised: true,
-    });
     const codes = Array.from({ length: UNITS }, (_, i) => codeOf(i + 1));
-    await call('POST', '/v1/batches', AS.maker, {
-      productCode: PRODUCT,
-      lotNumber: LOT,
-      producedOn: '2026-09-01',
-      expiresOn: '2028-08-31',
-      quantity: UNITS,
-      traceCodes: codes,
-    });
-    await call('POST', `/v1/batches/${BATCH}/release`, AS.regulator, { certificateNo: 'C-B', decidedOn: '2026-09-05' });
+    await registerReleasedBatch(
+      (step, as, command) => {
+        const { path: url, body } = routeOf(step, command);
+        return call('POST', url, AS[as], body);
+      },
+      { lot: LOT, quantity: UNITS, cdcName: 'CDC', serialised: true, traceCodes: codes, certificateNo: 'C-B' },
+    );
     await settle();
     const per = UNITS / DELIVERIES;
     for (let d = 0; d < DELIVERIES; d++) {

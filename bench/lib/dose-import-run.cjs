@@ -10,14 +10,12 @@
 const path = require('node:path');
 const { randomBytes } = require('node:crypto');
 const { REPO_DIR } = require('./env.cjs');
+const { ACTORS, PRODUCT, stockClinic } = require('./stock-clinic.cjs');
 
 const dist = (...parts) => require(path.join(REPO_DIR, 'dist', ...parts));
 
-const ORGS = { maker: '91320000MA1X0Y2W3E', cdc: '12510000MB0A1234XJ', clinic: '12440300MB1B2345QN', regulator: '12110000450712347E' };
-const PRODUCT = '8696321';
 const LOT = 'IMPORT01';
 const BATCH = `${PRODUCT}-${LOT}`;
-const daysAgo = (d) => new Date(Date.now() - d * 86_400_000).toISOString();
 
 const main = async () => {
   const rows = Number(process.env.BENCH_IMPORT_ROWS || 5000);
@@ -55,73 +53,13 @@ const main = async () => {
     const app = nodeApplication(runtime, nodeExecutor(runtime));
     const settle = async () => runtime.readModels.runner.waitFor(await runtime.store.latestPosition(), 120_000);
     let n = 0;
-    const run = async (useCase, actor, command) => {
-      const answer = await app[useCase].handle(command, actor, { correlationId: `seed-${(n += 1)}` });
+    const run = async (useCase, as, command) => {
+      const answer = await app[useCase].handle(command, ACTORS[as], { correlationId: `seed-${(n += 1)}` });
       await settle();
       return answer;
     };
-    const regulator = { orgCode: ORGS.regulator, role: 'regulator', provinceCode: '000000' };
-    const maker = { orgCode: ORGS.maker, role: 'manufacturer', provinceCode: '320000' };
-    const cdc = { orgCode: ORGS.cdc, role: 'cdc', provinceCode: '510000' };
-    const clinic = { orgCode: ORGS.clinic, role: 'clinic', provinceCode: '440000', siteCode: ORGS.clinic };
-    await run('registerOrganisation', regulator, { orgCode: ORGS.maker, name: 'Maker', kind: 'manufacturer', provinceCode: '320000' });
-    await run('registerOrganisation', regulator, { orgCode: ORGS.cdc, name: 'CDC', kind: 'cdc', provinceCode: '510000' });
-    await run('registerOrganisation', regulator, {
-      orgCode: ORGS.clinic,
-      name: 'Clinic',
-      kind: 'clinic',
-      provinceCode: '440000',
-      parentOrgCode: ORGS.cdc,
-    });
-    await run('registerProduct', maker, {
-      productCode: PRODUCT,
-      name: 'HepB',
-      vaccineType: 'HepB',
-      approvalNo: 'S1',
-      mahOrgCode: ORGS.maker,
-      dosesPerUnit: 1,
-      storageC: { min: 2, max: 8 },
-      shelfLifeMonths: 24,
-      programme: 'NIP',
-      serialised: false,
-    });
-    await run('registerBatch', maker, {
-      productCode: PRODUCT,
-      lotNumber: LOT,
-      producedOn: '2026-09-01',
-      expiresOn: '2028-08-31',
-      quantity: units,
-    });
-    await run('releaseBatch', regulator, { batchId: BATCH, certificateNo: 'C-1', decidedOn: '2026-09-05' });
-    const receipt = {
-      verification: { result: 'accepted', releaseCertificateChecked: true },
-      temperatureLog: { deviceId: 'TL-1', readings: [{ at: daysAgo(46), celsius: 5 }] },
-    };
-    const line = [{ batchId: BATCH, quantity: units }];
-    const toCdc = await run('dispatchShipment', maker, {
-      toSite: ORGS.cdc,
-      dispatchedAt: daysAgo(50),
-      deliveryNoteNo: 'DN-1',
-      lines: line,
-    });
-    await run('receiveShipment', cdc, {
-      ...receipt,
-      shipmentId: toCdc.id,
-      receivedAt: daysAgo(46),
-      lines: [{ batchId: BATCH, accepted: units, rejected: 0 }],
-    });
-    const toClinic = await run('dispatchShipment', cdc, {
-      toSite: ORGS.clinic,
-      dispatchedAt: daysAgo(45),
-      deliveryNoteNo: 'DN-2',
-      lines: line,
-    });
-    await run('receiveShipment', clinic, {
-      ...receipt,
-      shipmentId: toClinic.id,
-      receivedAt: daysAgo(44),
-      lines: [{ batchId: BATCH, accepted: units, rejected: 0 }],
-    });
+    await stockClinic(run, { lot: LOT, quantity: units, cdcName: 'CDC', certificateNo: 'C-1', deliveryNotes: ['DN-1', 'DN-2'] });
+    const clinic = ACTORS.clinic;
 
     // Distinct persons (a region, born on one of 28 days of 1990, sequence 0–999).
     const at = new Date(Date.now() - 3_600_000).toISOString();

@@ -10,7 +10,7 @@
  * BENCH_KDB_DATABASE_URL (one per node, so the suite can tell the two nodes' backends apart).
  * The compiled runtime (`openNodeRuntime`) with the projector in a worker thread, as a server
  * node runs it by default; the compiled Nest app on 127.0.0.1:<free port> is only used to seed
- * the master data through the HTTP API (as test/support/scenario.ts's stockClinic does).
+ * the master data through the HTTP API (bench/lib/stock-clinic.cjs, as test/support/scenario.ts does).
  * Doses are then recorded by calling the dose handler (`app.recordDose.handle`), as
  * POST /v1/doses does, without HTTP in between.
  *
@@ -26,26 +26,13 @@ const { randomBytes } = require('node:crypto');
 const { performance } = require('node:perf_hooks');
 const { REPO_DIR } = require('./env.cjs');
 const { loadKurrentDbDouble } = require('./kurrentdb-double.cjs');
+const { ORGS, DEV_ACTORS, ACTORS, PRODUCT, routeOf, stockClinic } = require('./stock-clinic.cjs');
 
 const distFile = (...parts) => path.join(REPO_DIR, 'dist', ...parts);
 
-// The same organisations as test/support/api-harness.ts (valid check characters).
-const ORGS = {
-  maker: '91320000MA1X0Y2W3E',
-  cdc: '12510000MB0A1234XJ',
-  clinic: '12440300MB1B2345QN',
-  regulator: '12110000450712347E',
-};
-const AS = {
-  maker: `manufacturer:${ORGS.maker}:320000`,
-  cdc: `cdc:${ORGS.cdc}:510000`,
-  clinic: `clinic:${ORGS.clinic}:440000`,
-  regulator: `regulator:${ORGS.regulator}:000000`,
-};
-const PRODUCT = '8696321';
 const LOT = 'KDBAB1';
 const BATCH = `${PRODUCT}-${LOT}`;
-const CLINIC_ACTOR = { orgCode: ORGS.clinic, role: 'clinic', provinceCode: '440000', siteCode: ORGS.clinic };
+const CLINIC_ACTOR = ACTORS.clinic;
 
 /** A valid 18-digit resident ID (ISO 7064 MOD 11-2 check character), different for every n below 28,000. */
 const residentId = (n) => {
@@ -105,62 +92,13 @@ const seed = async (baseUrl, quantity) => {
     if (res.status !== 201) throw new Error(`POST ${pathName} answered ${res.status}: ${text}`);
     return JSON.parse(text);
   };
-  const daysAgo = (d) => new Date(Date.now() - d * 86_400_000).toISOString();
-  await post('/v1/organisations', AS.regulator, { orgCode: ORGS.maker, name: 'Maker', kind: 'manufacturer', provinceCode: '320000' });
-  await post('/v1/organisations', AS.regulator, { orgCode: ORGS.cdc, name: 'Sichuan CDC', kind: 'cdc', provinceCode: '510000' });
-  await post('/v1/organisations', AS.regulator, {
-    orgCode: ORGS.clinic,
-    name: 'Clinic',
-    kind: 'clinic',
-    provinceCode: '440000',
-    parentOrgCode: ORGS.cdc,
-  });
-  await post('/v1/products', AS.maker, {
-    productCode: PRODUCT,
-    name: 'HepB',
-    vaccineType: 'HepB',
-    approvalNo: 'S1',
-    mahOrgCode: ORGS.maker,
-    dosesPerUnit: 1,
-    storageC: { min: 2, max: 8 },
-    shelfLifeMonths: 24,
-    programme: 'NIP',
-    serialised: false,
-  });
-  await post('/v1/batches', AS.maker, {
-    productCode: PRODUCT,
-    lotNumber: LOT,
-    producedOn: '2026-09-01',
-    expiresOn: '2028-08-31',
-    quantity,
-  });
-  await post(`/v1/batches/${BATCH}/release`, AS.regulator, { certificateNo: `C-${LOT}`, decidedOn: '2026-09-05' });
-  const receipt = {
-    verification: { result: 'accepted', releaseCertificateChecked: true },
-    temperatureLog: { deviceId: 'TL-1', readings: [{ at: daysAgo(46), celsius: 5 }] },
-  };
-  const toCdc = await post('/v1/shipments', AS.maker, {
-    toSite: ORGS.cdc,
-    dispatchedAt: daysAgo(50),
-    deliveryNoteNo: `DN-${LOT}-1`,
-    lines: [{ batchId: BATCH, quantity }],
-  });
-  await post(`/v1/shipments/${toCdc.id}/receipt`, AS.cdc, {
-    ...receipt,
-    receivedAt: daysAgo(46),
-    lines: [{ batchId: BATCH, accepted: quantity, rejected: 0 }],
-  });
-  const toClinic = await post('/v1/shipments', AS.cdc, {
-    toSite: ORGS.clinic,
-    dispatchedAt: daysAgo(45),
-    deliveryNoteNo: `DN-${LOT}-2`,
-    lines: [{ batchId: BATCH, quantity }],
-  });
-  await post(`/v1/shipments/${toClinic.id}/receipt`, AS.clinic, {
-    ...receipt,
-    receivedAt: daysAgo(44),
-    lines: [{ batchId: BATCH, accepted: quantity, rejected: 0 }],
-  });
+  await stockClinic(
+    (step, as, command) => {
+      const { path: pathName, body } = routeOf(step, command);
+      return post(pathName, DEV_ACTORS[as], body);
+    },
+    { lot: LOT, quantity },
+  );
 };
 
 const main = async () => {
