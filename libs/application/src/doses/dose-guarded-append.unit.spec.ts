@@ -3,7 +3,8 @@ import type { GuardFacts, NewEvent } from '@vaxledger/event-store';
 import { batchFacts } from '../kernel/facts';
 import { MemoryIdempotencyStore } from '../kernel/idempotency';
 import { BATCH_ID, batchRow, CLINIC, productRow } from '../testing/rows';
-import { type DoseInput, type GuardedAppendDoseDeps, recordDoseWithGuardedAppend } from './dose-transaction';
+import type { DoseInput } from './dose-decision';
+import { type GuardedAppendDoseDeps, recordDoseWithGuardedAppend } from './dose-guarded-append';
 
 const PROVINCE = '440000';
 const PERSON_ID = 'p-1';

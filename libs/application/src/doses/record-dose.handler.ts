@@ -8,14 +8,10 @@ import { batchFacts } from '../kernel/facts';
 import { foldHistory } from '../kernel/fold';
 import { type Clock, type KeyedSerialiser, type PersonGrants, siteOf, systemClock } from '../kernel/ports';
 import { pseudonymFor } from '../persons/pseudonym';
-import {
-  type DoseInput,
-  type DoseTransactionDeps,
-  type GuardedAppendDoseDeps,
-  recordDoseGroup,
-  recordDoseInOneTransaction,
-  recordDoseWithGuardedAppend,
-} from './dose-transaction';
+import type { DoseInput } from './dose-decision';
+import { recordDoseGroup } from './dose-group';
+import { type GuardedAppendDoseDeps, recordDoseWithGuardedAppend } from './dose-guarded-append';
+import { type DoseTransactionDeps, recordDoseInOneTransaction } from './dose-in-one-transaction';
 
 export interface RecordDoseCommand {
   readonly person: {
