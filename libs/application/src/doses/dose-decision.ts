@@ -21,7 +21,7 @@ import type { CommandAnswer } from '../kernel/command-answer';
 import type { CommandMeta } from '../kernel/command-meta';
 import { ApplicationError } from '../kernel/errors';
 import { foldHistory } from '../kernel/fold';
-import { uuidV5 } from '../kernel/uuid-v5';
+import { keyedEventId } from '../kernel/uuid-v5';
 
 // What every guarded dose path shares (one transaction, a group of doses, a guarded append on
 // KurrentDB): the dose as decided before its writes, the decision itself from what was read,
@@ -126,7 +126,7 @@ export const decideDose = (
   );
   const key = meta.idempotencyKey;
   const events: NewEvent[] = decided.map((event, index) => ({
-    eventId: key ? uuidV5(`${actor.orgCode}|${key}|${index}`) : randomUUID(),
+    eventId: key ? keyedEventId(actor.orgCode, key, index) : randomUUID(),
     type: event.type,
     schemaVersion: event.schemaVersion,
     data: event.data,

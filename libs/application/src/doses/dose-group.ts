@@ -1,7 +1,7 @@
 import type { GuardFacts } from '@vaxledger/event-store';
 import type { PersonKey } from '@vaxledger/privacy';
 import { type CommandAnswer, markReplayed } from '../kernel/command-answer';
-import type { RememberedAnswer } from '../kernel/idempotency';
+import { idempotencyIdentity, type RememberedAnswer } from '../kernel/idempotency';
 import { answerOf, type DecidedDose, decideDose, type DoseInput, isConflict, keyReused, refusalOf, requestHashOf } from './dose-decision';
 import { decideAndWrite, type DoseTransactionDeps, recordDoseInOneTransaction } from './dose-in-one-transaction';
 
@@ -53,7 +53,7 @@ export const recordDoseGroup = async (
   const bulk = deps.bulk;
   if (!bulk) return recordDosesInOneTransaction(deps, inputs);
   const streams = new Set(inputs.map((i) => i.streamId));
-  const keys = new Set(inputs.flatMap((i) => (i.meta.idempotencyKey ? [`${i.actor.orgCode}\u0000${i.meta.idempotencyKey}`] : [])));
+  const keys = new Set(inputs.flatMap((i) => (i.meta.idempotencyKey ? [idempotencyIdentity(i.actor.orgCode, i.meta.idempotencyKey)] : [])));
   if (streams.size !== inputs.length || keys.size !== inputs.filter((i) => i.meta.idempotencyKey).length)
     throw new Error('recordDoseGroup: one dose per person and per idempotency key in a group');
   const hashes = inputs.map(requestHashOf);
