@@ -17,7 +17,8 @@ import { PublishRevocationsHandler } from './certificates/publish-revocations.ha
 import type { CompletenessClaim } from './certificates/smart-health-card';
 import { VaccinationStatusHandler } from './certificates/vaccination-status.handler';
 import { EnterDoseInErrorHandler } from './doses/enter-dose-in-error.handler';
-import type { DoseTransactionDeps, GuardedAppendDoseDeps } from './doses/dose-transaction';
+import type { GuardedAppendDoseDeps } from './doses/dose-guarded-append';
+import type { DoseTransactionDeps } from './doses/dose-in-one-transaction';
 import { ImportDosesHandler } from './doses/import-doses.handler';
 import { RecordDoseHandler } from './doses/record-dose.handler';
 import { ReadAefiReportQuery } from './aefi/read-aefi-report.query';

@@ -14,7 +14,11 @@ export * from './batches/register-batch.handler';
 export * from './batches/release-batch.handler';
 export type { LotReleaseDeps } from './batches/lot-release';
 export * from './destructions/destroy-units.handler';
-export * from './doses/dose-transaction';
+// The dose paths' public names only: their shared helpers (decision, refusal, hash) stay inside doses/.
+export type { DoseInput } from './doses/dose-decision';
+export { recordDoseGroup, recordDosesInOneTransaction } from './doses/dose-group';
+export { type GuardedAppendDoseDeps, recordDoseWithGuardedAppend } from './doses/dose-guarded-append';
+export { type DoseBulkDeps, type DoseTransactionDeps, recordDoseInOneTransaction } from './doses/dose-in-one-transaction';
 export * from './doses/enter-dose-in-error.handler';
 export * from './doses/record-dose.handler';
 export * from './doses/dose-csv';

@@ -6,16 +6,13 @@ import type { CommandExecutor } from '../kernel/command-executor';
 import type { CommandMeta } from '../kernel/command-meta';
 import { batchFacts } from '../kernel/facts';
 import { foldHistory } from '../kernel/fold';
+import { idempotencyIdentity } from '../kernel/idempotency';
 import { type Clock, type KeyedSerialiser, type PersonGrants, siteOf, systemClock } from '../kernel/ports';
 import { pseudonymFor } from '../persons/pseudonym';
-import {
-  type DoseInput,
-  type DoseTransactionDeps,
-  type GuardedAppendDoseDeps,
-  recordDoseGroup,
-  recordDoseInOneTransaction,
-  recordDoseWithGuardedAppend,
-} from './dose-transaction';
+import type { DoseInput } from './dose-decision';
+import { recordDoseGroup } from './dose-group';
+import { type GuardedAppendDoseDeps, recordDoseWithGuardedAppend } from './dose-guarded-append';
+import { type DoseTransactionDeps, recordDoseInOneTransaction } from './dose-in-one-transaction';
 
 export interface RecordDoseCommand {
   readonly person: {
@@ -115,7 +112,7 @@ const distinctGroups = <T extends { readonly input: DoseInput }>(items: readonly
         break;
       }
       const names = [`s:${item.input.streamId}`];
-      if (item.input.meta.idempotencyKey) names.push(`k:${item.input.actor.orgCode}\u0000${item.input.meta.idempotencyKey}`);
+      if (item.input.meta.idempotencyKey) names.push(`k:${idempotencyIdentity(item.input.actor.orgCode, item.input.meta.idempotencyKey)}`);
       if (names.some((n) => taken.has(n) || waiting.has(n))) {
         next.push(item);
         for (const n of names) waiting.add(n);

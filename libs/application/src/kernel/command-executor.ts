@@ -4,7 +4,7 @@ import { type EventStore, type NewEvent, type RecordedEvent, StreamConflictError
 import { type CommandAnswer, type DecidedEvent, markReplayed } from './command-answer';
 import { ApplicationError } from './errors';
 import type { IdempotencyStore } from './idempotency';
-import { uuidV5 } from './uuid-v5';
+import { keyedEventId } from './uuid-v5';
 
 export interface CommandRequest {
   readonly command: string;
@@ -58,7 +58,7 @@ export const keyReused = (): ApplicationError =>
 export const stampEvents = (request: CommandRequest, decided: readonly DecidedEvent[], provinceCode: string): NewEvent[] => {
   const key = request.idempotencyKey;
   return decided.map((event, index) => ({
-    eventId: key ? uuidV5(`${request.actor.orgCode}|${key}|${index}`) : randomUUID(),
+    eventId: key ? keyedEventId(request.actor.orgCode, key, index) : randomUUID(),
     type: event.type,
     schemaVersion: event.schemaVersion,
     data: event.data,

@@ -6,6 +6,12 @@ export interface RememberedAnswer {
   readonly answer: CommandAnswer;
 }
 
+/**
+ * What a keyed command is known by: keys are the callers' own and two organisations may use
+ * the same one, so the identity is the organisation and the key, joined by a NUL.
+ */
+export const idempotencyIdentity = (orgCode: string, key: string): string => `${orgCode}\u0000${key}`;
+
 /** Where answers to keyed commands are kept, per organisation (the key is the caller's). */
 export interface IdempotencyStore {
   find(orgCode: string, key: string): Promise<RememberedAnswer | null>;
@@ -114,11 +120,11 @@ export class MemoryIdempotencyStore implements IdempotencyStore {
   private readonly answers = new Map<string, RememberedAnswer>();
 
   find(orgCode: string, key: string): Promise<RememberedAnswer | null> {
-    return Promise.resolve(this.answers.get(`${orgCode}\u0000${key}`) ?? null);
+    return Promise.resolve(this.answers.get(idempotencyIdentity(orgCode, key)) ?? null);
   }
 
   save(orgCode: string, key: string, remembered: RememberedAnswer): Promise<void> {
-    const id = `${orgCode}\u0000${key}`;
+    const id = idempotencyIdentity(orgCode, key);
     if (!this.answers.has(id)) this.answers.set(id, JSON.parse(JSON.stringify(remembered)) as RememberedAnswer);
     return Promise.resolve();
   }

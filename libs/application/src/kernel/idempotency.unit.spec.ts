@@ -1,5 +1,5 @@
 import type { RememberedAnswer, SqlQuery } from './idempotency';
-import { SqlIdempotencyStore } from './idempotency';
+import { idempotencyIdentity, SqlIdempotencyStore } from './idempotency';
 
 /** A connection that records its statements; `hold` makes it never answer (a busy session). */
 class RecordingConnection implements SqlQuery {
@@ -42,5 +42,13 @@ describe('SqlIdempotencyStore', () => {
     await store.saveIn(tx, 'org', 'k', remembered);
     expect(pool.statements).toEqual(['CREATE TABLE IF', 'SELECT request_hash, answer', 'SELECT request_hash, answer']);
     expect(tx.statements).toEqual(['INSERT INTO "rm".edge_idempotency']);
+  });
+});
+
+describe('idempotencyIdentity', () => {
+  it('tells the same key of two organisations apart, and the same joined text split differently', () => {
+    expect(idempotencyIdentity('org-a', 'k')).not.toBe(idempotencyIdentity('org-b', 'k'));
+    expect(idempotencyIdentity('ab', 'c')).not.toBe(idempotencyIdentity('a', 'bc'));
+    expect(idempotencyIdentity('org-a', 'k')).toBe('org-a\u0000k');
   });
 });

@@ -12,3 +12,10 @@ export const uuidV5 = (name: string, namespace = IDEMPOTENCY_NAMESPACE): string 
   const hex = hash.subarray(0, 16).toString('hex');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
 };
+
+/**
+ * Id of the `index`-th event a keyed command appends: a retry derives the same ids, so the log
+ * recognises the events it already holds. Logs keep these ids: the formula must never change.
+ */
+export const keyedEventId = (orgCode: string, idempotencyKey: string, index: number): string =>
+  uuidV5(`${orgCode}|${idempotencyKey}|${index}`);
