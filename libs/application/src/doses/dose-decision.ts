@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import {
   type Actor,
   type BatchFacts,
@@ -20,6 +20,7 @@ import type { PersonDetails } from '@vaxledger/privacy';
 import type { CommandAnswer } from '../kernel/command-answer';
 import type { CommandMeta } from '../kernel/command-meta';
 import { ApplicationError } from '../kernel/errors';
+import { keyReused, requestHashOf as commandRequestHashOf } from '../kernel/command-executor';
 import { foldHistory } from '../kernel/fold';
 import { keyedEventId } from '../kernel/uuid-v5';
 
@@ -49,16 +50,11 @@ export interface DoseInput {
 /** Attempts of a dose whose stream moved while it ran (no If-Match): the last conflict is the answer. */
 export const MAX_ATTEMPTS = 3;
 
-const hashOf = (body: unknown): string =>
-  createHash('sha256')
-    .update(JSON.stringify(body ?? null))
-    .digest('hex');
+export { keyReused };
 
-export const keyReused = (): ApplicationError =>
-  new ApplicationError('IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was already used with a different request');
-
+/** The kernel's request hash of the dose as a command, so a key reused across paths is told apart the same way. */
 export const requestHashOf = (input: DoseInput): string =>
-  hashOf({ command: 'RecordDose', streamId: input.streamId, body: input.fingerprint });
+  commandRequestHashOf({ command: 'RecordDose', streamId: input.streamId, body: input.fingerprint });
 
 export const isConflict = (error: unknown): boolean =>
   error instanceof StreamConflictError || (error as { code?: string }).code === 'STREAM_CONFLICT';
