@@ -90,6 +90,12 @@ export const toRecorded = (row: EventRow): RecordedEvent => ({
 /** The columns an event row is read with (`toRecorded`). */
 export const EVENT_COLUMNS = 'position, event_id, stream_id, revision, type, schema_version, data, metadata, recorded_at';
 
+/** A stream's events from a revision on, in order; the caller appends its `LIMIT`. */
+export const streamSqlOf = (schema: string): string => `SELECT ${EVENT_COLUMNS}
+              FROM ${schema}.events
+             WHERE stream_id = $1 AND revision >= $2
+             ORDER BY revision`;
+
 /** What every append path refuses before asking the database: no events, or too many for one transaction. */
 export const checkAppendSize = (events: number): void => {
   if (events === 0) throw new EventStoreError('INVALID_APPEND', 'append needs at least one event');
