@@ -4,7 +4,8 @@ import { MAX_EVENTS_PER_TRANSACTION } from './schema';
 import type { GuardFacts } from './guard-tables';
 
 // The PostgreSQL adapter's row shapes and their mapping, and the handle of a command's
-// transaction (postgres-event-store.ts uses them; the port's types stay engine-free).
+// transaction (postgres-event-store.ts, postgres-appends.ts and postgres-transaction.ts use
+// them; the port's types stay engine-free).
 
 /**
  * One PostgreSQL transaction a command runs in: its reads, its side writes (vault, grants,
