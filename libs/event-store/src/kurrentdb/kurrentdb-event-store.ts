@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import {
   type AppendExpectedRevision,
   type AppendResult as ClientAppendResult,
@@ -27,18 +26,15 @@ import type {
 import { START } from '../event-store.port';
 import { KurrentDbSubscription } from './kurrentdb-subscription';
 import { fromPosition, positionOf, translate } from './kurrentdb-mapping';
-import { CLAIM_STREAM_PREFIX, findEvents, readClaim, releaseClaims } from './kurrentdb-claims';
+import { awaitClaimedEvents, CLAIM_STREAM_PREFIX, claimEventId, releaseClaims } from './kurrentdb-claims';
+import { KurrentDbGuardKeeper } from './kurrentdb-guard-keeper';
 import {
-  canonicalJson,
-  type Claim,
   contentHash,
   drain,
   isMaxAppendSizeExceeded,
   isStreamNotFound,
   isWrongExpectedVersion,
-  type Ownership,
   redact,
-  sleep,
   storedMetadata,
   toRecorded,
   UUID,
@@ -94,12 +90,8 @@ export class KurrentDbEventStore implements EventStore {
   // KurrentDB writes through one writer: an event is readable only after every lower position is.
   readonly capabilities: EventStoreCapabilities;
   private readonly prefixes: readonly string[];
-  /** The guard rows in PostgreSQL; null when the store runs without guards. */
-  private guardRows: KurrentDbGuardRows | null = null;
-  private guardReader: Subscription | null = null;
-  private guardPosition: GlobalPosition = START;
-  private sweeper: NodeJS.Timeout | null = null;
-  private sweeping: Promise<void> | null = null;
+  /** The guard rows in PostgreSQL and their upkeep; null when the store runs without guards. */
+  private guards: KurrentDbGuardKeeper | null = null;
   private readonly sweepAfterMs: number;
   private readonly deadlineMs: number;
   private readonly staleClaimMs: number;
@@ -159,32 +151,9 @@ export class KurrentDbEventStore implements EventStore {
    * checks rows that miss a recall already in the log.
    */
   private async startGuards(options: KurrentDbGuardOptions): Promise<void> {
-    const rows = await KurrentDbGuardRows.open(options);
-    this.guardRows = rows;
-    this.guardPosition = await rows.position();
-    await new Promise<void>((resolve) => {
-      this.guardReader = this.subscribe({
-        after: this.guardPosition,
-        onEvents: async (events) => {
-          await rows.confirm(events);
-          this.guardPosition = events[events.length - 1]!.position;
-        },
-        onCaughtUp: () => resolve(),
-        onError: () => undefined,
-      });
-    });
-    const every = options.sweepEveryMs ?? Math.max(1_000, Math.floor(this.sweepAfterMs / 4));
-    this.sweeper = setInterval(() => {
-      this.sweeping ??= this.sweepReservations()
-        .then(
-          () => undefined,
-          () => undefined,
-        )
-        .finally(() => {
-          this.sweeping = null;
-        });
-    }, every);
-    this.sweeper.unref();
+    const guards = new KurrentDbGuardKeeper(await KurrentDbGuardRows.open(options), this, () => this.call(), this.sweepAfterMs);
+    this.guards = guards;
+    await guards.start(options.sweepEveryMs);
   }
 
   /**
@@ -193,44 +162,14 @@ export class KurrentDbEventStore implements EventStore {
    * others released. Answers how many were released and confirmed.
    */
   async sweepReservations(olderThanMs: number = this.sweepAfterMs): Promise<{ released: number; confirmed: number }> {
-    const rows = this.guardRows;
-    if (!rows) return { released: 0, confirmed: 0 };
-    let released = 0;
-    let confirmed = 0;
-    for (const [streamId, ids] of await rows.staleReservations(olderThanMs)) {
-      const found = await findEvents(this.client, () => this.call(), streamId, ids);
-      const there = ids.filter((id) => found.has(id.toLowerCase()));
-      await rows.confirmReserved(there);
-      confirmed += there.length;
-      released += await rows.release(
-        ids.filter((id) => !found.has(id.toLowerCase())),
-        olderThanMs,
-      );
-    }
-    return { released, confirmed };
-  }
-
-  /**
-   * A recall or suspension (a hold, now in the rows: later doses are refused) is appended only
-   * once the doses of its batches reserved before it have settled (confirmed from the log, or
-   * released), so in the log too no dose that passed the guards comes after the recall. Waits
-   * at most the sweep limit: a reservation left by a dead writer is settled by then.
-   */
-  private async settleTakesBeforeHold(streamId: string, events: readonly NewEvent[]): Promise<void> {
-    const rows = this.guardRows;
-    if (!rows) return;
-    const batches = [...new Set(events.flatMap((e) => rows.opsOf(streamId, e).flatMap((op) => (op.k === 'hold' ? op.batches : []))))];
-    if (batches.length === 0) return;
-    const except = events.map((e) => e.eventId.toLowerCase());
-    const until = Date.now() + this.sweepAfterMs;
-    for (let wait = 2; (await rows.pendingTakes(batches, except)) > 0 && Date.now() < until; wait = Math.min(wait * 2, 100))
-      await sleep(wait);
+    if (!this.guards) return { released: 0, confirmed: 0 };
+    return this.guards.sweep(olderThanMs);
   }
 
   /** The guard rows of a site's stock of a batch and of a coded unit (reservations included). */
   async guardFacts(site: string, batchId: string, traceCode: string | null): Promise<GuardFacts> {
-    if (!this.guardRows) throw new EventStoreError('INVALID_APPEND', 'this KurrentDB store keeps no guard rows');
-    return this.guardRows.guardFacts(site, batchId, traceCode);
+    if (!this.guards) throw new EventStoreError('INVALID_APPEND', 'this KurrentDB store keeps no guard rows');
+    return this.guards.guardFacts(site, batchId, traceCode);
   }
 
   /**
@@ -238,14 +177,8 @@ export class KurrentDbEventStore implements EventStore {
    * the late operations (receipts, lifts, returns) of events appended a moment ago included.
    */
   async guardsCatchUp(timeoutMs = 5_000): Promise<boolean> {
-    if (!this.guardRows) return true;
-    const target = await this.latestPosition();
-    const until = Date.now() + timeoutMs;
-    for (let wait = 2; this.guardPosition < target; wait = Math.min(wait * 2, 50)) {
-      if (Date.now() > until) return false;
-      await sleep(wait);
-    }
-    return true;
+    if (!this.guards) return true;
+    return this.guards.catchUp(timeoutMs);
   }
 
   isProductStream(streamId: string): boolean {
@@ -279,9 +212,9 @@ export class KurrentDbEventStore implements EventStore {
     }
     const expected = options.expected ?? 'any';
     // Guard rows first: a refused check appends nothing; a retry with the same ids reserves nothing again.
-    const reserved = this.guardRows ? await this.guardRows.reserve(streamId, events, options.enforceGuards ?? null) : [];
+    const reserved = this.guards ? await this.guards.rows.reserve(streamId, events, options.enforceGuards ?? null) : [];
     try {
-      if (reserved.length > 0) await this.settleTakesBeforeHold(streamId, events);
+      if (reserved.length > 0) await this.guards?.settleTakesBeforeHold(streamId, events);
       return await this.appendClaimed(streamId, events, expected);
     } catch (error) {
       const failure = translate(error, `append to ${streamId}`);
@@ -289,7 +222,7 @@ export class KurrentDbEventStore implements EventStore {
       // other failure the append may have landed; the log reader or the sweeper settles them.
       const definite =
         failure instanceof StreamConflictError || failure instanceof AppendTooLargeError || failure instanceof EventIdConflictError;
-      if (definite && reserved.length > 0) await this.guardRows?.release(reserved).catch(() => undefined);
+      if (definite && reserved.length > 0) await this.guards?.rows.release(reserved).catch(() => undefined);
       throw failure;
     }
   }
@@ -301,7 +234,9 @@ export class KurrentDbEventStore implements EventStore {
   ): Promise<AppendResult> {
     const hashes = events.map((e) => contentHash(streamId, e));
     for (let round = 0; ; round++) {
-      const claims = await Promise.allSettled(events.map((e, i) => this.claim(e.eventId, streamId, hashes[i]!)));
+      const claims = await Promise.allSettled(
+        events.map((e, i) => claimEventId(this.client, () => this.call(), this.staleClaimMs, e.eventId, streamId, hashes[i]!)),
+      );
       const failed = claims.find((c): c is PromiseRejectedResult => c.status === 'rejected');
       const owned = claims.flatMap((c, i) =>
         c.status === 'fulfilled' && c.value.owned ? [{ id: events[i]!.eventId, rev: c.value.claimRevision }] : [],
@@ -313,7 +248,7 @@ export class KurrentDbEventStore implements EventStore {
       const others = claims.flatMap((c) => (c.status === 'fulfilled' && !c.value.owned ? [c.value.claim] : []));
       if (others.length === 0) return this.write(streamId, events, expected, owned);
       // Someone claimed these ids with the same content: wait for their events, or for the claim to go stale.
-      const found = await this.awaitEvents(streamId, events, others);
+      const found = await awaitClaimedEvents(this.client, () => this.call(), this.staleClaimMs, streamId, events, others);
       if (found === 'stale') {
         await releaseClaims(this.client, () => this.call(), owned);
         if (round >= 3) throw new StoreUnavailableError(`append to ${streamId}: event id claims kept changing hands`);
@@ -323,50 +258,6 @@ export class KurrentDbEventStore implements EventStore {
       return found;
     }
   }
-
-  /** The first writer of an id creates its claim stream; a later one learns who holds it. */
-  private async claim(eventId: string, streamId: string, hash: string): Promise<Ownership> {
-    const claimStream = `${CLAIM_STREAM_PREFIX}${eventId.toLowerCase()}`;
-    let expected: AppendExpectedRevision = NO_STREAM;
-    for (let attempt = 0; attempt < 5; attempt++) {
-      try {
-        const result = await this.client.appendToStream(
-          claimStream,
-          {
-            id: randomUUID(),
-            contentType: 'application/json',
-            type: 'EventIdClaimed',
-            data: { streamId, contentHash: hash },
-            metadata: undefined,
-          },
-          { expectedRevision: expected, ...this.call() },
-        );
-        return { owned: true, claimRevision: result.nextExpectedRevision };
-      } catch (error) {
-        if (!isWrongExpectedVersion(error)) throw error;
-      }
-      const claim = await readClaim(this.client, () => this.call(), claimStream);
-      if (!claim) continue;
-      if (claim.released) {
-        expected = claim.revision;
-        continue;
-      }
-      const stale = Date.now() - claim.created.getTime() >= this.staleClaimMs;
-      if (claim.streamId === streamId && claim.contentHash === hash) {
-        // Ours in content: its writer is at work (or done), unless it died long ago without writing.
-        if (!stale || (await findEvents(this.client, () => this.call(), streamId, [eventId])).size > 0) return { owned: false, claim };
-        expected = claim.revision;
-        continue;
-      }
-      // Held for other content: a conflict if that event is stored (or may still be), else a dead claim.
-      const stored = await findEvents(this.client, () => this.call(), claim.streamId, [eventId]);
-      if (stored.size > 0 || !stale) throw new EventIdConflictError(eventId);
-      expected = claim.revision;
-    }
-    throw new StoreUnavailableError(`event id ${eventId}: its claim kept changing hands`);
-  }
-
-  /** Gives claims back after a failed append, so a retry with the same ids is not held up. */
 
   private async write(
     streamId: string,
@@ -414,31 +305,6 @@ export class KurrentDbEventStore implements EventStore {
     }
     return { streamId, revision, position, eventIds: events.map((e) => e.eventId), replayed: false };
   }
-
-  /**
-   * Waits until events another writer claimed show up in the stream (a replay: answer them),
-   * or until that claim is stale (the other writer died: the caller claims again).
-   */
-  private async awaitEvents(streamId: string, events: readonly NewEvent[], claims: readonly Claim[]): Promise<AppendResult | 'stale'> {
-    const ids = events.map((e) => e.eventId.toLowerCase());
-    const oldest = Math.min(...claims.map((c) => c.created.getTime()));
-    for (let wait = 5; ; wait = Math.min(wait * 2, 200)) {
-      const found = await findEvents(this.client, () => this.call(), streamId, ids);
-      if (found.size === ids.length) {
-        for (const e of events) {
-          const stored = found.get(e.eventId.toLowerCase())!;
-          if (stored.type !== e.type || canonicalJson(stored.data) !== canonicalJson(e.data)) throw new EventIdConflictError(e.eventId);
-        }
-        const last = [...found.values()].reduce((a, b) => (a.revision > b.revision ? a : b));
-        return { streamId, revision: last.revision, position: last.position, eventIds: events.map((e) => e.eventId), replayed: true };
-      }
-      if (found.size > 0) throw new EventIdConflictError([...found.keys()][0]!);
-      if (Date.now() - oldest > this.staleClaimMs) return 'stale';
-      await sleep(wait);
-    }
-  }
-
-  /** Looks ids up in a stream, newest first (retries and replays are usually recent), a page at a time. */
 
   async readStream(streamId: string, options: { fromRevision?: number; maxCount?: number } = {}): Promise<RecordedEvent[]> {
     if (options.maxCount === 0) return [];
@@ -522,12 +388,10 @@ export class KurrentDbEventStore implements EventStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    if (this.sweeper) clearInterval(this.sweeper);
-    await this.sweeping;
-    await this.guardReader?.stop();
+    await this.guards?.stop();
     await Promise.allSettled([...this.subscriptions].map((s) => s.stop()));
     // dispose() waits for every open call to finish; do not let a stuck one hold shutdown up.
     await Promise.race([this.client.dispose().catch(() => undefined), new Promise<void>((resolve) => setTimeout(resolve, 2_000).unref())]);
-    await this.guardRows?.close();
+    await this.guards?.close();
   }
 }

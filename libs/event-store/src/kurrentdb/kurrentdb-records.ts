@@ -5,7 +5,8 @@ import type { NewEvent, RecordedEvent } from '../event-store.port';
 import { positionOf } from './kurrentdb-mapping';
 
 // What the KurrentDB adapter stores beside each event and in its event-id claims, and how
-// the client's records map back to the port's (kurrentdb-event-store.ts holds the protocol).
+// the client's records map back to the port's (kurrentdb-event-store.ts and kurrentdb-claims.ts
+// hold the protocol).
 
 export interface StoredMetadata {
   readonly schemaVersion: number;

@@ -1,8 +1,6 @@
-import { createHash } from 'node:crypto';
-import type { Duplex } from 'node:stream';
-import { Pool, type PoolClient, type PoolConfig, type QueryResult, type QueryResultRow } from 'pg';
-import { EventIdConflictError, EventStoreError, GuardViolationError, StreamConflictError } from '../errors';
-import type { GuardEnforcement, GuardOp, GuardRules } from '../guards/guard-ops';
+import { Pool, type PoolClient, type PoolConfig } from 'pg';
+import { EventStoreError, StreamConflictError } from '../errors';
+import type { GuardRules } from '../guards/guard-ops';
 import type {
   AppendOptions,
   AppendResult,
@@ -21,20 +19,11 @@ import { START } from '../event-store.port';
 import { PollingSubscription } from '../subscription';
 import { closePool, waitIdle } from './close-pool';
 import { isPgError, translate, UNIQUE_VIOLATION } from './pg-errors';
-import { readGuardFacts, readGuardFactsMany, rebuildGuardTables } from './guard-tables';
+import { rebuildGuardTables } from './guard-tables';
 import { schemaSql } from './schema';
-import {
-  type AppendItem,
-  appendedOf,
-  type AppendRow,
-  checkAppendSize,
-  EVENT_COLUMNS,
-  type EventRow,
-  kindOf,
-  type StoreTransaction,
-  streamConflictOf,
-  toRecorded,
-} from './postgres-rows';
+import { type AppendRow, EVENT_COLUMNS, type EventRow, type StoreTransaction, streamSqlOf, toRecorded } from './postgres-rows';
+import { appendStreams, appendWith } from './postgres-appends';
+import { runTransaction, StatementNames, type TransactionScope } from './postgres-transaction';
 import { leafHashOf } from '../tamper/leaf-hash';
 
 export type { AppendItem, GuardKey, StoreTransaction } from './postgres-rows';
@@ -55,9 +44,6 @@ export interface PostgresEventStoreOptions {
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** At most this many distinct statement texts are prepared per connection by transactions. */
-const PREPARED_STATEMENTS = 64;
-
 /**
  * The default event store: PostgreSQL through `pg`. The same code serves the embedded
  * default, PGlite behind pglite-socket, which is the same SQL engine compiled to WASM.
@@ -66,14 +52,10 @@ export class PostgresEventStore implements EventStore {
   readonly capabilities: EventStoreCapabilities;
   private readonly schema: string;
   private readonly listeners = new Set<() => void>();
-  /** Names of the statements transactions prepare once per connection (see `preparedName`). */
-  private readonly prepared = new Map<string, string>();
-  /**
-   * Whether statements are prepared by name on each connection: not on PGlite, where every
-   * socket connection shares the one backend session, so a name one connection prepared already
-   * exists for the next (found at connect from the server's version, whatever `engine` says).
-   */
-  private namedStatements: boolean;
+  /** The statements transactions prepare by name; not on PGlite (see StatementNames). */
+  private readonly statementNames: StatementNames;
+  /** The append statements' and transactions' view of this store. */
+  private readonly scope: TransactionScope;
   private closed = false;
 
   private constructor(
@@ -82,11 +64,18 @@ export class PostgresEventStore implements EventStore {
   ) {
     this.schema = options.schema ?? 'vaxledger';
     const pglite = options.engine === 'pglite';
-    this.namedStatements = !pglite;
+    this.statementNames = new StatementNames(!pglite);
     this.capabilities = {
       adapter: pglite ? 'pglite' : 'postgres',
       concurrentTransactions: !pglite,
       guards: options.guardRules !== undefined,
+    };
+    this.scope = {
+      schema: this.schema,
+      guardRules: options.guardRules,
+      pool,
+      statementNames: this.statementNames,
+      notify: () => this.notify(),
     };
   }
 
@@ -125,7 +114,7 @@ export class PostgresEventStore implements EventStore {
       try {
         await client.query(schemaSql(this.schema));
         const { rows: server } = await client.query<{ version: string }>('SELECT version() AS version');
-        if (server[0]?.version.includes('PGlite')) this.namedStatements = false;
+        if (server[0]?.version.includes('PGlite')) this.statementNames.enabled = false;
         const rules = this.options.guardRules;
         if (rules) {
           const { rows } = await client.query<{ rules_version: number }>(`SELECT rules_version FROM ${this.schema}.guard_meta`);
@@ -145,7 +134,7 @@ export class PostgresEventStore implements EventStore {
     // append once turns both into the right answer (conflict, or replay of the first).
     for (let attempt = 0; ; attempt++) {
       try {
-        const result = await this.appendWith((sql, params) => this.pool.query<AppendRow>(sql, params), streamId, events, options);
+        const result = await appendWith(this.scope, (sql, params) => this.pool.query<AppendRow>(sql, params), streamId, events, options);
         if (!result.replayed) this.notify();
         return result;
       } catch (error) {
@@ -171,7 +160,7 @@ export class PostgresEventStore implements EventStore {
     if (streams.size < appends.length || ids.size < total) return this.appendAllOneByOne(appends);
     for (let attempt = 0; ; attempt++) {
       try {
-        const results = await this.appendStreams(appends, total);
+        const results = await appendStreams(this.scope, this.pool, appends, total);
         if (results.some((r) => !r.replayed)) this.notify();
         return results;
       } catch (error) {
@@ -193,298 +182,13 @@ export class PostgresEventStore implements EventStore {
     });
   }
 
-  private async appendStreams(appends: readonly StreamAppend[], total: number): Promise<AppendResult[]> {
-    for (const a of appends) checkAppendSize(a.events.length);
-    checkAppendSize(total);
-    const kinds = appends.map((a) => kindOf(a.options?.expected ?? 'any'));
-    const sidx: number[] = [];
-    const events: NewEvent[] = [];
-    for (const [k, a] of appends.entries()) {
-      for (const e of a.events) {
-        sidx.push(k + 1);
-        events.push(e);
-      }
-    }
-    const guards = appends.map((a) => this.guardOps(a.streamId, a.events));
-    const anyGuards = guards.some((g) => g !== null);
-    const params = [
-      appends.map((a) => a.streamId),
-      kinds.map(([kind]) => kind),
-      kinds.map(([, expected]) => expected),
-      appends.map((a) => a.events.length),
-      sidx,
-      events.map((e) => e.eventId),
-      events.map((e) => e.type),
-      events.map((e) => e.schemaVersion),
-      events.map((e) => JSON.stringify(e.data)),
-      events.map((e) => JSON.stringify(e.metadata)),
-      anyGuards ? guards.map((g) => (g ? JSON.stringify(g) : null)) : null,
-      anyGuards ? appends.map((a, k) => (guards[k] && a.options?.enforceGuards ? JSON.stringify(a.options.enforceGuards) : null)) : null,
-    ];
-    const { rows } = await this.pool.query<AppendRow & { out_index: number }>(
-      `SELECT out_index, out_status, out_revision, out_position, out_actual
-         FROM ${this.schema}.append_streams($1::text[], $2::int[], $3::bigint[], $4::int[], $5::int[], $6::uuid[], $7::text[],
-                                            $8::int[], $9::jsonb[], $10::jsonb[], $11::jsonb[], $12::jsonb[])`,
-      params,
-    );
-    if (rows.length !== appends.length) throw new EventStoreError('INVALID_APPEND', 'append returned no result');
-    // The first stream that failed, in argument order, is the one reported (as the one-by-one path would).
-    for (const [k, row] of rows.entries()) {
-      const a = appends[k]!;
-      if (row.out_status === 2)
-        throw new EventIdConflictError(await this.firstConflictingId((sql, p) => this.pool.query(sql, p), a.events, a.streamId));
-      if (row.out_status === 3) throw streamConflictOf(a.streamId, a.options, row);
-    }
-    return rows.map((row, k) => appendedOf(appends[k]!.streamId, appends[k]!.events, row));
-  }
-
-  /** The guard operations of these events under the node's rule (null: none to keep). */
-  private guardOps(streamId: string, events: readonly NewEvent[]): GuardOp[] | null {
-    const rules = this.options.guardRules;
-    if (!rules) return null;
-    const ops: GuardOp[] = [];
-    for (const e of events) ops.push(...rules.opsFor({ type: e.type, streamId, data: e.data, metadata: e.metadata }));
-    return ops.length > 0 ? ops : null;
-  }
-
-  private async appendWith(
-    run: (sql: string, params: unknown[]) => Promise<{ rows: AppendRow[] }>,
-    streamId: string,
-    events: readonly NewEvent[],
-    options: AppendOptions,
-  ): Promise<AppendResult> {
-    checkAppendSize(events.length);
-    const [kind, expectedRevision] = kindOf(options.expected ?? 'any');
-    const ops = this.guardOps(streamId, events);
-    const enforce: GuardEnforcement | null = ops && options.enforceGuards ? options.enforceGuards : null;
-    const params = [
-      streamId,
-      kind,
-      expectedRevision,
-      events.map((e) => e.eventId),
-      events.map((e) => e.type),
-      events.map((e) => e.schemaVersion),
-      events.map((e) => JSON.stringify(e.data)),
-      events.map((e) => JSON.stringify(e.metadata)),
-      ops ? JSON.stringify(ops) : null,
-      enforce ? JSON.stringify(enforce) : null,
-    ];
-    const sql = `SELECT out_status, out_revision, out_position, out_actual
-                   FROM ${this.schema}.append_events($1, $2, $3, $4::uuid[], $5::text[], $6::int[], $7::jsonb[], $8::jsonb[], $9::jsonb, $10::jsonb)`;
-    const { rows } = await run(sql, params);
-    const row = rows[0];
-    if (!row) throw new EventStoreError('INVALID_APPEND', 'append returned no result');
-    switch (row.out_status) {
-      case 0:
-      case 1:
-        return appendedOf(streamId, events, row);
-      case 2:
-        throw new EventIdConflictError(await this.firstConflictingId(run, events, streamId));
-      default:
-        throw streamConflictOf(streamId, options, row);
-    }
-  }
-
-  /**
-   * Many appends in one statement (append_each): each item is checked and guarded as `append`
-   * would, in a subtransaction of its own, so a refused item costs the others nothing.
-   */
-  private async appendEachWith(client: PoolClient, items: readonly AppendItem[]): Promise<(AppendResult | Error)[]> {
-    if (items.length === 0) return [];
-    const payload = items.map(({ streamId, events, options = {} }) => {
-      checkAppendSize(events.length);
-      const [kind, expected] = kindOf(options.expected ?? 'any');
-      const ops = this.guardOps(streamId, events);
-      return {
-        stream: streamId,
-        kind,
-        expected,
-        ids: events.map((e) => e.eventId),
-        types: events.map((e) => e.type),
-        versions: events.map((e) => e.schemaVersion),
-        data: events.map((e) => e.data),
-        meta: events.map((e) => e.metadata),
-        guards: ops,
-        enforce: ops && options.enforceGuards ? options.enforceGuards : null,
-      };
-    });
-    const { rows } = await client.query<AppendRow & { out_ord: number; out_rule: string | null; out_subject: string | null }>(
-      `SELECT out_ord, out_status, out_revision, out_position, out_actual, out_rule, out_subject FROM ${this.schema}.append_each($1::jsonb)`,
-      [JSON.stringify(payload)],
-    );
-    const out: (AppendResult | Error)[] = items.map(
-      (item) => new EventStoreError('INVALID_APPEND', `append to ${item.streamId} returned no result`),
-    );
-    for (const row of rows) {
-      const { streamId, events, options } = items[row.out_ord - 1]!;
-      switch (row.out_status) {
-        case 0:
-        case 1:
-          out[row.out_ord - 1] = appendedOf(streamId, events, row);
-          break;
-        case 2:
-          out[row.out_ord - 1] = new EventIdConflictError(events[0]!.eventId);
-          break;
-        case 4:
-          out[row.out_ord - 1] = new GuardViolationError(row.out_rule ?? 'GUARD_VIOLATION', row.out_subject ?? '');
-          break;
-        default:
-          out[row.out_ord - 1] = streamConflictOf(streamId, options, row);
-      }
-    }
-    return out;
-  }
-
   /**
    * Runs `work` in one transaction on one connection and commits it (rolls back when it
    * throws). A unique violation (a concurrent creator of the same stream) is a
    * StreamConflictError: the caller re-reads and re-decides, as after any conflict.
    */
   async transaction<T>(work: (tx: StoreTransaction) => Promise<T>): Promise<T> {
-    let client: PoolClient;
-    try {
-      client = await this.pool.connect();
-    } catch (error) {
-      throw translate(error, 'cannot open a transaction');
-    }
-    let appended = false;
-    let broken: Error | undefined;
-    const pipelined = (client as { pipeline?: boolean }).pipeline === true;
-    // Pipelined, statements issued in one go leave in one write (corked socket) and are answered
-    // in one round trip; BEGIN goes out with the transaction's first statements.
-    const socket = pipelined ? (client as unknown as { connection?: { stream?: Duplex } }).connection?.stream : undefined;
-    const together = <R>(issue: () => R): R => {
-      if (!socket) return issue();
-      socket.cork();
-      try {
-        return issue();
-      } finally {
-        socket.uncork();
-      }
-    };
-    // BEGIN's answer arrives before those of the statements sent with it, so a failed BEGIN is
-    // known before any statement issued after their answers (every write: a write needs the
-    // reads' answers first) and stops it; the reads sent with it ran harmlessly on their own.
-    let beginFailed: unknown = null;
-    let beginAnswered = false;
-    // A command's statements are the same few texts over and over: on PostgreSQL each is parsed
-    // and planned once per connection (a named statement) instead of at every execution.
-    const run = <R extends QueryResultRow>(sql: string, params: readonly unknown[]): Promise<QueryResult<R>> => {
-      const name = pipelined ? this.preparedName(sql) : undefined;
-      return client.query<R>(name ? { name, text: sql, values: params as unknown[] } : { text: sql, values: params as unknown[] });
-    };
-    const inTransaction = (): void => {
-      if (beginFailed) throw translate(beginFailed, 'cannot open a transaction');
-    };
-    const tx: StoreTransaction = {
-      pipelined,
-      together,
-      query: async <R extends Record<string, unknown>>(sql: string, params: readonly unknown[] = []) => {
-        inTransaction();
-        return (await run<R>(sql, params)).rows;
-      },
-      readStream: async (streamId) => (await run<EventRow>(`${this.streamSql} LIMIT NULL`, [streamId, 0])).rows.map(toRecorded),
-      guardFacts: (site, batchId, traceCode) => readGuardFacts({ query: run }, this.schema, site, batchId, traceCode),
-      guardFactsMany: (keys) => {
-        inTransaction();
-        return readGuardFactsMany(client, this.schema, keys);
-      },
-      readStreams: async (streamIds) => {
-        inTransaction();
-        const streams = new Map<string, RecordedEvent[]>(streamIds.map((id) => [id, []]));
-        if (streamIds.length === 0) return streams;
-        const { rows } = await client.query<EventRow>(
-          `SELECT ${EVENT_COLUMNS}
-             FROM ${this.schema}.events WHERE stream_id = ANY($1::text[]) ORDER BY stream_id, revision`,
-          [[...new Set(streamIds)]],
-        );
-        for (const row of rows) streams.get(row.stream_id)?.push(toRecorded(row));
-        return streams;
-      },
-      appendEach: async (items) => {
-        // Writes, so never outside the transaction: wait for BEGIN's answer first (as append does).
-        if (!beginAnswered) await began;
-        inTransaction();
-        try {
-          const results = await this.appendEachWith(client, items);
-          appended ||= results.some((r) => !(r instanceof Error) && !r.replayed);
-          return results;
-        } catch (error) {
-          throw translate(error, 'appends failed');
-        }
-      },
-      append: async (streamId, events, options = {}) => {
-        // Never an append outside the transaction (an append as its first statement waits for BEGIN).
-        if (!beginAnswered) await began;
-        inTransaction();
-        try {
-          const result = await this.appendWith((sql, params) => run<AppendRow>(sql, params), streamId, events, options);
-          appended ||= !result.replayed;
-          return result;
-        } catch (error) {
-          if (isPgError(error) && error.code === UNIQUE_VIOLATION)
-            throw new StreamConflictError(streamId, String(options.expected ?? 'any'), null);
-          throw translate(error, `append to ${streamId} failed`);
-        }
-      },
-    };
-    const begin = (): Promise<void> =>
-      client.query('BEGIN').then(
-        () => {
-          beginAnswered = true;
-        },
-        (error: unknown) => {
-          beginAnswered = true;
-          beginFailed = error;
-        },
-      );
-    let began: Promise<void> = Promise.resolve();
-    try {
-      let working: Promise<T>;
-      if (pipelined) {
-        working = together(() => {
-          began = begin();
-          try {
-            return work(tx);
-          } catch (error) {
-            return Promise.reject(error as Error);
-          }
-        });
-      } else {
-        began = begin();
-        await began;
-        inTransaction();
-        working = work(tx);
-      }
-      const result = await working;
-      await began;
-      inTransaction();
-      await client.query('COMMIT');
-      if (appended) this.notify();
-      return result;
-    } catch (error) {
-      await client.query('ROLLBACK').catch((rollbackError: Error) => {
-        broken = rollbackError;
-      });
-      throw translate(error, 'transaction failed');
-    } finally {
-      client.release(broken ?? false);
-    }
-  }
-
-  /**
-   * The name a transaction's statement is prepared under on each connection, from its text;
-   * undefined (run unnamed, as before) once PREPARED_STATEMENTS texts have names, so texts
-   * built with varying parts cannot fill the connections' memory with prepared statements.
-   */
-  private preparedName(sql: string): string | undefined {
-    if (!this.namedStatements) return undefined;
-    let name = this.prepared.get(sql);
-    if (name === undefined && this.prepared.size < PREPARED_STATEMENTS) {
-      name = `vx_${createHash('sha256').update(sql).digest('hex').slice(0, 24)}`;
-      this.prepared.set(sql, name);
-    }
-    return name;
+    return runTransaction(this.scope, work);
   }
 
   /**
@@ -503,33 +207,9 @@ export class PostgresEventStore implements EventStore {
     }
   }
 
-  // On the append's own connection: in a transaction on PGlite (one session) another would wait forever.
-  private async firstConflictingId(
-    run: (sql: string, params: unknown[]) => Promise<{ rows: unknown[] }>,
-    events: readonly NewEvent[],
-    streamId: string,
-  ): Promise<string> {
-    const { rows } = (await run(`SELECT event_id, stream_id, type, data FROM ${this.schema}.events WHERE event_id = ANY($1::uuid[])`, [
-      events.map((e) => e.eventId),
-    ])) as { rows: { event_id: string; stream_id: string; type: string; data: unknown }[] };
-    for (const e of events) {
-      const stored = rows.find((r) => r.event_id === e.eventId);
-      if (stored && (stored.stream_id !== streamId || stored.type !== e.type)) return e.eventId;
-      if (stored && JSON.stringify(stored.data) !== JSON.stringify(e.data)) return e.eventId;
-    }
-    return events.find((e) => rows.some((r) => r.event_id === e.eventId))?.eventId ?? events[0]!.eventId;
-  }
-
-  private get streamSql(): string {
-    return `SELECT ${EVENT_COLUMNS}
-              FROM ${this.schema}.events
-             WHERE stream_id = $1 AND revision >= $2
-             ORDER BY revision`;
-  }
-
   async readStream(streamId: string, options: { fromRevision?: number; maxCount?: number } = {}): Promise<RecordedEvent[]> {
     try {
-      const { rows } = await this.pool.query<EventRow>(`${this.streamSql} LIMIT $3`, [
+      const { rows } = await this.pool.query<EventRow>(`${streamSqlOf(this.schema)} LIMIT $3`, [
         streamId,
         options.fromRevision ?? 0,
         options.maxCount ?? null,

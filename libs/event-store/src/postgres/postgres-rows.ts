@@ -4,7 +4,8 @@ import { MAX_EVENTS_PER_TRANSACTION } from './schema';
 import type { GuardFacts } from './guard-tables';
 
 // The PostgreSQL adapter's row shapes and their mapping, and the handle of a command's
-// transaction (postgres-event-store.ts uses them; the port's types stay engine-free).
+// transaction (postgres-event-store.ts, postgres-appends.ts and postgres-transaction.ts use
+// them; the port's types stay engine-free).
 
 /**
  * One PostgreSQL transaction a command runs in: its reads, its side writes (vault, grants,
@@ -89,6 +90,12 @@ export const toRecorded = (row: EventRow): RecordedEvent => ({
 
 /** The columns an event row is read with (`toRecorded`). */
 export const EVENT_COLUMNS = 'position, event_id, stream_id, revision, type, schema_version, data, metadata, recorded_at';
+
+/** A stream's events from a revision on, in order; the caller appends its `LIMIT`. */
+export const streamSqlOf = (schema: string): string => `SELECT ${EVENT_COLUMNS}
+              FROM ${schema}.events
+             WHERE stream_id = $1 AND revision >= $2
+             ORDER BY revision`;
 
 /** What every append path refuses before asking the database: no events, or too many for one transaction. */
 export const checkAppendSize = (events: number): void => {
