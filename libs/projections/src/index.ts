@@ -1,6 +1,7 @@
 export * from './entities';
 export * from './framework/projection';
 export * from './framework/projection-runner';
+export { ProjectionLagError } from './framework/position-waiters';
 export * from './framework/projection-lag';
 export * from './read-models';
 export * from './queries/list-queries';

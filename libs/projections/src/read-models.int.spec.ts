@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { PostgresEventStore, START, type NewEvent, type RecordedEvent } from '@vaxledger/event-store';
 import { freshSchema, testDatabaseKind, testDatabaseUrl } from '../../../test/support/database';
 import { PROJECTIONS, ReadModels } from './read-models';
-import { ProjectionLagError } from './framework/projection-runner';
+import { ProjectionLagError } from './framework/position-waiters';
 import { deferIndexes } from './framework/deferred-indexes';
 
 /** Every row of every read-model table, in a stable order: what "the same read models" means. */

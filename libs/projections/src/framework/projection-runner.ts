@@ -1,8 +1,10 @@
-import { createHash } from 'node:crypto';
 import type { EventStore, GlobalPosition, RecordedEvent, Subscription } from '@vaxledger/event-store';
 import type { DataSource } from 'typeorm';
 import { deferIndexes, restoreDeferredIndexes } from './deferred-indexes';
-import type { Projection, ProjectionTx } from './projection';
+import type { Projection } from './projection';
+import { projectionLanes } from './projection-lanes';
+import { ProjectionStatements } from './projection-tx';
+import { PositionWaiters, ProjectionLagError } from './position-waiters';
 
 /** What a replay did and where its time went. */
 export interface ReplayStats {
@@ -32,14 +34,13 @@ export interface ProjectionStatus {
 export class ProjectionRunner {
   private subscription: Subscription | null = null;
   private readonly positions = new Map<string, GlobalPosition>();
-  private waiters: { position: GlobalPosition; resolve: () => void; reject: () => void }[] = [];
+  private readonly waiters = new PositionWaiters();
   private stopped = false;
   private lastError: unknown = null;
   /** Set when the projector runs elsewhere: positions are read from the checkpoints. */
   private followEveryMs: number | null = null;
   private polling = false;
-  /** Names of the statements the projector prepares once per connection (see `statementName`). */
-  private readonly prepared = new Map<string, string>();
+  private readonly statements = new ProjectionStatements();
   /** Set by ReadModels.open on PostgreSQL (not on PGlite, whose socket may share one session). */
   preparedStatements = false;
 
@@ -50,42 +51,6 @@ export class ProjectionRunner {
     private readonly schema: string,
     private readonly options: { batchSize?: number; onBatch?: (n: number, position: GlobalPosition) => void } = {},
   ) {}
-
-  private tx(em: DataSource['manager']): ProjectionTx {
-    // On PostgreSQL the projector's statements go to the transaction's pg connection as named
-    // statements: a batch runs the same dozen texts every time (the rows travel as parameters),
-    // so the server parses and plans each once per connection, not once per batch (measured:
-    // about 13 % less PostgreSQL CPU for the projector, batches of 50 doses).
-    const client = this.preparedStatements ? pgClientOf(em) : null;
-    return {
-      em,
-      table: (name) => `"${this.schema}"."${name}"`,
-      query: async <T>(sql: string, params?: unknown[]) => {
-        if (client) {
-          const name = this.statementName(sql);
-          const values = params ?? [];
-          return (await client.query(name ? { name, text: sql, values } : { text: sql, values })).rows as T[];
-        }
-        // A structured result, so UPDATE/DELETE … RETURNING give rows like SELECT does.
-        const result = await em.queryRunner!.query(sql, params, true);
-        return result.records as T[];
-      },
-    };
-  }
-
-  /**
-   * The name a projection statement is prepared under, from its text; undefined (run unnamed)
-   * once PREPARED_STATEMENTS texts have names, so statements built with varying parts cannot
-   * fill the connections with prepared statements.
-   */
-  private statementName(sql: string): string | undefined {
-    let name = this.prepared.get(sql);
-    if (name === undefined && this.prepared.size < PREPARED_STATEMENTS) {
-      name = `vxp_${createHash('sha256').update(sql).digest('hex').slice(0, 24)}`;
-      this.prepared.set(sql, name);
-    }
-    return name;
-  }
 
   async loadCheckpoints(): Promise<void> {
     for (const projection of this.projections) {
@@ -155,7 +120,7 @@ export class ProjectionRunner {
     const moved = new Map<string, GlobalPosition>();
     const advanced = new Map<string, GlobalPosition>();
     await this.dataSource.transaction(async (em) => {
-      const tx = this.tx(em);
+      const tx = this.statements.tx(em, this.schema, this.preparedStatements);
       // Safe without waiting for the flush: rows and checkpoints commit together, and a lost
       // commit is re-applied from the checkpoint it left behind.
       await tx.query('SET LOCAL synchronous_commit = off');
@@ -195,40 +160,7 @@ export class ProjectionRunner {
     for (const [name, position] of moved) this.positions.set(name, position);
     const reached = this.lowestPosition;
     this.options.onBatch?.(events, reached);
-    const [ready, waiting] = partition(this.waiters, (w) => w.position <= reached);
-    this.waiters = waiting;
-    for (const w of ready) w.resolve();
-  }
-
-  /**
-   * Splits the projections into `count` groups of about equal apply time (LPT), keeping each
-   * projection with those it reads from, each group in registry order.
-   */
-  private lanes(count: number, timings: ReadonlyMap<string, number>): Projection[][] {
-    const groupOf = new Map<string, Set<string>>();
-    for (const p of this.projections) groupOf.set(p.name, new Set([p.name]));
-    for (const p of this.projections)
-      for (const other of p.readsFrom ?? []) {
-        const a = groupOf.get(p.name)!;
-        const b = groupOf.get(other);
-        if (!b || a === b) continue;
-        for (const name of b) {
-          a.add(name);
-          groupOf.set(name, a);
-        }
-      }
-    const groups = [...new Set(groupOf.values())].map((names) => ({
-      names,
-      cost: [...names].reduce((sum, n) => sum + (timings.get(n) ?? 0), 0),
-    }));
-    groups.sort((a, b) => b.cost - a.cost);
-    const lanes = Array.from({ length: count }, () => ({ names: new Set<string>(), cost: 0 }));
-    for (const g of groups) {
-      const lightest = lanes.reduce((a, b) => (b.cost < a.cost ? b : a));
-      for (const n of g.names) lightest.names.add(n);
-      lightest.cost += g.cost;
-    }
-    return lanes.map((l) => this.projections.filter((p) => l.names.has(p.name))).filter((l) => l.length > 0);
+    this.waiters.wakeUpTo(reached);
   }
 
   /**
@@ -286,7 +218,7 @@ export class ProjectionRunner {
           this.advance(new Map(moved.flatMap((m) => [...m])), batch.length);
         }
         // Rebalanced on the last batch: the first holds the master data, later ones mostly doses.
-        lanes = this.lanes(parallel, timings);
+        lanes = projectionLanes(this.projections, parallel, timings);
         timings.clear();
         applyMs += performance.now() - t1;
         events += batch.length;
@@ -321,7 +253,7 @@ export class ProjectionRunner {
         await this.applyBatch(events);
         this.lastError = null;
       },
-      onCaughtUp: (position) => this.wakeUpTo(position),
+      onCaughtUp: (position) => this.waiters.wakeUpTo(position),
       onError: (error) => {
         this.lastError = error;
       },
@@ -353,13 +285,13 @@ export class ProjectionRunner {
     this.polling = true;
     const every = this.followEveryMs;
     const loop = async (): Promise<void> => {
-      while (this.waiters.length > 0 && !this.stopped) {
+      while (this.waiters.size > 0 && !this.stopped) {
         try {
-          this.wakeUpTo(await this.refreshFromCheckpoints());
+          this.waiters.wakeUpTo(await this.refreshFromCheckpoints());
         } catch (error) {
           this.lastError = error;
         }
-        if (this.waiters.length > 0) await new Promise((resolve) => setTimeout(resolve, every));
+        if (this.waiters.size > 0) await new Promise((resolve) => setTimeout(resolve, every));
       }
     };
     void loop().finally(() => {
@@ -367,36 +299,14 @@ export class ProjectionRunner {
     });
   }
 
-  private wakeUpTo(position: GlobalPosition): void {
-    const [ready, waiting] = partition(this.waiters, (w) => w.position <= position);
-    this.waiters = waiting;
-    for (const w of ready) w.resolve();
-  }
-
   /** Resolves when every projection has applied the log up to `position` (or rejects after timeoutMs). */
   waitFor(position: GlobalPosition, timeoutMs: number): Promise<void> {
     if (this.lowestPosition >= position) return Promise.resolve();
     // A stopped projector will not get there: say so now rather than after the timeout.
     if (this.stopped) return Promise.reject(new ProjectionLagError(position, this.lowestPosition));
-    return new Promise((resolve, reject) => {
-      const waiter = {
-        position,
-        resolve: () => {
-          clearTimeout(timer);
-          resolve();
-        },
-        reject: () => {
-          clearTimeout(timer);
-          reject(new ProjectionLagError(position, this.lowestPosition));
-        },
-      };
-      const timer = setTimeout(() => {
-        this.waiters = this.waiters.filter((w) => w !== waiter);
-        reject(new ProjectionLagError(position, this.lowestPosition));
-      }, timeoutMs);
-      this.waiters.push(waiter);
-      this.pollWhileWaited();
-    });
+    const waited = this.waiters.wait(position, timeoutMs, () => this.lowestPosition);
+    this.pollWhileWaited();
+    return waited;
   }
 
   async stop(): Promise<void> {
@@ -404,39 +314,6 @@ export class ProjectionRunner {
     this.subscription = null;
     // Commands still waiting (a node shutting down) are answered at once, not after their timeout.
     this.stopped = true;
-    const waiting = this.waiters;
-    this.waiters = [];
-    for (const w of waiting) w.reject();
+    this.waiters.rejectAll();
   }
 }
-
-export class ProjectionLagError extends Error {
-  readonly code = 'PROJECTION_LAG';
-  constructor(
-    readonly wanted: GlobalPosition,
-    readonly reached: GlobalPosition,
-  ) {
-    super(`read models are behind the log (at ${reached}, need ${wanted}); try again shortly`);
-    this.name = 'ProjectionLagError';
-  }
-}
-
-const partition = <T>(items: readonly T[], test: (item: T) => boolean): [T[], T[]] => {
-  const yes: T[] = [];
-  const no: T[] = [];
-  for (const item of items) (test(item) ? yes : no).push(item);
-  return [yes, no];
-};
-
-/** At most this many distinct projection statement texts are prepared (per runner). */
-const PREPARED_STATEMENTS = 128;
-
-interface PgClient {
-  query(config: { name?: string; text: string; values: unknown[] }): Promise<{ rows: unknown[] }>;
-}
-
-/** The pg connection under a TypeORM transaction on PostgreSQL, or null (another driver). */
-const pgClientOf = (em: DataSource['manager']): PgClient | null => {
-  const connection = (em.queryRunner as { databaseConnection?: unknown } | undefined)?.databaseConnection;
-  return connection && typeof (connection as PgClient).query === 'function' ? (connection as PgClient) : null;
-};
