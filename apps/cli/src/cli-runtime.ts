@@ -1,0 +1,59 @@
+import { Option } from 'commander';
+import { loadSettings, SettingsError, type Settings } from '@vaxledger/config';
+import type { NodeRuntime, RuntimeOptions } from '../../api/src/infrastructure/node-runtime';
+import { fail } from './cli-io';
+
+/**
+ * What every command shares: its exit status, the node's settings, and the node's store opened
+ * for the length of one command.
+ */
+
+// Each command loads what it needs when it runs: `--help` and usage errors answer at once.
+export const nodeRuntime = () => import('../../api/src/infrastructure/node-runtime');
+
+/** Stops the command with this exit status (the message, if any, is already printed). */
+export class Exit extends Error {
+  constructor(readonly code: number) {
+    super(`exit ${code}`);
+  }
+}
+
+export const settingsOrExit = (): Settings => {
+  try {
+    return loadSettings();
+  } catch (error) {
+    if (!(error instanceof SettingsError)) throw error;
+    for (const problem of error.problems) fail(`configuration: ${problem}`);
+    throw new Exit(2);
+  }
+};
+
+/** Opens this node's store for one command; on a DATA_DIR a running node holds, says so and stops (status 1). */
+export const withRuntime = async <T>(
+  settings: Settings,
+  options: RuntimeOptions,
+  use: (runtime: NodeRuntime) => Promise<T>,
+): Promise<T> => {
+  const { openNodeRuntime, runtimeOptionsFromEnv } = await nodeRuntime();
+  const { DataDirInUseError } = await import('../../api/src/infrastructure/data-dir-lock');
+  const { startFailure } = await import('../../api/src/infrastructure/start-failure');
+  let runtime: NodeRuntime;
+  try {
+    runtime = await openNodeRuntime({ ...settings, logLevel: 'warn' }, { ...runtimeOptionsFromEnv(), ...options });
+  } catch (error) {
+    fail(
+      error instanceof DataDirInUseError
+        ? `${error.message}: stop that node first, this command opens the store itself (\`status\` and \`demo\` talk to a running node)`
+        : startFailure(error),
+    );
+    throw new Exit(1);
+  }
+  try {
+    return await use(runtime);
+  } finally {
+    await runtime.close();
+  }
+};
+
+export const offline: RuntimeOptions = { projector: false, sync: false };
+export const jsonOption = new Option('--json', 'print the result as JSON (for scripts)');

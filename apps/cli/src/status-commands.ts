@@ -1,0 +1,68 @@
+import type { Command } from 'commander';
+import { fail, nodeHealth, print, printJson } from './cli-io';
+import { Exit, jsonOption, offline, settingsOrExit, withRuntime } from './cli-runtime';
+
+/** `status` and `projections …`: where the read models stand, and rebuilding them. */
+export const registerStatusCommands = (program: Command): void => {
+  const statusAction = async (options: { json?: boolean; url?: string }): Promise<void> => {
+    const settings = settingsOrExit();
+    const url = options.url ?? `http://127.0.0.1:${settings.port}`;
+    const health = await nodeHealth(url);
+    if (health) {
+      // A running node answers for itself: its store is not opened a second time.
+      if (options.json) return printJson({ source: url, ...health });
+      const store = health.store as { adapter?: string; head?: string } | undefined;
+      print(`node at ${url}: ${String(health.status)}, province ${String(health.province)}, ${store?.adapter} head ${store?.head}`);
+      // /health answers a null lag when it could not measure it (the store did not answer).
+      for (const p of (health.projections ?? []) as { name: string; position: string; lag: { events?: number; seconds?: number } | null }[])
+        print(
+          `${p.name.padEnd(18)} position ${p.position} lag ${p.lag ? `${p.lag.events ?? '?'} events, ${(p.lag.seconds ?? 0).toFixed(1)} s` : 'unknown'}`,
+        );
+      return;
+    }
+    if (options.url) {
+      fail(`no node answers at ${url}`);
+      throw new Exit(1);
+    }
+    await withRuntime(settings, offline, async (runtime) => {
+      const head = await runtime.store.headPosition();
+      const { measureProjectionLag } = await import('@vaxledger/projections');
+      const projections = (await measureProjectionLag(runtime.store, runtime.readModels.runner.status(), { head })).map((p) => ({
+        name: p.name,
+        position: p.position.toString(),
+        lag: { events: p.events, eventsAtLeast: p.eventsAtLeast, seconds: p.seconds },
+      }));
+      if (options.json)
+        return printJson({ source: 'store', store: { adapter: runtime.store.capabilities.adapter, head: head.toString() }, projections });
+      print(`node stopped; ${runtime.store.capabilities.adapter} store head ${head}`);
+      for (const p of projections)
+        print(
+          `${p.name.padEnd(18)} position ${p.position} lag ${p.lag.events}${p.lag.eventsAtLeast ? '+' : ''} events, ${p.lag.seconds.toFixed(1)} s`,
+        );
+    });
+  };
+
+  program
+    .command('status')
+    .description("the node's state: asked over its API when it runs (PORT or --url), read from the store when it does not")
+    .addOption(jsonOption)
+    .option('--url <url>', 'the node to ask (default http://127.0.0.1:$PORT)')
+    .action(statusAction);
+
+  const projections = program.command('projections').description('read models: status and rebuild');
+  projections
+    .command('status')
+    .description('each projection position and lag (same as `status`)')
+    .addOption(jsonOption)
+    .option('--url <url>', 'the node to ask (default http://127.0.0.1:$PORT)')
+    .action(statusAction);
+  projections
+    .command('rebuild')
+    .description('replay the log from position 0 into read models (the node must be stopped)')
+    .argument('<names...>', 'projection names, or all')
+    .action(async (names: string[]) => {
+      const settings = settingsOrExit();
+      const { rebuildProjections } = await import('./rebuild');
+      await withRuntime(settings, { projector: false }, (runtime) => rebuildProjections(runtime, names, print));
+    });
+};
