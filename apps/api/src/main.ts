@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { loadSettings, SettingsError } from '@vaxledger/config';
 import { createApiApp } from './app';
-import { openNodeRuntime, runtimeOptionsFromEnv } from './infrastructure/node-runtime';
+import { openNodeRuntime } from './infrastructure/node-runtime';
+import { runtimeOptionsFromEnv } from './infrastructure/runtime-options';
 import { startFailure } from './infrastructure/start-failure';
 
 const main = async (): Promise<void> => {

@@ -1,6 +1,7 @@
 import { Option } from 'commander';
 import { loadSettings, SettingsError, type Settings } from '@vaxledger/config';
-import type { NodeRuntime, RuntimeOptions } from '../../api/src/infrastructure/node-runtime';
+import type { NodeRuntime } from '../../api/src/infrastructure/node-runtime';
+import type { RuntimeOptions } from '../../api/src/infrastructure/runtime-options';
 import { fail } from './cli-io';
 
 /**
@@ -9,7 +10,7 @@ import { fail } from './cli-io';
  */
 
 // Each command loads what it needs when it runs: `--help` and usage errors answer at once.
-export const nodeRuntime = () => import('../../api/src/infrastructure/node-runtime');
+const nodeRuntime = () => import('../../api/src/infrastructure/node-runtime');
 
 /** Stops the command with this exit status (the message, if any, is already printed). */
 export class Exit extends Error {
@@ -34,7 +35,8 @@ export const withRuntime = async <T>(
   options: RuntimeOptions,
   use: (runtime: NodeRuntime) => Promise<T>,
 ): Promise<T> => {
-  const { openNodeRuntime, runtimeOptionsFromEnv } = await nodeRuntime();
+  const { openNodeRuntime } = await nodeRuntime();
+  const { runtimeOptionsFromEnv } = await import('../../api/src/infrastructure/runtime-options');
   const { DataDirInUseError } = await import('../../api/src/infrastructure/data-dir-lock');
   const { startFailure } = await import('../../api/src/infrastructure/start-failure');
   let runtime: NodeRuntime;

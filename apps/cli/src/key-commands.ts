@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { ROLES, type Role } from '@vaxledger/domain';
 import { fail, print, printJson } from './cli-io';
-import { Exit, jsonOption, nodeRuntime, offline, settingsOrExit, withRuntime } from './cli-runtime';
+import { Exit, jsonOption, offline, settingsOrExit, withRuntime } from './cli-runtime';
 
 /** `api-keys …`, `vault rotate-key` and `jwt …`: the keys and tokens a node and its callers use. */
 export const registerKeyCommands = (program: Command): void => {
@@ -58,7 +58,7 @@ export const registerKeyCommands = (program: Command): void => {
       const settings = settingsOrExit();
       const { RotateKeyError, rotateVaultKey } = await import('./vault/rotate-key');
       const { MasterKeyRotationError } = await import('@vaxledger/privacy');
-      const vaultSchema = (await nodeRuntime()).runtimeOptionsFromEnv().vaultSchema ?? 'vault';
+      const vaultSchema = (await import('../../api/src/infrastructure/runtime-options')).runtimeOptionsFromEnv().vaultSchema ?? 'vault';
       await withRuntime(settings, offline, async (runtime) => {
         try {
           const result = await rotateVaultKey(runtime, vaultSchema, {

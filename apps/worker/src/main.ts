@@ -2,7 +2,8 @@ import { loadSettings, SettingsError } from '@vaxledger/config';
 import { measureProjectionLag } from '@vaxledger/projections';
 import { EnvelopeSigner } from '@vaxledger/sync';
 import { Metrics } from '../../api/src/infrastructure/metrics';
-import { openNodeRuntime, runtimeOptionsFromEnv } from '../../api/src/infrastructure/node-runtime';
+import { openNodeRuntime } from '../../api/src/infrastructure/node-runtime';
+import { runtimeOptionsFromEnv } from '../../api/src/infrastructure/runtime-options';
 import { serveMetrics } from './metrics-endpoint';
 
 const USAGE = 'usage: node dist/apps/worker/src/main.js --role projector|sync|all';

@@ -1,39 +1,20 @@
 import type { KeyObject } from 'node:crypto';
-import { join } from 'node:path';
-import { kafkaClientSecurity, type Settings } from '@vaxledger/config';
+import type { Settings } from '@vaxledger/config';
 import { LOCAL_ONLY_CATEGORIES, STOCK_GUARD_RULES_VERSION, STREAM_CATEGORIES, stockGuardOps } from '@vaxledger/domain';
-import {
-  closePool,
-  type EmbeddedPostgres,
-  waitIdle,
-  type EventStore,
-  loadKurrentDb,
-  PostgresEventStore,
-  startEmbeddedPostgres,
-  type StallReport,
-} from '@vaxledger/event-store';
+import { closePool, type EmbeddedPostgres, waitIdle, type EventStore, loadKurrentDb, PostgresEventStore } from '@vaxledger/event-store';
 import { PersonVault } from '@vaxledger/privacy';
 import { PROJECTIONS, ReadModels } from '@vaxledger/projections';
-import {
-  EnvelopeSigner,
-  forwardTopic,
-  HistoryService,
-  HUB_PROVINCE,
-  HubRouter,
-  InboxConsumer,
-  OutboxRelay,
-  LogCheckpointer,
-  SyncStore,
-  TrustList,
-} from '@vaxledger/sync';
-import { Kafka, logLevel } from 'kafkajs';
+import { EnvelopeSigner, LogCheckpointer } from '@vaxledger/sync';
 import { Pool } from 'pg';
 import { AuthStore } from '../auth/auth-store';
 import { type ProjectorThread, projectorThreadEntry, startProjectorThread } from './projector-thread';
 import { SiteLocks } from './site-locks';
 import { NodeActivity } from './node-activity';
 import { SyncLease } from './sync-lease';
-import { type DataDirLock, lockDataDir } from './data-dir-lock';
+import type { DataDirLock } from './data-dir-lock';
+import { startEmbeddedEngine } from './embedded-engine';
+import { type NodeSync, startNodeSync } from './node-sync';
+import type { RuntimeOptions } from './runtime-options';
 import { openVaultMasterKey } from './vault-master-key';
 import { openLogSigningKey } from './log-signing-key';
 import { vaultErasureProjection } from '../features/persons/vault-erasure.projection';
@@ -72,101 +53,14 @@ export interface NodeRuntime {
   close(): Promise<void>;
 }
 
-export interface NodeSync {
-  readonly relay: OutboxRelay;
-  readonly inbox: InboxConsumer;
-  readonly store: SyncStore;
-  /** Records from elsewhere on demand (history requests and answers). */
-  readonly history: HistoryService;
-  /** Only on the national hub (PROVINCE_CODE=000000, SYNC_MODE=hub). */
-  readonly hub: HubRouter | null;
-  /** Signs this province's log after the fact (ADR 0019); only with a signing key. */
-  readonly checkpointer: LogCheckpointer | null;
-}
-
-export interface RuntimeOptions {
-  /** Schemas, so tests can run several nodes on one database. */
-  readonly eventSchema?: string;
-  readonly readSchema?: string;
-  readonly vaultSchema?: string;
-  readonly authSchema?: string;
-  /**
-   * Run the projector in this process (true, the default), in a worker thread of it
-   * ('thread': off the request event loop), or not at all (false: the worker process does).
-   * Without an inline projector the runner follows the checkpoints (read-your-writes).
-   */
-  readonly projector?: boolean | 'thread';
-  /** The database engine behind DATABASE_URL when it is not this process's own PGlite (the projector thread). */
-  readonly engine?: 'pglite' | 'postgres';
-  /**
-   * Run the sync relay and consumer in this process when Kafka is configured (default:
-   * SYNC_IN_API, on unless set to off). The worker sets it from its role.
-   */
-  readonly sync?: boolean;
-  /**
-   * Run the log checkpointer here when no Kafka is configured (with Kafka it goes with the sync
-   * role). Default: as `sync` (so the API process, not the CLI or a projector).
-   */
-  readonly checkpointer?: boolean;
-  /** How long to wait for another process's sync to stop before refusing (default 10 s). */
-  readonly syncLeaseWaitMs?: number;
-  readonly syncSchema?: string;
-  /** Kafka consumer group (default <SYNC_TOPIC_PREFIX>-sync-<province>). */
-  readonly syncGroupId?: string;
-  /** Called after Kafka acknowledged a relayed batch and before its checkpoint is saved (fault tests). */
-  readonly onRelayPublished?: (count: number) => void;
-  /** Called if another process took this node's DATA_DIR lock (default: exit at once). */
-  readonly onDataDirLockLost?: (error: Error) => void;
-}
-
-/** Enough to cache a clinic's working set; the file system caches the rest (README, "Start time and memory"). */
-const EMBEDDED_SHARED_BUFFERS = '16MB';
-
-const exitOnLockLoss = (error: Error): void => {
-  process.stderr.write(`vaxledger: lost the DATA_DIR lock (${error.message}): stopping before two processes share the folder\n`);
-  process.exit(1);
-};
-
-/**
- * Schema and consumer-group overrides from the environment, so several nodes can share one
- * database (the end-to-end tests, a laptop demo of a federation). Unset: the defaults.
- */
-export const runtimeOptionsFromEnv = (env: NodeJS.ProcessEnv = process.env): RuntimeOptions => ({
-  ...(env.EVENT_SCHEMA ? { eventSchema: env.EVENT_SCHEMA } : {}),
-  ...(env.READ_SCHEMA ? { readSchema: env.READ_SCHEMA } : {}),
-  ...(env.VAULT_SCHEMA ? { vaultSchema: env.VAULT_SCHEMA } : {}),
-  ...(env.AUTH_SCHEMA ? { authSchema: env.AUTH_SCHEMA } : {}),
-  ...(env.SYNC_SCHEMA ? { syncSchema: env.SYNC_SCHEMA } : {}),
-  ...(env.SYNC_GROUP_ID ? { syncGroupId: env.SYNC_GROUP_ID } : {}),
-});
-
-/** An embedded statement waiting this long behind another connection's open transaction is reported. */
-const EMBEDDED_STALL_REPORT_MS = 15_000;
-const reportEmbeddedStall = (stall: StallReport): void => {
-  process.stderr.write(
-    `vaxledger: the embedded database has held statements for ${Math.round(stall.waitedMs / 1000)} s behind an open transaction ` +
-      `(a statement on a second connection inside a transaction waits for ever on the embedded engine; please report this). ` +
-      `Transaction's last statement: ${stall.holderLastStatement ?? '(none)'}; waiting: ${stall.waiting.join(' | ') || '(no statement text)'}\n`,
-  );
-};
-
 export const openNodeRuntime = async (settings: Settings, options: RuntimeOptions = {}): Promise<NodeRuntime> => {
   let embedded: EmbeddedPostgres | null = null;
   let dataDirLock: DataDirLock | null = null;
   let databaseUrl = settings.databaseUrl;
   if (!databaseUrl) {
-    // One process per DATA_DIR, decided before PGlite opens a file (docs/adr/0014-embedded-key-file-and-lock.md).
-    dataDirLock = await lockDataDir(settings.dataDir, options.onDataDirLockLost ?? exitOnLockLoss);
-    try {
-      embedded = await startEmbeddedPostgres({
-        dataDir: join(settings.dataDir, 'pglite'),
-        sharedBuffers: EMBEDDED_SHARED_BUFFERS,
-        onStall: { afterMs: EMBEDDED_STALL_REPORT_MS, report: reportEmbeddedStall },
-      });
-    } catch (error) {
-      await dataDirLock.release();
-      throw error;
-    }
+    const started = await startEmbeddedEngine(settings.dataDir, options.onDataDirLockLost);
+    embedded = started.embedded;
+    dataDirLock = started.dataDirLock;
     databaseUrl = embedded.url;
   }
   const engine = options.engine ?? (embedded ? 'pglite' : 'postgres');
@@ -279,79 +173,7 @@ export const openNodeRuntime = async (settings: Settings, options: RuntimeOption
         await lockPool?.end();
         throw error;
       });
-    const kafka = new Kafka({
-      clientId: `vaxledger-${settings.provinceCode}`,
-      brokers: [...settings.kafkaBrokers],
-      logLevel: logLevel.WARN,
-      ...kafkaClientSecurity(settings.kafkaSecurity),
-    });
-    // Signing and checking are each on when configured (both required outside the embedded default).
-    const signer = settings.syncSigningKey ? new EnvelopeSigner(settings.syncSigningKey) : null;
-    const trustList = settings.syncTrustList ? new TrustList(settings.syncTrustList) : null;
-    const syncStore = new SyncStore(pool, options.syncSchema ?? 'sync');
-    await syncStore.migrate();
-    // Every node publishes its own streams to its own topic. What it reads depends on the mode
-    // (ARCHITECTURE.md §3): peer: the partners' topics; hub (the 000000 node): every served
-    // province's topic, and it forwards; hub or direct (a province): the hub's forward topic.
-    const isHub = settings.provinceCode === HUB_PROVINCE && settings.syncMode === 'hub';
-    const viaHub = settings.provinceCode !== HUB_PROVINCE && settings.syncMode !== 'peer';
-    const prefix = settings.syncTopicPrefix;
-    const relay = new OutboxRelay(kafka, store, syncStore, {
-      provinceCode: settings.provinceCode,
-      topicPrefix: settings.syncTopicPrefix,
-      ...(signer ? { signer } : {}),
-      onPublished: (count) => {
-        activity.emit('syncMessages', 'out', count);
-        options.onRelayPublished?.(count);
-      },
-    });
-    const inbox = new InboxConsumer(kafka, store, syncStore, {
-      provinceCode: settings.provinceCode,
-      origins: viaHub ? [] : settings.syncPeers,
-      topicPrefix: settings.syncTopicPrefix,
-      ...(viaHub ? { topics: [forwardTopic(settings.provinceCode, prefix)] } : {}),
-      ...(options.syncGroupId ? { groupId: options.syncGroupId } : {}),
-      ...(trustList ? { trustList } : {}),
-      onReceived: (count) => activity.emit('syncMessages', 'in', count),
-      onDeadLetter: (reason) => activity.emit('syncDeadLetter', reason),
-    });
-    await relay.start();
-    if (viaHub || settings.syncPeers.length > 0) await inbox.start();
-    const hub = isHub
-      ? new HubRouter(kafka, syncStore, {
-          served: settings.syncPeers,
-          topicPrefix: prefix,
-          ...(options.syncGroupId ? { groupId: `${options.syncGroupId}-hub-router` } : {}),
-        })
-      : null;
-    await hub?.start();
-    const history = new HistoryService(
-      kafka,
-      store,
-      syncStore,
-      relay,
-      {
-        provinceCode: settings.provinceCode,
-        mode: isHub ? 'hub' : viaHub ? 'via-hub' : 'peer',
-        peers: settings.syncPeers,
-        topicPrefix: prefix,
-        ...(options.syncGroupId ? { groupId: `${options.syncGroupId}-history` } : {}),
-      },
-      hub,
-    );
-    await history.start();
-    // Off the append path: reads the committed log behind the appends and signs it (ADR 0019).
-    const checkpointer = signer
-      ? new LogCheckpointer(store, {
-          provinceCode: settings.provinceCode,
-          signer,
-          everyEvents: settings.logCheckpoint.everyEvents,
-          everyMs: settings.logCheckpoint.intervalMs,
-          onError: (error) => activity.emit('logCheckpointFailed', error),
-        })
-      : null;
-    checkpointer?.start();
-    sync = { relay, inbox, store: syncStore, history, hub, checkpointer };
+    sync = await startNodeSync(settings, options, { store, pool, activity });
   }
   // Without Kafka no sync process exists to sign the log: the process that would run sync does
   // it (the embedded default's API). Off the append path all the same: it reads behind the writers.

@@ -1,4 +1,4 @@
-import { runtimeOptionsFromEnv } from './node-runtime';
+import { runtimeOptionsFromEnv } from './runtime-options';
 
 describe('runtime options from the environment', () => {
   it('keeps the defaults when nothing is set', () => {
