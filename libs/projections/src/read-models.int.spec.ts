@@ -249,7 +249,7 @@ describe(`read models on ${testDatabaseKind()}`, () => {
     const postgres = testDatabaseKind() === 'postgres';
     expect(models.runner.preparedStatements).toBe(postgres);
     // The pass above named its statements (the tests after this one run them prepared).
-    const named = (models.runner as unknown as { prepared: Map<string, string> }).prepared;
+    const named = (models.runner as unknown as { statements: { prepared: Map<string, string> } }).statements.prepared;
     expect(named.size > 0).toBe(postgres);
   });
 
