@@ -180,7 +180,13 @@ describe('console sign-in with the identity provider (AUTH_MODE=jwt)', () => {
     await page.getByRole('button', { name: '退出' }).click();
     await page.getByRole('button', { name: '通过统一身份认证登录' }).click();
     await signInAtProvider();
-    await page.getByText('节点拒绝了身份提供方签发的令牌').waitFor();
+    await page
+      .getByText('节点拒绝了身份提供方签发的令牌')
+      .waitFor()
+      .catch((error: unknown) => {
+        // Say where the console was instead (seen once on a heavily loaded CI machine).
+        throw new Error(`${String(error)}\nthe page was at ${page.url()}; provider sign-in pages: ${idp.signInPages - pagesBefore}`);
+      });
     await page.waitForTimeout(1_000);
     expect(idp.signInPages).toBe(pagesBefore + 1);
     await expectAccessible(page);
