@@ -27,6 +27,8 @@ const main = async (): Promise<void> => {
   });
   parentPort?.on('message', (message: unknown) => {
     if (message === 'stop') void runtime.close().finally(() => process.exit(0));
+    // The API has a command waiting for the read models: look at the log now.
+    else if (message === 'wake') runtime.store.wakeSubscriptions?.();
   });
   parentPort?.postMessage('ready');
 };

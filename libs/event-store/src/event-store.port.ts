@@ -167,5 +167,11 @@ export interface EventStore {
   readEvents?(eventIds: readonly string[]): Promise<RecordedEvent[]>;
   /** Catch-up then live: reads from `after`, then keeps delivering new events. */
   subscribe(options: SubscribeOptions): Subscription;
+  /**
+   * Ends the pause of this process's caught-up subscriptions now rather than at their next
+   * poll: another thread of the node appended, and someone waits for the read models.
+   * Absent: subscriptions find new events at their next poll.
+   */
+  wakeSubscriptions?(): void;
   close(): Promise<void>;
 }

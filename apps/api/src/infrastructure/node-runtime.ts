@@ -137,7 +137,7 @@ export const openNodeRuntime = async (settings: Settings, options: RuntimeOption
     // From sources (tests) there is no compiled thread entry: the projector runs inline.
     readModels.runner.start();
   } else {
-    readModels.runner.follow();
+    readModels.runner.follow(10, () => projectorThread?.wake());
     if (threadEntry)
       projectorThread = await startProjectorThread(
         threadEntry,

@@ -43,4 +43,19 @@ describe('the projector thread', () => {
     await thread.stop();
     expect(deaths).toEqual([]);
   });
+
+  it('passes a wake to the thread (a command waits for the read models)', async () => {
+    const deaths: string[] = [];
+    const thread = await startProjectorThread(
+      threadFile("parentPort.on('message', (m) => { if (m === 'wake') process.exit(7); }); parentPort.postMessage('ready');"),
+      data,
+      (reason) => deaths.push(reason),
+    );
+    thread.wake();
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(deaths).toEqual(['exit code 7']);
+    // A wake after the thread is gone is dropped, not thrown.
+    expect(() => thread.wake()).not.toThrow();
+    await thread.stop();
+  });
 });

@@ -15,6 +15,12 @@ export interface ProjectorThreadData {
 }
 
 export interface ProjectorThread {
+  /**
+   * Someone waits for the read models: the thread's projector reads the log now instead of
+   * after its poll pause (LOG_POLL_MS). Only waiting commands wake it, so under a load of
+   * doses (which never wait) it keeps gathering events into big batches.
+   */
+  wake(): void;
   stop(): Promise<void>;
 }
 
@@ -52,6 +58,9 @@ export const startProjectorThread = (
         if (!stopping) onDeath(`exit code ${code}`);
       });
       resolve({
+        wake: () => {
+          if (!stopping && !dead) worker.postMessage('wake');
+        },
         stop: () =>
           new Promise<void>((done) => {
             stopping = true;

@@ -348,6 +348,10 @@ export class PostgresEventStore implements EventStore {
     await closePool(this.pool);
   }
 
+  wakeSubscriptions(): void {
+    this.notify();
+  }
+
   // Wakes this process's live subscriptions at once instead of at their next poll.
   private notify(): void {
     for (const listener of this.listeners) listener();

@@ -45,3 +45,57 @@ describe('a runner that follows a projector running elsewhere', () => {
     expect(await follower.organisation(orgCode)).toMatchObject({ orgCode, kind: 'cdc' });
   });
 });
+
+describe('a follower whose waiting commands wake the projector elsewhere', () => {
+  const eventSchema = freshSchema('wake_ev');
+  const readSchema = freshSchema('wake_rm');
+  let writer: PostgresEventStore;
+  let projectorStore: PostgresEventStore;
+  let projector: ReadModels;
+  let follower: ReadModels;
+  const wakes: number[] = [];
+
+  beforeAll(async () => {
+    // Two store instances, as the API's and the projector thread's: the thread never sees the
+    // API's appends locally, and its poll pause is long enough that only a wake can explain a
+    // prompt catch-up.
+    writer = await PostgresEventStore.connect({ connectionString: testDatabaseUrl(), schema: eventSchema });
+    projectorStore = await PostgresEventStore.connect({ connectionString: testDatabaseUrl(), schema: eventSchema, pollIntervalMs: 60_000 });
+    projector = await ReadModels.open(projectorStore, { connectionString: testDatabaseUrl(), schema: readSchema, poolSize: 2 });
+    follower = await ReadModels.open(writer, { connectionString: testDatabaseUrl(), schema: readSchema, poolSize: 2 });
+    follower.runner.follow(5, () => {
+      wakes.push(Date.now());
+      projectorStore.wakeSubscriptions();
+    });
+    projector.runner.start();
+    // Let the projector read the empty log and settle into its long pause.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  });
+  afterAll(async () => {
+    await follower?.close();
+    await projector?.close();
+    await projectorStore?.close();
+    await writer?.close();
+  });
+
+  it('reaches a new write within seconds, not at the next 60 s poll, and wakes only when a caller waits', async () => {
+    const orgCode = '12510000MB0B1234XJ';
+    const appended = await writer.append(`org-${orgCode}`, [
+      {
+        eventId: randomUUID(),
+        type: 'OrganisationRegistered',
+        schemaVersion: 1,
+        data: { orgCode, name: 'Sichuan CDC', kind: 'cdc', provinceCode: '510000' },
+        metadata: { originProvince: '510000' },
+      },
+    ]);
+    expect(wakes).toHaveLength(0);
+    await follower.runner.waitFor(appended.position, 10_000);
+    expect(wakes.length).toBeGreaterThanOrEqual(1);
+    expect(await follower.organisation(orgCode)).toMatchObject({ orgCode, kind: 'cdc' });
+    // Already there: no wake.
+    const before = wakes.length;
+    await follower.runner.waitFor(appended.position, 1_000);
+    expect(wakes).toHaveLength(before);
+  });
+});

@@ -39,6 +39,8 @@ export class ProjectionRunner {
   private lastError: unknown = null;
   /** Set when the projector runs elsewhere: positions are read from the checkpoints. */
   private followEveryMs: number | null = null;
+  /** Follower mode: told when a caller starts waiting, so the projector elsewhere looks at the log now. */
+  private onFollowWait: (() => void) | null = null;
   private polling = false;
   private readonly statements = new ProjectionStatements();
   /** Set by ReadModels.open on PostgreSQL (not on PGlite, whose socket may share one session). */
@@ -265,8 +267,9 @@ export class ProjectionRunner {
    * nothing, and learns how far the read models are from their checkpoints, polled every
    * `everyMs` while a caller waits (read-your-writes by position, `waitFor`).
    */
-  follow(everyMs = 10): void {
+  follow(everyMs = 10, onWait?: () => void): void {
     this.followEveryMs = everyMs;
+    this.onFollowWait = onWait ?? null;
     this.stopped = false;
   }
 
@@ -305,6 +308,7 @@ export class ProjectionRunner {
     // A stopped projector will not get there: say so now rather than after the timeout.
     if (this.stopped) return Promise.reject(new ProjectionLagError(position, this.lowestPosition));
     const waited = this.waiters.wait(position, timeoutMs, () => this.lowestPosition);
+    this.onFollowWait?.();
     this.pollWhileWaited();
     return waited;
   }
