@@ -30,6 +30,8 @@ const main = async (): Promise<void> => {
     // The API has a command waiting for the read models: look at the log now.
     else if (message === 'wake') runtime.store.wakeSubscriptions?.();
   });
+  // Each committed batch: the API answers the commands waiting for it without polling.
+  runtime.readModels.runner.onApplied(() => parentPort?.postMessage('applied'));
   parentPort?.postMessage('ready');
 };
 

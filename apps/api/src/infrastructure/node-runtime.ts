@@ -155,6 +155,7 @@ export const openNodeRuntime = async (settings: Settings, options: RuntimeOption
           process.stderr.write(`vaxledger: the projector thread died (${reason}); running the projector in the API process\n`);
           readModels.runner.start();
         },
+        () => readModels.runner.checkNow(),
       );
   }
   let sync: NodeSync | null = null;

@@ -58,4 +58,19 @@ describe('the projector thread', () => {
     expect(() => thread.wake()).not.toThrow();
     await thread.stop();
   });
+
+  it('tells the API when the thread has applied a batch', async () => {
+    let applied = 0;
+    const thread = await startProjectorThread(
+      threadFile(
+        "parentPort.on('message', (m) => { if (m === 'stop') process.exit(0); }); parentPort.postMessage('ready'); parentPort.postMessage('applied');",
+      ),
+      data,
+      () => undefined,
+      () => applied++,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(applied).toBe(1);
+    await thread.stop();
+  });
 });

@@ -40,6 +40,8 @@ export const startProjectorThread = (
   data: ProjectorThreadData,
   /** Called if the thread dies after it started (the caller runs the projector inline instead). */
   onDeath: (reason: string) => void = () => undefined,
+  /** Called when the thread's projector has committed a batch (the API's waiters look now). */
+  onApplied: () => void = () => undefined,
 ): Promise<ProjectorThread> =>
   new Promise((resolve, reject) => {
     const worker = new Worker(entry, { workerData: data });
@@ -53,6 +55,9 @@ export const startProjectorThread = (
       let stopping = false;
       let dead = false;
       worker.on('error', (error) => onDeath(error.message));
+      worker.on('message', (message: unknown) => {
+        if (message === 'applied') onApplied();
+      });
       worker.on('exit', (code) => {
         dead = true;
         if (!stopping) onDeath(`exit code ${code}`);

@@ -46,7 +46,7 @@ describe('a runner that follows a projector running elsewhere', () => {
   });
 });
 
-describe('a follower whose waiting commands wake the projector elsewhere', () => {
+describe('a follower and a projector elsewhere that tell each other instead of polling', () => {
   const eventSchema = freshSchema('wake_ev');
   const readSchema = freshSchema('wake_rm');
   let writer: PostgresEventStore;
@@ -63,10 +63,13 @@ describe('a follower whose waiting commands wake the projector elsewhere', () =>
     projectorStore = await PostgresEventStore.connect({ connectionString: testDatabaseUrl(), schema: eventSchema, pollIntervalMs: 60_000 });
     projector = await ReadModels.open(projectorStore, { connectionString: testDatabaseUrl(), schema: readSchema, poolSize: 2 });
     follower = await ReadModels.open(writer, { connectionString: testDatabaseUrl(), schema: readSchema, poolSize: 2 });
-    follower.runner.follow(5, () => {
+    // Both sides poll only every 60 s: a prompt answer needs the wake (follower → projector)
+    // and the applied notice (projector → follower), as the API and its projector thread use.
+    follower.runner.follow(60_000, () => {
       wakes.push(Date.now());
       projectorStore.wakeSubscriptions();
     });
+    projector.runner.onApplied(() => follower.runner.checkNow());
     projector.runner.start();
     // Let the projector read the empty log and settle into its long pause.
     await new Promise((resolve) => setTimeout(resolve, 500));
@@ -78,7 +81,7 @@ describe('a follower whose waiting commands wake the projector elsewhere', () =>
     await writer?.close();
   });
 
-  it('reaches a new write within seconds, not at the next 60 s poll, and wakes only when a caller waits', async () => {
+  it('answers a wait for a new write within seconds, not at a 60 s poll, and wakes only when a caller waits', async () => {
     const orgCode = '12510000MB0B1234XJ';
     const appended = await writer.append(`org-${orgCode}`, [
       {

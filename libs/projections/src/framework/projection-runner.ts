@@ -41,6 +41,8 @@ export class ProjectionRunner {
   private followEveryMs: number | null = null;
   /** Follower mode: told when a caller starts waiting, so the projector elsewhere looks at the log now. */
   private onFollowWait: (() => void) | null = null;
+  /** Told after each live batch commits (the projector thread passes it on to the API's follower). */
+  private readonly appliedListeners = new Set<(position: GlobalPosition) => void>();
   private polling = false;
   private readonly statements = new ProjectionStatements();
   /** Set by ReadModels.open on PostgreSQL (not on PGlite, whose socket may share one session). */
@@ -163,6 +165,13 @@ export class ProjectionRunner {
     const reached = this.lowestPosition;
     this.options.onBatch?.(events, reached);
     this.waiters.wakeUpTo(reached);
+    for (const listener of this.appliedListeners) listener(reached);
+  }
+
+  /** Calls `listener` after each batch the live projector commits; returns the way to stop. */
+  onApplied(listener: (position: GlobalPosition) => void): () => void {
+    this.appliedListeners.add(listener);
+    return () => this.appliedListeners.delete(listener);
   }
 
   /**
@@ -271,6 +280,20 @@ export class ProjectionRunner {
     this.followEveryMs = everyMs;
     this.onFollowWait = onWait ?? null;
     this.stopped = false;
+  }
+
+  /**
+   * Follower mode: the projector elsewhere committed a batch. Callers waiting are answered from
+   * the checkpoints now rather than at the next `everyMs` poll; nothing is read if none waits.
+   */
+  checkNow(): void {
+    if (this.followEveryMs === null || this.waiters.size === 0) return;
+    this.refreshFromCheckpoints().then(
+      (position) => this.waiters.wakeUpTo(position),
+      (error: unknown) => {
+        this.lastError = error;
+      },
+    );
   }
 
   /** Reads the checkpoints once (follower mode); returns the lowest position. */
