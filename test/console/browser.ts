@@ -37,12 +37,24 @@ export const ensureConsoleBuilt = (): void => {
 
 /** axe-core on the page as it stands: no serious or critical violation. */
 export const expectAccessible = async (page: Page): Promise<void> => {
+  let bad = await seriousViolations(page);
+  // A toast that starts fading out (or in) after the wait for animations is measured mid-way,
+  // half-transparent (seen once: `.ant-message-notice-title`). A real violation is still
+  // there a moment later; an animation's is not. So a finding is checked once more.
+  if (bad.length > 0) {
+    await page.waitForTimeout(1_000);
+    bad = await seriousViolations(page);
+  }
+  expect(bad).toEqual([]);
+};
+
+const seriousViolations = async (page: Page): Promise<string[]> => {
   // A dialog still fading in has half-transparent text: axe would measure its contrast mid-way.
   // (The function runs in the page, so it is passed as text: the test project has no DOM types.)
   await page.evaluate('Promise.allSettled(document.getAnimations().map((animation) => animation.finished))');
   // The WCAG 2.1 A and AA rules (what the issue asks); best-practice rules are left out.
   const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
-  const bad = results.violations
+  return results.violations
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
     .map(
       (v) =>
@@ -51,7 +63,6 @@ export const expectAccessible = async (page: Page): Promise<void> => {
           .slice(0, 3)
           .join(' | ')}`,
     );
-  expect(bad).toEqual([]);
 };
 
 /**
