@@ -17,9 +17,10 @@ import {
   StreamConflictError,
 } from '@vaxledger/event-store';
 import type { PersonDetails } from '@vaxledger/privacy';
-import type { CommandAnswer } from '../kernel/command-answer';
+import { type CommandAnswer, markReplayed } from '../kernel/command-answer';
 import type { CommandMeta } from '../kernel/command-meta';
 import { ApplicationError } from '../kernel/errors';
+import type { IdempotencyStore } from '../kernel/idempotency';
 import { keyReused, requestHashOf as commandRequestHashOf } from '../kernel/command-executor';
 import { foldHistory } from '../kernel/fold';
 import { keyedEventId } from '../kernel/uuid-v5';
@@ -55,6 +56,25 @@ export { keyReused };
 /** The kernel's request hash of the dose as a command, so a key reused across paths is told apart the same way. */
 export const requestHashOf = (input: DoseInput): string =>
   commandRequestHashOf({ command: 'RecordDose', streamId: input.streamId, body: input.fingerprint });
+
+/**
+ * The answer a keyed dose already got, marked as a replay, when the same request comes again
+ * under its organisation's key; null when the dose has no key or the key is new. A key that
+ * answered a different request is refused with the kernel's `keyReused()`.
+ */
+export const rememberedDoseAnswer = async (
+  idempotency: Pick<IdempotencyStore, 'find'>,
+  input: DoseInput,
+  requestHash: string,
+): Promise<CommandAnswer | null> => {
+  const key = input.meta.idempotencyKey;
+  if (!key) return null;
+  const seen = await idempotency.find(input.actor.orgCode, key);
+  if (seen && seen.requestHash !== requestHash) throw keyReused();
+  if (!seen) return null;
+  markReplayed(seen.answer);
+  return seen.answer;
+};
 
 export const isConflict = (error: unknown): boolean =>
   error instanceof StreamConflictError || (error as { code?: string }).code === 'STREAM_CONFLICT';

@@ -4,7 +4,16 @@ import type { PersonVault } from '@vaxledger/privacy';
 import { type CommandAnswer, markReplayed } from '../kernel/command-answer';
 import type { IdempotencyStore } from '../kernel/idempotency';
 import type { PersonGrants } from '../kernel/ports';
-import { answerOf, decideDose, type DoseInput, isConflict, keyReused, MAX_ATTEMPTS, refusalOf, requestHashOf } from './dose-decision';
+import {
+  answerOf,
+  decideDose,
+  type DoseInput,
+  isConflict,
+  MAX_ATTEMPTS,
+  refusalOf,
+  rememberedDoseAnswer,
+  requestHashOf,
+} from './dose-decision';
 
 /**
  * Where the log is in KurrentDB and the store keeps guard rows in PostgreSQL (ADR 0029): the
@@ -35,14 +44,8 @@ export const recordDoseWithGuardedAppend = async (deps: GuardedAppendDoseDeps, i
   const { actor, meta, streamId, site, batch } = input;
   const key = meta.idempotencyKey;
   const requestHash = requestHashOf(input);
-  if (key) {
-    const seen = await deps.idempotency.find(actor.orgCode, key);
-    if (seen && seen.requestHash !== requestHash) throw keyReused();
-    if (seen) {
-      markReplayed(seen.answer);
-      return seen.answer;
-    }
-  }
+  const remembered = await rememberedDoseAnswer(deps.idempotency, input, requestHash);
+  if (remembered) return remembered;
   let caughtUp = false;
   for (let attempt = 1; ; attempt++) {
     try {

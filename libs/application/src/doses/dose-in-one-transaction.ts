@@ -3,7 +3,16 @@ import type { EventStoreCapabilities, StoreTransaction } from '@vaxledger/event-
 import type { PersonVault } from '@vaxledger/privacy';
 import { type CommandAnswer, markReplayed } from '../kernel/command-answer';
 import type { IdempotencyStore, RememberedAnswer, SqlQuery } from '../kernel/idempotency';
-import { answerOf, decideDose, type DoseInput, isConflict, keyReused, MAX_ATTEMPTS, refusalOf, requestHashOf } from './dose-decision';
+import {
+  answerOf,
+  decideDose,
+  type DoseInput,
+  isConflict,
+  MAX_ATTEMPTS,
+  refusalOf,
+  rememberedDoseAnswer,
+  requestHashOf,
+} from './dose-decision';
 
 /**
  * Where the log, the vault, the grants and the idempotency table share one PostgreSQL
@@ -54,17 +63,10 @@ export interface DoseBulkDeps {
  * concurrent command could change is read and re-checked in the transaction itself.
  */
 export const recordDoseInOneTransaction = async (deps: DoseTransactionDeps, input: DoseInput): Promise<CommandAnswer> => {
-  const { actor, meta } = input;
-  const key = meta.idempotencyKey;
+  const { meta } = input;
   const requestHash = requestHashOf(input);
-  if (key) {
-    const seen = await deps.idempotency.find(actor.orgCode, key);
-    if (seen && seen.requestHash !== requestHash) throw keyReused();
-    if (seen) {
-      markReplayed(seen.answer);
-      return seen.answer;
-    }
-  }
+  const remembered = await rememberedDoseAnswer(deps.idempotency, input, requestHash);
+  if (remembered) return remembered;
   for (let attempt = 1; ; attempt++) {
     try {
       const { answer, replayed } = await deps.store.transaction((tx) => decideAndWrite(deps, input, tx, requestHash));
