@@ -3,8 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AS, ORGS } from '../support/api-harness';
 import { buildIfStale, type EmbeddedNode, startEmbeddedNode } from '../support/embedded-node';
-import { type CaptureJob, commissioningEvent, epcisDocument, serialCodes } from '../support/epcis-documents';
-import { until } from '../support/until';
+import { type CaptureJob, captureAndWait, commissioningEvent, epcisDocument, serialCodes } from '../support/epcis-documents';
 
 // EPCIS capture on the embedded default (PGlite serves every connection in one session, one
 // transaction at a time). A document is appended all or nothing in one transaction with each
@@ -24,25 +23,7 @@ describe('EPCIS capture on the embedded default', () => {
     const res = await node!.http.post(path).set(as).send(body);
     if (res.status !== 201) throw new Error(`${path}: ${res.status} ${JSON.stringify(res.body)}`);
   };
-  const capture = async (document: object): Promise<CaptureJob> => {
-    const res = await node!.http
-      .post('/epcis/capture')
-      .set(AS.maker)
-      .set('Content-Type', 'application/ld+json')
-      .send(JSON.stringify(document));
-    expect(res.status).toBe(202);
-    const location = String(res.headers.location);
-    let job = { running: true } as CaptureJob;
-    await until(
-      `capture job ${location}`,
-      async () => {
-        job = (await node!.http.get(location).set(AS.maker)).body as CaptureJob;
-        return job.running === false;
-      },
-      30_000,
-    );
-    return job;
-  };
+  const capture = (document: object): Promise<CaptureJob> => captureAndWait(node!.http, AS.maker, document, { timeoutMs: 30_000 });
 
   beforeAll(async () => {
     buildIfStale();

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { AS, ORGS, startApi, type ApiHarness } from '../support/api-harness';
 import {
   type CaptureJob,
+  captureAndWait,
   commissioningEvent,
   epcisDocument,
   lotClassUri,
@@ -41,24 +42,16 @@ const shipping = (id: string, units: string[], note: string): object => ({
   destinationList: [{ type: 'owning_party', destination: site(ORGS.cdc) }],
 });
 
-type Job = CaptureJob;
-
 describe('EPCIS 2.0 capture', () => {
   let api: ApiHarness;
 
-  const capture = async (as: Record<string, string>, document: object): Promise<Job> => {
-    const res = await api.http.post('/epcis/capture').set(as).set('Content-Type', 'application/ld+json').send(JSON.stringify(document));
-    expect(res.status).toBe(202);
-    expect(res.headers['gs1-epcis-version']).toBe('2.0.0');
-    const location = String(res.headers.location);
-    expect(location).toBe(`/epcis/capture/${String(res.body.captureID)}`);
-    let job = { running: true } as Job;
-    await until(`capture job ${location}`, async () => {
-      job = (await api.http.get(location).set(as)).body as Job;
-      return job.running === false;
+  const capture = (as: Record<string, string>, document: object): Promise<CaptureJob> =>
+    captureAndWait(api.http, as, document, {
+      onAccepted: (res) => {
+        expect(res.headers['gs1-epcis-version']).toBe('2.0.0');
+        expect(String(res.headers.location)).toBe(`/epcis/capture/${String(res.body.captureID)}`);
+      },
     });
-    return job;
-  };
   const post = async (path: string, as: Record<string, string>, body: object): Promise<Record<string, unknown>> => {
     const res = await api.http.post(path).set(as).send(body);
     if (res.status !== 201) throw new Error(`${path}: ${res.status} ${JSON.stringify(res.body)}`);

@@ -1,4 +1,7 @@
+import type { Response } from 'supertest';
+import type TestAgent from 'supertest/lib/agent';
 import { ORGS } from './api-harness';
+import { until } from './until';
 
 /**
  * EPCIS 2.0 documents as a manufacturer's system would send them to `/epcis/capture`, in this
@@ -44,3 +47,31 @@ export interface CaptureJob {
   readonly errors: { eventIndex: number; code: string; detail: string }[];
   readonly [field: string]: unknown;
 }
+
+/**
+ * Sends `document` to `/epcis/capture` as `as`, expects it taken on (202), then reads the job at
+ * the answer's Location until it no longer runs and gives that last reading. `onAccepted` runs
+ * on the 202 before any polling, for a suite's own checks of the answer; `timeoutMs` bounds the
+ * wait (`until`'s default when absent).
+ */
+export const captureAndWait = async (
+  http: TestAgent,
+  as: Record<string, string>,
+  document: object,
+  options: { readonly timeoutMs?: number; readonly onAccepted?: (accepted: Response) => void } = {},
+): Promise<CaptureJob> => {
+  const res = await http.post('/epcis/capture').set(as).set('Content-Type', 'application/ld+json').send(JSON.stringify(document));
+  expect(res.status).toBe(202);
+  options.onAccepted?.(res);
+  const location = String(res.headers.location);
+  let job = { running: true } as CaptureJob;
+  await until(
+    `capture job ${location}`,
+    async () => {
+      job = (await http.get(location).set(as)).body as CaptureJob;
+      return job.running === false;
+    },
+    options.timeoutMs,
+  );
+  return job;
+};
