@@ -1,4 +1,5 @@
 import { AS, ORGS, startApi, type ApiHarness } from '../support/api-harness';
+import { pseudonymFor } from '@vaxledger/application';
 import { HEPB_PRODUCT, stockClinic } from '../support/scenario';
 
 // 200 doses at once for the last 50 units of a batch at one site: exactly 50 recorded, the
@@ -58,6 +59,18 @@ describe('the last 50 units of a batch, wanted by 200 doses at once', () => {
     expect(statuses.filter((s) => s !== 'recorded')).toEqual(Array(WANTED - UNITS).fill('422 INSUFFICIENT_STOCK'));
     // A registration and a dose per recorded person; nothing for the refused ones.
     expect(await api.logSize()).toBe(logBefore + 2 * UNITS);
+    // Nor their details or a read grant: each dose's writes leave with its COMMIT, and a refused
+    // take of stock turns that COMMIT into a rollback of all of them.
+    const kept = await Promise.all(
+      answers.map(async (answer, n) => {
+        const personId = pseudonymFor(api.runtime.settings.pseudonymSecret, { idType: 'RESIDENT_ID', idNumber: residentId(n) });
+        const details = await api.runtime.vault.readDetails(personId);
+        const grant = await api.runtime.auth.hasPersonGrant(ORGS.clinic, personId);
+        return `${answer.status} details:${details ? 'yes' : 'no'} grant:${grant ? 'yes' : 'no'}`;
+      }),
+    );
+    expect(kept.filter((k) => k === '201 details:yes grant:yes')).toHaveLength(UNITS);
+    expect(kept.filter((k) => k === '422 details:no grant:no')).toHaveLength(WANTED - UNITS);
     await api.settle();
     const inventory = await api.http.get(`/v1/sites/${ORGS.clinic}/inventory`).set(AS.clinic);
     const line = (inventory.body.batches as { batchId: string; available: number }[]).find((b) => b.batchId === BATCH);

@@ -1,7 +1,7 @@
 import { createDecipheriv, randomBytes } from 'node:crypto';
 import { Pool } from 'pg';
 import { freshSchema, testDatabaseUrl } from '../../../test/support/database';
-import { PersonVault } from './vault';
+import { PersonVault, type Queryable, VaultKeyConflictError } from './vault';
 
 // Unwraps a data key and opens a sealed value the way the vault does (iv | tag | body, AAD).
 const open = (key: Buffer, sealed: Buffer, associated: string): Buffer => {
@@ -48,6 +48,29 @@ describe('person vault on PostgreSQL', () => {
     expect(left.rowCount).toBe(0);
     // An erased person's narratives are not kept again.
     await expect(vault.storeAefiNarrative(person, 'report-2', narrative)).resolves.toBe(false);
+  });
+
+  it('fails the statement, and so its transaction, when a new person got a key since it was read', async () => {
+    const person = 'p1kkkkkkkkkkkkkkkkkkkkkkkkkk';
+    const asQueryable = (client: { query(sql: string, params?: unknown[]): Promise<{ rows: unknown[] }> }): Queryable => ({
+      query: async <R>(sql: string, params?: readonly unknown[]) => (await client.query(sql, params ? [...params] : [])).rows as R[],
+    });
+    const stale = await vault.keyIn(asQueryable(pool), person);
+    expect(stale.state).toBe('new');
+    await vault.storeDetails(person, details);
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN');
+      await expect(vault.writeDetailsIn(asQueryable(client), stale, { ...details, name: '李四' })).rejects.toBeInstanceOf(
+        VaultKeyConflictError,
+      );
+      // The transaction cannot commit anything else: a COMMIT sent with the write must roll back.
+      await expect(client.query('SELECT 1')).rejects.toMatchObject({ code: '25P02' });
+      await client.query('ROLLBACK');
+    } finally {
+      client.release();
+    }
+    await expect(vault.readDetails(person)).resolves.toEqual(details);
   });
 
   it('keeps one key per person', async () => {

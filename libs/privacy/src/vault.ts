@@ -33,6 +33,9 @@ export interface PersonKey {
   readonly key: Buffer | null;
 }
 
+/** The SQLSTATE `details_stored` raises: see VaultKeyConflictError. */
+const KEY_CONFLICT_SQLSTATE = 'VXV01';
+
 /** A command's details write conflicted with a concurrent first contact: re-run the command. */
 export class VaultKeyConflictError extends Error {
   readonly code = 'STREAM_CONFLICT';
@@ -94,7 +97,17 @@ export class PersonVault {
         person_id text PRIMARY KEY,
         key_id text,
         erased_at timestamptz NOT NULL DEFAULT now()
-      );`);
+      );
+      -- A new person's details that were not stored (another key came first, or an erasure)
+      -- as an error, so that the statement and its transaction fail (writeDetailsIn).
+      CREATE OR REPLACE FUNCTION ${this.schema}.details_stored(p_rows bigint) RETURNS boolean
+      LANGUAGE plpgsql AS $fn$
+      BEGIN
+        IF p_rows = 0 THEN
+          RAISE EXCEPTION USING ERRCODE = '${KEY_CONFLICT_SQLSTATE}', MESSAGE = 'the person got a key or was erased meanwhile';
+        END IF;
+        RETURN true;
+      END $fn$;`);
   }
 
   /**
@@ -243,15 +256,23 @@ export class PersonVault {
       return;
     }
     const wrapped = this.seal(this.masterKey, personKey.key, personKey.keyId);
-    const rows = await db.query(
-      `WITH k AS (
-         INSERT INTO ${this.schema}.person_keys (person_id, key_id, wrapped_key)
-         SELECT $1, $2, $3 WHERE NOT EXISTS (SELECT 1 FROM ${this.schema}.person_erasures WHERE person_id = $1)
-         ON CONFLICT (person_id) DO NOTHING RETURNING key_id)
-       ${upsert} SELECT $1, k.key_id, $4 FROM k ${onConflict}`,
-      [personKey.personId, personKey.keyId, wrapped, ciphertext],
-    );
-    if (rows.length === 0) throw new VaultKeyConflictError(personKey.personId);
+    // A key created (or the person erased) since `keyIn` read fails the statement itself, not
+    // only this call: the transaction may already be committing (StoreTransaction.commitWith),
+    // and it must not commit a dose whose details were not kept.
+    try {
+      await db.query(
+        `WITH k AS (
+           INSERT INTO ${this.schema}.person_keys (person_id, key_id, wrapped_key)
+           SELECT $1, $2, $3 WHERE NOT EXISTS (SELECT 1 FROM ${this.schema}.person_erasures WHERE person_id = $1)
+           ON CONFLICT (person_id) DO NOTHING RETURNING key_id),
+         d AS (${upsert} SELECT $1, k.key_id, $4 FROM k ${onConflict})
+         SELECT ${this.schema}.details_stored(count(*)) FROM d`,
+        [personKey.personId, personKey.keyId, wrapped, ciphertext],
+      );
+    } catch (error) {
+      if ((error as { code?: unknown }).code === KEY_CONFLICT_SQLSTATE) throw new VaultKeyConflictError(personKey.personId);
+      throw error;
+    }
   }
 
   /**

@@ -127,16 +127,19 @@ export class AuthStore {
     db: { query(sql: string, params?: readonly unknown[]): Promise<unknown> } = this.pool,
   ): Promise<void> {
     // Expired grants are already ignored; clearing them now and then keeps the table small.
-    // On `db`: inside a command's transaction on PGlite (one session), another connection would wait for ever.
-    if (Date.now() - this.prunedAt > PRUNE_EVERY_MS) {
-      this.prunedAt = Date.now();
-      await db.query(`DELETE FROM ${this.schema}.person_grants WHERE expires_at <= now()`);
-    }
+    // On `db`: inside a command's transaction on PGlite (one session), another connection would
+    // wait for ever. One statement, the clearing included: a dose sends it with its COMMIT
+    // (StoreTransaction.commitWith), after which no second statement could run.
+    const prune = Date.now() - this.prunedAt > PRUNE_EVERY_MS;
+    if (prune) this.prunedAt = Date.now();
     await db.query(
-      `INSERT INTO ${this.schema}.person_grants (grantee, person_id, expires_at)
+      `WITH pruned AS (
+         DELETE FROM ${this.schema}.person_grants
+          WHERE $4::boolean AND expires_at <= now() AND NOT (grantee = $1 AND person_id = $2))
+       INSERT INTO ${this.schema}.person_grants (grantee, person_id, expires_at)
        VALUES ($1, $2, now() + $3 * interval '1 millisecond')
        ON CONFLICT (grantee, person_id) DO UPDATE SET expires_at = EXCLUDED.expires_at`,
-      [grantee, personId, ttlMs],
+      [grantee, personId, ttlMs, prune],
     );
   }
 

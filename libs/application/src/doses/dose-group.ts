@@ -182,7 +182,7 @@ export const recordDosesInOneTransaction = async (
       if (out[i]) continue;
       await tx.query('SAVEPOINT dose');
       try {
-        const { answer, replayed } = await decideAndWrite(deps, input, tx, hashes[i]!);
+        const { answer, replayed } = await decideAndWrite(deps, input, tx, hashes[i]!, { endsTransaction: false });
         await tx.query('RELEASE SAVEPOINT dose');
         if (replayed) markReplayed(answer);
         out[i] = { status: 'fulfilled', value: answer };

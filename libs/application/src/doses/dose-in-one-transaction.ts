@@ -30,6 +30,8 @@ export interface DoseTransactionDeps {
     /** Set-based forms for groups of keyed doses (file imports key every row); absent: one statement per key. */
     findMany?(orgCode: string, keys: readonly string[]): Promise<Map<string, RememberedAnswer>>;
     saveManyIn?(db: SqlQuery, answers: readonly { orgCode: string; key: string; remembered: RememberedAnswer }[]): Promise<void>;
+    /** True when `saveIn` is one statement started at once, so that it may leave with the COMMIT. */
+    readonly savesInOneStatement?: boolean;
   };
   /** The person's valid doses (read model), read in the transaction; absent: `DoseInput.otherDoses`. */
   readonly validDosesIn?: (db: SqlQuery, personId: string) => Promise<readonly DoseFacts[]>;
@@ -69,7 +71,9 @@ export const recordDoseInOneTransaction = async (deps: DoseTransactionDeps, inpu
   if (remembered) return remembered;
   for (let attempt = 1; ; attempt++) {
     try {
-      const { answer, replayed } = await deps.store.transaction((tx) => decideAndWrite(deps, input, tx, requestHash));
+      const { answer, replayed } = await deps.store.transaction((tx) =>
+        decideAndWrite(deps, input, tx, requestHash, { endsTransaction: true }),
+      );
       if (replayed) markReplayed(answer);
       return answer;
     } catch (error) {
@@ -100,11 +104,18 @@ const inStep = async <T extends readonly (() => Promise<unknown>)[]>(tx: StoreTr
   return settled.map((r) => (r as PromiseFulfilledResult<unknown>).value) as Results<T>;
 };
 
+/**
+ * One dose's reads, decision and writes in `tx`. `endsTransaction`: nothing follows in the
+ * transaction, so the last writes leave with its COMMIT where the store can send them together
+ * (StoreTransaction.commitWith): the writes, or for a keyed dose the kept answer, which needs
+ * the append's position. A group of doses (savepoints) commits once, after all of them.
+ */
 export const decideAndWrite = async (
   deps: DoseTransactionDeps,
   input: DoseInput,
   tx: StoreTransaction,
   requestHash: string,
+  { endsTransaction }: { endsTransaction: boolean },
 ): Promise<{ answer: CommandAnswer; replayed: boolean }> => {
   const { meta, streamId, site, batch, actor } = input;
   // The four reads do not depend on each other: on a pipelined connection they share one round
@@ -120,7 +131,10 @@ export const decideAndWrite = async (
   // on a pipelined connection. Whichever fails first is the answer; the transaction then rolls
   // back as a whole (a conflict or a refused guard comes back as the append's answer, after the
   // other two ran, and is rolled back with them), so a refused dose leaves nothing.
-  const [, appended] = await inStep(tx, [
+  // Each write is one statement started at once (what commitWith asks): a refusal fails its
+  // statement, so a COMMIT already sent with them rolls back (see append_refused, details_stored).
+  const writes = (): Promise<Results<typeof steps>> => inStep(tx, steps);
+  const steps = [
     () => deps.vault.writeDetailsIn(tx, personKey, input.details),
     () =>
       tx.append(streamId, events, {
@@ -129,9 +143,14 @@ export const decideAndWrite = async (
       }),
     // The recording site has the person in front of it: it may read the record it just added to.
     () => deps.grants.grantPerson(site, input.personId, input.grantTtlMs, tx),
-  ] as const);
-  const answer = answerOf(input, appended);
+  ] as const;
   const key = meta.idempotencyKey;
-  if (key) await deps.idempotency.saveIn(tx, actor.orgCode, key, { requestHash, answer });
+  const withCommit = endsTransaction && tx.commitWith !== undefined;
+  const [, appended] = await (withCommit && !key ? tx.commitWith!(writes) : writes());
+  const answer = answerOf(input, appended);
+  if (key) {
+    const save = (): Promise<void> => deps.idempotency.saveIn(tx, actor.orgCode, key, { requestHash, answer });
+    await (withCommit && deps.idempotency.savesInOneStatement ? tx.commitWith!(save) : save());
+  }
   return { answer, replayed: appended.replayed };
 };

@@ -103,15 +103,27 @@ export class SqlIdempotencyStore implements IdempotencyStore {
     );
   }
 
+  /**
+   * True once the table is known to exist (a `find`, `findMany` or `save` through the pool made
+   * sure): `saveIn` is then one statement, started at once (it may go with a COMMIT,
+   * StoreTransaction.commitWith).
+   */
+  get savesInOneStatement(): boolean {
+    return this.tableExists;
+  }
+
   /** `save` inside a command's own transaction (`db`), so the answer commits with its events. */
-  async saveIn(db: SqlQuery, orgCode: string, key: string, remembered: RememberedAnswer): Promise<void> {
-    await this.ensureTableIn(db);
-    await db.query(`INSERT INTO ${this.table()} (org_code, key, request_hash, answer) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`, [
-      orgCode,
-      key,
-      remembered.requestHash,
-      JSON.stringify(remembered.answer),
-    ]);
+  saveIn(db: SqlQuery, orgCode: string, key: string, remembered: RememberedAnswer): Promise<void> {
+    const insert = async (): Promise<void> => {
+      await db.query(`INSERT INTO ${this.table()} (org_code, key, request_hash, answer) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`, [
+        orgCode,
+        key,
+        remembered.requestHash,
+        JSON.stringify(remembered.answer),
+      ]);
+    };
+    // Known table: the INSERT starts now, not after an await (see savesInOneStatement).
+    return this.tableExists ? insert() : this.ensureTableIn(db).then(insert);
   }
 }
 

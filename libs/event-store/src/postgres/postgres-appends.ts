@@ -2,7 +2,9 @@ import type { Pool, PoolClient } from 'pg';
 import { EventIdConflictError, EventStoreError, GuardViolationError } from '../errors';
 import type { GuardEnforcement, GuardOp, GuardRules } from '../guards/guard-ops';
 import type { AppendOptions, AppendResult, NewEvent, StreamAppend } from '../event-store.port';
+import { isPgError } from './pg-errors';
 import { type AppendItem, appendedOf, type AppendRow, checkAppendSize, kindOf, streamConflictOf } from './postgres-rows';
+import { APPEND_REFUSED_SQLSTATE } from './schema';
 
 // The PostgreSQL adapter's append statements: one stream (append_events), many streams in one
 // statement (append_streams, ADR 0027) and many independent appends in a transaction
@@ -82,13 +84,19 @@ const guardOpsOf = (scope: AppendScope, streamId: string, events: readonly NewEv
   return ops.length > 0 ? ops : null;
 };
 
-/** One stream's append as one call of `append_events`, through `run` (the pool or a transaction). */
+/**
+ * One stream's append as one call of `append_events`, through `run` (the pool or a transaction).
+ * `refuseAsError`: a refused append (an id stored with other content, not the expected revision)
+ * fails the statement itself, and so the transaction, instead of answering a status; for an
+ * append whose COMMIT is already on its way (StoreTransaction.commitWith).
+ */
 export const appendWith = async (
   scope: AppendScope,
   run: AppendRun,
   streamId: string,
   events: readonly NewEvent[],
   options: AppendOptions,
+  refuseAsError = false,
 ): Promise<AppendResult> => {
   checkAppendSize(events.length);
   const [kind, expectedRevision] = kindOf(options.expected ?? 'any');
@@ -107,8 +115,20 @@ export const appendWith = async (
     enforce ? JSON.stringify(enforce) : null,
   ];
   const sql = `SELECT out_status, out_revision, out_position, out_actual
-                   FROM ${scope.schema}.append_events($1, $2, $3, $4::uuid[], $5::text[], $6::int[], $7::jsonb[], $8::jsonb[], $9::jsonb, $10::jsonb)`;
-  const { rows } = await run(sql, params);
+                   FROM ${scope.schema}.append_events($1, $2, $3, $4::uuid[], $5::text[], $6::int[], $7::jsonb[], $8::jsonb[], $9::jsonb, $10::jsonb)${
+                     refuseAsError ? ` WHERE ${scope.schema}.append_refused(out_status, out_actual)` : ''
+                   }`;
+  let rows: AppendRow[];
+  try {
+    ({ rows } = await run(sql, params));
+  } catch (error) {
+    if (isPgError(error) && error.code === APPEND_REFUSED_SQLSTATE.idConflict) throw new EventIdConflictError(events[0]!.eventId);
+    if (isPgError(error) && error.code === APPEND_REFUSED_SQLSTATE.revision) {
+      const actual = (error as { detail?: string }).detail;
+      throw streamConflictOf(streamId, options, { out_status: 3, out_revision: null, out_position: null, out_actual: actual || null });
+    }
+    throw error;
+  }
   const row = rows[0];
   if (!row) throw new EventStoreError('INVALID_APPEND', 'append returned no result');
   switch (row.out_status) {

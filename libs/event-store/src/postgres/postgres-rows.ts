@@ -23,6 +23,19 @@ export interface StoreTransaction {
    * (where pipelined; elsewhere it only calls `issue`). Returns what `issue` returns.
    */
   together?<R>(issue: () => R): R;
+  /**
+   * Ends the transaction with its last statements: the statements `issue` starts go out with
+   * the COMMIT (one write and one round trip where pipelined, instead of one for the statements
+   * and another for the COMMIT). Resolves with what `issue`'s promise resolves to once the
+   * COMMIT is answered; rejects with `issue`'s failure, and then nothing is committed
+   * (PostgreSQL answers a COMMIT after a failed statement by rolling back).
+   *
+   * `issue` must start every statement it will ever start before it returns, each at once (no
+   * statement started after an await): a statement started after the COMMIT went out is refused
+   * with a LateStatementError and never runs. Nothing may run in the transaction afterwards.
+   * Where statements are not pipelined (PGlite) it awaits `issue`, then commits.
+   */
+  commitWith?<R>(issue: () => Promise<R>): Promise<R>;
   query<R extends Record<string, unknown> = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<R[]>;
   readStream(streamId: string): Promise<RecordedEvent[]>;
   guardFacts(site: string, batchId: string, traceCode: string | null): Promise<GuardFacts>;

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import type { Pool, PoolClient, QueryResult, QueryResultRow } from 'pg';
-import { StreamConflictError } from '../errors';
+import { StoreUnavailableError, StreamConflictError } from '../errors';
 import type { RecordedEvent } from '../event-store.port';
 import { isPgError, translate, UNIQUE_VIOLATION } from './pg-errors';
 import { readGuardFacts, readGuardFactsMany } from './guard-tables';
@@ -39,6 +39,17 @@ export class StatementNames {
       this.prepared.set(sql, name);
     }
     return name;
+  }
+}
+
+/**
+ * A statement a transaction was asked to run after its COMMIT went out (StoreTransaction.commitWith):
+ * a defect in the caller, refused so that the statement never runs outside the transaction.
+ */
+export class LateStatementError extends Error {
+  constructor(sql: string) {
+    super(`a statement was started after the transaction's COMMIT was sent, and was not run: ${sql.trim().slice(0, 60)}`);
+    this.name = 'LateStatementError';
   }
 }
 
@@ -85,15 +96,59 @@ export const runTransaction = async <T>(scope: TransactionScope, work: (tx: Stor
   // A command's statements are the same few texts over and over: on PostgreSQL each is parsed
   // and planned once per connection (a named statement) instead of at every execution.
   const run = <R extends QueryResultRow>(sql: string, params: readonly unknown[]): Promise<QueryResult<R>> => {
+    // Never a statement after the COMMIT went out: it would run on its own, outside the transaction.
+    if (commitSent) return Promise.reject(new LateStatementError(sql));
     const name = pipelined ? scope.statementNames.nameOf(sql) : undefined;
     return client.query<R>(name ? { name, text: sql, values: params as unknown[] } : { text: sql, values: params as unknown[] });
   };
   const inTransaction = (): void => {
     if (beginFailed) throw translate(beginFailed, 'cannot open a transaction');
+    if (commitSent) throw new LateStatementError('(a statement after COMMIT)');
+  };
+  // Set once the COMMIT is sent (by commitWith, or after `work`): nothing may follow it.
+  let commitSent = false;
+  // Inside commitWith's `issue`: an append then refuses by failing its statement (see appendWith).
+  let finalStatements = false;
+  const commit = async (): Promise<void> => {
+    commitSent = true;
+    const answer = await client.query('COMMIT').catch((error: Error) => {
+      // No ROLLBACK follows a COMMIT that was sent: a connection that failed it is not reused.
+      broken = error;
+      throw error;
+    });
+    // PostgreSQL ends a transaction in which a statement failed with ROLLBACK, even when asked to commit.
+    if (answer.command !== 'COMMIT') throw new StoreUnavailableError('the transaction was rolled back: a statement in it failed');
   };
   const tx: StoreTransaction = {
     pipelined,
     together,
+    commitWith: async <R>(issue: () => Promise<R>): Promise<R> => {
+      if (!beginAnswered) await began;
+      inTransaction();
+      if (!pipelined) {
+        const result = await issue();
+        await commit();
+        return result;
+      }
+      let issued: Promise<R> = Promise.resolve(undefined as R);
+      let committed: Promise<void> = Promise.resolve();
+      together(() => {
+        finalStatements = true;
+        try {
+          issued = issue();
+        } catch (error) {
+          issued = Promise.reject(error as Error);
+        } finally {
+          finalStatements = false;
+        }
+        committed = commit();
+      });
+      // The statements' own failure explains a rolled-back COMMIT better than the COMMIT does.
+      const [statements, end] = await Promise.allSettled([issued, committed]);
+      if (statements.status === 'rejected') throw statements.reason;
+      if (end.status === 'rejected') throw translate(end.reason, 'commit failed');
+      return statements.value;
+    },
     query: async <R extends Record<string, unknown>>(sql: string, params: readonly unknown[] = []) => {
       inTransaction();
       return (await run<R>(sql, params)).rows;
@@ -133,7 +188,7 @@ export const runTransaction = async <T>(scope: TransactionScope, work: (tx: Stor
       if (!beginAnswered) await began;
       inTransaction();
       try {
-        const result = await appendWith(scope, (sql, params) => run<AppendRow>(sql, params), streamId, events, options);
+        const result = await appendWith(scope, (sql, params) => run<AppendRow>(sql, params), streamId, events, options, finalStatements);
         appended ||= !result.replayed;
         return result;
       } catch (error) {
@@ -172,15 +227,19 @@ export const runTransaction = async <T>(scope: TransactionScope, work: (tx: Stor
       working = work(tx);
     }
     const result = await working;
-    await began;
-    inTransaction();
-    await client.query('COMMIT');
+    if (!commitSent) {
+      await began;
+      inTransaction();
+      await commit();
+    }
     if (appended) scope.notify();
     return result;
   } catch (error) {
-    await client.query('ROLLBACK').catch((rollbackError: Error) => {
-      broken = rollbackError;
-    });
+    // After a COMMIT that was sent, there is nothing left to roll back (the server ended the transaction).
+    if (!commitSent)
+      await client.query('ROLLBACK').catch((rollbackError: Error) => {
+        broken = rollbackError;
+      });
     throw translate(error, 'transaction failed');
   } finally {
     client.release(broken ?? false);

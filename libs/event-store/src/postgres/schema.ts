@@ -14,6 +14,8 @@ import { logLeavesFunctionSql } from './leaf-sql';
  * docs/adr/0002-global-position.md.
  */
 export const TX_SHIFT = 20n;
+/** SQLSTATEs `append_refused` raises for an append refused by id or by revision. */
+export const APPEND_REFUSED_SQLSTATE = { idConflict: 'VXA02', revision: 'VXA03' } as const;
 export const MAX_EVENTS_PER_TRANSACTION = 1 << 20;
 
 export const schemaSql = (schema: string): string => `
@@ -294,6 +296,22 @@ BEGIN
         RETURN NEXT;
     END;
   END LOOP;
+END $fn$;
+
+-- An append_events answer that refuses the append (2: an event id stored with other content,
+-- 3: not the expected revision) as an error, so that the transaction it runs in fails: a
+-- transaction whose COMMIT went out with its append (StoreTransaction.commitWith) must not
+-- commit its other statements when the append was refused. True otherwise.
+CREATE OR REPLACE FUNCTION ${schema}.append_refused(p_status int, p_actual bigint) RETURNS boolean
+LANGUAGE plpgsql AS $fn$
+BEGIN
+  IF p_status = 2 THEN
+    RAISE EXCEPTION USING ERRCODE = '${APPEND_REFUSED_SQLSTATE.idConflict}', MESSAGE = 'event id stored with other content';
+  ELSIF p_status = 3 THEN
+    RAISE EXCEPTION USING ERRCODE = '${APPEND_REFUSED_SQLSTATE.revision}', MESSAGE = 'not the expected revision',
+      DETAIL = coalesce(p_actual::text, '');
+  END IF;
+  RETURN true;
 END $fn$;
 
 -- The highest position no in-flight transaction can still write below.
