@@ -120,6 +120,8 @@ export interface FederationClient {
   knowsOrganisation(node: 'A' | 'B', orgCode: string): Promise<boolean>;
   /** True once the node knows this dispatch; absent: B's receipt is retried until accepted. */
   knowsShipment?(node: 'A' | 'B', shipmentId: string): Promise<boolean>;
+  /** True once the node knows the batch's lot release; absent: B's own dispatch is retried until accepted. */
+  knowsRelease?(node: 'A' | 'B', batchId: string): Promise<boolean>;
 }
 
 const HEADERS: Readonly<Record<Party, Record<string, string>>> = {
@@ -136,6 +138,8 @@ export const harnessClient = (a: ApiHarness, b: ApiHarness): FederationClient =>
   post: (node, path, as, body, status) => postTo(node === 'A' ? a : b, path, HEADERS[as], body, status),
   knowsOrganisation: async (node, orgCode) => (await (node === 'A' ? a : b).runtime.readModels.organisation(orgCode)) !== null,
   knowsShipment: async (node, id) => (await (node === 'A' ? a : b).runtime.readModels.shipment(id)) !== null,
+  knowsRelease: async (node, batchId) =>
+    (await (node === 'A' ? a : b).runtime.readModels.batches([batchId])).some((batch) => batch.releaseState === 'released'),
 });
 
 /** Builds the organisations, product, lot and custody chain above; returns the batch id. */
@@ -218,12 +222,22 @@ export const federationSupplyChain = async (
     );
   await post('A', `/v1/shipments/${String(toA.id)}/receipt`, 'cdcA', receiptOf(40, 46));
   await post('A', `/v1/shipments/${String((await dispatch('A', 'cdcA', CLINIC_A, 'DN-A2', 10)).id)}/receipt`, 'clinicA', receiptOf(10, 44));
-  await post(
-    'B',
-    `/v1/shipments/${String((await dispatch('B', 'cdcB', ORGS.clinic, 'DN-B2', 10)).id)}/receipt`,
-    'clinicB',
-    receiptOf(10, 44),
-  );
+  // B's CDC sends on a batch made in A: B refuses that (BATCH_NOT_RELEASED) until A's lot release
+  // has reached it. Sync keeps each stream's order, not the order across streams, so the
+  // dispatch B received may arrive before the release.
+  const knowsRelease = client.knowsRelease?.bind(client);
+  let toClinicB: Record<string, unknown> | undefined;
+  if (knowsRelease) {
+    await until('the lot release in B', () => knowsRelease('B', batchId));
+    toClinicB = await dispatch('B', 'cdcB', ORGS.clinic, 'DN-B2', 10);
+  } else
+    await until('the lot release in B, and B’s dispatch', async () =>
+      dispatch('B', 'cdcB', ORGS.clinic, 'DN-B2', 10).then(
+        (answer) => ((toClinicB = answer), true),
+        () => false,
+      ),
+    );
+  await post('B', `/v1/shipments/${String(toClinicB!.id)}/receipt`, 'clinicB', receiptOf(10, 44));
   return { batchId };
 };
 
