@@ -25,7 +25,10 @@ const prepareBaseline = (ctx, ref) => {
     const swc = path.join(REPO_DIR, 'node_modules', '.bin', 'swc');
     for (const part of ['apps', 'libs'])
       execFileSync(swc, [part, '-d', `dist/${part}`, '--strip-leading-paths', '--copy-files', '--quiet'], { cwd: dir });
-    execFileSync(process.execPath, ['scripts/copy-proto.cjs'], { cwd: dir });
+    // The wire contracts beside the code: older trees had a script for it, newer ones copy proto/ in their build.
+    if (fs.existsSync(path.join(dir, 'scripts', 'copy-proto.cjs')))
+      execFileSync(process.execPath, ['scripts/copy-proto.cjs'], { cwd: dir });
+    else fs.cpSync(path.join(dir, 'proto'), path.join(dir, 'dist', 'proto'), { recursive: true });
   }
   return { ref, sha, dir };
 };
@@ -44,7 +47,7 @@ const comparisonRows = (variants) => {
       const visible = phase(r, 'visibility:');
       rows.push([
         label,
-        String(r.connections),
+        r.rate ? `paced at ${Math.round(r.rate)} req/s` : String(r.connections),
         int(r.rps),
         ms(r.latency.p50),
         ms(r.latency.p99),

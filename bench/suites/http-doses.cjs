@@ -21,6 +21,7 @@ const { REPO_DIR, ensureTmp } = require('../lib/env.cjs');
 const { loadLib } = require('../lib/load.cjs');
 const { query } = require('../lib/db.cjs');
 const { int, ms, fixed } = require('../lib/stats.cjs');
+const { pacedLoad } = require('../lib/paced-load.cjs');
 const { table } = require('../lib/results.cjs');
 const { CLINICS, PRODUCTS, BATCHES_PER_PRODUCT, BATCHES_PER_CLINIC, STOCK_PER_LINE, seed, doseRequests } = require('../lib/dose-load.cjs');
 const { prepareBaseline, phase, comparisonRows } = require('../lib/baseline.cjs');
@@ -79,8 +80,26 @@ const stopNode = async (node) => {
   }
   return 'exited';
 };
-const fire = (baseUrl, gen, { connections, duration }) =>
-  new Promise((resolve, reject) => {
+/**
+ * Load of `connections` for `duration` s (autocannon, closed loop); with `rate`, that many
+ * requests a second, evenly spaced (bench/lib/paced-load.cjs, open loop): `connections`
+ * sockets are kept alive and up to four times as many opened when the node falls behind.
+ */
+const fire = (baseUrl, gen, { connections, duration, rate }) => {
+  if (rate) {
+    const statuses = {};
+    const samples = [];
+    return pacedLoad(baseUrl, gen, {
+      rate,
+      duration,
+      maxSockets: connections * 4,
+      onResponse: (status, body) => {
+        statuses[status] = (statuses[status] ?? 0) + 1;
+        if ((status < 200 || status > 299) && samples.length < 5) samples.push(`${status} ${String(body).slice(0, 300)}`);
+      },
+    }).then((result) => ({ result, statuses, samples }));
+  }
+  return new Promise((resolve, reject) => {
     const statuses = {};
     const samples = [];
     const instance = autocannon(
@@ -108,10 +127,18 @@ const fire = (baseUrl, gen, { connections, duration }) =>
     );
     void instance;
   });
+};
 
 // ---------------------------------------------------------------------------------------------
 
-const measure = async (ctx, variant) => {
+/** How a run is named in logs and tables: its connections, and its pace when it had one. */
+const loadLabel = (r) => (r.rate ? `paced at ${int(r.rate)} req/s (open loop)` : `${r.connections} connections`);
+
+/**
+ * `paced`: after the runs at full load, one more at this many requests a second (open loop, 64
+ * connections): the latency a clinic sees at a given load rather than at the node's saturation.
+ */
+const measure = async (ctx, variant, { paced } = {}) => {
   const domain = loadLib('domain');
   const profiling = process.env.BENCH_HTTP_CPU_PROF === '1' && !variant;
   const url = variant?.url ?? ctx.url;
@@ -136,7 +163,8 @@ const measure = async (ctx, variant) => {
     const warm = await fire(node.baseUrl, gen, { connections: 16, duration: warmup });
     if ((warm.result.non2xx ?? 0) > 0) ctx.log(`warm-up non-2xx: ${JSON.stringify(warm.statuses)} ${warm.samples.join(' | ')}`);
     await query(url, 'VACUUM (ANALYZE)');
-    for (const connections of connectionCounts) {
+    const loads = [...connectionCounts.map((connections) => ({ connections })), ...(paced ? [{ connections: 64, rate: paced }] : [])];
+    for (const { connections, rate } of loads) {
       await new Promise((r) => setTimeout(r, 1000));
       await node.ask({ type: 'phases', reset: true, record: true }, 'phases');
       const before = await countDoses(url);
@@ -144,8 +172,8 @@ const measure = async (ctx, variant) => {
       const statsBefore = await dbStats(url, database);
       const cpuBefore = cpuSnapshot();
       const ownBefore = await databaseCpu(url, database);
-      ctx.log(`POST /v1/doses: ${duration} s, ${connections} connections …`);
-      const { result, statuses, samples } = await fire(node.baseUrl, gen, { connections, duration });
+      ctx.log(`POST /v1/doses: ${duration} s, ${loadLabel({ connections, rate })} …`);
+      const { result, statuses, samples } = await fire(node.baseUrl, gen, { connections, duration, rate });
       const cpuAfter = cpuSnapshot();
       const ownSeconds = databaseCpuDelta(ownBefore, await databaseCpu(url, database));
       const server = await node.ask({ type: 'phases', reset: true, record: false }, 'phases');
@@ -168,6 +196,7 @@ const measure = async (ctx, variant) => {
       const appended = (await countDoses(url)) - before;
       const r = {
         connections,
+        ...(rate ? { rate } : {}),
         duration,
         rps: result.requests.average,
         total: result.requests.total,
@@ -187,7 +216,7 @@ const measure = async (ctx, variant) => {
       };
       runs.push(r);
       ctx.log(
-        `${connections} connections: ${int(r.rps)} req/s, p50 ${ms(r.latency.p50)}, p97.5 ${ms(r.latency.p97_5)}, p99 ${ms(r.latency.p99)}, ` +
+        `${loadLabel(r)}: ${int(r.rps)} req/s, p50 ${ms(r.latency.p50)}, p97.5 ${ms(r.latency.p97_5)}, p99 ${ms(r.latency.p99)}, ` +
           `2xx ${int(r.ok)}, non-2xx ${int(r.non2xx)}, errors ${r.errors}, DoseAdministered appended ${int(appended)}; server CPU ${fixed(server.cpuPercent, 0)} %`,
       );
       ctx.log(
@@ -220,7 +249,7 @@ const measure = async (ctx, variant) => {
   const phaseRows = [];
   for (const r of runs) {
     const phases = Object.entries(r.server.phases).sort((a, b) => b[1].totalMs - a[1].totalMs);
-    for (const [name, s] of phases) phaseRows.push([String(r.connections), name, int(s.count), ms(s.mean), ms(s.p50), ms(s.p99)]);
+    for (const [name, s] of phases) phaseRows.push([loadLabel(r), name, int(s.count), ms(s.mean), ms(s.p50), ms(s.p99)]);
   }
   const limiter = (() => {
     const phases = main.server.phases;
@@ -238,7 +267,7 @@ const measure = async (ctx, variant) => {
     return `server time per request p50 ${ms(whole.p50)}; largest shares: ${parts.join(', ')}; per dose ${fixed(main.db.commits, 1)} PostgreSQL commits and ${fixed(main.db.written, 1)} rows written${cpu}`;
   })();
   const rows = runs.map((r, i) => ({
-    metric: `POST /v1/doses, ${r.connections} connections, ${r.duration} s`,
+    metric: `POST /v1/doses, ${loadLabel(r)}, ${r.duration} s`,
     measured: `${int(r.rps)} req/s, p50 ${ms(r.latency.p50)}, p97.5 ${ms(r.latency.p97_5)}, p99 ${ms(r.latency.p99)}; non-2xx ${int(r.non2xx)}, errors ${r.errors}`,
     target: i === 0 ? `≥ ${int(TARGET_RPS)} req/s, p99 < ${TARGET_P99_MS} ms` : '—',
     status: i === 0 ? (met ? 'MET' : 'MISSED') : 'INFO',
@@ -267,7 +296,7 @@ const measure = async (ctx, variant) => {
         'CPU: API / PG / client (% of a core), machine busy',
       ],
       runs.map((r) => [
-        String(r.connections),
+        loadLabel(r),
         int(r.rps),
         int(r.total),
         int(r.ok),
@@ -338,19 +367,34 @@ const run = async (ctx) => {
     );
   }
   ctx.log('── this tree ──');
-  const current = await measure(ctx, null);
+  // Issue 13 asks for p99 < 100 ms "at that load", 3× the baseline's: this tree also runs paced
+  // at exactly that rate, besides the runs at full load (where latency is the connections
+  // divided by the throughput, whatever the code).
+  const targetRate = Math.max(1, Math.round(3 * baseline.runs[0].rps));
+  const current = await measure(ctx, null, { paced: targetRate });
   const label = `baseline ${ref} (${base.sha.slice(0, 7)})`;
   const ratio = (i) => current.runs[i].rps / Math.max(1, baseline.runs[i].rps);
   const main = current.runs[0];
+  const atRate = current.runs.find((r) => r.rate);
+  // The paced run counts only if the node kept the pace (autocannon cannot push harder than it answers).
+  const heldRate = atRate ? atRate.rps >= 0.97 * targetRate : false;
   const met =
-    ratio(0) >= 3 && main.latency.p99 < TARGET_P99_MS && main.db.commits <= 2 && phase(main, 'catch-up: runner.waitFor()').count === 0;
+    ratio(0) >= 3 &&
+    heldRate &&
+    atRate.latency.p99 < TARGET_P99_MS &&
+    atRate.non2xx === 0 &&
+    main.db.commits <= 2 &&
+    phase(main, 'catch-up: runner.waitFor()').count === 0;
   const rows = [
     {
       metric: `POST /v1/doses vs ${label}, ${main.connections} connections, same run`,
-      measured: `${fixed(ratio(0), 2)}× (${int(main.rps)} vs ${int(baseline.runs[0].rps)} req/s); p99 ${ms(main.latency.p99)} vs ${ms(baseline.runs[0].latency.p99)}; ${fixed(main.db.commits, 2)} vs ${fixed(baseline.runs[0].db.commits, 1)} commits per dose`,
-      target: `≥ 3×, p99 < ${TARGET_P99_MS} ms, ≤ 2 commits per dose, 0 projector waits`,
+      measured:
+        `${fixed(ratio(0), 2)}× (${int(main.rps)} vs ${int(baseline.runs[0].rps)} req/s); ` +
+        `p99 at 3× the baseline's rate (${int(targetRate)} req/s asked, ${int(atRate?.rps ?? 0)} held, open loop) ${ms(atRate?.latency.p99 ?? NaN)}; ` +
+        `p99 at full load ${ms(main.latency.p99)} vs ${ms(baseline.runs[0].latency.p99)}; ${fixed(main.db.commits, 2)} vs ${fixed(baseline.runs[0].db.commits, 1)} commits per dose`,
+      target: `≥ 3×, p99 < ${TARGET_P99_MS} ms at 3× the baseline's rate, ≤ 2 commits per dose, 0 projector waits`,
       status: met ? 'MET' : 'MISSED',
-      note: `API CPU per dose ${fixed(main.apiCpuMsPerDose, 2)} ms (baseline ${fixed(baseline.runs[0].apiCpuMsPerDose, 2)} ms); projector waits on the dose path: ${phase(main, 'catch-up: runner.waitFor()').count}`,
+      note: `API CPU per dose ${fixed(main.apiCpuMsPerDose, 2)} ms (baseline ${fixed(baseline.runs[0].apiCpuMsPerDose, 2)} ms); projector waits on the dose path: ${phase(main, 'catch-up: runner.waitFor()').count}${heldRate ? '' : '; the paced run did not hold its rate'}`,
     },
     ...current.rows,
   ];
