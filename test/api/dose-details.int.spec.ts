@@ -74,4 +74,27 @@ describe('a dose’s personal details and the log', () => {
       (store as { transaction: typeof store.transaction }).transaction = transaction;
     }
   });
+  it('answers a keyed dose sent again with its first answer, and refuses the key for another dose', async () => {
+    // Once the key table is known, the key is looked up with the dose's reads, in its transaction.
+    const person = { idType: 'RESIDENT_ID', idNumber: '110105199512240010', name: '周九', birthDate: '1995-12-24', sex: 'M' };
+    const body = { person, batchId: BATCH, doseNumber: 1, administeredAt: daysAgo(1), route: 'IM', vaccinatorRef: 'V' };
+    const send = (b: object) => api.http.post('/v1/doses').set(AS.clinic).set('Idempotency-Key', 'dose-details-key-2').send(b);
+    await api.http
+      .post('/v1/doses')
+      .set(AS.clinic)
+      .set('Idempotency-Key', 'dose-details-key-1')
+      .send({ ...body, doseNumber: 9 });
+    const first = await send(body);
+    expect(first.status).toBe(201);
+    const size = await api.logSize();
+    const again = await send(body);
+    expect({ status: again.status, eventIds: again.body.eventIds, position: again.body.position }).toEqual({
+      status: 200,
+      eventIds: first.body.eventIds,
+      position: first.body.position,
+    });
+    const other = await send({ ...body, administeredAt: daysAgo(2) });
+    expect({ status: other.status, code: other.body.code }).toEqual({ status: 409, code: 'IDEMPOTENCY_KEY_REUSED' });
+    expect(await api.logSize()).toBe(size);
+  });
 });

@@ -8,6 +8,7 @@ import {
   decideDose,
   type DoseInput,
   isConflict,
+  keyReused,
   MAX_ATTEMPTS,
   refusalOf,
   rememberedDoseAnswer,
@@ -32,6 +33,8 @@ export interface DoseTransactionDeps {
     saveManyIn?(db: SqlQuery, answers: readonly { orgCode: string; key: string; remembered: RememberedAnswer }[]): Promise<void>;
     /** True when `saveIn` is one statement started at once, so that it may leave with the COMMIT. */
     readonly savesInOneStatement?: boolean;
+    /** `find` in the dose's own transaction, with its reads; absent: looked up before it. */
+    findIn?(db: SqlQuery, orgCode: string, key: string): Promise<RememberedAnswer | null>;
   };
   /** The person's valid doses (read model), read in the transaction; absent: `DoseInput.otherDoses`. */
   readonly validDosesIn?: (db: SqlQuery, personId: string) => Promise<readonly DoseFacts[]>;
@@ -67,12 +70,15 @@ export interface DoseBulkDeps {
 export const recordDoseInOneTransaction = async (deps: DoseTransactionDeps, input: DoseInput): Promise<CommandAnswer> => {
   const { meta } = input;
   const requestHash = requestHashOf(input);
-  const remembered = await rememberedDoseAnswer(deps.idempotency, input, requestHash);
+  // Once the idempotency table is known, the key is looked up with the transaction's reads (one
+  // round trip less); before that, on the pool first, which makes sure of the table.
+  const keyInTransaction = deps.idempotency.findIn !== undefined && deps.idempotency.savesInOneStatement === true;
+  const remembered = keyInTransaction ? null : await rememberedDoseAnswer(deps.idempotency, input, requestHash);
   if (remembered) return remembered;
   for (let attempt = 1; ; attempt++) {
     try {
       const { answer, replayed } = await deps.store.transaction((tx) =>
-        decideAndWrite(deps, input, tx, requestHash, { endsTransaction: true }),
+        decideAndWrite(deps, input, tx, requestHash, { endsTransaction: true, keyInTransaction }),
       );
       if (replayed) markReplayed(answer);
       return answer;
@@ -115,17 +121,21 @@ export const decideAndWrite = async (
   input: DoseInput,
   tx: StoreTransaction,
   requestHash: string,
-  { endsTransaction }: { endsTransaction: boolean },
+  { endsTransaction, keyInTransaction = false }: { endsTransaction: boolean; keyInTransaction?: boolean },
 ): Promise<{ answer: CommandAnswer; replayed: boolean }> => {
   const { meta, streamId, site, batch, actor } = input;
-  // The four reads do not depend on each other: on a pipelined connection they share one round
-  // trip (with the transaction's BEGIN).
-  const [history, guard, personKey, otherDoses] = await inStep(tx, [
+  const key = meta.idempotencyKey;
+  // The reads do not depend on each other: on a pipelined connection they share one round trip
+  // (with the transaction's BEGIN), the answer kept under the dose's key included when asked.
+  const [history, guard, personKey, otherDoses, seen] = await inStep(tx, [
     () => tx.readStream(streamId),
     () => tx.guardFacts(site, input.data.batchId, input.data.traceCode ?? null),
     () => deps.vault.keyIn(tx, input.personId),
     () => (deps.validDosesIn ? deps.validDosesIn(tx, input.personId) : Promise.resolve(input.otherDoses)),
+    () => (keyInTransaction && key && deps.idempotency.findIn ? deps.idempotency.findIn(tx, actor.orgCode, key) : Promise.resolve(null)),
   ] as const);
+  if (seen && seen.requestHash !== requestHash) throw keyReused();
+  if (seen) return { answer: seen.answer, replayed: true };
   const { events, current } = decideDose(input, history, guard, personKey.keyId, otherDoses);
   // The vault details, the append with its guards and the site's read grant: one round trip
   // on a pipelined connection. Whichever fails first is the answer; the transaction then rolls
@@ -144,7 +154,6 @@ export const decideAndWrite = async (
     // The recording site has the person in front of it: it may read the record it just added to.
     () => deps.grants.grantPerson(site, input.personId, input.grantTtlMs, tx),
   ] as const;
-  const key = meta.idempotencyKey;
   const withCommit = endsTransaction && tx.commitWith !== undefined;
   const [, appended] = await (withCommit && !key ? tx.commitWith!(writes) : writes());
   const answer = answerOf(input, appended);

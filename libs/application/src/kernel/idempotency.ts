@@ -73,6 +73,22 @@ export class SqlIdempotencyStore implements IdempotencyStore {
     return seen ? { requestHash: seen.request_hash, answer: seen.answer } : null;
   }
 
+  /**
+   * `find` inside a command's own transaction (`db`), as one of its reads: one statement started
+   * at once when the table is known (see savesInOneStatement), so it can travel with the others.
+   */
+  findIn(db: SqlQuery, orgCode: string, key: string): Promise<RememberedAnswer | null> {
+    const select = async (): Promise<RememberedAnswer | null> => {
+      const rows = (await db.query(`SELECT request_hash, answer FROM ${this.table()} WHERE org_code = $1 AND key = $2`, [
+        orgCode,
+        key,
+      ])) as { request_hash: string; answer: CommandAnswer }[];
+      const seen = rows[0];
+      return seen ? { requestHash: seen.request_hash, answer: seen.answer } : null;
+    };
+    return this.tableExists ? select() : this.ensureTableIn(db).then(select);
+  }
+
   async save(orgCode: string, key: string, remembered: RememberedAnswer): Promise<void> {
     await this.saveIn(this.db, orgCode, key, remembered);
   }
