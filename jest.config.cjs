@@ -34,17 +34,18 @@ const upstreamClientTests = {
   testMatch: ['<rootDir>/src/**/*.test.ts'],
   moduleNameMapper: { '^@test-utils$': '<rootDir>/src/utils/index.ts' },
   setupFilesAfterEnv: ['<rootDir>/src/utils/setup.ts'],
-  testTimeout: 60_000,
 };
 module.exports = {
+  // Jest reads testTimeout from the top level only (a project's own is ignored): on two cores
+  // jest runs every file in one process, and a hook or test that needs a second more than the
+  // 5 s default under that load (a store's migration on the shared PGlite session) is not broken.
+  testTimeout: 30_000,
   globalSetup: '<rootDir>/test/support/global-setup.cjs',
   globalTeardown: '<rootDir>/test/support/global-teardown.cjs',
   projects: [
     { ...common, displayName: 'unit', testMatch: ['**/*.unit.spec.ts'] },
-    // On two cores jest runs every file in one process: a test that needs a second more than
-    // the 5 s default under that load is not broken, so integration tiers get 30 s.
-    { ...common, displayName: 'int', testMatch: ['**/*.int.spec.ts'], slowTestThreshold: 30, testTimeout: 30_000 },
+    { ...common, displayName: 'int', testMatch: ['**/*.int.spec.ts'], slowTestThreshold: 30 },
     upstreamClientTests,
-    { ...common, displayName: 'e2e', testMatch: ['**/*.e2e.spec.ts'], slowTestThreshold: 60, testTimeout: 30_000 },
+    { ...common, displayName: 'e2e', testMatch: ['**/*.e2e.spec.ts'], slowTestThreshold: 60 },
   ],
 };
