@@ -80,6 +80,7 @@ export const environmentSchema = (readText: ReadText, report: (messages: readonl
     EVENT_STORE: oneOf('EVENT_STORE', ['postgres', 'kurrentdb'], 'postgres'),
     KURRENTDB_URL: url('KURRENTDB_URL must be an esdb:// or kurrentdb:// URL', /^(esdb|kurrentdb)(\+discover)?:\/\//),
     KURRENTDB_GUARDS: oneOf('KURRENTDB_GUARDS', ['on', 'off'], 'on'),
+    KURRENTDB_GUARD_RETENTION_DAYS: int('KURRENTDB_GUARD_RETENTION_DAYS', 30, 0, 3650),
     KAFKA_BROKERS: list('KAFKA_BROKERS must be a comma-separated list of host:port', /^[A-Za-z0-9.-]+:\d{1,5}$/),
     PROVINCE_CODE: setting(
       z

@@ -24,6 +24,8 @@ export interface Settings {
    * each append (ADR 0029; default on). Off: commands check the read models under a site lock.
    */
   readonly kurrentdbGuards: boolean;
+  /** Days an applied guard_event row is kept (ADR 0029); 0: for good. */
+  readonly kurrentdbGuardRetentionDays: number;
   readonly kafkaBrokers: readonly string[];
   readonly provinceCode: string;
   readonly syncMode: 'peer' | 'hub' | 'direct';
@@ -256,6 +258,7 @@ const settingsOf = (e: Environment, env: Env): Settings => {
     eventStore: e.EVENT_STORE,
     kurrentdbUrl: e.KURRENTDB_URL ?? null,
     kurrentdbGuards: e.KURRENTDB_GUARDS === 'on',
+    kurrentdbGuardRetentionDays: e.KURRENTDB_GUARD_RETENTION_DAYS,
     kafkaBrokers: e.KAFKA_BROKERS,
     provinceCode: e.PROVINCE_CODE,
     syncMode: e.SYNC_MODE,

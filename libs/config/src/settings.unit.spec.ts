@@ -69,6 +69,7 @@ describe('settings', () => {
       eventStore: 'postgres',
       kurrentdbUrl: null,
       kurrentdbGuards: true,
+      kurrentdbGuardRetentionDays: 30,
       kafkaBrokers: [],
       syncMode: 'peer',
       syncPeers: [],
@@ -100,6 +101,17 @@ describe('settings', () => {
     expect(loadSettings({ KURRENTDB_GUARDS: 'off' }).kurrentdbGuards).toBe(false);
     expect(loadSettings({ KURRENTDB_GUARDS: 'on' }).kurrentdbGuards).toBe(true);
     expect(() => loadSettings({ KURRENTDB_GUARDS: 'no' })).toThrow('KURRENTDB_GUARDS must be one of on, off');
+  });
+
+  it('keeps applied KurrentDB guard rows KURRENTDB_GUARD_RETENTION_DAYS days, 0 for good', () => {
+    expect(loadSettings({ KURRENTDB_GUARD_RETENTION_DAYS: '7' }).kurrentdbGuardRetentionDays).toBe(7);
+    expect(loadSettings({ KURRENTDB_GUARD_RETENTION_DAYS: '0' }).kurrentdbGuardRetentionDays).toBe(0);
+    expect(problemsOf({ KURRENTDB_GUARD_RETENTION_DAYS: '-1' })).toEqual([
+      'KURRENTDB_GUARD_RETENTION_DAYS must be an integer from 0 to 3650',
+    ]);
+    expect(problemsOf({ KURRENTDB_GUARD_RETENTION_DAYS: '1.5' })).toEqual([
+      'KURRENTDB_GUARD_RETENTION_DAYS must be an integer from 0 to 3650',
+    ]);
   });
 
   it('lets the API leave sync to the workers with SYNC_IN_API=off', () => {

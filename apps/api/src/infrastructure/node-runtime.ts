@@ -84,6 +84,7 @@ export const openNodeRuntime = async (settings: Settings, options: RuntimeOption
                     schema: options.eventSchema ?? 'vaxledger',
                     rules: { version: STOCK_GUARD_RULES_VERSION, opsFor: stockGuardOps },
                     poolSize: engine === 'pglite' ? 2 : 8,
+                    retainAppliedMs: settings.kurrentdbGuardRetentionDays > 0 ? settings.kurrentdbGuardRetentionDays * 86_400_000 : null,
                   },
                 }
               : {}),

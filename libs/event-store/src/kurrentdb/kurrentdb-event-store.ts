@@ -151,7 +151,13 @@ export class KurrentDbEventStore implements EventStore {
    * checks rows that miss a recall already in the log.
    */
   private async startGuards(options: KurrentDbGuardOptions): Promise<void> {
-    const guards = new KurrentDbGuardKeeper(await KurrentDbGuardRows.open(options), this, () => this.call(), this.sweepAfterMs);
+    const guards = new KurrentDbGuardKeeper(
+      await KurrentDbGuardRows.open(options),
+      this,
+      () => this.call(),
+      this.sweepAfterMs,
+      options.retainAppliedMs ?? null,
+    );
     this.guards = guards;
     await guards.start(options.sweepEveryMs);
   }
@@ -164,6 +170,12 @@ export class KurrentDbEventStore implements EventStore {
   async sweepReservations(olderThanMs: number = this.sweepAfterMs): Promise<{ released: number; confirmed: number }> {
     if (!this.guards) return { released: 0, confirmed: 0 };
     return this.guards.sweep(olderThanMs);
+  }
+
+  /** Prunes applied guard rows past their retention now (the sweeper's tick does it too). */
+  async pruneGuardRows(limit?: number): Promise<number> {
+    if (!this.guards) return 0;
+    return this.guards.prune(limit);
   }
 
   /** The guard rows of a site's stock of a batch and of a coded unit (reservations included). */

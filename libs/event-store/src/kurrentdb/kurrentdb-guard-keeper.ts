@@ -30,6 +30,8 @@ export class KurrentDbGuardKeeper {
     private readonly log: GuardedLog,
     private readonly call: () => { deadline: number },
     private readonly sweepAfterMs: number,
+    /** How long an applied row is kept (null: for good); see `prune`. */
+    private readonly retainAppliedMs: number | null = null,
   ) {}
 
   /**
@@ -54,6 +56,7 @@ export class KurrentDbGuardKeeper {
     const every = sweepEveryMs ?? Math.max(1_000, Math.floor(this.sweepAfterMs / 4));
     this.sweeper = setInterval(() => {
       this.sweeping ??= this.sweep(this.sweepAfterMs)
+        .then(() => this.prune())
         .then(
           () => undefined,
           () => undefined,
@@ -68,7 +71,9 @@ export class KurrentDbGuardKeeper {
   /**
    * Settles reservations older than `olderThanMs` (their writer died between reserve and
    * append, or between append and confirm): events found in their stream are confirmed, the
-   * others released. Answers how many were released and confirmed.
+   * others released; so is a reservation for an event the log reader had already applied (a
+   * second one for the same event id, after its first row was pruned). Answers how many were
+   * released and confirmed.
    */
   async sweep(olderThanMs: number): Promise<{ released: number; confirmed: number }> {
     const rows = this.rows;
@@ -76,15 +81,25 @@ export class KurrentDbGuardKeeper {
     let confirmed = 0;
     for (const [streamId, ids] of await rows.staleReservations(olderThanMs)) {
       const found = await findEvents(this.log.client, this.call, streamId, ids);
-      const there = ids.filter((id) => found.has(id.toLowerCase()));
-      await rows.confirmReserved(there);
-      confirmed += there.length;
+      const settled = await rows.settle([...found.values()].map((e) => ({ id: e.eventId, position: e.position })));
+      confirmed += settled.confirmed;
+      released += settled.released;
       released += await rows.release(
         ids.filter((id) => !found.has(id.toLowerCase())),
         olderThanMs,
       );
     }
     return { released, confirmed };
+  }
+
+  /**
+   * Retention of guard_event (docs/adr/0029-kurrentdb-guards.md): deletes applied rows older
+   * than `retainAppliedMs` whose event the log reader has passed, a bounded number per call
+   * (the sweeper's tick calls it). Answers how many went; nothing when retention is off.
+   */
+  async prune(limit = 10_000): Promise<number> {
+    if (this.retainAppliedMs === null) return 0;
+    return this.rows.prune(this.retainAppliedMs, limit);
   }
 
   /**

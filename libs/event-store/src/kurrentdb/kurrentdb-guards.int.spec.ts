@@ -276,6 +276,54 @@ describe('guard rows of the KurrentDB event store', () => {
     expect(await stock(MAH)).toEqual({ available: 944, hold: null });
   });
 
+  it('prunes applied rows past their retention; a pruned event retried or read again is not counted twice', async () => {
+    const stream = person();
+    const given = dose(MAH);
+    const before = (await stock(MAH))!.available;
+    await store.append(stream, [given], { expected: 'no-stream', enforceGuards: {} });
+    expect(await store.guardsCatchUp()).toBe(true);
+    expect(await stock(MAH)).toEqual({ available: before - 1, hold: null });
+    const row = async () =>
+      (await pool.query<{ state: string }>(`SELECT state FROM ${schema}.guard_event WHERE event_id = $1`, [given.eventId])).rows[0] ?? null;
+    expect(await row()).toEqual({ state: 'applied' });
+    // The store opened without a retention keeps every row.
+    expect(await store.pruneGuardRows()).toBe(0);
+    expect(await row()).toEqual({ state: 'applied' });
+
+    const pruning = await KurrentDbEventStore.connect({
+      connectionString: realServer ?? double!.url,
+      guards: { connectionString: testDatabaseUrl(), schema, rules, sweepEveryMs: 3_600_000, retainAppliedMs: 1 },
+    });
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(await pruning.pruneGuardRows()).toBeGreaterThanOrEqual(1);
+      expect(await row()).toBeNull();
+      expect(await reservations()).toBe(0);
+
+      // A retry of the same append after its row went: KurrentDB answers it as written, but the
+      // reservation took the stock again until the sweeper finds the event below the reader's
+      // position and gives it back instead of confirming it.
+      const retried = await store.append(stream, [given], { expected: 'no-stream', enforceGuards: {} });
+      expect(retried.replayed).toBe(true);
+      expect(await stock(MAH)).toEqual({ available: before - 2, hold: null });
+      expect(await store.sweepReservations(0)).toEqual({ released: 1, confirmed: 0 });
+      expect(await stock(MAH)).toEqual({ available: before - 1, hold: null });
+      expect(await row()).toBeNull();
+
+      // A log reader behind the rows' position (another process's) reads the event again.
+      const behind = await KurrentDbGuardRows.open({ connectionString: testDatabaseUrl(), schema, rules });
+      try {
+        await behind.confirm(await store.readStream(stream));
+      } finally {
+        await behind.close();
+      }
+      expect(await stock(MAH)).toEqual({ available: before - 1, hold: null });
+      expect(await row()).toBeNull();
+    } finally {
+      await pruning.close();
+    }
+  });
+
   it('a store opened later (another process, or after a restart) applies nothing twice', async () => {
     const before = { mah: await stock(MAH), clinic: await stock(CLINIC) };
     const second = await open();

@@ -25,6 +25,11 @@ import { translate as translatePg } from '../postgres/pg-errors';
  * writer, an import made before the rows existed, a reservation the sweeper gave back), applies
  * all its operations at once. The sweeper settles reservations older than `sweepAfterMs`: confirmed
  * when their event is in the stream, released otherwise.
+ *
+ * Retention (docs/adr/0033-kurrentdb-guard-row-retention.md): every event at or below
+ * `guard_log_position` has been applied, rows or not. So the reader skips such events, the
+ * sweeper gives back a reservation for one (a retry's second reservation after its row was
+ * pruned), and applied rows the reader has passed may be pruned after the retention.
  */
 
 /** Splits one event's operations into early (pessimistic, invertible) and late ones. */
@@ -60,7 +65,10 @@ CREATE TABLE IF NOT EXISTS ${schema}.guard_event (
   touched_at timestamptz NOT NULL DEFAULT now()
 );
 ALTER TABLE ${schema}.guard_event ADD COLUMN IF NOT EXISTS batches text[] NOT NULL DEFAULT '{}';
+-- Where the event was found in $all once applied (NULL: reserved, or applied before this column).
+ALTER TABLE ${schema}.guard_event ADD COLUMN IF NOT EXISTS position bigint;
 CREATE INDEX IF NOT EXISTS guard_event_reserved ON ${schema}.guard_event (touched_at) WHERE state = 'reserved';
+CREATE INDEX IF NOT EXISTS guard_event_applied ON ${schema}.guard_event (touched_at) WHERE state = 'applied';
 CREATE TABLE IF NOT EXISTS ${schema}.guard_log_position (
   id int PRIMARY KEY CHECK (id = 1),
   position bigint NOT NULL
@@ -109,28 +117,33 @@ BEGIN
   RETURN n;
 END $fn$;
 
--- Events seen in the log: a reservation becomes applied with its late operations; an event
--- with no row gets all its operations (p_events[].ops) once; an applied one nothing.
--- p_events[].ops NULL (the sweeper): confirm reservations only.
+-- Events the log reader read from $all, in log order (p_events[]: id, stream, pos, ops): a
+-- reservation becomes applied with its late operations; an event with no row gets all its
+-- operations once; an applied one nothing. An event at or below the rows' position was applied
+-- by the reader that moved the position there (whose row may since have been pruned), so it is
+-- skipped: a reader that runs behind another, or a pruned row, never applies an event twice.
 CREATE OR REPLACE FUNCTION ${schema}.kdb_guard_confirm(p_events jsonb, p_position bigint) RETURNS void
 LANGUAGE plpgsql AS $fn$
 DECLARE
   e jsonb;
   r record;
+  v_done bigint := coalesce((SELECT position FROM ${schema}.guard_log_position), -1);
 BEGIN
   FOR e IN SELECT value FROM jsonb_array_elements(p_events) LOOP
+    CONTINUE WHEN (e->>'pos')::bigint <= v_done;
     LOOP
       SELECT state, late INTO r FROM ${schema}.guard_event WHERE event_id = (e->>'id')::uuid FOR UPDATE;
       IF FOUND THEN
         IF r.state = 'reserved' THEN
-          UPDATE ${schema}.guard_event SET state = 'applied', late = '[]', undo = '[]', touched_at = now()
+          UPDATE ${schema}.guard_event SET state = 'applied', late = '[]', undo = '[]', touched_at = now(),
+                 position = (e->>'pos')::bigint
            WHERE event_id = (e->>'id')::uuid;
           PERFORM ${schema}.guards_apply(r.late, NULL);
         END IF;
         EXIT;
       END IF;
-      EXIT WHEN e->'ops' IS NULL OR jsonb_typeof(e->'ops') = 'null';
-      INSERT INTO ${schema}.guard_event (event_id, stream_id, state) VALUES ((e->>'id')::uuid, e->>'stream', 'applied')
+      INSERT INTO ${schema}.guard_event (event_id, stream_id, state, position)
+      VALUES ((e->>'id')::uuid, e->>'stream', 'applied', (e->>'pos')::bigint)
       ON CONFLICT (event_id) DO NOTHING;
       IF FOUND THEN
         PERFORM ${schema}.guards_apply(e->'ops', NULL);
@@ -144,6 +157,54 @@ BEGIN
     ON CONFLICT (id) DO UPDATE SET position = GREATEST(${schema}.guard_log_position.position, EXCLUDED.position);
   END IF;
 END $fn$;
+
+-- Old reservations whose events the sweeper found in their streams (p_events[]: id, pos). Under
+-- the row's lock: an event above the rows' position is new, so the reservation is confirmed
+-- (applied, with its late operations); one at or below it was applied when the log reader
+-- passed it, so this reservation is a second one for the same event (a retry that reached
+-- the store after its first row was pruned, answered by KurrentDB as already written) and is
+-- given back. Returns how many were confirmed and released.
+CREATE OR REPLACE FUNCTION ${schema}.kdb_guard_settle(p_events jsonb, OUT confirmed int, OUT released int)
+LANGUAGE plpgsql AS $fn$
+DECLARE
+  e jsonb;
+  r record;
+BEGIN
+  confirmed := 0;
+  released := 0;
+  FOR e IN SELECT value FROM jsonb_array_elements(p_events) LOOP
+    SELECT state, late, undo INTO r FROM ${schema}.guard_event WHERE event_id = (e->>'id')::uuid FOR UPDATE;
+    CONTINUE WHEN NOT FOUND OR r.state <> 'reserved';
+    IF (e->>'pos')::bigint <= coalesce((SELECT position FROM ${schema}.guard_log_position), -1) THEN
+      DELETE FROM ${schema}.guard_event WHERE event_id = (e->>'id')::uuid;
+      PERFORM ${schema}.guards_apply(r.undo, NULL);
+      released := released + 1;
+    ELSE
+      UPDATE ${schema}.guard_event SET state = 'applied', late = '[]', undo = '[]', touched_at = now(),
+             position = (e->>'pos')::bigint
+       WHERE event_id = (e->>'id')::uuid;
+      PERFORM ${schema}.guards_apply(r.late, NULL);
+      confirmed := confirmed + 1;
+    END IF;
+  END LOOP;
+END $fn$;
+
+-- Retention of guard_event (docs/adr/0029): applied rows untouched for p_older_ms whose event
+-- the log reader has passed. Nothing reads them again: the reader skips events at or below
+-- its position, and the sweeper gives back a reservation for such an event. At most p_limit
+-- rows per call. Returns how many went.
+CREATE OR REPLACE FUNCTION ${schema}.kdb_guard_prune(p_older_ms bigint, p_limit int) RETURNS int
+LANGUAGE sql AS $fn$
+  WITH gone AS (
+    DELETE FROM ${schema}.guard_event
+     WHERE event_id IN (
+       SELECT event_id FROM ${schema}.guard_event
+        WHERE state = 'applied' AND touched_at < now() - make_interval(secs => p_older_ms / 1000.0)
+          AND position <= (SELECT position FROM ${schema}.guard_log_position)
+        LIMIT p_limit)
+    RETURNING 1)
+  SELECT count(*)::int FROM gone;
+$fn$;
 `;
 
 const DEADLOCK = '40P01';
@@ -181,6 +242,11 @@ export interface KurrentDbGuardOptions {
   readonly sweepAfterMs?: number;
   /** How often the sweeper looks (default a quarter of sweepAfterMs, at least 1 s). */
   readonly sweepEveryMs?: number;
+  /**
+   * How long an applied guard_event row is kept before the sweeper's tick prunes it (once the
+   * log reader has passed its event); null or absent: for good.
+   */
+  readonly retainAppliedMs?: number | null;
 }
 
 /** The PostgreSQL side of the KurrentDB guards: reserve, release, confirm, read, rebuild. */
@@ -307,19 +373,42 @@ export class KurrentDbGuardRows {
   /** Events read from `$all`, in log order: every one's operations end up applied exactly once. */
   async confirm(events: readonly RecordedEvent[]): Promise<void> {
     if (events.length === 0) return;
-    const payload = events.map((e) => ({ id: e.eventId.toLowerCase(), stream: e.streamId, ops: this.opsOf(e.streamId, e) }));
+    const payload = events.map((e) => ({
+      id: e.eventId.toLowerCase(),
+      stream: e.streamId,
+      pos: e.position.toString(),
+      ops: this.opsOf(e.streamId, e),
+    }));
     const last = events[events.length - 1]!.position;
     await inTransaction(this.pool, (client) =>
       client.query(`SELECT ${this.schema}.kdb_guard_confirm($1::jsonb, $2)`, [JSON.stringify(payload), last.toString()]),
     );
   }
 
-  /** Reservations found in the log by the sweeper: reserved → applied, with their late operations. */
-  async confirmReserved(ids: readonly string[]): Promise<void> {
-    if (ids.length === 0) return;
-    await inTransaction(this.pool, (client) =>
-      client.query(`SELECT ${this.schema}.kdb_guard_confirm($1::jsonb, NULL)`, [JSON.stringify(ids.map((id) => ({ id, ops: null })))]),
-    );
+  /**
+   * Old reservations whose events the sweeper found in their streams: confirmed when the log
+   * reader has not passed the event yet, given back when it has (a second reservation for an
+   * event already applied). Answers how many of each.
+   */
+  async settle(found: readonly { id: string; position: GlobalPosition }[]): Promise<{ confirmed: number; released: number }> {
+    if (found.length === 0) return { confirmed: 0, released: 0 };
+    const payload = JSON.stringify(found.map((f) => ({ id: f.id.toLowerCase(), pos: f.position.toString() })));
+    return inTransaction(this.pool, async (client) => {
+      const { rows } = await client.query<{ confirmed: number; released: number }>(
+        `SELECT confirmed, released FROM ${this.schema}.kdb_guard_settle($1::jsonb)`,
+        [payload],
+      );
+      return { confirmed: rows[0]?.confirmed ?? 0, released: rows[0]?.released ?? 0 };
+    });
+  }
+
+  /**
+   * Retention: deletes up to `limit` applied rows untouched for `olderThanMs` whose event the
+   * log reader has passed. Answers how many went.
+   */
+  async prune(olderThanMs: number, limit = 10_000): Promise<number> {
+    const { rows } = await this.pool.query<{ n: number }>(`SELECT ${this.schema}.kdb_guard_prune($1, $2) AS n`, [olderThanMs, limit]);
+    return rows[0]?.n ?? 0;
   }
 
   /** Reservations not touched for `olderThanMs`, per stream (for the sweeper). */
