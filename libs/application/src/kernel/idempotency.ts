@@ -63,14 +63,8 @@ export class SqlIdempotencyStore implements IdempotencyStore {
     await db.query(this.createTable());
   }
 
-  async find(orgCode: string, key: string): Promise<RememberedAnswer | null> {
-    await this.ensureTable();
-    const rows = (await this.db.query(`SELECT request_hash, answer FROM ${this.table()} WHERE org_code = $1 AND key = $2`, [
-      orgCode,
-      key,
-    ])) as { request_hash: string; answer: CommandAnswer }[];
-    const seen = rows[0];
-    return seen ? { requestHash: seen.request_hash, answer: seen.answer } : null;
+  find(orgCode: string, key: string): Promise<RememberedAnswer | null> {
+    return this.findIn(this.db, orgCode, key);
   }
 
   /**
