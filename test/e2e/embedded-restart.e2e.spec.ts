@@ -74,6 +74,8 @@ describe('the embedded default across restarts', () => {
     expect(key.mode & 0o777).toBe(0o600);
 
     expect(await node.stop('SIGTERM')).toBe(0);
+    // The operator is told the stop began and ended.
+    expect(node.output.join('')).toMatch(/vaxledger: SIGTERM: stopping[^\n]*\n(.*\n)*vaxledger: stopped\n/);
     node = await startEmbeddedNode(dataDir);
     expect(await records()).toEqual(PEOPLE.map((p) => ({ name: p.name, doses: 1 })));
     await recordDose(PEOPLE[0]!, 2, daysAgo(10));

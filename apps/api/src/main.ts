@@ -40,13 +40,22 @@ const main = async (): Promise<void> => {
     process.exit(1);
   }
   const app = await createApiApp(runtime);
-  const shutdown = async (): Promise<void> => {
-    await app.close();
-    await runtime.close();
+  // An operator sees what a stop is doing and when it is done: requests in flight finish, the
+  // projector and sync stop at a committed point, the store closes (PGlite writes its files).
+  const shutdown = async (signal: NodeJS.Signals): Promise<void> => {
+    process.stdout.write(`vaxledger: ${signal}: stopping (requests in flight finish, then the store closes)\n`);
+    try {
+      await app.close();
+      await runtime.close();
+    } catch (error) {
+      process.stderr.write(`vaxledger: stop failed: ${(error as Error).message}\n`);
+      process.exit(1);
+    }
+    process.stdout.write('vaxledger: stopped\n');
     process.exit(0);
   };
-  process.once('SIGINT', () => void shutdown());
-  process.once('SIGTERM', () => void shutdown());
+  process.once('SIGINT', (signal) => void shutdown(signal));
+  process.once('SIGTERM', (signal) => void shutdown(signal));
   await app.listen(settings.port, '0.0.0.0');
   const where =
     settings.eventStore === 'kurrentdb'
