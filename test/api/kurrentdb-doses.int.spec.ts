@@ -56,6 +56,21 @@ describe('doses with the log in KurrentDB and guard rows in PostgreSQL', () => {
   const stock = async (): Promise<number | undefined> =>
     (await (api.runtime.store as unknown as KurrentDbEventStore).guardFacts(ORGS.clinic, BATCH, null)).stock?.available;
 
+  it('counts the guard rows the sweeper settles and prunes in /metrics', async () => {
+    const count = async (outcome: string): Promise<number> =>
+      Number(
+        new RegExp(`vaxledger_kurrentdb_guard_rows_total\\{outcome="${outcome}"\\} (\\d+)`).exec(
+          (await api.http.get('/metrics')).text,
+        )?.[1],
+      );
+    const before = { released: await count('released'), confirmed: await count('confirmed'), pruned: await count('pruned') };
+    expect(Object.values(before).every(Number.isInteger)).toBe(true);
+    api.runtime.activity.emit('guardUpkeep', { released: 1, confirmed: 0, pruned: 2 });
+    expect(await count('released')).toBe(before.released + 1);
+    expect(await count('confirmed')).toBe(before.confirmed);
+    expect(await count('pruned')).toBe(before.pruned + 2);
+  });
+
   it('runs on KurrentDB with guards', () => {
     expect(api.runtime.store.capabilities).toMatchObject({ adapter: 'kurrentdb', guards: true });
   });

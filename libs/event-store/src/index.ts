@@ -6,6 +6,7 @@ export { startEmbeddedPostgres, statementText, type EmbeddedPostgres, type Stall
 export { MemoryEventStore } from './memory/memory-event-store';
 import type { KurrentDbEventStore as KurrentDbEventStoreClass } from './kurrentdb/kurrentdb-event-store';
 export type { KurrentDbEventStore, KurrentDbEventStoreOptions } from './kurrentdb/kurrentdb-event-store';
+export type { GuardUpkeepReport } from './kurrentdb/kurrentdb-guards';
 /**
  * The KurrentDB adapter, loaded when a node first asks for it: its gRPC client and protobuf
  * code cost a start ~0.3 s and ~6 MB that a node on PostgreSQL (every clinic) never needs.

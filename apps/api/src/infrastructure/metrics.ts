@@ -64,6 +64,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly guardUpkeep = new Counter({
+    name: 'vaxledger_kurrentdb_guard_rows_total',
+    help: 'KurrentDB guard rows settled by the sweeper or pruned (ADRs 0029, 0033): outcome released (a writer died before its append, or a retry reserved an event already applied), confirmed (a writer died after it), pruned (applied rows past KURRENTDB_GUARD_RETENTION_DAYS)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
   constructor(runtime: NodeRuntime, clock: () => string = () => new Date().toISOString()) {
     collectDefaultMetrics({ register: this.registry, prefix: 'vaxledger_' });
     const facts = new Map(
@@ -82,6 +89,11 @@ export class Metrics {
     runtime.activity.on('syncMessages', (direction, count) => this.syncMessages.inc({ direction }, count));
     runtime.activity.on('syncDeadLetter', (reason) => this.syncDeadLetters.inc({ reason }));
     runtime.activity.on('logCheckpointFailed', () => this.logCheckpointFailures.inc());
+    if (runtime.store.capabilities.adapter === 'kurrentdb' && runtime.store.capabilities.guards)
+      for (const outcome of ['released', 'confirmed', 'pruned'] as const) this.guardUpkeep.inc({ outcome }, 0);
+    runtime.activity.on('guardUpkeep', (report) => {
+      for (const outcome of ['released', 'confirmed', 'pruned'] as const) this.guardUpkeep.inc({ outcome }, report[outcome]);
+    });
 
     const { store, readModels } = runtime;
     // Both lag gauges come from one measurement per scrape.

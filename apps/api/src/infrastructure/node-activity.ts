@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { AppendResult, EventStore, NewEvent } from '@vaxledger/event-store';
+import type { AppendResult, EventStore, GuardUpkeepReport, NewEvent } from '@vaxledger/event-store';
 
 /** What this process did, for the metrics: appends by event type, sync messages in and out. */
 export interface NodeActivityEvents {
@@ -10,6 +10,8 @@ export interface NodeActivityEvents {
   syncDeadLetter: [reason: string];
   /** The log checkpointer failed a round (ADR 0019); it retries on its next tick. */
   logCheckpointFailed: [error: unknown];
+  /** The KurrentDB guard rows' sweeper settled reservations or pruned rows (ADRs 0029, 0033). */
+  guardUpkeep: [report: GuardUpkeepReport];
 }
 
 /**

@@ -85,6 +85,7 @@ export const openNodeRuntime = async (settings: Settings, options: RuntimeOption
                     rules: { version: STOCK_GUARD_RULES_VERSION, opsFor: stockGuardOps },
                     poolSize: engine === 'pglite' ? 2 : 8,
                     retainAppliedMs: settings.kurrentdbGuardRetentionDays > 0 ? settings.kurrentdbGuardRetentionDays * 86_400_000 : null,
+                    onUpkeep: (report) => activity.emit('guardUpkeep', report),
                   },
                 }
               : {}),

@@ -157,6 +157,7 @@ export class KurrentDbEventStore implements EventStore {
       () => this.call(),
       this.sweepAfterMs,
       options.retainAppliedMs ?? null,
+      options.onUpkeep ?? null,
     );
     this.guards = guards;
     await guards.start(options.sweepEveryMs);

@@ -3,7 +3,7 @@ import type { GlobalPosition, NewEvent, SubscribeOptions, Subscription } from '.
 import { START } from '../event-store.port';
 import type { GuardFacts } from '../postgres/guard-tables';
 import { findEvents } from './kurrentdb-claims';
-import type { KurrentDbGuardRows } from './kurrentdb-guards';
+import type { GuardUpkeepReport, KurrentDbGuardRows } from './kurrentdb-guards';
 import { sleep } from './kurrentdb-records';
 
 // The upkeep of a KurrentDB store's guard rows (docs/adr/0029-kurrentdb-guards.md): the log
@@ -32,6 +32,7 @@ export class KurrentDbGuardKeeper {
     private readonly sweepAfterMs: number,
     /** How long an applied row is kept (null: for good); see `prune`. */
     private readonly retainAppliedMs: number | null = null,
+    private readonly onUpkeep: ((report: GuardUpkeepReport) => void) | null = null,
   ) {}
 
   /**
@@ -56,7 +57,10 @@ export class KurrentDbGuardKeeper {
     const every = sweepEveryMs ?? Math.max(1_000, Math.floor(this.sweepAfterMs / 4));
     this.sweeper = setInterval(() => {
       this.sweeping ??= this.sweep(this.sweepAfterMs)
-        .then(() => this.prune())
+        .then(async (swept) => {
+          const report = { ...swept, pruned: await this.prune() };
+          if (report.released + report.confirmed + report.pruned > 0) this.onUpkeep?.(report);
+        })
         .then(
           () => undefined,
           () => undefined,

@@ -5,6 +5,7 @@ import { freshSchema, testDatabaseUrl } from '../../../../test/support/database'
 import { type KurrentDbDouble, startKurrentDbDouble } from '../../../../test/support/kurrentdb/kurrentdb-double';
 import { GuardViolationError } from '../errors';
 import type { NewEvent } from '../event-store.port';
+import type { GuardUpkeepReport } from './kurrentdb-guards';
 import { KurrentDbEventStore } from './kurrentdb-event-store';
 import { KurrentDbGuardRows, splitGuardOps } from './kurrentdb-guards';
 
@@ -190,10 +191,19 @@ describe('guard rows of the KurrentDB event store', () => {
     }
   });
 
-  it('runs the sweeper on its own: a crashed reservation is given back once it is old enough', async () => {
+  it('runs the sweeper on its own: a crashed reservation is given back once it is old enough, applied rows pruned', async () => {
+    const reports: GuardUpkeepReport[] = [];
     const swept = await KurrentDbEventStore.connect({
       connectionString: realServer ?? double!.url,
-      guards: { connectionString: testDatabaseUrl(), schema, rules, sweepAfterMs: 300, sweepEveryMs: 100 },
+      guards: {
+        connectionString: testDatabaseUrl(),
+        schema,
+        rules,
+        sweepAfterMs: 300,
+        sweepEveryMs: 100,
+        retainAppliedMs: 1,
+        onUpkeep: (report) => reports.push(report),
+      },
     });
     const crashed = await KurrentDbGuardRows.open({ connectionString: testDatabaseUrl(), schema, rules });
     try {
@@ -204,6 +214,16 @@ describe('guard rows of the KurrentDB event store', () => {
       while ((await reservations()) > 0 && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 50));
       expect(await reservations()).toBe(0);
       expect(await stock(CLINIC)).toEqual({ available: before, hold: null });
+      // Each tick that changed something says so: the release, and the applied rows it pruned
+      // (every one so far: the tests below run on a pruned table).
+      const applied = async (): Promise<number> =>
+        (await pool.query(`SELECT 1 FROM ${schema}.guard_event WHERE state = 'applied'`)).rowCount ?? -1;
+      const reported = (): number => reports.reduce((n, r) => n + r.released, 0);
+      while ((reported() === 0 || (await applied()) > 0) && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(reported()).toBe(1);
+      expect(reports.reduce((n, r) => n + r.pruned, 0)).toBeGreaterThan(0);
+      expect(reports.every((r) => r.released + r.confirmed + r.pruned > 0)).toBe(true);
+      expect(await applied()).toBe(0);
     } finally {
       await crashed.close();
       await swept.close();

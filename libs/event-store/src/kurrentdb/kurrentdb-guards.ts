@@ -247,6 +247,18 @@ export interface KurrentDbGuardOptions {
    * log reader has passed its event); null or absent: for good.
    */
   readonly retainAppliedMs?: number | null;
+  /**
+   * Told after each sweeper tick that changed something: reservations released (a writer died
+   * before its append, or a retry's second reservation) and confirmed (its writer died after
+   * it), and applied rows pruned. For the node's metrics.
+   */
+  readonly onUpkeep?: (report: GuardUpkeepReport) => void;
+}
+
+export interface GuardUpkeepReport {
+  readonly released: number;
+  readonly confirmed: number;
+  readonly pruned: number;
 }
 
 /** The PostgreSQL side of the KurrentDB guards: reserve, release, confirm, read, rebuild. */
