@@ -97,7 +97,7 @@ export class KurrentDbGuardKeeper {
   }
 
   /**
-   * Retention of guard_event (docs/adr/0029-kurrentdb-guards.md): deletes applied rows older
+   * Retention of guard_event (docs/adr/0033-kurrentdb-guard-row-retention.md): deletes applied rows older
    * than `retainAppliedMs` whose event the log reader has passed, a bounded number per call
    * (the sweeper's tick calls it). Answers how many went; nothing when retention is off.
    */
