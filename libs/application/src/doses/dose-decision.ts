@@ -21,7 +21,7 @@ import { type CommandAnswer, markReplayed } from '../kernel/command-answer';
 import type { CommandMeta } from '../kernel/command-meta';
 import { ApplicationError } from '../kernel/errors';
 import type { IdempotencyStore } from '../kernel/idempotency';
-import { keyReused, requestHashOf as commandRequestHashOf } from '../kernel/command-executor';
+import { keptAnswerFor, keyReused, requestHashOf as commandRequestHashOf } from '../kernel/command-executor';
 import { foldHistory } from '../kernel/fold';
 import { keyedEventId } from '../kernel/uuid-v5';
 
@@ -51,7 +51,7 @@ export interface DoseInput {
 /** Attempts of a dose whose stream moved while it ran (no If-Match): the last conflict is the answer. */
 export const MAX_ATTEMPTS = 3;
 
-export { keyReused };
+export { keptAnswerFor, keyReused };
 
 /** The kernel's request hash of the dose as a command, so a key reused across paths is told apart the same way. */
 export const requestHashOf = (input: DoseInput): string =>
@@ -69,11 +69,9 @@ export const rememberedDoseAnswer = async (
 ): Promise<CommandAnswer | null> => {
   const key = input.meta.idempotencyKey;
   if (!key) return null;
-  const seen = await idempotency.find(input.actor.orgCode, key);
-  if (seen && seen.requestHash !== requestHash) throw keyReused();
-  if (!seen) return null;
-  markReplayed(seen.answer);
-  return seen.answer;
+  const kept = keptAnswerFor(await idempotency.find(input.actor.orgCode, key), requestHash);
+  if (kept) markReplayed(kept);
+  return kept;
 };
 
 export const isConflict = (error: unknown): boolean =>

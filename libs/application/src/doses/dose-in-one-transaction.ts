@@ -8,7 +8,7 @@ import {
   decideDose,
   type DoseInput,
   isConflict,
-  keyReused,
+  keptAnswerFor,
   MAX_ATTEMPTS,
   refusalOf,
   rememberedDoseAnswer,
@@ -134,8 +134,8 @@ export const decideAndWrite = async (
     () => (deps.validDosesIn ? deps.validDosesIn(tx, input.personId) : Promise.resolve(input.otherDoses)),
     () => (keyInTransaction && key && deps.idempotency.findIn ? deps.idempotency.findIn(tx, actor.orgCode, key) : Promise.resolve(null)),
   ] as const);
-  if (seen && seen.requestHash !== requestHash) throw keyReused();
-  if (seen) return { answer: seen.answer, replayed: true };
+  const kept = keptAnswerFor(seen, requestHash);
+  if (kept) return { answer: kept, replayed: true };
   const { events, current } = decideDose(input, history, guard, personKey.keyId, otherDoses);
   // The vault details, the append with its guards and the site's read grant: one round trip
   // on a pipelined connection. Whichever fails first is the answer; the transaction then rolls

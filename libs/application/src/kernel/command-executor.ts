@@ -3,7 +3,7 @@ import type { Actor } from '@vaxledger/domain';
 import { type EventStore, type NewEvent, type RecordedEvent, StreamConflictError } from '@vaxledger/event-store';
 import { type CommandAnswer, type DecidedEvent, markReplayed } from './command-answer';
 import { ApplicationError } from './errors';
-import type { IdempotencyStore } from './idempotency';
+import type { IdempotencyStore, RememberedAnswer } from './idempotency';
 import { keyedEventId } from './uuid-v5';
 
 export interface CommandRequest {
@@ -53,6 +53,15 @@ export const requestHashOf = (request: Pick<CommandRequest, 'command' | 'streamI
 
 export const keyReused = (): ApplicationError =>
   new ApplicationError('IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was already used with a different request');
+
+/**
+ * The answer kept under a key for the request whose hash is `requestHash`: null when none is
+ * kept; a key kept for another request is refused (`keyReused`).
+ */
+export const keptAnswerFor = (seen: RememberedAnswer | null, requestHash: string): CommandAnswer | null => {
+  if (seen && seen.requestHash !== requestHash) throw keyReused();
+  return seen?.answer ?? null;
+};
 
 /** Adds the metadata every event carries; keyed commands get ids derived from the key. */
 export const stampEvents = (request: CommandRequest, decided: readonly DecidedEvent[], provinceCode: string): NewEvent[] => {
@@ -125,9 +134,8 @@ export class CommandExecutor {
     const hash = requestHashOf(request);
     const key = request.idempotencyKey;
     if (key) {
-      const seen = await idempotency.find(request.actor.orgCode, key);
-      if (seen && seen.requestHash !== hash) throw keyReused();
-      if (seen) return { answer: seen.answer, replayed: true };
+      const kept = keptAnswerFor(await idempotency.find(request.actor.orgCode, key), hash);
+      if (kept) return { answer: kept, replayed: true };
     }
 
     await this.deps.catchUp();
