@@ -89,10 +89,11 @@ export class Metrics {
     runtime.activity.on('syncMessages', (direction, count) => this.syncMessages.inc({ direction }, count));
     runtime.activity.on('syncDeadLetter', (reason) => this.syncDeadLetters.inc({ reason }));
     runtime.activity.on('logCheckpointFailed', () => this.logCheckpointFailures.inc());
+    const outcomes = ['released', 'confirmed', 'pruned'] as const;
     if (runtime.store.capabilities.adapter === 'kurrentdb' && runtime.store.capabilities.guards)
-      for (const outcome of ['released', 'confirmed', 'pruned'] as const) this.guardUpkeep.inc({ outcome }, 0);
+      for (const outcome of outcomes) this.guardUpkeep.inc({ outcome }, 0);
     runtime.activity.on('guardUpkeep', (report) => {
-      for (const outcome of ['released', 'confirmed', 'pruned'] as const) this.guardUpkeep.inc({ outcome }, report[outcome]);
+      for (const outcome of outcomes) this.guardUpkeep.inc({ outcome }, report[outcome]);
     });
 
     const { store, readModels } = runtime;

@@ -151,14 +151,10 @@ export class KurrentDbEventStore implements EventStore {
    * checks rows that miss a recall already in the log.
    */
   private async startGuards(options: KurrentDbGuardOptions): Promise<void> {
-    const guards = new KurrentDbGuardKeeper(
-      await KurrentDbGuardRows.open(options),
-      this,
-      () => this.call(),
-      this.sweepAfterMs,
-      options.retainAppliedMs ?? null,
-      options.onUpkeep ?? null,
-    );
+    const guards = new KurrentDbGuardKeeper(await KurrentDbGuardRows.open(options), this, () => this.call(), {
+      ...options,
+      sweepAfterMs: this.sweepAfterMs,
+    });
     this.guards = guards;
     await guards.start(options.sweepEveryMs);
   }

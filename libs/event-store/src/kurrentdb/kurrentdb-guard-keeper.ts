@@ -3,7 +3,7 @@ import type { GlobalPosition, NewEvent, SubscribeOptions, Subscription } from '.
 import { START } from '../event-store.port';
 import type { GuardFacts } from '../postgres/guard-tables';
 import { findEvents } from './kurrentdb-claims';
-import type { GuardUpkeepReport, KurrentDbGuardRows } from './kurrentdb-guards';
+import type { KurrentDbGuardOptions, KurrentDbGuardRows } from './kurrentdb-guards';
 import { sleep } from './kurrentdb-records';
 
 // The upkeep of a KurrentDB store's guard rows (docs/adr/0029-kurrentdb-guards.md): the log
@@ -29,11 +29,13 @@ export class KurrentDbGuardKeeper {
     readonly rows: KurrentDbGuardRows,
     private readonly log: GuardedLog,
     private readonly call: () => { deadline: number },
-    private readonly sweepAfterMs: number,
-    /** How long an applied row is kept (null: for good); see `prune`. */
-    private readonly retainAppliedMs: number | null = null,
-    private readonly onUpkeep: ((report: GuardUpkeepReport) => void) | null = null,
+    /** The sweep limit the store settled on, and the options' retention and upkeep report. */
+    private readonly upkeep: Pick<KurrentDbGuardOptions, 'retainAppliedMs' | 'onUpkeep'> & { readonly sweepAfterMs: number },
   ) {}
+
+  private get sweepAfterMs(): number {
+    return this.upkeep.sweepAfterMs;
+  }
 
   /**
    * Follows `$all` from where the rows stopped; resolves once they have applied the whole log
@@ -59,7 +61,7 @@ export class KurrentDbGuardKeeper {
       this.sweeping ??= this.sweep(this.sweepAfterMs)
         .then(async (swept) => {
           const report = { ...swept, pruned: await this.prune() };
-          if (report.released + report.confirmed + report.pruned > 0) this.onUpkeep?.(report);
+          if (report.released + report.confirmed + report.pruned > 0) this.upkeep.onUpkeep?.(report);
         })
         .then(
           () => undefined,
@@ -102,8 +104,9 @@ export class KurrentDbGuardKeeper {
    * (the sweeper's tick calls it). Answers how many went; nothing when retention is off.
    */
   async prune(limit = 10_000): Promise<number> {
-    if (this.retainAppliedMs === null) return 0;
-    return this.rows.prune(this.retainAppliedMs, limit);
+    const retain = this.upkeep.retainAppliedMs;
+    if (retain === undefined || retain === null) return 0;
+    return this.rows.prune(retain, limit);
   }
 
   /**
