@@ -53,6 +53,16 @@ describe('security headers and hostile bodies', () => {
     expect(await api.logSize()).toBe(before);
   });
 
+  it('refuses a request line and headers over 16 KiB with 431 problem+json, appending nothing', async () => {
+    const before = await api.logSize();
+    const res = await api.http.get(`/v1/persons/${'x'.repeat(20_000)}/record`).set(REGULATOR);
+    expectProblem(res, 431, 'HEADERS_TOO_LARGE');
+    expect(res.body.detail).toContain('16 KiB');
+    // The connection is closed after it; the next request is answered as usual.
+    expect((await api.http.get('/health')).status).toBe(200);
+    expect(await api.logSize()).toBe(before);
+  });
+
   it('refuses an unknown Content-Encoding (415), absurd nesting and NUL characters (400) with a code', async () => {
     const encoded = await api.http
       .post('/v1/organisations')

@@ -8,6 +8,7 @@ import { consoleHandlers } from './console/console-assets';
 import { ActorGuard } from './http/auth';
 import { serveApiDocument } from './http/openapi';
 import { ProblemDetailsFilter } from './http/problem';
+import { answerParserRefusals } from './http/parser-refusals';
 import { cleanUrl, csvBody, jsonBody } from './http/hostile-input';
 import { DOSE_IMPORT_LIMIT_BYTES } from './features/doses/doses.controller';
 import { requestObserver } from './http/request-log';
@@ -105,6 +106,7 @@ export const createApiApp = async (
   app.use(readAfterPosition(runtime));
   app.useGlobalPipes(strictValidationPipe());
   app.useGlobalFilters(new ProblemDetailsFilter());
+  answerParserRefusals(app.getHttpServer());
   serveApiDocument(app);
   return app;
 };

@@ -5,6 +5,7 @@ export type EdgeCode =
   | 'VALIDATION_FAILED'
   | 'MALFORMED_JSON'
   | 'BODY_TOO_LARGE'
+  | 'HEADERS_TOO_LARGE'
   | 'APPEND_TOO_LARGE'
   | 'UNAUTHENTICATED'
   | 'FORBIDDEN'
@@ -29,6 +30,8 @@ export const STATUS: Readonly<Record<ErrorCode, number>> = {
   VALIDATION_FAILED: 400,
   MALFORMED_JSON: 400,
   BODY_TOO_LARGE: 413,
+  // The request line and headers over Node's parser limit (16 KiB): parser-refusals.ts.
+  HEADERS_TOO_LARGE: 431,
   // The event store refused the write as larger than it takes at once (KurrentDB's maximum append size).
   APPEND_TOO_LARGE: 413,
   UNAUTHENTICATED: 401,

@@ -42,6 +42,7 @@ const TITLES: Partial<Record<number, string>> = {
   413: 'Payload too large',
   422: 'Refused by the rules',
   429: 'Too many requests',
+  431: 'Request header fields too large',
   500: 'Internal error',
   503: 'Service unavailable',
 };
