@@ -77,6 +77,11 @@ const main = async () => {
     PORT: '0',
   });
   const settings = { ...embeddedDefaults, databaseUrl: process.env.BENCH_API_DATABASE_URL, embedded: false };
+  // The projector thread loads its settings from this process's environment: with the caller's
+  // DATABASE_URL there it would validate them for a PostgreSQL node (no dev callers, secrets
+  // required) and refuse, where these settings are the embedded defaults aimed at the bench
+  // database. The thread gets the database from its workerData, not from DATABASE_URL.
+  delete process.env.DATABASE_URL;
   // The projector where an API node on PostgreSQL runs it by default (PROJECTOR=thread: a worker
   // thread of this process, so its CPU counts in the node's). `settings.projector` cannot say so
   // here: the settings were loaded for the embedded default, whose projector runs inline.
