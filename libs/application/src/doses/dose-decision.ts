@@ -74,6 +74,14 @@ export const rememberedDoseAnswer = async (
   return kept;
 };
 
+/**
+ * The dose's keyed event ids were taken by a transaction that committed while this one ran: the
+ * same key sent twice at once (a client retrying a request still in flight). The kept answer
+ * then says whether it was the very same request (answered as its replay) or another one.
+ */
+export const isKeyedTwin = (error: unknown, input: DoseInput): boolean =>
+  input.meta.idempotencyKey !== undefined && (error as { code?: string }).code === 'EVENT_ID_CONFLICT';
+
 export const isConflict = (error: unknown): boolean =>
   error instanceof StreamConflictError || (error as { code?: string }).code === 'STREAM_CONFLICT';
 

@@ -8,6 +8,7 @@ import {
   decideDose,
   type DoseInput,
   isConflict,
+  isKeyedTwin,
   keptAnswerFor,
   MAX_ATTEMPTS,
   refusalOf,
@@ -30,6 +31,7 @@ export interface DoseTransactionDeps {
     saveIn(db: SqlQuery, orgCode: string, key: string, remembered: RememberedAnswer): Promise<void>;
     /** Set-based forms for groups of keyed doses (file imports key every row); absent: one statement per key. */
     findMany?(orgCode: string, keys: readonly string[]): Promise<Map<string, RememberedAnswer>>;
+    findManyIn?(db: SqlQuery, orgCode: string, keys: readonly string[]): Promise<Map<string, RememberedAnswer>>;
     saveManyIn?(db: SqlQuery, answers: readonly { orgCode: string; key: string; remembered: RememberedAnswer }[]): Promise<void>;
     /** True when `saveIn` is one statement started at once, so that it may leave with the COMMIT. */
     readonly savesInOneStatement?: boolean;
@@ -83,6 +85,12 @@ export const recordDoseInOneTransaction = async (deps: DoseTransactionDeps, inpu
       if (replayed) markReplayed(answer);
       return answer;
     } catch (error) {
+      // A keyed dose that failed may have lost to its twin (the same key sent twice at once),
+      // which committed after this one looked for the key: the twin's answer is this one's too.
+      if (meta.idempotencyKey !== undefined && (isKeyedTwin(error, input) || !isConflict(error))) {
+        const kept = await rememberedDoseAnswer(deps.idempotency, input, requestHash);
+        if (kept) return kept;
+      }
       if (isConflict(error) && meta.ifMatch === undefined && attempt < MAX_ATTEMPTS) continue;
       throw refusalOf(error, input);
     }

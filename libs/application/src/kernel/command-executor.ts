@@ -173,7 +173,13 @@ export class CommandExecutor {
         if (key) await idempotency.save(request.actor.orgCode, key, { requestHash: hash, answer });
         return { answer, replayed: appended.replayed };
       } catch (error) {
-        if ((error as { code?: string }).code === 'EVENT_ID_CONFLICT') throw keyReused();
+        if ((error as { code?: string }).code === 'EVENT_ID_CONFLICT') {
+          // The key's event ids were taken by a request that committed meanwhile (the same key
+          // sent twice at once): its kept answer, if it was this very request; else the key is reused.
+          const kept = key ? keptAnswerFor(await idempotency.find(request.actor.orgCode, key), hash) : null;
+          if (kept) return { answer: kept, replayed: true };
+          throw keyReused();
+        }
         if (error instanceof StreamConflictError && request.ifMatch === undefined && attempt < MAX_ATTEMPTS) continue;
         if (error instanceof StreamConflictError && request.ifMatch !== undefined)
           throw new ApplicationError('REVISION_MISMATCH', `stream ${request.streamId} changed while the command ran`);
