@@ -20,6 +20,7 @@ import { EnterDoseInErrorHandler } from './doses/enter-dose-in-error.handler';
 import type { GuardedAppendDoseDeps } from './doses/dose-guarded-append';
 import type { DoseTransactionDeps } from './doses/dose-in-one-transaction';
 import { ImportDosesHandler } from './doses/import-doses.handler';
+import type { LiveDoseGroupOptions } from './doses/live-dose-groups';
 import { RecordDoseHandler } from './doses/record-dose.handler';
 import { ReadAefiReportQuery } from './aefi/read-aefi-report.query';
 import type { ReadAccessPolicy } from './audit/audited-reads';
@@ -65,6 +66,8 @@ export interface ApplicationDeps {
   readonly doseTransaction?: DoseTransactionDeps | undefined;
   /** The guarded-append dose path, where the log is in KurrentDB with guard rows (ADR 0029). */
   readonly guardedDose?: GuardedAppendDoseDeps | undefined;
+  /** Doses arriving while every slot is busy are written together (LiveDoseGroups); absent: one by one. */
+  readonly liveDoseGroups?: LiveDoseGroupOptions | undefined;
   /** Appends of several streams in one transaction (a supply document), where the store can. */
   readonly atomicAppend?: AtomicAppendDeps | undefined;
   /** The AEFI signal rule (settings AEFI_SIGNAL_MIN_REPORTS, AEFI_SIGNAL_ALPHA). */
@@ -144,6 +147,7 @@ export const createApplication = (deps: ApplicationDeps): Application => {
     personGrantTtlMs: deps.personGrantTtlMs,
     oneTransaction: deps.doseTransaction,
     guardedAppend: deps.guardedDose,
+    liveGroups: deps.liveDoseGroups,
   });
   return {
     readPersonRecord: new ReadPersonRecordQuery({ ...audited, vault: deps.vault, completeness: deps.personCompleteness }),

@@ -19,6 +19,7 @@ export type { DoseInput } from './doses/dose-decision';
 export { recordDoseGroup, recordDosesInOneTransaction } from './doses/dose-group';
 export { type GuardedAppendDoseDeps, recordDoseWithGuardedAppend } from './doses/dose-guarded-append';
 export { type DoseBulkDeps, type DoseTransactionDeps, recordDoseInOneTransaction } from './doses/dose-in-one-transaction';
+export { LIVE_DOSE_GROUP_MAX, type LiveDoseGroupOptions, LiveDoseGroups } from './doses/live-dose-groups';
 export * from './doses/enter-dose-in-error.handler';
 export * from './doses/record-dose.handler';
 export * from './doses/dose-csv';

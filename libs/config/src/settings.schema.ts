@@ -118,6 +118,7 @@ export const environmentSchema = (readText: ReadText, report: (messages: readonl
     BODY_LIMIT_BYTES: int('BODY_LIMIT_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),
     PROJECTION_WAIT_MS: int('PROJECTION_WAIT_MS', 5000, 0, 120000),
     LOG_POLL_MS: int('LOG_POLL_MS', 50, 1, 5000),
+    DOSE_WRITERS: int('DOSE_WRITERS', 2, 0, 64),
     PROJECTOR: oneOf('PROJECTOR', ['thread', 'inline', 'worker'] as const, 'thread'),
     RATE_LIMIT_PER_MINUTE: int('RATE_LIMIT_PER_MINUTE', 3000, 0, 1_000_000),
     LOG_CHECKPOINT_EVERY_EVENTS: int('LOG_CHECKPOINT_EVERY_EVENTS', 1000, 1, 10_000),

@@ -61,6 +61,13 @@ export interface Settings {
    */
   readonly logPollMs: number;
   /**
+   * DOSE_WRITERS: dose transactions running at once on a PostgreSQL or embedded node; doses
+   * that arrive while all are busy are written together, one group per transaction
+   * (docs/adr/0034-live-dose-groups.md). 0: every dose its own transaction, as many at once as
+   * the pool has connections.
+   */
+  readonly doseWriters: number;
+  /**
    * Where the API node's projector runs: `thread` (a worker thread of the API process, off
    * the request event loop), `inline` (on it, as before), `worker` (not in the API: the
    * worker process, `--role projector`, keeps the read models current).
@@ -276,6 +283,7 @@ const settingsOf = (e: Environment, env: Env): Settings => {
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     projectionWaitMs: e.PROJECTION_WAIT_MS,
     logPollMs: e.LOG_POLL_MS,
+    doseWriters: e.DOSE_WRITERS,
     // PGlite runs on the API process's own event loop: a projector thread would only query it
     // through the socket from another thread, so the embedded default projects inline.
     projector: isGiven(env, 'PROJECTOR') ? e.PROJECTOR : embedded ? 'inline' : 'thread',

@@ -6,6 +6,7 @@ import {
   type CompletenessClaim,
   createApplication,
   type GuardedAppendDoseDeps,
+  LIVE_DOSE_GROUP_MAX,
   SqlIdempotencyStore,
 } from '@vaxledger/application';
 import { type EventStore, PostgresEventStore } from '@vaxledger/event-store';
@@ -116,6 +117,15 @@ export const nodeApplication = (runtime: NodeRuntime, executor: CommandExecutor,
         : undefined,
     // The log in KurrentDB with guard rows in PostgreSQL: reserve keyed by event id, then append (ADR 0029).
     guardedDose: guardedDoseOf(runtime),
+    // Doses arriving while DOSE_WRITERS transactions are busy are written together (ADR 0034).
+    liveDoseGroups:
+      runtime.settings.doseWriters > 0
+        ? {
+            slots: runtime.settings.doseWriters,
+            maxGroup: LIVE_DOSE_GROUP_MAX,
+            onGroup: (doses) => runtime.activity.emit('doseGroup', doses),
+          }
+        : undefined,
   });
 
 const guardedDoseOf = (runtime: NodeRuntime): GuardedAppendDoseDeps | undefined => {

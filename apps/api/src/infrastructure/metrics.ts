@@ -71,6 +71,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly doseGroups = new Histogram({
+    name: 'vaxledger_dose_group_size',
+    help: 'Doses written together in one transaction because they arrived while every dose writer was busy (DOSE_WRITERS, ADR 0034); a dose that found a writer free is not counted',
+    buckets: [2, 4, 8, 16, 32],
+    registers: [this.registry],
+  });
+
   constructor(runtime: NodeRuntime, clock: () => string = () => new Date().toISOString()) {
     collectDefaultMetrics({ register: this.registry, prefix: 'vaxledger_' });
     const facts = new Map(
@@ -92,6 +99,7 @@ export class Metrics {
     const outcomes = ['released', 'confirmed', 'pruned'] as const;
     if (runtime.store.capabilities.adapter === 'kurrentdb' && runtime.store.capabilities.guards)
       for (const outcome of outcomes) this.guardUpkeep.inc({ outcome }, 0);
+    runtime.activity.on('doseGroup', (doses) => this.doseGroups.observe(doses));
     runtime.activity.on('guardUpkeep', (report) => {
       for (const outcome of outcomes) this.guardUpkeep.inc({ outcome }, report[outcome]);
     });

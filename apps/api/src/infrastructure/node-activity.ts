@@ -12,6 +12,8 @@ export interface NodeActivityEvents {
   logCheckpointFailed: [error: unknown];
   /** The KurrentDB guard rows' sweeper settled reservations or pruned rows (ADRs 0029, 0033). */
   guardUpkeep: [report: GuardUpkeepReport];
+  /** Doses that arrived while every dose writer was busy, written together in one transaction (ADR 0034). */
+  doseGroup: [doses: number];
 }
 
 /**

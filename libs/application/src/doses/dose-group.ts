@@ -1,8 +1,18 @@
 import type { GuardFacts } from '@vaxledger/event-store';
 import type { PersonKey } from '@vaxledger/privacy';
 import { type CommandAnswer, markReplayed } from '../kernel/command-answer';
-import { idempotencyIdentity, type RememberedAnswer } from '../kernel/idempotency';
-import { answerOf, type DecidedDose, decideDose, type DoseInput, isConflict, keyReused, refusalOf, requestHashOf } from './dose-decision';
+import { idempotencyIdentity, type RememberedAnswer, type SqlQuery } from '../kernel/idempotency';
+import {
+  answerOf,
+  type DecidedDose,
+  decideDose,
+  type DoseInput,
+  isConflict,
+  isKeyedTwin,
+  keyReused,
+  refusalOf,
+  requestHashOf,
+} from './dose-decision';
 import { decideAndWrite, type DoseTransactionDeps, recordDoseInOneTransaction } from './dose-in-one-transaction';
 
 /** Keyed doses answered before: their first answer (or the refusal of a reused key); null for the others. */
@@ -29,6 +39,45 @@ const rememberedAnswers = async (
     else if (seen) {
       markReplayed(seen.answer);
       out[i] = { status: 'fulfilled', value: seen.answer };
+    }
+  }
+  return out;
+};
+
+/**
+ * The answers kept, in `tx`, for the keyed doses of a group: read after the group's streams, so
+ * that a twin request (same key) whose dose those streams already show has its kept answer seen
+ * too (both committed together). Without this the dose would be decided against its own twin's
+ * dose and refused as a repeat, where alone it is answered with the twin's answer.
+ */
+const keptAnswersIn = async (
+  deps: DoseTransactionDeps,
+  tx: SqlQuery,
+  todo: readonly { i: number; input: DoseInput }[],
+  hashes: readonly string[],
+): Promise<Map<number, PromiseSettledResult<CommandAnswer>>> => {
+  const out = new Map<number, PromiseSettledResult<CommandAnswer>>();
+  const { findManyIn, findIn } = deps.idempotency;
+  const keyed = todo.filter(({ input }) => input.meta.idempotencyKey);
+  if (keyed.length === 0 || (!findManyIn && !findIn)) return out;
+  const byOrg = new Map<string, string[]>();
+  for (const { input } of keyed) byOrg.set(input.actor.orgCode, [...(byOrg.get(input.actor.orgCode) ?? []), input.meta.idempotencyKey!]);
+  const known = new Map<string, RememberedAnswer>();
+  for (const [orgCode, keys] of byOrg)
+    if (findManyIn)
+      for (const [key, seen] of await findManyIn.call(deps.idempotency, tx, orgCode, keys)) known.set(`${orgCode}\u0000${key}`, seen);
+    else
+      for (const key of keys) {
+        const seen = await findIn!.call(deps.idempotency, tx, orgCode, key);
+        if (seen) known.set(`${orgCode}\u0000${key}`, seen);
+      }
+  for (const { i, input } of keyed) {
+    const seen = known.get(`${input.actor.orgCode}\u0000${input.meta.idempotencyKey!}`);
+    if (!seen) continue;
+    if (seen.requestHash !== hashes[i]) out.set(i, { status: 'rejected', reason: keyReused() });
+    else {
+      markReplayed(seen.answer);
+      out.set(i, { status: 'fulfilled', value: seen.answer });
     }
   }
   return out;
@@ -64,25 +113,28 @@ export const recordDoseGroup = async (
   try {
     settled = await deps.store.transaction(async (tx) => {
       const done: { i: number; result: PromiseSettledResult<CommandAnswer>; replayed: boolean }[] = [];
-      const personIds = todo.map((t) => t.input.personId);
       // One connection: the reads go one after another (pg queues them anyway).
       const histories = await tx.readStreams(todo.map((t) => t.input.streamId));
+      const late = await keptAnswersIn(deps, tx, todo, hashes);
+      for (const [i, result] of late) done.push({ i, result, replayed: false });
+      const pending = late.size === 0 ? todo : todo.filter((t) => !late.has(t.i));
+      const personIds = pending.map((t) => t.input.personId);
       const guards = await tx.guardFactsMany(
-        todo.map(({ input }) => ({ site: input.site, batchId: input.data.batchId, traceCode: input.data.traceCode ?? null })),
+        pending.map(({ input }) => ({ site: input.site, batchId: input.data.batchId, traceCode: input.data.traceCode ?? null })),
       );
       const personKeys = await bulk.vault.keysIn(tx, personIds);
       const valid = bulk.validDosesManyIn ? await bulk.validDosesManyIn(tx, personIds) : null;
       // Guard rows as the doses decided so far leave them: a later dose of the group sees the earlier takes.
       const stock = new Map<string, GuardFacts['stock']>();
       const units = new Map<string, GuardFacts['unit']>();
-      todo.forEach(({ input }, k) => {
+      pending.forEach(({ input }, k) => {
         const at = stockKey(input);
         if (!stock.has(at)) stock.set(at, guards[k]!.stock);
         const code = input.data.traceCode;
         if (code && !units.has(code)) units.set(code, guards[k]!.unit);
       });
       const decided: { i: number; input: DoseInput; dose: DecidedDose; personKey: PersonKey }[] = [];
-      for (const { i, input } of todo) {
+      for (const { i, input } of pending) {
         const at = stockKey(input);
         const code = input.data.traceCode;
         const guard: GuardFacts = { stock: stock.get(at) ?? null, unit: code ? (units.get(code) ?? null) : null };
@@ -118,7 +170,8 @@ export const recordDoseGroup = async (
       const written = decided.flatMap((d, k) => {
         const result = appended[k]!;
         if (!(result instanceof Error)) return [{ ...d, result }];
-        if (isConflict(result) && d.input.meta.ifMatch === undefined) again.push(d.i);
+        // Re-run alone: a conflict is tried again, a keyed twin's kept answer is found.
+        if ((isConflict(result) && d.input.meta.ifMatch === undefined) || isKeyedTwin(result, d.input)) again.push(d.i);
         else done.push({ i: d.i, result: { status: 'rejected', reason: refusalOf(result, d.input) }, replayed: false });
         return [];
       });

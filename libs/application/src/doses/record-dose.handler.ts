@@ -11,6 +11,7 @@ import { type Clock, type KeyedSerialiser, type PersonGrants, siteOf, systemCloc
 import { pseudonymFor } from '../persons/pseudonym';
 import type { DoseInput } from './dose-decision';
 import { recordDoseGroup } from './dose-group';
+import { LiveDoseGroups, type LiveDoseGroupOptions } from './live-dose-groups';
 import { type GuardedAppendDoseDeps, recordDoseWithGuardedAppend } from './dose-guarded-append';
 import { type DoseTransactionDeps, recordDoseInOneTransaction } from './dose-in-one-transaction';
 
@@ -61,6 +62,11 @@ export interface RecordDoseDeps {
    * site lock and no projector wait either.
    */
   readonly guardedAppend?: GuardedAppendDoseDeps | undefined;
+  /**
+   * With `oneTransaction` and its bulk forms: doses that arrive while every slot is busy are
+   * written together (group commit, LiveDoseGroups). Absent: each dose is its own transaction.
+   */
+  readonly liveGroups?: LiveDoseGroupOptions | undefined;
 }
 
 /**
@@ -136,7 +142,11 @@ export class RecordDoseHandler {
   /** Products never change once registered (ProductRegistered is their only event): kept. */
   private readonly productCache = new Map<string, ProductRow>();
 
-  constructor(private readonly deps: RecordDoseDeps) {}
+  private readonly live: LiveDoseGroups | null;
+
+  constructor(private readonly deps: RecordDoseDeps) {
+    this.live = deps.oneTransaction?.bulk && deps.liveGroups ? new LiveDoseGroups(deps.oneTransaction, deps.liveGroups) : null;
+  }
 
   /**
    * A batch's facts from the read models, kept a second: release, product, expiry do not change
@@ -246,8 +256,10 @@ export class RecordDoseHandler {
 
   async handle(command: RecordDoseCommand, actor: Actor, meta: CommandMeta): Promise<CommandAnswer> {
     const oneTransaction = this.deps.oneTransaction;
-    if (oneTransaction?.store.capabilities.guards)
-      return recordDoseInOneTransaction(oneTransaction, await this.transactionInput(command, actor, meta));
+    if (oneTransaction?.store.capabilities.guards) {
+      const input = await this.transactionInput(command, actor, meta);
+      return this.live ? this.live.record(input) : recordDoseInOneTransaction(oneTransaction, input);
+    }
     const guardedAppend = this.deps.guardedAppend;
     if (guardedAppend?.store.capabilities.guards)
       return recordDoseWithGuardedAppend(guardedAppend, await this.transactionInput(command, actor, meta));

@@ -90,10 +90,15 @@ export class SqlIdempotencyStore implements IdempotencyStore {
   /** The answers kept under many keys of one organisation, in one statement (bulk doses, file imports). */
   async findMany(orgCode: string, keys: readonly string[]): Promise<Map<string, RememberedAnswer>> {
     await this.ensureTable();
-    const rows = (await this.db.query(
-      `SELECT key, request_hash, answer FROM ${this.table()} WHERE org_code = $1 AND key = ANY($2::text[])`,
-      [orgCode, [...keys]],
-    )) as { key: string; request_hash: string; answer: CommandAnswer }[];
+    return this.findManyIn(this.db, orgCode, keys);
+  }
+
+  /** `findMany` in a command's own transaction (`db`); the table must exist (a `find` or `findMany` made sure). */
+  async findManyIn(db: SqlQuery, orgCode: string, keys: readonly string[]): Promise<Map<string, RememberedAnswer>> {
+    const rows = (await db.query(`SELECT key, request_hash, answer FROM ${this.table()} WHERE org_code = $1 AND key = ANY($2::text[])`, [
+      orgCode,
+      [...keys],
+    ])) as { key: string; request_hash: string; answer: CommandAnswer }[];
     return new Map(rows.map((r) => [r.key, { requestHash: r.request_hash, answer: r.answer }]));
   }
 
