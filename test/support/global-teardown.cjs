@@ -14,3 +14,27 @@ module.exports = async () => {
     await admin.end();
   }
 };
+
+if (process.env.VX_REPORT_HANDLES === '1') {
+  const describe = (h) => {
+    const name = h?.constructor?.name;
+    try {
+      if (name === 'Socket')
+        return `Socket ${h.localAddress}:${h.localPort} -> ${h.remoteAddress}:${h.remotePort} destroyed=${h.destroyed}`;
+      if (name === 'Server') return `Server ${JSON.stringify(h.address())}`;
+      if (name === 'Timeout') return `Timeout ${h._idleTimeout}ms repeat=${h._repeat} ${String(h._onTimeout).slice(0, 300)}`;
+      if (name === 'ChildProcess') return `ChildProcess ${h.spawnargs?.join(' ')}`;
+    } catch (e) {
+      return `${name} (${e})`;
+    }
+    return String(name);
+  };
+  const original = module.exports;
+  module.exports = async (...args) => {
+    await original(...args);
+    setTimeout(() => {
+      console.error('\n[handles] still active 1.5 s after teardown:');
+      for (const h of process._getActiveHandles()) console.error('[handles]', describe(h));
+    }, 1500).unref();
+  };
+}
