@@ -15,64 +15,40 @@ import {
 } from './dose-decision';
 import { decideAndWrite, type DoseTransactionDeps, recordDoseInOneTransaction } from './dose-in-one-transaction';
 
-/** Keyed doses answered before: their first answer (or the refusal of a reused key); null for the others. */
-const rememberedAnswers = async (
-  deps: DoseTransactionDeps,
-  inputs: readonly DoseInput[],
-  hashes: readonly string[],
-): Promise<(PromiseSettledResult<CommandAnswer> | null)[]> => {
-  const out: (PromiseSettledResult<CommandAnswer> | null)[] = inputs.map(() => null);
-  const { findMany } = deps.idempotency;
-  // One read per organisation where the store can (a file's rows are all one clinic's).
-  const known = new Map<string, Map<string, RememberedAnswer>>();
-  if (findMany) {
-    const byOrg = new Map<string, string[]>();
-    for (const input of inputs)
-      if (input.meta.idempotencyKey) byOrg.set(input.actor.orgCode, [...(byOrg.get(input.actor.orgCode) ?? []), input.meta.idempotencyKey]);
-    for (const [orgCode, keys] of byOrg) known.set(orgCode, await findMany.call(deps.idempotency, orgCode, keys));
-  }
-  for (const [i, input] of inputs.entries()) {
-    const key = input.meta.idempotencyKey;
-    if (!key) continue;
-    const seen = findMany ? (known.get(input.actor.orgCode)?.get(key) ?? null) : await deps.idempotency.find(input.actor.orgCode, key);
-    if (seen && seen.requestHash !== hashes[i]) out[i] = { status: 'rejected', reason: keyReused() };
-    else if (seen) {
-      markReplayed(seen.answer);
-      out[i] = { status: 'fulfilled', value: seen.answer };
+/** The answers kept under one organisation's keys (only the keys that have one). */
+type KeptLookup = (orgCode: string, keys: readonly string[]) => Promise<Map<string, RememberedAnswer>>;
+
+/** A lookup from a one-key form: one statement per key. */
+const oneByOne =
+  (find: (orgCode: string, key: string) => Promise<RememberedAnswer | null>): KeptLookup =>
+  async (orgCode, keys) => {
+    const out = new Map<string, RememberedAnswer>();
+    for (const key of keys) {
+      const seen = await find(orgCode, key);
+      if (seen) out.set(key, seen);
     }
-  }
-  return out;
-};
+    return out;
+  };
 
 /**
- * The answers kept, in `tx`, for the keyed doses of a group: read after the group's streams, so
- * that a twin request (same key) whose dose those streams already show has its kept answer seen
- * too (both committed together). Without this the dose would be decided against its own twin's
- * dose and refused as a repeat, where alone it is answered with the twin's answer.
+ * The keyed doses among `items` that were answered before, by index: their first answer marked
+ * as a replay, or the refusal of a key kept for another request. One lookup per organisation
+ * (a file's rows are all one clinic's).
  */
-const keptAnswersIn = async (
-  deps: DoseTransactionDeps,
-  tx: SqlQuery,
-  todo: readonly { i: number; input: DoseInput }[],
+const keptAnswers = async (
+  items: readonly { i: number; input: DoseInput }[],
   hashes: readonly string[],
+  lookup: KeptLookup,
 ): Promise<Map<number, PromiseSettledResult<CommandAnswer>>> => {
   const out = new Map<number, PromiseSettledResult<CommandAnswer>>();
-  const { findManyIn, findIn } = deps.idempotency;
-  const keyed = todo.filter(({ input }) => input.meta.idempotencyKey);
-  if (keyed.length === 0 || (!findManyIn && !findIn)) return out;
   const byOrg = new Map<string, string[]>();
-  for (const { input } of keyed) byOrg.set(input.actor.orgCode, [...(byOrg.get(input.actor.orgCode) ?? []), input.meta.idempotencyKey!]);
-  const known = new Map<string, RememberedAnswer>();
-  for (const [orgCode, keys] of byOrg)
-    if (findManyIn)
-      for (const [key, seen] of await findManyIn.call(deps.idempotency, tx, orgCode, keys)) known.set(`${orgCode}\u0000${key}`, seen);
-    else
-      for (const key of keys) {
-        const seen = await findIn!.call(deps.idempotency, tx, orgCode, key);
-        if (seen) known.set(`${orgCode}\u0000${key}`, seen);
-      }
-  for (const { i, input } of keyed) {
-    const seen = known.get(`${input.actor.orgCode}\u0000${input.meta.idempotencyKey!}`);
+  for (const { input } of items)
+    if (input.meta.idempotencyKey) byOrg.set(input.actor.orgCode, [...(byOrg.get(input.actor.orgCode) ?? []), input.meta.idempotencyKey]);
+  if (byOrg.size === 0) return out;
+  const known = new Map<string, Map<string, RememberedAnswer>>();
+  for (const [orgCode, keys] of byOrg) known.set(orgCode, await lookup(orgCode, keys));
+  for (const { i, input } of items) {
+    const seen = input.meta.idempotencyKey ? known.get(input.actor.orgCode)?.get(input.meta.idempotencyKey) : undefined;
     if (!seen) continue;
     if (seen.requestHash !== hashes[i]) out.set(i, { status: 'rejected', reason: keyReused() });
     else {
@@ -81,6 +57,46 @@ const keptAnswersIn = async (
     }
   }
   return out;
+};
+
+/** Keyed doses answered before, looked up on the pool before the group's transaction. */
+const rememberedAnswers = async (
+  deps: DoseTransactionDeps,
+  inputs: readonly DoseInput[],
+  hashes: readonly string[],
+): Promise<(PromiseSettledResult<CommandAnswer> | null)[]> => {
+  const { idempotency } = deps;
+  const lookup: KeptLookup = idempotency.findMany
+    ? (orgCode, keys) => idempotency.findMany!(orgCode, keys)
+    : oneByOne((orgCode, key) => idempotency.find(orgCode, key));
+  const kept = await keptAnswers(
+    inputs.map((input, i) => ({ i, input })),
+    hashes,
+    lookup,
+  );
+  return inputs.map((_, i) => kept.get(i) ?? null);
+};
+
+/**
+ * The same, in `tx`, read after the group's streams: a twin request (same key) whose dose those
+ * streams already show has its kept answer seen too (both committed together). Without this the
+ * dose would be decided against its twin's dose and refused as a repeat of itself.
+ */
+const keptAnswersIn = (
+  deps: DoseTransactionDeps,
+  tx: SqlQuery,
+  todo: readonly { i: number; input: DoseInput }[],
+  hashes: readonly string[],
+): Promise<Map<number, PromiseSettledResult<CommandAnswer>>> => {
+  const { idempotency } = deps;
+  if (idempotency.findManyIn) return keptAnswers(todo, hashes, (orgCode, keys) => idempotency.findManyIn!(tx, orgCode, keys));
+  if (idempotency.findIn)
+    return keptAnswers(
+      todo,
+      hashes,
+      oneByOne((orgCode, key) => idempotency.findIn!(tx, orgCode, key)),
+    );
+  return Promise.resolve(new Map());
 };
 
 const stockKey = (input: DoseInput): string => `${input.site}\u0000${input.data.batchId}`;
