@@ -35,6 +35,9 @@ if (process.env.VX_REPORT_HANDLES === '1') {
     setTimeout(() => {
       console.error('\n[handles] still active 1.5 s after teardown:');
       for (const h of process._getActiveHandles()) console.error('[handles]', describe(h));
+      // Worker threads, pending fs or DNS requests and the like are not handles.
+      for (const r of process._getActiveRequests()) console.error('[handles] request', r?.constructor?.name);
+      console.error('[handles] resources:', process.getActiveResourcesInfo().join(', '));
     }, 1500).unref();
   };
 }
