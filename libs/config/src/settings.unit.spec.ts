@@ -79,6 +79,7 @@ describe('settings', () => {
       bodyLimitBytes: 1048576,
       projectionWaitMs: 5000,
       logPollMs: 50,
+      doseWriters: 2,
       rateLimitPerMinute: 3000,
       kafkaSecurity: { ssl: null, sasl: null },
       jwt: null,
