@@ -1,5 +1,6 @@
 import { AS, ORGS, startApi, type ApiHarness } from '../support/api-harness';
 import { pseudonymFor } from '@vaxledger/application';
+import { residentIdCheckChar } from '@vaxledger/domain';
 import { sample } from '../support/metrics-text';
 import { HEPB_PRODUCT, stockClinic } from '../support/scenario';
 
@@ -16,9 +17,7 @@ const WANTED = 200;
 const minutesAgo = (m: number): string => new Date(Date.now() - m * 60_000).toISOString();
 const residentId = (n: number): string => {
   const body = `51010419900307${String(n).padStart(3, '0')}`;
-  const weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-  const sum = [...body].reduce((s, d, i) => s + Number(d) * weights[i]!, 0);
-  return body + '10X98765432'[sum % 11]!;
+  return body + residentIdCheckChar(body);
 };
 const doseFor = (n: number): object => ({
   person: { idType: 'RESIDENT_ID', idNumber: residentId(n), name: `受种者${n}`, birthDate: '1990-03-07', sex: 'F' },

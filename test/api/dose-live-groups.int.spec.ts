@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { pseudonymFor } from '@vaxledger/application';
+import { residentIdCheckChar } from '@vaxledger/domain';
 import { AS, ORGS, startApi, type ApiHarness } from '../support/api-harness';
 import { sample } from '../support/metrics-text';
 import { HEPB_PRODUCT, stockClinic } from '../support/scenario';
@@ -15,9 +16,7 @@ const BATCH = `${HEPB_PRODUCT}-${LOT}`;
 const daysAgo = (d: number): string => new Date(Date.now() - d * 86_400_000).toISOString();
 const residentId = (n: number): string => {
   const body = `44030419920611${String(n).padStart(3, '0')}`;
-  const weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-  const sum = [...body].reduce((s, d, i) => s + Number(d) * weights[i]!, 0);
-  return body + '10X98765432'[sum % 11]!;
+  return body + residentIdCheckChar(body);
 };
 const doseFor = (n: number, doseNumber = 1): object => ({
   person: { idType: 'RESIDENT_ID', idNumber: residentId(n), name: `同批${n}`, birthDate: '1992-06-11', sex: 'F' },

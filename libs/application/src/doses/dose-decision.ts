@@ -85,6 +85,21 @@ export const isKeyedTwin = (error: unknown, input: DoseInput): boolean =>
 export const isConflict = (error: unknown): boolean =>
   error instanceof StreamConflictError || (error as { code?: string }).code === 'STREAM_CONFLICT';
 
+/**
+ * After a keyed dose failed: the answer its twin got, when the failure may be losing to the
+ * same key sent twice at once (its twin committed after this dose looked for the key). A plain
+ * stream conflict is retried instead; null when there is nothing kept.
+ */
+export const keptAnswerAfterFailure = async (
+  idempotency: Pick<IdempotencyStore, 'find'>,
+  input: DoseInput,
+  requestHash: string,
+  error: unknown,
+): Promise<CommandAnswer | null> =>
+  input.meta.idempotencyKey !== undefined && (isKeyedTwin(error, input) || !isConflict(error))
+    ? rememberedDoseAnswer(idempotency, input, requestHash)
+    : null;
+
 /** What a failed dose answers: the domain's refusal for a guard, the kernel's for conflicts and keys. */
 export const refusalOf = (error: unknown, input: DoseInput): unknown => {
   if (error instanceof GuardViolationError)

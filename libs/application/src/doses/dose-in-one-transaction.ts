@@ -8,8 +8,8 @@ import {
   decideDose,
   type DoseInput,
   isConflict,
-  isKeyedTwin,
   keptAnswerFor,
+  keptAnswerAfterFailure,
   MAX_ATTEMPTS,
   refusalOf,
   rememberedDoseAnswer,
@@ -85,12 +85,9 @@ export const recordDoseInOneTransaction = async (deps: DoseTransactionDeps, inpu
       if (replayed) markReplayed(answer);
       return answer;
     } catch (error) {
-      // A keyed dose that failed may have lost to its twin (the same key sent twice at once),
-      // which committed after this one looked for the key: the twin's answer is this one's too.
-      if (meta.idempotencyKey !== undefined && (isKeyedTwin(error, input) || !isConflict(error))) {
-        const kept = await rememberedDoseAnswer(deps.idempotency, input, requestHash);
-        if (kept) return kept;
-      }
+      // A keyed dose that lost to its twin (the same key sent twice at once) answers as the twin.
+      const kept = await keptAnswerAfterFailure(deps.idempotency, input, requestHash, error);
+      if (kept) return kept;
       if (isConflict(error) && meta.ifMatch === undefined && attempt < MAX_ATTEMPTS) continue;
       throw refusalOf(error, input);
     }

@@ -1,6 +1,6 @@
 import { type CommandAnswer } from '../kernel/command-answer';
-import { idempotencyIdentity } from '../kernel/idempotency';
 import type { DoseInput } from './dose-decision';
+import { firstDistinctGroup } from './distinct-group';
 import { recordDoseGroup } from './dose-group';
 import { type DoseTransactionDeps, recordDoseInOneTransaction } from './dose-in-one-transaction';
 
@@ -63,18 +63,7 @@ export class LiveDoseGroups {
 
   /** The waiting doses of the next group, in arrival order: one per person and per key. */
   private nextGroup(): Waiting[] {
-    const group: Waiting[] = [];
-    const rest: Waiting[] = [];
-    const taken = new Set<string>();
-    for (const item of this.waiting) {
-      const names = [`s:${item.input.streamId}`];
-      const key = item.input.meta.idempotencyKey;
-      if (key) names.push(`k:${idempotencyIdentity(item.input.actor.orgCode, key)}`);
-      // Once a name waits, its later doses wait too, so that each person's doses keep their order.
-      if (group.length >= this.options.maxGroup || names.some((n) => taken.has(n))) rest.push(item);
-      else group.push(item);
-      for (const n of names) taken.add(n);
-    }
+    const { group, rest } = firstDistinctGroup(this.waiting, this.options.maxGroup);
     this.waiting.splice(0, this.waiting.length, ...rest);
     return group;
   }

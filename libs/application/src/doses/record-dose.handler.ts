@@ -6,11 +6,11 @@ import type { CommandExecutor } from '../kernel/command-executor';
 import type { CommandMeta } from '../kernel/command-meta';
 import { batchFacts } from '../kernel/facts';
 import { foldHistory } from '../kernel/fold';
-import { idempotencyIdentity } from '../kernel/idempotency';
 import { type Clock, type KeyedSerialiser, type PersonGrants, siteOf, systemClock } from '../kernel/ports';
 import { pseudonymFor } from '../persons/pseudonym';
 import type { DoseInput } from './dose-decision';
 import { recordDoseGroup } from './dose-group';
+import { firstDistinctGroup } from './distinct-group';
 import { LiveDoseGroups, type LiveDoseGroupOptions } from './live-dose-groups';
 import { type GuardedAppendDoseDeps, recordDoseWithGuardedAppend } from './dose-guarded-append';
 import { type DoseTransactionDeps, recordDoseInOneTransaction } from './dose-in-one-transaction';
@@ -106,29 +106,10 @@ const doseData = (command: RecordDoseCommand, personId: string, traceCode: strin
  */
 const distinctGroups = <T extends { readonly input: DoseInput }>(items: readonly T[], size: number): T[][] => {
   const groups: T[][] = [];
-  let rest = items;
-  while (rest.length > 0) {
-    const group: T[] = [];
-    const next: T[] = [];
-    const taken = new Set<string>();
-    const waiting = new Set<string>();
-    for (const [at, item] of rest.entries()) {
-      if (group.length >= size) {
-        next.push(...rest.slice(at));
-        break;
-      }
-      const names = [`s:${item.input.streamId}`];
-      if (item.input.meta.idempotencyKey) names.push(`k:${idempotencyIdentity(item.input.actor.orgCode, item.input.meta.idempotencyKey)}`);
-      if (names.some((n) => taken.has(n) || waiting.has(n))) {
-        next.push(item);
-        for (const n of names) waiting.add(n);
-      } else {
-        group.push(item);
-        for (const n of names) taken.add(n);
-      }
-    }
-    groups.push(group);
-    rest = next;
+  for (let rest = items; rest.length > 0;) {
+    const next = firstDistinctGroup(rest, size);
+    groups.push(next.group);
+    rest = next.rest;
   }
   return groups;
 };
