@@ -26,8 +26,13 @@ const SINGLE = { writers: 8, perStream: 5, full: 20_000 };
 const SIDES = ['off', 'checkpointer'];
 /** Five rounds, the order alternating (a b, b a, …) so that drift over the run hits both sides alike. */
 const ROUNDS = Array.from({ length: 5 }, (_, i) => (i % 2 === 0 ? SIDES : [...SIDES].reverse()));
-/** The checkpointer looks at the log this often (its own default for a 5 s interval is 1 s, longer than a side at small scales). */
-const POLL_MS = 200;
+/**
+ * The checkpointer looks at the log this often (its own default for a 5 s interval is 1 s, longer
+ * than a side at small scales). It signs at most one checkpoint per look, so this also caps how
+ * fast it signs while the writers run (1,000 / 200 ms = 5,000 events/s); BENCH_TLOG_POLL_MS=5
+ * lifts the cap, to see what signing everything as it arrives costs the writers.
+ */
+const POLL_MS = Number(process.env.BENCH_TLOG_POLL_MS || 200);
 
 const dose = (n) => {
   const v = n % VACCINE_TYPES.length;
