@@ -109,4 +109,48 @@ describe(`log checkpointer (${testDatabaseKind()})`, () => {
       ),
     );
   });
+
+  // ADR 0035: while others append, one checkpoint per look (out of the writers' way); once the
+  // log is quiet, the rest of the backlog at once. Looks every second; 16 own events, 2 per
+  // checkpoint: one per look would need 8 s.
+  it('signs one checkpoint per look while others append, and the whole backlog at once when the log is quiet', async () => {
+    const pollMs = 1000;
+    const busyProvince = '360000';
+    const own = (province: string): NewEvent => ({ ...event(), metadata: { ...event().metadata, originProvince: province } });
+    const signedBy = async (province: string): Promise<number> =>
+      (await store.readStream(checkpointStream(province))).reduce((n, e) => n + checkpointOf(e.data)!.count, 0);
+
+    // Busy: another writer appends (imported events) every 50 ms the whole time.
+    for (let i = 0; i < 8; i++) await store.append(`batch-cpr-busy-${i}`, [own(busyProvince), own(busyProvince)]);
+    let writing = true;
+    const writer = (async () => {
+      for (let i = 0; writing; i++) {
+        await store.append(`batch-cpr-busy-imported-${i}`, [event('440000')]);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    })();
+    const busy = new LogCheckpointer(store, { provinceCode: busyProvince, signer, everyEvents: 2, everyMs: 60_000, pollMs });
+    busy.start();
+    await new Promise((resolve) => setTimeout(resolve, 3.5 * pollMs));
+    await busy.stop();
+    writing = false;
+    await writer;
+    const whileBusy = await signedBy(busyProvince);
+    expect(whileBusy).toBeGreaterThanOrEqual(2); // at least one look happened
+    expect(whileBusy).toBeLessThanOrEqual(8); // at most one checkpoint per look: 4 looks at the most
+
+    // Quiet: nothing else is appended; the first look signs one checkpoint, the second the rest.
+    const quietProvince = '370000';
+    for (let i = 0; i < 8; i++) await store.append(`batch-cpr-quiet-${i}`, [own(quietProvince), own(quietProvince)]);
+    await readable();
+    const quiet = new LogCheckpointer(store, { provinceCode: quietProvince, signer, everyEvents: 2, everyMs: 60_000, pollMs });
+    const started = Date.now();
+    quiet.start();
+    try {
+      await until('all 16 quiet events signed', async () => (await signedBy(quietProvince)) === 16, 5 * pollMs, 50);
+    } finally {
+      await quiet.stop();
+    }
+    expect(Date.now() - started).toBeLessThan(5 * pollMs);
+  });
 });

@@ -56,6 +56,8 @@ export class LogCheckpointer {
   private ahead: { after: GlobalPosition; page: Promise<LeafRecord[]> } | null = null;
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<unknown> = Promise.resolve();
+  /** Log position of the last checkpoint this instance appended. */
+  private lastWritten: GlobalPosition | null = null;
 
   constructor(
     private readonly store: EventStore,
@@ -162,7 +164,7 @@ export class LogCheckpointer {
     const checkpoint: LogCheckpoint = { ...body, ...this.options.signer.signCheckpoint(body), leaves };
     const province = this.options.provinceCode;
     try {
-      await this.store.append(
+      const appended = await this.store.append(
         checkpointStream(province),
         [
           {
@@ -179,6 +181,7 @@ export class LogCheckpointer {
         ],
         { expected: state.sequence === 0 ? 'no-stream' : state.sequence - 1 },
       );
+      this.lastWritten = appended.position;
     } catch (error) {
       // Another checkpointer got there first: start again from what it wrote.
       this.state = null;
@@ -191,11 +194,32 @@ export class LogCheckpointer {
     return checkpoint;
   }
 
+  /** True when nothing but this instance's own last checkpoint was appended since it. */
+  private async logIsQuiet(): Promise<boolean> {
+    return this.lastWritten !== null && (await this.store.headPosition()) === this.lastWritten;
+  }
+
+  /**
+   * One look at the log. While writers append, a look signs at most one checkpoint, so a burst is
+   * signed behind them, out of their way (docs/adr/0035-tamper-log-cost-floor.md). When nothing
+   * but its own last checkpoint was appended since the previous look (the burst is over), the
+   * backlog is signed at once, full checkpoint after full checkpoint, for as long as the log stays
+   * quiet: the window of unsigned events then closes in seconds instead of one checkpoint per look.
+   */
+  private async look(): Promise<void> {
+    let quiet = await this.logIsQuiet();
+    for (;;) {
+      const checkpoint = await this.runOnce();
+      if (!quiet || !checkpoint || checkpoint.count < this.options.everyEvents || !this.timer) return;
+      quiet = await this.logIsQuiet();
+    }
+  }
+
   /** Polls the log until `stop`. */
   start(): void {
     const pollMs = this.options.pollMs ?? Math.min(2000, Math.max(200, Math.floor(this.options.everyMs / 5)));
     const tick = (): void => {
-      this.running = this.runOnce()
+      this.running = this.look()
         .catch((error: unknown) => {
           this.state = null;
           this.options.onError?.(error);
