@@ -57,33 +57,22 @@ const workload = (tag, total, perCall, callsPerStream) => {
   return { streams, total: n };
 };
 
-const runSide = async (ctx, { side, schema, streams, total, writers, label }) => {
-  const { PostgresEventStore } = ctx.lib.eventStore();
-  const store = await PostgresEventStore.connect({ connectionString: ctx.url, schema, poolSize: writers + 2 });
-  let checkpointer = null;
-  let checkpoints = 0;
-  let signed = 0;
-  if (side === 'checkpointer') {
-    const { LogCheckpointer, EnvelopeSigner } = loadLib('sync');
-    const { privateKey } = generateKeyPairSync('ed25519');
-    checkpointer = new LogCheckpointer(store, {
-      provinceCode: '510000',
-      signer: new EnvelopeSigner(privateKey),
-      everyEvents: 1000,
-      everyMs: 5000,
-      pollMs: POLL_MS,
-      onCheckpoint: (c) => {
-        checkpoints++;
-        signed += c.count;
-      },
-    });
-    checkpointer.start();
-  }
-  await dbCheckpoint(ctx.url).catch(() => undefined);
-  const bar = ctx.progress(`${label} ${side}`, total);
-  const cpuStart = process.cpuUsage();
-  const start = nowMs();
-  await Promise.all(
+/** A checkpointer for province 510000 with a fresh key, started: `pacing` is everyEvents, everyMs and pollMs. */
+const startCheckpointer = (store, pacing, onCheckpoint) => {
+  const { LogCheckpointer, EnvelopeSigner } = loadLib('sync');
+  const checkpointer = new LogCheckpointer(store, {
+    provinceCode: '510000',
+    signer: new EnvelopeSigner(generateKeyPairSync('ed25519').privateKey),
+    ...pacing,
+    onCheckpoint,
+  });
+  checkpointer.start();
+  return checkpointer;
+};
+
+/** Every stream's calls in order, `writers` streams at a time, each call with its exact expected revision. */
+const appendAll = (store, streams, writers, bar) =>
+  Promise.all(
     Array.from({ length: writers }, async (_, w) => {
       for (let s = w; s < streams.length; s += writers) {
         let revision = -1;
@@ -95,6 +84,23 @@ const runSide = async (ctx, { side, schema, streams, total, writers, label }) =>
       }
     }),
   );
+
+const runSide = async (ctx, { side, schema, streams, total, writers, label }) => {
+  const { PostgresEventStore } = ctx.lib.eventStore();
+  const store = await PostgresEventStore.connect({ connectionString: ctx.url, schema, poolSize: writers + 2 });
+  let checkpointer = null;
+  let checkpoints = 0;
+  let signed = 0;
+  if (side === 'checkpointer')
+    checkpointer = startCheckpointer(store, { everyEvents: 1000, everyMs: 5000, pollMs: POLL_MS }, (c) => {
+      checkpoints++;
+      signed += c.count;
+    });
+  await dbCheckpoint(ctx.url).catch(() => undefined);
+  const bar = ctx.progress(`${label} ${side}`, total);
+  const cpuStart = process.cpuUsage();
+  const start = nowMs();
+  await appendAll(store, streams, writers, bar);
   const written = nowMs() - start;
   const signedWhileWriting = signed;
   bar.done();
@@ -160,30 +166,15 @@ const BURST = { writers: 4, perCall: 100, full: 50_000 };
 const burstWindow = async (ctx) => {
   const { streams, total } = workload('burst', scaled(BURST.full, ctx.scale, 400), BURST.perCall, 1);
   const { PostgresEventStore } = ctx.lib.eventStore();
-  const { LogCheckpointer, EnvelopeSigner } = loadLib('sync');
   const store = await PostgresEventStore.connect({ connectionString: ctx.url, schema: 'bench_tlog_burst', poolSize: BURST.writers + 2 });
   let signed = 0;
-  const checkpointer = new LogCheckpointer(store, {
-    provinceCode: '510000',
-    signer: new EnvelopeSigner(generateKeyPairSync('ed25519').privateKey),
-    ...NODE_PACING,
-    onCheckpoint: (c) => {
-      signed += c.count;
-    },
+  const checkpointer = startCheckpointer(store, NODE_PACING, (c) => {
+    signed += c.count;
   });
-  checkpointer.start();
   await dbCheckpoint(ctx.url).catch(() => undefined);
   const bar = ctx.progress('burst, then until signed', total);
   const start = nowMs();
-  await Promise.all(
-    Array.from({ length: BURST.writers }, async (_, w) => {
-      for (let s = w; s < streams.length; s += BURST.writers) {
-        const [events] = streams[s].calls;
-        await store.append(streams[s].streamId, events, { expected: 'no-stream' });
-        bar.tick(events.length);
-      }
-    }),
-  );
+  await appendAll(store, streams, BURST.writers, bar);
   const burstMs = nowMs() - start;
   const signedInBurst = signed;
   for (let waited = 0; signed < total && waited < 300_000; waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
