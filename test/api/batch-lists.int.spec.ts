@@ -17,7 +17,14 @@ describe('paged lists of a batch', () => {
   beforeAll(async () => {
     api = await startApi();
     await stockClinic(api, { lot: LOT, quantity: 10, atClinic: 6 });
-    for (const [i, idNumber] of ids.entries()) {
+    // The first person is given two doses of the batch: one person, two recipient rows.
+    const doses = [
+      { idNumber: ids[0]!, doseNumber: 1, at: '2026-10-20T10:00:00+08:00' },
+      { idNumber: ids[1]!, doseNumber: 1, at: '2026-11-21T10:00:00+08:00' },
+      { idNumber: ids[2]!, doseNumber: 1, at: '2026-11-22T10:00:00+08:00' },
+      { idNumber: ids[0]!, doseNumber: 2, at: '2026-11-19T10:00:00+08:00' },
+    ];
+    for (const { idNumber, doseNumber, at } of doses) {
       const res = await api.http
         .post('/v1/doses')
         .set(AS.clinic)
@@ -27,11 +34,11 @@ describe('paged lists of a batch', () => {
             idNumber,
             name: '测试',
             birthDate: `${idNumber.slice(6, 10)}-${idNumber.slice(10, 12)}-${idNumber.slice(12, 14)}`,
-            sex: 'M',
+            sex: Number(idNumber.charAt(16)) % 2 === 1 ? 'M' : 'F',
           },
           batchId: BATCH,
-          doseNumber: 1,
-          administeredAt: `2026-11-2${i}T10:00:00+08:00`,
+          doseNumber,
+          administeredAt: at,
           route: 'IM',
           vaccinatorRef: 'V-1',
         });
@@ -69,11 +76,11 @@ describe('paged lists of a batch', () => {
       total: 2,
       items: [
         { site: ORGS.cdc, available: 4 },
-        { site: ORGS.clinic, available: 3 },
+        { site: ORGS.clinic, available: 2 },
       ],
     });
     const doses = await api.http.get(`/v1/batches/${BATCH}/doses-by-site?pageSize=1`).set(AS.maker);
-    expect(doses.body).toMatchObject({ total: 1, items: [{ site: ORGS.clinic, count: 3 }] });
+    expect(doses.body).toMatchObject({ total: 1, items: [{ site: ORGS.clinic, count: 4 }] });
     expect((await api.http.get(`/v1/batches/${BATCH}/stock`).set(AS.otherMaker)).status).toBe(404);
     expect((await api.http.get(`/v1/batches/${BATCH}/doses-by-site?sort=colour`).set(AS.regulator)).status).toBe(400);
   });
@@ -90,26 +97,31 @@ describe('paged lists of a batch', () => {
       .get(`/v1/batches/${BATCH}/impact/recipients?pageSize=2&sort=administeredAt&order=desc`)
       .set(AS.regulator);
     expect(persons.status).toBe(200);
-    expect(persons.body).toMatchObject({ total: 3, pageSize: 2 });
+    // One row per dose: four doses, three people.
+    expect(persons.body).toMatchObject({ total: 4, pageSize: 2 });
     expect(persons.body.items).toHaveLength(2);
     expect(persons.body.items[0].administeredAt).toBe('2026-11-22T10:00:00+08:00');
     expect(JSON.stringify(persons.body)).not.toContain(ids[0]);
     const page2 = await api.http
       .get(`/v1/batches/${BATCH}/impact/recipients?pageSize=2&page=2&sort=administeredAt&order=desc`)
       .set(AS.regulator);
-    expect(page2.body.items).toHaveLength(1);
+    expect(page2.body.items).toHaveLength(2);
     const seen = new Set([...persons.body.items, ...page2.body.items].map((p: { personId: string }) => p.personId));
     expect(seen.size).toBe(3);
+    // Page 2 holds both doses of the first person: the access trail counts one person read.
+    const all = await api.runtime.store.readAll({ after: 0n, limit: 100_000 });
+    const exported = all.filter((e) => e.type === 'RecallImpactExported').map((e) => (e.data as { persons: number }).persons);
+    expect(exported.slice(-2)).toEqual([2, 1]);
 
     const sites = await api.http.get(`/v1/batches/${BATCH}/impact/sites`).set(AS.regulator);
-    expect(sites.body).toMatchObject({ total: 1, items: [{ siteCode: ORGS.clinic, provinceCode: '440000', persons: 3 }] });
+    expect(sites.body).toMatchObject({ total: 1, items: [{ siteCode: ORGS.clinic, provinceCode: '440000', persons: 3, doses: 4 }] });
 
     const holders = await api.http.get(`/v1/batches/${BATCH}/impact/holders?sort=available&order=desc`).set(AS.regulator);
     expect(holders.body).toMatchObject({
       total: 2,
       items: [
         { site: ORGS.cdc, available: 4, quarantined: 0 },
-        { site: ORGS.clinic, available: 3, quarantined: 0 },
+        { site: ORGS.clinic, available: 2, quarantined: 0 },
       ],
     });
   });

@@ -37,7 +37,13 @@ export class ExportRecallImpactQuery {
       this.deps.provinceCode,
       actor,
       context,
-      recallImpactExported({ batchId, purpose: context.purpose, accessedAt: accessedAt(this.deps), format, persons: persons.length }),
+      recallImpactExported({
+        batchId,
+        purpose: context.purpose,
+        accessedAt: accessedAt(this.deps),
+        format,
+        persons: new Set(persons.map((p) => p.personId)).size,
+      }),
     );
     const holders = allStock
       .filter((s) => inScope(s.site) && s.available + s.quarantined > 0)

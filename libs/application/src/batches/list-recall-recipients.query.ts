@@ -36,7 +36,8 @@ export class ListRecallRecipientsQuery {
         purpose: context.purpose,
         accessedAt: accessedAt(this.deps),
         format: 'json',
-        persons: page.items.length,
+        // Distinct people on this page: a person dosed twice from the batch is one person.
+        persons: new Set(page.items.map((item) => item.personId)).size,
       }),
     );
     return page;

@@ -82,17 +82,19 @@ export const listRecipients = (
   );
 };
 
-export const RECIPIENT_SITE_SORTS = ['siteCode', 'provinceCode', 'persons'] as const;
+export const RECIPIENT_SITE_SORTS = ['siteCode', 'provinceCode', 'persons', 'doses'] as const;
 export type RecipientSiteSort = (typeof RECIPIENT_SITE_SORTS)[number];
 
 export interface RecipientSiteItem {
   readonly siteCode: string;
   /** The site's registered province, else the region in its organisation code; null if neither. */
   readonly provinceCode: string | null;
+  /** Distinct people: a person given two doses of the batch there counts once. */
   readonly persons: number;
+  readonly doses: number;
 }
 
-/** How many people each site (within `scope`) dosed from the batch. */
+/** How many people each site (within `scope`) dosed from the batch, and with how many doses. */
 export const listRecipientSites = (
   models: ReadModels,
   batchId: string,
@@ -103,24 +105,30 @@ export const listRecipientSites = (
   const params = new SqlParams();
   const where = [`r."batchId" = ${params.add(batchId)}`, 'r.voided = false', siteVisible(t, scope, params, 'r."siteCode"')];
   // One row per site: grouped first, so the shared pager counts and pages sites.
-  const sites = `(SELECT r."siteCode", count(*)::int AS persons FROM ${t('rm_recipient')} r WHERE ${where.join(' AND ')}
+  const sites = `(SELECT r."siteCode", count(DISTINCT r."personId")::int AS persons, count(*)::int AS doses FROM ${t('rm_recipient')} r WHERE ${where.join(' AND ')}
                   GROUP BY r."siteCode") s`;
   const province = `coalesce((SELECT o."provinceCode" FROM ${t('rm_organisation')} o WHERE o."orgCode" = left(s."siteCode", 18)),
      CASE WHEN s."siteCode" ~ '^[0-9A-Z]{2}[0-9]{6}' THEN substr(s."siteCode", 3, 2) || '0000' END)`;
-  const keys: Record<RecipientSiteSort, string> = { siteCode: 's."siteCode"', provinceCode: province, persons: 's.persons' };
+  const keys: Record<RecipientSiteSort, string> = {
+    siteCode: 's."siteCode"',
+    provinceCode: province,
+    persons: 's.persons',
+    doses: 's.doses',
+  };
   const order = sqlOrder(request.order);
   return pagedQuery(
     models,
     sites,
     [],
     params,
-    `s."siteCode", s.persons, ${province} AS "provinceCode"`,
+    `s."siteCode", s.persons, s.doses, ${province} AS "provinceCode"`,
     `${keys[request.sort]} ${order}, s."siteCode" ${order}`,
     request,
     (r) => ({
       siteCode: String(r.siteCode),
       provinceCode: (r.provinceCode as string | null) ?? null,
       persons: Number(r.persons),
+      doses: Number(r.doses),
     }),
   );
 };

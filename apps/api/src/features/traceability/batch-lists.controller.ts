@@ -97,7 +97,9 @@ export class RecipientListItem {
 export class RecipientSiteListItem {
   @ApiProperty({ example: '12440300MB1B2345QN' }) readonly siteCode!: string;
   @ApiProperty({ nullable: true, type: String, example: '440000' }) readonly provinceCode!: string | null;
-  @ApiProperty({ minimum: 1, example: 3 }) readonly persons!: number;
+  @ApiProperty({ minimum: 1, example: 3, description: 'Distinct people dosed from the batch at the site' }) readonly persons!: number;
+  @ApiProperty({ minimum: 1, example: 4, description: 'Doses of the batch given at the site (a person may have had two)' })
+  readonly doses!: number;
 }
 
 export class HolderListItem {
