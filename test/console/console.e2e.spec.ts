@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page, Request } from 'playwright-core';
 import { ORGS, startApi, type ApiHarness } from '../support/api-harness';
 import { ensureConsoleBuilt, expectAccessible, launchChromium, residentId, screenshot, expectText, textWhen } from './browser';
 import { buildScenario, type ConsoleScenario } from './console-scenario';
@@ -209,10 +209,39 @@ describe('CDC: shipments in and out, stock', () => {
     await page.getByRole('menuitem', { name: '发货与收货' }).click();
     await expectText(row('DN-CDC-IN'), '在途');
     await expectAccessible(page);
+    // What the receipt sends is watched: it must carry only what the user typed or ticked.
+    const receipts: unknown[] = [];
+    const watch = (request: Request): void => {
+      if (request.method() === 'POST' && request.url().endsWith('/receipt')) receipts.push(request.postDataJSON());
+    };
+    page.on('request', watch);
     await row('DN-CDC-IN').getByRole('button', { name: '收货' }).click();
+    const receive = page.getByRole('dialog');
     await expectAccessible(page);
-    await page.getByRole('dialog').getByRole('button', { name: '收货' }).click();
+    // Nothing is filled in for the user: no temperature, no device, the certificate not ticked.
+    await expect(receive.getByLabel('到货温度（°C）').inputValue()).resolves.toBe('');
+    await expect(receive.getByLabel('温度记录仪或温度计编号').inputValue()).resolves.toBe('');
+    await expect(receive.getByLabel('已核对批签发证明').isChecked()).resolves.toBe(false);
+    // The hint about rejected doses is a line of its own, not squeezed beside a field.
+    const hint = await receive.getByTestId('receive-hint').boundingBox();
+    const form = await receive.locator('form').boundingBox();
+    expect(hint!.width).toBeGreaterThan(form!.width * 0.9);
+    // Accepting doses without a temperature is stopped in the form (the ledger would refuse it).
+    await receive.getByRole('button', { name: '收货' }).click();
+    await expectText(fieldError('到货温度（°C）'), '接收疫苗须填写到货温度');
+    await receive.getByLabel('到货温度（°C）').fill('5.5');
+    await receive.getByRole('button', { name: '收货' }).click();
+    await expectText(fieldError('温度记录仪或温度计编号'), '请填写读取该温度的设备编号');
+    expect(receipts).toEqual([]);
+    await receive.getByLabel('温度记录仪或温度计编号').fill('TL-0815');
+    await receive.getByRole('button', { name: '收货' }).click();
     await expectText(row('DN-CDC-IN'), '已收货');
+    page.off('request', watch);
+    expect(receipts).toHaveLength(1);
+    expect(receipts[0]).toMatchObject({
+      verification: { result: 'accepted', releaseCertificateChecked: false },
+      temperatureLog: { deviceId: 'TL-0815', readings: [{ celsius: 5.5 }] },
+    });
 
     await page.getByRole('button', { name: '发货', exact: true }).click();
     const dialog = page.getByRole('dialog');

@@ -1,4 +1,4 @@
-import { App, DatePicker, Form, InputNumber, Modal, Radio, Space, Typography } from 'antd';
+import { App, Checkbox, Col, DatePicker, Form, Input, InputNumber, Modal, Radio, Row, Typography } from 'antd';
 import dayjs from 'dayjs';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -12,11 +12,24 @@ import { ProblemAlert } from '../../shell/problem';
 interface Values {
   receivedAt: dayjs.Dayjs;
   result: 'accepted' | 'discrepancy' | 'rejected';
-  celsius: number;
+  releaseCertificateChecked: boolean;
+  celsius?: number | null;
+  deviceId?: string;
   accepted: number[];
 }
 
-/** Receive a shipment at the caller's site (ShipmentReceived) with its cold-chain reading. */
+/**
+ * The ledger's rule (libs/domain site.receipt.ts, ADR 0015): a receipt that takes any dose into
+ * stock needs the transport's temperature record; one refusing the whole shipment may have none.
+ */
+const accepting = (v: Pick<Values, 'result' | 'accepted'>): boolean =>
+  v.result !== 'rejected' && (v.accepted ?? []).some((n) => (n ?? 0) > 0);
+
+/**
+ * Receive a shipment at the caller's site (ShipmentReceived) with its cold-chain reading.
+ * Nothing is filled in for the user: the reading, the device it came from and whether the
+ * lot-release certificate was checked are evidence, so the receipt carries only what was typed.
+ */
 export const ReceiveForm = ({ shipment, onClose, onDone }: { shipment: Shipment; onClose(): void; onDone(): void }) => {
   const { t } = useTranslation();
   const { message } = App.useApp();
@@ -29,6 +42,7 @@ export const ReceiveForm = ({ shipment, onClose, onDone }: { shipment: Shipment;
     setBusy(true);
     try {
       const at = chinaInstant(v.receivedAt);
+      const measured = typeof v.celsius === 'number';
       await command(
         `/v1/shipments/${enc(shipment.shipmentId)}/receipt`,
         {
@@ -38,8 +52,9 @@ export const ReceiveForm = ({ shipment, onClose, onDone }: { shipment: Shipment;
             accepted: v.accepted[i] ?? 0,
             rejected: l.quantity - (v.accepted[i] ?? 0),
           })),
-          verification: { result: v.result, releaseCertificateChecked: true },
-          temperatureLog: { deviceId: 'console', readings: [{ at, celsius: v.celsius }] },
+          verification: { result: v.result, releaseCertificateChecked: v.releaseCertificateChecked === true },
+          // Without a reading there is no log to send: the API then accepts only a full rejection.
+          ...(measured ? { temperatureLog: { deviceId: (v.deviceId ?? '').trim(), readings: [{ at, celsius: v.celsius }] } } : {}),
         },
         key,
       );
@@ -66,7 +81,12 @@ export const ReceiveForm = ({ shipment, onClose, onDone }: { shipment: Shipment;
       <Form
         form={form}
         layout="vertical"
-        initialValues={{ receivedAt: dayjs(), result: 'accepted', celsius: 5, accepted: shipment.lines.map((l) => l.quantity) }}
+        initialValues={{
+          receivedAt: dayjs(),
+          result: 'accepted',
+          releaseCertificateChecked: false,
+          accepted: shipment.lines.map((l) => l.quantity),
+        }}
         onFinish={(v) => void submit(v)}
       >
         {shipment.lines.map((l, i) => (
@@ -78,22 +98,55 @@ export const ReceiveForm = ({ shipment, onClose, onDone }: { shipment: Shipment;
             max={l.quantity}
           />
         ))}
+        <Typography.Paragraph type="secondary" data-testid="receive-hint">
+          {t('shipment.receiveHint')}
+        </Typography.Paragraph>
         <Form.Item name="result" label={t('shipment.verification')}>
           <Radio.Group options={['accepted', 'discrepancy', 'rejected'].map((r) => ({ value: r, label: t(`shipment.result_${r}`) }))} />
         </Form.Item>
-        <Space>
-          <Form.Item
-            name="celsius"
-            label={t('shipment.celsius')}
-            rules={[{ required: true, type: 'number', min: -100, max: 100, message: t('validation.required') }]}
-          >
-            <InputNumber step={0.1} />
-          </Form.Item>
-          <Form.Item name="receivedAt" label={t('shipment.receivedAt')} rules={[{ required: true, message: t('validation.required') }]}>
-            <DatePicker showTime disabledDate={(d) => d.isAfter(dayjs(), 'day')} />
-          </Form.Item>
-        </Space>
-        <Typography.Text type="secondary">{t('shipment.receiveHint')}</Typography.Text>
+        <Form.Item name="releaseCertificateChecked" valuePropName="checked">
+          <Checkbox>{t('shipment.certificateChecked')}</Checkbox>
+        </Form.Item>
+        <Row gutter={16}>
+          <Col xs={24} sm={12}>
+            <Form.Item
+              name="celsius"
+              label={t('shipment.celsius')}
+              dependencies={['result', 'accepted']}
+              extra={t('shipment.celsiusHint')}
+              rules={[
+                ({ getFieldsValue }) => ({
+                  required: accepting(getFieldsValue(['result', 'accepted']) as Values),
+                  message: t('shipment.celsiusRequired'),
+                }),
+                { type: 'number', min: -100, max: 100, message: t('shipment.celsiusRange') },
+              ]}
+            >
+              <InputNumber step={0.1} style={{ width: '100%' }} />
+            </Form.Item>
+          </Col>
+          <Col xs={24} sm={12}>
+            <Form.Item
+              name="deviceId"
+              label={t('shipment.deviceId')}
+              dependencies={['celsius']}
+              extra={t('shipment.deviceIdHint')}
+              rules={[
+                ({ getFieldValue }) => ({
+                  required: typeof getFieldValue('celsius') === 'number',
+                  whitespace: true,
+                  message: t('shipment.deviceIdRequired'),
+                }),
+                { max: 80, message: t('validation.tooLong', { max: 80 }) },
+              ]}
+            >
+              <Input autoComplete="off" />
+            </Form.Item>
+          </Col>
+        </Row>
+        <Form.Item name="receivedAt" label={t('shipment.receivedAt')} rules={[{ required: true, message: t('validation.required') }]}>
+          <DatePicker showTime style={{ width: '100%' }} disabledDate={(d) => d.isAfter(dayjs(), 'day')} />
+        </Form.Item>
       </Form>
     </Modal>
   );
