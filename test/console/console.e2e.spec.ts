@@ -245,10 +245,14 @@ describe('CDC: shipments in and out, stock', () => {
 
     await page.getByRole('button', { name: '发货', exact: true }).click();
     const dialog = page.getByRole('dialog');
-    await dialog.getByLabel('收货单位（机构代码）').fill(ORGS.clinic);
+    // Addressed to itself: the ledger's refusal is shown in Chinese (its detail is English).
+    await dialog.getByLabel('收货单位（机构代码）').fill(ORGS.cdc);
     await dialog.getByLabel('随货同行单号').fill('DN-CDC-OUT');
     await dialog.getByLabel('批次').fill(data.c.batchId);
     await dialog.getByLabel('数量（剂）').fill('4');
+    await dialog.getByRole('button', { name: '发货' }).click();
+    await expectText(dialog.getByTestId('problem'), '不能向本单位发货 (SAME_SENDER_AND_RECEIVER)');
+    await dialog.getByLabel('收货单位（机构代码）').fill(ORGS.clinic);
     await dialog.getByRole('button', { name: '发货' }).click();
     await page.getByText('已发货').waitFor();
     await page.getByRole('tab', { name: '发货' }).click();
