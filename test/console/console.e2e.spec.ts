@@ -103,6 +103,12 @@ describe('clinic: the dose screen', () => {
     await page.getByLabel('剂次', { exact: true }).fill('2');
     await page.getByRole('button', { name: '登记接种' }).click();
     await expectText(fieldError('接种时间'), '距上一剂间隔不足 (INTERVAL_TOO_SHORT)');
+    // The record speaks Chinese: vaccine type and status are words, not the API's codes.
+    const recordText = await textWhen(page.getByTestId('person-record'), '乙肝疫苗');
+    expect(recordText).toContain('有效');
+    expect(recordText).not.toMatch(/HepB|valid/);
+    // Dose 2 is not due for four weeks: nothing overdue.
+    await expect(page.getByTestId('series-HepB').textContent()).resolves.not.toContain('已逾期');
 
     // A unit of a batch that expired while at the clinic.
     await page.getByRole('button', { name: '下一位' }).click();
@@ -117,6 +123,12 @@ describe('clinic: the dose screen', () => {
     await page.getByTitle(new RegExp(`^${data.n.batchId}`)).click();
     await page.getByRole('button', { name: '登记接种' }).click();
     await expectText(fieldError('批次'), '本单位该批次已无库存 (INSUFFICIENT_STOCK)');
+
+    // Someone whose second HepB dose was due weeks ago: flagged as overdue.
+    await page.getByRole('button', { name: '下一位' }).click();
+    await page.getByLabel('证件号码', { exact: true }).fill(data.overduePerson);
+    await page.getByLabel('证件号码', { exact: true }).press('Enter');
+    await expectText(page.getByTestId('series-HepB'), '已逾期');
 
     // Bad input never reaches the API: a short trace code is refused in the form.
     await page.getByRole('button', { name: '下一位' }).click();
@@ -155,6 +167,8 @@ describe('regulator: audit a batch, recall it, download the impact', () => {
     await dialog.getByRole('button', { name: '发起召回' }).click();
     await page.getByText('召回已发起').waitFor();
     await expectText(page.getByRole('heading', { name: `批次 ${data.s.batchId}` }), '已召回');
+    // Its kind and level in words (not "L1").
+    await expectText(page.locator('.ant-descriptions'), '召回 一级（最严重）');
   });
 
   it('lists the recall impact by province and site and downloads it as a pseudonymous CSV', async () => {
@@ -174,9 +188,15 @@ describe('regulator: audit a batch, recall it, download the impact', () => {
     await page.getByRole('menuitem', { name: '访问审计' }).click();
     await page.getByText('导出召回影响').first().waitFor();
     await expect(page.getByText('查询受种者').count()).resolves.toBeGreaterThan(0);
+    // Purposes and roles in words: the clinic looked people up for vaccination, the regulator exported for a recall.
+    const audit = await textWhen(page.locator('.ant-table'), '召回随访');
+    expect(audit).toContain('接种服务');
+    expect(audit).toContain('接种单位');
+    expect(audit).not.toMatch(/recall_follow_up|treatment|public_health|clinic|regulator/);
     await expectAccessible(page);
     await page.getByRole('menuitem', { name: '召回' }).click();
     await page.getByRole('link', { name: data.s.batchId }).waitFor();
+    await expectText(page.getByRole('row', { name: new RegExp(data.s.batchId) }), '一级');
     await expectAccessible(page);
   });
 

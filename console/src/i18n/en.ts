@@ -1,7 +1,14 @@
 /** English messages. Every key here must exist in zh-CN.ts (the compiler checks it). */
 export const en = {
   shell: { brand: 'Vaxledger console', language: 'Language', national: 'national', navigation: 'Main menu', signOut: 'Sign out' },
-  roles: { regulator: 'Drug regulator', cdc: 'CDC', clinic: 'Clinic', manufacturer: 'Manufacturer', hub: 'National hub' },
+  roles: {
+    regulator: 'Drug regulator',
+    cdc: 'CDC',
+    clinic: 'Clinic',
+    manufacturer: 'Manufacturer',
+    hub: 'National hub',
+    healthcode: 'Health-code platform',
+  },
   menu: {
     batches: 'Batches',
     recalls: 'Recalls',
@@ -42,6 +49,7 @@ export const en = {
     status: 'Status',
     yes: 'Yes',
     no: 'No',
+    listSeparator: ', ',
   },
   find: {
     title: 'Find a batch',
@@ -197,6 +205,7 @@ export const en = {
     recordTitle: 'Vaccination record (all provinces)',
     seriesLine: '{{done}} doses done; next dose {{next}} due {{due}}',
     noDoses: 'No dose on record yet',
+    overdue: 'Overdue',
     vaccineType: 'Vaccine type',
   },
   unitState: {
@@ -219,6 +228,36 @@ export const en = {
   },
   sex: { M: 'Male', F: 'Female', U: 'Not stated' },
   route: { IM: 'Intramuscular', SC: 'Subcutaneous', ID: 'Intradermal', PO: 'Oral', IN: 'Intranasal' },
+  vaccineType: {
+    HepB: 'Hepatitis B',
+    BCG: 'BCG',
+    IPV: 'Polio, inactivated (IPV)',
+    bOPV: 'Polio, bivalent oral (bOPV)',
+    DTaP: 'Diphtheria, tetanus, acellular pertussis (DTaP)',
+    DT: 'Diphtheria and tetanus (DT)',
+    MMR: 'Measles, mumps, rubella (MMR)',
+    'JE-L': 'Japanese encephalitis, live',
+    'MPSV-A': 'Meningococcal polysaccharide A',
+    'MPSV-AC': 'Meningococcal polysaccharide A and C',
+    'HepA-L': 'Hepatitis A, live',
+    Varicella: 'Varicella',
+    Rabies: 'Rabies',
+    Influenza: 'Influenza',
+    HPV: 'Human papillomavirus (HPV)',
+    'COVID-19': 'COVID-19',
+    EV71: 'Enterovirus 71 (EV71)',
+  },
+  doseStatus: {
+    valid: 'Valid',
+    voided: 'Entered in error',
+  },
+  purpose: {
+    treatment: 'Vaccination (care of the person)',
+    recall_follow_up: 'Recall follow-up',
+    public_health: 'Public health surveillance',
+    oversight: 'Oversight',
+    subject_request: 'Request by the person',
+  },
   shipment: {
     in: 'Incoming',
     out: 'Outgoing',

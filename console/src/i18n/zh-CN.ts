@@ -3,7 +3,14 @@ import type { en } from './en';
 /** 简体中文（默认语言）。键与 en.ts 一致，由编译器检查。 */
 export const zhCN: typeof en = {
   shell: { brand: '疫苗追溯控制台', language: '语言', national: '全国', navigation: '主菜单', signOut: '退出' },
-  roles: { regulator: '药品监管部门', cdc: '疾病预防控制中心', clinic: '接种单位', manufacturer: '疫苗生产企业', hub: '国家枢纽' },
+  roles: {
+    regulator: '药品监管部门',
+    cdc: '疾病预防控制中心',
+    clinic: '接种单位',
+    manufacturer: '疫苗生产企业',
+    hub: '国家枢纽',
+    healthcode: '健康码平台',
+  },
   menu: {
     batches: '批次',
     recalls: '召回',
@@ -41,6 +48,7 @@ export const zhCN: typeof en = {
     status: '状态',
     yes: '是',
     no: '否',
+    listSeparator: '；',
   },
   find: {
     title: '查找批次',
@@ -196,6 +204,7 @@ export const zhCN: typeof en = {
     recordTitle: '接种记录（全国各省）',
     seriesLine: '已接种 {{done}} 剂；下一剂第 {{next}} 剂，应种日期 {{due}}',
     noDoses: '尚无接种记录',
+    overdue: '已逾期',
     vaccineType: '疫苗种类',
   },
   unitState: {
@@ -218,6 +227,36 @@ export const zhCN: typeof en = {
   },
   sex: { M: '男', F: '女', U: '未说明' },
   route: { IM: '肌内注射', SC: '皮下注射', ID: '皮内注射', PO: '口服', IN: '鼻内' },
+  vaccineType: {
+    HepB: '乙肝疫苗',
+    BCG: '卡介苗',
+    IPV: '脊灰灭活疫苗',
+    bOPV: '二价脊灰减毒活疫苗',
+    DTaP: '百白破疫苗',
+    DT: '白破疫苗',
+    MMR: '麻腮风疫苗',
+    'JE-L': '乙脑减毒活疫苗',
+    'MPSV-A': 'A群流脑多糖疫苗',
+    'MPSV-AC': 'A群C群流脑多糖疫苗',
+    'HepA-L': '甲肝减毒活疫苗',
+    Varicella: '水痘疫苗',
+    Rabies: '狂犬病疫苗',
+    Influenza: '流感疫苗',
+    HPV: '人乳头瘤病毒（HPV）疫苗',
+    'COVID-19': '新冠病毒疫苗',
+    EV71: '肠道病毒71型（EV71）疫苗',
+  },
+  doseStatus: {
+    valid: '有效',
+    voided: '已作废',
+  },
+  purpose: {
+    treatment: '接种服务',
+    recall_follow_up: '召回随访',
+    public_health: '公共卫生监测',
+    oversight: '监督管理',
+    subject_request: '本人查询',
+  },
   shipment: {
     in: '收货',
     out: '发货',

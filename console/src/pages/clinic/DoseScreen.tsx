@@ -149,6 +149,8 @@ export const DoseScreen = () => {
     }
   };
 
+  // A next dose due before today (China time) is overdue: the vaccinator should see it at once.
+  const today = chinaToday();
   // Every batch the site has held, empty ones too: the API explains why one cannot be used.
   const batchOptions = stock.map((b) => ({
     value: b.batchId,
@@ -300,8 +302,11 @@ export const DoseScreen = () => {
         <Card title={t('dose.recordTitle')} data-testid="person-record">
           <Descriptions column={1}>
             {record.series.map((s) => (
-              <Descriptions.Item key={s.vaccineType} label={s.vaccineType}>
-                {t('dose.seriesLine', { done: s.dosesDone, next: s.nextDoseNumber ?? '—', due: s.nextDueOn ?? '—' })}
+              <Descriptions.Item key={s.vaccineType} label={t(`vaccineType.${s.vaccineType}`, { defaultValue: s.vaccineType })}>
+                <span data-testid={`series-${s.vaccineType}`}>
+                  {t('dose.seriesLine', { done: s.dosesDone, next: s.nextDoseNumber ?? '—', due: s.nextDueOn ?? '—' })}{' '}
+                  {s.nextDueOn !== null && s.nextDueOn < today && <Tag color="red">{t('dose.overdue')}</Tag>}
+                </span>
               </Descriptions.Item>
             ))}
           </Descriptions>
@@ -313,12 +318,22 @@ export const DoseScreen = () => {
             locale={{ emptyText: t('dose.noDoses') }}
             columns={[
               { title: t('dose.administeredAt'), dataIndex: 'administeredAt', render: chinaTime },
-              { title: t('dose.vaccineType'), dataIndex: 'vaccineType' },
+              {
+                title: t('dose.vaccineType'),
+                dataIndex: 'vaccineType',
+                render: (v: string) => t(`vaccineType.${v}`, { defaultValue: v }),
+              },
               { title: t('dose.doseNumber'), dataIndex: 'doseNumber' },
               { title: t('dose.batch'), dataIndex: 'batchId' },
               { title: t('batch.siteCode'), dataIndex: 'siteCode' },
               { title: t('impact.originProvince'), dataIndex: 'originProvince' },
-              { title: t('common.status'), dataIndex: 'status' },
+              {
+                title: t('common.status'),
+                dataIndex: 'status',
+                render: (status: string) => (
+                  <Tag color={status === 'voided' ? 'default' : 'green'}>{t(`doseStatus.${status}`, { defaultValue: status })}</Tag>
+                ),
+              },
             ]}
           />
         </Card>

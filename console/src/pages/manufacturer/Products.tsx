@@ -19,7 +19,12 @@ export const Products = () => {
           columns={[
             { title: t('product.code'), dataIndex: 'productCode', sorter: true },
             { title: t('product.name'), dataIndex: 'name', sorter: true },
-            { title: t('product.vaccineType'), dataIndex: 'vaccineType', sorter: true },
+            {
+              title: t('product.vaccineType'),
+              dataIndex: 'vaccineType',
+              sorter: true,
+              render: (v: string) => t(`vaccineType.${v}`, { defaultValue: v }),
+            },
             { title: t('product.approvalNo'), dataIndex: 'approvalNo' },
             {
               title: t('product.serialised'),

@@ -51,7 +51,7 @@ export const AccessAudit = () => {
             },
             { title: t('audit.what'), dataIndex: 'type', render: (ty: string) => t(`audit.type_${ty}`, { defaultValue: ty }) },
             { title: t('audit.subject'), key: 'subject', render: (_, e) => e.personId ?? e.batchId ?? '', ellipsis: true },
-            { title: t('audit.purpose'), dataIndex: 'purpose' },
+            { title: t('audit.purpose'), dataIndex: 'purpose', render: (p: string) => t(`purpose.${p}`, { defaultValue: p }) },
           ]}
         />
         <Space style={{ marginTop: 16 }}>

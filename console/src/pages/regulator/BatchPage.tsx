@@ -89,7 +89,14 @@ export const BatchPage = () => {
           <Descriptions.Item label={t('batch.expiresOn')}>{trace.expiresOn}</Descriptions.Item>
           <Descriptions.Item label={t('batch.certificate')}>{trace.release?.certificateNo ?? '—'}</Descriptions.Item>
           <Descriptions.Item label={t('batch.recalls')}>
-            {trace.recalls.length === 0 ? '—' : trace.recalls.map((r) => `${t(`recall.kind_${r.kind}`)} L${r.level}`).join(', ')}
+            {trace.recalls.length === 0
+              ? '—'
+              : trace.recalls
+                  .map(
+                    (r) =>
+                      `${t(`recall.kind_${r.kind}`, { defaultValue: r.kind })} ${t(`recall.level_${r.level}`, { defaultValue: String(r.level) })}`,
+                  )
+                  .join(t('common.listSeparator'))}
           </Descriptions.Item>
         </Descriptions>
         <Row gutter={16}>

@@ -41,8 +41,13 @@ export const Recalls = () => {
           query={{ status }}
           columns={[
             { title: t('recall.effectiveAt'), dataIndex: 'effectiveAt', render: chinaTime, sorter: true },
-            { title: t('recall.kind'), dataIndex: 'kind', render: (k: string) => t(`recall.kind_${k}`) },
-            { title: t('recall.level'), dataIndex: 'level', sorter: true },
+            { title: t('recall.kind'), dataIndex: 'kind', render: (k: string) => t(`recall.kind_${k}`, { defaultValue: k }) },
+            {
+              title: t('recall.level'),
+              dataIndex: 'level',
+              sorter: true,
+              render: (level: number) => t(`recall.level_${level}`, { defaultValue: String(level) }),
+            },
             { title: t('recall.reasonCode'), dataIndex: 'reasonCode', render: (r: string) => t(`recall.reason_${r}`, { defaultValue: r }) },
             {
               title: t('impact.open'),
