@@ -71,7 +71,8 @@ const main = async () => {
         idNumber: `${body}${residentIdCheckChar(body)}`,
         name: `受种者${i}`,
         birthDate: `1990-03-${day}`,
-        sex: i % 2 ? 'M' : 'F',
+        // The 17th digit (odd for men): the typed sex must agree with the number.
+        sex: Number(body.charAt(16)) % 2 === 1 ? 'M' : 'F',
       };
     };
     const lines = ['idType,idNumber,name,birthDate,sex,batchId,doseNumber,administeredAt,route,vaccinatorRef'];

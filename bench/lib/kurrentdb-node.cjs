@@ -41,8 +41,13 @@ const residentId = (n) => {
   const sum = [...body].reduce((s, d, i) => s + Number(d) * weights[i], 0);
   return body + '10X98765432'[sum % 11];
 };
+/** The birth date and sex the number states (digits 7–14, the 17th odd for men). */
+const detailsOf = (id) => ({
+  birthDate: `${id.slice(6, 10)}-${id.slice(10, 12)}-${id.slice(12, 14)}`,
+  sex: Number(id.charAt(16)) % 2 === 1 ? 'M' : 'F',
+});
 const dose = (n) => ({
-  person: { idType: 'RESIDENT_ID', idNumber: residentId(n), name: `受种者${n}`, birthDate: '1990-05-07', sex: 'M' },
+  person: { idType: 'RESIDENT_ID', idNumber: residentId(n), name: `受种者${n}`, ...detailsOf(residentId(n)) },
   batchId: BATCH,
   doseNumber: 1,
   administeredAt: new Date(Date.now() - 3_600_000).toISOString(),

@@ -8,7 +8,7 @@ const BATCH = `${PRODUCT}-202611B001`;
 const CODES = ['86963210000000000048', '86963210000000000055'];
 const minutesAgo = (m: number): string => new Date(Date.now() - m * 60_000).toISOString();
 const temperatureLog = { deviceId: 'TL-1', readings: [{ at: minutesAgo(60), celsius: 5 }] };
-const PERSON = { idType: 'RESIDENT_ID', idNumber: '11010519491231002X', name: '王五', birthDate: '1949-12-31', sex: 'M' };
+const PERSON = { idType: 'RESIDENT_ID', idNumber: '11010519491231002X', name: '王五', birthDate: '1949-12-31', sex: 'F' };
 const dose = (over: Record<string, unknown> = {}): Record<string, unknown> => ({
   person: PERSON,
   batchId: BATCH,
@@ -135,6 +135,38 @@ describe('bad input appends nothing', () => {
         .send(dose({ person: { ...PERSON, idNumber: '510104202301151230' } })),
     ));
 
+  it('a birth date or sex the resident ID contradicts, naming the field and quoting no date', async () => {
+    const body = await refused(422, 'PERSON_DETAILS_MISMATCH', () =>
+      api.http
+        .post('/v1/doses')
+        .set(AS.clinic)
+        .send(dose({ person: { ...PERSON, birthDate: '1950-01-01' } })),
+    );
+    expect(body.errors).toEqual([expect.objectContaining({ field: 'person.birthDate', reason: 'PERSON_DETAILS_MISMATCH' })]);
+    expect(JSON.stringify(body)).not.toMatch(/1949|1950|12-31|01-01/);
+    const sex = await refused(422, 'PERSON_DETAILS_MISMATCH', () =>
+      api.http
+        .post('/v1/doses')
+        .set(AS.clinic)
+        .send(dose({ person: { ...PERSON, sex: 'M' } })),
+    );
+    expect(sex.errors).toEqual([expect.objectContaining({ field: 'person.sex' })]);
+    // Sex unknown (U) contradicts nothing: the dose goes on to the next rule.
+    const unknownSex = await api.http
+      .post('/v1/doses')
+      .set(AS.clinic)
+      .send(dose({ person: { ...PERSON, sex: 'U' }, batchId: `${PRODUCT}-NOSUCH` }));
+    expect(unknownSex.body.code).toBe('UNKNOWN_BATCH');
+  });
+
+  it('a lookup names the body field it refuses and says why in words', async () => {
+    const res = await api.http.post('/v1/persons/lookup').set(AS.clinic).send({ idType: 'PASSPORT', idNumber: 'E12345678' });
+    expect(res.status).toBe(400);
+    expect(res.body.code).toBe('INVALID_PERSON_ID');
+    expect(res.body.errors).toEqual([expect.objectContaining({ field: 'issuingState' })]);
+    expect(res.body.detail).toContain('issuing state');
+  });
+
   it('a trace code that is not 20 digits', () =>
     refused(400, 'INVALID_TRACE_CODE', () =>
       api.http
@@ -229,7 +261,7 @@ describe('bad input appends nothing', () => {
       api.http
         .post('/v1/doses')
         .set(AS.clinic)
-        .send(dose({ person: { ...PERSON, idNumber: '310115198507062825', sex: 'F' } })),
+        .send(dose({ person: { ...PERSON, idNumber: '310115198507062825', birthDate: '1985-07-06', sex: 'F' } })),
     ));
 
   it('more than the stock on hand', () =>

@@ -1,5 +1,6 @@
 import { AS, startApi, type ApiHarness } from '../support/api-harness';
 import { HEPB_PRODUCT, stockClinic } from '../support/scenario';
+import { detailsOf } from '../support/person-details';
 
 // GET /v1/batches/{batchId}/doses-by-day (the console's chart): counts per China-local day,
 // voided doses left out, the batch's trace visibility.
@@ -18,7 +19,7 @@ describe('doses of a batch per China-local day', () => {
         .post('/v1/doses')
         .set(AS.clinic)
         .send({
-          person: { idType: 'RESIDENT_ID', idNumber, name: '测试', birthDate, sex: 'M' },
+          person: { idType: 'RESIDENT_ID', idNumber, name: '测试', birthDate, sex: detailsOf(idNumber).sex },
           batchId: BATCH,
           doseNumber: 1,
           administeredAt,

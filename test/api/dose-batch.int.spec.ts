@@ -3,6 +3,7 @@ import type { PostgresEventStore } from '@vaxledger/event-store';
 import { nodeApplication, nodeExecutor } from '../../apps/api/src/infrastructure/application';
 import { AS, ORGS, startApi, type ApiHarness } from '../support/api-harness';
 import { HEPB_PRODUCT, stockClinic } from '../support/scenario';
+import { detailsOf } from '../support/person-details';
 
 // The bulk entry point (demo seeding, file imports): many doses in one transaction and one
 // commit, each under its own savepoint, so a refused dose refuses only itself (ADR 0011).
@@ -21,7 +22,7 @@ const residentId = (n: number): string => {
   return body + '10X98765432'[sum % 11]!;
 };
 const dose = (n: number, batchId = BATCH): RecordDoseCommand => ({
-  person: { idType: 'RESIDENT_ID', idNumber: residentId(n), name: `受种者${n}`, birthDate: '1990-03-07', sex: 'M' },
+  person: { idType: 'RESIDENT_ID', idNumber: residentId(n), name: `受种者${n}`, ...detailsOf(residentId(n)) },
   batchId,
   doseNumber: 1,
   administeredAt: new Date(Date.now() - 3_600_000).toISOString(),

@@ -3,6 +3,7 @@ import { pseudonymFor } from '@vaxledger/application';
 import { residentIdCheckChar } from '@vaxledger/domain';
 import { sample } from '../support/metrics-text';
 import { HEPB_PRODUCT, stockClinic } from '../support/scenario';
+import { detailsOf } from '../support/person-details';
 
 // 200 doses at once for the last 50 units of a batch at one site: exactly 50 recorded, the
 // others refused with INSUFFICIENT_STOCK and nothing appended for them (ADR 0011: a
@@ -20,7 +21,7 @@ const residentId = (n: number): string => {
   return body + residentIdCheckChar(body);
 };
 const doseFor = (n: number): object => ({
-  person: { idType: 'RESIDENT_ID', idNumber: residentId(n), name: `受种者${n}`, birthDate: '1990-03-07', sex: 'F' },
+  person: { idType: 'RESIDENT_ID', idNumber: residentId(n), name: `受种者${n}`, ...detailsOf(residentId(n)) },
   batchId: BATCH,
   doseNumber: 1,
   administeredAt: minutesAgo(5),

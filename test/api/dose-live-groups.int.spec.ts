@@ -4,6 +4,7 @@ import { residentIdCheckChar } from '@vaxledger/domain';
 import { AS, ORGS, startApi, type ApiHarness } from '../support/api-harness';
 import { sample } from '../support/metrics-text';
 import { HEPB_PRODUCT, stockClinic } from '../support/scenario';
+import { detailsOf } from '../support/person-details';
 
 // A burst of doses larger than the node's dose writers (DOSE_WRITERS, 2 by default): the doses
 // that find every writer busy are written in groups, one transaction each (ADR 0034). Each dose
@@ -19,7 +20,7 @@ const residentId = (n: number): string => {
   return body + residentIdCheckChar(body);
 };
 const doseFor = (n: number, doseNumber = 1): object => ({
-  person: { idType: 'RESIDENT_ID', idNumber: residentId(n), name: `同批${n}`, birthDate: '1992-06-11', sex: 'F' },
+  person: { idType: 'RESIDENT_ID', idNumber: residentId(n), name: `同批${n}`, ...detailsOf(residentId(n)) },
   batchId: BATCH,
   doseNumber,
   administeredAt: daysAgo(1),

@@ -1,6 +1,7 @@
 import { AS, ORGS, startApi, type ApiHarness } from '../support/api-harness';
 import { HEPB_PRODUCT, stockClinic } from '../support/scenario';
 import { testDatabaseKind } from '../support/database';
+import { detailsOf } from '../support/person-details';
 
 // The last units of a batch at one site, wanted by more doses than there are units, arriving
 // at the same moment at two API replicas of one node: exactly as many doses as units are
@@ -42,7 +43,7 @@ describe('the last units at one site, wanted at two API replicas at once', () =>
         replicas[n % 2]!.http.post('/v1/doses')
           .set(AS.clinic)
           .send({
-            person: { idType: 'RESIDENT_ID', idNumber: residentId(n), name: `受种者${n}`, birthDate: '1990-03-07', sex: 'M' },
+            person: { idType: 'RESIDENT_ID', idNumber: residentId(n), name: `受种者${n}`, ...detailsOf(residentId(n)) },
             batchId: BATCH,
             doseNumber: 1,
             administeredAt: daysAgo(1),

@@ -4,6 +4,7 @@ import { nodeApplication, nodeExecutor } from '../../apps/api/src/infrastructure
 import { AS, ORGS, startApi, type ApiHarness } from '../support/api-harness';
 import { type KurrentDbDouble, startKurrentDbDouble } from '../support/kurrentdb/kurrentdb-double';
 import { HEPB_PRODUCT, stockClinic } from '../support/scenario';
+import { detailsOf } from '../support/person-details';
 
 // Doses on a node whose log is in KurrentDB, with the guard rows in PostgreSQL (ADR 0029):
 // no site lock and no projector wait, and still no unit given twice and no dose after a recall.
@@ -20,7 +21,7 @@ const residentId = (n: number): string => {
   return body + '10X98765432'[sum % 11]!;
 };
 const dose = (n: number): RecordDoseCommand => ({
-  person: { idType: 'RESIDENT_ID', idNumber: residentId(n), name: `受种者${n}`, birthDate: '1990-04-07', sex: 'F' },
+  person: { idType: 'RESIDENT_ID', idNumber: residentId(n), name: `受种者${n}`, ...detailsOf(residentId(n)) },
   batchId: BATCH,
   doseNumber: 1,
   administeredAt: new Date(Date.now() - 3_600_000).toISOString(),

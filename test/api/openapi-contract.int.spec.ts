@@ -242,20 +242,20 @@ describe('the OpenAPI document matches the real answers of every route', () => {
     const eventId = (dose.eventIds as string[]).at(-1)!;
     // A dose file: the example dose again (refused as dose 1 again) and another person's dose.
     const exampleDose = REQUEST_EXAMPLES['POST /v1/doses'] as { person: Record<string, string> } & Record<string, unknown>;
-    const csvRow = (idNumber: string) =>
+    const csvRow = (idNumber: string, birthDate = exampleDose.person.birthDate, sex = exampleDose.person.sex) =>
       [
         exampleDose.person.idType,
         idNumber,
         exampleDose.person.name,
-        exampleDose.person.birthDate,
-        exampleDose.person.sex,
+        birthDate,
+        sex,
         exampleDose.batchId,
         exampleDose.doseNumber,
         exampleDose.administeredAt,
         exampleDose.route,
         exampleDose.vaccinatorRef,
       ].join(',');
-    const doseFile = `idType,idNumber,name,birthDate,sex,batchId,doseNumber,administeredAt,route,vaccinatorRef\n${csvRow(exampleDose.person.idNumber!)}\n${csvRow('11010519491231002X')}\n`;
+    const doseFile = `idType,idNumber,name,birthDate,sex,batchId,doseNumber,administeredAt,route,vaccinatorRef\n${csvRow(exampleDose.person.idNumber!)}\n${csvRow('11010519491231002X', '1949-12-31', 'F')}\n`;
     const imported = await call('post', '/v1/doses/import', CLINIC_AS, { body: doseFile, headers: { 'content-type': 'text/csv' } });
     expect(imported.body.summary).toMatchObject({ rows: 2, refused: 1 });
     await call('post', '/v1/doses/import', CLINIC_AS, { body: 'name\n', headers: { 'content-type': 'text/csv' } }); // 400: no dose columns

@@ -18,7 +18,8 @@ const residentId = (n: number): string => {
   return body + residentIdCheckChar(body);
 };
 const AT = new Date(Date.now() - 3 * 3_600_000).toISOString();
-const row = (n: number, route = 'IM'): string => `RESIDENT_ID,${residentId(n)},孩子${n},2010-03-07,男,${BATCH},1,${AT},${route},V-01`;
+const row = (n: number, route = 'IM'): string =>
+  `RESIDENT_ID,${residentId(n)},孩子${n},2010-03-07,${n % 2 === 1 ? '男' : '女'},${BATCH},1,${AT},${route},V-01`;
 const file = (rows: readonly string[]): string => `\ufeff${HEADER}\r\n${rows.join('\r\n')}\r\n`;
 
 describe('dose files on the embedded default', () => {

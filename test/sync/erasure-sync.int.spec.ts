@@ -20,7 +20,7 @@ import { until } from '../support/until';
 
 const LOT = 'ES2026A';
 const BATCH = `${FEDERATION_PRODUCT}-${LOT}`;
-const PERSON = { idType: 'RESIDENT_ID', idNumber: '11010519491231002X', name: '王五', birthDate: '1949-12-31', sex: 'M' };
+const PERSON = { idType: 'RESIDENT_ID', idNumber: '11010519491231002X', name: '王五', birthDate: '1949-12-31', sex: 'F' };
 const ACCESS_TYPES = ['PersonLookedUp', 'PersonRecordRead', 'RecallImpactExported'];
 
 describe('erasure across provinces over Kafka', () => {

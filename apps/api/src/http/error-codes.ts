@@ -60,6 +60,8 @@ export const STATUS: Readonly<Record<ErrorCode, number>> = {
   INVALID_ORG_CODE: 400,
   INVALID_REGION_CODE: 400,
   INVALID_PERSON_ID: 400,
+  // The typed birth date or sex contradicts what the ID number itself states.
+  PERSON_DETAILS_MISMATCH: 422,
   INVALID_QUANTITY: 400,
   INVALID_DATE: 400,
   TIME_IN_FUTURE: 422,

@@ -57,7 +57,7 @@ export class VaccinationStatusHandler {
   async handle(document: IdentityDocument, actor: Actor, access: AccessContext): Promise<{ status: VaccinationStatus; jws: string }> {
     const keys = this.deps.keys();
     if (!keys) throw new ApplicationError('CERTIFICATE_UNAVAILABLE', 'this node has no certificate key to sign the status with');
-    const personId = pseudonymFor(this.deps.pseudonymSecret, document);
+    const personId = pseudonymFor(this.deps.pseudonymSecret, document, '');
     const issuedAt = (this.deps.clock ?? systemClock)();
     await recordAccess(
       this.deps.store,

@@ -115,7 +115,7 @@ export class ImportDosesHandler {
           return { ...place, status: 'refused', code: 'VALIDATION_FAILED', message: 'the row has invalid cells', errors: checked.errors };
         let personId: string;
         try {
-          personId = pseudonymFor(this.deps.pseudonymSecret, checked.command.person);
+          personId = pseudonymFor(this.deps.pseudonymSecret, checked.command.person, 'person.', checked.command.person);
         } catch (error) {
           const refusal = refusalOf(error, checked.command);
           if (!refusal) throw error;

@@ -13,8 +13,9 @@ import { RecordDoseHandler } from './record-dose.handler';
 const SECRET = 'a-test-pseudonym-secret-of-32-bytes!';
 const clinic: Actor = { orgCode: CLINIC, role: 'clinic', provinceCode: PROVINCE };
 const HEADER = 'idType,idNumber,name,birthDate,sex,batchId,doseNumber,administeredAt,route,vaccinatorRef';
+// Birth date and sex as the number states them (PERSON_DETAILS_MISMATCH otherwise).
 const row = (idNumber: string, name: string, batchId = BATCH_ID, at = '2026-11-20T10:15:00+08:00') =>
-  `RESIDENT_ID,${idNumber},${name},1990-03-07,M,${batchId},1,${at},IM,V-0042`;
+  `RESIDENT_ID,${idNumber},${name},${idNumber.slice(6, 10)}-${idNumber.slice(10, 12)}-${idNumber.slice(12, 14)},${Number(idNumber.charAt(16)) % 2 === 1 ? 'M' : 'F'},${batchId},1,${at},IM,V-0042`;
 
 const world = (spec: HandlerSpec, stock: number) => {
   const reads = memoryReads({ products: [productRow()], batches: [batchRow()], stock: [stockRow({ site: CLINIC, available: stock })] });

@@ -167,7 +167,7 @@ export class RecordDoseHandler {
   /** What the one-transaction path needs, read and checked before its transaction opens. */
   private async transactionInput(command: RecordDoseCommand, actor: Actor, meta: CommandMeta): Promise<DoseInput> {
     const { reads: models, provinceCode, pseudonymSecret } = this.deps;
-    const personId = pseudonymFor(pseudonymSecret, command.person);
+    const personId = pseudonymFor(pseudonymSecret, command.person, 'person.', command.person);
     const traceCode = traceCodeOf(command);
     const { person, ...dose } = command;
     // Read in the dose's own transaction where the deps can (one commit less per dose).
@@ -246,7 +246,7 @@ export class RecordDoseHandler {
       return recordDoseWithGuardedAppend(guardedAppend, await this.transactionInput(command, actor, meta));
     // Stores without guard rows (KurrentDB without them, memory): the per-site lock path (ADR 0004).
     const { executor, reads: models, vault, provinceCode, pseudonymSecret } = this.deps;
-    const personId = pseudonymFor(pseudonymSecret, command.person);
+    const personId = pseudonymFor(pseudonymSecret, command.person, 'person.', command.person);
     const traceCode = traceCodeOf(command);
     const site = siteOf(actor);
     const now = (this.deps.clock ?? systemClock)();

@@ -31,7 +31,7 @@ export class IdentifyPersonHandler {
   constructor(private readonly deps: IdentifyPersonDeps) {}
 
   async handle(command: IdentifyPersonCommand, actor: Actor, access: AccessContext): Promise<{ personId: string }> {
-    const personId = pseudonymFor(this.deps.pseudonymSecret, command);
+    const personId = pseudonymFor(this.deps.pseudonymSecret, command, '');
     const accessedAt = (this.deps.clock ?? systemClock)();
     await recordAccess(
       this.deps.store,

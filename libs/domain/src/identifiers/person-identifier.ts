@@ -1,5 +1,13 @@
 import { type Branded, type ParseResult, fail, normaliseIdentifier, ok } from './normalise';
-import { type ResidentIdReason, parseGb11643Number, parseResidentId, upgradeLegacyResidentId } from './resident-id';
+import {
+  birthDateOf,
+  parseGb11643Number,
+  parseResidentId,
+  type ResidentId,
+  type ResidentIdReason,
+  sexOf,
+  upgradeLegacyResidentId,
+} from './resident-id';
 
 /** The API's `idType` values. */
 export const ID_TYPES = [
@@ -127,3 +135,30 @@ export const normalisePersonIdentifier = (
 /** The exact text the pseudonym HMAC is computed over (DOMAIN.md §5); changing it re-keys everyone. */
 export const pseudonymInput = (identifier: NormalisedPersonIdentifier): string =>
   `v1|${identifier.code}|${identifier.issuer}|${identifier.number}`;
+
+/**
+ * The birth date and sex a document number itself states, where its layout has them: resident
+ * IDs and the Hong Kong, Macao and Taiwan residence permits (GB 11643: digits 7–14, the 17th odd
+ * for men). Other documents state neither, and the foreign permanent resident card's layout is
+ * not relied on here. A dose whose typed details disagree with these is refused, so age rules
+ * and the vault's details cannot drift from the document.
+ */
+export const documentedDetailsOf = (identifier: NormalisedPersonIdentifier): { birthDate: string; sex: 'M' | 'F' } | null => {
+  if (identifier.code !== 'RIC' && identifier.code !== 'RPH') return null;
+  const number = identifier.number as ResidentId;
+  return { birthDate: birthDateOf(number), sex: sexOf(number) };
+};
+
+/** Which of the typed details contradict the document (`U`, sex unknown, contradicts nothing). */
+export const detailsContradicting = (
+  identifier: NormalisedPersonIdentifier,
+  typed: { readonly birthDate: string; readonly sex: 'M' | 'F' | 'U' },
+): { field: 'birthDate' | 'sex'; typed: string; documented: string }[] => {
+  const documented = documentedDetailsOf(identifier);
+  if (!documented) return [];
+  const found: { field: 'birthDate' | 'sex'; typed: string; documented: string }[] = [];
+  if (typed.birthDate !== documented.birthDate)
+    found.push({ field: 'birthDate', typed: typed.birthDate, documented: documented.birthDate });
+  if (typed.sex !== 'U' && typed.sex !== documented.sex) found.push({ field: 'sex', typed: typed.sex, documented: documented.sex });
+  return found;
+};

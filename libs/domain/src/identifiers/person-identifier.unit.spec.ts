@@ -1,4 +1,12 @@
-import { ID_TYPES, ID_TYPE_CODE, type PersonIdentifierInput, normalisePersonIdentifier, pseudonymInput } from './person-identifier';
+import {
+  detailsContradicting,
+  documentedDetailsOf,
+  ID_TYPES,
+  ID_TYPE_CODE,
+  type PersonIdentifierInput,
+  normalisePersonIdentifier,
+  pseudonymInput,
+} from './person-identifier';
 import { residentIdCheckChar } from './resident-id';
 
 const TODAY = '2026-06-30';
@@ -94,5 +102,39 @@ describe('pseudonymInput', () => {
   it('carries the issuing state for passports', () => {
     const id = normalised({ idType: 'PASSPORT', idNumber: 'C01X00T47', issuingState: 'deu' });
     expect(pseudonymInput(id)).toBe('v1|PPT|DEU|C01X00T47');
+  });
+});
+
+describe('the details a document states', () => {
+  it('reads birth date and sex from resident IDs (legacy 15-digit ones too) and HMT residence permits', () => {
+    expect(documentedDetailsOf(normalised({ idType: 'RESIDENT_ID', idNumber: '510104199003071237' }))).toEqual({
+      birthDate: '1990-03-07',
+      sex: 'M',
+    });
+    expect(documentedDetailsOf(normalised({ idType: 'RESIDENT_ID', idNumber: '110105491231002' }))).toEqual({
+      birthDate: '1949-12-31',
+      sex: 'F',
+    });
+    expect(documentedDetailsOf(normalised({ idType: 'RESIDENCE_PERMIT_HMT', idNumber: withCheck('83000020050505002') }))).toEqual({
+      birthDate: '2005-05-05',
+      sex: 'F',
+    });
+  });
+
+  it('states nothing for documents without the GB 11643 layout', () => {
+    expect(documentedDetailsOf(normalised({ idType: 'PASSPORT', idNumber: 'E12345678', issuingState: 'CHN' }))).toBeNull();
+    expect(documentedDetailsOf(normalised({ idType: 'BIRTH_CERTIFICATE', idNumber: 'A123456789' }))).toBeNull();
+  });
+
+  it('names each typed detail the document contradicts; sex U contradicts nothing', () => {
+    const id = normalised({ idType: 'RESIDENT_ID', idNumber: '510104199003071237' });
+    expect(detailsContradicting(id, { birthDate: '1990-03-07', sex: 'M' })).toEqual([]);
+    expect(detailsContradicting(id, { birthDate: '1990-03-07', sex: 'U' })).toEqual([]);
+    expect(detailsContradicting(id, { birthDate: '1990-03-08', sex: 'F' })).toEqual([
+      { field: 'birthDate', typed: '1990-03-08', documented: '1990-03-07' },
+      { field: 'sex', typed: 'F', documented: 'M' },
+    ]);
+    const passport = normalised({ idType: 'PASSPORT', idNumber: 'E12345678', issuingState: 'CHN' });
+    expect(detailsContradicting(passport, { birthDate: '1990-03-08', sex: 'F' })).toEqual([]);
   });
 });

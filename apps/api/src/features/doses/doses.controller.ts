@@ -23,8 +23,15 @@ export class PersonDto {
   @Matches(/^[A-Z]{3}$/)
   readonly issuingState?: string;
   @ApiProperty() @IsString() @Length(1, 100) readonly name!: string;
-  @ApiProperty({ example: '1990-03-07' }) @Matches(DATE) readonly birthDate!: string;
-  @ApiProperty({ enum: ['M', 'F', 'U'] }) @IsIn(['M', 'F', 'U']) readonly sex!: 'M' | 'F' | 'U';
+  @ApiProperty({
+    example: '1990-03-07',
+    description: 'For RESIDENT_ID and RESIDENCE_PERMIT_HMT, the date the number states (422 PERSON_DETAILS_MISMATCH otherwise)',
+  })
+  @Matches(DATE)
+  readonly birthDate!: string;
+  @ApiProperty({ enum: ['M', 'F', 'U'], description: 'For RESIDENT_ID and RESIDENCE_PERMIT_HMT, as the 17th digit states, or U' })
+  @IsIn(['M', 'F', 'U'])
+  readonly sex!: 'M' | 'F' | 'U';
 }
 
 export class OverrideDto {
