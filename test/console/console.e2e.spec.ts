@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Browser, BrowserContext, Page, Request } from 'playwright-core';
-import { ORGS, startApi, type ApiHarness } from '../support/api-harness';
+import { usccCheckChar } from '@vaxledger/domain';
+import { AS, ORGS, startApi, type ApiHarness } from '../support/api-harness';
 import { ensureConsoleBuilt, expectAccessible, launchChromium, residentId, screenshot, expectText, textWhen } from './browser';
 import { buildScenario, type ConsoleScenario } from './console-scenario';
 
@@ -281,6 +282,46 @@ describe('CDC: shipments in and out, stock', () => {
     await page.getByRole('menuitem', { name: '库存' }).click();
     await expectText(row(data.c.batchId), new RegExp(`${data.c.batchId}6`));
     await screenshot(page, 'cdc-stock');
+  });
+
+  it('finds any of more than a hundred clinics in the site picker, by the node’s search', async () => {
+    // 105 clinics in the CDC's province: the picker used to load the first 100 and filter them.
+    for (let i = 1; i <= 105; i++) {
+      const first17 = `12510100MC${String(i).padStart(7, '0')}`;
+      const res = await api.http
+        .post('/v1/organisations')
+        .set(AS.regulator)
+        .send({
+          orgCode: `${first17}${usccCheckChar(first17)}`,
+          name: `成都市测试接种门诊${String(i).padStart(3, '0')}`,
+          kind: 'clinic',
+          provinceCode: '510000',
+        });
+      expect(res.status).toBe(201);
+    }
+    await api.settle();
+    await page.reload();
+    await page.getByRole('heading', { name: '库存' }).waitFor();
+    const picker = page.getByRole('combobox', { name: '单位' });
+    await picker.click();
+    await expectText(page.getByTestId('org-picker-more'), '共 105 个');
+    await picker.fill('门诊105');
+    await page.getByTitle(/成都市测试接种门诊105/).click();
+    await expectText(page.locator('.ant-card-extra'), '成都市测试接种门诊105');
+    await expectAccessible(page);
+
+    // The development sign-in's organisation picker searches the same way.
+    await context.clearCookies();
+    await page.evaluate('sessionStorage.clear()');
+    await page.goto(`${base}/console/`);
+    await page.getByText('接种单位', { exact: true }).click();
+    const orgPicker = page.getByRole('combobox', { name: '已登记的机构' });
+    await orgPicker.click();
+    await orgPicker.fill('门诊104');
+    await page.getByTitle(/成都市测试接种门诊104/).click();
+    const code104 = `12510100MC0000104${usccCheckChar('12510100MC0000104')}`;
+    await expect(page.getByLabel('机构代码（统一社会信用代码）').inputValue()).resolves.toBe(code104);
+    await expect(page.getByLabel('省级行政区划代码').inputValue()).resolves.toBe('510000');
   });
 });
 

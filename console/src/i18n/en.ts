@@ -51,6 +51,11 @@ export const en = {
     no: 'No',
     listSeparator: ', ',
   },
+  orgPicker: {
+    placeholder: 'Type a name or organisation code',
+    none: 'No organisation matches',
+    more: '{{shown}} of {{total}} shown: scroll for more, or type a name or code to narrow the list',
+  },
   find: {
     title: 'Find a batch',
     label: 'Batch',

@@ -50,6 +50,11 @@ export const zhCN: typeof en = {
     no: '否',
     listSeparator: '；',
   },
+  orgPicker: {
+    placeholder: '输入名称或机构代码查找',
+    none: '没有符合的机构',
+    more: '已显示 {{shown}} 个，共 {{total}} 个：向下滚动加载更多，或输入名称、代码缩小范围',
+  },
   find: {
     title: '查找批次',
     label: '批次',

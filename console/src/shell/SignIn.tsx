@@ -1,10 +1,11 @@
-import { Alert, Button, Card, Form, Input, Radio, Select, Space, Tag, Typography } from 'antd';
+import { Alert, Button, Card, Form, Input, Radio, Space, Tag, Typography } from 'antd';
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { get, type Page } from '../api/client';
 import type { Organisation } from '../api/types';
 import { provinceOfOrg } from '../format';
 import { LangSwitch } from './LangSwitch';
+import { OrgPicker } from './org-picker';
 import { type Actor, type Role, ROLES, useSession } from './session';
 
 // The example organisations of API.md, so an empty node can be tried at once.
@@ -14,6 +15,8 @@ const DEFAULTS: Record<Role, { orgCode: string; provinceCode: string }> = {
   clinic: { orgCode: '12440300MB1B2345QN', provinceCode: '440000' },
   manufacturer: { orgCode: '91320000MA1X0Y2W3E', provinceCode: '320000' },
 };
+// Organisations are master data every business role may list: the picker lists them as a regulator.
+const LISTER = { 'X-Dev-Actor': `regulator:${DEFAULTS.regulator.orgCode}:000000` };
 const KIND: Record<Role, string> = { regulator: 'regulator', cdc: 'cdc', clinic: 'clinic', manufacturer: 'manufacturer' };
 
 /** The sign-in page: the identity provider's (AUTH_MODE=jwt), else the development role picker. */
@@ -65,17 +68,16 @@ const DevSignIn = () => {
   const { signIn } = useSession();
   const [form] = Form.useForm<Actor>();
   const role = (Form.useWatch('role', form) ?? 'regulator') as Role;
-  const [orgs, setOrgs] = useState<Organisation[]>([]);
+  const [registered, setRegistered] = useState(0);
+  const [picked, setPicked] = useState<string | undefined>();
   useEffect(() => {
     form.setFieldsValue(DEFAULTS[role]);
-    // Registered organisations of that kind, if the node already has some (the demo data).
-    get<Page<Organisation>>(
-      '/v1/organisations',
-      { kind: KIND[role], pageSize: 100 },
-      { 'X-Dev-Actor': `regulator:${DEFAULTS.regulator.orgCode}:000000` },
-    )
-      .then((p) => setOrgs(p.items))
-      .catch(() => setOrgs([]));
+    setPicked(undefined);
+    // Whether the node already has organisations of that kind (the demo data) to offer; the
+    // picker then searches them on the node as the user types, however many there are.
+    get<Page<Organisation>>('/v1/organisations', { kind: KIND[role], pageSize: 1 }, LISTER)
+      .then((p) => setRegistered(p.total))
+      .catch(() => setRegistered(0));
   }, [role, form]);
   return (
     <main className="signin">
@@ -94,14 +96,16 @@ const DevSignIn = () => {
           <Form.Item name="role" label={t('signIn.role')}>
             <Radio.Group optionType="button" buttonStyle="solid" options={ROLES.map((r) => ({ value: r, label: t(`roles.${r}`) }))} />
           </Form.Item>
-          {orgs.length > 0 && (
+          {registered > 0 && (
             <Form.Item label={t('signIn.pickOrg')}>
-              <Select
-                aria-label={t('signIn.pickOrg')}
-                showSearch={{ optionFilterProp: 'label' }}
-                options={orgs.map((o) => ({ value: o.orgCode, label: `${o.name} (${o.orgCode})` }))}
-                onChange={(code: string) => {
-                  const org = orgs.find((o) => o.orgCode === code);
+              <OrgPicker
+                key={role}
+                ariaLabel={t('signIn.pickOrg')}
+                kind={KIND[role]}
+                headers={LISTER}
+                value={picked}
+                onChange={(code, org) => {
+                  setPicked(code);
                   form.setFieldsValue({
                     orgCode: code,
                     provinceCode: role === 'regulator' ? '000000' : (org?.provinceCode ?? provinceOfOrg(code)),

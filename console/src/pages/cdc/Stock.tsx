@@ -1,9 +1,10 @@
-import { Card, Select, Space, Table, Tag, Typography } from 'antd';
+import { Card, Space, Table, Tag, Typography } from 'antd';
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router-dom';
-import { enc, get, type Page } from '../../api/client';
-import type { InventoryLine, Organisation } from '../../api/types';
+import { enc, get } from '../../api/client';
+import type { InventoryLine } from '../../api/types';
+import { OrgPicker } from '../../shell/org-picker';
 import { ProblemAlert } from '../../shell/problem';
 import { useActor } from '../../shell/session';
 
@@ -12,20 +13,8 @@ export const Stock = () => {
   const { t } = useTranslation();
   const actor = useActor();
   const [site, setSite] = useState(actor.orgCode);
-  const [sites, setSites] = useState<Organisation[]>([]);
   const [lines, setLines] = useState<InventoryLine[] | null>(null);
   const [error, setError] = useState<unknown>(null);
-  useEffect(() => {
-    if (actor.role !== 'cdc') return;
-    get<Page<Organisation>>('/v1/organisations', {
-      kind: 'clinic',
-      provinceCode: actor.provinceCode === '000000' ? undefined : actor.provinceCode,
-      pageSize: 100,
-    }).then(
-      (p) => setSites(p.items),
-      () => setSites([]),
-    );
-  }, [actor]);
   useEffect(() => {
     setLines(null);
     get<{ batches: InventoryLine[] }>(`/v1/sites/${enc(site)}/inventory`).then((s) => (setLines(s.batches), setError(null)), setError);
@@ -37,16 +26,14 @@ export const Stock = () => {
       <Card
         extra={
           actor.role === 'cdc' && (
-            <Select
-              aria-label={t('stock.site')}
+            <OrgPicker
+              ariaLabel={t('stock.site')}
               style={{ minWidth: 320 }}
+              kind="clinic"
+              provinceCode={actor.provinceCode === '000000' ? undefined : actor.provinceCode}
               value={site}
-              showSearch={{ optionFilterProp: 'label' }}
-              onChange={setSite}
-              options={[
-                { value: actor.orgCode, label: `${t('stock.ownSite')} (${actor.orgCode})` },
-                ...sites.filter((s) => s.orgCode !== actor.orgCode).map((s) => ({ value: s.orgCode, label: `${s.name} (${s.orgCode})` })),
-              ]}
+              onChange={(code) => setSite(code)}
+              fixed={[{ value: actor.orgCode, label: `${t('stock.ownSite')} (${actor.orgCode})` }]}
             />
           )
         }
