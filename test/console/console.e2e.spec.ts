@@ -154,8 +154,10 @@ describe('regulator: audit a batch, recall it, download the impact', () => {
     const timeline = await textWhen(page.getByTestId('timeline'), '深圳市南山区预防接种门诊');
     for (const step of ['生产', '批签发', '发货', '收货', '四川省疾病预防控制中心', '深圳市南山区预防接种门诊', '510000'])
       expect(timeline).toContain(step);
-    // Two earlier days and today's dose from the clinic screen.
-    await expect(page.getByTestId('doses-chart').getAttribute('data-points')).resolves.toBe(String(data.sDoseDays + 1));
+    // Two earlier days (5 and 3 days ago) and today's dose from the clinic screen; the days
+    // between them are on the axis too, at 0: six days from the first dose to today.
+    await expect(page.getByTestId('doses-chart').getAttribute('data-dose-days')).resolves.toBe(String(data.sDoseDays + 1));
+    await expect(page.getByTestId('doses-chart').getAttribute('data-points')).resolves.toBe('6');
     await expect(page.getByTestId('doses-chart').locator('canvas').count()).resolves.toBeGreaterThan(0);
     await expectText(page.getByTestId('doses-by-site'), /深圳市南山区预防接种门诊.*3/);
     await expectAccessible(page);

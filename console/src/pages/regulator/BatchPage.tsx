@@ -10,6 +10,7 @@ import { PagedTable } from '../../shell/paged';
 import { ProblemAlert } from '../../shell/problem';
 import { useActor } from '../../shell/session';
 import { CustodyTimeline } from './CustodyTimeline';
+import { everyDay } from './doses-by-day';
 import { RecallForm } from './RecallForm';
 import { StatusTag } from './StatusTag';
 
@@ -61,6 +62,8 @@ export const BatchPage = () => {
       </Space>
     );
   if (!trace) return null;
+  // One bar slot per calendar day, days without doses at 0 (the API lists only days with doses).
+  const calendar = everyDay(days);
   const canRecall = actor.role === 'regulator' && trace.status !== 'recalled';
   return (
     <Space orientation="vertical" size="large" style={{ width: '100%' }}>
@@ -117,14 +120,20 @@ export const BatchPage = () => {
               {days.length === 0 ? (
                 <Empty description={t('batch.noDoses')} />
               ) : (
-                <div data-testid="doses-chart" data-points={days.length} role="img" aria-label={t('batch.dosesOverTime')}>
+                <div
+                  data-testid="doses-chart"
+                  data-points={calendar.length}
+                  data-dose-days={days.length}
+                  role="img"
+                  aria-label={t('batch.dosesOverTime')}
+                >
                   <ReactECharts
                     style={{ height: 260 }}
                     option={{
                       tooltip: { trigger: 'axis' },
-                      xAxis: { type: 'category', data: days.map((d) => d.day) },
+                      xAxis: { type: 'category', data: calendar.map((d) => d.day) },
                       yAxis: { type: 'value', minInterval: 1 },
-                      series: [{ type: 'bar', name: t('batch.doses'), data: days.map((d) => d.count) }],
+                      series: [{ type: 'bar', name: t('batch.doses'), data: calendar.map((d) => d.count) }],
                     }}
                   />
                 </div>
