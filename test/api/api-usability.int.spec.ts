@@ -47,6 +47,15 @@ describe('API usability', () => {
       expect(await api.logSize()).toBe(before);
     });
 
+    it('takes a POST with Content-Length: 0 and no Content-Type as one without a body, as browsers send it', async () => {
+      const before = await api.logSize();
+      const res = await fetch(`${base}/v1/organisations`, { method: 'POST', headers: { ...AS.regulator, 'Content-Length': '0' } });
+      // Past the media-type check to validation: the body is empty, not of an unknown type.
+      expect(res.status).toBe(400);
+      expect(((await res.json()) as { code: string }).code).toBe('VALIDATION_FAILED');
+      expect(await api.logSize()).toBe(before);
+    });
+
     it('still takes the same body as application/json', async () => {
       const res = await fetch(`${base}/v1/organisations`, {
         method: 'POST',

@@ -105,6 +105,31 @@ describe('observability', () => {
     expect(line.toLowerCase()).not.toMatch(/headers|x-dev-actor|content-type|user-agent/);
   });
 
+  it('measures, counts and logs a body refused before routing (malformed JSON, wrong media type)', async () => {
+    const was = await metrics();
+    const from = lines.length;
+    const malformed = await api.http.post('/v1/doses').set(AS.clinic).set('Content-Type', 'application/json').send('{"person":');
+    expect(malformed.body.code).toBe('MALFORMED_JSON');
+    const plain = await api.http.post('/v1/doses').set(AS.clinic).set('Content-Type', 'text/plain').send('dose');
+    expect(plain.body.code).toBe('UNSUPPORTED_MEDIA_TYPE');
+    const now = await metrics();
+    const moved = (name: string, labels: Record<string, string>): number => sample(now, name, labels) - sample(was, name, labels);
+    expect(moved('vaxledger_refusals_total', { code: 'MALFORMED_JSON' })).toBe(1);
+    expect(moved('vaxledger_refusals_total', { code: 'UNSUPPORTED_MEDIA_TYPE' })).toBe(1);
+    expect(moved('vaxledger_http_request_duration_seconds_count', { method: 'POST', route: 'unmatched', status: '400' })).toBe(1);
+    await new Promise((resolve) => setTimeout(resolve, 200)); // pino writes asynchronously
+    const logged = lines
+      .slice(from)
+      .filter((line) => line.includes('"msg":"request"'))
+      .map((line) => JSON.parse(line) as { code?: string; status?: number });
+    expect(logged).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ status: 400, code: 'MALFORMED_JSON' }),
+        expect.objectContaining({ status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' }),
+      ]),
+    );
+  });
+
   it('gives /health and /metrics the projection lag in events and seconds', async () => {
     await api.settle();
     const caughtUp = (await api.http.get('/health')).body as { projections: { name: string; lag: unknown }[] };

@@ -95,6 +95,8 @@ export const createApiApp = async (
   else app.useLogger(false);
   const metrics = app.get<Metrics>(METRICS);
   app.use(...securityHeaders(identityProviderOrigins(runtime.settings.oidc)));
+  // First, so that answers the body parsers give (400, 413, 415) are measured and logged too.
+  app.use(requestObserver(metrics));
   // An EPCIS document may carry thousands of events: capture alone reads bodies up to 32 MiB.
   app.use('/epcis/capture', cleanUrl(), jsonBody(32 * 1024 * 1024));
   // A dose file (text/csv) for POST /v1/doses/import: its own parser and limit.
@@ -102,7 +104,6 @@ export const createApiApp = async (
   app.use(cleanUrl(), jsonBody(runtime.settings.bodyLimitBytes));
   // The web console (static files, a client of /v1 like any other).
   app.use('/console', ...consoleHandlers(runtime.settings));
-  app.use(requestObserver(metrics));
   app.use(readAfterPosition(runtime));
   app.useGlobalPipes(strictValidationPipe());
   app.useGlobalFilters(new ProblemDetailsFilter());

@@ -85,7 +85,9 @@ export const jsonBody = (limitBytes: number): RequestHandler => {
     // A route that read its body with its own parser before (a dose file: csvBody).
     if (readElsewhere.has(req)) return next();
     // A body the node would not read (no Content-Type, or not JSON) is refused, not taken as empty.
-    if (req.is(types) === false) {
+    // `Content-Length: 0` is no body: browsers, fetch and most clients send it on a bare POST.
+    const empty = req.headers['transfer-encoding'] === undefined && req.headers['content-length'] === '0';
+    if (!empty && req.is(types) === false) {
       const given = req.header('content-type');
       return next(
         new ApiError(

@@ -1,4 +1,5 @@
 import type { NextFunction, Request, Response } from 'express';
+import { PinoLogger } from 'nestjs-pino';
 import type { Logger } from 'pino';
 import type { AuthedRequest } from '../auth/actor.guard';
 import type { Metrics } from '../infrastructure/metrics';
@@ -11,6 +12,8 @@ const QUIET_PATHS = new Set(['/health', '/metrics']);
  * route as declared, status, milliseconds, request id, actor), never headers, bodies or the
  * query string, so no ID number, name or token can reach the log through it. Also feeds the
  * duration histogram and counts problem answers by their code (set by ProblemDetailsFilter).
+ * Installed before the body parsers, so that a body refused as malformed, too large or of the
+ * wrong type is measured, counted and logged like any other answer.
  */
 export const requestObserver =
   (metrics: Metrics) =>
@@ -19,13 +22,17 @@ export const requestObserver =
     res.on('finish', () => {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       const declared = (req.route as { path?: unknown } | undefined)?.path;
-      const route = typeof declared === 'string' ? `${req.baseUrl}${declared}` : 'unmatched';
+      // The console's static files: one route, measured but not logged (a page load fetches many).
+      const consoleAsset = req.originalUrl === '/console' || req.originalUrl.startsWith('/console/');
+      const route = typeof declared === 'string' ? `${req.baseUrl}${declared}` : consoleAsset ? '/console' : 'unmatched';
       const status = res.statusCode;
       metrics.httpRequestSeconds.observe({ method: req.method, route, status: String(status) }, seconds);
       const code = (res.locals as { problemCode?: unknown }).problemCode;
       if (typeof code === 'string') metrics.refusals.inc({ code });
-      if (QUIET_PATHS.has(req.path)) return;
-      const log = (req as Request & { log?: Logger }).log;
+      if (QUIET_PATHS.has(req.path) || consoleAsset) return;
+      // A request refused before routing (its body could not be read) never met pino-http: the
+      // node's root logger still writes its line, without a request id.
+      const log = (req as Request & { log?: Logger }).log ?? (PinoLogger.root as Logger | undefined);
       const actor = (req as AuthedRequest).actor;
       log?.[status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info'](
         {
