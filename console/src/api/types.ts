@@ -44,7 +44,9 @@ export interface Recipient {
 export interface RecipientSite {
   siteCode: string;
   provinceCode: string | null;
+  /** Distinct people. */
   persons: number;
+  doses: number;
 }
 
 /** Recall impact, paged: a site still holding the batch. */

@@ -168,6 +168,7 @@ export const en = {
     title: 'Recall impact of {{batchId}}',
     csv: 'Download CSV (pseudonymous)',
     persons: 'People vaccinated',
+    doses: 'Doses given',
     holders: 'Sites holding stock',
     holdersTitle: 'Holders by province and site',
     recipientsTitle: 'People vaccinated by province and site',

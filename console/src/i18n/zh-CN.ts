@@ -167,6 +167,7 @@ export const zhCN: typeof en = {
     title: '{{batchId}} 的召回影响',
     csv: '下载 CSV（假名化）',
     persons: '受种人数',
+    doses: '接种剂次',
     holders: '持有库存单位数',
     holdersTitle: '按省份和单位的持有情况',
     recipientsTitle: '按省份和单位的受种者',

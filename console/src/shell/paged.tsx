@@ -61,13 +61,14 @@ export const PagedTable = <T extends object>({
   path: string;
   query: Record<string, string | undefined>;
   refresh?: number;
-  onLoaded?: (items: T[], total: number) => void;
+  /** `page` is the whole answer, for lists that add their own totals (recall recipients: `persons`). */
+  onLoaded?: (items: T[], total: number, page: Page<T>) => void;
   /** The API's order before the user sorts a column. */
   defaultSort?: { sort: string; order: 'asc' | 'desc' };
 } & Omit<TableProps<T>, 'dataSource' | 'pagination' | 'loading' | 'onChange'>) => {
   const initial: Paging = { page: 1, pageSize: 20, ...defaultSort };
   const { paging, setPaging, data, error, loading } = usePagedList<T>(path, query, initial, refresh, (page) =>
-    onLoaded?.(page.items, page.total),
+    onLoaded?.(page.items, page.total, page),
   );
   return (
     <>

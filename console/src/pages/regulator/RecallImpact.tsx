@@ -18,7 +18,7 @@ export const RecallImpact = () => {
   const batchId = useParams().batchId ?? '';
   const base = `/v1/batches/${enc(batchId)}`;
   const [error, setError] = useState<unknown>(null);
-  const [totals, setTotals] = useState<{ persons?: number; holders?: number }>({});
+  const [totals, setTotals] = useState<{ persons?: number; doses?: number; holders?: number }>({});
   const [shown, setShown] = useState<{ holders: string[]; sites: string[] }>({ holders: [], sites: [] });
   const orgs = useOrgs([...shown.holders, ...shown.sites]);
   const siteName = (s: string): string => `${orgs.get(s)?.name ?? ''} ${s}`;
@@ -36,6 +36,7 @@ export const RecallImpact = () => {
       <Card>
         <Space size="large">
           <Statistic title={t('impact.persons')} value={totals.persons ?? '—'} />
+          <Statistic title={t('impact.doses')} value={totals.doses ?? '—'} />
           <Statistic title={t('impact.holders')} value={totals.holders ?? '—'} />
         </Space>
       </Card>
@@ -69,6 +70,7 @@ export const RecallImpact = () => {
             { title: t('common.province'), dataIndex: 'provinceCode', sorter: true },
             { title: t('batch.site'), dataIndex: 'siteCode', render: siteName, sorter: true },
             { title: t('impact.persons'), dataIndex: 'persons', align: 'right', sorter: true },
+            { title: t('impact.doses'), dataIndex: 'doses', align: 'right', sorter: true },
           ]}
         />
       </Card>
@@ -78,7 +80,8 @@ export const RecallImpact = () => {
           rowKey={(r) => `${r.personId}@${r.administeredAt}`}
           path={`${base}/impact/recipients`}
           query={{}}
-          onLoaded={(_, total) => setTotals((was) => ({ ...was, persons: total }))}
+          // One row per dose: `total` counts doses, the answer's `persons` the people they went to.
+          onLoaded={(_, total, page) => setTotals((was) => ({ ...was, doses: total, persons: (page as { persons?: number }).persons }))}
           columns={[
             { title: t('impact.personId'), dataIndex: 'personId', ellipsis: true },
             { title: t('batch.siteCode'), dataIndex: 'siteCode', sorter: true },

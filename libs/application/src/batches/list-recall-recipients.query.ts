@@ -1,12 +1,5 @@
 import { type Actor, recallImpactExported } from '@vaxledger/domain';
-import {
-  type ListScope,
-  listRecipients,
-  type Page,
-  type PageRequest,
-  type RecipientItem,
-  type RecipientSort,
-} from '@vaxledger/projections';
+import { type ListScope, listRecipients, type PageRequest, type RecipientPage, type RecipientSort } from '@vaxledger/projections';
 import { accessedAt, type AuditedReadDeps } from '../audit/audited-reads';
 import { type AccessContext, recordAccess } from '../audit/record-access';
 
@@ -24,7 +17,7 @@ export class ListRecallRecipientsQuery {
     request: PageRequest<RecipientSort>,
     actor: Actor,
     context: AccessContext,
-  ): Promise<Page<RecipientItem>> {
+  ): Promise<RecipientPage> {
     const page = await listRecipients(this.deps.reads, batchId, scope, request);
     await recordAccess(
       this.deps.store,

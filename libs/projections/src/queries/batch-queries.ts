@@ -54,21 +54,32 @@ export interface RecipientItem {
   readonly originProvince: string;
 }
 
-/** People dosed from the batch (pseudonymous ids), at sites within `scope`. */
-export const listRecipients = (
+/** A page of the batch's doses with their person, and how many distinct people they are in all. */
+export type RecipientPage = Page<RecipientItem> & { readonly persons: number };
+
+/**
+ * People dosed from the batch (pseudonymous ids), at sites within `scope`: one item per dose, so
+ * a person given two doses of the batch appears twice; `persons` counts each person once.
+ */
+export const listRecipients = async (
   models: ReadModels,
   batchId: string,
   scope: ListScope,
   request: PageRequest<RecipientSort>,
-): Promise<Page<RecipientItem>> => {
+): Promise<RecipientPage> => {
   const t = listTable(models);
   const params = new SqlParams();
   const keys: Record<RecipientSort, string> = { administeredAt: 'r."administeredAt"::timestamptz', siteCode: 'r."siteCode"' };
   const order = sqlOrder(request.order);
-  return pagedQuery(
+  const where = [`r."batchId" = ${params.add(batchId)}`, 'r.voided = false', siteVisible(t, scope, params, 'r."siteCode"')];
+  const distinct: { n: string }[] = await models.dataSource.query(
+    `SELECT count(DISTINCT r."personId")::text AS n FROM ${t('rm_recipient')} r WHERE ${where.join(' AND ')}`,
+    params.values,
+  );
+  const page = await pagedQuery(
     models,
     `${t('rm_recipient')} r`,
-    [`r."batchId" = ${params.add(batchId)}`, 'r.voided = false', siteVisible(t, scope, params, 'r."siteCode"')],
+    where,
     params,
     'r."personId", r."siteCode", r."administeredAt", r."originProvince"',
     `${keys[request.sort]} ${order}, r."eventId" ${order}`,
@@ -80,6 +91,7 @@ export const listRecipients = (
       originProvince: String(r.originProvince),
     }),
   );
+  return { ...page, persons: Number(distinct[0]?.n ?? 0) };
 };
 
 export const RECIPIENT_SITE_SORTS = ['siteCode', 'provinceCode', 'persons', 'doses'] as const;

@@ -17,7 +17,7 @@ import {
   listDosesBySite,
   RECIPIENT_SITE_SORTS,
   RECIPIENT_SORTS,
-  type RecipientItem,
+  type RecipientPage as RecipientPageOf,
   type RecipientSiteItem,
   type RecipientSiteSort,
   type RecipientSort,
@@ -94,6 +94,16 @@ export class RecipientListItem {
   @ApiProperty({ example: '440000' }) readonly originProvince!: string;
 }
 
+/** A page of the batch's doses, each with its person, and how many people they are in all. */
+export class RecipientPage extends PageOf(RecipientListItem, 'RecipientPageBase') {
+  @ApiProperty({
+    minimum: 0,
+    example: 1,
+    description: 'Distinct people over all pages (total counts doses: a person given two doses of the batch is listed twice)',
+  })
+  readonly persons!: number;
+}
+
 export class RecipientSiteListItem {
   @ApiProperty({ example: '12440300MB1B2345QN' }) readonly siteCode!: string;
   @ApiProperty({ nullable: true, type: String, example: '440000' }) readonly provinceCode!: string | null;
@@ -156,13 +166,13 @@ export class BatchListsController {
   @Get('impact/recipients')
   @Roles('regulator', 'cdc')
   @ApiOperation({ summary: 'Recall impact: people dosed from the batch (pseudonymous), paged; recorded in the access audit' })
-  @ApiOkResponse({ type: PageOf(RecipientListItem, 'RecipientPage') })
+  @ApiOkResponse({ type: RecipientPage })
   async recipients(
     @Param('batchId') batchId: string,
     @Query() query: RecipientsPageQuery,
     @CurrentActor() actor: Actor,
     @Req() req: Request,
-  ): Promise<Page<RecipientItem>> {
+  ): Promise<RecipientPageOf> {
     const access = accessContextOf(req, actor, 'recall_follow_up');
     const scope = await this.impactScope(actor, batchId);
     // A page of people: ListRecallRecipients answers it only once it is in the access trail.
