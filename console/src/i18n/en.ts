@@ -217,6 +217,7 @@ export const en = {
   unitState: {
     in_stock: 'in stock',
     in_transit: 'in transit',
+    rejected: 'refused on receipt',
     administered: 'already used',
     destroyed: 'destroyed',
     recalled: 'recalled',

@@ -216,6 +216,7 @@ export const zhCN: typeof en = {
   unitState: {
     in_stock: '在库',
     in_transit: '在途',
+    rejected: '已拒收',
     administered: '已使用',
     destroyed: '已销毁',
     recalled: '已召回',

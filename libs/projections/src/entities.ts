@@ -142,14 +142,18 @@ export class UnmatchedReceiptRow {
 
 @Entity('rm_trace_code')
 @Index(['batchId'])
+@Index(['shipmentId'])
 export class TraceCodeRow {
   @PrimaryColumn('text') code!: string;
   @Column('text') batchId!: string;
   @Column('int', { default: 1 }) level!: number;
   @Column('text', { nullable: true }) holderSite!: string | null;
-  @Column('text') state!: 'in_stock' | 'in_transit' | 'administered' | 'destroyed';
+  /** `rejected`: shipped to `holderSite`, which refused it on receipt (not in its stock). */
+  @Column('text') state!: 'in_stock' | 'in_transit' | 'rejected' | 'administered' | 'destroyed';
   @Column('int', { default: 0 }) dosesDrawn!: number;
   @Column('int', { default: 1 }) dosesPerUnit!: number;
+  /** The shipment that last dispatched the unit, so its receipt can tell the refused units apart. */
+  @Column('text', { nullable: true }) shipmentId!: string | null;
 }
 
 @Entity('rm_dose')

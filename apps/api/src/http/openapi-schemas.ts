@@ -187,7 +187,7 @@ export const SUCCESS_SCHEMAS: Readonly<Record<string, Schema>> = {
       batchId: nullable(str),
       level: nullable(int),
       holder: nullable(str),
-      state: { type: 'string', enum: ['in_stock', 'in_transit', 'administered', 'destroyed', 'recalled', 'unknown'] },
+      state: { type: 'string', enum: ['in_stock', 'in_transit', 'rejected', 'administered', 'destroyed', 'recalled', 'unknown'] },
       administered: { type: 'string', pattern: '^\\d+/\\d+$' },
     },
     ['administered'],

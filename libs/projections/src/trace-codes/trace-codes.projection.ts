@@ -15,7 +15,8 @@ interface Line {
  */
 export const traceCodesProjection: Projection = {
   name: 'trace-codes',
-  version: 1,
+  // 2: units a receipt refused are `rejected` (they stayed `in_transit` for good before).
+  version: 2,
   tables: ['rm_trace_code'],
   // Reads a product's doses per unit from master data.
   readsFrom: ['master-data'],
@@ -75,13 +76,26 @@ export const traceCodesProjection: Projection = {
           );
           break;
         }
-        case 'ShipmentDispatched':
-          for (const line of list<Line>(p, 'lines')) await move(line.traceCodes ?? [], 'in_transit', str(p, 'toSite'));
+        case 'ShipmentDispatched': {
+          const codes = list<Line>(p, 'lines').flatMap((line) => line.traceCodes ?? []);
+          if (codes.length > 0)
+            await tx.query(
+              `UPDATE ${tx.table('rm_trace_code')} SET state = 'in_transit', "holderSite" = $2, "shipmentId" = $3 WHERE code = ANY($1::text[])`,
+              [codes, str(p, 'toSite'), str(p, 'shipmentId')],
+            );
           break;
-        case 'ShipmentReceived':
-          for (const line of list<Line>(p, 'lines'))
-            if ((line.accepted ?? 0) > 0) await move(line.traceCodes ?? [], 'in_stock', siteOfStream(event.streamId));
+        }
+        case 'ShipmentReceived': {
+          const site = siteOfStream(event.streamId);
+          for (const line of list<Line>(p, 'lines')) if ((line.accepted ?? 0) > 0) await move(line.traceCodes ?? [], 'in_stock', site);
+          // What the shipment carried to this site and the receipt did not take in was refused.
+          await tx.query(
+            `UPDATE ${tx.table('rm_trace_code')} SET state = 'rejected'
+              WHERE "shipmentId" = $1 AND state = 'in_transit' AND "holderSite" = $2`,
+            [str(p, 'shipmentId'), site],
+          );
           break;
+        }
         case 'UnitsDestroyed':
           for (const line of list<Line>(p, 'lines')) await move(line.traceCodes ?? [], 'destroyed', siteOfStream(event.streamId));
           break;
