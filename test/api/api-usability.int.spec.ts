@@ -66,6 +66,17 @@ describe('API usability', () => {
     });
   });
 
+  it('refuses a query parameter a route does not declare instead of ignoring it', async () => {
+    for (const path of [`/v1/sites/${ORGS.cdc}/inventory?pageSize=5`, '/v1/aefi?page=2', `/v1/organisations/${ORGS.cdc}?fields=name`]) {
+      const res = await api.http.get(path).set(AS.regulator);
+      expect({ path, status: res.status, code: res.body.code }).toEqual({ path, status: 400, code: 'VALIDATION_FAILED' });
+      expect(res.body.detail).toMatch(/unknown parameter (pageSize|page|fields)/);
+    }
+    // Declared parameters still work, and so do routes that read their own (FHIR search).
+    expect((await api.http.get('/v1/organisations?pageSize=5').set(AS.regulator)).status).toBe(200);
+    expect((await api.http.get('/fhir/metadata?_format=json').set(AS.regulator)).status).toBe(200);
+  });
+
   describe('401 for a malformed X-Dev-Actor says what the format is', () => {
     it.each([
       ['clinic:12440300MB1B2345QN', /2 parts/],

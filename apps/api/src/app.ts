@@ -18,6 +18,7 @@ import { strictValidationPipe } from './http/validation';
 import { nodeApplication, nodeExecutor } from './infrastructure/application';
 import { readAfterPosition } from './http/read-after-position';
 import { ReplayStatusInterceptor } from './http/replay-status.interceptor';
+import { UndeclaredQueryInterceptor } from './http/undeclared-query.interceptor';
 import { Metrics } from './infrastructure/metrics';
 import type { NodeRuntime } from './infrastructure/node-runtime';
 import { APPLICATION, CLOCK, METRICS, RUNTIME } from './infrastructure/tokens';
@@ -78,6 +79,7 @@ class ApiModule {
         // After the actor guard (global guards run in this order): limits count per caller.
         ...throttleProviders(runtime.settings),
         { provide: APP_FILTER, useClass: ProblemDetailsFilter },
+        { provide: APP_INTERCEPTOR, useClass: UndeclaredQueryInterceptor },
         { provide: APP_INTERCEPTOR, useClass: ReplayStatusInterceptor },
       ],
     };

@@ -1,5 +1,5 @@
 import { Controller, Get, Inject, Param, Req, Res } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Actor } from '@vaxledger/domain';
 import type { SupplyEventRow } from '@vaxledger/projections';
 import type { Request, Response } from 'express';
@@ -8,8 +8,9 @@ import { ApiError } from '../../http/problem';
 import type { NodeRuntime } from '../../infrastructure/node-runtime';
 import { RUNTIME } from '../../infrastructure/tokens';
 import { CBV_VERSION, EPCIS_VERSION, queryDocumentOf, type SupplyEvent, toEpcisEvent } from './epcis-events';
-import { pageToken, parseEventQuery } from './epcis-query';
+import { DEFAULT_PER_PAGE, MAX_PER_PAGE, pageToken, parseEventQuery } from './epcis-query';
 import { findSupplyEvents } from './supply-event-query';
+import { ReadsOwnQuery } from '../../http/undeclared-query.interceptor';
 
 const EVENT_ID = /^urn:uuid:([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i;
 
@@ -39,12 +40,53 @@ const send = (res: Response, document: unknown): void => {
  * never. Mapping and reach: docs/interop/epcis.md.
  */
 @ApiTags('epcis')
+@ReadsOwnQuery()
 @Controller('epcis')
 export class EpcisQueryController {
   constructor(@Inject(RUNTIME) private readonly runtime: NodeRuntime) {}
 
   @Get('events')
   @Roles('regulator', 'manufacturer', 'cdc', 'clinic')
+  @ApiQuery({
+    name: 'EQ_bizStep',
+    required: false,
+    description: 'CBV business step, e.g. shipping, receiving, commissioning',
+    isArray: true,
+    type: String,
+  })
+  @ApiQuery({
+    name: 'EQ_disposition',
+    required: false,
+    description: 'CBV disposition, e.g. in_transit, recalled',
+    isArray: true,
+    type: String,
+  })
+  @ApiQuery({ name: 'MATCH_epc', required: false, description: 'An instance EPC (SGTIN URN) in the event', isArray: true, type: String })
+  @ApiQuery({
+    name: 'MATCH_anyEPC',
+    required: false,
+    description: 'An EPC in any role (child, input, output)',
+    isArray: true,
+    type: String,
+  })
+  @ApiQuery({ name: 'MATCH_epcClass', required: false, description: 'A class EPC (LGTIN URN): the batch', isArray: true, type: String })
+  @ApiQuery({ name: 'GE_eventTime', required: false, description: 'Events at or after this instant', type: String })
+  @ApiQuery({ name: 'LT_eventTime', required: false, description: 'Events before this instant', type: String })
+  @ApiQuery({ name: 'EQ_eventID', required: false, description: 'urn:uuid:… event ids', isArray: true, type: String })
+  @ApiQuery({
+    name: 'EQ_bizLocation',
+    required: false,
+    description: 'Site URNs (urn:epc:id:sgln:… or the node’s site URIs)',
+    isArray: true,
+    type: String,
+  })
+  @ApiQuery({
+    name: 'perPage',
+    required: false,
+    description: `Events per page, 1–${MAX_PER_PAGE} (default ${DEFAULT_PER_PAGE})`,
+    type: Number,
+  })
+  @ApiQuery({ name: 'nextPageToken', required: false, description: 'From the Link header of the previous page', type: String })
   @ApiOperation({
     summary:
       'EPCIS SimpleEventQuery: EQ_bizStep, EQ_disposition, MATCH_epc, MATCH_anyEPC, MATCH_epcClass, GE/LT_eventTime, EQ_eventID, EQ_bizLocation; perPage and nextPageToken',

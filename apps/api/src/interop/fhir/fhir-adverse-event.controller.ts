@@ -9,11 +9,13 @@ import { ApiError } from '../../http/problem';
 import { APPLICATION } from '../../infrastructure/tokens';
 import { adverseEventOf } from './fhir-adverse-event';
 import type { FhirResource } from './fhir-resources';
+import { ReadsOwnQuery } from '../../http/undeclared-query.interceptor';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** An AEFI report as an R4 AdverseEvent: the same callers as `GET /v1/aefi/{reportId}`, audited like a record read. */
 @ApiTags('fhir')
+@ReadsOwnQuery()
 @Controller('fhir')
 export class FhirAdverseEventController {
   constructor(@Inject(APPLICATION) private readonly app: Application) {}

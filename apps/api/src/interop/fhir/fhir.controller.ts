@@ -1,5 +1,5 @@
 import { Controller, Get, Header, Inject, Param, Req } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { type Actor, type DoseAdministered, personStream } from '@vaxledger/domain';
 import type { DoseRow } from '@vaxledger/projections';
 import { PERSON_ID_PATTERN } from '@vaxledger/privacy';
@@ -11,6 +11,7 @@ import type { NodeRuntime } from '../../infrastructure/node-runtime';
 import { APPLICATION, RUNTIME } from '../../infrastructure/tokens';
 import type { Application } from '@vaxledger/application';
 import { capabilityStatementOf, type DoseFacts, type FhirResource, immunizationOf, patientOf, searchsetOf } from './fhir-resources';
+import { ReadsOwnQuery } from '../../http/undeclared-query.interceptor';
 
 const FHIR_JSON = 'application/fhir+json; charset=utf-8';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -44,6 +45,7 @@ const checkPersonId = (personId: string, field: string): void => {
  * of the API.
  */
 @ApiTags('fhir')
+@ReadsOwnQuery()
 @Controller('fhir')
 export class FhirController {
   constructor(
@@ -70,6 +72,13 @@ export class FhirController {
   @ApiOperation({
     summary: 'The person, pseudonymous (identifier = pseudonym); ?details=true adds name, gender and birth date for clinics and CDCs',
   })
+  @ApiQuery({
+    name: 'details',
+    required: false,
+    enum: ['true', 'false'],
+    description: 'true: name, sex and birth date from the vault (audited)',
+  })
+  @ApiQuery({ name: '_format', required: false, enum: ['json', 'application/fhir+json', 'application/json'] })
   async patient(@Param('personId') personId: string, @CurrentActor() actor: Actor, @Req() req: Request): Promise<FhirResource> {
     const query = onlyParams(req, ['_format', 'details']);
     checkPersonId(personId, 'personId');
@@ -82,6 +91,13 @@ export class FhirController {
 
   @Get('Immunization')
   @Roles('clinic', 'cdc', 'hub')
+  @ApiQuery({
+    name: 'patient',
+    required: true,
+    description: 'Patient/{personId} (or the bare personId)',
+    example: 'Patient/p1aaaaaaaaaaaaaaaaaaaaaaaaaa',
+  })
+  @ApiQuery({ name: '_format', required: false, enum: ['json', 'application/fhir+json', 'application/json'] })
   @Header('Content-Type', FHIR_JSON)
   @ApiOperation({ summary: 'Search: every dose of one person from every origin, as a searchset Bundle (?patient=Patient/{personId})' })
   async search(@CurrentActor() actor: Actor, @Req() req: Request): Promise<FhirResource> {
