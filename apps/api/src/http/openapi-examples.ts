@@ -86,6 +86,19 @@ export const REQUEST_EXAMPLES: Readonly<Record<string, unknown>> = {
     personFollowUp: 'none',
   },
   'POST /v1/recalls/{recallId}/lift': { reasonCode: 'cleared' },
+  'POST /v1/status': { idType: 'RESIDENT_ID', idNumber: '510104199003071237' },
+  'POST /v1/aefi': {
+    person: { idType: 'RESIDENT_ID', idNumber: '510104199003071237' },
+    doseEventIds: ['5e5930ec-d662-4ddf-a711-c35e78d4b5b5'],
+    discoveredAt: '2026-11-21T09:30:00+08:00',
+    onsetAt: '2026-11-20T22:00:00+08:00',
+    signs: ['fever_38_5'],
+    serious: false,
+    cluster: false,
+    outcome: 'recovering',
+    narrative: '接种后当晚发热 38.6 ℃，次日好转',
+  },
+  'POST /v1/aefi/{reportId}/classification': { aefiClass: 'common_reaction' },
 };
 
 /** Examples of path parameters (ids that exist once the story above has run). */
