@@ -133,6 +133,10 @@ describe('list endpoints', () => {
     expect(ascending.pageSize).toBe(100);
     const byNote = await list('/v1/shipments?sort=deliveryNoteNo&order=desc&pageSize=1', AS.maker);
     expect(byNote.items[0]).toMatchObject({ deliveryNoteNo: 'DN-M-4', shipmentId: makerShipments[4] });
+    // Part of the note's number, any case; LIKE's wildcards are taken literally.
+    const typed = await list('/v1/shipments?deliveryNoteNo=m-3', AS.maker);
+    expect(typed.items.map((s) => s.deliveryNoteNo)).toEqual(['DN-M-3']);
+    expect((await list('/v1/shipments?deliveryNoteNo=DN-M-_', AS.maker)).total).toBe(0);
   });
 
   it('answers the contract shape with the default page and size', async () => {
@@ -229,6 +233,10 @@ describe('list endpoints', () => {
       'Sichuan CDC',
       'Sichuan MPA',
     ]);
+    // The clinics a CDC supervises, in both provinces.
+    const supervised = await list(`/v1/organisations?parentOrgCode=${ORGS.cdc}`, AS.cdc);
+    expect(supervised.items.map((o) => o.orgCode).sort()).toEqual([ORGS.clinic, MORE.scClinic].sort());
+    expect((await api.http.get('/v1/organisations?parentOrgCode=nope').set(AS.cdc)).status).toBe(400);
     const page2 = await list('/v1/organisations?pageSize=3&page=3', AS.clinic);
     expect(page2).toMatchObject({ total: 7, page: 3 });
     expect(page2.items).toHaveLength(1);

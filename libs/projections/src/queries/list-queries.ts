@@ -65,6 +65,7 @@ export interface ShipmentFilter {
   /** `in`: shipments to `site`; `out`: from it. */
   readonly direction?: 'in' | 'out';
   readonly status?: 'in_transit' | 'received';
+  /** Part of the delivery note's number, any case. */
   readonly deliveryNoteNo?: string;
   readonly batchId?: string;
 }
@@ -97,7 +98,8 @@ export const listShipments = (
     else where.push(`(s."toSite" = ${site} OR s."fromSite" = ${site})`);
   }
   if (filter.status) where.push(filter.status === 'received' ? 's.received' : 'NOT s.received');
-  if (filter.deliveryNoteNo !== undefined) where.push(`s."deliveryNoteNo" = ${params.add(filter.deliveryNoteNo)}`);
+  // Part of the number, any case: a clinic types what it reads off the paper note ("00042").
+  if (filter.deliveryNoteNo !== undefined) where.push(`s."deliveryNoteNo" ILIKE ${params.add(likeTerm(filter.deliveryNoteNo))}`);
   if (filter.batchId !== undefined) where.push(`s.lines @> ${params.add(JSON.stringify([{ batchId: filter.batchId }]))}::jsonb`);
   const keys: Record<ShipmentSort, string> = {
     dispatchedAt: `s."dispatchedAt"::timestamptz`,

@@ -14,6 +14,8 @@ export interface OrganisationFilter {
   readonly provinceCode?: string;
   /** Part of the name or of the organisation code, any case. */
   readonly q?: string;
+  /** The supervising organisation (a CDC: the clinics it supervises, in any province). */
+  readonly parentOrgCode?: string;
 }
 
 export interface OrganisationItem {
@@ -44,6 +46,7 @@ export const listOrganisations = (
     const term = params.add(likeTerm(filter.q));
     where.push(`(o.name ILIKE ${term} OR o."orgCode" ILIKE ${term})`);
   }
+  if (filter.parentOrgCode !== undefined) where.push(`o."parentOrgCode" = ${params.add(filter.parentOrgCode)}`);
   return pagedQuery(
     models,
     `${t('rm_organisation')} o`,

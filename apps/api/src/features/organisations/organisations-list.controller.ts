@@ -28,6 +28,14 @@ export class OrganisationListQuery extends PageQuery {
   @Length(1, 200)
   readonly q?: string;
 
+  @ApiPropertyOptional({
+    description: 'The supervising organisation: a CDC’s code lists the clinics it supervises, whatever their province',
+    example: '12510000MB0A1234XJ',
+  })
+  @IsOptional()
+  @Matches(/^[0-9A-HJ-NPQRTUWXY]{18}$/)
+  readonly parentOrgCode?: string;
+
   @ApiPropertyOptional({ enum: ORGANISATION_SORTS, default: 'orgCode' })
   @IsOptional()
   @IsIn(ORGANISATION_SORTS)
@@ -60,6 +68,7 @@ export class OrganisationsListController {
         ...(query.kind !== undefined ? { kind: query.kind } : {}),
         ...(query.provinceCode !== undefined ? { provinceCode: query.provinceCode } : {}),
         ...(query.q !== undefined ? { q: query.q } : {}),
+        ...(query.parentOrgCode !== undefined ? { parentOrgCode: query.parentOrgCode } : {}),
       },
       pageRequest(query, 'orgCode'),
     );

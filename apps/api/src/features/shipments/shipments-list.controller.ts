@@ -31,7 +31,7 @@ export class ShipmentListQuery extends PageQuery {
   @IsIn(['in_transit', 'received'])
   readonly status?: 'in_transit' | 'received';
 
-  @ApiPropertyOptional({ example: 'DN-2026-11-0042', minLength: 1, maxLength: 80 })
+  @ApiPropertyOptional({ description: 'Part of the delivery note number, any case', example: '0042', minLength: 1, maxLength: 80 })
   @IsOptional()
   @IsString()
   @Length(1, 80)
