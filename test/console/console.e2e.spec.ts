@@ -286,27 +286,49 @@ describe('CDC: shipments in and out, stock', () => {
     await screenshot(page, 'cdc-stock');
   });
 
-  it('finds any of more than a hundred clinics in the site picker, by the node’s search', async () => {
-    // 105 clinics in the CDC's province: the picker used to load the first 100 and filter them.
-    for (let i = 1; i <= 105; i++) {
-      const first17 = `12510100MC${String(i).padStart(7, '0')}`;
+  it('picks the clinic it supervises in another province and sees that clinic’s stock', async () => {
+    // The Sichuan CDC supervises a Shenzhen clinic (the scenario): the picker used to offer only Sichuan's clinics.
+    const picker = page.getByRole('combobox', { name: '单位' });
+    await picker.click();
+    await picker.fill('南山');
+    await page.getByTitle(/深圳市南山区预防接种门诊/).click();
+    await expectText(page.locator('.ant-card-extra'), '深圳市南山区预防接种门诊');
+    // The clinic's stock, not the CDC's: E expired there, and 4 doses of C are on their way to it.
+    await expectText(row(data.e.batchId), '已过期');
+    await expectText(row(data.c.batchId), new RegExp(`${data.c.batchId}004`));
+    await expectAccessible(page);
+  });
+
+  it('finds any of more than a hundred supervised clinics in the site picker, by the node’s search, and no others', async () => {
+    // 105 clinics the CDC supervises: the picker used to load the first 100 and filter them.
+    const register = async (first17: string, name: string, parentOrgCode?: string): Promise<void> => {
       const res = await api.http
         .post('/v1/organisations')
         .set(AS.regulator)
         .send({
           orgCode: `${first17}${usccCheckChar(first17)}`,
-          name: `成都市测试接种门诊${String(i).padStart(3, '0')}`,
+          name,
           kind: 'clinic',
           provinceCode: '510000',
+          ...(parentOrgCode ? { parentOrgCode } : {}),
         });
       expect(res.status).toBe(201);
-    }
+    };
+    for (let i = 1; i <= 105; i++)
+      await register(`12510100MC${String(i).padStart(7, '0')}`, `成都市测试接种门诊${String(i).padStart(3, '0')}`, ORGS.cdc);
+    // One in the same province that the CDC does not supervise: its stock is not the CDC's to see.
+    await register('12510100MC0000999', '成都市他管接种门诊');
     await api.settle();
     await page.reload();
     await page.getByRole('heading', { name: '库存' }).waitFor();
     const picker = page.getByRole('combobox', { name: '单位' });
     await picker.click();
-    await expectText(page.getByTestId('org-picker-more'), '共 105 个');
+    // The 105 and the Shenzhen clinic.
+    await expectText(page.getByTestId('org-picker-more'), '共 106 个');
+    // Searched for, only the CDC's own site (always offered) is left.
+    await picker.fill('他管');
+    await page.locator('.ant-select-item-option').nth(1).waitFor({ state: 'detached' });
+    await expect(page.locator('.ant-select-item-option').textContent()).resolves.toContain('本单位');
     await picker.fill('门诊105');
     await page.getByTitle(/成都市测试接种门诊105/).click();
     await expectText(page.locator('.ant-card-extra'), '成都市测试接种门诊105');

@@ -13,6 +13,8 @@ export interface OrgPickerProps {
   /** Which organisations may be picked (the list endpoint's filters). */
   readonly kind?: string;
   readonly provinceCode?: string | undefined;
+  /** Only the organisations this one supervises (a CDC's clinics, in any province). */
+  readonly parentOrgCode?: string | undefined;
   /** Credentials for the search (the sign-in page searches before anyone is signed in). */
   readonly headers?: Record<string, string>;
   readonly value?: string | undefined;
@@ -29,7 +31,17 @@ export interface OrgPickerProps {
  * read when the list is scrolled to its end. Nothing is filtered in the browser, so the 101st
  * clinic is as reachable as the first.
  */
-export const OrgPicker = ({ kind, provinceCode, headers, value, onChange, fixed = [], ariaLabel, style }: OrgPickerProps) => {
+export const OrgPicker = ({
+  kind,
+  provinceCode,
+  parentOrgCode,
+  headers,
+  value,
+  onChange,
+  fixed = [],
+  ariaLabel,
+  style,
+}: OrgPickerProps) => {
   const { t } = useTranslation();
   const [query, setQuery] = useState('');
   const [items, setItems] = useState<Organisation[]>([]);
@@ -43,7 +55,7 @@ export const OrgPicker = ({ kind, provinceCode, headers, value, onChange, fixed 
   const fetchPage = (page: number, q: string): Promise<Page<Organisation>> =>
     get<Page<Organisation>>(
       '/v1/organisations',
-      { kind, provinceCode, q: q.trim() || undefined, page, pageSize: PAGE_SIZE, sort: 'name' },
+      { kind, provinceCode, parentOrgCode, q: q.trim() || undefined, page, pageSize: PAGE_SIZE, sort: 'name' },
       headers,
     );
 
@@ -71,7 +83,7 @@ export const OrgPicker = ({ kind, provinceCode, headers, value, onChange, fixed 
     );
     return () => clearTimeout(timer);
     // fetchPage reads only these (headerKey stands for the headers' content).
-  }, [kind, provinceCode, headerKey, query]);
+  }, [kind, provinceCode, parentOrgCode, headerKey, query]);
 
   const loadMore = (): void => {
     if (loading || items.length >= total) return;
