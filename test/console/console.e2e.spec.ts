@@ -203,6 +203,72 @@ describe('regulator: audit a batch, recall it, download the impact', () => {
     await expectAccessible(page);
   });
 
+  it('filters the access audit by person, batch, organisation and China-time days, the last seven by default', async () => {
+    const chinaDay = (daysAgo: number): string => new Date(Date.now() + 8 * 3_600_000 - daysAgo * 86_400_000).toISOString().slice(0, 10);
+    const rows = page.getByTestId('audit-trail').locator('tr.ant-table-row');
+    const column = (n: number): Promise<string[]> => rows.locator(`td:nth-child(${n})`).allTextContents();
+    /** The trail as the node answered the query holding this text (the filters and the cursor). */
+    const loaded = (text: string) => page.locator(`[data-testid="audit-trail"][data-loaded*='${text}']`).waitFor();
+    const search = () => page.getByRole('button', { name: '查询', exact: true }).click();
+
+    await page.getByRole('menuitem', { name: '访问审计' }).click();
+    await expect(page.getByLabel('起始日期').inputValue()).resolves.toBe(chinaDay(6));
+    await expect(page.getByLabel('截止日期').inputValue()).resolves.toBe(chinaDay(0));
+    await loaded(`"fromDate":"${chinaDay(6)}"`);
+    await expectText(page.getByTestId('audit-window'), `${chinaDay(6)} 至 ${chinaDay(0)}`);
+    await expectAccessible(page);
+
+    // One person: every read of them, and nothing else.
+    const person = (await rows.filter({ hasText: '查询受种者' }).first().locator('td:nth-child(4)').textContent())!.trim();
+    expect(person).toMatch(/^p1[a-z2-7]{26}$/);
+    await page.getByLabel('受种者假名').fill(person);
+    await search();
+    await loaded(person);
+    const subjects = await column(4);
+    expect(subjects.length).toBeGreaterThan(0);
+    expect(new Set(subjects)).toEqual(new Set([person]));
+
+    // One batch: its recall-impact exports.
+    await page.getByLabel('受种者假名').fill('');
+    await page.getByLabel('批次号').fill(data.s.batchId);
+    await search();
+    await loaded(data.s.batchId);
+    const what = await column(3);
+    expect(what.length).toBeGreaterThan(0);
+    expect(new Set(what)).toEqual(new Set(['导出召回影响']));
+
+    // One organisation, picked by name: the clinic's lookups and reads.
+    await page.getByLabel('批次号').fill('');
+    const picker = page.getByRole('combobox', { name: '访问机构' });
+    await picker.click();
+    await picker.fill('南山');
+    await page.getByTitle(/深圳市南山区预防接种门诊/).click();
+    await search();
+    await loaded(ORGS.clinic);
+    const who = await column(2);
+    expect(who.length).toBeGreaterThan(0);
+    expect(new Set(who)).toEqual(new Set([`接种单位 ${ORGS.clinic}`]));
+
+    // Days long past: nothing was read then. An end before the start, or a bad pseudonym, is stopped in the form.
+    await page.getByRole('button', { name: '重置' }).click();
+    await page.getByLabel('起始日期').fill(chinaDay(30));
+    await page.getByLabel('起始日期').press('Enter');
+    await page.getByLabel('截止日期').fill(chinaDay(40));
+    await page.getByLabel('截止日期').press('Enter');
+    await page.getByLabel('受种者假名').fill('p1abc');
+    await search();
+    await expectText(fieldError('截止日期'), '截止日期不能早于起始日期');
+    await expectText(fieldError('受种者假名'), '假名为 p1');
+    await page.getByLabel('受种者假名').fill('');
+    await page.getByLabel('截止日期').fill(chinaDay(20));
+    await page.getByLabel('截止日期').press('Enter');
+    await search();
+    await loaded(`"toDate":"${chinaDay(20)}"`);
+    await expect(rows.count()).resolves.toBe(0);
+    await expectText(page.getByTestId('audit-window'), `${chinaDay(30)} 至 ${chinaDay(20)}`);
+    await expectAccessible(page);
+  });
+
   it('switches to English', async () => {
     await page.getByRole('menuitem', { name: '批次' }).click();
     await page.getByText('English', { exact: true }).click();

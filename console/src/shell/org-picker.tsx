@@ -22,6 +22,11 @@ export interface OrgPickerProps {
   /** Options always offered above the search results (e.g. the caller's own site). */
   readonly fixed?: readonly { value: string; label: string }[];
   readonly ariaLabel: string;
+  /** For a form label's `htmlFor`. */
+  readonly id?: string;
+  /** Offers to clear the choice (a filter that may be left empty); onClear is then called. */
+  readonly allowClear?: boolean;
+  readonly onClear?: () => void;
   readonly style?: CSSProperties;
 }
 
@@ -40,6 +45,9 @@ export const OrgPicker = ({
   onChange,
   fixed = [],
   ariaLabel,
+  id,
+  allowClear = false,
+  onClear,
   style,
 }: OrgPickerProps) => {
   const { t } = useTranslation();
@@ -109,6 +117,8 @@ export const OrgPicker = ({
   return (
     <Select
       aria-label={ariaLabel}
+      id={id}
+      allowClear={allowClear}
       style={style}
       value={value}
       placeholder={t('orgPicker.placeholder')}
@@ -129,7 +139,12 @@ export const OrgPicker = ({
           )}
         </>
       )}
-      onChange={(code: string) => {
+      onChange={(code: string | undefined) => {
+        if (code === undefined) {
+          setChosen(undefined);
+          onClear?.();
+          return;
+        }
         const org = items.find((o) => o.orgCode === code) ?? (chosen?.orgCode === code ? chosen : undefined);
         setChosen(org);
         setQuery('');
