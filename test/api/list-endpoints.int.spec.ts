@@ -52,8 +52,9 @@ describe('list endpoints', () => {
       { orgCode: ORGS.maker, name: 'Jiangsu Vaccines Co.', kind: 'manufacturer', provinceCode: '320000' },
       { orgCode: ORGS.cdc, name: 'Sichuan CDC', kind: 'cdc', provinceCode: '510000' },
       { orgCode: ORGS.clinic, name: 'Futian clinic', kind: 'clinic', provinceCode: '440000', parentOrgCode: ORGS.cdc },
-      { orgCode: MORE.clinic2, name: 'Nanshan clinic', kind: 'clinic', provinceCode: '440000' },
       { orgCode: MORE.scClinic, name: 'Chengdu clinic', kind: 'clinic', provinceCode: '510000', parentOrgCode: ORGS.cdc },
+      // Supervised through Chengdu: one level below the CDC's own.
+      { orgCode: MORE.clinic2, name: 'Nanshan clinic', kind: 'clinic', provinceCode: '440000', parentOrgCode: MORE.scClinic },
       { orgCode: MORE.gdRegulator, name: 'Guangdong MPA', kind: 'regulator', provinceCode: '440000' },
       { orgCode: MORE.scRegulator, name: 'Sichuan MPA', kind: 'regulator', provinceCode: '510000' },
     ];
@@ -237,6 +238,10 @@ describe('list endpoints', () => {
     const supervised = await list(`/v1/organisations?parentOrgCode=${ORGS.cdc}`, AS.cdc);
     expect(supervised.items.map((o) => o.orgCode).sort()).toEqual([ORGS.clinic, MORE.scClinic].sort());
     expect((await api.http.get('/v1/organisations?parentOrgCode=nope').set(AS.cdc)).status).toBe(400);
+    // And those below them, as access to a site's stock follows the chain.
+    const below = await list(`/v1/organisations?supervisedBy=${ORGS.cdc}&q=clinic`, AS.cdc);
+    expect(below.items.map((o) => o.orgCode).sort()).toEqual([ORGS.clinic, MORE.scClinic, MORE.clinic2].sort());
+    expect((await list(`/v1/organisations?supervisedBy=${MORE.scClinic}`, AS.cdc)).items.map((o) => o.orgCode)).toEqual([MORE.clinic2]);
     const page2 = await list('/v1/organisations?pageSize=3&page=3', AS.clinic);
     expect(page2).toMatchObject({ total: 7, page: 3 });
     expect(page2.items).toHaveLength(1);

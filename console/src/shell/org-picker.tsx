@@ -13,8 +13,10 @@ export interface OrgPickerProps {
   /** Which organisations may be picked (the list endpoint's filters). */
   readonly kind?: string;
   readonly provinceCode?: string | undefined;
-  /** Only the organisations this one supervises (a CDC's clinics, in any province). */
+  /** Only the organisations this one supervises directly (a CDC's clinics, in any province). */
   readonly parentOrgCode?: string | undefined;
+  /** Only those it supervises directly or through CDCs between (as access to their stock is decided). */
+  readonly supervisedBy?: string | undefined;
   /** Credentials for the search (the sign-in page searches before anyone is signed in). */
   readonly headers?: Record<string, string>;
   readonly value?: string | undefined;
@@ -40,6 +42,7 @@ export const OrgPicker = ({
   kind,
   provinceCode,
   parentOrgCode,
+  supervisedBy,
   headers,
   value,
   onChange,
@@ -63,7 +66,7 @@ export const OrgPicker = ({
   const fetchPage = (page: number, q: string): Promise<Page<Organisation>> =>
     get<Page<Organisation>>(
       '/v1/organisations',
-      { kind, provinceCode, parentOrgCode, q: q.trim() || undefined, page, pageSize: PAGE_SIZE, sort: 'name' },
+      { kind, provinceCode, parentOrgCode, supervisedBy, q: q.trim() || undefined, page, pageSize: PAGE_SIZE, sort: 'name' },
       headers,
     );
 
@@ -91,7 +94,7 @@ export const OrgPicker = ({
     );
     return () => clearTimeout(timer);
     // fetchPage reads only these (headerKey stands for the headers' content).
-  }, [kind, provinceCode, parentOrgCode, headerKey, query]);
+  }, [kind, provinceCode, parentOrgCode, supervisedBy, headerKey, query]);
 
   const loadMore = (): void => {
     if (loading || items.length >= total) return;

@@ -32,7 +32,7 @@ export const Stock = () => {
               // A CDC sees the stock of the sites it supervises wherever they are (the Sichuan CDC
               // may look after a clinic in Shenzhen), not that of every clinic in its province:
               // offer those. The national CDC sees every clinic.
-              {...(actor.provinceCode === '000000' ? { kind: 'clinic' } : { parentOrgCode: actor.orgCode.slice(0, 18) })}
+              {...(actor.provinceCode === '000000' ? { kind: 'clinic' } : { supervisedBy: actor.orgCode.slice(0, 18) })}
               value={site}
               onChange={(code) => setSite(code)}
               fixed={[{ value: actor.orgCode, label: `${t('stock.ownSite')} (${actor.orgCode})` }]}

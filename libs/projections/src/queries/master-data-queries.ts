@@ -16,6 +16,8 @@ export interface OrganisationFilter {
   readonly q?: string;
   /** The supervising organisation (a CDC: the clinics it supervises, in any province). */
   readonly parentOrgCode?: string;
+  /** Supervised by this organisation directly or through up to four levels between (as access checks follow it). */
+  readonly supervisedBy?: string;
 }
 
 export interface OrganisationItem {
@@ -47,6 +49,13 @@ export const listOrganisations = (
     where.push(`(o.name ILIKE ${term} OR o."orgCode" ILIKE ${term})`);
   }
   if (filter.parentOrgCode !== undefined) where.push(`o."parentOrgCode" = ${params.add(filter.parentOrgCode)}`);
+  if (filter.supervisedBy !== undefined)
+    where.push(`o."orgCode" IN (
+      WITH RECURSIVE below(code, depth) AS (
+        SELECT c."orgCode", 1 FROM ${t('rm_organisation')} c WHERE c."parentOrgCode" = ${params.add(filter.supervisedBy)}
+        UNION
+        SELECT c."orgCode", b.depth + 1 FROM ${t('rm_organisation')} c JOIN below b ON c."parentOrgCode" = b.code WHERE b.depth < 5)
+      SELECT code FROM below)`);
   return pagedQuery(
     models,
     `${t('rm_organisation')} o`,

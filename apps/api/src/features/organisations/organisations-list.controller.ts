@@ -36,6 +36,15 @@ export class OrganisationListQuery extends PageQuery {
   @Matches(/^[0-9A-HJ-NPQRTUWXY]{18}$/)
   readonly parentOrgCode?: string;
 
+  @ApiPropertyOptional({
+    description:
+      'Supervised by this organisation directly or through CDCs between (up to five levels, as access to a site’s stock is decided)',
+    example: '12510000MB0A1234XJ',
+  })
+  @IsOptional()
+  @Matches(/^[0-9A-HJ-NPQRTUWXY]{18}$/)
+  readonly supervisedBy?: string;
+
   @ApiPropertyOptional({ enum: ORGANISATION_SORTS, default: 'orgCode' })
   @IsOptional()
   @IsIn(ORGANISATION_SORTS)
@@ -69,6 +78,7 @@ export class OrganisationsListController {
         ...(query.provinceCode !== undefined ? { provinceCode: query.provinceCode } : {}),
         ...(query.q !== undefined ? { q: query.q } : {}),
         ...(query.parentOrgCode !== undefined ? { parentOrgCode: query.parentOrgCode } : {}),
+        ...(query.supervisedBy !== undefined ? { supervisedBy: query.supervisedBy } : {}),
       },
       pageRequest(query, 'orgCode'),
     );
