@@ -5,7 +5,7 @@ import { residentId } from './browser';
  * What the console's browser tests start from, built through the HTTP API as its users would:
  * a manufacturer with a serialised HepB product and one that is not serialised, a CDC and a
  * clinic under it. Batch S (coded units) reached the clinic and was given on two earlier days;
- * batch E expired at the clinic, one of its units given 45 days ago (its person's dose 2 is overdue); batch N's only dose at the clinic is used up; batch C is on
+ * batch E expired at the clinic, one of its units given 45 days ago (its person's dose 2 has been due for weeks); batch N's only dose at the clinic is used up; batch C is on
  * its way to the CDC under delivery note DN-CDC-IN.
  */
 export const SERIALISED = '8696321';
@@ -26,7 +26,7 @@ export interface ConsoleScenario {
   /** Days (China time) with doses of S before the browser adds its own. */
   readonly sDoseDays: number;
   /** ID number of a person whose second HepB dose was due weeks ago (dose 1 from E, 45 days ago). */
-  readonly overduePerson: string;
+  readonly duePerson: string;
 }
 
 export const buildScenario = async (api: ApiHarness): Promise<ConsoleScenario> => {
@@ -145,6 +145,6 @@ export const buildScenario = async (api: ApiHarness): Promise<ConsoleScenario> =
     n: { batchId: n },
     c: { batchId: c },
     sDoseDays: 2,
-    overduePerson: residentId('440305', '2025-01-05', 17),
+    duePerson: residentId('440305', '2025-01-05', 17),
   };
 };

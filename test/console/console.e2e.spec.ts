@@ -108,8 +108,8 @@ describe('clinic: the dose screen', () => {
     const recordText = await textWhen(page.getByTestId('person-record'), '乙肝疫苗');
     expect(recordText).toContain('有效');
     expect(recordText).not.toMatch(/HepB|valid/);
-    // Dose 2 is not due for four weeks: nothing overdue.
-    await expect(page.getByTestId('series-HepB').textContent()).resolves.not.toContain('已逾期');
+    // Dose 2 is not due for four weeks: not flagged.
+    await expect(page.getByTestId('series-HepB').textContent()).resolves.not.toContain('已到应种日期');
 
     // A unit of a batch that expired while at the clinic.
     await page.getByRole('button', { name: '下一位' }).click();
@@ -125,11 +125,11 @@ describe('clinic: the dose screen', () => {
     await page.getByRole('button', { name: '登记接种' }).click();
     await expectText(fieldError('批次'), '本单位该批次已无库存 (INSUFFICIENT_STOCK)');
 
-    // Someone whose second HepB dose was due weeks ago: flagged as overdue.
+    // Someone whose second HepB dose has been due for weeks: flagged as due now.
     await page.getByRole('button', { name: '下一位' }).click();
-    await page.getByLabel('证件号码', { exact: true }).fill(data.overduePerson);
+    await page.getByLabel('证件号码', { exact: true }).fill(data.duePerson);
     await page.getByLabel('证件号码', { exact: true }).press('Enter');
-    await expectText(page.getByTestId('series-HepB'), '已逾期');
+    await expectText(page.getByTestId('series-HepB'), '已到应种日期');
 
     // Bad input never reaches the API: a short trace code is refused in the form.
     await page.getByRole('button', { name: '下一位' }).click();

@@ -224,7 +224,7 @@ export const en = {
     recordTitle: 'Vaccination record (all provinces)',
     seriesLine: '{{done}} doses done; next dose {{next}} due {{due}}',
     noDoses: 'No dose on record yet',
-    overdue: 'Overdue',
+    dueNow: 'Due now',
     vaccineType: 'Vaccine type',
   },
   unitState: {

@@ -222,7 +222,7 @@ export const zhCN: typeof en = {
     recordTitle: '接种记录（全国各省）',
     seriesLine: '已接种 {{done}} 剂；下一剂第 {{next}} 剂，应种日期 {{due}}',
     noDoses: '尚无接种记录',
-    overdue: '已逾期',
+    dueNow: '已到应种日期',
     vaccineType: '疫苗种类',
   },
   unitState: {

@@ -149,7 +149,9 @@ export const DoseScreen = () => {
     }
   };
 
-  // A next dose due before today (China time) is overdue: the vaccinator should see it at once.
+  // A next dose whose earliest day (last dose + minimum interval, or minimum age) has come may be
+  // given now: the vaccinator should see it at once. The node knows no deadline after which a
+  // dose is late, so it says "due", never "overdue".
   const today = chinaToday();
   // Every batch the site has held, empty ones too: the API explains why one cannot be used.
   const batchOptions = stock.map((b) => ({
@@ -305,7 +307,7 @@ export const DoseScreen = () => {
               <Descriptions.Item key={s.vaccineType} label={t(`vaccineType.${s.vaccineType}`, { defaultValue: s.vaccineType })}>
                 <span data-testid={`series-${s.vaccineType}`}>
                   {t('dose.seriesLine', { done: s.dosesDone, next: s.nextDoseNumber ?? '—', due: s.nextDueOn ?? '—' })}{' '}
-                  {s.nextDueOn !== null && s.nextDueOn < today && <Tag color="red">{t('dose.overdue')}</Tag>}
+                  {s.nextDueOn !== null && s.nextDueOn <= today && <Tag color="orange">{t('dose.dueNow')}</Tag>}
                 </span>
               </Descriptions.Item>
             ))}
