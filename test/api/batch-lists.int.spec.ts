@@ -1,4 +1,5 @@
 import { actor, AS, ORGS, startApi, type ApiHarness } from '../support/api-harness';
+import { detailsOf } from '../support/person-details';
 import { HEPB_PRODUCT, stockClinic } from '../support/scenario';
 
 // The paged lists of one batch (the console's batch and recall-impact pages): custody chain,
@@ -33,8 +34,7 @@ describe('paged lists of a batch', () => {
             idType: 'RESIDENT_ID',
             idNumber,
             name: '测试',
-            birthDate: `${idNumber.slice(6, 10)}-${idNumber.slice(10, 12)}-${idNumber.slice(12, 14)}`,
-            sex: Number(idNumber.charAt(16)) % 2 === 1 ? 'M' : 'F',
+            ...detailsOf(idNumber),
           },
           batchId: BATCH,
           doseNumber,

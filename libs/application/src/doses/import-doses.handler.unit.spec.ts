@@ -1,4 +1,4 @@
-import type { Actor } from '@vaxledger/domain';
+import { type Actor, birthDateOf, type ResidentId, sexOf } from '@vaxledger/domain';
 import { noSerialiser } from '../kernel/ports';
 import { handlerSpec, type HandlerSpec, PROVINCE } from '../testing/handler-spec';
 import { memoryReads } from '../testing/memory-reads';
@@ -15,7 +15,7 @@ const clinic: Actor = { orgCode: CLINIC, role: 'clinic', provinceCode: PROVINCE 
 const HEADER = 'idType,idNumber,name,birthDate,sex,batchId,doseNumber,administeredAt,route,vaccinatorRef';
 // Birth date and sex as the number states them (PERSON_DETAILS_MISMATCH otherwise).
 const row = (idNumber: string, name: string, batchId = BATCH_ID, at = '2026-11-20T10:15:00+08:00') =>
-  `RESIDENT_ID,${idNumber},${name},${idNumber.slice(6, 10)}-${idNumber.slice(10, 12)}-${idNumber.slice(12, 14)},${Number(idNumber.charAt(16)) % 2 === 1 ? 'M' : 'F'},${batchId},1,${at},IM,V-0042`;
+  `RESIDENT_ID,${idNumber},${name},${birthDateOf(idNumber as ResidentId)},${sexOf(idNumber as ResidentId)},${batchId},1,${at},IM,V-0042`;
 
 const world = (spec: HandlerSpec, stock: number) => {
   const reads = memoryReads({ products: [productRow()], batches: [batchRow()], stock: [stockRow({ site: CLINIC, available: stock })] });
