@@ -343,6 +343,7 @@ describe('authorisation matrix: role × endpoint × own/other organisation × ow
           .send({ certificateNo: `C-${batch}`, decidedOn: '2026-11-05' }),
         'release',
       );
+    let notes = 0;
     const ship = async (
       from: Record<string, string>,
       to: Record<string, string>,
@@ -357,7 +358,7 @@ describe('authorisation matrix: role × endpoint × own/other organisation × ow
           .send({
             toSite,
             dispatchedAt: minutesAgo(200),
-            deliveryNoteNo: 'DN',
+            deliveryNoteNo: `DN-${++notes}`,
             lines: [{ batchId, quantity: traceCodes.length, traceCodes }],
           }),
         'dispatch',

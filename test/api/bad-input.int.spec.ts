@@ -272,6 +272,16 @@ describe('bad input appends nothing', () => {
         .send({ toSite: ORGS.clinic, dispatchedAt: minutesAgo(1), deliveryNoteNo: 'D', lines: [{ batchId: BATCH, quantity: 5 }] }),
     ));
 
+  it('a delivery-note number the site already issued', async () => {
+    const body = await refused(409, 'DELIVERY_NOTE_REUSED', () =>
+      api.http
+        .post('/v1/shipments')
+        .set(AS.cdc)
+        .send({ toSite: ORGS.clinic, dispatchedAt: minutesAgo(1), deliveryNoteNo: 'D2', lines: [{ batchId: BATCH, quantity: 1 }] }),
+    );
+    expect(body.detail).toMatch(/D2 was already issued with shipment \S+/);
+  });
+
   it('the same Idempotency-Key with a different body, and the same body replayed', async () => {
     const body = { orgCode: '91350100M000100Y43', name: 'Fujian maker', kind: 'manufacturer', provinceCode: '350000' };
     const first = await api.http.post('/v1/organisations').set(AS.regulator).set('Idempotency-Key', 'org-fj-1').send(body);

@@ -395,6 +395,7 @@ export const en = {
     BATCH_RECALLED: 'This batch is recalled: do not use it',
     BATCH_SUSPENDED: 'This batch is suspended: do not use it',
     BATCH_EXPIRED: 'This batch has expired',
+    DELIVERY_NOTE_REUSED: 'Your organisation has already issued this delivery note number with another shipment',
     UNKNOWN_SHIPMENT: 'No such shipment (or its dispatch has not reached this node yet)',
     SHIPMENT_EXISTS: 'This shipment has already been dispatched',
     DUPLICATE_LINE: 'A batch appears on two lines',

@@ -394,6 +394,7 @@ export const zhCN: typeof en = {
     BATCH_SUSPENDED: '该批次已暂停使用',
     BATCH_EXPIRED: '该批次已过期',
     UNKNOWN_SHIPMENT: '发货记录不存在（或尚未同步到本节点）',
+    DELIVERY_NOTE_REUSED: '本单位已用该随货同行单号发过另一批货',
     SHIPMENT_EXISTS: '该批货已发出',
     DUPLICATE_LINE: '同一批次出现在两行',
     SHIPMENT_ALREADY_RECEIVED: '该批货已收货',

@@ -44,6 +44,7 @@ export const RULE_CODES = [
   // shipments, stock, destruction
   'UNKNOWN_SHIPMENT',
   'SHIPMENT_EXISTS',
+  'DELIVERY_NOTE_REUSED',
   'DUPLICATE_LINE',
   'SHIPMENT_ALREADY_RECEIVED',
   'NOT_SHIPMENT_RECIPIENT',

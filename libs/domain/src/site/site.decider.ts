@@ -21,6 +21,7 @@ import {
   evolveSite,
   initialSiteState,
   quarantinedCodeCheck,
+  shipmentWithNote,
   stockOf,
   usableCodeCheck,
   type SiteState,
@@ -132,6 +133,16 @@ const dispatch = ({ data, context }: DispatchShipment, state: SiteState): SiteEv
   requireNotInFuture(data.dispatchedAt, context.now, 'dispatchedAt');
   if (state.shipments[data.shipmentId]) {
     throw new RuleViolation('SHIPMENT_EXISTS', `shipment ${data.shipmentId} was already dispatched`, 'shipmentId');
+  }
+  // A delivery note (随货同行单) names one shipment: receivers, EPCIS capture and the
+  // document reconciliation find the shipment by its number.
+  const noteUsedBy = shipmentWithNote(state, data.deliveryNoteNo);
+  if (noteUsedBy !== undefined) {
+    throw new RuleViolation(
+      'DELIVERY_NOTE_REUSED',
+      `delivery note ${data.deliveryNoteNo} was already issued with shipment ${noteUsedBy}`,
+      'deliveryNoteNo',
+    );
   }
   const { sender, receiver } = context;
   if (!receiver) throw new RuleViolation('UNKNOWN_ORGANISATION', `no organisation ${data.toSite}`, 'toSite');

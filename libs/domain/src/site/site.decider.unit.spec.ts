@@ -236,12 +236,18 @@ describe('manufacturer site, holding a released batch it produced', () => {
 
   it('refuses what it already shipped', () =>
     given([sale])
-      .when(dispatch(MAH_SITE, { shipmentId: 'SH-2', lines: [{ batchId: BATCH_ID, quantity: 9 }] }))
+      .when(dispatch(MAH_SITE, { shipmentId: 'SH-2', deliveryNoteNo: 'DN-2026-11-0043', lines: [{ batchId: BATCH_ID, quantity: 9 }] }))
       .thenRefuses('INSUFFICIENT_STOCK'));
 
   it('refuses a code it already shipped', () =>
     given([sale])
-      .when(dispatch(MAH_SITE, { shipmentId: 'SH-2', lines: [{ batchId: BATCH_ID, quantity: 1, traceCodes: [code(2)] }] }))
+      .when(
+        dispatch(MAH_SITE, {
+          shipmentId: 'SH-2',
+          deliveryNoteNo: 'DN-2026-11-0043',
+          lines: [{ batchId: BATCH_ID, quantity: 1, traceCodes: [code(2)] }],
+        }),
+      )
       .thenRefuses('TRACE_CODE_NOT_ON_HAND', 'lines[0].traceCodes'));
 
   it('refuses a code that is not of this batch', () =>
@@ -311,6 +317,27 @@ describe('manufacturer site, holding a released batch it produced', () => {
     given([sale])
       .when(dispatch(MAH_SITE, { lines: [{ batchId: BATCH_ID, quantity: 1 }] }))
       .thenRefuses('SHIPMENT_EXISTS'));
+
+  it('refuses a delivery-note number it already issued with another shipment', () =>
+    given([sale])
+      .when(dispatch(MAH_SITE, { shipmentId: 'SH-2', lines: [{ batchId: BATCH_ID, quantity: 1 }] }))
+      .thenRefuses('DELIVERY_NOTE_REUSED', 'deliveryNoteNo'));
+
+  it('takes a new delivery-note number', () => {
+    const next = dispatch(MAH_SITE, { shipmentId: 'SH-2', deliveryNoteNo: 'DN-2026-11-0043', lines: [{ batchId: BATCH_ID, quantity: 1 }] });
+    expect(siteDecider.decide(next, given([sale]).state())).toEqual([
+      expect.objectContaining({ data: expect.objectContaining({ shipmentId: 'SH-2', deliveryNoteNo: 'DN-2026-11-0043' }) }),
+    ]);
+  });
+
+  it('reads a note number such as __proto__ as a number like any other', () => {
+    const first = dispatch(MAH_SITE, { deliveryNoteNo: '__proto__' });
+    const [event] = siteDecider.decide(first, given([]).state());
+    expect(event).toEqual(expect.objectContaining({ data: expect.objectContaining({ deliveryNoteNo: '__proto__' }) }));
+    given([event!])
+      .when(dispatch(MAH_SITE, { shipmentId: 'SH-2', deliveryNoteNo: '__proto__', lines: [{ batchId: BATCH_ID, quantity: 1 }] }))
+      .thenRefuses('DELIVERY_NOTE_REUSED', 'deliveryNoteNo');
+  });
 });
 
 describe('manufacturer site, when the batch may not be sold', () => {

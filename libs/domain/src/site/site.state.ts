@@ -43,9 +43,15 @@ export interface SiteState {
   readonly shipments: Readonly<Record<string, DispatchRecord>>;
   /** Shipments this site received, by shipment id. */
   readonly receipts: Readonly<Record<string, ReceiptRecord>>;
+  /** The delivery-note numbers this site has issued, each with the shipment it went with. */
+  readonly deliveryNotes: Readonly<Record<string, string>>;
 }
 
-export const initialSiteState = (): SiteState => ({ stock: {}, shipments: {}, receipts: {} });
+export const initialSiteState = (): SiteState => ({ stock: {}, shipments: {}, receipts: {}, deliveryNotes: {} });
+
+/** The shipment a delivery-note number of this site already went with, if any. */
+export const shipmentWithNote = (state: SiteState, deliveryNoteNo: string): string | undefined =>
+  Object.hasOwn(state.deliveryNotes, deliveryNoteNo) ? state.deliveryNotes[deliveryNoteNo] : undefined;
 
 const emptyStock = (): BatchStock => ({
   received: 0,
@@ -118,13 +124,21 @@ const applyLines = <L extends { readonly batchId: string }>(
 export const evolveSite = (state: SiteState, event: SiteEvent): SiteState => {
   switch (event.type) {
     case 'ShipmentDispatched': {
-      const { shipmentId, toSite, billType, dispatchedAt, lines } = event.data;
+      const { shipmentId, toSite, billType, dispatchedAt, lines, deliveryNoteNo } = event.data;
       const next = applyLines(state, lines, (stock, line) => ({
         ...stock,
         dispatched: stock.dispatched + line.quantity,
         codeBalance: addToBalance(stock.codeBalance, line.traceCodes ?? [], -1),
       }));
-      return { ...next, shipments: { ...next.shipments, [shipmentId]: { toSite, billType, dispatchedAt, lines } } };
+      return {
+        ...next,
+        shipments: { ...next.shipments, [shipmentId]: { toSite, billType, dispatchedAt, lines } },
+        // The first shipment keeps a number that an older log may show twice.
+        deliveryNotes:
+          shipmentWithNote(next, deliveryNoteNo) === undefined
+            ? { ...next.deliveryNotes, [deliveryNoteNo]: shipmentId }
+            : next.deliveryNotes,
+      };
     }
     case 'ShipmentReceived': {
       const { shipmentId, fromSite, receivedAt, quarantined, lines } = event.data;
