@@ -207,6 +207,21 @@ describe('audit trail of reads of personal data', () => {
     expect(new Set(pages).size).toBe(6);
     expect(pages).toEqual((await accessEvents()).map((e) => (e as unknown as { eventId: string }).eventId));
 
+    // Newest first, paged backwards with `before`: the same six, the other way round.
+    const backwards: string[] = [];
+    let before: string | null = null;
+    do {
+      const page = await api.http
+        .get(`/v1/audit/access?order=newest&limit=4${before === null ? '' : `&before=${before}`}`)
+        .set(AS.regulator);
+      expect(page.status).toBe(200);
+      backwards.push(...(page.body.events as { eventId: string }[]).map((e) => e.eventId));
+      before = page.body.next as string | null;
+    } while (before !== null);
+    expect(backwards).toEqual([...pages].reverse());
+    const newestOfCdc = await api.http.get(`/v1/audit/access?order=newest&limit=1&orgCode=${ORGS.cdc}`).set(AS.regulator);
+    expect((newestOfCdc.body.events as { type: string }[]).map((e) => e.type)).toEqual(['PersonRecordRead']);
+
     const future = new Date(Date.now() + 3_600_000).toISOString();
     const none = await api.http.get(`/v1/audit/access?from=${encodeURIComponent(future)}`).set(AS.regulator);
     expect(none.body.events).toEqual([]);
@@ -238,7 +253,16 @@ describe('audit trail of reads of personal data', () => {
       expect(res.body.code).toBe('FORBIDDEN');
     }
     expect((await api.http.get('/v1/audit/access')).status).toBe(401);
-    for (const query of ['personId=510104199003071237', 'from=yesterday', 'limit=0', 'limit=1001', 'after=-1', 'surprise=1']) {
+    for (const query of [
+      'personId=510104199003071237',
+      'from=yesterday',
+      'limit=0',
+      'limit=1001',
+      'after=-1',
+      'surprise=1',
+      'order=latest',
+      'before=x',
+    ]) {
       const res = await api.http.get(`/v1/audit/access?${query}`).set(AS.regulator);
       expect(res.status).toBe(400);
       expect(res.body.code).toBe('VALIDATION_FAILED');

@@ -216,6 +216,13 @@ describe('regulator: audit a batch, recall it, download the impact', () => {
     await expect(page.getByLabel('截止日期').inputValue()).resolves.toBe(chinaDay(0));
     await loaded(`"fromDate":"${chinaDay(6)}"`);
     await expectText(page.getByTestId('audit-window'), `${chinaDay(6)} 至 ${chinaDay(0)}`);
+    // Newest first: the top row is the last read the trail lists oldest first.
+    const oldestFirst = await api.http.get('/v1/audit/access?limit=1000').set(AS.regulator).expect(200);
+    const trail = oldestFirst.body.events as { eventId: string }[];
+    expect(trail.length).toBeGreaterThan(1);
+    await expect(rows.first().getAttribute('data-row-key')).resolves.toBe(trail.at(-1)!.eventId);
+    const times = await column(1);
+    expect(times).toEqual([...times].sort().reverse());
     await expectAccessible(page);
 
     // One person: every read of them, and nothing else.

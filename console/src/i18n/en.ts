@@ -194,9 +194,7 @@ export const en = {
     toBeforeFrom: 'The end date cannot be before the start date',
     reset: 'Reset',
     open: 'any',
-    window: 'Reads from {{from}} to {{to}} (China time, both days included), oldest first, {{size}} a page',
-    moreHint:
-      'This period has more than one page and the latest reads are on the later pages. Narrow the dates (e.g. today only) to see them at once.',
+    window: 'Reads from {{from}} to {{to}} (China time, both days included), newest first, {{size}} a page',
     pageNo: 'Page {{page}}',
   },
   dose: {
@@ -395,9 +393,9 @@ export const en = {
     BATCH_RECALLED: 'This batch is recalled: do not use it',
     BATCH_SUSPENDED: 'This batch is suspended: do not use it',
     BATCH_EXPIRED: 'This batch has expired',
-    DELIVERY_NOTE_REUSED: 'Your organisation has already issued this delivery note number with another shipment',
     UNKNOWN_SHIPMENT: 'No such shipment (or its dispatch has not reached this node yet)',
     SHIPMENT_EXISTS: 'This shipment has already been dispatched',
+    DELIVERY_NOTE_REUSED: 'Your organisation has already issued this delivery note number with another shipment',
     DUPLICATE_LINE: 'A batch appears on two lines',
     SHIPMENT_ALREADY_RECEIVED: 'This shipment has already been received',
     NOT_SHIPMENT_RECIPIENT: 'This shipment is addressed to another site',

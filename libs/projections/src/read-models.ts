@@ -56,7 +56,11 @@ export interface AccessFilter {
   /** Instants: `from` inclusive, `to` exclusive. */
   readonly from?: Date;
   readonly to?: Date;
+  /** Positions, both exclusive. */
   readonly after?: GlobalPosition;
+  readonly before?: GlobalPosition;
+  /** Newest first instead of oldest first. */
+  readonly newestFirst?: boolean;
   readonly limit: number;
 }
 
@@ -320,18 +324,22 @@ export class ReadModels {
     );
   }
 
-  /** Access events (the audit trail's index), oldest first, after a position; filters optional. */
+  /** Access events (the audit trail's index) between positions, oldest or newest first; filters optional. */
   accessEvents(filter: AccessFilter): Promise<AccessRow[]> {
     const query = this.dataSource
       .getRepository(AccessRow)
       .createQueryBuilder('a')
       .where('a.position > :after', { after: (filter.after ?? 0n).toString() });
+    if (filter.before !== undefined) query.andWhere('a.position < :before', { before: filter.before.toString() });
     if (filter.personId) query.andWhere('a."personId" = :personId', { personId: filter.personId });
     if (filter.batchId) query.andWhere('a."batchId" = :batchId', { batchId: filter.batchId });
     if (filter.orgCode) query.andWhere('a."orgCode" = :orgCode', { orgCode: filter.orgCode });
     if (filter.from) query.andWhere('a."accessedAt" >= :from', { from: filter.from });
     if (filter.to) query.andWhere('a."accessedAt" < :to', { to: filter.to });
-    return query.orderBy('a.position', 'ASC').limit(filter.limit).getMany();
+    return query
+      .orderBy('a.position', filter.newestFirst ? 'DESC' : 'ASC')
+      .limit(filter.limit)
+      .getMany();
   }
 
   /** The position every read model has reached: the views reflect the log up to here. */

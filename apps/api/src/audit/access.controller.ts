@@ -1,6 +1,6 @@
 import { Controller, Get, Inject, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional, Matches } from 'class-validator';
+import { IsIn, IsOptional, Matches } from 'class-validator';
 import { PERSON_ID_PATTERN } from '@vaxledger/privacy';
 import { CurrentActor, Roles } from '../http/auth';
 import { LogPageQuery } from '../http/log-page-query';
@@ -12,8 +12,25 @@ import type { Actor } from '@vaxledger/domain';
 import { enforce } from '../auth/access';
 import { canReadAuditTrail } from '../auth/policy';
 
-/** The audit trail's filters, paged like the log. */
+/** The audit trail's filters, paged like the log, or backwards from the newest read. */
 export class AccessQuery extends LogPageQuery {
+  /** `oldest` (default) pages forward with `after`; `newest` pages backward with `before`. */
+  @ApiPropertyOptional({
+    description: 'oldest (default): oldest first, the next page with `after`; newest: newest first, the next page with `before`',
+    enum: ['oldest', 'newest'],
+    default: 'oldest',
+  })
+  @IsOptional()
+  @IsIn(['oldest', 'newest'])
+  readonly order?: 'oldest' | 'newest';
+  /** Items before this global position (decimal): the `next` of the previous page, newest first. */
+  @ApiPropertyOptional({
+    description: 'Items before this global position (decimal): the `next` of the previous page when `order=newest`',
+    pattern: '^\\d{1,20}$',
+  })
+  @IsOptional()
+  @Matches(/^\d{1,20}$/)
+  readonly before?: string;
   /** Reads of this person (pseudonym). */
   @ApiPropertyOptional({ description: 'Reads of this person (pseudonym)', pattern: PERSON_ID_PATTERN.source })
   @IsOptional()
@@ -51,7 +68,7 @@ export class AccessController {
   @Roles('regulator')
   @ApiOperation({
     summary:
-      'Access events (person lookups, record reads, recall-impact exports), oldest first; filter by person, batch, organisation, time',
+      'Access events (person lookups, record reads, recall-impact exports), oldest first or with `order=newest` newest first; filter by person, batch, organisation, time',
   })
   async access(@Query() query: AccessQuery, @CurrentActor() actor: Actor): Promise<Record<string, unknown>> {
     enforce(canReadAuditTrail(actor, this.runtime.settings.provinceCode));
@@ -71,6 +88,8 @@ export class AccessController {
       ...(from ? { from } : {}),
       ...(to ? { to } : {}),
       after: BigInt(query.after ?? '0'),
+      ...(query.before !== undefined ? { before: BigInt(query.before) } : {}),
+      newestFirst: query.order === 'newest',
       limit,
     });
     return {
@@ -86,6 +105,7 @@ export class AccessController {
         actor: { orgCode: r.orgCode, role: r.role, provinceCode: r.provinceCode, ...(r.staffRef ? { staffRef: r.staffRef } : {}) },
         ...(Object.keys(r.detail).length > 0 ? { detail: r.detail } : {}),
       })),
+      // Oldest first, `next` goes in `after`; newest first, in `before`.
       next: rows.length === limit ? rows[rows.length - 1]!.position : null,
       // The trail is listed as of this log position; reads after it appear on a later call.
       position,

@@ -1,4 +1,4 @@
-import { Alert, Button, Card, DatePicker, Form, Input, Space, Table, Typography } from 'antd';
+import { Button, Card, DatePicker, Form, Input, Space, Table, Typography } from 'antd';
 import dayjs, { type Dayjs } from 'dayjs';
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -65,24 +65,24 @@ const toQuery = (f: Filters): Record<string, string | undefined> => ({
 
 /**
  * Who read which person record (the access trail), filtered by person, batch, organisation and
- * China-time days. The API lists the trail oldest first and pages forward only (a `next`
- * cursor), so the page opens on the last seven days: the newest reads are at most a few pages
- * away, and a narrower range reaches them at once.
+ * China-time days, newest first (the API's `order=newest`, paged back with `before`). It opens
+ * on the last seven days.
  */
 export const AccessAudit = () => {
   const { t } = useTranslation();
   const [form] = Form.useForm<FormValues>();
   const [filters, setFilters] = useState<Filters>(lastDays);
   const [org, setOrg] = useState<string | undefined>();
-  const [cursors, setCursors] = useState<string[]>(['0']);
+  // The `before` of each page seen so far; '' for the first (the newest reads).
+  const [cursors, setCursors] = useState<string[]>(['']);
   const [page, setPage] = useState<(AccessPage & { key: string }) | null>(null);
   const [error, setError] = useState<unknown>(null);
-  const after = cursors[cursors.length - 1] ?? '0';
-  const key = JSON.stringify({ ...filters, after });
+  const before = cursors[cursors.length - 1] ?? '';
+  const key = JSON.stringify({ ...filters, before });
   useEffect(() => {
     let live = true;
     setPage(null);
-    get<AccessPage>('/v1/audit/access', { ...toQuery(filters), after, limit: PAGE }).then(
+    get<AccessPage>('/v1/audit/access', { ...toQuery(filters), order: 'newest', before, limit: PAGE }).then(
       (p) => {
         if (!live) return;
         setPage({ ...p, key });
@@ -98,7 +98,7 @@ export const AccessAudit = () => {
 
   const apply = (f: Filters): void => {
     setFilters(f);
-    setCursors(['0']);
+    setCursors(['']);
   };
   const defaults = lastDays();
   const initialValues: FormValues = { from: dayjs(defaults.fromDate), to: dayjs(defaults.toDate) };
@@ -192,7 +192,6 @@ export const AccessAudit = () => {
             size: PAGE,
           })}
         </Typography.Paragraph>
-        {page?.next && cursors.length === 1 && <Alert type="info" showIcon style={{ marginBottom: 16 }} title={t('audit.moreHint')} />}
         <div data-testid="audit-trail" data-loaded={page?.key}>
           <Table<AccessEvent>
             size="small"
