@@ -34,13 +34,16 @@ export const traceCodesProjection: Projection = {
         [JSON.stringify(drawn.drain())],
       );
     };
-    const move = async (codes: readonly string[], state: string, holder: string | null): Promise<void> => {
+    /** Sets the units' state and holder, and the shipment carrying them when one is given. */
+    const move = async (codes: readonly string[], state: string, holder: string | null, shipmentId?: string): Promise<void> => {
       if (codes.length === 0) return;
-      await tx.query(`UPDATE ${tx.table('rm_trace_code')} SET state = $2, "holderSite" = $3 WHERE code = ANY($1::text[])`, [
-        codes,
-        state,
-        holder,
-      ]);
+      const params: unknown[] = [codes, state, holder];
+      if (shipmentId !== undefined) params.push(shipmentId);
+      await tx.query(
+        `UPDATE ${tx.table('rm_trace_code')} SET state = $2, "holderSite" = $3${shipmentId === undefined ? '' : ', "shipmentId" = $4'}
+          WHERE code = ANY($1::text[])`,
+        params,
+      );
     };
 
     for (const event of events) {
@@ -78,11 +81,7 @@ export const traceCodesProjection: Projection = {
         }
         case 'ShipmentDispatched': {
           const codes = list<Line>(p, 'lines').flatMap((line) => line.traceCodes ?? []);
-          if (codes.length > 0)
-            await tx.query(
-              `UPDATE ${tx.table('rm_trace_code')} SET state = 'in_transit', "holderSite" = $2, "shipmentId" = $3 WHERE code = ANY($1::text[])`,
-              [codes, str(p, 'toSite'), str(p, 'shipmentId')],
-            );
+          await move(codes, 'in_transit', str(p, 'toSite'), str(p, 'shipmentId'));
           break;
         }
         case 'ShipmentReceived': {
