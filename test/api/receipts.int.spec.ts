@@ -18,10 +18,16 @@ describe('shipment receipts', () => {
     if (res.status !== 201) throw new Error(`${path}: ${res.status} ${JSON.stringify(res.body)}`);
     return res.body as Record<string, unknown>;
   };
-  /** A fresh maker → CDC shipment of 4 doses of BATCH (and 2 of OTHER when asked). */
+  let notes = 0;
+  /** A fresh maker → CDC shipment of 4 doses of BATCH (and 2 of OTHER when asked), under a note of its own. */
   const ship = async (withOther = false): Promise<string> => {
     const lines = [{ batchId: BATCH, quantity: 4 }, ...(withOther ? [{ batchId: OTHER, quantity: 2 }] : [])];
-    const sent = await post('/v1/shipments', AS.maker, { toSite: ORGS.cdc, dispatchedAt: minutesAgo(120), deliveryNoteNo: 'DN-R', lines });
+    const sent = await post('/v1/shipments', AS.maker, {
+      toSite: ORGS.cdc,
+      dispatchedAt: minutesAgo(120),
+      deliveryNoteNo: `DN-R-${++notes}`,
+      lines,
+    });
     return sent.id as string;
   };
   /** Posts a receipt that must be refused; checks the problem and that nothing was appended. */
