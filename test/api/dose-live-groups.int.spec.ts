@@ -59,7 +59,8 @@ describe.each([
     )) !== null;
 
   it('answers each dose of a burst as it would have been answered alone', async () => {
-    const groupsBefore = sample((await api.http.get('/metrics')).text, 'vaxledger_dose_group_size_count');
+    const metricsBefore = (await api.http.get('/metrics')).text;
+    const groupsBefore = sample(metricsBefore, 'vaxledger_dose_group_size_count');
     const logBefore = await api.logSize();
 
     // The very same request twice (one body: its administeredAt is part of what the key names).
@@ -89,9 +90,20 @@ describe.each([
     expect(await Promise.all(OUT_OF_ORDER.map(hasDetails))).toEqual(OUT_OF_ORDER.map(() => false));
     expect(await hasDetails(KEYED)).toBe(true);
     // With writers, the burst was more than they are: some of it went in groups.
-    const groups = sample((await api.http.get('/metrics')).text, 'vaxledger_dose_group_size_count') - groupsBefore;
+    const metricsAfter = (await api.http.get('/metrics')).text;
+    const groups = sample(metricsAfter, 'vaxledger_dose_group_size_count') - groupsBefore;
     if (grouped) expect(groups).toBeGreaterThan(0);
     else expect(groups).toBe(0);
+    // Every dose recorded is counted and timed, whether it went alone or in a group.
+    const grew = (name: string, labels: Record<string, string>): number =>
+      sample(metricsAfter, name, labels) - sample(metricsBefore, name, labels);
+    expect(grew('vaxledger_doses_recorded_total', { origin: 'local' })).toBe(NEW_PERSONS + 2);
+    expect(grew('vaxledger_events_appended_total', { type: 'PersonRegistered', origin: 'local' })).toBe(NEW_PERSONS + 2);
+    expect(grew('vaxledger_append_seconds_count', { command: 'RecordDose', outcome: 'appended' })).toBe(NEW_PERSONS + 2);
+    expect(grew('vaxledger_append_seconds_count', { command: 'RecordDose', outcome: 'replayed' })).toBe(1);
+    expect(grew('vaxledger_append_seconds_count', { command: 'RecordDose', outcome: 'DOSE_NUMBER_OUT_OF_ORDER' })).toBe(
+      OUT_OF_ORDER.length,
+    );
 
     await api.settle();
     const inventory = await api.http.get(`/v1/sites/${ORGS.clinic}/inventory`).set(AS.clinic);

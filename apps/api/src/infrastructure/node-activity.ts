@@ -52,23 +52,39 @@ export class NodeActivity extends EventEmitter<NodeActivityEvents> {
           return results;
         }
       : undefined;
-    // The one-transaction paths (a dose: guards, vault, append) append through the transaction's
-    // own handle: those appends are reported once the transaction has committed.
-    type Transactional = { transaction?: <T>(work: (tx: { append: EventStore['append'] }) => Promise<T>) => Promise<T> };
+    // The one-transaction paths (a dose: guards, vault, append; a group of doses, a dose file)
+    // append through the transaction's own handle, one stream at a time or many at once: those
+    // appends are reported once the transaction has committed.
+    type Item = { readonly streamId: string; readonly events: readonly NewEvent[]; readonly options?: unknown };
+    type Tx = { append: EventStore['append']; appendEach?: (items: readonly Item[]) => Promise<(AppendResult | Error)[]> };
+    type Transactional = { transaction?: <T>(work: (tx: Tx) => Promise<T>) => Promise<T> };
     const inner = (store as unknown as Transactional).transaction?.bind(store);
     const transaction = inner
-      ? async <T>(work: (tx: { append: EventStore['append'] }) => Promise<T>): Promise<T> => {
+      ? async <T>(work: (tx: Tx) => Promise<T>): Promise<T> => {
           const committed: NewEvent[] = [];
-          const result = await inner((tx) =>
-            work({
+          const result = await inner((tx) => {
+            const appendEach = tx.appendEach?.bind(tx);
+            return work({
               ...tx,
               append: async (streamId, events, options) => {
                 const appended = await tx.append(streamId, events, options);
                 if (!appended.replayed) committed.push(...events);
                 return appended;
               },
-            }),
-          );
+              ...(appendEach
+                ? {
+                    appendEach: async (items: readonly Item[]) => {
+                      const results = await appendEach(items);
+                      items.forEach((item, i) => {
+                        const r = results[i];
+                        if (r !== undefined && !(r instanceof Error) && !r.replayed) committed.push(...item.events);
+                      });
+                      return results;
+                    },
+                  }
+                : {}),
+            });
+          });
           if (committed.length > 0) this.noteAppended(committed);
           return result;
         }

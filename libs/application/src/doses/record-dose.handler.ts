@@ -1,7 +1,7 @@
 import { type Actor, type BatchFacts, type IdType, personDecider, personStream, RuleViolation } from '@vaxledger/domain';
 import type { PersonVault } from '@vaxledger/privacy';
 import type { ProductRow, ReadModels } from '@vaxledger/projections';
-import type { CommandAnswer } from '../kernel/command-answer';
+import { type CommandAnswer, isReplayedAnswer } from '../kernel/command-answer';
 import type { CommandExecutor } from '../kernel/command-executor';
 import type { CommandMeta } from '../kernel/command-meta';
 import { batchFacts } from '../kernel/facts';
@@ -237,13 +237,20 @@ export class RecordDoseHandler {
 
   async handle(command: RecordDoseCommand, actor: Actor, meta: CommandMeta): Promise<CommandAnswer> {
     const oneTransaction = this.deps.oneTransaction;
-    if (oneTransaction?.store.capabilities.guards) {
-      const input = await this.transactionInput(command, actor, meta);
-      return this.live ? this.live.record(input) : recordDoseInOneTransaction(oneTransaction, input);
-    }
+    // The paths that append on their own report their time as the executor's commands do.
+    const timed = (work: () => Promise<CommandAnswer>): Promise<CommandAnswer> =>
+      this.deps.executor.timed('RecordDose', async () => {
+        const answer = await work();
+        return { value: answer, replayed: isReplayedAnswer(answer) };
+      });
+    if (oneTransaction?.store.capabilities.guards)
+      return timed(async () => {
+        const input = await this.transactionInput(command, actor, meta);
+        return this.live ? this.live.record(input) : recordDoseInOneTransaction(oneTransaction, input);
+      });
     const guardedAppend = this.deps.guardedAppend;
     if (guardedAppend?.store.capabilities.guards)
-      return recordDoseWithGuardedAppend(guardedAppend, await this.transactionInput(command, actor, meta));
+      return timed(async () => recordDoseWithGuardedAppend(guardedAppend, await this.transactionInput(command, actor, meta)));
     // Stores without guard rows (KurrentDB without them, memory): the per-site lock path (ADR 0004).
     const { executor, reads: models, vault, provinceCode, pseudonymSecret } = this.deps;
     const personId = pseudonymFor(pseudonymSecret, command.person, 'person.', command.person);

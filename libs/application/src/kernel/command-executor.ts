@@ -113,19 +113,31 @@ export class CommandExecutor {
   }
 
   async run(request: CommandRequest): Promise<CommandOutcome> {
+    return this.timed(request.command, async () => {
+      const result = await this.decideAndAppend(request);
+      if (result.replayed) markReplayed(result.answer);
+      return { value: result, replayed: result.replayed };
+    });
+  }
+
+  /**
+   * Runs a command's work and reports its time and outcome (`appended`, `replayed` or the
+   * refusal's code), as `run` does: for use cases that append on their own path (a dose in one
+   * transaction) and still belong in the same histogram.
+   */
+  async timed<T>(command: string, work: () => Promise<{ value: T; replayed: boolean }>): Promise<T> {
     const started = process.hrtime.bigint();
     let outcome = 'error';
     try {
-      const result = await this.decideAndAppend(request);
-      if (result.replayed) markReplayed(result.answer);
-      outcome = result.replayed ? 'replayed' : 'appended';
-      return result;
+      const { value, replayed } = await work();
+      outcome = replayed ? 'replayed' : 'appended';
+      return value;
     } catch (error) {
       outcome = (error as { code?: string }).code ?? 'error';
       throw error;
     } finally {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      this.deps.observe?.(request.command, outcome.length > 40 ? 'error' : outcome, seconds);
+      this.deps.observe?.(command, outcome.length > 40 ? 'error' : outcome, seconds);
     }
   }
 
