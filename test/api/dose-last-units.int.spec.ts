@@ -53,6 +53,36 @@ describe('the last 50 units of a batch, wanted by 200 doses at once', () => {
     expect({ status: bad.status, code: bad.body.code }).toEqual({ status: 400, code: 'VALIDATION_FAILED' });
   });
 
+  it('lets no one wait for a position the log never reached, and no stranger wait at all', async () => {
+    // Positions carry a transaction number in their high bits: this one is past any log's head.
+    const far = '9'.repeat(20);
+    const path = `/v1/persons/${first.body.id}/record`;
+    // PROJECTION_WAIT_MS is seconds: each of these is answered before it could have waited.
+    const timed = async (request: () => Promise<{ status: number; body: Record<string, unknown>; headers: Record<string, string> }>) => {
+      const started = Date.now();
+      const res = await request();
+      return {
+        status: res.status,
+        code: res.body.code,
+        correlated: typeof res.headers['x-correlation-id'] === 'string',
+        quick: Date.now() - started < 1_000,
+      };
+    };
+    expect(await timed(() => api.http.get(path).set('X-Min-Position', far))).toEqual({
+      status: 401,
+      code: 'UNAUTHENTICATED',
+      correlated: true,
+      quick: true,
+    });
+    expect(await timed(() => api.http.get(path).set(AS.maker).set('X-Min-Position', far))).toMatchObject({ status: 403, quick: true });
+    const ahead = await api.http.get(path).set(AS.clinic).set('X-Min-Position', far);
+    expect({ status: ahead.status, code: ahead.body.code, errors: ahead.body.errors }).toEqual({
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      errors: [{ field: 'X-Min-Position', reason: 'beyond the log head' }],
+    });
+  });
+
   it('records exactly 50 and refuses 150 with INSUFFICIENT_STOCK', async () => {
     const logBefore = await api.logSize();
     const groupsBefore = sample((await api.http.get('/metrics')).text, 'vaxledger_dose_group_size_count');

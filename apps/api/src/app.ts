@@ -16,7 +16,7 @@ import { identityProviderOrigins, securityHeaders } from './http/security-header
 import { throttleProviders } from './http/throttle';
 import { strictValidationPipe } from './http/validation';
 import { nodeApplication, nodeExecutor } from './infrastructure/application';
-import { readAfterPosition } from './http/read-after-position';
+import { ReadAfterPositionInterceptor } from './http/read-after-position.interceptor';
 import { ReplayStatusInterceptor } from './http/replay-status.interceptor';
 import { UndeclaredQueryInterceptor } from './http/undeclared-query.interceptor';
 import { Metrics } from './infrastructure/metrics';
@@ -80,6 +80,8 @@ class ApiModule {
         ...throttleProviders(runtime.settings),
         { provide: APP_FILTER, useClass: ProblemDetailsFilter },
         { provide: APP_INTERCEPTOR, useClass: UndeclaredQueryInterceptor },
+        // After the guards: only an authenticated, allowed caller can make a read wait.
+        { provide: APP_INTERCEPTOR, useClass: ReadAfterPositionInterceptor },
         { provide: APP_INTERCEPTOR, useClass: ReplayStatusInterceptor },
       ],
     };
@@ -106,7 +108,6 @@ export const createApiApp = async (
   app.use(cleanUrl(), jsonBody(runtime.settings.bodyLimitBytes));
   // The web console (static files, a client of /v1 like any other).
   app.use('/console', ...consoleHandlers(runtime.settings));
-  app.use(readAfterPosition(runtime));
   app.useGlobalPipes(strictValidationPipe());
   app.useGlobalFilters(new ProblemDetailsFilter());
   answerParserRefusals(app.getHttpServer());
