@@ -51,6 +51,13 @@ describe('the CLI', () => {
     expect(run.stderr).toContain("unknown option '--ot'");
   });
 
+  it('makes no token without the province of the caller (a forgotten one must not make a clinic national)', () => {
+    const run = runCli(['jwt', 'token', '--role', 'clinic', '--org', '12440300MB1B2345QN', '--dir', '/nonexistent'], {});
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain('--province is required');
+    expect(run.stdout).toBe('');
+  });
+
   it('ends quietly when its output goes to `head -1`', () => {
     const run = spawnSync('bash', ['-c', `"${process.execPath}" "${CLI_PATH}" --help | head -1; echo "status \${PIPESTATUS[0]}" >&2`], {
       encoding: 'utf8',

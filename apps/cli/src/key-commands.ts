@@ -116,12 +116,17 @@ export const registerKeyCommands = (program: Command): void => {
     .description('print a token for one caller, signed with the key made by `jwt init`')
     .requiredOption('--role <role>', ROLES.join(', '))
     .requiredOption('--org <orgCode>', 'organisation code (USCC)')
-    .option('--province <code>', 'GB/T 2260 province (000000 = national)', '000000')
+    // No default: a forgotten province must not make a clinic or a CDC a national caller.
+    .option('--province <code>', 'GB/T 2260 province of the caller, required (000000 = national)')
     .option('--site <siteCode>', 'the site it acts as ({orgCode}-{suffix})')
     .option('--dir <dir>', 'where `jwt init` put the key', 'jwt-dev')
     .option('--hours <n>', 'token lifetime in hours', '8')
     .addOption(jsonOption)
-    .action(async (o: { role: string; org: string; province: string; site?: string; dir: string; hours: string; json?: boolean }) => {
+    .action(async (o: { role: string; org: string; province?: string; site?: string; dir: string; hours: string; json?: boolean }) => {
+      if (o.province === undefined) {
+        fail('--province is required: the GB/T 2260 code of the province the caller acts in (000000 for a national body)');
+        throw new Exit(2);
+      }
       const caller = { role: o.role as Role, org: o.org, province: o.province, ...(o.site ? { site: o.site } : {}) };
       const hours = hoursOf(o.hours);
       const { checkCaller, DevJwtError, signDevJwt } = await import('./jwt/dev-jwt');
