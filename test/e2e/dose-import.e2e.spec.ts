@@ -81,11 +81,26 @@ describe('dose files on the embedded default', () => {
       expect(text.replace(/^\ufeff/, '').split('\r\n')).toEqual([
         'row,line,code,field,reason',
         '2,3,VALIDATION_FAILED,route,"route must be one of: IM, SC, ID, PO, IN"',
-        '3,4,INVALID_PERSON_ID,idNumber,INVALID_PERSON_ID',
+        '3,4,INVALID_PERSON_ID,idNumber,the RESIDENT_ID number has a wrong check character (last character): probably a typing error (INVALID_CHECK_CHARACTER)',
         '',
       ]);
       // Neither the output nor the report names a person.
       expect(`${refused.stdout}${refused.stderr}${text}`).not.toMatch(/孩子|4403052010030/);
+
+      // A report that could not be written is found before anything is recorded; an unreadable file is a failure (1).
+      const before = runCli(
+        ['doses', 'import', join(dir, 'bad.csv'), '--site', ORGS.clinic, '--report', join(dir, 'no', 'r.csv')],
+        env,
+        120_000,
+      );
+      expect({ status: before.status, stdout: before.stdout }).toEqual({ status: 2, stdout: '' });
+      expect(before.stderr).toContain(`the folder ${join(dir, 'no')} does not exist`);
+      const folder = runCli(['doses', 'import', join(dir, 'bad.csv'), '--site', ORGS.clinic, '--report', dir], env, 120_000);
+      expect(folder.status).toBe(2);
+      expect(folder.stderr).toContain('is a folder');
+      const missing = runCli(['doses', 'import', join(dir, 'none.csv'), '--site', ORGS.clinic], env, 120_000);
+      expect(missing.status).toBe(1);
+      expect(missing.stderr).toContain('cannot read');
 
       const unknown = runCli(['doses', 'import', join(dir, 'good.csv'), '--site', ORGS.cdc], env, 120_000);
       expect(unknown.status).toBe(2);

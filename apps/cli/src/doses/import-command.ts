@@ -1,4 +1,6 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, readFile, stat, writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import {
   type Application,
@@ -65,10 +67,35 @@ export const refusalReport = (outcomes: readonly DoseImportOutcome[]): string =>
   const lines = ['row,line,code,field,reason'];
   for (const o of outcomes) {
     if (o.status !== 'refused') continue;
-    const problems = o.errors && o.errors.length > 0 ? o.errors : [{ field: '', reason: o.message ?? '' }];
-    for (const p of problems) lines.push([String(o.row), String(o.line), o.code ?? '', p.field, p.reason].map(csvCell).join(','));
+    for (const p of problemsOf(o)) lines.push([String(o.row), String(o.line), o.code ?? '', p.field, p.reason].map(csvCell).join(','));
   }
   return `\ufeff${lines.join('\r\n')}\r\n`;
+};
+
+/** A refusal's problems, each with a reason in words: a rule's field error repeats its code, the message says why. */
+const problemsOf = (o: DoseImportOutcome): { field: string; reason: string }[] => {
+  const problems = o.errors && o.errors.length > 0 ? o.errors : [{ field: '', reason: o.message ?? '' }];
+  return problems.map((p) => ({ field: p.field, reason: p.reason === o.code && o.message ? o.message : p.reason }));
+};
+
+/** `--report` must name a file that can be written: not a folder, in a folder that exists and may be written. */
+const checkReportPath = async (report: string): Promise<void> => {
+  const folder = dirname(resolve(report));
+  const kind = await stat(report).then(
+    (s) => (s.isDirectory() ? 'folder' : 'file'),
+    () => 'none',
+  );
+  if (kind === 'folder') throw new DoseImportUsageError(`--report ${report} is a folder: name a file`);
+  try {
+    await access(kind === 'file' ? report : folder, constants.W_OK);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new DoseImportUsageError(
+      code === 'ENOENT'
+        ? `--report ${report}: the folder ${folder} does not exist`
+        : `--report ${report} cannot be written (${code ?? 'error'})`,
+    );
+  }
 };
 
 /**
@@ -87,11 +114,15 @@ export const runDoseImport = async (
   if (org.kind !== 'clinic')
     throw new DoseImportUsageError(`--site ${options.site}: ${orgCode} is a ${org.kind}, doses are recorded by clinics`);
   const actor: Actor = { orgCode, role: 'clinic', provinceCode: org.provinceCode, siteCode: options.site };
+  // Where the refusals go is checked before anything is recorded, so they are never lost.
+  if (options.report !== undefined) await checkReportPath(options.report);
   let bytes: Buffer;
   try {
     bytes = await readFile(options.file);
   } catch (error) {
-    throw new DoseImportUsageError(`cannot read ${options.file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+    // A file that cannot be read is a failure (1), as docs/dose-import.md says, not a usage error.
+    io.stderr.write(`vaxledger: cannot read ${options.file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}\n`);
+    return 1;
   }
   const started = Date.now();
   const cpu = process.cpuUsage();
@@ -130,7 +161,9 @@ export const runDoseImport = async (
   } else if (summary.refused > 0) {
     for (const o of result.outcomes.filter((x) => x.status === 'refused').slice(0, 10))
       io.print(
-        `  row ${o.row} (line ${o.line}): ${o.code} ${o.errors?.map((e) => `${e.field}: ${e.reason}`).join('; ') ?? o.message ?? ''}`,
+        `  row ${o.row} (line ${o.line}): ${o.code} ${problemsOf(o)
+          .map((e) => (e.field ? `${e.field}: ${e.reason}` : e.reason))
+          .join('; ')}`,
       );
     if (summary.refused > 10) io.print(`  … ${summary.refused - 10} more (--report FILE writes them all)`);
   }
