@@ -43,6 +43,7 @@ describe('demo loader on the handlers', () => {
         code: 'ORGANISATION_EXISTS',
       },
     );
-    expect(failed.at(-1)).toMatch(/^demo: FAILED ORGANISATION_EXISTS /);
+    expect(failed.at(-2)).toMatch(/^demo: FAILED ORGANISATION_EXISTS /);
+    expect(failed.at(-1)).toMatch(/already holds the demo/);
   });
 });

@@ -104,6 +104,7 @@ describe('demo loader', () => {
     await expect(runDemo({ baseUrl, doses: 10, concurrency: 2, log: (line) => failed.push(line) })).rejects.toThrow(
       /POST \/v1\/organisations answered 409/,
     );
-    expect(failed.at(-1)).toMatch(/FAILED POST \/v1\/organisations → 409 \{.*"status":409/);
+    expect(failed.at(-2)).toMatch(/FAILED POST \/v1\/organisations → 409 \{.*"status":409/);
+    expect(failed.at(-1)).toMatch(/already holds the demo .*new, empty DATA_DIR/);
   });
 });

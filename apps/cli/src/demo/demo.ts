@@ -317,12 +317,18 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     );
     return summary;
   } catch (error) {
-    if (error instanceof DemoRequestError) log(`demo: FAILED ${error.method} ${error.path} → ${error.status} ${error.body}`);
-    else {
+    let code: unknown;
+    if (error instanceof DemoRequestError) {
+      log(`demo: FAILED ${error.method} ${error.path} → ${error.status} ${error.body}`);
+      code = /"code":"([A-Z_]+)"/.exec(error.body)?.[1];
+    } else {
       // A refusal from a handler carries its rule's code, as the HTTP problem would.
-      const code = (error as { code?: unknown }).code;
+      code = (error as { code?: unknown }).code;
       log(`demo: FAILED ${typeof code === 'string' ? `${code} ` : ''}${error instanceof Error ? error.message : String(error)}`);
     }
+    // The demo's organisations are its first writes: they exist when it already ran here.
+    if (code === 'ORGANISATION_EXISTS')
+      log('demo: this node already holds the demo (or organisations of the same codes): run it on a node with a new, empty DATA_DIR');
     throw error;
   }
 }

@@ -60,7 +60,7 @@ export const pseudonymFor = (secret: string, person: IdentityDocument, at = 'per
     const fields = contradicting.map((c) => (c.field === 'sex' ? 'sex' : 'birth date')).join(' and ');
     throw new RuleViolation(
       'PERSON_DETAILS_MISMATCH',
-      `the ${fields} typed differ from what the ${person.idType} number states: check the document and the form`,
+      `the ${fields} typed ${contradicting.length > 1 ? 'differ' : 'differs'} from what the ${person.idType} number states: check the document and the form`,
       `${at}${contradicting[0]!.field}`,
     );
   }
