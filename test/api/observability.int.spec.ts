@@ -130,6 +130,11 @@ describe('observability', () => {
     );
   });
 
+  it('answers the probes whatever query a load balancer or scraper adds', async () => {
+    expect((await api.http.get('/health?nocache=1700000000')).status).toBe(200);
+    expect((await api.http.get('/metrics?x=1')).status).toBe(200);
+  });
+
   it('gives /health and /metrics the projection lag in events and seconds', async () => {
     await api.settle();
     const caughtUp = (await api.http.get('/health')).body as { projections: { name: string; lag: unknown }[] };

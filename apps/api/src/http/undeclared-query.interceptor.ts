@@ -8,7 +8,10 @@ import { ApiError } from './problem';
 
 const READS_OWN_QUERY = 'vaxledger:reads-own-query';
 
-/** The handler checks `req.query` itself (FHIR search, EPCIS query): each refuses what it does not know. */
+/**
+ * The handler checks `req.query` itself (FHIR search, EPCIS query: each refuses what it does not
+ * know), or takes none and ignores any (the health and metrics probes).
+ */
 export const ReadsOwnQuery = (): MethodDecorator & ClassDecorator => SetMetadata(READS_OWN_QUERY, true);
 
 /**

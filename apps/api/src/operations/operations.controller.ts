@@ -3,6 +3,7 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import { measureProjectionLag } from '@vaxledger/projections';
 import type { Response } from 'express';
 import { Public } from '../http/auth';
+import { ReadsOwnQuery } from '../http/undeclared-query.interceptor';
 import type { Metrics } from '../infrastructure/metrics';
 import type { NodeRuntime } from '../infrastructure/node-runtime';
 import { METRICS, RUNTIME } from '../infrastructure/tokens';
@@ -10,6 +11,9 @@ import { METRICS, RUNTIME } from '../infrastructure/tokens';
 /** Liveness/readiness and Prometheus metrics for operators. */
 @ApiExcludeController()
 @Public()
+// Probes and scrapers may add a query (a load balancer's cache-buster): it is ignored, never a
+// 400 that would mark a healthy node down.
+@ReadsOwnQuery()
 @Controller()
 export class OperationsController {
   constructor(
