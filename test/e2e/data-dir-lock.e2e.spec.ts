@@ -58,5 +58,9 @@ describe('a DATA_DIR in use by a running node', () => {
     expect(status.stderr).toBe('');
     expect(status.status).toBe(0);
     expect(JSON.parse(status.stdout)).toMatchObject({ source: node.url, status: 'ok', store: { adapter: expect.any(String) } });
+    // Given only the DATA_DIR (PORT another one): the node that holds it said where it listens.
+    const byFolder = runCli(['status', '--json'], { DATA_DIR: dataDir, PORT: '1' });
+    expect({ status: byFolder.status, stderr: byFolder.stderr }).toEqual({ status: 0, stderr: '' });
+    expect(JSON.parse(byFolder.stdout)).toMatchObject({ source: `http://127.0.0.1:${node.port}`, status: 'ok' });
   });
 });

@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
 import { loadSettings, SettingsError } from '@vaxledger/config';
 import { createApiApp } from './app';
+import { announcePort } from './infrastructure/data-dir-lock';
 import { openNodeRuntime } from './infrastructure/node-runtime';
 import { runtimeOptionsFromEnv } from './infrastructure/runtime-options';
 import { startFailure } from './infrastructure/start-failure';
@@ -57,6 +59,10 @@ const main = async (): Promise<void> => {
   process.once('SIGINT', (signal) => void shutdown(signal));
   process.once('SIGTERM', (signal) => void shutdown(signal));
   await app.listen(settings.port, '0.0.0.0');
+  const address = app.getHttpServer().address() as AddressInfo | null;
+  const port = address?.port ?? settings.port;
+  // The CLI's `status` finds this node by its DATA_DIR, whatever PORT it is given.
+  if (settings.embedded) announcePort(settings.dataDir, port);
   const where =
     settings.eventStore === 'kurrentdb'
       ? 'KurrentDB (log), PostgreSQL (read models)'
@@ -64,7 +70,7 @@ const main = async (): Promise<void> => {
         ? `embedded PostgreSQL (PGlite) in ${settings.dataDir}`
         : 'PostgreSQL';
   process.stdout.write(
-    `vaxledger: province ${settings.provinceCode} listening on http://localhost:${settings.port} (store: ${where}; docs: /docs)\n`,
+    `vaxledger: province ${settings.provinceCode} listening on http://localhost:${port} (store: ${where}; docs: /docs)\n`,
   );
 };
 

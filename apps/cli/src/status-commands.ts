@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { runningNodePort } from '../../api/src/infrastructure/data-dir-lock';
 import { fail, nodeHealth, print, printJson } from './cli-io';
 import { Exit, jsonOption, offline, settingsOrExit, withRuntime } from './cli-runtime';
 
@@ -6,7 +7,9 @@ import { Exit, jsonOption, offline, settingsOrExit, withRuntime } from './cli-ru
 export const registerStatusCommands = (program: Command): void => {
   const statusAction = async (options: { json?: boolean; url?: string }): Promise<void> => {
     const settings = settingsOrExit();
-    const url = options.url ?? `http://127.0.0.1:${settings.port}`;
+    // The node holding an embedded DATA_DIR says where it listens; otherwise PORT.
+    const announced = settings.embedded ? runningNodePort(settings.dataDir) : null;
+    const url = options.url ?? `http://127.0.0.1:${announced ?? settings.port}`;
     const health = await nodeHealth(url);
     if (health) {
       // A running node answers for itself: its store is not opened a second time.
@@ -46,7 +49,7 @@ export const registerStatusCommands = (program: Command): void => {
     .command('status')
     .description("the node's state: asked over its API when it runs (PORT or --url), read from the store when it does not")
     .addOption(jsonOption)
-    .option('--url <url>', 'the node to ask (default http://127.0.0.1:$PORT)')
+    .option('--url <url>', 'the node to ask (default: the node holding DATA_DIR, else http://127.0.0.1:$PORT)')
     .action(statusAction);
 
   const projections = program.command('projections').description('read models: status and rebuild');
@@ -54,7 +57,7 @@ export const registerStatusCommands = (program: Command): void => {
     .command('status')
     .description('each projection position and lag (same as `status`)')
     .addOption(jsonOption)
-    .option('--url <url>', 'the node to ask (default http://127.0.0.1:$PORT)')
+    .option('--url <url>', 'the node to ask (default: the node holding DATA_DIR, else http://127.0.0.1:$PORT)')
     .action(statusAction);
   projections
     .command('rebuild')

@@ -41,6 +41,8 @@ interface Owner {
   readonly lockIno: number;
   readonly lockBirth: number;
   readonly since: string;
+  /** The HTTP port the owner serves its API on, once it listens (a node; CLI commands serve none). */
+  readonly port?: number;
 }
 
 const lockIdentity = (lockPath: string): { ino: number; birth: number } | null => {
@@ -76,6 +78,30 @@ const currentOwner = (dataDir: string): Owner | null => {
   const id = lockIdentity(join(dataDir, LOCK_DIR));
   if (!owner || !id || owner.lockIno !== id.ino || owner.lockBirth !== id.birth) return null;
   return owner;
+};
+
+// Written whole or not at all: a reader never sees half an owner.
+const writeOwner = (dataDir: string, owner: Owner): void => {
+  const tmp = join(dataDir, `${OWNER_FILE}.${process.pid}.tmp`);
+  writeFileSync(tmp, JSON.stringify(owner));
+  renameSync(tmp, join(dataDir, OWNER_FILE));
+};
+
+/**
+ * Notes in the owner file the port this process's API listens on, so that `status` and other
+ * commands find the running node whatever PORT they were given. Only the lock's own owner writes.
+ */
+export const announcePort = (dataDirSetting: string, port: number): void => {
+  const dataDir = resolve(dataDirSetting);
+  const owner = currentOwner(dataDir);
+  if (owner?.pid === process.pid && owner.host === hostname()) writeOwner(dataDir, { ...owner, port });
+};
+
+/** The port of the node that holds `dataDir` on this host, when one runs and has announced it. */
+export const runningNodePort = (dataDirSetting: string): number | null => {
+  const owner = currentOwner(resolve(dataDirSetting));
+  if (!owner || owner.host !== hostname() || !isRunning(owner.pid) || typeof owner.port !== 'number') return null;
+  return owner.port;
 };
 
 const takeLock = (dataDir: string, onCompromised: (error: Error) => void): Promise<() => Promise<void>> =>
@@ -124,10 +150,7 @@ export const lockDataDir = async (dataDirSetting: string, onCompromised: (error:
     lockBirth: id?.birth ?? -1,
     since: new Date().toISOString(),
   };
-  // Written whole or not at all: a reader never sees half an owner.
-  const tmp = join(dataDir, `${OWNER_FILE}.${process.pid}.tmp`);
-  writeFileSync(tmp, JSON.stringify(owner));
-  renameSync(tmp, join(dataDir, OWNER_FILE));
+  writeOwner(dataDir, owner);
   let released = false;
   return {
     dataDir,
