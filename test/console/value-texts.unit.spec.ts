@@ -1,4 +1,5 @@
-import { PURPOSES_OF_USE, ROLES, VACCINE_TYPES } from '@vaxledger/domain';
+import { AEFI_CLASSES, AEFI_OUTCOMES, PURPOSES_OF_USE, ROLES, SERIOUS_CRITERIA, VACCINE_TYPES } from '@vaxledger/domain';
+import * as consoleAefi from '../../console/src/pages/aefi/aefi-values';
 import { en } from '../../console/src/i18n/en';
 import { zhCN } from '../../console/src/i18n/zh-CN';
 
@@ -17,10 +18,29 @@ describe.each([
   ['purposes of use', PURPOSES_OF_USE, zhCN.purpose, en.purpose],
   ['roles', ROLES, zhCN.roles, en.roles],
   ['dose statuses', ['valid', 'voided'], zhCN.doseStatus, en.doseStatus],
+  // AEFI: a report's classes ("not classified" too), outcomes, seriousness criteria, and the signs the console offers.
+  ['AEFI classes', [...AEFI_CLASSES, 'unclassified'], zhCN.aefiClass, en.aefiClass],
+  ['AEFI outcomes', AEFI_OUTCOMES, zhCN.aefiOutcome, en.aefiOutcome],
+  ['AEFI seriousness criteria', SERIOUS_CRITERIA, zhCN.seriousCriterion, en.seriousCriterion],
+  ['AEFI signs and symptoms', consoleAefi.AEFI_SIGNS, zhCN.aefiSign, en.aefiSign],
 ] as const)('the console’s words for %s', (_, values, zh, english) => {
   it('has a Chinese text for each', () => {
     expect(values.length).toBeGreaterThan(1);
     expect(missing(values, zh, (text) => HAN.test(text))).toEqual([]);
   });
   it('has an English text for each', () => expect(missing(values, english, written)).toEqual([]));
+});
+
+describe('the AEFI value sets the console offers', () => {
+  // The console keeps its own copies (its bundle does not import the domain): they must be the ledger's.
+  it('are the ledger’s classes, outcomes and seriousness criteria, in its order', () => {
+    expect(consoleAefi.AEFI_CLASSES).toEqual(AEFI_CLASSES);
+    expect(consoleAefi.AEFI_OUTCOMES).toEqual(AEFI_OUTCOMES);
+    expect(consoleAefi.SERIOUS_CRITERIA).toEqual(SERIOUS_CRITERIA);
+  });
+
+  it('offers signs as codes the API accepts (lower-case value-set codes), each once', () => {
+    expect(consoleAefi.AEFI_SIGNS.filter((code) => !/^[a-z0-9_.-]{1,64}$/.test(code))).toEqual([]);
+    expect(new Set(consoleAefi.AEFI_SIGNS).size).toBe(consoleAefi.AEFI_SIGNS.length);
+  });
 });

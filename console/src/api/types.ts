@@ -81,6 +81,101 @@ export interface PersonRecord {
     status: string;
   }[];
   series: { vaccineType: string; dosesDone: number; nextDoseNumber: number | null; nextDueOn: string | null }[];
+  /** AEFI reports about the person, from any province (absent on a record the console made up). */
+  aefi?: PersonAefi[];
+}
+
+/** An AEFI report as a person's record lists it. */
+export interface PersonAefi {
+  reportId: string;
+  reportProvince: string;
+  doseEventIds: string[];
+  onsetAt: string;
+  signs: string[];
+  serious: boolean;
+  outcome: string;
+  aefiClass: string | null;
+}
+
+/** A dose an AEFI report follows (pseudonymous: site and batch). */
+export interface AefiDose {
+  doseEventId: string;
+  batchId: string;
+  productCode: string;
+  siteCode: string;
+  province: string;
+  administeredAt: string;
+}
+
+/** GET /v1/aefi/{reportId} and the queues' rows. */
+export interface AefiReport {
+  reportId: string;
+  reportProvince: string;
+  personId?: string;
+  reporterSite: string | null;
+  doses: AefiDose[];
+  discoveredAt: string;
+  onsetAt: string;
+  signs: string[];
+  serious: boolean;
+  seriousCriteria?: string[] | null;
+  cluster: boolean;
+  majorPublicImpact: boolean;
+  outcome: string;
+  urgent: boolean;
+  deadlineAt: string | null;
+  acknowledgedAt: string | null;
+  overdue: boolean;
+  aefiClass: string | null;
+  narrativeInVault: boolean;
+}
+
+/** The statistics of an AEFI signal on a batch (AefiSignalRaised). */
+export interface AefiSignalStatistics {
+  signalId: string;
+  raisedAt: string;
+  originProvince: string;
+  reports: number;
+  doses: number;
+  ratePer100k: number;
+  baselineReports: number;
+  baselineDoses: number;
+  baselineRatePer100k: number;
+  expected: number;
+  pValue: number;
+}
+
+/** GET /v1/aefi/signals. */
+export interface AefiSignal extends AefiSignalStatistics {
+  batchId: string;
+  productCode: string;
+  recallIds: string[];
+}
+
+/** GET /v1/batches/{batchId}/aefi. */
+export interface BatchAefi {
+  batchId: string;
+  reports: number;
+  bySeriousness: { serious: number; nonSerious: number };
+  byClass: Record<string, number>;
+  doses: number;
+  ratePer100k: number | null;
+  reportList: AefiReport[];
+  signals: AefiSignalStatistics[];
+}
+
+/** POST /v1/persons/{personId}/certificates. */
+export interface IssuedCertificate {
+  personId: string;
+  jws: string;
+  qr: string;
+  qrPng: string;
+  fitsSingleQr: boolean;
+  issuer: string;
+  kid: string;
+  issuedAt: string;
+  doses: number;
+  origins: { origin: string; completeUpTo: string | null }[];
 }
 
 export interface Shipment {
