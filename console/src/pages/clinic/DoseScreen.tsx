@@ -19,12 +19,14 @@ import {
 import dayjs from 'dayjs';
 import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { ApiError, command, enc, get, post } from '../../api/client';
+import { ApiError, command, enc, get, post, settled } from '../../api/client';
 import type { CommandAnswer, InventoryLine, PersonRecord } from '../../api/types';
 import { chinaInstant, chinaTime, chinaToday, idempotencyKey } from '../../format';
 import { useDraft } from '../../shell/drafts';
 import { ProblemAlert, useProblemText } from '../../shell/problem';
 import { useActor } from '../../shell/session';
+import { AefiReportForm } from './AefiReportForm';
+import { CertificateModal } from './CertificateModal';
 import { ID_TYPES, idNumberProblem, personFromResidentId, refusalField } from './dose-rules';
 
 interface Values {
@@ -57,6 +59,10 @@ export const DoseScreen = () => {
   const [unit, setUnit] = useState<{ state: string; batchId: string | null } | null>(null);
   const [record, setRecord] = useState<PersonRecord | null>(null);
   const [lookedUp, setLookedUp] = useState(false);
+  // The document the shown record was looked up with: an AEFI report names the person by it.
+  const [document_, setDocument] = useState<{ idType: string; idNumber: string } | null>(null);
+  const [aefiDose, setAefiDose] = useState<PersonRecord['doses'][number] | null>(null);
+  const [certificateOpen, setCertificateOpen] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   const [key, setKey] = useState(idempotencyKey);
@@ -74,6 +80,7 @@ export const DoseScreen = () => {
     setUnit(null);
     setRecord(null);
     setLookedUp(false);
+    setDocument(null);
     setError(null);
     form.resetFields(['traceCode', 'batchId', 'idType', 'idNumber', 'name', 'birthDate', 'sex', 'doseNumber', 'administeredAt']);
   };
@@ -97,6 +104,7 @@ export const DoseScreen = () => {
     try {
       const { idType, idNumber } = await form.validateFields(['idType', 'idNumber']);
       const { personId } = await post<{ personId: string }>('/v1/persons/lookup', { idType, idNumber: idNumber.trim() });
+      setDocument({ idType, idNumber: idNumber.trim() });
       const derived = idType === 'RESIDENT_ID' ? personFromResidentId(idNumber.trim(), chinaToday()) : null;
       if (derived) form.setFieldsValue({ birthDate: dayjs(derived.birthDate), sex: derived.sex });
       try {
@@ -107,8 +115,20 @@ export const DoseScreen = () => {
       }
       setLookedUp(true);
     } catch (e) {
+      setDocument(null);
       // A refused lookup (a malformed ID number, most often) is shown beside the ID number.
       if (e instanceof ApiError) form.setFields([{ name: 'idNumber', errors: [problem(e)] }]);
+    }
+  };
+
+  /** The shown record again, once the node's views have reached a command (an AEFI report). */
+  const reload = async (position: string): Promise<void> => {
+    if (!record) return;
+    await settled(position);
+    try {
+      setRecord(await get<PersonRecord>(`/v1/persons/${enc(record.personId)}/record`));
+    } catch {
+      // The record stays as it was shown.
     }
   };
 
@@ -301,7 +321,15 @@ export const DoseScreen = () => {
         </Space>
       </Form>
       {lookedUp && record && (
-        <Card title={t('dose.recordTitle')} data-testid="person-record">
+        <Card
+          title={t('dose.recordTitle')}
+          data-testid="person-record"
+          extra={
+            record.doses.some((d) => d.status === 'valid') && (
+              <Button onClick={() => setCertificateOpen(true)}>{t('certificate.issue')}</Button>
+            )
+          }
+        >
           <Descriptions column={1}>
             {record.series.map((s) => (
               <Descriptions.Item key={s.vaccineType} label={t(`vaccineType.${s.vaccineType}`, { defaultValue: s.vaccineType })}>
@@ -336,10 +364,36 @@ export const DoseScreen = () => {
                   <Tag color={status === 'voided' ? 'default' : 'green'}>{t(`doseStatus.${status}`, { defaultValue: status })}</Tag>
                 ),
               },
+              {
+                title: t('aefi.personReports'),
+                key: 'aefi',
+                render: (_: unknown, dose: PersonRecord['doses'][number]) => (
+                  <Space orientation="vertical" size={4}>
+                    {(record.aefi ?? [])
+                      .filter((r) => r.doseEventIds.includes(dose.eventId))
+                      .map((r) => (
+                        <span key={r.reportId} data-testid="dose-aefi">
+                          {r.signs.map((s) => t(`aefiSign.${s}`, { defaultValue: s })).join(t('common.listSeparator'))}{' '}
+                          {r.serious && <Tag color="red">{t('aefi.serious')}</Tag>}
+                          <Tag>{t(`aefiClass.${r.aefiClass ?? 'unclassified'}`, { defaultValue: r.aefiClass ?? '' })}</Tag>
+                        </span>
+                      ))}
+                    {dose.status === 'valid' && document_ && (
+                      <Button size="small" onClick={() => setAefiDose(dose)}>
+                        {t('aefi.report')}
+                      </Button>
+                    )}
+                  </Space>
+                ),
+              },
             ]}
           />
         </Card>
       )}
+      {aefiDose && document_ && (
+        <AefiReportForm person={document_} dose={aefiDose} onClose={() => setAefiDose(null)} onDone={(position) => void reload(position)} />
+      )}
+      {certificateOpen && record && <CertificateModal personId={record.personId} onClose={() => setCertificateOpen(false)} />}
     </Space>
   );
 };
