@@ -1,4 +1,6 @@
 import { Navigate, Route, Routes as RouterRoutes } from 'react-router-dom';
+import { AefiPage } from './pages/aefi/AefiPage';
+import { Signals } from './pages/aefi/Signals';
 import { Batches } from './pages/manufacturer/Batches';
 import { Products } from './pages/manufacturer/Products';
 import { DoseScreen } from './pages/clinic/DoseScreen';
@@ -24,6 +26,9 @@ export const Routes = () => {
         <Route path="/batches/:batchId" element={<BatchPage />} />
         <Route path="/batches/:batchId/impact" element={<RecallImpact />} />
         <Route path="/recalls" element={<Recalls />} />
+        <Route path="/aefi" element={<AefiPage />} />
+        <Route path="/aefi/:reportId" element={<AefiPage />} />
+        <Route path="/signals" element={<Signals />} />
         <Route path="/audit" element={<AccessAudit />} />
         <Route path="/stock" element={<Stock />} />
         <Route path="/shipments" element={<Shipments />} />

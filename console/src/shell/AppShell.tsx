@@ -7,10 +7,10 @@ import { type Role, useActor, useSession } from './session';
 
 /** Each role's pages, in menu order; the first is its main page. */
 export const MENU: Record<Role, readonly string[]> = {
-  regulator: ['/batches', '/recalls', '/audit'],
-  cdc: ['/stock', '/shipments', '/recalls'],
+  regulator: ['/batches', '/aefi', '/signals', '/recalls', '/audit'],
+  cdc: ['/stock', '/shipments', '/aefi', '/recalls'],
   clinic: ['/doses', '/shipments', '/stock'],
-  manufacturer: ['/products', '/my-batches', '/shipments'],
+  manufacturer: ['/products', '/my-batches', '/signals', '/shipments'],
 };
 
 export const AppShell = ({ children }: { children: ReactNode }) => {

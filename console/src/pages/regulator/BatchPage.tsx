@@ -9,6 +9,7 @@ import { useOrgs } from '../../shell/orgs';
 import { PagedTable } from '../../shell/paged';
 import { ProblemAlert } from '../../shell/problem';
 import { useActor } from '../../shell/session';
+import { BatchAefi } from './BatchAefi';
 import { CustodyTimeline } from './CustodyTimeline';
 import { everyDay } from './doses-by-day';
 import { RecallForm } from './RecallForm';
@@ -169,6 +170,7 @@ export const BatchPage = () => {
           </Space>
         </Col>
       </Row>
+      {actor.role !== 'clinic' && <BatchAefi batchId={batchId} refresh={loaded} />}
       <RecallForm batchId={batchId} open={recallOpen} onClose={() => setRecallOpen(false)} onDone={(position) => void load(position)} />
     </Space>
   );
