@@ -118,6 +118,7 @@ export const runStoreCommand = async (store: EventStore, args: readonly string[]
         io.stderr.write(
           `imported ${summaryLine(summary)} into ${store.capabilities.adapter} (${summary.appended} appended, ${summary.replayed} already there); verified\n`,
         );
+        io.stderr.write(`${LOG_ONLY_NOTE}\n`);
         return 0;
       }
       const fromFile = await summariseExport(linesOf());
@@ -129,11 +130,23 @@ export const runStoreCommand = async (store: EventStore, args: readonly string[]
   } catch (error) {
     if (error instanceof TransferError) {
       io.stderr.write(`vaxledger: store ${sub}: ${error.message}\n`);
+      // From a file, everything is checked before the first append; from a pipe it cannot be.
+      if (sub === 'import' && !option(rest, '--in'))
+        io.stderr.write(
+          'vaxledger: store import: events before that line may have been appended; import the whole export again to complete it (events already there are skipped)\n',
+        );
       return 1;
     }
     throw error;
   }
 };
+
+/** What an import does not bring: said after every import, since a log alone is not a node. */
+export const LOG_ONLY_NOTE =
+  'note: an export holds the log only. Person details (the vault) and the node keys (vault.key, sync-signing.key in DATA_DIR) ' +
+  "are not in it: without the source's vault its persons have no names or birth dates here, and its signed checkpoints verify " +
+  "(log verify) only where the source's sync key is known (its sync-signing.key, or a trust list). To move a whole embedded node, " +
+  'stop it and copy its DATA_DIR.';
 
 /** Summary of an export file, checked against its trailer. */
 const summariseExport = async (lines: AsyncIterable<string>): Promise<LogSummary> => {

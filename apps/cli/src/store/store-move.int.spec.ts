@@ -138,7 +138,17 @@ describe('store export and import between PostgreSQL and KurrentDB', () => {
     expect((await summariseStore(target)).events).toBe(0);
 
     expect(await runStoreCommand(target, ['import', '--in', join(dir, 'log.ndjson')], io)).toBe(0);
+    // An import says what a log alone does not bring: the vault and the keys.
+    expect(errors.join('')).toContain('an export holds the log only');
     expect(await runStoreCommand(target, ['verify', '--in', join(dir, 'log.ndjson')], io)).toBe(0);
     expect(errors.join('')).toMatch(new RegExp(`verified .* the ${engine} log holds the same`));
+
+    // From a pipe, a broken line is found only when it is reached: the error says how to complete the import.
+    const lines = readFileSync(join(dir, 'log.ndjson'), 'utf8').split('\n');
+    const stdin = new PassThrough();
+    stdin.end([...lines.slice(0, 4), 'not json', ''].join('\n'));
+    const piped = track(await openPostgres());
+    expect(await runStoreCommand(piped, ['import'], { ...io, stdin })).toBe(1);
+    expect(errors.join('')).toContain('import the whole export again to complete it');
   });
 });

@@ -80,13 +80,28 @@ export class LogDigest {
 }
 
 /** Every event of the store in global order, a page at a time. */
-export async function* wholeLog(store: EventStore, pageSize = 1000): AsyncGenerator<RecordedEvent> {
+export async function* wholeLog(store: EventStore, pageSize = 1000, waitMs = 30_000): AsyncGenerator<RecordedEvent> {
+  // Everything committed when the walk starts. readAll never shows an event while an earlier
+  // append may still commit (a transaction open elsewhere on the same PostgreSQL holds it back),
+  // so an empty page before that point means wait, not the end: an export must not stop short.
+  const target = await store.latestPosition();
   let after: GlobalPosition = START;
+  let waitingSince: number | null = null;
   for (;;) {
     const page = await store.readAll({ after, limit: pageSize });
-    if (page.length === 0) return;
-    yield* page;
-    after = page[page.length - 1]!.position;
+    if (page.length > 0) {
+      yield* page;
+      after = page[page.length - 1]!.position;
+      waitingSince = null;
+      continue;
+    }
+    if (after >= target) return;
+    waitingSince ??= Date.now();
+    if (Date.now() - waitingSince > waitMs)
+      throw new TransferError(
+        `the log could not be read up to its last committed event (position ${target}) in ${waitMs / 1000} s: a transaction holds it back`,
+      );
+    await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
 
