@@ -116,7 +116,9 @@ describe('observability', () => {
     const moved = (name: string, labels: Record<string, string>): number => sample(now, name, labels) - sample(was, name, labels);
     expect(moved('vaxledger_refusals_total', { code: 'MALFORMED_JSON' })).toBe(1);
     expect(moved('vaxledger_refusals_total', { code: 'UNSUPPORTED_MEDIA_TYPE' })).toBe(1);
-    expect(moved('vaxledger_http_request_duration_seconds_count', { method: 'POST', route: 'unmatched', status: '400' })).toBe(1);
+    // Labelled with the route they were for, although they never reached it.
+    expect(moved('vaxledger_http_request_duration_seconds_count', { method: 'POST', route: '/v1/doses', status: '400' })).toBe(1);
+    expect(moved('vaxledger_http_request_duration_seconds_count', { method: 'POST', route: '/v1/doses', status: '415' })).toBe(1);
     await new Promise((resolve) => setTimeout(resolve, 200)); // pino writes asynchronously
     const logged = lines
       .slice(from)
@@ -124,8 +126,8 @@ describe('observability', () => {
       .map((line) => JSON.parse(line) as { code?: string; status?: number });
     expect(logged).toEqual(
       expect.arrayContaining([
-        expect.objectContaining({ status: 400, code: 'MALFORMED_JSON' }),
-        expect.objectContaining({ status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' }),
+        expect.objectContaining({ status: 400, code: 'MALFORMED_JSON', route: '/v1/doses' }),
+        expect.objectContaining({ status: 415, code: 'UNSUPPORTED_MEDIA_TYPE', route: '/v1/doses' }),
       ]),
     );
   });
