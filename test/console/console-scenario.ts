@@ -27,6 +27,12 @@ export interface ConsoleScenario {
   readonly sDoseDays: number;
   /** ID number of a person whose second HepB dose was due weeks ago (dose 1 from E, 45 days ago). */
   readonly duePerson: string;
+  /**
+   * Two AEFI reports on doses of S, neither serious: one discovered three days ago and never
+   * acknowledged (its 48 hours have passed), one discovered an hour ago. A third report on S
+   * (the clinic's, in the browser) raises a signal: the product's other batch has none.
+   */
+  readonly aefi: { overdue: string; fresh: string };
 }
 
 export const buildScenario = async (api: ApiHarness): Promise<ConsoleScenario> => {
@@ -134,10 +140,29 @@ export const buildScenario = async (api: ApiHarness): Promise<ConsoleScenario> =
       route: 'IM',
       vaccinatorRef: 'V-1',
     });
-  await dose('2025-01-01', 11, s, sCodes[4], 5);
-  await dose('2025-01-02', 13, s, sCodes[5], 3);
+  const lastEvent = (answer: Record<string, unknown>): string => (answer.eventIds as string[]).at(-1)!;
+  const sDose1 = lastEvent(await dose('2025-01-01', 11, s, sCodes[4], 5));
+  const sDose2 = lastEvent(await dose('2025-01-02', 13, s, sCodes[5], 3));
   await dose('2025-01-03', 15, n, undefined, 3);
   await dose('2025-01-05', 17, e, eCodes[1], 45);
+  await api.settle();
+  const aefi = async (birth: string, seq: number, doseEventId: string, onsetAgo: number, discoveredAgo: number, signs: string[]) =>
+    String(
+      (
+        await post('/v1/aefi', AS.clinic, {
+          person: { idType: 'RESIDENT_ID', idNumber: residentId('440305', birth, seq) },
+          doseEventIds: [doseEventId],
+          discoveredAt: ago(discoveredAgo),
+          onsetAt: ago(onsetAgo),
+          signs,
+          serious: false,
+          cluster: false,
+          outcome: 'recovered',
+        })
+      ).id,
+    );
+  const overdue = await aefi('2025-01-01', 11, sDose1, 4, 3, ['injection_site_swelling']);
+  const fresh = await aefi('2025-01-02', 13, sDose2, 2, 1 / 24, ['fever_37_5']);
   await api.settle();
   return {
     s: { batchId: s, codes: sCodes },
@@ -146,5 +171,6 @@ export const buildScenario = async (api: ApiHarness): Promise<ConsoleScenario> =
     c: { batchId: c },
     sDoseDays: 2,
     duePerson: residentId('440305', '2025-01-05', 17),
+    aefi: { overdue, fresh },
   };
 };

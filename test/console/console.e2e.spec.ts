@@ -1,8 +1,12 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { inflateRawSync } from 'node:zlib';
 import type { Browser, BrowserContext, Page, Request } from 'playwright-core';
 import { usccCheckChar } from '@vaxledger/domain';
+import { createCertificateKeys } from '../../apps/api/src/infrastructure/certificate-keys';
 import { AS, ORGS, startApi, type ApiHarness } from '../support/api-harness';
 import { ensureConsoleBuilt, expectAccessible, launchChromium, residentId, screenshot, expectText, textWhen } from './browser';
 import { buildScenario, type ConsoleScenario } from './console-scenario';
@@ -20,6 +24,11 @@ let browser: Browser;
 let context: BrowserContext;
 let page: Page;
 let data: ConsoleScenario;
+let keysDir: string;
+/** The node's certificate issuer: a card the clinic issues must name it. */
+const ISSUER = 'https://console-e2e.vaxledger.example';
+/** The AEFI report the clinic makes in the browser (the CDC takes it, the regulator sees its class). */
+let clinicReport = '';
 
 const ROLE_LABEL = { regulator: '药品监管部门', cdc: '疾病预防控制中心', clinic: '接种单位', manufacturer: '疫苗生产企业' } as const;
 
@@ -41,7 +50,9 @@ const fieldError = (label: string) => field(label).locator('.ant-form-item-expla
 beforeAll(async () => {
   ensureConsoleBuilt();
   browser = await launchChromium();
-  api = await startApi();
+  keysDir = mkdtempSync(join(tmpdir(), 'vxl-console-cert-'));
+  createCertificateKeys(join(keysDir, 'certificate-keys.json'), ISSUER);
+  api = await startApi({ CERTIFICATE_KEYS_FILE: join(keysDir, 'certificate-keys.json') });
   const server = api.app.getHttpServer() as Server;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -60,6 +71,7 @@ afterAll(async () => {
   await context?.close();
   await browser?.close();
   await api?.close();
+  if (keysDir) rmSync(keysDir, { recursive: true, force: true });
 });
 
 const personA = residentId('510104', '1990-03-07', 21);
@@ -141,6 +153,186 @@ describe('clinic: the dose screen', () => {
     await page.getByLabel('证件号码', { exact: true }).fill(wrongCheck);
     await page.getByLabel('证件号码', { exact: true }).press('Enter');
     await expectText(fieldError('证件号码'), '证件号码无效：校验码不符');
+  });
+
+  it('reports an adverse event following a dose, and issues a signed certificate whose QR code names this node', async () => {
+    await page.getByRole('button', { name: '下一位' }).click();
+    await page.getByLabel('证件号码', { exact: true }).fill(personA);
+    await page.getByLabel('证件号码', { exact: true }).press('Enter');
+    const record = page.getByTestId('person-record');
+    await expectText(record, data.s.batchId);
+    // What the report sends is watched: the person's document from the lookup, the dose's event, codes chosen from words.
+    const sent: Record<string, unknown>[] = [];
+    const watch = (request: Request): void => {
+      if (request.method() === 'POST' && request.url().endsWith('/v1/aefi')) sent.push(request.postDataJSON() as Record<string, unknown>);
+    };
+    page.on('request', watch);
+    await record
+      .getByRole('row', { name: new RegExp(data.s.batchId) })
+      .getByRole('button', { name: '报告疑似异常反应' })
+      .click();
+    const dialog = page.getByRole('dialog');
+    await expectText(dialog.getByTestId('aefi-dose'), `乙肝疫苗 第 1 剂`);
+    await expectText(dialog.getByTestId('aefi-dose'), data.s.batchId);
+    // No sign chosen and a phone number that is not one: stopped in the form.
+    await dialog.getByLabel('联系电话', { exact: true }).fill('妈妈的电话');
+    await dialog.getByRole('button', { name: '提交报告' }).click();
+    await expectText(fieldError('主要临床表现'), '必填');
+    await expectText(fieldError('联系电话'), '电话号码为 5 至 25 位数字');
+    expect(sent).toEqual([]);
+    await expectAccessible(page);
+    await dialog.getByLabel('主要临床表现', { exact: true }).click();
+    await page.getByTitle('发热（38.6–39.5 ℃）').click();
+    await page.getByTitle('热性惊厥').click();
+    await dialog.getByTestId('aefi-dose').click();
+    await dialog.getByLabel('严重异常反应', { exact: true }).click();
+    await dialog.getByLabel('住院或延长住院时间', { exact: true }).check();
+    await dialog.getByLabel('病情描述', { exact: true }).fill('接种后当晚发热 38.8 ℃，抽搐一次，已住院观察');
+    await dialog.getByLabel('联系电话', { exact: true }).fill('13912345678');
+    const [answer] = await Promise.all([
+      page.waitForResponse((r) => r.request().method() === 'POST' && r.url().endsWith('/v1/aefi')),
+      dialog.getByRole('button', { name: '提交报告' }).click(),
+    ]);
+    expect(answer.status()).toBe(201);
+    clinicReport = String(((await answer.json()) as { id: string }).id);
+    await page.getByText('报告已提交').waitFor();
+    page.off('request', watch);
+    expect(sent).toHaveLength(1);
+    expect(sent[0]).toMatchObject({
+      person: { idType: 'RESIDENT_ID', idNumber: personA },
+      signs: ['fever_38_5', 'seizure_febrile'],
+      serious: true,
+      seriousCriteria: ['hospitalisation'],
+      cluster: false,
+      outcome: 'recovering',
+      contact: { phone: '13912345678' },
+    });
+    expect(sent[0]!.doseEventIds).toHaveLength(1);
+    // The record lists the report beside its dose, in words.
+    const listed = await textWhen(record.getByTestId('dose-aefi'), '热性惊厥');
+    expect(listed).toContain('发热（38.6–39.5 ℃）');
+    expect(listed).toContain('严重');
+    expect(listed).toContain('未分类');
+
+    // The certificate: a QR image the browser can draw, what it covers, and a card this node signed.
+    await page.getByRole('button', { name: '出具电子接种证明' }).click();
+    const card = page.getByTestId('certificate');
+    await card.waitFor();
+    const qr = page.getByTestId('certificate-qr');
+    await expect(qr.getAttribute('src')).resolves.toMatch(/^data:image\/png;base64,/);
+    await expect(
+      qr.evaluate((img) => (img as unknown as { complete: boolean; naturalWidth: number }).naturalWidth),
+    ).resolves.toBeGreaterThan(100);
+    await expectText(page.getByTestId('certificate-doses'), '1');
+    await expectText(card, '不设失效日期');
+    await expectText(card, ISSUER);
+    await expect(page.getByRole('button', { name: '打印' }).isEnabled()).resolves.toBe(true);
+    await expectAccessible(page);
+    await card.getByText('二维码内容').click();
+    const text = (await page.getByTestId('certificate-qr-text').textContent()) ?? '';
+    const numeric = /shc:\/(\d+)/.exec(text)?.[1] ?? '';
+    expect(numeric.length % 2).toBe(0);
+    const jws = (numeric.match(/\d\d/g) ?? []).map((pair) => String.fromCharCode(Number(pair) + 45)).join('');
+    const payload = JSON.parse(inflateRawSync(Buffer.from(jws.split('.')[1] ?? '', 'base64url')).toString('utf8')) as {
+      iss: string;
+      vc: { credentialSubject: { fhirBundle: { entry: { resource: { resourceType: string; name?: { text: string }[] } }[] } } };
+    };
+    expect(payload.iss).toBe(ISSUER);
+    const resources = payload.vc.credentialSubject.fhirBundle.entry.map((e) => e.resource);
+    expect(resources.filter((r) => r.resourceType === 'Immunization')).toHaveLength(1);
+    expect(resources.find((r) => r.resourceType === 'Patient')?.name?.[0]?.text).toBe('王小明');
+    await page.locator('.ant-modal-footer').getByRole('button', { name: '关闭' }).click();
+  });
+});
+
+describe('AEFI: the CDC takes the card and classifies it; the regulator and the manufacturer see the batch’s reports and signal', () => {
+  const queue = () => page.getByTestId('aefi-queue');
+  const queued = (): Promise<(string | null)[]> =>
+    queue()
+      .locator('tr.ant-table-row')
+      .evaluateAll((rows) =>
+        rows.map((row) => (row as unknown as { getAttribute(name: string): string | null }).getAttribute('data-row-key')),
+      );
+  const queueRow = (reportId: string) => queue().locator(`tr[data-row-key="${reportId}"]`);
+
+  it('CDC: lists the reports earliest deadline first, the overdue one marked; acknowledges the clinic’s and classifies it', async () => {
+    expect(clinicReport).not.toBe('');
+    await signInAs('cdc');
+    await page.getByRole('menuitem', { name: '疑似异常反应' }).click();
+    await page.getByRole('heading', { name: '疑似预防接种异常反应' }).waitFor();
+    await queueRow(data.aefi.fresh).waitFor();
+    // Deadlines: the overdue one (48 h after three days ago), the clinic's serious one (2 h), the fresh one (48 h).
+    await expect(queued()).resolves.toEqual([data.aefi.overdue, clinicReport, data.aefi.fresh]);
+    await expect(queueRow(data.aefi.overdue).getAttribute('class')).resolves.toContain('aefi-overdue');
+    await expectText(queueRow(data.aefi.overdue), /已超时 2[34] 小时/);
+    await expectText(page.getByTestId('aefi-overdue-count'), '已超时 1 份');
+    const clinicRow = await textWhen(queueRow(clinicReport), '深圳市南山区预防接种门诊');
+    expect(clinicRow).toMatch(/剩余 1 小时 \d+ 分/);
+    expect(clinicRow).toContain('发热（38.6–39.5 ℃）；热性惊厥');
+    expect(clinicRow).toContain('严重');
+    expect(clinicRow).toContain('未分类');
+    await expect(queueRow(clinicReport).getAttribute('class')).resolves.not.toContain('aefi-overdue');
+    expect(await queue().textContent()).not.toMatch(/fever_|seizure_|injection_site|unclassified/);
+    await expectAccessible(page);
+    await screenshot(page, 'cdc-aefi');
+
+    await queueRow(clinicReport).getByRole('button', { name: '接收' }).click();
+    const drawer = page.getByTestId('aefi-report');
+    await expectText(drawer, '已接收报告');
+    await expect(drawer.textContent()).resolves.not.toContain('尚未接收');
+    expect(page.url()).toContain(`/aefi/${clinicReport}`);
+    await expectText(drawer, '住院或延长住院时间');
+    await expectText(drawer, '由报告单位保存');
+    await page.getByRole('combobox', { name: '分类' }).click();
+    await page.getByTitle('一般反应', { exact: true }).click();
+    await page.getByRole('button', { name: '分类', exact: true }).click();
+    await page.getByText('分类已保存').waitFor();
+    await expectText(drawer.locator('.ant-tag', { hasText: '一般反应' }), '一般反应');
+    await expectAccessible(page);
+    await page.locator('.ant-drawer-close').click();
+    // Acknowledged, it has left the queue.
+    await expect(queueRow(clinicReport).waitFor({ state: 'detached' })).resolves.toBeUndefined();
+    await expect(queued()).resolves.toEqual([data.aefi.overdue, data.aefi.fresh]);
+  });
+
+  it('regulator: sees the queue and the overdue report, the class the CDC gave, the signal and the batch’s summary', async () => {
+    await signInAs('regulator');
+    await page.getByRole('menuitem', { name: '疑似异常反应' }).click();
+    await queueRow(data.aefi.fresh).waitFor();
+    await expect(queued()).resolves.toEqual([data.aefi.overdue, data.aefi.fresh]);
+    await page.getByText('仅已超时', { exact: true }).click();
+    await queueRow(data.aefi.fresh).waitFor({ state: 'detached' });
+    await expect(queued()).resolves.toEqual([data.aefi.overdue]);
+    // No acknowledging here: that is the CDC's.
+    await expect(queueRow(data.aefi.overdue).getByRole('button', { name: '接收' }).count()).resolves.toBe(0);
+    await expectAccessible(page);
+    // A report no longer in the queue, opened by its number: the CDC's class.
+    await page.getByLabel('报告编号', { exact: true }).fill(clinicReport);
+    await page.getByLabel('报告编号', { exact: true }).press('Enter');
+    const drawer = page.getByTestId('aefi-report');
+    await expectText(drawer, '一般反应');
+    await expectText(drawer, '已接收报告');
+    await page.locator('.ant-drawer-close').click();
+
+    await page.getByRole('menuitem', { name: '异常反应信号' }).click();
+    const signal = page.getByTestId('aefi-signals').getByRole('row', { name: new RegExp(data.s.batchId) });
+    const line = await textWhen(signal, '未召回');
+    expect(line).toContain('未召回');
+    await expectAccessible(page);
+    await screenshot(page, 'regulator-aefi-signals');
+
+    await signal.getByRole('link', { name: data.s.batchId }).click();
+    await page.getByRole('heading', { name: `批次 ${data.s.batchId}` }).waitFor();
+    const summary = page.getByTestId('batch-aefi');
+    await expectText(summary, '报告数');
+    await expectText(page.getByTestId('batch-aefi-classes'), '一般反应 1');
+    await expectText(page.getByTestId('batch-aefi-classes'), '未分类 2');
+    await expectText(page.getByTestId('batch-aefi-signals'), '3 剂中报告 3 例');
+    // Three reports, one serious, on three doses (two from the scenario, the clinic's today): 100,000 per 100,000.
+    const stats = await summary.locator('.ant-statistic').allTextContents();
+    expect(stats.join('|')).toMatch(/^报告数3\|严重1\|非严重2\|每 10 万剂报告数100,?000\.0$/);
+    await expectText(page.getByTestId('batch-aefi-reports'), '热性惊厥');
+    await expectAccessible(page);
   });
 });
 
@@ -456,5 +648,16 @@ describe('manufacturer: products, batches, lot release', () => {
     await page.getByText('批次已登记').waitFor();
     await expectText(page.getByRole('row', { name: /8696321-CNEW1/ }), '待签发');
     await screenshot(page, 'manufacturer-batches');
+  });
+
+  it('sees the AEFI signal on its batch, with the recall the regulator launched since', async () => {
+    await page.getByRole('menuitem', { name: '异常反应信号' }).click();
+    const signal = page.getByTestId('aefi-signals').getByRole('row', { name: new RegExp(data.s.batchId) });
+    await expectText(signal, '已召回');
+    await expectAccessible(page);
+    await signal.getByRole('link', { name: data.s.batchId }).click();
+    // The batch's counts, but no report to open: that is for CDCs and regulators.
+    await expectText(page.getByTestId('batch-aefi-classes'), '一般反应 1');
+    await expect(page.getByTestId('batch-aefi-reports').getByRole('link').count()).resolves.toBe(0);
   });
 });
