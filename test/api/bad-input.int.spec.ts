@@ -113,6 +113,16 @@ describe('bad input appends nothing', () => {
     expect(body.errors).toEqual(expect.arrayContaining([{ field: 'lotOverride', reason: 'unknown field lotOverride' }]));
   });
 
+  it('an empty list, in plain words', async () => {
+    const body = await refused(400, 'VALIDATION_FAILED', () =>
+      api.http
+        .post('/v1/shipments')
+        .set(AS.cdc)
+        .send({ toSite: ORGS.clinic, dispatchedAt: minutesAgo(1), deliveryNoteNo: 'D-EMPTY', lines: [] }),
+    );
+    expect(body.errors).toEqual([{ field: 'lines', reason: 'lines must list at least 1 item' }]);
+  });
+
   it('a wrong type', () =>
     refused(400, 'VALIDATION_FAILED', () =>
       api.http

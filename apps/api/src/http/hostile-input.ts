@@ -93,8 +93,8 @@ export const jsonBody = (limitBytes: number): RequestHandler => {
         new ApiError(
           'UNSUPPORTED_MEDIA_TYPE',
           given
-            ? `the request body is ${given.split(';')[0]!.trim()}; send JSON with Content-Type: application/json`
-            : 'the request has a body but no Content-Type; send JSON with Content-Type: application/json',
+            ? `the request body is ${given.split(';')[0]!.trim()}; send JSON with Content-Type: application/json (or another +json type, such as application/ld+json)`
+            : 'the request has a body but no Content-Type; send JSON with Content-Type: application/json (or another +json type, such as application/ld+json)',
         ),
       );
     }

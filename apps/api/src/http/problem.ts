@@ -32,14 +32,16 @@ export interface Problem {
   readonly errors?: readonly FieldError[];
 }
 
-const TITLES: Partial<Record<number, string>> = {
+export const TITLES: Partial<Record<number, string>> = {
   400: 'Bad request',
   401: 'Unauthorised',
   403: 'Forbidden',
   404: 'Not found',
   409: 'Conflict',
+  410: 'Gone',
   412: 'Precondition failed',
   413: 'Payload too large',
+  415: 'Unsupported media type',
   422: 'Refused by the rules',
   429: 'Too many requests',
   431: 'Request header fields too large',

@@ -35,13 +35,21 @@ const reasonFor = (field: string, property: string, rule: string, message: strin
       return `${field} must be a list`;
     case 'nestedValidation':
       return `${field} must be an object`;
+    case 'arrayMinSize':
+    case 'arrayMaxSize': {
+      const n = /(\d+) elements$/.exec(message)?.[1];
+      if (n !== undefined)
+        return `${field} must list ${rule === 'arrayMinSize' ? 'at least' : 'at most'} ${n} ${n === '1' ? 'item' : 'items'}`;
+      break;
+    }
     case 'isIn': {
       const allowed = /one of the following values: (.*)$/s.exec(message)?.[1];
       return `${field} must be one of: ${allowed ?? 'the documented values'}`;
     }
     default:
-      return message.startsWith(property) ? `${field}${message.slice(property.length)}` : `${field}: ${message}`;
+      break;
   }
+  return message.startsWith(property) ? `${field}${message.slice(property.length)}` : `${field}: ${message}`;
 };
 
 const flatten = (errors: readonly ValidationError[], prefix = ''): FieldError[] =>

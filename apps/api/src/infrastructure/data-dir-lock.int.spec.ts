@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DataDirInUseError, LOCK_DIR, lockDataDir, OWNER_FILE } from './data-dir-lock';
+import { announcePort, DataDirInUseError, LOCK_DIR, lockDataDir, OWNER_FILE, runningNodePort } from './data-dir-lock';
 
 // The DATA_DIR lock on a real file system. A holder is played by writing what a running
 // process leaves (the lock directory and its owner file) with a live or a dead pid; the
@@ -74,6 +74,22 @@ describe('the DATA_DIR lock', () => {
     mkdirSync(join(dataDir, LOCK_DIR));
     utimesSync(join(dataDir, LOCK_DIR), new Date(), new Date(Date.now() + 5_000));
     await expect(lockDataDir(dataDir, noop)).rejects.toThrow(`DATA_DIR ${dataDir} is in use by another process`);
+  });
+
+  it('names a DATA_DIR that is a file instead of failing on mkdir', async () => {
+    const file = join(fresh(), 'not-a-folder');
+    writeFileSync(file, 'x');
+    await expect(lockDataDir(file, noop)).rejects.toThrow(`DATA_DIR ${file} is a file, not a folder`);
+  });
+
+  it('records the port its holder announces, for the CLI to find the node', async () => {
+    const dataDir = fresh();
+    const lock = await lockDataDir(dataDir, noop);
+    expect(runningNodePort(dataDir)).toBeNull();
+    announcePort(dataDir, 4321);
+    expect(runningNodePort(dataDir)).toBe(4321);
+    await lock.release();
+    expect(runningNodePort(dataDir)).toBeNull();
   });
 
   it('takes over a lock on another host only once its heartbeat stopped for a minute', async () => {

@@ -121,6 +121,9 @@ const takeLock = (dataDir: string, onCompromised: (error: Error) => void): Promi
  */
 export const lockDataDir = async (dataDirSetting: string, onCompromised: (error: Error) => void): Promise<DataDirLock> => {
   const dataDir = resolve(dataDirSetting);
+  const existing = statSync(dataDir, { throwIfNoEntry: false });
+  if (existing && !existing.isDirectory())
+    throw new Error(`DATA_DIR ${dataDir} is a file, not a folder: name a folder (it is created if missing)`);
   mkdirSync(dataDir, { recursive: true });
   const lockPath = join(dataDir, LOCK_DIR);
   let release: () => Promise<void>;

@@ -242,7 +242,7 @@ const decide = (command: PersonCommand, state: PersonState): PersonEvent[] => {
     case 'EraseDetails': {
       const { data, context } = command;
       if (state.personId === null || state.keyId === null || state.personId !== data.personId) {
-        throw new RuleViolation('UNKNOWN_PERSON', `no person ${data.personId} in this record`, 'personId');
+        throw new RuleViolation('UNKNOWN_PERSON', `no person ${data.personId} is recorded on this node`, 'personId');
       }
       if (state.erased) return []; // erasing twice changes nothing
       requireInstant(context.now, 'now');
