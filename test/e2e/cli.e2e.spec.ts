@@ -58,6 +58,12 @@ describe('the CLI', () => {
     expect(run.stdout).toBe('');
   });
 
+  it('refuses an unknown projection name as a usage error, before opening any store', () => {
+    const run = runCli(['projections', 'rebuild', 'nope'], { DATA_DIR: '/nonexistent/vx' });
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain('unknown projection nope; known: all, ');
+  });
+
   it('ends quietly when its output goes to `head -1`', () => {
     const run = spawnSync('bash', ['-c', `"${process.execPath}" "${CLI_PATH}" --help | head -1; echo "status \${PIPESTATUS[0]}" >&2`], {
       encoding: 'utf8',

@@ -64,6 +64,13 @@ export const registerStatusCommands = (program: Command): void => {
     .description('replay the log from position 0 into read models (the node must be stopped)')
     .argument('<names...>', 'projection names, or all')
     .action(async (names: string[]) => {
+      // A name that is no projection is a usage error (2), found before the store is opened.
+      const { PROJECTIONS, projectionNamed } = await import('@vaxledger/projections');
+      const unknown = names.filter((name) => name !== 'all' && !projectionNamed(name));
+      if (unknown.length > 0) {
+        fail(`unknown projection ${unknown.join(', ')}; known: all, ${PROJECTIONS.map((p) => p.name).join(', ')}`);
+        throw new Exit(2);
+      }
       const settings = settingsOrExit();
       const { rebuildProjections } = await import('./rebuild');
       await withRuntime(settings, { projector: false }, (runtime) => rebuildProjections(runtime, names, print));

@@ -23,7 +23,9 @@ export const registerCertificateCommands = (program: Command, settings: () => Se
 
   certificate
     .command('verify')
-    .description('check a card offline: prints valid, invalid or revoked and why (exit 0 valid, 1 invalid, 3 revoked)')
+    .description(
+      'check a card offline: prints valid, invalid or revoked and why (exit 0 valid, 1 invalid, 3 revoked, 2 when an input cannot be read)',
+    )
     .argument('<card>', 'shc:/… QR text, a JWS, or a file holding either (or a .smart-health-card file)')
     .option('--trust-list <file...>', 'the national trust list (default: CERTIFICATE_TRUST_LIST)')
     .option('--revocations <file...>', 'signed revocation lists (GET /v1/certificates/revocations answers)', [])
