@@ -142,7 +142,11 @@ export class TrustList {
   /** Accepts a log checkpoint signed by a key listed for its origin (ADR 0019). */
   checkCheckpoint(checkpoint: LogCheckpoint): { ok: true } | { ok: false; detail: string } {
     const trusted = this.byKeyId.get(checkpoint.keyId);
-    if (!trusted) return { ok: false, detail: `signed by key ${checkpoint.keyId}, which the trust list does not hold` };
+    if (!trusted)
+      return {
+        ok: false,
+        detail: `signed by key ${checkpoint.keyId}, which is neither this node's own sync key nor in its trust list (SYNC_TRUST_LIST)`,
+      };
     if (!trusted.provinces.has(checkpoint.origin))
       return { ok: false, detail: `signed by key ${checkpoint.keyId}, which may not sign for ${checkpoint.origin}` };
     let good = false;
