@@ -228,6 +228,7 @@ describe('clinic: the dose screen', () => {
     await expectText(card, ISSUER);
     await expect(page.getByRole('button', { name: '打印' }).isEnabled()).resolves.toBe(true);
     await expectAccessible(page);
+    await screenshot(page, 'clinic-certificate');
     await card.getByText('二维码内容').click();
     const text = (await page.getByTestId('certificate-qr-text').textContent()) ?? '';
     const numeric = /shc:\/(\d+)/.exec(text)?.[1] ?? '';
@@ -327,7 +328,8 @@ describe('AEFI: the CDC takes the card and classifies it; the regulator and the 
     await expectText(summary, '报告数');
     await expectText(page.getByTestId('batch-aefi-classes'), '一般反应 1');
     await expectText(page.getByTestId('batch-aefi-classes'), '未分类 2');
-    await expectText(page.getByTestId('batch-aefi-signals'), '3 剂中报告 3 例');
+    await expectText(page.getByTestId('batch-aefi-signals'), '3 剂中报告 3 例（每 10 万剂 100,000.0 例）');
+    await expectText(page.getByTestId('batch-aefi-signals'), 'P < 0.0001');
     // Three reports, one serious, on three doses (two from the scenario, the clinic's today): 100,000 per 100,000.
     const stats = await summary.locator('.ant-statistic').allTextContents();
     expect(stats.join('|')).toMatch(/^报告数3\|严重1\|非严重2\|每 10 万剂报告数100,?000\.0$/);

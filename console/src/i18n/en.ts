@@ -406,7 +406,7 @@ export const en = {
     signalsTitle: 'Signals',
     noSignals: 'No signal',
     signalLine:
-      'Signal raised {{at}}: {{reports}} reports in {{doses}} doses ({{rate}} per 100,000), {{expected}} expected at the product’s other batches’ rate, p = {{p}}',
+      'Signal raised {{at}}: {{reports}} reports in {{doses}} doses ({{rate}} per 100,000), {{expected}} expected at the product’s other batches’ rate, p {{p}}',
   },
   signals: {
     title: 'AEFI signals',

@@ -405,7 +405,7 @@ export const zhCN: typeof en = {
     signalsTitle: '信号',
     noSignals: '暂无信号',
     signalLine:
-      '{{at}} 发出信号：{{doses}} 剂中报告 {{reports}} 例（每 10 万剂 {{rate}} 例），按同产品其他批次的报告率应为 {{expected}} 例，P = {{p}}',
+      '{{at}} 发出信号：{{doses}} 剂中报告 {{reports}} 例（每 10 万剂 {{rate}} 例），按同产品其他批次的报告率应为 {{expected}} 例，P {{p}}',
   },
   signals: {
     title: '异常反应信号',

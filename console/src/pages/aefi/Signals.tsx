@@ -8,8 +8,11 @@ import { chinaTime } from '../../format';
 import { ProblemAlert } from '../../shell/problem';
 
 /** Rates and p-values as people read them. */
-export const rate = (n: number | null | undefined): string => (n === null || n === undefined ? '—' : n.toFixed(1));
+export const rate = (n: number | null | undefined): string =>
+  n === null || n === undefined ? '—' : n.toLocaleString('en-US', { minimumFractionDigits: 1, maximumFractionDigits: 1 });
 export const pValue = (p: number): string => (p < 0.0001 ? '< 0.0001' : p.toPrecision(2));
+/** "p = 0.0021", "p < 0.0001": the relation with the value. */
+export const pRelation = (p: number): string => (p < 0.0001 ? '< 0.0001' : `= ${p.toPrecision(2)}`);
 
 /** AEFI signals on the batches the caller may see (regulator: its jurisdiction; manufacturer: its own), with their recalls. */
 export const Signals = () => {

@@ -9,7 +9,7 @@ import { ProblemAlert } from '../../shell/problem';
 import { useActor } from '../../shell/session';
 import { ClassTag, useSignWords } from '../aefi/AefiTexts';
 import { AEFI_CLASSES } from '../aefi/aefi-values';
-import { pValue, rate } from '../aefi/Signals';
+import { pRelation, rate } from '../aefi/Signals';
 
 /** A batch's AEFI view: reports by seriousness and class, the rate per 100,000 doses (all provinces), signals, the reports. */
 export const BatchAefi = ({ batchId, refresh }: { batchId: string; refresh: number }) => {
@@ -75,7 +75,7 @@ export const BatchAefi = ({ batchId, refresh }: { batchId: string; refresh: numb
                       doses: s.doses,
                       rate: rate(s.ratePer100k),
                       expected: s.expected.toFixed(2),
-                      p: pValue(s.pValue),
+                      p: pRelation(s.pValue),
                     })}
                   </Typography.Paragraph>
                 ))}
