@@ -30,7 +30,8 @@ export interface ConsoleScenario {
   /**
    * Two AEFI reports on doses of S, neither serious: one discovered three days ago and never
    * acknowledged (its 48 hours have passed), one discovered an hour ago. A third report on S
-   * (the clinic's, in the browser) raises a signal: the product's other batch has none.
+   * (the clinic's, in the browser) raises a signal: the product's other batch, E, had four doses
+   * and no report.
    */
   readonly aefi: { overdue: string; fresh: string };
 }
@@ -111,10 +112,12 @@ export const buildScenario = async (api: ApiHarness): Promise<ConsoleScenario> =
   await move(AS.maker, cdc, s, 7, sCodes, 30, 'DN-S-1');
   await move(AS.cdc, clinic, s, 6, sCodes.slice(0, 6), 20, 'DN-S-2');
 
-  const eCodes = [codeOf(2, 1), codeOf(2, 2)];
-  const e = await produce(SERIALISED, LOTS.e, 2, eCodes, 10);
-  await move(AS.maker, cdc, e, 2, eCodes, 60, 'DN-E-1');
-  await move(AS.cdc, clinic, e, 2, eCodes, 50, 'DN-E-2');
+  // E: the same product as S, given four times before it expired without a report, so that S's
+  // reports stand out against it (an AEFI signal needs other batches' doses to compare with).
+  const eCodes = Array.from({ length: 6 }, (_, i) => codeOf(2, i + 1));
+  const e = await produce(SERIALISED, LOTS.e, 6, eCodes, 10);
+  await move(AS.maker, cdc, e, 6, eCodes, 60, 'DN-E-1');
+  await move(AS.cdc, clinic, e, 6, eCodes, 50, 'DN-E-2');
 
   const n = await produce(PLAIN, LOTS.n, 1, []);
   await move(AS.maker, cdc, n, 1, [], 30, 'DN-N-1');
@@ -144,7 +147,7 @@ export const buildScenario = async (api: ApiHarness): Promise<ConsoleScenario> =
   const sDose1 = lastEvent(await dose('2025-01-01', 11, s, sCodes[4], 5));
   const sDose2 = lastEvent(await dose('2025-01-02', 13, s, sCodes[5], 3));
   await dose('2025-01-03', 15, n, undefined, 3);
-  await dose('2025-01-05', 17, e, eCodes[1], 45);
+  for (let i = 1; i <= 4; i++) await dose('2025-01-05', 15 + 2 * i, e, eCodes[i], 45);
   await api.settle();
   const aefi = async (birth: string, seq: number, doseEventId: string, onsetAgo: number, discoveredAgo: number, signs: string[]) =>
     String(

@@ -57,13 +57,22 @@ export interface SignalEvaluation {
   readonly raise: boolean;
   readonly ratePer100k: number | null;
   readonly baselineRatePer100k: number | null;
-  /** Reports expected on the batch at the other batches' rate; null without a baseline. */
+  /** Reports expected on the batch at the other batches' rate (ZERO_REPORTS_BASELINE when they had none); null without a baseline. */
   readonly expected: number | null;
   /** One-sided Poisson p-value; null without a baseline (no other batch with doses). */
   readonly pValue: number | null;
 }
 
 const per100k = (reports: number, doses: number): number | null => (doses > 0 ? (reports / doses) * 100_000 : null);
+
+/**
+ * Reports counted on the other batches when they had none: half a report (the Jeffreys
+ * estimate of a Poisson rate from a zero count). No report in n doses does not mean a rate of
+ * zero; it means a rate of about 1/n or less, known better the larger n is. Taking zero at face
+ * value made the expected count 0 and p 0, so three reports on any batch raised a signal when
+ * its product's other batches had a single dose between them.
+ */
+export const ZERO_REPORTS_BASELINE = 0.5;
 
 /**
  * The signal rule: at least `minReports` reports and p < `alpha` against the product's other
@@ -78,7 +87,7 @@ export const evaluateSignal = (
   const ratePer100k = per100k(batch.reports, batch.doses);
   const baselineRatePer100k = per100k(others.reports, others.doses);
   if (others.doses <= 0 || batch.doses <= 0) return { raise: false, ratePer100k, baselineRatePer100k, expected: null, pValue: null };
-  const expected = (batch.doses * others.reports) / others.doses;
+  const expected = (batch.doses * (others.reports > 0 ? others.reports : ZERO_REPORTS_BASELINE)) / others.doses;
   const pValue = poissonUpperTail(batch.reports, expected);
   return { raise: batch.reports >= thresholds.minReports && pValue < thresholds.alpha, ratePer100k, baselineRatePer100k, expected, pValue };
 };

@@ -79,6 +79,18 @@ describe('evaluateSignal', () => {
     expect(result.raise).toBe(false);
   });
 
+  it('reads no report on the other batches as a rate of half a report over their doses, not as zero', () => {
+    // One other dose without a report says almost nothing: expected 3 × 0.5 / 1 = 1.5, p ≈ 0.19.
+    const thin = evaluateSignal({ reports: 3, doses: 3 }, { reports: 0, doses: 1 });
+    expect(thin).toMatchObject({ raise: false, expected: 1.5, baselineRatePer100k: 0 });
+    expect(thin.pValue).toBeCloseTo(0.1912, 4);
+    // 100,000 other doses without a report say a lot: expected 0.0001, p ≈ 1.7e-13.
+    const thick = evaluateSignal({ reports: 3, doses: 20 }, { reports: 0, doses: 100_000 });
+    expect(thick.raise).toBe(true);
+    expect(thick.expected).toBeCloseTo(1e-4, 12);
+    expect(thick.pValue!).toBeLessThan(1e-12);
+  });
+
   it('does not raise without other batches to compare with', () => {
     expect(evaluateSignal({ reports: 5, doses: 10 }, { reports: 0, doses: 0 })).toMatchObject({ raise: false, pValue: null });
   });
