@@ -32,6 +32,7 @@ const ev = (type: string, data: Record<string, unknown>, origin = '510000'): New
   metadata: { originProvince: origin },
 });
 
+const ORIGIN_RECORDED_AT = '2026-11-14T01:02:03.000Z';
 const MAH = '91320000MA1X0Y2W3E';
 const CDC = '12510000MB0A1234XJ';
 const CLINIC = '12440300MB1B2345QN';
@@ -159,13 +160,17 @@ const story = (): [string, NewEvent[]][] => {
       'person-440000-p1bbbbbbbbbbbbbbbbbbbbbbbbbb',
       [
         dose2,
-        ev('DoseEnteredInError', {
-          doseEventId: dose2.eventId,
-          reasonCode: 'wrong_person',
-          batchId: BATCH,
-          siteCode: CLINIC,
-          traceCode: '86963210000000000024',
-        }),
+        // Imported from 440000: the origin recorded it long before this node did.
+        {
+          ...ev('DoseEnteredInError', {
+            doseEventId: dose2.eventId,
+            reasonCode: 'wrong_person',
+            batchId: BATCH,
+            siteCode: CLINIC,
+            traceCode: '86963210000000000024',
+          }),
+          metadata: { originProvince: '440000', originRecordedAt: ORIGIN_RECORDED_AT },
+        },
       ],
     ],
     [
@@ -243,6 +248,9 @@ describe(`read models on ${testDatabaseKind()}`, () => {
       personA: [[1, 'valid']],
       personB: [[1, 'voided', '440000']],
     });
+    // Cards are revoked from when the origin voided the dose, the same on every node, not from when this one imported it.
+    expect(await models.latestCertificateRevocation('p1bbbbbbbbbbbbbbbbbbbbbbbbbb')).toEqual(new Date(ORIGIN_RECORDED_AT));
+    expect(await models.latestCertificateRevocation('p1aaaaaaaaaaaaaaaaaaaaaaaaaa')).toBeNull();
   });
 
   it('prepares the projector statements on PostgreSQL only (PGlite may share one session among connections)', async () => {

@@ -303,6 +303,16 @@ export class ReadModels {
     return this.dataSource.getRepository(DoseRow).findOneBy({ eventId });
   }
 
+  /** The latest time a person's cards were revoked (a dose entered in error, details erased), or null. */
+  async latestCertificateRevocation(personId: string): Promise<Date | null> {
+    const rows = (await this.dataSource.query(
+      `SELECT max("revokedAt") AS at FROM ${this.t('rm_certificate_revocation')} WHERE "personId" = $1`,
+      [personId],
+    )) as { at: Date | string | null }[];
+    const at = rows[0]?.at;
+    return at === null || at === undefined ? null : new Date(at);
+  }
+
   /** Every event that revokes certificates, oldest first (docs/adr/0018-signed-certificates.md). */
   certificateRevocations(): Promise<CertificateRevocationRow[]> {
     return this.dataSource.getRepository(CertificateRevocationRow).find({ order: { position: 'ASC' } });

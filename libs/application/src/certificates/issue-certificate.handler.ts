@@ -66,6 +66,21 @@ export interface IssuedCertificate {
 
 const unavailable = (why: string): ApplicationError => new ApplicationError('CERTIFICATE_UNAVAILABLE', why);
 
+/** How long an issue waits for the read models to show what is already committed (then 503 PROJECTION_LAG). */
+const CATCH_UP_MS = 5_000;
+
+/**
+ * A card's issue time, in whole seconds as its `nbf`, is never before the second in which the
+ * person's cards were last revoked: the revocation list names that second rounded up, and
+ * revokes the cards issued before it. A card made from the corrected record in the same second
+ * as the correction would otherwise be revoked at once; it is dated up to a second later instead.
+ */
+export const notBeforeRevocation = (now: string, revokedAt: Date | null): string => {
+  if (revokedAt === null) return now;
+  const revokedUntil = Math.ceil(revokedAt.getTime() / 1000) * 1000;
+  return Date.parse(now) >= revokedUntil ? now : new Date(revokedUntil).toISOString();
+};
+
 /**
  * IssueCertificate: a SMART Health Card of a person's valid doses from every origin this node
  * holds, signed by the province's certificate key. Who may ask is who may read the record; the
@@ -85,13 +100,20 @@ export class IssueCertificateHandler {
       throw unavailable(
         'this node has no certificate key: run `npm run cli -- certificate new-key` (docs/adr/0018-signed-certificates.md)',
       );
-    const [rows, person, details] = await Promise.all([reads.doses(personId), reads.person(personId), vault.readDetails(personId)]);
+    // The card is made from everything committed so far: a dose voided a moment ago is not on it.
+    await reads.runner.waitFor(await this.deps.store.latestPosition(), CATCH_UP_MS);
+    const [rows, person, details, revokedAt] = await Promise.all([
+      reads.doses(personId),
+      reads.person(personId),
+      vault.readDetails(personId),
+      reads.latestCertificateRevocation(personId),
+    ]);
     if (rows.length === 0 && !person) throw notFound();
     const doses = rows.filter((d) => d.status === 'valid');
     if (doses.length === 0) throw unavailable('the person has no valid dose to certify');
     if (!details || person?.erased)
       throw unavailable('this node holds no name and birth date of the person (erased, or registered elsewhere)');
-    const issuedAt = (this.deps.clock ?? systemClock)();
+    const issuedAt = notBeforeRevocation((this.deps.clock ?? systemClock)(), revokedAt);
     await recordAccess(
       this.deps.store,
       this.deps.provinceCode,
