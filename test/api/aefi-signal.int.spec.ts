@@ -125,9 +125,11 @@ describe('AEFI signals on a batch', () => {
     return res.body.signals as Record<string, unknown>[];
   };
 
-  it('raises nothing for one report on batch 2 and two on batch 1', async () => {
+  it('raises nothing for one report on batch 2 and two cases on batch 1, one of them reported twice', async () => {
     await report('S02', 0);
     await report('S01', 0);
+    await report('S01', 1);
+    // The same reaction of the same person reported again: three reports, still two cases.
     await report('S01', 1);
     expect(await signals()).toEqual([]);
   });
@@ -154,7 +156,7 @@ describe('AEFI signals on a batch', () => {
     expect(await signals()).toHaveLength(1);
     expect(await api.runtime.store.readStream(`signal-510000-${PRODUCT}-S01`)).toHaveLength(1);
     const view = await api.http.get(`/v1/batches/${PRODUCT}-S01/aefi`).set(AS.regulator);
-    expect(view.body).toMatchObject({ reports: 4, doses: 20, ratePer100k: 20_000, signals: [{ signalId: signal!.signalId }] });
+    expect(view.body).toMatchObject({ reports: 5, persons: 4, doses: 20, ratePer100k: 20_000, signals: [{ signalId: signal!.signalId }] });
   });
 
   it('lets the regulator answer with a recall that lists the batch’s recipients', async () => {

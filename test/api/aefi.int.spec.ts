@@ -81,6 +81,7 @@ describe('AEFI reports over the HTTP API', () => {
     await expectRefusal('{"person":', 400, 'MALFORMED_JSON');
     await expectRefusal(card({ doseEventIds: ["1' OR '1'='1"] }), 400, 'VALIDATION_FAILED');
     await expectRefusal(card({ doseEventIds: [] }), 400, 'VALIDATION_FAILED');
+    await expectRefusal(card({ doseEventIds: [doseId, doseId] }), 400, 'VALIDATION_FAILED');
     await expectRefusal(card({ discoveredAt: 'yesterday' }), 400, 'VALIDATION_FAILED');
     await expectRefusal(card({ signs: ['<script>alert(1)</script>'] }), 400, 'VALIDATION_FAILED');
     await expectRefusal(card({ serious: 'yes' }), 400, 'VALIDATION_FAILED');
@@ -110,7 +111,14 @@ describe('AEFI reports over the HTTP API', () => {
     reportId = (res.body as { id: string }).id;
     expect(res.body).toMatchObject({ streamId: `aefi-510000-${reportId}`, eventIds: [expect.any(String)] });
     await api.settle();
+    const reads = async (): Promise<number> =>
+      (await api.runtime.store.readAll({ after: 0n, limit: 100_000 })).filter(
+        (e) => e.type === 'PersonRecordRead' && (e.data as { personId?: string }).personId === personId,
+      ).length;
+    const readsBefore = await reads();
     const view = await api.http.get(`/v1/aefi/${reportId}`).set(AS.cdc);
+    // It names a person with a health event: audited like the FHIR AdverseEvent read of it.
+    expect(await reads()).toBe(readsBefore + 1);
     expect(view.body).toMatchObject({
       reportId,
       personId,
@@ -182,6 +190,7 @@ describe('AEFI reports over the HTTP API', () => {
     expect(res.body).toMatchObject({
       batchId,
       reports: 1,
+      persons: 1,
       bySeriousness: { serious: 1, nonSerious: 0 },
       byClass: { rare_reaction: 1 },
       doses: 2,

@@ -153,6 +153,7 @@ export const LATE_ANSWERS: Readonly<Record<string, Answer>> = {
     obj({
       batchId: str,
       reports: int,
+      persons: int,
       bySeriousness: obj({ serious: int, nonSerious: int }),
       byClass: { type: 'object', additionalProperties: int },
       doses: int,

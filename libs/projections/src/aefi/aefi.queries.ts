@@ -19,10 +19,13 @@ export type ProvinceFilter = readonly string[] | null;
 export interface BatchAefiSummary {
   readonly batchId: string;
   readonly reports: number;
+  /** People with a report on the batch, each once however many reports name them: the cases. */
+  readonly persons: number;
   readonly bySeriousness: { readonly serious: number; readonly nonSerious: number };
   readonly byClass: Readonly<Record<string, number>>;
   /** Valid doses of the batch counted here (every province that synced them). */
   readonly doses: number;
+  /** Cases (persons) per 100,000 valid doses: a report sent twice does not count twice. */
   readonly ratePer100k: number | null;
 }
 
@@ -102,10 +105,13 @@ export class AefiQueries {
     return new Map(rows.map((r) => [r.batchId, r.n]));
   }
 
-  /** Reported AEFI per batch of a product (each report once per batch). */
+  /**
+   * Reported AEFI cases per batch of a product: the persons with a report naming the batch, each
+   * once (seven reports of one reaction are one case, not seven; a signal counts cases).
+   */
   async reportsByBatch(productCode: string): Promise<Map<string, number>> {
     const rows: { batchId: string; n: number }[] = await this.dataSource.query(
-      `SELECT b."batchId", count(*)::int AS n FROM ${this.t('rm_aefi_report_batch')} b
+      `SELECT b."batchId", count(DISTINCT coalesce(r."personId", r."reportId"))::int AS n FROM ${this.t('rm_aefi_report_batch')} b
          JOIN ${this.t('rm_aefi_report')} r ON r."reportId" = b."reportId" AND r.reported
         WHERE b."productCode" = $1 GROUP BY b."batchId"`,
       [productCode],
@@ -120,10 +126,15 @@ export class AefiQueries {
         WHERE b."batchId" = $1 GROUP BY r.serious, r."aefiClass"`,
       [batchId],
     );
-    const [{ n: doses }] = (await this.dataSource.query(
-      `SELECT count(*)::int AS n FROM ${this.t('rm_dose')} WHERE "batchId" = $1 AND status = 'valid'`,
-      [batchId],
-    )) as [{ n: number }];
+    const [[{ n: doses }], [{ n: persons }]] = (await Promise.all([
+      this.dataSource.query(`SELECT count(*)::int AS n FROM ${this.t('rm_dose')} WHERE "batchId" = $1 AND status = 'valid'`, [batchId]),
+      this.dataSource.query(
+        `SELECT count(DISTINCT coalesce(r."personId", r."reportId"))::int AS n FROM ${this.t('rm_aefi_report_batch')} b
+           JOIN ${this.t('rm_aefi_report')} r ON r."reportId" = b."reportId" AND r.reported
+          WHERE b."batchId" = $1`,
+        [batchId],
+      ),
+    ])) as [[{ n: number }], [{ n: number }]];
     const byClass: Record<string, number> = {};
     let serious = 0;
     let nonSerious = 0;
@@ -137,10 +148,11 @@ export class AefiQueries {
     return {
       batchId,
       reports,
+      persons,
       bySeriousness: { serious, nonSerious },
       byClass,
       doses,
-      ratePer100k: doses > 0 ? (reports / doses) * 100_000 : null,
+      ratePer100k: doses > 0 ? (persons / doses) * 100_000 : null,
     };
   }
 

@@ -4,14 +4,14 @@ import type { Application, CommandAnswer } from '@vaxledger/application';
 import type { Actor } from '@vaxledger/domain';
 import type { AefiReportRow } from '@vaxledger/projections';
 import type { Request } from 'express';
-import { batchScope, enforce, requireBatch } from '../../auth/access';
-import { aefiQueueFilter, canSeeAefi, canSeeAefiSignal, canSeeBatchAefi } from '../../auth/policy';
+import { batchScope, requireBatch } from '../../auth/access';
+import { aefiQueueFilter, canSeeAefiSignal, canSeeBatchAefi } from '../../auth/policy';
 import { CurrentActor, Roles } from '../../http/auth';
 import { ApiError } from '../../http/problem';
+import { accessContextOf } from '../../audit/access-trail';
 import type { NodeRuntime } from '../../infrastructure/node-runtime';
 import { APPLICATION, CLOCK, RUNTIME } from '../../infrastructure/tokens';
 import { commandMeta } from '../command-meta';
-import { aefiScope } from './aefi-scope';
 import { AcknowledgeAefiDto, ClassifyAefiDto, ReportAefiDto } from './aefi.dto';
 
 type Clock = () => string;
@@ -131,11 +131,15 @@ export class AefiController {
   @Get(':reportId')
   @Roles('clinic', 'cdc', 'regulator')
   @ApiOperation({ summary: 'One report, pseudonymous (the narrative stays in the reporter’s vault)' })
-  async one(@Param('reportId', uuid('reportId')) reportId: string, @CurrentActor() actor: Actor): Promise<Record<string, unknown>> {
-    const row = await this.runtime.readModels.aefi.report(reportId);
-    const hidden = `no AEFI report ${reportId}`;
-    if (!row?.reported) throw new ApiError('NOT_FOUND', hidden);
-    enforce(canSeeAefi(actor, await aefiScope(this.runtime.readModels, row)), hidden);
+  async one(
+    @Param('reportId', uuid('reportId')) reportId: string,
+    @CurrentActor() actor: Actor,
+    @Req() req: Request,
+  ): Promise<Record<string, unknown>> {
+    // It ties a person to a health event: the read goes in the access trail before the answer,
+    // exactly as the FHIR AdverseEvent read of the same report does (one use case for both).
+    const access = accessContextOf(req, actor, actor.role === 'clinic' ? 'treatment' : 'public_health');
+    const row = await this.app.readAefiReport.handle(reportId, actor, access, `no AEFI report ${reportId}`);
     return view(row, this.clock());
   }
 }

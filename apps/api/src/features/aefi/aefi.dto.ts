@@ -13,6 +13,7 @@ import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   ArrayMinSize,
+  ArrayUnique,
   IsArray,
   IsBoolean,
   IsIn,
@@ -47,6 +48,7 @@ export class ReportAefiDto {
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(20)
+  @ArrayUnique({ message: 'doseEventIds lists a dose twice' })
   @IsUUID('all', { each: true })
   readonly doseEventIds!: string[];
   @ApiProperty() @Matches(INSTANT) readonly discoveredAt!: string;
