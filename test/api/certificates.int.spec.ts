@@ -192,6 +192,10 @@ describe('signed vaccination certificates on a node', () => {
     const cli = await verifyCertificate(first.qr, { trustLists: [trustFile], revocations: [revocationsFile] });
     expect(cli.exitCode).toBe(3);
     expect(cli.lines[0]).toMatch(/^revoked: /);
+    // Without a revocation list, "valid" says that it did not check for one.
+    const unchecked = await verifyCertificate(first.qr, { trustLists: [trustFile], revocations: [] });
+    expect(unchecked.lines[0]).toMatch(/^valid: /);
+    expect(unchecked.lines.at(-1)).toMatch(/revocation not checked: give --revocations/);
     const jws = jwsOfPresentation(first.qr);
     const at = jws.indexOf('.') + 20;
     const changed = jws.slice(0, at) + (jws[at] === 'A' ? 'B' : 'A') + jws.slice(at + 1);

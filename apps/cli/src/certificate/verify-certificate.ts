@@ -67,5 +67,9 @@ export const verifyCertificate = async (
   const trust = readTrustLists(options.trustLists);
   const revocations = await readRevocations(options.revocations, trust);
   const verdict = await verifyHealthCard(presentationOf(card), trust, { revocations, ...(options.now ? { now: options.now } : {}) });
-  return { verdict, lines: describeVerdict(verdict), exitCode: VERIFY_EXIT[verdict.status] };
+  const lines = describeVerdict(verdict);
+  // "valid" without a revocation list says nothing about corrections made since the card was issued.
+  if (verdict.status === 'valid' && options.revocations.length === 0)
+    lines.push("  revocation not checked: give --revocations (the issuer's GET /v1/certificates/revocations) to check it");
+  return { verdict, lines, exitCode: VERIFY_EXIT[verdict.status] };
 };
