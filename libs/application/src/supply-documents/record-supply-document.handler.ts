@@ -28,6 +28,11 @@ export interface SupplyDocumentItem {
   readonly supply: SupplyCommand;
   /** The item's own retry key (EPCIS: from its eventID or event hash). */
   readonly idempotencyKey: string;
+  /**
+   * Further metadata every fact of this item carries (EPCIS: the partner's eventID). Set before
+   * the append, so it is part of each fact's leaf hash and travels with it to other provinces.
+   */
+  readonly metadata?: Readonly<Record<string, unknown>>;
 }
 
 /** The document's outcome: every item appended (or replayed), or nothing and each refusal. */
@@ -106,13 +111,18 @@ export class RecordSupplyDocumentHandler {
     };
     const refusals: { index: number; error: unknown }[] = [];
     let replayedItems = 0;
-    for (const [index, { supply, idempotencyKey }] of items.entries()) {
+    for (const [index, { supply, idempotencyKey, metadata }] of items.entries()) {
       const meta = { correlationId, idempotencyKey };
       try {
         const before = stage.staged.length;
         // Each use case's own handler, so a new rule on /v1 holds here too.
         await handlers[supply.useCase].handle(supply.command as never, actor, meta);
         if (stage.staged.length === before) replayedItems++;
+        else if (metadata)
+          for (let i = before; i < stage.staged.length; i++) {
+            const s = stage.staged[i]!;
+            stage.staged[i] = { ...s, events: s.events.map((e) => ({ ...e, metadata: { ...metadata, ...e.metadata } })) };
+          }
       } catch (error) {
         refusals.push({ index, error });
       }

@@ -82,6 +82,15 @@ describe('RecordSupplyDocument handler', () => {
     expect(await spec.appended()).toEqual([]);
   });
 
+  it('gives each item’s facts its own further metadata (an EPCIS eventID), beside the metadata every fact carries', async () => {
+    const { spec, handler } = setUp();
+    const items = [{ ...produce('L1', [code(1)]), metadata: { epcisEventId: 'urn:uuid:e1', actor: 'not this' } }, produce('L2', [code(2)])];
+    expect(await handler.handle(items, maker, 'c')).toMatchObject({ ok: true, appendedEvents: 2 });
+    const events = await spec.store.readAll({ after: 0n, limit: 10 });
+    expect(events.map((e) => e.metadata.epcisEventId)).toEqual(['urn:uuid:e1', undefined]);
+    expect(events[0]!.metadata).toMatchObject({ correlationId: 'c', actor: { orgCode: MAH } });
+  });
+
   it('refuses one key used twice in a document for different commands (IDEMPOTENCY_KEY_REUSED)', async () => {
     const { handler } = setUp();
     const outcome = await handler.handle([produce('L1', [code(1)], 'same'), produce('L2', [code(2)], 'same')], maker, 'c');

@@ -9,8 +9,11 @@ import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 @Index(['position'])
 @Index(['eventTime'])
 @Index(['bizStep', 'position'])
+@Index(['epcisEventId'])
 export class SupplyEventRow {
   @PrimaryColumn('uuid') eventId!: string;
+  /** The eventID a partner gave the event it captured through EPCIS (metadata `epcisEventId`), if any. */
+  @Column('text', { nullable: true }) epcisEventId!: string | null;
   @Column('bigint') position!: string;
   @Column('text') type!: string;
   @Column('text') action!: string;

@@ -95,7 +95,8 @@ const facts = (
 /** Supply-chain facts indexed for EPCIS queries (see supply-event.entity.ts). */
 export const supplyEventsProjection: Projection = {
   name: 'supply-events',
-  version: 1,
+  // 2: the partner's EPCIS eventID (epcisEventId).
+  version: 2,
   tables: ['rm_supply_event', 'rm_supply_key'],
   // Keys are written with a bare ON CONFLICT DO NOTHING (an event's keys are distinct already)
   // and never looked up while projecting.
@@ -119,6 +120,7 @@ export const supplyEventsProjection: Projection = {
       const time = instantOf(f.time);
       rows.push({
         eventId: event.eventId,
+        epcisEventId: typeof event.metadata.epcisEventId === 'string' ? event.metadata.epcisEventId : null,
         position: event.position.toString(),
         type: event.type,
         ...step,
@@ -142,6 +144,7 @@ export const supplyEventsProjection: Projection = {
       'rm_supply_event',
       {
         eventId: 'uuid',
+        epcisEventId: 'text',
         position: 'bigint',
         type: 'text',
         action: 'text',

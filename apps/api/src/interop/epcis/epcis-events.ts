@@ -24,6 +24,10 @@ export interface SupplyEvent {
   readonly data: Readonly<Record<string, unknown>>;
   readonly voidedAt: Date | null;
   readonly voidReason: string | null;
+  /** The eventID a partner gave the event it captured (served instead of ours), if any. */
+  readonly epcisEventId?: string | null;
+  /** A receipt's: the delivery note of the dispatch it received, when known. */
+  readonly deliveryNoteNo?: string | null;
 }
 
 export type EpcisEvent = Record<string, unknown>;
@@ -128,8 +132,11 @@ const body = (e: SupplyEvent): EpcisEvent => {
       const from = str(d, 'fromSite');
       const here = e.site ?? '';
       const log = d.temperatureLog as { deviceId: string; readings: { at: string; celsius: number }[] } | undefined;
+      const note = e.deliveryNoteNo;
       return {
         ...objects(lines, (l) => l.accepted),
+        // The delivery note of the dispatch received: the same desadv as the shipping event's.
+        ...(note ? { bizTransactionList: [{ type: 'desadv', bizTransaction: documentUri('desadv', from, note) }] } : {}),
         sourceList: [party('owning_party', from, 'source'), party('location', from, 'source')],
         destinationList: [party('owning_party', here, 'destination'), party('location', here, 'destination')],
         ...(log && log.readings.length > 0
@@ -168,13 +175,17 @@ const body = (e: SupplyEvent): EpcisEvent => {
   }
 };
 
-/** One of our facts as an EPCIS ObjectEvent. */
+/**
+ * One of our facts as an EPCIS ObjectEvent. A fact captured from a partner's event is served
+ * with the partner's eventID, and our own id beside it as `vx:ledgerEventID`.
+ */
 export const toEpcisEvent = (e: SupplyEvent): EpcisEvent => ({
   type: 'ObjectEvent',
   eventTime: e.eventTimeText,
   eventTimeZoneOffset: offsetOf(e.eventTimeText),
   recordTime: e.recordedAt.toISOString(),
-  eventID: `urn:uuid:${e.eventId}`,
+  eventID: e.epcisEventId ?? `urn:uuid:${e.eventId}`,
+  ...(e.epcisEventId ? { 'vx:ledgerEventID': `urn:uuid:${e.eventId}` } : {}),
   action: e.action,
   bizStep: e.bizStep,
   ...(e.disposition ? { disposition: e.disposition } : {}),

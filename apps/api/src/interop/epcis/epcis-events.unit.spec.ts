@@ -68,6 +68,36 @@ describe('our facts as EPCIS ObjectEvents', () => {
     expect(e.quantityList).toEqual([{ epcClass: 'https://id.vaxledger.example/nmpa/product/8696321/lot/A1', quantity: 3 }]);
   });
 
+  it('give a receipt the delivery note of the dispatch it received, as the shipping event names it', () => {
+    const receipt = (deliveryNoteNo: string | null) =>
+      toEpcisEvent(
+        event({
+          type: 'ShipmentReceived',
+          bizStep: 'receiving',
+          site: '12510000MB0A1234XJ',
+          data: { shipmentId: 's-1', fromSite: '91320000MA1X0Y2W3E', lines: [{ batchId: '8696321-A1', accepted: 3 }] },
+          deliveryNoteNo,
+        }),
+      );
+    expect(receipt('DN-1').bizTransactionList).toEqual([
+      { type: 'desadv', bizTransaction: 'https://id.vaxledger.example/desadv/91320000MA1X0Y2W3E/DN-1' },
+    ]);
+    expect(receipt('DN-1')['vx:shipmentId']).toBe('s-1');
+    // The dispatch is not on this node (yet): no delivery note to name.
+    expect(receipt(null)).not.toHaveProperty('bizTransactionList');
+  });
+
+  it('serve a captured fact with the partner’s eventID, and our own id beside it', () => {
+    const captured = toEpcisEvent(event({ epcisEventId: 'urn:uuid:6b1e3c10-0000-4000-8000-0000000000aa' }));
+    expect(captured).toMatchObject({
+      eventID: 'urn:uuid:6b1e3c10-0000-4000-8000-0000000000aa',
+      'vx:ledgerEventID': 'urn:uuid:7f1c2a52-3c55-4a43-9d2c-0f1b8a7e5d11',
+    });
+    const ours = toEpcisEvent(event({ epcisEventId: null }));
+    expect(ours.eventID).toBe('urn:uuid:7f1c2a52-3c55-4a43-9d2c-0f1b8a7e5d11');
+    expect(ours).not.toHaveProperty('vx:ledgerEventID');
+  });
+
   it('set and unset the recalled persistent disposition on the lot class', () => {
     const recall = toEpcisEvent(
       event({ type: 'BatchRecalled', bizStep: 'holding', disposition: 'recalled', data: { batchIds: ['8696321-A1'], kind: 'recall' } }),

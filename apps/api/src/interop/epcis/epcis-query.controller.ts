@@ -1,20 +1,17 @@
 import { Controller, Get, Inject, Param, Req, Res } from '@nestjs/common';
 import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Actor } from '@vaxledger/domain';
-import type { SupplyEventRow } from '@vaxledger/projections';
 import type { Request, Response } from 'express';
 import { CurrentActor, Roles } from '../../http/auth';
 import { ApiError } from '../../http/problem';
 import type { NodeRuntime } from '../../infrastructure/node-runtime';
 import { RUNTIME } from '../../infrastructure/tokens';
 import { CBV_VERSION, EPCIS_VERSION, queryDocumentOf, type SupplyEvent, toEpcisEvent } from './epcis-events';
-import { DEFAULT_PER_PAGE, MAX_PER_PAGE, pageToken, parseEventQuery } from './epcis-query';
-import { findSupplyEvents } from './supply-event-query';
+import { DEFAULT_PER_PAGE, eventIdMatch, MAX_PER_PAGE, pageToken, parseEventQuery } from './epcis-query';
+import { type FoundSupplyEvent, findSupplyEvents } from './supply-event-query';
 import { ReadsOwnQuery } from '../../http/undeclared-query.interceptor';
 
-const EVENT_ID = /^urn:uuid:([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i;
-
-const asSupplyEvent = (row: SupplyEventRow): SupplyEvent => ({
+const asSupplyEvent = ({ row, deliveryNoteNo }: FoundSupplyEvent): SupplyEvent => ({
   eventId: row.eventId,
   type: row.type,
   action: row.action,
@@ -26,6 +23,8 @@ const asSupplyEvent = (row: SupplyEventRow): SupplyEvent => ({
   data: row.data,
   voidedAt: row.voidedAt ? new Date(row.voidedAt) : null,
   voidReason: row.voidReason,
+  epcisEventId: row.epcisEventId ?? null,
+  deliveryNoteNo,
 });
 
 const send = (res: Response, document: unknown): void => {
@@ -72,7 +71,13 @@ export class EpcisQueryController {
   @ApiQuery({ name: 'MATCH_epcClass', required: false, description: 'A class EPC (LGTIN URN): the batch', isArray: true, type: String })
   @ApiQuery({ name: 'GE_eventTime', required: false, description: 'Events at or after this instant', type: String })
   @ApiQuery({ name: 'LT_eventTime', required: false, description: 'Events before this instant', type: String })
-  @ApiQuery({ name: 'EQ_eventID', required: false, description: 'urn:uuid:… event ids', isArray: true, type: String })
+  @ApiQuery({
+    name: 'EQ_eventID',
+    required: false,
+    description: 'eventIDs: urn:uuid:… (ours), or the eventID a partner captured an event with',
+    isArray: true,
+    type: String,
+  })
   @ApiQuery({
     name: 'EQ_bizLocation',
     required: false,
@@ -101,7 +106,7 @@ export class EpcisQueryController {
       const next = new URLSearchParams();
       for (const [name, value] of Object.entries(req.query as Record<string, unknown>))
         if (name !== 'nextPageToken') for (const v of Array.isArray(value) ? value : [value]) next.append(name, String(v));
-      next.set('nextPageToken', pageToken(BigInt(rows[rows.length - 1]!.position)));
+      next.set('nextPageToken', pageToken(BigInt(rows[rows.length - 1]!.row.position)));
       res.setHeader('Link', `</epcis/events?${next.toString()}>; rel="next"`);
     }
     send(
@@ -115,15 +120,22 @@ export class EpcisQueryController {
 
   @Get('events/:eventID')
   @Roles('regulator', 'manufacturer', 'cdc', 'clinic')
-  @ApiOperation({ summary: 'One event by its EPCIS eventID (urn:uuid:…), as an EPCISQueryDocument' })
+  @ApiOperation({
+    summary: 'One event by its EPCIS eventID (urn:uuid:…, or the eventID a partner captured it with), as an EPCISQueryDocument',
+  })
   async event(@Param('eventID') eventID: string, @CurrentActor() actor: Actor, @Req() req: Request, @Res() res: Response): Promise<void> {
     if (Object.keys(req.query).length > 0) throw new ApiError('VALIDATION_FAILED', 'this resource takes no query parameters');
-    const m = EVENT_ID.exec(eventID);
+    const m = eventIdMatch(eventID);
     if (!m)
-      throw new ApiError('VALIDATION_FAILED', 'an eventID of this repository is urn:uuid:{uuid}', [
+      throw new ApiError('VALIDATION_FAILED', 'an eventID is a URI (urn:uuid:{uuid}, or the one a partner captured the event with)', [
         { field: 'eventID', reason: 'malformed' },
       ]);
-    const { rows } = await findSupplyEvents(this.runtime.readModels, actor, { eventIds: [m[1]!.toLowerCase()], perPage: 1, after: 0n });
+    const { rows } = await findSupplyEvents(this.runtime.readModels, actor, {
+      eventIds: m.ledgerId ? [m.ledgerId] : [],
+      epcisEventIds: [m.epcisEventId],
+      perPage: 1,
+      after: 0n,
+    });
     // Outside the caller's reach reads exactly like unknown.
     if (rows.length === 0) throw new ApiError('NOT_FOUND', `no event ${eventID}`);
     send(res, queryDocumentOf([toEpcisEvent(asSupplyEvent(rows[0]!))], new Date().toISOString()));

@@ -17,7 +17,9 @@ export interface EventCriteria {
   readonly productCodes?: readonly string[];
   readonly from?: Date;
   readonly before?: Date;
+  /** EQ_eventID: events whose ledger id is one of `eventIds` (uuids) or whose partner eventID is one of `epcisEventIds`. */
   readonly eventIds?: readonly string[];
+  readonly epcisEventIds?: readonly string[];
   readonly sites?: readonly string[];
   readonly perPage: number;
   /** Keyset paging: only events after this log position. */
@@ -46,7 +48,32 @@ export const QUERY_PARAMETERS = [
 export const DEFAULT_PER_PAGE = 100;
 export const MAX_PER_PAGE = 1000;
 const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
-const EVENT_ID = /^urn:uuid:([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i;
+const UUID_URN = /^urn:uuid:([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i;
+/** Any absolute URI (scheme, colon, no white space): what an EPCIS eventID is. */
+const URI = /^[a-z][a-z0-9+.-]*:\S+$/i;
+export const MAX_EVENT_ID_LENGTH = 2048;
+
+/**
+ * An eventID as it is kept and matched: a `urn:uuid:` in lower case (UUIDs compare without
+ * case), any other URI as written; null when it is not a URI.
+ */
+export const normalEventId = (id: string): string | null => {
+  if (id.length > MAX_EVENT_ID_LENGTH || !URI.test(id)) return null;
+  const m = UUID_URN.exec(id);
+  return m ? `urn:uuid:${m[1]!.toLowerCase()}` : id;
+};
+
+/**
+ * What an eventID in a query names: a `urn:uuid:` may be one of our own facts (its ledger id)
+ * or the eventID a partner gave an event it captured; any other URI (a CBV hash id `ni:///…`
+ * included) only a partner's eventID. Null when it is not a URI.
+ */
+export const eventIdMatch = (id: string): { readonly ledgerId: string | null; readonly epcisEventId: string } | null => {
+  const normal = normalEventId(id);
+  if (normal === null) return null;
+  const m = UUID_URN.exec(normal);
+  return { ledgerId: m ? m[1]! : null, epcisEventId: normal };
+};
 
 /** `shipping`, `urn:epcglobal:cbv:bizstep:shipping` and `https://ref.gs1.org/cbv/BizStep-shipping` are one step. */
 export const bareCbv = (value: string, kind: 'bizstep' | 'disp'): string => {
@@ -112,14 +139,14 @@ export const parseEventQuery = (query: Readonly<Record<string, unknown>>): { cri
     errors.push({ field: 'EQ_bizLocation', reason: `${uri}: ${parsed.reason}` });
     return [];
   });
-  const eventIds = values('EQ_eventID')?.flatMap((id) => {
-    const m = EVENT_ID.exec(id);
-    if (m) return [m[1]!.toLowerCase()];
-    // A CBV hash id (ni:///sha-256;…) names no event of ours: nothing matches it.
-    if (id.startsWith('ni:///')) return ['00000000-0000-0000-0000-000000000000'];
-    errors.push({ field: 'EQ_eventID', reason: `${id}: not an event id of this repository (urn:uuid:…)` });
+  const eventIdMatches = values('EQ_eventID')?.flatMap((id) => {
+    const match = eventIdMatch(id);
+    if (match) return [match];
+    errors.push({ field: 'EQ_eventID', reason: `${id}: not an eventID (a URI: urn:uuid:…, or the partner's own)` });
     return [];
   });
+  const eventIds = eventIdMatches?.flatMap((m) => (m.ledgerId ? [m.ledgerId] : []));
+  const epcisEventIds = eventIdMatches?.map((m) => m.epcisEventId);
 
   let perPage = DEFAULT_PER_PAGE;
   const perPageText = values('perPage');
@@ -153,7 +180,7 @@ export const parseEventQuery = (query: Readonly<Record<string, unknown>>): { cri
       ...(batchIds.length > 0 || productCodes.length > 0 ? { batchIds, productCodes } : {}),
       ...(from ? { from } : {}),
       ...(before ? { before } : {}),
-      ...(eventIds ? { eventIds } : {}),
+      ...(eventIds && epcisEventIds ? { eventIds, epcisEventIds } : {}),
       ...(sites ? { sites } : {}),
       perPage,
       after,

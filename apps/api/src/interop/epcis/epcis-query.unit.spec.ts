@@ -1,4 +1,4 @@
-import { bareCbv, DEFAULT_PER_PAGE, pageToken, parseEventQuery } from './epcis-query';
+import { bareCbv, DEFAULT_PER_PAGE, eventIdMatch, normalEventId, pageToken, parseEventQuery } from './epcis-query';
 
 const criteria = (query: Record<string, string>): unknown => {
   const parsed = parseEventQuery(query);
@@ -37,6 +37,7 @@ describe('EPCIS query parameters', () => {
       productCodes: ['8696322'],
       sites: ['12440300MB1B2345QN'],
       eventIds: ['7f1c2a52-3c55-4a43-9d2c-0f1b8a7e5d11'],
+      epcisEventIds: ['urn:uuid:7f1c2a52-3c55-4a43-9d2c-0f1b8a7e5d11'],
     });
   });
 
@@ -64,7 +65,25 @@ describe('EPCIS query parameters', () => {
     expect(parseEventQuery({ EQ_bizStep: { a: 'b' } })).toEqual({ errors: [{ field: 'EQ_bizStep', reason: 'not a plain value' }] });
   });
 
-  it('answer nothing, rather than an error, for a CBV hash event id', () => {
-    expect(criteria({ EQ_eventID: 'ni:///sha-256;df7b?ver=CBV2.0' })).toMatchObject({ eventIds: ['00000000-0000-0000-0000-000000000000'] });
+  it('look a CBV hash id or any other URI up among the eventIDs partners captured events with, and refuse what is not a URI', () => {
+    expect(criteria({ EQ_eventID: 'ni:///sha-256;df7b?ver=CBV2.0|https://partner.example/e/1' })).toMatchObject({
+      eventIds: [],
+      epcisEventIds: ['ni:///sha-256;df7b?ver=CBV2.0', 'https://partner.example/e/1'],
+    });
+    expect(errors({ EQ_eventID: 'not an id' })).toEqual([
+      { field: 'EQ_eventID', reason: "not an id: not an eventID (a URI: urn:uuid:…, or the partner's own)" },
+    ]);
+  });
+
+  it('keep an eventID as one form: a urn:uuid in lower case, any other URI as written', () => {
+    expect(normalEventId('urn:uuid:6B1E3C10-0000-4000-8000-0000000000AA')).toBe('urn:uuid:6b1e3c10-0000-4000-8000-0000000000aa');
+    expect(normalEventId('urn:uuid:00000000-0000-4000-8000-00000000CAP1')).toBe('urn:uuid:00000000-0000-4000-8000-00000000CAP1');
+    expect(normalEventId('https://partner.example/E/1')).toBe('https://partner.example/E/1');
+    expect(normalEventId('e-1')).toBeNull();
+    expect(normalEventId(`urn:x:${'a'.repeat(3000)}`)).toBeNull();
+    expect(eventIdMatch('urn:uuid:6B1E3C10-0000-4000-8000-0000000000AA')).toEqual({
+      ledgerId: '6b1e3c10-0000-4000-8000-0000000000aa',
+      epcisEventId: 'urn:uuid:6b1e3c10-0000-4000-8000-0000000000aa',
+    });
   });
 });

@@ -3,6 +3,13 @@ import { type ReadModels, SupplyEventRow } from '@vaxledger/projections';
 import { isNational } from '../../auth/policy';
 import type { EventCriteria } from './epcis-query';
 
+/** A supply event found, with what other read models add to it. */
+export interface FoundSupplyEvent {
+  readonly row: SupplyEventRow;
+  /** A receipt's: the delivery note of the dispatch it received, when known. */
+  readonly deliveryNoteNo: string | null;
+}
+
 /**
  * Runs query criteria over the supply-events read model, inside the caller's reach:
  * national regulators see every event; a provincial regulator the events written in its
@@ -13,7 +20,7 @@ export const findSupplyEvents = async (
   models: ReadModels,
   actor: Actor,
   criteria: EventCriteria,
-): Promise<{ rows: SupplyEventRow[]; more: boolean }> => {
+): Promise<{ rows: FoundSupplyEvent[]; more: boolean }> => {
   const t = (name: string): string => `"${models.schema}"."${name}"`;
   const where: string[] = ['e.position > $1'];
   const params: unknown[] = [criteria.after.toString()];
@@ -36,7 +43,10 @@ export const findSupplyEvents = async (
     );
   if (criteria.from) where.push(`e."eventTime" >= ${param(criteria.from.toISOString())}`);
   if (criteria.before) where.push(`e."eventTime" < ${param(criteria.before.toISOString())}`);
-  if (criteria.eventIds) where.push(`e."eventId" = ANY(${param(criteria.eventIds)}::uuid[])`);
+  if (criteria.eventIds || criteria.epcisEventIds)
+    where.push(
+      `(e."eventId" = ANY(${param(criteria.eventIds ?? [])}::uuid[]) OR e."epcisEventId" = ANY(${param(criteria.epcisEventIds ?? [])}::text[]))`,
+    );
   if (criteria.sites) where.push(`e.site = ANY(${param(criteria.sites)}::text[])`);
 
   switch (actor.role) {
@@ -61,10 +71,20 @@ export const findSupplyEvents = async (
     }
   }
 
+  // A receipt's delivery note is the one of the dispatch it received (when this node has that dispatch).
   const rows: Record<string, unknown>[] = await models.dataSource.query(
-    `SELECT e.* FROM ${t('rm_supply_event')} e WHERE ${where.join(' AND ')} ORDER BY e.position LIMIT ${param(criteria.perPage + 1)}`,
+    `SELECT e.*, s."deliveryNoteNo" AS "dispatchDeliveryNoteNo"
+       FROM ${t('rm_supply_event')} e
+       LEFT JOIN ${t('rm_shipment')} s ON e.type = 'ShipmentReceived' AND s."shipmentId" = e.data->>'shipmentId'
+      WHERE ${where.join(' AND ')} ORDER BY e.position LIMIT ${param(criteria.perPage + 1)}`,
     params,
   );
-  const typed = rows.map((r) => Object.assign(new SupplyEventRow(), r, { position: String(r.position) }));
+  const typed = rows.map((r) => {
+    const { dispatchDeliveryNoteNo, ...row } = r;
+    return {
+      row: Object.assign(new SupplyEventRow(), row, { position: String(r.position) }),
+      deliveryNoteNo: typeof dispatchDeliveryNoteNo === 'string' ? dispatchDeliveryNoteNo : null,
+    };
+  });
   return { rows: typed.slice(0, criteria.perPage), more: typed.length > criteria.perPage };
 };

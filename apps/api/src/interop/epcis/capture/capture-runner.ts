@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Application, SupplyCommand } from '@vaxledger/application';
+import { type Application, keyedEventId, type SupplyCommand } from '@vaxledger/application';
 import type { Actor, Role } from '@vaxledger/domain';
 import type { ReadModels } from '@vaxledger/projections';
 import { ROLES_KEY } from '../../../auth/actor.guard';
@@ -9,6 +9,7 @@ import { IssueRecallDto, RecallsController } from '../../../features/recalls/rec
 import { DispatchShipmentDto, ReceiveShipmentDto, ShipmentsController } from '../../../features/shipments/shipments.controller';
 import { toProblem } from '../../../http/problem';
 import { strictValidationPipe } from '../../../http/validation';
+import { eventIdMatch, normalEventId } from '../epcis-query';
 import { type CaptureError, type CaptureJobs } from './capture-jobs';
 import { cbvEventHash } from './cbv-event-hash';
 import { type CaptureCommand, type CaptureLookups, translateEvent } from './capture-translation';
@@ -41,6 +42,16 @@ export const idempotencyKeyOf = (event: unknown, context: Readonly<Record<string
   return `epcis-${createHash('sha256').update(basis).digest('hex')}`;
 };
 
+/**
+ * The metadata key under which a captured fact keeps the eventID the partner gave its event
+ * (`urn:uuid:` in lower case, any other URI as written). Set at append time: it is part of the
+ * fact's leaf hash and travels with it to other provinces; the supply-events read model indexes it.
+ */
+export const EPCIS_EVENT_ID_METADATA = 'epcisEventId';
+
+/** Facts a captured event can become (one command: one fact today); ids past these are not ours to recognise. */
+const FACTS_PER_EVENT = 4;
+
 /** Codes that say "not now" rather than "no": the whole document is tried again on them. */
 const TRANSIENT: ReadonlySet<string> = new Set(['PROJECTION_LAG', 'STORE_UNAVAILABLE', 'STREAM_CONFLICT']);
 const TRANSIENT_ATTEMPTS = 5;
@@ -54,6 +65,8 @@ export interface CapturedDocument {
 export interface Planned {
   readonly index: number;
   readonly eventID: string | null;
+  /** The eventID as kept in the facts' metadata (normalEventId), or null without one. */
+  readonly epcisEventId: string | null;
   readonly command: CaptureCommand;
   readonly body: object;
 }
@@ -104,6 +117,12 @@ export class CaptureRunner {
     for (const [index, event] of events.entries()) {
       const eventID = typeof (event as { eventID?: unknown })?.eventID === 'string' ? (event as { eventID: string }).eventID : null;
       const fail = (code: string, detail: string): void => void errors.push({ eventIndex: index, eventID, code, detail });
+      const given: unknown = typeof event === 'object' && event !== null ? (event as { eventID?: unknown }).eventID : undefined;
+      const epcisEventId = eventID === null ? null : normalEventId(eventID);
+      if (given !== undefined && epcisEventId === null) {
+        fail('EPCIS_UNSUPPORTED_IDENTIFIER', 'eventID: an absolute URI (urn:uuid:…, or another URI) of at most 2048 characters');
+        continue;
+      }
       const translated = await translateEvent(event, actor.orgCode, lookups);
       if ('refusal' in translated) {
         fail(translated.refusal.code, translated.refusal.detail);
@@ -119,7 +138,7 @@ export class CaptureRunner {
       }
       try {
         const body = (await this.pipe.transform(command.body, { type: 'body', metatype: GATES[command.useCase].dto })) as object;
-        planned.push({ index, eventID, command, body });
+        planned.push({ index, eventID, epcisEventId, command, body });
         if (command.useCase === 'registerBatch')
           for (const code of command.body.traceCodes ?? []) commissioned.set(code, `${command.body.productCode}-${command.body.lotNumber}`);
       } catch (error) {
@@ -127,7 +146,47 @@ export class CaptureRunner {
         fail(problem.code, [problem.detail, ...(problem.errors ?? []).map((e) => `${e.field}: ${e.reason}`)].join('; '));
       }
     }
+    errors.push(...(await this.takenEventIds(planned, events, actor)));
     return { planned, errors };
+  }
+
+  /**
+   * An eventID already answered by another fact here (an event another organisation captured
+   * with it, or one of our own ids) is refused: an eventID names one event. The facts this very
+   * event became on an earlier capture by the same organisation are its own (a retry appends nothing).
+   * Read from the supply-events read model: two captures racing with one new eventID are not caught.
+   */
+  private async takenEventIds(planned: readonly Planned[], events: readonly unknown[], actor: Actor): Promise<CaptureError[]> {
+    const wanted = planned.filter((p) => p.epcisEventId !== null);
+    if (wanted.length === 0) return [];
+    const matches = wanted.map((p) => eventIdMatch(p.epcisEventId!)!);
+    const rows: { eventId: string; epcisEventId: string | null }[] = await this.models.dataSource.query(
+      `SELECT "eventId", "epcisEventId" FROM "${this.models.schema}".rm_supply_event
+        WHERE "epcisEventId" = ANY($1::text[]) OR "eventId" = ANY($2::uuid[])`,
+      [matches.map((m) => m.epcisEventId), matches.flatMap((m) => (m.ledgerId ? [m.ledgerId] : []))],
+    );
+    if (rows.length === 0) return [];
+    const holders = new Map<string, string[]>();
+    const hold = (id: string, eventId: string): void => void holders.set(id, [...(holders.get(id) ?? []), eventId]);
+    for (const r of rows) {
+      if (r.epcisEventId !== null) hold(r.epcisEventId, r.eventId);
+      hold(`urn:uuid:${r.eventId}`, r.eventId);
+    }
+    const errors: CaptureError[] = [];
+    for (const [i, p] of wanted.entries()) {
+      const held = holders.get(matches[i]!.epcisEventId);
+      if (!held) continue;
+      const key = idempotencyKeyOf(events[p.index]);
+      const own = new Set(Array.from({ length: FACTS_PER_EVENT }, (_, n) => keyedEventId(actor.orgCode, key, n)));
+      if (held.some((eventId) => !own.has(eventId)))
+        errors.push({
+          eventIndex: p.index,
+          eventID: p.eventID,
+          code: 'EPCIS_EVENT_ID_TAKEN',
+          detail: `another event here already has the eventID ${p.epcisEventId} (an eventID names one event)`,
+        });
+    }
+    return errors;
   }
 
   /** A planned event as the command its use-case handler takes (the validated body, plus the id in its /v1 path). */
@@ -142,6 +201,7 @@ export class CaptureRunner {
     const items = planned.map((p) => ({
       supply: this.supplyOf(p),
       idempotencyKey: idempotencyKeyOf(document.events[p.index], document.context),
+      ...(p.epcisEventId ? { metadata: { [EPCIS_EVENT_ID_METADATA]: p.epcisEventId } } : {}),
     }));
     for (let attempt = 1; ; attempt++) {
       try {
