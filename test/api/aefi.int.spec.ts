@@ -128,6 +128,7 @@ describe('AEFI reports over the HTTP API', () => {
       doses: [{ doseEventId: doseId, batchId, siteCode: ORGS.clinic, province: '510000' }],
       acknowledgedAt: null,
       overdue: false,
+      acknowledgedLate: false,
       narrativeInVault: true,
     });
     // The narrative and the phone number are in the vault, encrypted; not in any event.
@@ -175,6 +176,9 @@ describe('AEFI reports over the HTTP API', () => {
     await api.settle();
     expect((await api.http.get('/v1/aefi/overdue').set(AS.cdc)).body.reports).toEqual([]);
     expect((await api.http.get('/metrics')).text).toMatch(/vaxledger_aefi_overdue_reports\{clock="urgent"\} 0/);
+    // Taken a minute after its 2-hour deadline: no longer overdue, but the lateness stays visible.
+    const taken = await api.http.get(`/v1/aefi/${reportId}`).set(AS.cdc);
+    expect(taken.body).toMatchObject({ overdue: false, acknowledgedLate: true, aefiClass: 'rare_reaction' });
     const bad = await api.http.post(`/v1/aefi/${reportId}/classification`).set(AS.regulator).send({ aefiClass: 'bad_luck' });
     expect(bad.status).toBe(400);
     const unknown = await api.http

@@ -126,6 +126,8 @@ export interface AefiReport {
   deadlineAt: string | null;
   acknowledgedAt: string | null;
   overdue: boolean;
+  /** Acknowledged after its deadline. */
+  acknowledgedLate: boolean;
   aefiClass: string | null;
   narrativeInVault: boolean;
 }

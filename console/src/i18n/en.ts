@@ -373,6 +373,7 @@ export const en = {
     timeLeft: '{{hours}} h {{minutes}} min left',
     overdueBy: 'Overdue by {{hours}} h {{minutes}} min',
     overdue: 'Overdue',
+    acknowledgedLate: 'Taken after its deadline',
     overdueCount: '{{count}} overdue',
     urgent: '2-hour deadline',
     acknowledge: 'Acknowledge',

@@ -372,6 +372,7 @@ export const zhCN: typeof en = {
     timeLeft: '剩余 {{hours}} 小时 {{minutes}} 分',
     overdueBy: '已超时 {{hours}} 小时 {{minutes}} 分',
     overdue: '已超时',
+    acknowledgedLate: '超时后受理',
     overdueCount: '已超时 {{count}} 份',
     urgent: '2 小时时限',
     acknowledge: '接收',

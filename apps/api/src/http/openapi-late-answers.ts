@@ -86,6 +86,7 @@ const reportFields: Record<string, Schema> = {
   deadlineAt: nullable(instant),
   acknowledgedAt: nullable(instant),
   overdue: bool,
+  acknowledgedLate: bool,
   aefiClass: nullable(str),
   narrativeInVault: bool,
 };

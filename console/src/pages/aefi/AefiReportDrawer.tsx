@@ -67,6 +67,11 @@ export const AefiReportDrawer = ({ reportId, onClose, onChanged }: { reportId: s
               </Descriptions.Item>
               <Descriptions.Item label={t('aefi.acknowledgedAt')}>
                 {report.acknowledgedAt ? chinaTime(report.acknowledgedAt) : t('aefi.notAcknowledged')}
+                {report.acknowledgedLate && (
+                  <Tag color="red" style={{ marginInlineStart: 8 }}>
+                    {t('aefi.acknowledgedLate')}
+                  </Tag>
+                )}
               </Descriptions.Item>
               <Descriptions.Item label={t('aefi.aefiClass')}>
                 <ClassTag aefiClass={report.aefiClass} />

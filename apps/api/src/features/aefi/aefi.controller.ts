@@ -40,6 +40,8 @@ const view = (r: AefiReportRow, now: string): Record<string, unknown> => ({
   deadlineAt: r.deadlineAt?.toISOString() ?? null,
   acknowledgedAt: r.acknowledgedAt?.toISOString() ?? null,
   overdue: r.acknowledgedAt === null && r.deadlineAt !== null && r.deadlineAt.getTime() < Date.parse(now),
+  // Taken after its deadline: once acknowledged a report is no longer overdue, but stays late.
+  acknowledgedLate: r.acknowledgedAt !== null && r.deadlineAt !== null && r.acknowledgedAt.getTime() > r.deadlineAt.getTime(),
   aefiClass: r.aefiClass,
   narrativeInVault: r.narrativeInVault,
 });
