@@ -326,14 +326,17 @@ export const canHandleAefi = (actor: Actor, report: AefiScope, act: 'acknowledge
   return canSeeAefi(actor, report) === 'allow' ? 'forbidden' : 'not_found';
 };
 
-/** One report: CDCs and regulators of a province it concerns; the clinic that reported it. */
+/** One report: CDCs and regulators of a province it concerns; the clinic or CDC that reported it. */
 export const canSeeAefi = (actor: Actor, report: AefiScope): Decision => {
+  const reportedIt = report.reporterSite !== null && isOwnSite(actor, report.reporterSite);
   switch (actor.role) {
     case 'cdc':
+      // A CDC of another province may file a report here (its case, this province's dose): it reads what it filed.
+      return allowIf(reportedIt || inJurisdiction(actor, report.provinces));
     case 'regulator':
       return allowIf(inJurisdiction(actor, report.provinces));
     case 'clinic':
-      return allowIf(report.reporterSite !== null && isOwnSite(actor, report.reporterSite));
+      return allowIf(reportedIt);
     case 'manufacturer':
       return 'not_found';
     case 'hub':

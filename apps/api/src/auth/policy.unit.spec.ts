@@ -187,6 +187,12 @@ describe('AEFI: a Guangdong clinic’s report about a dose given at the Sichuan 
     expect(canSeeAefi(actor, report)).toBe(expected);
   });
 
+  it('lets a CDC of another province read the report it filed itself, and no other of its CDCs', () => {
+    const filedByHubei: AefiScope = { reporterSite: 'C4', provinces: ['510000'], doseSites: [clinicSite] };
+    expect(canSeeAefi(as('cdc', 'C4', '420000'), filedByHubei)).toBe('allow');
+    expect(canSeeAefi(as('cdc', 'C6', '420000'), filedByHubei)).toBe('not_found');
+  });
+
   it('lists a national caller’s queue unfiltered and a provincial one by its province', () => {
     expect(aefiQueueFilter(as('regulator', 'R', '000000'))).toBeNull();
     expect(aefiQueueFilter(as('cdc', CDC, '510104'))).toEqual(['51']);
