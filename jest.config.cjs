@@ -14,6 +14,9 @@ const swcConfig = {
 };
 const moduleNameMapper = {
   '^@vaxledger/(domain|event-store|projections|sync|config|privacy|application)$': '<rootDir>/libs/$1/src/index.ts',
+  // The console's narrow imports of the domain (console/vite.config.mjs has the same aliases).
+  '^@vaxledger/domain/identifiers$': '<rootDir>/libs/domain/src/identifiers/index.ts',
+  '^@vaxledger/domain/aefi$': '<rootDir>/libs/domain/src/aefi/aefi.events.ts',
 };
 const common = {
   transform: { '^.+\\.(t|j|mj|cj)s$': ['@swc/jest', swcConfig] },

@@ -11,6 +11,7 @@ export default defineConfig({
   resolve: {
     alias: {
       '@vaxledger/domain/identifiers': fileURLToPath(new URL('../libs/domain/src/identifiers/index.ts', import.meta.url)),
+      '@vaxledger/domain/aefi': fileURLToPath(new URL('../libs/domain/src/aefi/aefi.events.ts', import.meta.url)),
     },
   },
   logLevel: 'warn',

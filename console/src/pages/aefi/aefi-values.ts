@@ -1,21 +1,11 @@
 /**
  * The value sets of an AEFI case card as the console offers them. Seriousness criteria,
- * outcomes and classes are the ledger's own (libs/domain/src/aefi/aefi.events.ts; the unit
- * tests check these lists against them). Signs and symptoms are coded too, but the ledger
- * names no list of codes (only their form): these are the console's, after China's AEFI
- * surveillance case card; any other code a report carries is shown as it is.
+ * outcomes and classes are the ledger's own, imported from libs/domain (pure TypeScript,
+ * bundled by Vite like the ID rules): no copy to drift. Signs and symptoms are coded too, but
+ * the ledger names no list of codes (only their form): these are the console's, after China's
+ * AEFI surveillance case card; any other code a report carries is shown as it is.
  */
-export const SERIOUS_CRITERIA = ['death', 'life_threatening', 'hospitalisation', 'disability', 'congenital_anomaly', 'other'] as const;
-export const AEFI_OUTCOMES = ['recovering', 'recovered', 'sequelae', 'died', 'unknown'] as const;
-export const AEFI_CLASSES = [
-  'common_reaction',
-  'rare_reaction',
-  'quality_defect',
-  'programme_error',
-  'coincidental',
-  'psychogenic',
-  'undetermined',
-] as const;
+export { AEFI_CLASSES, AEFI_OUTCOMES, SERIOUS_CRITERIA } from '@vaxledger/domain/aefi';
 
 export const AEFI_SIGNS = [
   'fever_37_5',
