@@ -1,9 +1,10 @@
 import { loadSettings, SettingsError } from '@vaxledger/config';
 import { measureProjectionLag } from '@vaxledger/projections';
-import { EnvelopeSigner } from '@vaxledger/sync';
+import { assessSync, EnvelopeSigner } from '@vaxledger/sync';
 import { Metrics } from '../../api/src/infrastructure/metrics';
 import { openNodeRuntime } from '../../api/src/infrastructure/node-runtime';
 import { runtimeOptionsFromEnv } from '../../api/src/infrastructure/runtime-options';
+import { registerSyncLinkMetrics } from '../../api/src/operations/sync-metrics';
 import { serveMetrics } from './metrics-endpoint';
 
 const USAGE = 'usage: node dist/apps/worker/src/main.js --role projector|sync|all';
@@ -55,18 +56,31 @@ const main = async (argv: readonly string[]): Promise<number> => {
             lagEvents: p.events,
             lagSeconds: p.seconds,
           }));
+    // The same judgement as the API's /health: link states, the relay's backlog, problems.
+    const health = sync ? await assessSync(sync).catch(() => null) : null;
     process.stdout.write(
       `${JSON.stringify({
         role,
         province: settings.provinceCode,
         projections,
         sync: sync
-          ? { published: sync.relay.publishedCount, imported: sync.inbox.importedCount, deadLettered: sync.inbox.deadLetteredCount }
+          ? {
+              status: health?.status ?? 'unknown',
+              ...(health && health.problems.length > 0 ? { problems: health.problems } : {}),
+              relay: health ? { state: health.relay.state, backlog: health.relay.backlog?.events ?? null } : undefined,
+              inbox: health?.inbox ? { state: health.inbox.state } : undefined,
+              published: sync.relay.publishedCount,
+              imported: sync.inbox.importedCount,
+              deadLettered: sync.inbox.deadLetteredCount,
+            }
           : undefined,
       })}\n`,
     );
   };
-  const metricsServer = settings.workerMetricsPort !== null ? await serveMetrics(new Metrics(runtime), settings.workerMetricsPort) : null;
+  const metrics = settings.workerMetricsPort !== null ? new Metrics(runtime) : null;
+  // The sync links' gauges, as the API's /metrics has them.
+  if (metrics) registerSyncLinkMetrics(metrics.registry, runtime.sync);
+  const metricsServer = metrics && settings.workerMetricsPort !== null ? await serveMetrics(metrics, settings.workerMetricsPort) : null;
   process.stdout.write(
     `vaxledger worker: role ${role} running for province ${settings.provinceCode}${metricsServer ? `; metrics on :${settings.workerMetricsPort}/metrics` : ''}\n`,
   );

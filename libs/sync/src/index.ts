@@ -11,3 +11,5 @@ export * from './history/control-messages';
 export * from './history/history-service';
 export * from './checkpoint/log-checkpointer';
 export * from './checkpoint/checkpoint-screen';
+export * from './health/link-state';
+export * from './health/sync-health';

@@ -1,12 +1,14 @@
 import { Controller, Get, Header, Inject, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { measureProjectionLag } from '@vaxledger/projections';
+import { assessSync } from '@vaxledger/sync';
 import type { Response } from 'express';
 import { Public } from '../http/auth';
 import { ReadsOwnQuery } from '../http/undeclared-query.interceptor';
 import type { Metrics } from '../infrastructure/metrics';
 import type { NodeRuntime } from '../infrastructure/node-runtime';
 import { METRICS, RUNTIME } from '../infrastructure/tokens';
+import { registerSyncLinkMetrics } from './sync-metrics';
 
 /** Liveness/readiness and Prometheus metrics for operators. */
 @ApiExcludeController()
@@ -19,7 +21,9 @@ export class OperationsController {
   constructor(
     @Inject(RUNTIME) private readonly runtime: NodeRuntime,
     @Inject(METRICS) private readonly metrics: Metrics,
-  ) {}
+  ) {
+    registerSyncLinkMetrics(metrics.registry, runtime.sync);
+  }
 
   @Get('health')
   async health(@Res() response: Response): Promise<void> {
@@ -40,22 +44,32 @@ export class OperationsController {
       lag: lag?.[i] ? { events: lag[i].events, seconds: lag[i].seconds, ...(lag[i].eventsAtLeast ? { eventsAtLeast: true } : {}) } : null,
     }));
     const projectorError = readModels.runner.error;
+    // Only the store and the projector make the node unready (503): a node whose sync is down
+    // still records and answers from its own log, so it reads `degraded` with a 200.
     const ready = storeOk && !projectorError;
+    const sync = this.runtime.sync;
+    const syncHealth = sync && storeOk ? await assessSync(sync).catch(() => null) : null;
+    const syncOk = !sync || syncHealth?.status !== 'degraded';
     response.status(ready ? 200 : 503).json({
-      status: ready ? 'ok' : 'degraded',
+      status: ready && syncOk ? 'ok' : 'degraded',
+      ready,
       province: settings.provinceCode,
       store: { adapter: store.capabilities.adapter, ok: storeOk, head: head.toString() },
       projections,
       projector: projectorError ? { ok: false, error: projectorError instanceof Error ? projectorError.message : 'failed' } : { ok: true },
-      sync: this.runtime.sync
+      sync: sync
         ? {
             mode: settings.syncMode,
-            published: this.runtime.sync.relay.publishedCount,
-            imported: this.runtime.sync.inbox.importedCount,
-            deadLettered: this.runtime.sync.inbox.deadLetteredCount,
-            parked: this.runtime.sync.inbox.parkedCount,
-            ...(this.runtime.sync.hub ? { forwarded: this.runtime.sync.hub.forwardedCount } : {}),
-            origins: this.runtime.sync.inbox.lag(),
+            status: syncHealth?.status ?? 'unknown',
+            problems: syncHealth?.problems ?? [],
+            relay: syncHealth?.relay ?? { ...sync.relay.status(), backlog: null },
+            inbox: syncHealth ? syncHealth.inbox : sync.inbox.started ? sync.inbox.status() : null,
+            published: sync.relay.publishedCount,
+            imported: sync.inbox.importedCount,
+            deadLettered: sync.inbox.deadLetteredCount,
+            parked: sync.inbox.parkedCount,
+            ...(sync.hub ? { forwarded: sync.hub.forwardedCount } : {}),
+            origins: sync.inbox.lag(),
           }
         : { enabled: false, note: 'sync off (KAFKA_BROKERS unset)' },
     });

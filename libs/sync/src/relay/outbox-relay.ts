@@ -4,6 +4,7 @@ import type { Kafka, Message, Producer } from 'kafkajs';
 import { encodeEnvelope, sealEnvelope, type WireEnvelope } from '../envelope/envelope.codec';
 import { envelopeContentOf } from '../envelope/event-mapping';
 import type { EnvelopeSigner } from '../signing/envelope-signing';
+import { LinkState, type LinkStatus } from '../health/link-state';
 import type { SyncStore } from '../sync-store';
 import { retryWhileSettling } from '../kafka/retry';
 import { eventsTopic } from '../topics';
@@ -18,6 +19,22 @@ export interface RelayOptions {
   readonly signer?: EnvelopeSigner;
 }
 
+/** This province's events in the log that Kafka has not acknowledged yet (past the relay's checkpoint). */
+export interface RelayBacklog {
+  /** Own events not yet published (exact up to the read limit, then `eventsAtLeast`). */
+  readonly events: number;
+  readonly eventsAtLeast?: true;
+  /** When the oldest of them was recorded (RFC 3339); null when there are none. */
+  readonly oldestRecordedAt: string | null;
+  /** Its age in seconds (grows while nothing is published); 0 when there are none. */
+  readonly seconds: number;
+}
+
+/** Events read past the checkpoint to measure the backlog; beyond that it reads "at least". */
+const BACKLOG_READ_LIMIT = 1000;
+/** A send unacknowledged for this long is the broker's silence, not a slow batch. */
+export const RELAY_SEND_SLOW_MS = 10_000;
+
 /**
  * The outbox is the local log itself. The relay reads it from its checkpoint, publishes the
  * events this province owns to its topic (keyed by stream id, so one stream's events stay
@@ -29,6 +46,12 @@ export class OutboxRelay {
   private producer: Producer | null = null;
   private subscription: Subscription | null = null;
   private published = 0;
+  /** The last log position Kafka acknowledged (the saved checkpoint); null before start. */
+  private checkpoint: bigint | null = null;
+  private lastPublishedMs: number | null = null;
+  /** When the send under way began (kafkajs retries inside it while the broker is away); null when none. */
+  private sendingSinceMs: number | null = null;
+  private readonly link: LinkState;
   readonly topic: string;
 
   constructor(
@@ -36,15 +59,55 @@ export class OutboxRelay {
     private readonly store: EventStore,
     private readonly syncStore: SyncStore,
     private readonly options: RelayOptions,
+    private readonly now: () => number = Date.now,
   ) {
     this.topic = eventsTopic(options.provinceCode, options.topicPrefix);
+    this.link = new LinkState(now);
   }
 
   get publishedCount(): number {
     return this.published;
   }
 
+  /**
+   * The producer's standing with the broker, and when this relay last published. A send still
+   * waiting for its acknowledgement after RELAY_SEND_SLOW_MS (kafkajs retrying inside it) reads
+   * as `retrying` since it began, before it fails.
+   */
+  status(): LinkStatus & { lastPublishedAt: string | null } {
+    const lastPublishedAt = this.lastPublishedMs === null ? null : new Date(this.lastPublishedMs).toISOString();
+    const status = this.link.status();
+    const sending = this.sendingSinceMs === null ? 0 : this.now() - this.sendingSinceMs;
+    if (status.state === 'connected' && sending > RELAY_SEND_SLOW_MS)
+      return {
+        ...status,
+        state: 'retrying',
+        since: new Date(this.sendingSinceMs!).toISOString(),
+        lastError: `a send has waited ${Math.round(sending / 1000)} s for the broker`,
+        lastPublishedAt,
+      };
+    return { ...status, lastPublishedAt };
+  }
+
+  /**
+   * Own events past the checkpoint, read from the log (one bounded read; nothing when the
+   * relay is current). Null before start.
+   */
+  async backlog(): Promise<RelayBacklog | null> {
+    if (this.checkpoint === null) return null;
+    const events = await this.store.readAll({ after: this.checkpoint, limit: BACKLOG_READ_LIMIT });
+    const own = events.filter((e) => this.owns(e));
+    const oldest = own[0]?.recordedAt ?? null;
+    return {
+      events: own.length,
+      ...(events.length >= BACKLOG_READ_LIMIT ? { eventsAtLeast: true as const } : {}),
+      oldestRecordedAt: oldest ? oldest.toISOString() : null,
+      seconds: oldest ? Math.max(0, (this.now() - oldest.getTime()) / 1000) : 0,
+    };
+  }
+
   async start(): Promise<void> {
+    this.link.starting();
     const admin = this.kafka.admin();
     await admin.connect();
     try {
@@ -56,7 +119,9 @@ export class OutboxRelay {
     }
     this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
     await this.producer.connect();
+    this.link.contact();
     const after = await this.syncStore.relayCheckpoint(this.topic);
+    this.checkpoint = after;
     this.subscription = this.store.subscribe({
       after,
       batchSize: this.options.batchSize ?? 500,
@@ -70,11 +135,24 @@ export class OutboxRelay {
     const own = events.filter((e) => this.owns(e));
     if (own.length > 0) {
       if (!this.producer) throw new Error('relay not started');
-      await this.producer.send({ topic: this.topic, acks: -1, messages: own.map((event) => this.messageOf(event)) });
+      this.sendingSinceMs = this.now();
+      try {
+        await this.producer.send({ topic: this.topic, acks: -1, messages: own.map((event) => this.messageOf(event)) });
+      } catch (error) {
+        // The log subscription retries the batch (with back-off): say so until a send works.
+        this.link.fail('retrying', error);
+        throw error;
+      } finally {
+        this.sendingSinceMs = null;
+      }
+      this.link.contact();
+      this.lastPublishedMs = this.now();
       this.published += own.length;
       this.options.onPublished?.(own.length);
     }
-    await this.syncStore.saveRelayCheckpoint(this.topic, events[events.length - 1]!.position);
+    const position = events[events.length - 1]!.position;
+    await this.syncStore.saveRelayCheckpoint(this.topic, position);
+    if (this.checkpoint === null || position > this.checkpoint) this.checkpoint = position;
   }
 
   /**
@@ -115,5 +193,6 @@ export class OutboxRelay {
     this.subscription = null;
     await this.producer?.disconnect();
     this.producer = null;
+    this.link.stopped();
   }
 }
