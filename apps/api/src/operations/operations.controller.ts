@@ -71,7 +71,10 @@ export class OperationsController {
             ...(sync.hub ? { forwarded: sync.hub.forwardedCount } : {}),
             origins: sync.inbox.lag(),
           }
-        : { enabled: false, note: 'sync off (KAFKA_BROKERS unset)' },
+        : settings.kafkaBrokers.length > 0
+          ? // SYNC_IN_API=off: the sync worker relays and consumes, and reports its links itself.
+            { enabled: true, inThisProcess: false, note: 'sync runs in the sync worker: see its report line and its /metrics' }
+          : { enabled: false, note: 'sync off (KAFKA_BROKERS unset)' },
     });
   }
 
