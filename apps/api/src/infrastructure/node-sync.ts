@@ -14,6 +14,7 @@ import {
 } from '@vaxledger/sync';
 import { Kafka, logLevel } from 'kafkajs';
 import type { Pool } from 'pg';
+import { kafkaLogCreator, kafkaLogger } from './kafka-log';
 import type { NodeActivity } from './node-activity';
 import type { RuntimeOptions } from './runtime-options';
 
@@ -43,6 +44,7 @@ export const startNodeSync = async (
     clientId: `vaxledger-${settings.provinceCode}`,
     brokers: [...settings.kafkaBrokers],
     logLevel: logLevel.WARN,
+    logCreator: kafkaLogCreator(kafkaLogger(settings.logLevel)),
     ...kafkaClientSecurity(settings.kafkaSecurity),
   });
   // Signing and checking are each on when configured (both required outside the embedded default).

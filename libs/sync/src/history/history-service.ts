@@ -1,5 +1,6 @@
 import { personStream } from '@vaxledger/domain';
 import type { EventStore } from '@vaxledger/event-store';
+import { Partitioners } from 'kafkajs';
 import type { Consumer, Kafka, Producer } from 'kafkajs';
 import type { HubRouter } from '../hub/hub-router';
 import { ensureTopics } from '../kafka/ensure-topics';
@@ -71,7 +72,7 @@ export class HistoryService {
       'creating the control topics',
       [own, ...this.targets()].map((topic) => ({ topic, numPartitions: 1 })),
     );
-    this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    this.producer = this.kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, idempotent: true, maxInFlightRequests: 1 });
     await this.producer.connect();
     this.consumer = this.kafka.consumer({
       groupId: this.options.groupId ?? consumerGroupId('history', this.options.provinceCode, this.options.topicPrefix),

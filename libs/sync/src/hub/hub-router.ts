@@ -1,3 +1,4 @@
+import { Partitioners } from 'kafkajs';
 import type { Consumer, Kafka, KafkaMessage, Message, Producer } from 'kafkajs';
 import { decodeEnvelope } from '../envelope/envelope.codec';
 import { ensureTopics } from '../kafka/ensure-topics';
@@ -61,7 +62,12 @@ export class HubRouter {
       ]),
       { topic: controlTopic(HUB_PROVINCE, prefix), numPartitions: 1 },
     ]);
-    this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    this.producer = this.kafka.producer({
+      createPartitioner: Partitioners.DefaultPartitioner,
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+    });
     await this.producer.connect();
     this.consumer = this.kafka.consumer({
       groupId: this.options.groupId ?? `${prefix ?? 'vaxledger'}-hub-router`,

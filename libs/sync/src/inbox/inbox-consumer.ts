@@ -1,6 +1,7 @@
 import { LEDGER_EVENT_TYPES } from '@vaxledger/domain';
 import { CHECKPOINT_EVENT_TYPE, type EventStore, EventIdConflictError, StreamConflictError } from '@vaxledger/event-store';
 import { CHECKPOINT_MISMATCH, CheckpointScreen } from '../checkpoint/checkpoint-screen';
+import { Partitioners } from 'kafkajs';
 import type { Consumer, EachMessagePayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import { decodeEnvelope, type WireEnvelope } from '../envelope/envelope.codec';
 import { importedEventOf } from '../envelope/event-mapping';
@@ -189,7 +190,7 @@ export class InboxConsumer {
     } finally {
       await admin.disconnect();
     }
-    this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    this.producer = this.kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, idempotent: true, maxInFlightRequests: 1 });
     await this.producer.connect();
     this.consumer = this.kafka.consumer({
       groupId: this.options.groupId ?? consumerGroupId('sync', this.options.provinceCode, this.options.topicPrefix),

@@ -1,5 +1,6 @@
 import { isLocalOnlyStream } from '@vaxledger/domain';
 import type { EventStore, RecordedEvent, Subscription } from '@vaxledger/event-store';
+import { Partitioners } from 'kafkajs';
 import type { Kafka, Message, Producer } from 'kafkajs';
 import { encodeEnvelope, sealEnvelope, type WireEnvelope } from '../envelope/envelope.codec';
 import { envelopeContentOf } from '../envelope/event-mapping';
@@ -117,7 +118,12 @@ export class OutboxRelay {
     } finally {
       await admin.disconnect();
     }
-    this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    this.producer = this.kafka.producer({
+      createPartitioner: Partitioners.DefaultPartitioner,
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+    });
     await this.producer.connect();
     this.link.contact();
     const after = await this.syncStore.relayCheckpoint(this.topic);
