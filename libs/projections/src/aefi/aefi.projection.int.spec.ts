@@ -144,6 +144,7 @@ describe(`AEFI read model on ${testDatabaseKind()}`, () => {
     expect(await models.aefi.batchSummary('8696321-L1')).toEqual({
       batchId: '8696321-L1',
       reports: 2,
+      persons: 2,
       bySeriousness: { serious: 1, nonSerious: 1 },
       byClass: { rare_reaction: 1, unclassified: 1 },
       doses: 2, // one dose from A, one from B
