@@ -194,6 +194,7 @@ export const createApplication = (deps: ApplicationDeps): Application => {
     issueCertificate: new IssueCertificateHandler({
       ...certificates,
       ...clock,
+      catchUp: () => executor.catchUp(),
       store: deps.store,
       reads,
       vault: deps.vault,

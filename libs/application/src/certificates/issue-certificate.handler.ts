@@ -45,6 +45,8 @@ export interface IssueCertificateDeps {
   /** Per other origin, up to when this node holds all of the person's events (sync's history); null where sync is off. */
   readonly completeness: ((personId: string) => Promise<readonly CompletenessClaim[]>) | null;
   readonly clock?: Clock;
+  /** Waits until the read models show everything committed (the command executor's catch-up, PROJECTION_WAIT_MS). */
+  readonly catchUp: () => Promise<void>;
 }
 
 export interface IssuedCertificate {
@@ -65,9 +67,6 @@ export interface IssuedCertificate {
 }
 
 const unavailable = (why: string): ApplicationError => new ApplicationError('CERTIFICATE_UNAVAILABLE', why);
-
-/** How long an issue waits for the read models to show what is already committed (then 503 PROJECTION_LAG). */
-const CATCH_UP_MS = 5_000;
 
 /**
  * A card's issue time, in whole seconds as its `nbf`, is never before the second in which the
@@ -101,7 +100,7 @@ export class IssueCertificateHandler {
         'this node has no certificate key: run `npm run cli -- certificate new-key` (docs/adr/0018-signed-certificates.md)',
       );
     // The card is made from everything committed so far: a dose voided a moment ago is not on it.
-    await reads.runner.waitFor(await this.deps.store.latestPosition(), CATCH_UP_MS);
+    await this.deps.catchUp();
     const [rows, person, details, revokedAt] = await Promise.all([
       reads.doses(personId),
       reads.person(personId),
