@@ -8,6 +8,7 @@ import { EnvelopeSigner, LogCheckpointer } from '@vaxledger/sync';
 import { Pool } from 'pg';
 import { AuthStore } from '../auth/auth-store';
 import { type ProjectorThread, projectorThreadEntry, startProjectorThread } from './projector-thread';
+import { AdvisoryLocks } from './advisory-locks';
 import { SiteLocks } from './site-locks';
 import { NodeActivity } from './node-activity';
 import { SyncLease } from './sync-lease';
@@ -34,6 +35,8 @@ export interface NodeRuntime {
   readonly auth: AuthStore;
   /** Serialises dose capture per site across API replicas (ADR 0004). */
   readonly siteLocks: SiteLocks;
+  /** Locks of another kind (`namespace`) held across the node's API processes, on the same lock connections. */
+  readonly advisoryLocks: (namespace: number) => AdvisoryLocks;
   readonly databaseUrl: string;
   /** Appends and sync traffic of this process, for the metrics (apps/api/src/infrastructure/metrics.ts). */
   readonly activity: NodeActivity;
@@ -198,6 +201,7 @@ export const openNodeRuntime = async (settings: Settings, options: RuntimeOption
     vault,
     auth,
     siteLocks: new SiteLocks(lockPool),
+    advisoryLocks: (namespace) => new AdvisoryLocks(lockPool, namespace),
     databaseUrl,
     activity,
     sync,

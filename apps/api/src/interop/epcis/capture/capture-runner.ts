@@ -49,6 +49,32 @@ export const idempotencyKeyOf = (event: unknown, context: Readonly<Record<string
  */
 export const EPCIS_EVENT_ID_METADATA = 'epcisEventId';
 
+/** Advisory-lock namespace of captures that carry eventIDs (the first key of pg_advisory_lock(int, int)). */
+export const EPCIS_EVENT_ID_LOCKS = 0x76786569; // 'vxei'
+
+/**
+ * Captures that carry eventIDs hold a lock per bucket of their eventIDs while they check and
+ * append, so two captures of one new eventID run one after the other and the second sees the
+ * first's facts. Buckets bound the locks a document of 10,000 events takes.
+ */
+const EVENT_ID_LOCK_BUCKETS = 256;
+
+/** Anything that runs a task holding a set of named locks (AdvisoryLocks). */
+export interface KeySetLocks {
+  runAll<T>(keys: readonly string[], task: () => Promise<T>): Promise<T>;
+}
+
+/** The lock buckets of a document's eventIDs (as normalEventId keeps them). */
+export const eventIdLockKeys = (events: readonly unknown[]): string[] => {
+  const buckets = new Set<string>();
+  for (const event of events) {
+    const id = typeof event === 'object' && event !== null ? (event as { eventID?: unknown }).eventID : undefined;
+    const normal = typeof id === 'string' ? normalEventId(id) : null;
+    if (normal !== null) buckets.add(`eventid-${createHash('sha256').update(normal).digest().readUInt32BE(0) % EVENT_ID_LOCK_BUCKETS}`);
+  }
+  return [...buckets];
+};
+
 /** Facts a captured event can become (one command: one fact today); ids past these are not ours to recognise. */
 const FACTS_PER_EVENT = 4;
 
@@ -89,6 +115,8 @@ export class CaptureRunner {
     private readonly jobs: CaptureJobs,
     /** Waits until the read models reflect everything already in the log (read-your-writes). */
     private readonly catchUp: () => Promise<void>,
+    /** Serialises captures that share an eventID bucket, across the node's API processes. */
+    private readonly eventIdLocks: KeySetLocks,
   ) {}
 
   private lookups(commissioned: Map<string, string>): CaptureLookups {
@@ -154,7 +182,8 @@ export class CaptureRunner {
    * An eventID already answered by another fact here (an event another organisation captured
    * with it, or one of our own ids) is refused: an eventID names one event. The facts this very
    * event became on an earlier capture by the same organisation are its own (a retry appends nothing).
-   * Read from the supply-events read model: two captures racing with one new eventID are not caught.
+   * Read from the supply-events read model, caught up under the document's eventID locks (see
+   * `run`), so two captures racing with one new eventID are caught too.
    */
   private async takenEventIds(planned: readonly Planned[], events: readonly unknown[], actor: Actor): Promise<CaptureError[]> {
     const wanted = planned.filter((p) => p.epcisEventId !== null);
@@ -220,11 +249,14 @@ export class CaptureRunner {
     let appended = 0;
     const errors: CaptureError[] = [];
     try {
-      // The lookups must see what earlier captures (and /v1 commands) already appended.
-      await this.catchUp();
-      const plan = await this.plan(events, actor);
-      errors.push(...plan.errors);
-      if (errors.length === 0) {
+      // Another capture of one of these eventIDs, here or in another API process, finishes
+      // (appends or gives up) before this one looks whether the eventIDs are taken.
+      await this.eventIdLocks.runAll(eventIdLockKeys(events), async () => {
+        // The lookups must see what earlier captures (and /v1 commands) already appended.
+        await this.catchUp();
+        const plan = await this.plan(events, actor);
+        errors.push(...plan.errors);
+        if (errors.length > 0) return;
         const outcome = await this.record(plan.planned, document, actor, correlationId);
         if (outcome.ok) appended = outcome.appendedEvents;
         else
@@ -233,7 +265,7 @@ export class CaptureRunner {
             const { problem } = toProblem(error);
             errors.push({ eventIndex: p.index, eventID: p.eventID, code: problem.code, detail: problem.detail });
           }
-      }
+      });
     } catch (error) {
       errors.push({
         eventIndex: -1,

@@ -10,7 +10,7 @@ import type { NodeRuntime } from '../../../infrastructure/node-runtime';
 import { APPLICATION, RUNTIME } from '../../../infrastructure/tokens';
 import { CBV_VERSION, EPCIS_VERSION } from '../epcis-events';
 import { CaptureJobs } from './capture-jobs';
-import { CaptureRunner } from './capture-runner';
+import { CaptureRunner, EPCIS_EVENT_ID_LOCKS } from './capture-runner';
 import { contextPrefixes } from './cbv-event-hash';
 
 /** Events per captured document (a 10,000-unit commissioning is one event; a document of 10,000 events is the benchmark). */
@@ -33,9 +33,15 @@ export class EpcisCaptureController implements OnModuleDestroy {
 
   constructor(@Inject(RUNTIME) runtime: NodeRuntime, @Inject(APPLICATION) app: Application) {
     this.jobs = new CaptureJobs(runtime.readModels.dataSource, runtime.readModels.schema);
-    this.runner = new CaptureRunner(app, runtime.readModels, this.jobs, async () => {
-      await runtime.readModels.runner.waitFor(await runtime.store.latestPosition(), runtime.settings.projectionWaitMs);
-    });
+    this.runner = new CaptureRunner(
+      app,
+      runtime.readModels,
+      this.jobs,
+      async () => {
+        await runtime.readModels.runner.waitFor(await runtime.store.latestPosition(), runtime.settings.projectionWaitMs);
+      },
+      runtime.advisoryLocks(EPCIS_EVENT_ID_LOCKS),
+    );
   }
 
   @Post()
