@@ -12,4 +12,6 @@ export * from './history/history-service';
 export * from './checkpoint/log-checkpointer';
 export * from './checkpoint/checkpoint-screen';
 export * from './health/link-state';
+export * from './health/consumer-link-tracker';
+export * from './health/inbox-link-tracker';
 export * from './health/sync-health';

@@ -6,7 +6,8 @@ import type { Consumer, EachMessagePayload, Kafka, KafkaMessage, Producer } from
 import { decodeEnvelope, type WireEnvelope } from '../envelope/envelope.codec';
 import { importedEventOf } from '../envelope/event-mapping';
 import type { TrustList } from '../signing/envelope-signing';
-import { LinkState, type LinkStatus } from '../health/link-state';
+import { InboxLinkTracker, type OriginLag } from '../health/inbox-link-tracker';
+import type { LinkStatus } from '../health/link-state';
 import type { SyncStore } from '../sync-store';
 import { retryWhileSettling } from '../kafka/retry';
 import { consumerGroupId, deadLetterTopic, eventsTopic, provinceOfTopic } from '../topics';
@@ -28,27 +29,8 @@ export interface InboxOptions {
   readonly trustList?: TrustList;
 }
 
-/** Per origin, as `/health` and `/metrics` report it (see InboxConsumer.lag). */
-export interface OriginLag {
-  readonly origin: string;
-  /** When this node last imported an event of the origin (RFC 3339). */
-  readonly lastImportedAt: string | null;
-  /** The origin's recorded time of the newest event imported from it (over all partitions). */
-  readonly upTo: string | null;
-  /** Time from the origin recording that newest event to its import here (fixed once imported). */
-  readonly transitSeconds: number | null;
-  /**
-   * How stale this node's copy of the origin may be: seconds since the inbox last heard from the
-   * broker with nothing of the origin's topic left to import (0 to about a second while current,
-   * growing while the broker is silent or the inbox is behind). Null before the inbox started.
-   */
-  readonly lagSeconds: number | null;
-}
-
 /** How long the broker may hold a fetch open when nothing is new: also how often an idle inbox hears from it. */
 const FETCH_MAX_WAIT_MS = 1000;
-/** Silence after which a connected consumer is reported as retrying (fetches answer at least every second, heartbeats every 3 s). */
-export const INBOX_SILENT_AFTER_MS = 10_000;
 
 /** Schema versions this build understands, per event type. */
 const KNOWN_VERSIONS: ReadonlyMap<string, number> = new Map([...LEDGER_EVENT_TYPES, CHECKPOINT_EVENT_TYPE].map((type) => [type, 1]));
@@ -71,13 +53,8 @@ type ImportGroup = readonly { envelope: WireEnvelope; offset: string; bytes: Buf
 export class InboxConsumer {
   private consumer: Consumer | null = null;
   private producer: Producer | null = null;
-  private readonly lastImported = new Map<string, { at: number; recordedAt: string; transitSeconds: number }>();
-  private readonly link: LinkState;
-  /** Partitions (topic:partition) whose last batch ended short of the high watermark. */
-  private readonly behind = new Set<string>();
-  /** Per topic: the last time the broker answered while nothing of the topic was left to import. */
-  private readonly currentAt = new Map<string, number>();
-  private startedMs: number | null = null;
+  /** Link state and per-origin lag, for `/health` and `/metrics`. */
+  private readonly tracker: InboxLinkTracker;
   private imported = 0;
   private deadLettered = 0;
   private parked = 0;
@@ -88,33 +65,32 @@ export class InboxConsumer {
     private readonly store: EventStore,
     private readonly syncStore: SyncStore,
     private readonly options: InboxOptions,
-    private readonly now: () => number = Date.now,
+    now: () => number = Date.now,
   ) {
     this.checkpoints = new CheckpointScreen(store, syncStore, options.trustList);
-    this.link = new LinkState(now);
+    const ownTopics = options.topics === undefined;
+    this.tracker = new InboxLinkTracker(
+      {
+        provinceCode: options.provinceCode,
+        origins: options.origins,
+        topics: this.topics(),
+        topicOf: (origin) => (ownTopics ? eventsTopic(origin, options.topicPrefix) : null),
+      },
+      now,
+    );
   }
 
   /**
-   * The consumer's standing with the broker (connected, or crashed and restarting, since when).
-   * A consumer that kafkajs keeps retrying without crashing is silent: past INBOX_SILENT_AFTER_MS
-   * without an answer (an idle one hears from the broker every second) it reads as `retrying`.
+   * The consumer's standing with the broker (see ConsumerLinkTracker.status): after a silence
+   * a connected inbox reads as `retrying`.
    */
   status(): LinkStatus {
-    const status = this.link.status();
-    if (status.state !== 'connected' || status.lastContactAt === null) return status;
-    const silentMs = this.now() - Date.parse(status.lastContactAt);
-    if (silentMs <= INBOX_SILENT_AFTER_MS) return status;
-    return {
-      ...status,
-      state: 'retrying',
-      since: status.lastContactAt,
-      lastError: `no answer from the broker for ${Math.round(silentMs / 1000)} s`,
-    };
+    return this.tracker.status();
   }
 
   /** True once start() was called (a node with nothing to read never starts its inbox). */
   get started(): boolean {
-    return this.startedMs !== null;
+    return this.tracker.started;
   }
 
   /** The topics this inbox reads. */
@@ -136,44 +112,13 @@ export class InboxConsumer {
     return this.parked;
   }
 
-  /**
-   * Per origin: the newest event imported from it and, in `lagSeconds`, how stale this node's
-   * copy may be now (it grows while the broker is silent, rather than keeping the value of the
-   * last import).
-   */
+  /** Per origin: the newest event imported from it, and how stale this node's copy may be now. */
   lag(): OriginLag[] {
-    const origins = [...new Set([...this.options.origins, ...this.lastImported.keys()])]
-      .filter((o) => o !== this.options.provinceCode)
-      .sort();
-    const now = this.now();
-    const topics = this.topics();
-    return origins.map((origin) => {
-      const last = this.lastImported.get(origin);
-      // An origin's own topic when it has one, else every topic read (the hub's forward topic).
-      const own = eventsTopic(origin, this.options.topicPrefix);
-      const of = this.options.topics === undefined && topics.includes(own) ? [own] : topics;
-      const currents = of.map((t) => this.currentAt.get(t) ?? this.startedMs);
-      const current = currents.some((c) => c === null || c === undefined) ? this.startedMs : Math.min(...(currents as number[]));
-      return {
-        origin,
-        lastImportedAt: last ? new Date(last.at).toISOString() : null,
-        upTo: last?.recordedAt ?? null,
-        transitSeconds: last?.transitSeconds ?? null,
-        lagSeconds: current === null ? null : Math.max(0, (now - current) / 1000),
-      };
-    });
-  }
-
-  /** The broker answered a fetch: every topic with no partition behind is current as of now. */
-  private noteFetched(): void {
-    this.link.contact();
-    const now = this.now();
-    for (const topic of this.topics()) if (![...this.behind].some((tp) => tp.startsWith(`${topic}:`))) this.currentAt.set(topic, now);
+    return this.tracker.lag();
   }
 
   async start(): Promise<void> {
-    this.link.starting();
-    this.startedMs = this.now();
+    this.tracker.start();
     const topics = this.topics();
     const admin = this.kafka.admin();
     await admin.connect();
@@ -197,7 +142,7 @@ export class InboxConsumer {
       retry: { retries: 1_000_000 },
       maxWaitTimeInMs: FETCH_MAX_WAIT_MS,
     });
-    this.watch(this.consumer);
+    this.tracker.watch(this.consumer);
     await this.consumer.connect();
     await retryWhileSettling('subscribing', () => this.consumer!.subscribe({ topics: [...topics], fromBeginning: true }));
     await this.consumer.run({
@@ -205,31 +150,13 @@ export class InboxConsumer {
       partitionsConsumedConcurrently: 3,
       eachBatchAutoResolve: false,
       eachBatch: async ({ batch, resolveOffset, heartbeat }) => {
-        this.link.contact();
+        this.tracker.contact();
         await this.handleBatch(batch.topic, batch.partition, batch.messages);
         const last = batch.messages[batch.messages.length - 1];
         if (last) resolveOffset(last.offset);
-        const key = `${batch.topic}:${batch.partition}`;
-        if (Number(batch.offsetLag()) > 0) this.behind.add(key);
-        else this.behind.delete(key);
+        this.tracker.batchDone(batch.topic, batch.partition, Number(batch.offsetLag()));
         await heartbeat();
       },
-    });
-  }
-
-  /** Follows the consumer's life through kafkajs' instrumentation events. */
-  private watch(consumer: Consumer): void {
-    const { FETCH, GROUP_JOIN, HEARTBEAT, CRASH } = consumer.events;
-    consumer.on(GROUP_JOIN, () => {
-      // A new assignment: what was behind is known again from the next batches.
-      this.behind.clear();
-      this.link.contact();
-    });
-    consumer.on(FETCH, () => this.noteFetched());
-    consumer.on(HEARTBEAT, () => this.link.contact());
-    consumer.on(CRASH, (event) => {
-      const { error, restart } = event.payload as { error: unknown; restart: boolean };
-      this.link.fail(restart ? 'retrying' : 'crashed', error);
     });
   }
 
@@ -365,16 +292,7 @@ export class InboxConsumer {
 
   private noteImported(envelope: WireEnvelope): void {
     this.imported++;
-    // The newest of the origin's events imported, whichever partition delivered it last.
-    const known = this.lastImported.get(envelope.originProvince);
-    const now = this.now();
-    if (!known || Date.parse(envelope.recordedAt) >= Date.parse(known.recordedAt))
-      this.lastImported.set(envelope.originProvince, {
-        at: now,
-        recordedAt: envelope.recordedAt,
-        transitSeconds: Math.max(0, (now - Date.parse(envelope.recordedAt)) / 1000),
-      });
-    else this.lastImported.set(envelope.originProvince, { ...known, at: now });
+    this.tracker.imported(envelope.originProvince, envelope.recordedAt);
     this.options.onImported?.(envelope);
   }
 
@@ -495,6 +413,6 @@ export class InboxConsumer {
     await this.producer?.disconnect();
     this.consumer = null;
     this.producer = null;
-    this.link.stopped();
+    this.tracker.stopped();
   }
 }

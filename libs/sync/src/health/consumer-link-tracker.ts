@@ -1,0 +1,84 @@
+import type { Consumer } from 'kafkajs';
+import { LinkState, type LinkStatus } from './link-state';
+
+/** Silence after which a connected consumer is reported as retrying (fetches answer at least every second, heartbeats every 3 s). */
+export const CONSUMER_SILENT_AFTER_SECONDS = 10;
+
+/**
+ * The standing of one Kafka consumer of the sync role with the broker, learnt from kafkajs'
+ * instrumentation events: a group join, a fetch answered or a heartbeat is contact; a crash is
+ * `retrying` (kafkajs restarts it) or `crashed` (it will not). The clock is injectable for tests.
+ */
+export class ConsumerLinkTracker {
+  protected readonly link: LinkState;
+  private startedMs: number | null = null;
+
+  constructor(protected readonly now: () => number = Date.now) {
+    this.link = new LinkState(now);
+  }
+
+  /** True once start() was called (a node with nothing to read never starts its inbox). */
+  get started(): boolean {
+    return this.startedMs !== null;
+  }
+
+  /** When the consumer was (last) started, null before. */
+  protected get startedAt(): number | null {
+    return this.startedMs;
+  }
+
+  /** The consumer is being started (again): `starting` until the broker first answers. */
+  start(): void {
+    this.link.starting();
+    this.startedMs = this.now();
+  }
+
+  stopped(): void {
+    this.link.stopped();
+  }
+
+  /** The broker delivered a batch: it answers. */
+  contact(): void {
+    this.link.contact();
+  }
+
+  /** Follows the consumer's life through its instrumentation events; call before it connects. */
+  watch(consumer: Consumer): void {
+    const { FETCH, GROUP_JOIN, HEARTBEAT, CRASH } = consumer.events;
+    consumer.on(GROUP_JOIN, () => this.joined());
+    consumer.on(FETCH, () => this.fetched());
+    consumer.on(HEARTBEAT, () => this.link.contact());
+    consumer.on(CRASH, (event) => {
+      const { error, restart } = event.payload as { error: unknown; restart: boolean };
+      this.link.fail(restart ? 'retrying' : 'crashed', error);
+    });
+  }
+
+  /**
+   * The consumer's standing with the broker (connected, or crashed and restarting, since when).
+   * A consumer that kafkajs keeps retrying without crashing is silent: past `silentAfterSeconds`
+   * without an answer (an idle one hears from the broker every few seconds) it reads as `retrying`.
+   */
+  status(silentAfterSeconds: number = CONSUMER_SILENT_AFTER_SECONDS): LinkStatus {
+    const status = this.link.status();
+    if (status.state !== 'connected' || status.lastContactAt === null) return status;
+    const silentMs = this.now() - Date.parse(status.lastContactAt);
+    if (silentMs <= silentAfterSeconds * 1000) return status;
+    return {
+      ...status,
+      state: 'retrying',
+      since: status.lastContactAt,
+      lastError: `no answer from the broker for ${Math.round(silentMs / 1000)} s`,
+    };
+  }
+
+  /** A new assignment of partitions (the group joined). */
+  protected joined(): void {
+    this.link.contact();
+  }
+
+  /** The broker answered a fetch. */
+  protected fetched(): void {
+    this.link.contact();
+  }
+}
