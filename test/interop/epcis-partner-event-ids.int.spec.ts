@@ -151,6 +151,19 @@ describe('EPCIS 2.0: a partner’s eventID is kept', () => {
     expect(life.map((e) => [e.eventID, e.bizTransactionList])).toEqual([[RECEIVING_ID, [{ type: 'desadv', bizTransaction: DESADV }]]]);
   }, 120_000);
 
+  it('finds a dispatch and its receipt by the delivery note (EQ_bizTransaction_desadv), and nothing by another', async () => {
+    const byDesadv = (uri: string): Promise<EpcisEvent[]> => query(`/epcis/events?EQ_bizTransaction_desadv=${encodeURIComponent(uri)}`);
+    expect((await byDesadv(DESADV)).map((e) => [e.eventID, e.bizStep])).toEqual([
+      [SHIPPING_ID, 'shipping'],
+      [RECEIVING_ID, 'receiving'],
+    ]);
+    expect(await byDesadv(`https://id.vaxledger.example/desadv/${ORGS.maker}/DN-NONE`)).toEqual([]);
+    expect(await byDesadv(`https://id.vaxledger.example/desadv/${ORGS.cdc}/${NOTE}`)).toEqual([]);
+    const bad = await api.http.get('/epcis/events?EQ_bizTransaction_desadv=urn%3Aexample%3Adn%3A1').set(AS.regulator);
+    expect(bad.status).toBe(400);
+    expect(bad.body).toMatchObject({ code: 'VALIDATION_FAILED', errors: [{ field: 'EQ_bizTransaction_desadv' }] });
+  }, 120_000);
+
   it('appends nothing when the same events are captured again, and still answers to their eventIDs once', async () => {
     const before = await api.logSize();
     expect(await capture(AS.maker, [shipping(SHIPPING_ID, CODES, NOTE)])).toMatchObject({ success: true, appendedEvents: 0 });
@@ -187,6 +200,7 @@ describe('EPCIS 2.0: a partner’s eventID is kept', () => {
       toSite: ORGS.cdc,
       dispatchedAt: daysAgo(5),
       deliveryNoteNo: 'DN-PEID-V1',
+      orderNo: 'PO-PEID-V1',
       lines: [{ batchId: BATCH, quantity: V1_CODES.length, traceCodes: V1_CODES }],
     });
     await api.settle();
@@ -203,6 +217,11 @@ describe('EPCIS 2.0: a partner’s eventID is kept', () => {
       bizTransactionList: [{ type: 'desadv', bizTransaction: `https://id.vaxledger.example/desadv/${ORGS.maker}/DN-PEID-V1` }],
     });
     expect(served).not.toHaveProperty('vx:ledgerEventID');
+    // The dispatch is found by the receiver's order number (EQ_bizTransaction_po).
+    const ordered = await query(
+      `/epcis/events?EQ_bizTransaction_po=${encodeURIComponent(`https://id.vaxledger.example/po/${ORGS.cdc}/PO-PEID-V1`)}`,
+    );
+    expect(ordered.map((e) => [e.eventID, e.bizStep])).toEqual([[`urn:uuid:${(dispatched.eventIds as string[])[0]!}`, 'shipping']]);
     // An unknown eventID of any form is 404, and a value that is no URI 400.
     expect(
       (await api.http.get(`/epcis/events/${encodeURIComponent('urn:uuid:6b1e3c10-0000-4000-8000-000000000000')}`).set(AS.regulator)).status,

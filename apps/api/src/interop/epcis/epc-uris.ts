@@ -110,6 +110,15 @@ export const parseClassUri = (uri: string): Parsed<{ batchId: string } | { produ
 };
 
 /** A location or party URI back to our site code. */
+/** A business document of ours (desadv, po, release) as `documentUri` writes it: its owner and number. */
+export const parseDocumentUri = (
+  kind: 'desadv' | 'po' | 'release',
+  uri: string,
+): Parsed<{ readonly owner: string; readonly number: string }> => {
+  const m = new RegExp(`^https://id\\.vaxledger\\.example/${kind}/([^/?#]+)/([^/?#]+)$`).exec(uri);
+  return m ? ok({ owner: dec(m[1]!), number: dec(m[2]!) }) : no('UNKNOWN_SCHEME');
+};
+
 export const parseSiteUri = (uri: string): Parsed<string> => {
   const m = /^https:\/\/id\.vaxledger\.example\/site\/([^/?#]+)$/.exec(uri);
   return m ? ok(dec(m[1]!)) : no('UNKNOWN_SCHEME');

@@ -86,6 +86,20 @@ export class EpcisQueryController {
     type: String,
   })
   @ApiQuery({
+    name: 'EQ_bizTransaction_desadv',
+    required: false,
+    description: 'Delivery notes (https://id.vaxledger.example/desadv/{sender}/{number}): the dispatch and its receipts',
+    isArray: true,
+    type: String,
+  })
+  @ApiQuery({
+    name: 'EQ_bizTransaction_po',
+    required: false,
+    description: 'Purchase orders (https://id.vaxledger.example/po/{receiver}/{number}): the dispatches naming them',
+    isArray: true,
+    type: String,
+  })
+  @ApiQuery({
     name: 'perPage',
     required: false,
     description: `Events per page, 1–${MAX_PER_PAGE} (default ${DEFAULT_PER_PAGE})`,
@@ -94,7 +108,7 @@ export class EpcisQueryController {
   @ApiQuery({ name: 'nextPageToken', required: false, description: 'From the Link header of the previous page', type: String })
   @ApiOperation({
     summary:
-      'EPCIS SimpleEventQuery: EQ_bizStep, EQ_disposition, MATCH_epc, MATCH_anyEPC, MATCH_epcClass, GE/LT_eventTime, EQ_eventID, EQ_bizLocation; perPage and nextPageToken',
+      'EPCIS SimpleEventQuery: EQ_bizStep, EQ_disposition, MATCH_epc, MATCH_anyEPC, MATCH_epcClass, GE/LT_eventTime, EQ_eventID, EQ_bizLocation, EQ_bizTransaction_desadv/po; perPage and nextPageToken',
   })
   async events(@CurrentActor() actor: Actor, @Req() req: Request, @Res() res: Response): Promise<void> {
     const parsed = parseEventQuery(req.query as Record<string, unknown>);

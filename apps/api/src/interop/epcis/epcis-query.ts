@@ -1,4 +1,4 @@
-import { parseClassUri, parseSiteUri, parseUnitUri } from './epc-uris';
+import { parseClassUri, parseDocumentUri, parseSiteUri, parseUnitUri } from './epc-uris';
 
 /**
  * The EPCIS 2.0 REST query parameters we answer, turned into criteria over the supply-events
@@ -21,9 +21,21 @@ export interface EventCriteria {
   readonly eventIds?: readonly string[];
   readonly epcisEventIds?: readonly string[];
   readonly sites?: readonly string[];
+  /**
+   * EQ_bizTransaction_desadv: dispatches (by sender and delivery note) and the receipts of those
+   * dispatches. EQ_bizTransaction_po: dispatches by receiver and order number.
+   */
+  readonly desadvs?: readonly DocumentRef[];
+  readonly orders?: readonly DocumentRef[];
   readonly perPage: number;
   /** Keyset paging: only events after this log position. */
   readonly after: bigint;
+}
+
+/** A business document named in a query: whose it is (a site) and its number. */
+export interface DocumentRef {
+  readonly owner: string;
+  readonly number: string;
 }
 
 export interface FieldError {
@@ -41,6 +53,8 @@ export const QUERY_PARAMETERS = [
   'LT_eventTime',
   'EQ_eventID',
   'EQ_bizLocation',
+  'EQ_bizTransaction_desadv',
+  'EQ_bizTransaction_po',
   'perPage',
   'nextPageToken',
 ] as const;
@@ -139,6 +153,20 @@ export const parseEventQuery = (query: Readonly<Record<string, unknown>>): { cri
     errors.push({ field: 'EQ_bizLocation', reason: `${uri}: ${parsed.reason}` });
     return [];
   });
+  const documents = (kind: 'desadv' | 'po'): DocumentRef[] | undefined => {
+    const name = `EQ_bizTransaction_${kind}`;
+    return values(name)?.flatMap((uri) => {
+      const parsed = parseDocumentUri(kind, uri);
+      if (parsed.ok) return [parsed.value];
+      errors.push({
+        field: name,
+        reason: `${uri}: not a ${kind} URI of this repository (https://id.vaxledger.example/${kind}/{site}/{number})`,
+      });
+      return [];
+    });
+  };
+  const desadvs = documents('desadv');
+  const orders = documents('po');
   const eventIdMatches = values('EQ_eventID')?.flatMap((id) => {
     const match = eventIdMatch(id);
     if (match) return [match];
@@ -182,6 +210,8 @@ export const parseEventQuery = (query: Readonly<Record<string, unknown>>): { cri
       ...(before ? { before } : {}),
       ...(eventIds && epcisEventIds ? { eventIds, epcisEventIds } : {}),
       ...(sites ? { sites } : {}),
+      ...(desadvs ? { desadvs } : {}),
+      ...(orders ? { orders } : {}),
       perPage,
       after,
     },

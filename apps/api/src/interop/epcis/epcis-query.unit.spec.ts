@@ -41,6 +41,39 @@ describe('EPCIS query parameters', () => {
     });
   });
 
+  it('read delivery notes and orders by the document URIs the answers serve, and refuse other schemes', () => {
+    expect(
+      criteria({
+        EQ_bizTransaction_desadv:
+          'https://id.vaxledger.example/desadv/91320000MA1X0Y2W3E/DN-1|https://id.vaxledger.example/desadv/91320000MA1X0Y2W3E/DN%2F2',
+        EQ_bizTransaction_po: 'https://id.vaxledger.example/po/12510000MB0A1234XJ/PO-9',
+      }),
+    ).toMatchObject({
+      desadvs: [
+        { owner: '91320000MA1X0Y2W3E', number: 'DN-1' },
+        { owner: '91320000MA1X0Y2W3E', number: 'DN/2' },
+      ],
+      orders: [{ owner: '12510000MB0A1234XJ', number: 'PO-9' }],
+    });
+    expect(
+      errors({
+        EQ_bizTransaction_desadv: 'urn:epcglobal:cbv:bt:0614141073467:1152',
+        EQ_bizTransaction_po: 'https://id.vaxledger.example/desadv/a/b',
+      }),
+    ).toEqual([
+      {
+        field: 'EQ_bizTransaction_desadv',
+        reason:
+          'urn:epcglobal:cbv:bt:0614141073467:1152: not a desadv URI of this repository (https://id.vaxledger.example/desadv/{site}/{number})',
+      },
+      {
+        field: 'EQ_bizTransaction_po',
+        reason:
+          'https://id.vaxledger.example/desadv/a/b: not a po URI of this repository (https://id.vaxledger.example/po/{site}/{number})',
+      },
+    ]);
+  });
+
   it('read times with offsets and round-trip page tokens', () => {
     expect(criteria({ GE_eventTime: '2026-11-10T09:00:00+08:00', nextPageToken: pageToken(42n), perPage: '5' })).toMatchObject({
       from: new Date('2026-11-10T01:00:00Z'),

@@ -1,7 +1,7 @@
 import type { Actor } from '@vaxledger/domain';
 import { type ReadModels, SupplyEventRow } from '@vaxledger/projections';
 import { isNational } from '../../auth/policy';
-import type { EventCriteria } from './epcis-query';
+import type { DocumentRef, EventCriteria } from './epcis-query';
 
 /** A supply event found, with what other read models add to it. */
 export interface FoundSupplyEvent {
@@ -48,6 +48,17 @@ export const findSupplyEvents = async (
       `(e."eventId" = ANY(${param(criteria.eventIds ?? [])}::uuid[]) OR e."epcisEventId" = ANY(${param(criteria.epcisEventIds ?? [])}::text[]))`,
     );
   if (criteria.sites) where.push(`e.site = ANY(${param(criteria.sites)}::text[])`);
+  const documents = (refs: readonly DocumentRef[], owner: string, number: string): string =>
+    `EXISTS (SELECT 1 FROM unnest(${param(refs.map((r) => r.owner))}::text[], ${param(refs.map((r) => r.number))}::text[]) AS d(owner, number)
+              WHERE d.owner = ${owner} AND d.number = ${number})`;
+  // A receipt's delivery note is its dispatch's (the join below), as the answer serves it.
+  if (criteria.desadvs)
+    where.push(
+      `((e.type = 'ShipmentDispatched' AND ${documents(criteria.desadvs, `e.data->>'fromSite'`, `e.data->>'deliveryNoteNo'`)})
+        OR (e.type = 'ShipmentReceived' AND ${documents(criteria.desadvs, `e.data->>'fromSite'`, 's."deliveryNoteNo"')}))`,
+    );
+  if (criteria.orders)
+    where.push(`(e.type = 'ShipmentDispatched' AND ${documents(criteria.orders, `e.data->>'toSite'`, `e.data->>'orderNo'`)})`);
 
   switch (actor.role) {
     case 'regulator':
