@@ -64,6 +64,9 @@ export class OperationsController {
             problems: syncHealth?.problems ?? [],
             relay: syncHealth?.relay ?? { ...sync.relay.status(), backlog: null },
             inbox: syncHealth ? syncHealth.inbox : sync.inbox.started ? sync.inbox.status() : null,
+            // The national hub's router: stalled, it forwards nothing to any province.
+            ...(sync.hub ? { hubRouter: syncHealth ? syncHealth.hubRouter : sync.hub.started ? sync.hub.status() : null } : {}),
+            history: syncHealth ? syncHealth.history : sync.history.started ? sync.history.status() : null,
             published: sync.relay.publishedCount,
             imported: sync.inbox.importedCount,
             deadLettered: sync.inbox.deadLetteredCount,

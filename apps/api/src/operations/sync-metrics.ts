@@ -1,24 +1,34 @@
-import type { InboxConsumer, OutboxRelay, RelayBacklog } from '@vaxledger/sync';
+import type { ConsumerLinkReading, LinkStatus, OutboxRelay, RelayBacklog } from '@vaxledger/sync';
 import { Gauge, type Registry } from 'prom-client';
 
 /**
- * The sync role's link gauges, beside the counters of metrics.ts: whether the relay and the inbox
- * are connected, how long the broker has been silent to the inbox, and the relay's backlog (own
+ * The sync role's link gauges, beside the counters of metrics.ts: whether the relay and the
+ * consumers (inbox, the hub's router, history) are connected, how long the broker has been silent to the inbox, and the relay's backlog (own
  * events not yet acknowledged by Kafka, and the age of the oldest). The API's /metrics and a
  * sync worker's /metrics register the same ones (once per registry).
  */
 export const registerSyncLinkMetrics = (
   registry: Registry,
-  sync: { relay: Pick<OutboxRelay, 'status' | 'backlog'>; inbox: Pick<InboxConsumer, 'status' | 'started'> } | null,
+  sync: {
+    relay: Pick<OutboxRelay, 'status' | 'backlog'>;
+    inbox: ConsumerLinkReading;
+    hub?: ConsumerLinkReading | null;
+    history?: ConsumerLinkReading | null;
+  } | null,
 ): void => {
   if (!sync || registry.getSingleMetric('vaxledger_sync_relay_backlog_events')) return;
-  const links = (): { link: 'relay' | 'inbox'; status: ReturnType<OutboxRelay['status']> | ReturnType<InboxConsumer['status']> }[] => [
+  const consumers = [
+    ['inbox', sync.inbox],
+    ['hub-router', sync.hub],
+    ['history', sync.history],
+  ] as const;
+  const links = (): { link: string; status: LinkStatus }[] => [
     { link: 'relay', status: sync.relay.status() },
-    ...(sync.inbox.started ? [{ link: 'inbox' as const, status: sync.inbox.status() }] : []),
+    ...consumers.flatMap(([link, consumer]) => (consumer?.started ? [{ link, status: consumer.status() }] : [])),
   ];
   new Gauge({
     name: 'vaxledger_sync_connected',
-    help: 'Sync link to Kafka (relay = publisher, inbox = consumer): 1 connected, 0 starting, retrying, crashed or stopped',
+    help: 'Sync link to Kafka (relay = publisher; inbox, hub-router, history = consumers): 1 connected, 0 starting, retrying, crashed or stopped',
     labelNames: ['link'] as const,
     registers: [registry],
     collect() {

@@ -1,6 +1,8 @@
 import type { Consumer } from 'kafkajs';
 import { LinkState, type LinkStatus } from './link-state';
 
+/** How long the broker may hold a sync consumer's fetch open when nothing is new: also how often an idle consumer hears from it. */
+export const CONSUMER_FETCH_MAX_WAIT_MS = 1000;
 /** Silence after which a connected consumer is reported as retrying (fetches answer at least every second, heartbeats every 3 s). */
 export const CONSUMER_SILENT_AFTER_SECONDS = 10;
 

@@ -99,4 +99,35 @@ describe('assessSync', () => {
       'inbox crashed (Error: not retriable) for 0 s',
     ]);
   });
+
+  it('tracks the hub router and the history consumer as it tracks the inbox, and leaves out those not running', async () => {
+    const clock = { now: T0 };
+    const relay = new LinkState(() => clock.now);
+    relay.contact();
+    const router = new LinkState(() => clock.now);
+    const history = new LinkState(() => clock.now);
+    router.contact();
+    history.contact();
+    const sync = (hubStarted: boolean): Parameters<typeof assessSync>[0] => ({
+      ...fakeSync(clock, relay, none, null),
+      hub: { started: hubStarted, status: () => router.status() },
+      history: { started: true, status: () => history.status() },
+    });
+    expect(await assessSync(sync(true), { now: clock.now })).toMatchObject({
+      status: 'ok',
+      hubRouter: { state: 'connected' },
+      history: { state: 'connected' },
+    });
+    router.fail('retrying', new Error('KafkaJSConnectionError'));
+    history.fail('crashed', new Error('not retriable'));
+    clock.now += 16_000;
+    const health = await assessSync(sync(true), { now: clock.now });
+    expect(health.status).toBe('degraded');
+    expect(health.problems).toEqual([
+      'hub router retrying (Error: KafkaJSConnectionError) for 16 s',
+      'history crashed (Error: not retriable) for 16 s',
+    ]);
+    // A province node has no router: nothing reported for it.
+    expect(await assessSync(sync(false), { now: clock.now })).toMatchObject({ hubRouter: null, history: { state: 'crashed' } });
+  });
 });

@@ -2,6 +2,8 @@ import { personStream } from '@vaxledger/domain';
 import type { EventStore } from '@vaxledger/event-store';
 import { Partitioners } from 'kafkajs';
 import type { Consumer, Kafka, Producer } from 'kafkajs';
+import { CONSUMER_FETCH_MAX_WAIT_MS, ConsumerLinkTracker } from '../health/consumer-link-tracker';
+import type { LinkStatus } from '../health/link-state';
 import type { HubRouter } from '../hub/hub-router';
 import { ensureTopics } from '../kafka/ensure-topics';
 import { retryWhileSettling } from '../kafka/retry';
@@ -50,6 +52,8 @@ export class HistoryService {
   private consumer: Consumer | null = null;
   private producer: Producer | null = null;
   private ignored = 0;
+  /** The control topic's consumer with the broker, for `/health` and `/metrics`. */
+  private readonly link: ConsumerLinkTracker;
 
   constructor(
     private readonly kafka: Kafka,
@@ -58,13 +62,27 @@ export class HistoryService {
     private readonly relay: OutboxRelay,
     private readonly options: HistoryOptions,
     private readonly hub: HubRouter | null = null,
-  ) {}
+    now: () => number = Date.now,
+  ) {
+    this.link = new ConsumerLinkTracker(now);
+  }
 
   get ignoredCount(): number {
     return this.ignored;
   }
 
+  /** The control consumer's standing with the broker, as the inbox's (history requests and answers wait on it). */
+  status(): LinkStatus {
+    return this.link.status();
+  }
+
+  /** True once start() was called. */
+  get started(): boolean {
+    return this.link.started;
+  }
+
   async start(): Promise<void> {
+    this.link.start();
     const prefix = this.options.topicPrefix;
     const own = controlTopic(this.options.provinceCode, prefix);
     await ensureTopics(
@@ -77,11 +95,15 @@ export class HistoryService {
     this.consumer = this.kafka.consumer({
       groupId: this.options.groupId ?? consumerGroupId('history', this.options.provinceCode, this.options.topicPrefix),
       retry: { retries: 1_000_000 },
+      // An idle control consumer hears from the broker every second, so a silence means the broker is away.
+      maxWaitTimeInMs: CONSUMER_FETCH_MAX_WAIT_MS,
     });
+    this.link.watch(this.consumer);
     await this.consumer.connect();
     await retryWhileSettling('subscribing to the control topic', () => this.consumer!.subscribe({ topics: [own], fromBeginning: true }));
     await this.consumer.run({
       eachMessage: async ({ message }) => {
+        this.link.contact();
         try {
           await this.handle(message.value);
         } catch (error) {
@@ -200,5 +222,6 @@ export class HistoryService {
     await this.producer?.disconnect();
     this.consumer = null;
     this.producer = null;
+    this.link.stopped();
   }
 }

@@ -1,6 +1,8 @@
 import { Partitioners } from 'kafkajs';
 import type { Consumer, Kafka, KafkaMessage, Message, Producer } from 'kafkajs';
 import { decodeEnvelope } from '../envelope/envelope.codec';
+import { CONSUMER_FETCH_MAX_WAIT_MS, ConsumerLinkTracker } from '../health/consumer-link-tracker';
+import type { LinkStatus } from '../health/link-state';
 import { ensureTopics } from '../kafka/ensure-topics';
 import { retryWhileSettling } from '../kafka/retry';
 import type { SyncStore } from '../sync-store';
@@ -40,18 +42,34 @@ export class HubRouter {
   private consumer: Consumer | null = null;
   private producer: Producer | null = null;
   private forwarded = 0;
+  /** The router's consumer with the broker, for `/health` and `/metrics`. */
+  private readonly link: ConsumerLinkTracker;
 
   constructor(
     private readonly kafka: Kafka,
     private readonly syncStore: SyncStore,
     private readonly options: HubRouterOptions,
-  ) {}
+    now: () => number = Date.now,
+  ) {
+    this.link = new ConsumerLinkTracker(now);
+  }
 
   get forwardedCount(): number {
     return this.forwarded;
   }
 
+  /** The router's standing with the broker, as the inbox's (a stalled router stops every forward). */
+  status(): LinkStatus {
+    return this.link.status();
+  }
+
+  /** True once start() was called. */
+  get started(): boolean {
+    return this.link.started;
+  }
+
   async start(): Promise<void> {
+    this.link.start();
     const prefix = this.options.topicPrefix;
     const served = this.options.served;
     await ensureTopics(this.kafka, 'creating the hub topics', [
@@ -72,7 +90,10 @@ export class HubRouter {
     this.consumer = this.kafka.consumer({
       groupId: this.options.groupId ?? `${prefix ?? 'vaxledger'}-hub-router`,
       retry: { retries: 1_000_000 },
+      // An idle router hears from the broker every second, so a silence means the broker is away.
+      maxWaitTimeInMs: CONSUMER_FETCH_MAX_WAIT_MS,
     });
+    this.link.watch(this.consumer);
     await this.consumer.connect();
     await retryWhileSettling('subscribing the hub router', () =>
       this.consumer!.subscribe({ topics: served.map((p) => eventsTopic(p, prefix)), fromBeginning: true }),
@@ -81,6 +102,7 @@ export class HubRouter {
       partitionsConsumedConcurrently: 3,
       eachBatchAutoResolve: false,
       eachBatch: async ({ batch, resolveOffset, heartbeat }) => {
+        this.link.contact();
         try {
           await this.handleBatch(batch.topic, batch.messages);
         } catch (error) {
@@ -157,5 +179,6 @@ export class HubRouter {
     await this.producer?.disconnect();
     this.consumer = null;
     this.producer = null;
+    this.link.stopped();
   }
 }

@@ -6,6 +6,7 @@ import type { Consumer, EachMessagePayload, Kafka, KafkaMessage, Producer } from
 import { decodeEnvelope, type WireEnvelope } from '../envelope/envelope.codec';
 import { importedEventOf } from '../envelope/event-mapping';
 import type { TrustList } from '../signing/envelope-signing';
+import { CONSUMER_FETCH_MAX_WAIT_MS } from '../health/consumer-link-tracker';
 import { InboxLinkTracker, type OriginLag } from '../health/inbox-link-tracker';
 import type { LinkStatus } from '../health/link-state';
 import type { SyncStore } from '../sync-store';
@@ -28,9 +29,6 @@ export interface InboxOptions {
   /** Set: every envelope must carry a valid signature of a key listed for its origin (else dead-lettered). */
   readonly trustList?: TrustList;
 }
-
-/** How long the broker may hold a fetch open when nothing is new: also how often an idle inbox hears from it. */
-const FETCH_MAX_WAIT_MS = 1000;
 
 /** Schema versions this build understands, per event type. */
 const KNOWN_VERSIONS: ReadonlyMap<string, number> = new Map([...LEDGER_EVENT_TYPES, CHECKPOINT_EVENT_TYPE].map((type) => [type, 1]));
@@ -140,7 +138,7 @@ export class InboxConsumer {
     this.consumer = this.kafka.consumer({
       groupId: this.options.groupId ?? consumerGroupId('sync', this.options.provinceCode, this.options.topicPrefix),
       retry: { retries: 1_000_000 },
-      maxWaitTimeInMs: FETCH_MAX_WAIT_MS,
+      maxWaitTimeInMs: CONSUMER_FETCH_MAX_WAIT_MS,
     });
     this.tracker.watch(this.consumer);
     await this.consumer.connect();
