@@ -24,10 +24,34 @@ export interface CheckpointerOptions {
   readonly everyMs: number;
   /** How often the log is looked at (default: a fifth of `everyMs`, 200 ms to 2 s). */
   readonly pollMs?: number;
+  /**
+   * While others append, the most of the time the checkpointer spends signing (default
+   * BUSY_SHARE): after a look that signed behind writers and took `t` ms, the next one waits at
+   * least `t × (1 − share) / share`, however short `pollMs` is. So on a slow machine, where each
+   * checkpoint takes longer, it signs fewer of a burst's events while the burst lasts rather than
+   * slowing the writers more (docs/adr/0035-tamper-log-cost-floor.md, amendment).
+   */
+  readonly busyShare?: number;
   readonly onCheckpoint?: (checkpoint: LogCheckpoint) => void;
   readonly onError?: (error: unknown) => void;
   readonly now?: () => Date;
 }
+
+/** Default `busyShare`: a twentieth of the time while writers append. */
+export const BUSY_SHARE = 0.05;
+
+/**
+ * What one look did: signed behind writers (`busy`, the only kind that is paced), caught a quiet
+ * log up (`quiet`), or neither (`none`: nothing due, or the first look after a start).
+ */
+type Look = 'busy' | 'quiet' | 'none';
+
+/**
+ * The wait before the next look: `pollMs`, or after a busy look of `tookMs` long enough that
+ * signing takes at most `share` of the time.
+ */
+export const nextLookDelay = (pollMs: number, look: Look, tookMs: number, share: number): number =>
+  look === 'busy' ? Math.max(pollMs, Math.ceil((tookMs * (1 - share)) / share)) : pollMs;
 
 interface ChainState {
   sequence: number;
@@ -58,6 +82,8 @@ export class LogCheckpointer {
   private running: Promise<unknown> = Promise.resolve();
   /** Log position of the last checkpoint this instance appended. */
   private lastWritten: GlobalPosition | null = null;
+  /** False while a look signs behind writers: the next page is read at the next look, not at once. */
+  private readingAhead = true;
 
   constructor(
     private readonly store: EventStore,
@@ -141,7 +167,7 @@ export class LogCheckpointer {
     }
     const due = this.pending.length >= everyEvents || force || this.now.getTime() - this.state.at >= this.options.everyMs;
     if (this.pending.length === 0 || !due) return null;
-    if (this.pending.length >= everyEvents && !this.ahead) this.readAhead();
+    if (this.pending.length >= everyEvents && !this.ahead && this.readingAhead) this.readAhead();
     return this.write();
   }
 
@@ -206,26 +232,44 @@ export class LogCheckpointer {
    * backlog is signed at once, full checkpoint after full checkpoint, for as long as the log stays
    * quiet: the window of unsigned events then closes in seconds instead of one checkpoint per look.
    */
-  private async look(): Promise<void> {
+  private async look(): Promise<Look> {
+    // The first look after a start cannot tell a busy log from a quiet one; it is not paced.
+    const first = this.lastWritten === null;
     let quiet = await this.logIsQuiet();
-    for (;;) {
-      const checkpoint = await this.runOnce();
-      if (!quiet || !checkpoint || checkpoint.count < this.options.everyEvents || !this.timer) return;
-      quiet = await this.logIsQuiet();
+    // Behind writers, the page after a checkpoint is read at the next look (within the share of
+    // time the look is paced to), not in the background right away.
+    this.readingAhead = quiet;
+    try {
+      for (;;) {
+        const checkpoint = await this.runOnce();
+        if (!checkpoint) return 'none';
+        if (!quiet) return first ? 'none' : 'busy';
+        if (checkpoint.count < this.options.everyEvents || !this.timer) return 'quiet';
+        quiet = await this.logIsQuiet();
+        this.readingAhead = quiet;
+      }
+    } finally {
+      this.readingAhead = true;
     }
   }
 
   /** Polls the log until `stop`. */
   start(): void {
     const pollMs = this.options.pollMs ?? Math.min(2000, Math.max(200, Math.floor(this.options.everyMs / 5)));
+    const share = this.options.busyShare ?? BUSY_SHARE;
     const tick = (): void => {
+      const started = performance.now();
+      let look: Look = 'none';
       this.running = this.look()
+        .then((done) => {
+          look = done;
+        })
         .catch((error: unknown) => {
           this.state = null;
           this.options.onError?.(error);
         })
         .finally(() => {
-          if (this.timer) this.timer = setTimeout(tick, pollMs);
+          if (this.timer) this.timer = setTimeout(tick, nextLookDelay(pollMs, look, performance.now() - started, share));
         });
     };
     this.timer = setTimeout(tick, pollMs);
