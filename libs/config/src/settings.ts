@@ -2,6 +2,7 @@ import { createPublicKey, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { KafkaConfig } from 'kafkajs';
+import { z } from 'zod';
 import { environmentSchema, type Environment, type ReadText } from './settings.schema';
 
 export type { ReadText } from './settings.schema';
@@ -93,7 +94,23 @@ export interface Settings {
   readonly certificateKeysFile: string;
   /** AEFI signal rule (AEFI_SIGNAL_MIN_REPORTS, AEFI_SIGNAL_ALPHA): fewest reports on a batch, one-sided Poisson level. */
   readonly aefiSignal: { readonly minReports: number; readonly alpha: number };
+  /** When /health and /metrics read the sync links as down (SYNC_HEALTH_*_S). */
+  readonly syncHealth: SyncHealthSettings;
   readonly embedded: boolean;
+}
+
+/**
+ * Seconds after which /health reads sync as `degraded` (a 200: sync never makes the node
+ * unready), the same for the API's /health and /metrics. Shaped as `@vaxledger/sync`'s
+ * SyncHealthLimits, so they pass straight through.
+ */
+export interface SyncHealthSettings {
+  /** SYNC_HEALTH_STALE_AFTER_S: how long a link may be down (relay: with an own event waiting) or a consumer retrying. */
+  readonly staleAfterSeconds: number;
+  /** SYNC_HEALTH_RELAY_BEHIND_S: how long an own event may wait unpublished even with the relay connected. */
+  readonly relayBehindSeconds: number;
+  /** SYNC_HEALTH_SILENT_AFTER_S: broker silence after which a connected consumer reads as retrying. */
+  readonly silentAfterSeconds: number;
 }
 
 export interface KafkaSecurity {
@@ -158,9 +175,37 @@ export const loadSettings = (env: Env = process.env, readText: ReadText = readTe
     for (const message of crossSettingProblems(parsed, env)) ctx.addIssue({ code: 'custom', message });
   });
   const result = schema.safeParse(env);
+  const syncHealth = syncHealthOf(env, (message) => fieldProblems.push(message));
   const problems = [...new Set([...fieldProblems, ...(result.error?.issues.map((issue) => issue.message) ?? [])])];
   if (problems.length > 0 || !result.data) throw new SettingsError(problems);
-  return settingsOf(result.data, env);
+  return settingsOf(result.data, env, syncHealth);
+};
+
+/** Each limit's default and range, in whole seconds. */
+const SYNC_HEALTH_LIMITS = {
+  SYNC_HEALTH_STALE_AFTER_S: { fallback: 15, min: 1, max: 3600 },
+  SYNC_HEALTH_RELAY_BEHIND_S: { fallback: 300, min: 1, max: 86_400 },
+  // An idle consumer hears from the broker about every second, a heartbeat every 3 s: below 5 s
+  // a rebalance or a slow answer would read as an outage.
+  SYNC_HEALTH_SILENT_AFTER_S: { fallback: 10, min: 5, max: 3600 },
+} as const;
+
+/** The sync health limits; a bad one is reported (name and range, never the value) and takes its default. */
+const syncHealthOf = (env: Env, report: (message: string) => void): SyncHealthSettings => {
+  const seconds = (name: keyof typeof SYNC_HEALTH_LIMITS): number => {
+    const { fallback, min, max } = SYNC_HEALTH_LIMITS[name];
+    const raw = env[name]?.trim() ?? '';
+    if (raw === '') return fallback;
+    const parsed = z.coerce.number().int().min(min).max(max).safeParse(raw);
+    if (parsed.success) return parsed.data;
+    report(`${name} must be an integer from ${min} to ${max}`);
+    return fallback;
+  };
+  return {
+    staleAfterSeconds: seconds('SYNC_HEALTH_STALE_AFTER_S'),
+    relayBehindSeconds: seconds('SYNC_HEALTH_RELAY_BEHIND_S'),
+    silentAfterSeconds: seconds('SYNC_HEALTH_SILENT_AFTER_S'),
+  };
 };
 
 const isGiven = (env: Env, name: string): boolean => (env[name]?.trim() ?? '') !== '';
@@ -245,7 +290,7 @@ const oidcProblems = (e: Environment, env: Env): string[] => {
 };
 
 /** The checked environment as the Settings the node runs on. */
-const settingsOf = (e: Environment, env: Env): Settings => {
+const settingsOf = (e: Environment, env: Env, syncHealth: SyncHealthSettings): Settings => {
   const embedded = isEmbedded(e, env);
   const ssl =
     e.KAFKA_SSL === 'true'
@@ -289,6 +334,7 @@ const settingsOf = (e: Environment, env: Env): Settings => {
     projector: isGiven(env, 'PROJECTOR') ? e.PROJECTOR : embedded ? 'inline' : 'thread',
     logCheckpoint: { everyEvents: e.LOG_CHECKPOINT_EVERY_EVENTS, intervalMs: e.LOG_CHECKPOINT_INTERVAL_S * 1000 },
     aefiSignal: { minReports: e.AEFI_SIGNAL_MIN_REPORTS, alpha: e.AEFI_SIGNAL_ALPHA },
+    syncHealth,
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     kafkaSecurity: { ssl, sasl },
     syncSigningKey: e.SYNC_SIGNING_KEY ?? null,

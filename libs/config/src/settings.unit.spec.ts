@@ -26,6 +26,23 @@ describe('settings', () => {
     expect(problemsOf({ AEFI_SIGNAL_MIN_REPORTS: '0' })).toHaveLength(1);
   });
 
+  it('reads the sync health limits (default: 15 s down, 300 s behind, 10 s of broker silence) and refuses nonsense', () => {
+    expect(loadSettings({}).syncHealth).toEqual({ staleAfterSeconds: 15, relayBehindSeconds: 300, silentAfterSeconds: 10 });
+    expect(
+      loadSettings({ SYNC_HEALTH_STALE_AFTER_S: '60', SYNC_HEALTH_RELAY_BEHIND_S: ' 900 ', SYNC_HEALTH_SILENT_AFTER_S: '30' }).syncHealth,
+    ).toEqual({ staleAfterSeconds: 60, relayBehindSeconds: 900, silentAfterSeconds: 30 });
+    expect(loadSettings({ SYNC_HEALTH_STALE_AFTER_S: '' }).syncHealth.staleAfterSeconds).toBe(15);
+    expect(problemsOf({ SYNC_HEALTH_STALE_AFTER_S: '0', SYNC_HEALTH_RELAY_BEHIND_S: '2.5', SYNC_HEALTH_SILENT_AFTER_S: '2' })).toEqual([
+      'SYNC_HEALTH_STALE_AFTER_S must be an integer from 1 to 3600',
+      'SYNC_HEALTH_RELAY_BEHIND_S must be an integer from 1 to 86400',
+      'SYNC_HEALTH_SILENT_AFTER_S must be an integer from 5 to 3600',
+    ]);
+    expect(problemsOf({ PORT: 'eighty', SYNC_HEALTH_SILENT_AFTER_S: 'ten' })).toEqual([
+      'PORT must be an integer from 0 to 65535',
+      'SYNC_HEALTH_SILENT_AFTER_S must be an integer from 5 to 3600',
+    ]);
+  });
+
   it('projects inline on the embedded default and in a thread on a server, unless PROJECTOR says otherwise', () => {
     const server = {
       DATABASE_URL: 'postgres://db/x',

@@ -22,7 +22,7 @@ export class OperationsController {
     @Inject(RUNTIME) private readonly runtime: NodeRuntime,
     @Inject(METRICS) private readonly metrics: Metrics,
   ) {
-    registerSyncLinkMetrics(metrics.registry, runtime.sync);
+    registerSyncLinkMetrics(metrics.registry, runtime.sync, runtime.settings.syncHealth);
   }
 
   @Get('health')
@@ -48,7 +48,8 @@ export class OperationsController {
     // still records and answers from its own log, so it reads `degraded` with a 200.
     const ready = storeOk && !projectorError;
     const sync = this.runtime.sync;
-    const syncHealth = sync && storeOk ? await assessSync(sync).catch(() => null) : null;
+    const limits = settings.syncHealth;
+    const syncHealth = sync && storeOk ? await assessSync(sync, limits).catch(() => null) : null;
     const syncOk = !sync || syncHealth?.status !== 'degraded';
     response.status(ready ? 200 : 503).json({
       status: ready && syncOk ? 'ok' : 'degraded',
@@ -63,10 +64,12 @@ export class OperationsController {
             status: syncHealth?.status ?? 'unknown',
             problems: syncHealth?.problems ?? [],
             relay: syncHealth?.relay ?? { ...sync.relay.status(), backlog: null },
-            inbox: syncHealth ? syncHealth.inbox : sync.inbox.started ? sync.inbox.status() : null,
+            inbox: syncHealth ? syncHealth.inbox : sync.inbox.started ? sync.inbox.status(limits.silentAfterSeconds) : null,
             // The national hub's router: stalled, it forwards nothing to any province.
-            ...(sync.hub ? { hubRouter: syncHealth ? syncHealth.hubRouter : sync.hub.started ? sync.hub.status() : null } : {}),
-            history: syncHealth ? syncHealth.history : sync.history.started ? sync.history.status() : null,
+            ...(sync.hub
+              ? { hubRouter: syncHealth ? syncHealth.hubRouter : sync.hub.started ? sync.hub.status(limits.silentAfterSeconds) : null }
+              : {}),
+            history: syncHealth ? syncHealth.history : sync.history.started ? sync.history.status(limits.silentAfterSeconds) : null,
             published: sync.relay.publishedCount,
             imported: sync.inbox.importedCount,
             deadLettered: sync.inbox.deadLetteredCount,

@@ -15,6 +15,8 @@ export const registerSyncLinkMetrics = (
     hub?: ConsumerLinkReading | null;
     history?: ConsumerLinkReading | null;
   } | null,
+  /** Broker silence after which a connected consumer counts as down (SYNC_HEALTH_SILENT_AFTER_S; default 10 s). */
+  { silentAfterSeconds }: { silentAfterSeconds?: number } = {},
 ): void => {
   if (!sync || registry.getSingleMetric('vaxledger_sync_relay_backlog_events')) return;
   const consumers = [
@@ -24,7 +26,7 @@ export const registerSyncLinkMetrics = (
   ] as const;
   const links = (): { link: string; status: LinkStatus }[] => [
     { link: 'relay', status: sync.relay.status() },
-    ...consumers.flatMap(([link, consumer]) => (consumer?.started ? [{ link, status: consumer.status() }] : [])),
+    ...consumers.flatMap(([link, consumer]) => (consumer?.started ? [{ link, status: consumer.status(silentAfterSeconds) }] : [])),
   ];
   new Gauge({
     name: 'vaxledger_sync_connected',

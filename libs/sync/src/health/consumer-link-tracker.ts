@@ -61,7 +61,7 @@ export class ConsumerLinkTracker {
    * A consumer that kafkajs keeps retrying without crashing is silent: past `silentAfterSeconds`
    * without an answer (an idle one hears from the broker every few seconds) it reads as `retrying`.
    */
-  status(silentAfterSeconds: number = CONSUMER_SILENT_AFTER_SECONDS): LinkStatus {
+  status(silentAfterSeconds = CONSUMER_SILENT_AFTER_SECONDS): LinkStatus {
     const status = this.link.status();
     if (status.state !== 'connected' || status.lastContactAt === null) return status;
     const silentMs = this.now() - Date.parse(status.lastContactAt);

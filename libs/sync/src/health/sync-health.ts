@@ -1,4 +1,5 @@
 import type { OutboxRelay, RelayBacklog } from '../relay/outbox-relay';
+import { CONSUMER_SILENT_AFTER_SECONDS } from './consumer-link-tracker';
 import type { LinkStatus } from './link-state';
 
 /** Seconds a sync link may be down (with work waiting) before the node reads as degraded. */
@@ -6,11 +7,27 @@ export const SYNC_STALE_AFTER_SECONDS = 15;
 /** Seconds the oldest unpublished event may wait, even with the relay connected (stuck, far behind). */
 export const SYNC_RELAY_BEHIND_SECONDS = 300;
 
+/** The limits of assessSync, in seconds (settings SYNC_HEALTH_STALE_AFTER_S, _RELAY_BEHIND_S, _SILENT_AFTER_S). */
+export interface SyncHealthLimits {
+  /** How long a link may be down (the relay: with an own event waiting) or a consumer retrying. */
+  readonly staleAfterSeconds: number;
+  /** How long an own event may wait unpublished even with the relay connected. */
+  readonly relayBehindSeconds: number;
+  /** Broker silence after which a connected consumer reads as retrying. */
+  readonly silentAfterSeconds: number;
+}
+
+export const DEFAULT_SYNC_HEALTH_LIMITS: SyncHealthLimits = {
+  staleAfterSeconds: SYNC_STALE_AFTER_SECONDS,
+  relayBehindSeconds: SYNC_RELAY_BEHIND_SECONDS,
+  silentAfterSeconds: CONSUMER_SILENT_AFTER_SECONDS,
+};
+
 /** A consumer of the sync role as the health check reads it (inbox, hub router, history). */
 export interface ConsumerLinkReading {
   /** False for a consumer this node does not run (an inbox with nothing to read). */
   readonly started: boolean;
-  status(): LinkStatus;
+  status(silentAfterSeconds?: number): LinkStatus;
 }
 
 export interface SyncHealth {
@@ -29,9 +46,10 @@ export interface SyncHealth {
 /**
  * The sync role's health from its relay and consumers: degraded when the relay cannot publish
  * and an own event has waited longer than `staleAfterSeconds` (or waited longer than
- * SYNC_RELAY_BEHIND_SECONDS at all), or when a consumer (the inbox, the hub's router, the
- * history consumer) crashed for good or has been retrying (crash and restart, or no answer
- * from the broker) for longer than `staleAfterSeconds`.
+ * `relayBehindSeconds` at all), or when a consumer (the inbox, the hub's router, the history
+ * consumer) crashed for good or has been retrying (crash and restart, or no answer from the
+ * broker for `silentAfterSeconds`) for longer than `staleAfterSeconds`. Limits not given take
+ * DEFAULT_SYNC_HEALTH_LIMITS.
  */
 export const assessSync = async (
   sync: {
@@ -40,8 +58,12 @@ export const assessSync = async (
     hub?: ConsumerLinkReading | null;
     history?: ConsumerLinkReading | null;
   },
-  { staleAfterSeconds = SYNC_STALE_AFTER_SECONDS, now = Date.now() }: { staleAfterSeconds?: number; now?: number } = {},
+  limits: Partial<SyncHealthLimits> & { now?: number } = {},
 ): Promise<SyncHealth> => {
+  const now = limits.now ?? Date.now();
+  const staleAfterSeconds = limits.staleAfterSeconds ?? DEFAULT_SYNC_HEALTH_LIMITS.staleAfterSeconds;
+  const relayBehindSeconds = limits.relayBehindSeconds ?? DEFAULT_SYNC_HEALTH_LIMITS.relayBehindSeconds;
+  const silentAfterSeconds = limits.silentAfterSeconds ?? DEFAULT_SYNC_HEALTH_LIMITS.silentAfterSeconds;
   const problems: string[] = [];
   const relayStatus = sync.relay.status();
   const backlog = await sync.relay.backlog();
@@ -49,10 +71,10 @@ export const assessSync = async (
     const waiting = `${backlog.events}${backlog.eventsAtLeast ? '+' : ''} own events unpublished, the oldest for ${Math.round(backlog.seconds)} s`;
     if (relayStatus.state !== 'connected' && backlog.seconds > staleAfterSeconds)
       problems.push(`relay ${relayStatus.state}${relayStatus.lastError ? ` (${relayStatus.lastError})` : ''}: ${waiting}`);
-    else if (backlog.seconds > SYNC_RELAY_BEHIND_SECONDS) problems.push(`relay behind: ${waiting}`);
+    else if (backlog.seconds > relayBehindSeconds) problems.push(`relay behind: ${waiting}`);
   }
   const consumer = (name: string, reading: ConsumerLinkReading | null | undefined): LinkStatus | null => {
-    const status = reading?.started ? reading.status() : null;
+    const status = reading?.started ? reading.status(silentAfterSeconds) : null;
     if (!status) return null;
     const forSeconds = Math.max(0, (now - Date.parse(status.since)) / 1000);
     const why = `${status.lastError ? ` (${status.lastError})` : ''} for ${Math.round(forSeconds)} s`;

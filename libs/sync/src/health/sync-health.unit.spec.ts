@@ -1,3 +1,4 @@
+import { ConsumerLinkTracker } from './consumer-link-tracker';
 import { LinkState } from './link-state';
 import { assessSync } from './sync-health';
 import type { RelayBacklog } from '../relay/outbox-relay';
@@ -129,5 +130,27 @@ describe('assessSync', () => {
     ]);
     // A province node has no router: nothing reported for it.
     expect(await assessSync(sync(false), { now: clock.now })).toMatchObject({ hubRouter: null, history: { state: 'crashed' } });
+  });
+
+  it('judges by the limits it is given (the SYNC_HEALTH_* settings) instead of 15 s, 300 s and 10 s', async () => {
+    const clock = { now: T0 };
+    const relay = new LinkState(() => clock.now);
+    relay.contact();
+    const inbox = new ConsumerLinkTracker(() => clock.now);
+    inbox.start();
+    inbox.contact();
+    clock.now += 12_000;
+    const sync = { ...fakeSync(clock, relay, waiting(200), null), inbox };
+    // By default: the silent inbox reads retrying, but for 12 s only; the relay's 200 s are under 300.
+    const byDefault = await assessSync(sync, { now: clock.now });
+    expect(byDefault).toMatchObject({ status: 'ok', inbox: { state: 'retrying' } });
+    expect((await assessSync(sync, { now: clock.now, staleAfterSeconds: 11, relayBehindSeconds: 120 })).problems).toEqual([
+      'relay behind: 3 own events unpublished, the oldest for 200 s',
+      'inbox retrying (no answer from the broker for 12 s) for 12 s',
+    ]);
+    expect(await assessSync(sync, { now: clock.now, staleAfterSeconds: 11, silentAfterSeconds: 20 })).toMatchObject({
+      status: 'ok',
+      inbox: { state: 'connected', silentSeconds: 12 },
+    });
   });
 });

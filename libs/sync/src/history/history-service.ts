@@ -72,8 +72,8 @@ export class HistoryService {
   }
 
   /** The control consumer's standing with the broker, as the inbox's (history requests and answers wait on it). */
-  status(): LinkStatus {
-    return this.link.status();
+  status(silentAfterSeconds?: number): LinkStatus {
+    return this.link.status(silentAfterSeconds);
   }
 
   /** True once start() was called. */

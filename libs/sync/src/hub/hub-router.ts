@@ -59,8 +59,8 @@ export class HubRouter {
   }
 
   /** The router's standing with the broker, as the inbox's (a stalled router stops every forward). */
-  status(): LinkStatus {
-    return this.link.status();
+  status(silentAfterSeconds?: number): LinkStatus {
+    return this.link.status(silentAfterSeconds);
   }
 
   /** True once start() was called. */

@@ -79,11 +79,11 @@ export class InboxConsumer {
   }
 
   /**
-   * The consumer's standing with the broker (see ConsumerLinkTracker.status): after a silence
-   * a connected inbox reads as `retrying`.
+   * The consumer's standing with the broker (see ConsumerLinkTracker.status): after
+   * `silentAfterSeconds` of silence a connected inbox reads as `retrying`.
    */
-  status(): LinkStatus {
-    return this.tracker.status();
+  status(silentAfterSeconds?: number): LinkStatus {
+    return this.tracker.status(silentAfterSeconds);
   }
 
   /** True once start() was called (a node with nothing to read never starts its inbox). */
