@@ -18,7 +18,8 @@ const A = '510000';
 const B = '440000';
 const SECRET = 'vaxledger-test-pepper-do-not-use';
 const DOCUMENT = { idType: 'RESIDENT_ID', idNumber: '510104199003071237' } as const;
-const HEALTHCODE = actor('healthcode', '12440000MB0C000109', B);
+const HEALTHCODE_ORG = '12440000MB0C000109';
+const HEALTHCODE = actor('healthcode', HEALTHCODE_ORG, B);
 
 interface StatusAnswer {
   status: {
@@ -163,5 +164,23 @@ describe('vaccination status in province B for a person vaccinated in A', () => 
     expect((await b.http.get('/v1/products').set(HEALTHCODE)).status).toBe(403);
     const bad = await b.http.post('/v1/status').set(HEALTHCODE).send({ idType: 'RESIDENT_ID', idNumber: '510104199003071230' });
     expect(bad.status).toBe(400);
+    const badNonce = await b.http
+      .post('/v1/status')
+      .set(HEALTHCODE)
+      .send({ ...DOCUMENT, nonce: 'short' });
+    expect(badNonce.status).toBe(400);
+    expect(badNonce.body).toMatchObject({ code: 'VALIDATION_FAILED', errors: [{ field: 'nonce' }] });
+  });
+
+  it('binds the signed answer to the platform that asked and to the nonce it sent', async () => {
+    const res = await b.http
+      .post('/v1/status')
+      .set(HEALTHCODE)
+      .send({ ...DOCUMENT, nonce: 'hc-7f3a9c21e4b8' });
+    expect(res.status).toBe(200);
+    const body = res.body as StatusAnswer;
+    const signed = JSON.parse(Buffer.from(body.jws.split('.')[1]!, 'base64url').toString('utf8')) as Record<string, unknown>;
+    expect(signed).toMatchObject({ aud: HEALTHCODE_ORG, nonce: 'hc-7f3a9c21e4b8' });
+    expect(body.status).toMatchObject({ aud: HEALTHCODE_ORG, nonce: 'hc-7f3a9c21e4b8' });
   });
 });

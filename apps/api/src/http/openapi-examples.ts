@@ -86,7 +86,7 @@ export const REQUEST_EXAMPLES: Readonly<Record<string, unknown>> = {
     personFollowUp: 'none',
   },
   'POST /v1/recalls/{recallId}/lift': { reasonCode: 'cleared' },
-  'POST /v1/status': { idType: 'RESIDENT_ID', idNumber: '510104199003071237' },
+  'POST /v1/status': { idType: 'RESIDENT_ID', idNumber: '510104199003071237', nonce: 'hc-7f3a9c21e4b8' },
   'POST /v1/aefi': {
     person: { idType: 'RESIDENT_ID', idNumber: '510104199003071237' },
     doseEventIds: ['5e5930ec-d662-4ddf-a711-c35e78d4b5b5'],

@@ -25,6 +25,10 @@ export interface VaccineStatus {
 /** What a health-code platform receives: no name, no ID number, no pseudonym. */
 export interface VaccinationStatus {
   readonly iss: string;
+  /** The platform that asked (its organisation code): an answer shown to another is not for it. */
+  readonly aud: string;
+  /** The platform's nonce for this request, when it sent one: the answer is to that request. */
+  readonly nonce?: string;
   readonly province: string;
   readonly issuedAt: string;
   /** True when every origin holding the person's doses has answered and this node holds them all. */
@@ -49,12 +53,19 @@ export interface VaccinationStatusDeps {
  * vaccine type, the person's valid doses from every origin this node holds, signed with the
  * province's certificate key so the platform can show and cache it. The ID is pseudonymised
  * here and goes no further; the call is audited; the first call for a person asks the other
- * provinces for their history, and the answer says whether the node holds it all yet.
+ * provinces for their history, and the answer says whether the node holds it all yet. The
+ * answer is bound to the platform that asked (`aud`) and, with its nonce, to the request: it
+ * still names no person, so the platform binds it to the document it sent.
  */
 export class VaccinationStatusHandler {
   constructor(private readonly deps: VaccinationStatusDeps) {}
 
-  async handle(document: IdentityDocument, actor: Actor, access: AccessContext): Promise<{ status: VaccinationStatus; jws: string }> {
+  async handle(
+    document: IdentityDocument,
+    actor: Actor,
+    access: AccessContext,
+    request: { readonly nonce?: string | undefined } = {},
+  ): Promise<{ status: VaccinationStatus; jws: string }> {
     const keys = this.deps.keys();
     if (!keys) throw new ApplicationError('CERTIFICATE_UNAVAILABLE', 'this node has no certificate key to sign the status with');
     const personId = pseudonymFor(this.deps.pseudonymSecret, document, '');
@@ -89,6 +100,8 @@ export class VaccinationStatusHandler {
     });
     const status: VaccinationStatus = {
       iss: keys.issuer,
+      aud: actor.orgCode,
+      ...(request.nonce !== undefined ? { nonce: request.nonce } : {}),
       province: this.deps.provinceCode,
       issuedAt,
       complete: [...origins.values()].every((upTo) => upTo !== null),

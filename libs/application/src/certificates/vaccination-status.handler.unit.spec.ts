@@ -114,4 +114,14 @@ describe('vaccination status, when the person has HepB doses from Sichuan and Gu
     expect(audit.length).toBeGreaterThanOrEqual(1);
     expect(audit[0]!.data).toMatchObject({ personId: PERSON, purpose: 'public_health' });
   });
+
+  it('binds the signed answer to the platform that asked and to its nonce, when it sends one', async () => {
+    const { status, jws } = await handler(NOW).handle(DOCUMENT, HEALTHCODE, ACCESS, { nonce: 'n-0c4f9a71e2' });
+    expect(status).toMatchObject({ aud: HEALTHCODE.orgCode, nonce: 'n-0c4f9a71e2' });
+    const { payload } = await compactVerify(jws, publicKey);
+    expect(JSON.parse(Buffer.from(payload).toString('utf8'))).toMatchObject({ aud: HEALTHCODE.orgCode, nonce: 'n-0c4f9a71e2' });
+    const without = await handler(NOW).handle(DOCUMENT, HEALTHCODE, ACCESS);
+    expect(without.status.aud).toBe(HEALTHCODE.orgCode);
+    expect(without.status).not.toHaveProperty('nonce');
+  });
 });

@@ -1,5 +1,6 @@
 import { Body, Controller, HttpCode, Inject, Post, Req } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { IsOptional, Matches } from 'class-validator';
 import type { Application } from '@vaxledger/application';
 import type { Actor } from '@vaxledger/domain';
 import type { Request } from 'express';
@@ -18,8 +19,22 @@ export class VaccineStatusAnswer {
   @ApiProperty({ type: [String], example: ['510000'] }) readonly origins!: string[];
 }
 
+/** An ID document, and the platform's own nonce for the request (echoed, signed, in the answer). */
+export class StatusRequestDto extends LookupDto {
+  @ApiPropertyOptional({
+    description: 'Echoed in the signed answer, binding it to this request: 8–128 of A–Z a–z 0–9 . _ ~ -',
+    example: 'hc-7f3a9c21e4b8',
+  })
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9._~-]{8,128}$/, { message: 'nonce: 8–128 of A–Z a–z 0–9 . _ ~ -' })
+  readonly nonce?: string;
+}
+
 export class VaccinationStatusBody {
   @ApiProperty() readonly iss!: string;
+  @ApiProperty({ description: 'The organisation code of the platform that asked', example: '12440000MB0C000109' })
+  readonly aud!: string;
+  @ApiPropertyOptional({ description: 'The nonce the request sent, when it sent one' }) readonly nonce?: string;
   @ApiProperty({ example: '440000' }) readonly province!: string;
   @ApiProperty() readonly issuedAt!: string;
   @ApiProperty({ description: 'Whether this node holds every origin’s doses of the person (false: ask again shortly)' })
@@ -47,8 +62,11 @@ export class StatusController {
     summary: 'Signed vaccination status per vaccine type for a presented ID document (audited; no name or ID in the answer)',
   })
   @ApiOkResponse({ type: VaccinationStatusAnswer })
-  async status(@Body() body: LookupDto, @CurrentActor() actor: Actor, @Req() req: Request): Promise<VaccinationStatusAnswer> {
-    const { status, jws } = await this.app.vaccinationStatus.handle(body, actor, accessContextOf(req, actor, 'public_health'));
+  async status(@Body() body: StatusRequestDto, @CurrentActor() actor: Actor, @Req() req: Request): Promise<VaccinationStatusAnswer> {
+    const { nonce, ...document } = body;
+    const { status, jws } = await this.app.vaccinationStatus.handle(document, actor, accessContextOf(req, actor, 'public_health'), {
+      nonce,
+    });
     return {
       status: {
         ...status,
