@@ -226,6 +226,38 @@ describe('AEFI reports over the HTTP API', () => {
   });
 
   it('erases the narrative with the person’s details (crypto-shredding)', async () => {
+  it('says so when a report sent as not serious is recorded as serious because of its criteria or a death', async () => {
+    const discoveredAt = new Date(clockMs - 60_000).toISOString();
+    const body = card({ serious: false, seriousCriteria: ['hospitalisation'], discoveredAt });
+    const first = await api.http.post('/v1/aefi').set(AS.clinic).set('Idempotency-Key', 'aefi-criteria-1').send(body);
+    expect(first.status).toBe(201);
+    expect(first.body).toMatchObject({
+      serious: true,
+      seriousFromCriteria: true,
+      urgent: true,
+      deadlineAt: new Date(Date.parse(discoveredAt) + 2 * 3_600_000).toISOString(),
+    });
+    // A retry answers the same, flag included.
+    const again = await api.http.post('/v1/aefi').set(AS.clinic).set('Idempotency-Key', 'aefi-criteria-1').send(body);
+    expect([again.status, again.body]).toEqual([200, first.body]);
+    const died = await api.http
+      .post('/v1/aefi')
+      .set(AS.clinic)
+      .send(card({ serious: false, seriousCriteria: [], outcome: 'died', discoveredAt }));
+    expect(died.body).toMatchObject({ serious: true, seriousFromCriteria: true, urgent: true });
+    // Sent as serious, or not serious without criteria: nothing to point out.
+    const sentSerious = await api.http.post('/v1/aefi').set(AS.clinic).send(card({ discoveredAt }));
+    expect(sentSerious.body).toMatchObject({ serious: true, seriousFromCriteria: false, urgent: true });
+    const mild = await api.http
+      .post('/v1/aefi')
+      .set(AS.clinic)
+      .send(card({ serious: false, seriousCriteria: [], outcome: 'recovered', discoveredAt }));
+    expect(mild.body).toMatchObject({ serious: false, seriousFromCriteria: false, urgent: false });
+    expect(mild.body.deadlineAt).toBe(new Date(Date.parse(discoveredAt) + 48 * 3_600_000).toISOString());
+    await api.settle();
+    expect((await api.http.get(`/v1/aefi/${String(first.body.id)}`).set(AS.cdc)).body).toMatchObject({ serious: true, urgent: true });
+  });
+
     const res = await api.http.delete(`/v1/persons/${personId}/details`).set(AS.cdc).send({ legalBasis: 'court_order' });
     expect(res.status).toBe(201);
     await expect(api.runtime.vault.readAefiNarrative(personId, reportId)).resolves.toBeNull();

@@ -88,6 +88,24 @@ export const componentSchemas = (): Record<string, Schema> => {
       temperatureLog: { type: 'string', enum: ['provided', 'not_provided'] },
       quarantined: { type: 'boolean', description: 'True while the dispatch has not synced: the stock waits in quarantine' },
     }),
+    AefiReportAnswer: obj({
+      ...commandAnswer,
+      id: { type: 'string', format: 'uuid', description: 'The reportId', example: '0b6f1a9e-3c2d-4e5f-8a7b-9c0d1e2f3a4b' },
+      streamId: { type: 'string', example: 'aefi-510000-0b6f1a9e-3c2d-4e5f-8a7b-9c0d1e2f3a4b' },
+      serious: { type: 'boolean', description: 'As recorded: serious when sent so, or when a seriousness criterion or a death says so' },
+      seriousFromCriteria: {
+        type: 'boolean',
+        description:
+          'True when the report was sent with `serious: false` but recorded as serious because of its `seriousCriteria` (death, hospitalisation, …) or its outcome `died`',
+        example: false,
+      },
+      urgent: { type: 'boolean', description: 'The 2-hour clock applies (serious, death, cluster or major public impact)' },
+      deadlineAt: {
+        type: 'string',
+        format: 'date-time',
+        description: 'When the card is due at the county CDC (discovery + 2 h or + 48 h)',
+      },
+    }),
   };
 };
 

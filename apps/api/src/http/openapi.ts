@@ -116,6 +116,12 @@ const addChecks = (schemas: Record<string, Schema>): void => {
   }
 };
 
+/** Commands whose answer adds what was recorded to the command answer. */
+const COMMAND_ANSWERS: Readonly<Record<string, string>> = {
+  'POST /v1/shipments/{shipmentId}/receipt': 'ReceiptAnswer',
+  'POST /v1/aefi': 'AefiReportAnswer',
+};
+
 /** Audited reads of personal data take why (and who, by staff reference) in headers. */
 const AUDITED_READS: Readonly<Record<string, string>> = {
   'POST /v1/persons/lookup': 'treatment',
@@ -194,9 +200,7 @@ export const describeApi = (document: OpenAPIObject): OpenAPIObject => {
     // A command answering 201 (the /v1 contract); others (e.g. EPCIS capture's 202) keep their own.
     if (method !== 'get' && !success && !late && operation.responses['201'] !== undefined) {
       // Commands: 201 with the command answer, 200 when an Idempotency-Key replays it.
-      const schema = {
-        $ref: `#/components/schemas/${key === 'POST /v1/shipments/{shipmentId}/receipt' ? 'ReceiptAnswer' : 'CommandAnswer'}`,
-      };
+      const schema = { $ref: `#/components/schemas/${COMMAND_ANSWERS[key] ?? 'CommandAnswer'}` };
       operation.responses = {
         '201': { description: 'Recorded', content: { 'application/json': { schema } } },
         '200': {

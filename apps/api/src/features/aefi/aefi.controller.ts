@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Inject, Param, ParseUUIDPipe, Post, Req } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Inject, Param, ParseUUIDPipe, Post, Req, UseInterceptors } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Application, CommandAnswer } from '@vaxledger/application';
 import type { Actor } from '@vaxledger/domain';
@@ -12,6 +12,7 @@ import { accessContextOf } from '../../audit/access-trail';
 import type { NodeRuntime } from '../../infrastructure/node-runtime';
 import { APPLICATION, CLOCK, RUNTIME } from '../../infrastructure/tokens';
 import { commandMeta } from '../command-meta';
+import { AefiReportAnswerInterceptor } from './aefi-report-answer';
 import { AcknowledgeAefiDto, ClassifyAefiDto, ReportAefiDto } from './aefi.dto';
 
 type Clock = () => string;
@@ -59,7 +60,12 @@ export class AefiController {
   @Post()
   @HttpCode(201)
   @Roles('clinic', 'cdc')
-  @ApiOperation({ summary: 'Report an adverse event following immunisation (AdverseEventReported); id = reportId' })
+  @UseInterceptors(AefiReportAnswerInterceptor)
+  @ApiOperation({
+    summary: 'Report an adverse event following immunisation (AdverseEventReported); id = reportId',
+    description:
+      'The answer adds how the report was recorded: `serious`, `urgent`, `deadlineAt`, and `seriousFromCriteria: true` when it was sent with `serious: false` but its seriousness criteria or a death make it serious (recorded so, on the 2-hour clock).',
+  })
   create(@Body() body: ReportAefiDto, @CurrentActor() actor: Actor, @Req() req: Request): Promise<CommandAnswer> {
     return this.app.reportAefi.handle(body, actor, commandMeta(req));
   }
