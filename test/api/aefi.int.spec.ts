@@ -147,12 +147,13 @@ describe('AEFI reports over the HTTP API', () => {
       expect.objectContaining({ reportId, doseEventIds: [doseId], serious: true, outcome: 'recovering', aefiClass: null }),
     ]);
     const queue = await api.http.get('/v1/aefi').set(AS.cdc);
-    expect((queue.body.reports as { reportId: string }[]).map((r) => r.reportId)).toEqual([reportId]);
+    expect(queue.body).toMatchObject({ page: 1, pageSize: 20, total: 1, overdue: 0 });
+    expect((queue.body.items as { reportId: string }[]).map((r) => r.reportId)).toEqual([reportId]);
   });
 
   it('is overdue once 2 hours pass without acknowledgement (injected clock), and /metrics counts it', async () => {
     const overdueIds = async (): Promise<string[]> =>
-      ((await api.http.get('/v1/aefi/overdue').set(AS.cdc)).body.reports as { reportId: string }[]).map((r) => r.reportId);
+      ((await api.http.get('/v1/aefi/overdue').set(AS.cdc)).body.items as { reportId: string }[]).map((r) => r.reportId);
     const metric = async (): Promise<string | undefined> =>
       /vaxledger_aefi_overdue_reports\{clock="urgent"\} (\d+)/.exec((await api.http.get('/metrics')).text)?.[1];
     clockMs += 59 * 60_000; // 1 h 59 min after discovery
@@ -163,7 +164,7 @@ describe('AEFI reports over the HTTP API', () => {
     expect(await metric()).toBe('1');
     // Another province's CDC does not see Sichuan's overdue report.
     const elsewhere = await api.http.get('/v1/aefi/overdue').set({ 'X-Dev-Actor': 'cdc:12440000MB0D00028M:440000' });
-    expect(elsewhere.body.reports).toEqual([]);
+    expect(elsewhere.body).toMatchObject({ items: [], total: 0 });
   });
 
   it('stops the clock when the CDC acknowledges (once), and takes a class', async () => {
@@ -174,7 +175,7 @@ describe('AEFI reports over the HTTP API', () => {
     const classified = await api.http.post(`/v1/aefi/${reportId}/classification`).set(AS.regulator).send({ aefiClass: 'rare_reaction' });
     expect(classified.status).toBe(201);
     await api.settle();
-    expect((await api.http.get('/v1/aefi/overdue').set(AS.cdc)).body.reports).toEqual([]);
+    expect((await api.http.get('/v1/aefi/overdue').set(AS.cdc)).body).toMatchObject({ items: [], total: 0 });
     expect((await api.http.get('/metrics')).text).toMatch(/vaxledger_aefi_overdue_reports\{clock="urgent"\} 0/);
     // Taken a minute after its 2-hour deadline: no longer overdue, but the lateness stays visible.
     const taken = await api.http.get(`/v1/aefi/${reportId}`).set(AS.cdc);
@@ -225,7 +226,6 @@ describe('AEFI reports over the HTTP API', () => {
     expect(other.body.code).toBe('IDEMPOTENCY_KEY_REUSED');
   });
 
-  it('erases the narrative with the person’s details (crypto-shredding)', async () => {
   it('says so when a report sent as not serious is recorded as serious because of its criteria or a death', async () => {
     const discoveredAt = new Date(clockMs - 60_000).toISOString();
     const body = card({ serious: false, seriousCriteria: ['hospitalisation'], discoveredAt });
@@ -258,6 +258,7 @@ describe('AEFI reports over the HTTP API', () => {
     expect((await api.http.get(`/v1/aefi/${String(first.body.id)}`).set(AS.cdc)).body).toMatchObject({ serious: true, urgent: true });
   });
 
+  it('erases the narrative with the person’s details (crypto-shredding)', async () => {
     const res = await api.http.delete(`/v1/persons/${personId}/details`).set(AS.cdc).send({ legalBasis: 'court_order' });
     expect(res.status).toBe(201);
     await expect(api.runtime.vault.readAefiNarrative(personId, reportId)).resolves.toBeNull();

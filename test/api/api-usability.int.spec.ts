@@ -67,7 +67,11 @@ describe('API usability', () => {
   });
 
   it('refuses a query parameter a route does not declare instead of ignoring it', async () => {
-    for (const path of [`/v1/sites/${ORGS.cdc}/inventory?pageSize=5`, '/v1/aefi?page=2', `/v1/organisations/${ORGS.cdc}?fields=name`]) {
+    for (const path of [
+      `/v1/sites/${ORGS.cdc}/inventory?pageSize=5`,
+      '/v1/aefi/signals?page=2',
+      `/v1/organisations/${ORGS.cdc}?fields=name`,
+    ]) {
       const res = await api.http.get(path).set(AS.regulator);
       expect({ path, status: res.status, code: res.body.code }).toEqual({ path, status: 400, code: 'VALIDATION_FAILED' });
       expect(res.body.detail).toMatch(/unknown parameter (pageSize|page|fields)/);

@@ -47,8 +47,8 @@ export const aefiEndpoints = (
     name: 'GET /v1/aefi (queue: the report of a Sichuan dose, not yet acknowledged)',
     expect: 'ok ok hidden | 403 403 403 | ok ok hidden | 403 403 403 | 403',
     call: (api, as) => api.http.get('/v1/aefi').set(as),
-    ok: (res) => res.status === 200 && (res.body.reports as { reportId: string }[]).some((r) => r.reportId === ids.aefiReportId),
-    hidden: (res) => res.status === 200 && (res.body.reports as { reportId: string }[]).length === 0,
+    ok: (res) => res.status === 200 && (res.body.items as { reportId: string }[]).some((r) => r.reportId === ids.aefiReportId),
+    hidden: (res) => res.status === 200 && (res.body.items as { reportId: string }[]).length === 0,
   },
   {
     name: 'GET /v1/aefi/{reportId}',

@@ -255,13 +255,34 @@ describe('AEFI: the CDC takes the card and classifies it; the regulator and the 
         rows.map((row) => (row as unknown as { getAttribute(name: string): string | null }).getAttribute('data-row-key')),
       );
   const queueRow = (reportId: string) => queue().locator(`tr[data-row-key="${reportId}"]`);
+  /** Waits until the queue shows these reports in this order (a page arrives after its request). */
+  const queuedBecomes = async (expected: string[]): Promise<void> => {
+    let last: (string | null)[] = [];
+    for (const until = Date.now() + 10_000; Date.now() < until; await page.waitForTimeout(100)) {
+      last = await queued();
+      if (JSON.stringify(last) === JSON.stringify(expected)) break;
+    }
+    expect(last).toEqual(expected);
+  };
 
   it('CDC: lists the reports earliest deadline first, the overdue one marked; acknowledges the clinic’s and classifies it', async () => {
     expect(clinicReport).not.toBe('');
     await signInAs('cdc');
+    const cdcReads = async (): Promise<string[]> =>
+      (await api.runtime.store.readAll({ after: 0n, limit: 100_000 }))
+        .filter((e) => e.type === 'PersonRecordRead' && (e.metadata as { actor?: { orgCode?: string } }).actor?.orgCode === ORGS.cdc)
+        .map((e) => (e.data as { personId: string }).personId);
+    const readBefore = (await cdcReads()).length;
+    const firstPage = page.waitForResponse((r) => r.request().method() === 'GET' && new URL(r.url()).pathname.endsWith('/v1/aefi'));
     await page.getByRole('menuitem', { name: '疑似异常反应' }).click();
     await page.getByRole('heading', { name: '疑似预防接种异常反应' }).waitFor();
     await queueRow(data.aefi.fresh).waitFor();
+    // One page from the API, sorted there; each person it shows is in the CDC's access trail, once.
+    const answer = await firstPage;
+    expect(Object.fromEntries(new URL(answer.url()).searchParams)).toEqual({ page: '1', pageSize: '20', sort: 'deadlineAt', order: 'asc' });
+    const shown = ((await answer.json()) as { items: { personId: string }[] }).items.map((r) => r.personId);
+    expect(shown).toHaveLength(3);
+    expect((await cdcReads()).slice(readBefore).sort()).toEqual([...new Set(shown)].sort());
     // Deadlines: the overdue one (48 h after three days ago), the clinic's serious one (2 h), the fresh one (48 h).
     await expect(queued()).resolves.toEqual([data.aefi.overdue, clinicReport, data.aefi.fresh]);
     await expect(queueRow(data.aefi.overdue).getAttribute('class')).resolves.toContain('aefi-overdue');
@@ -301,9 +322,23 @@ describe('AEFI: the CDC takes the card and classifies it; the regulator and the 
     await page.getByRole('menuitem', { name: '疑似异常反应' }).click();
     await queueRow(data.aefi.fresh).waitFor();
     await expect(queued()).resolves.toEqual([data.aefi.overdue, data.aefi.fresh]);
+    // Sorting is the API's: a column header asks for the order, it is not sorted in the browser.
+    const sorted = (order: string) =>
+      page.waitForResponse((r) => {
+        const url = new URL(r.url());
+        return (
+          url.pathname.endsWith('/v1/aefi') && url.searchParams.get('sort') === 'discoveredAt' && url.searchParams.get('order') === order
+        );
+      });
+    const discovered = queue().getByRole('columnheader', { name: '发现时间' });
+    await Promise.all([sorted('asc'), discovered.click()]);
+    await queuedBecomes([data.aefi.overdue, data.aefi.fresh]);
+    await Promise.all([sorted('desc'), discovered.click()]);
+    await queuedBecomes([data.aefi.fresh, data.aefi.overdue]);
+    // The overdue reports are a list of their own: its first page, in the API's default order.
     await page.getByText('仅已超时', { exact: true }).click();
     await queueRow(data.aefi.fresh).waitFor({ state: 'detached' });
-    await expect(queued()).resolves.toEqual([data.aefi.overdue]);
+    await queuedBecomes([data.aefi.overdue]);
     // No acknowledging here: that is the CDC's.
     await expect(queueRow(data.aefi.overdue).getByRole('button', { name: '接收' }).count()).resolves.toBe(0);
     await expectAccessible(page);

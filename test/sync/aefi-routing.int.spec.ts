@@ -139,9 +139,8 @@ const scenario = (mode: 'peer' | 'hub'): void =>
       const reportId = String(reported.body.id);
       const cdcA = actor('cdc', COUNTY_CDC_A, '510104');
       const inQueue = async (): Promise<boolean> =>
-        ((await a.http.get('/v1/aefi').set(cdcA)).body.reports as { reportId: string }[] | undefined)?.some(
-          (r) => r.reportId === reportId,
-        ) ?? false;
+        ((await a.http.get('/v1/aefi').set(cdcA)).body.items as { reportId: string }[] | undefined)?.some((r) => r.reportId === reportId) ??
+        false;
       await until('the report in A’s county CDC queue', inQueue, 2_000, 25);
       const elapsed = Date.now() - started;
       process.stderr.write(`AEFI ${mode}: B → A queue in ${elapsed} ms\n`);

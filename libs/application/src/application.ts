@@ -22,6 +22,7 @@ import type { DoseTransactionDeps } from './doses/dose-in-one-transaction';
 import { ImportDosesHandler } from './doses/import-doses.handler';
 import type { LiveDoseGroupOptions } from './doses/live-dose-groups';
 import { RecordDoseHandler } from './doses/record-dose.handler';
+import { ListAefiQueueQuery } from './aefi/list-aefi-queue.query';
 import { ReadAefiReportQuery } from './aefi/read-aefi-report.query';
 import type { ReadAccessPolicy } from './audit/audited-reads';
 import { ExportRecallImpactQuery } from './batches/export-recall-impact.query';
@@ -86,6 +87,7 @@ export interface Application {
   readonly readImmunizations: ReadImmunizationsQuery;
   readonly readPatient: ReadPatientQuery;
   readonly readAefiReport: ReadAefiReportQuery;
+  readonly listAefiQueue: ListAefiQueueQuery;
   readonly exportRecallImpact: ExportRecallImpactQuery;
   readonly listRecallRecipients: ListRecallRecipientsQuery;
   readonly recordDose: RecordDoseHandler;
@@ -154,6 +156,7 @@ export const createApplication = (deps: ApplicationDeps): Application => {
     readImmunizations: new ReadImmunizationsQuery(audited),
     readPatient: new ReadPatientQuery({ ...audited, vault: deps.vault }),
     readAefiReport: new ReadAefiReportQuery(audited),
+    listAefiQueue: new ListAefiQueueQuery(audited),
     exportRecallImpact: new ExportRecallImpactQuery(audited),
     listRecallRecipients: new ListRecallRecipientsQuery(audited),
     recordDose,

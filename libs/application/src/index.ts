@@ -31,6 +31,7 @@ export * from './persons/read-person-record.query';
 export * from './persons/read-immunizations.query';
 export * from './persons/read-patient.query';
 export * from './aefi/read-aefi-report.query';
+export * from './aefi/list-aefi-queue.query';
 export * from './batches/export-recall-impact.query';
 export * from './batches/list-recall-recipients.query';
 export * from './persons/erase-person-details.handler';

@@ -10,3 +10,4 @@ export * from './queries/master-data-queries';
 export * from './queries/batch-queries';
 export * from './supply-events/cbv-steps';
 export * from './aefi/aefi.queries';
+export * from './aefi/aefi-queue.queries';

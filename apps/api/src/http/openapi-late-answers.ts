@@ -91,6 +91,18 @@ const reportFields: Record<string, Schema> = {
   narrativeInVault: bool,
 };
 const report = obj(reportFields);
+/** A page of the AEFI queue: the shared paging contract (`items`, `page`, `pageSize`, `total`) and two of its own. */
+const aefiQueuePage: Schema = {
+  ...obj({
+    items: arrayOf(report),
+    page: { type: 'integer', minimum: 1, example: 1 },
+    pageSize: { type: 'integer', minimum: 1, maximum: 100, example: 20 },
+    total: { type: 'integer', minimum: 0, description: 'How many reports match, over all pages', example: 1 },
+    overdue: { type: 'integer', minimum: 0, description: 'How many of them are overdue at `asOf`, over all pages', example: 0 },
+    asOf: { ...instant, description: 'The instant `overdue` (of the page and of each report) was judged at' },
+  }),
+  description: 'Each person on the page is recorded in the access audit (PersonRecordRead) before the page is answered.',
+};
 const { personId: _notByBatch, ...batchReportFields } = reportFields;
 const json = (description: string, schema: Schema): Answer => ({ status: 200, description, content: { 'application/json': schema } });
 
@@ -136,8 +148,8 @@ export const LATE_ANSWERS: Readonly<Record<string, Answer>> = {
       ['finishedAt'],
     ),
   ),
-  'GET /v1/aefi': json('Open reports, earliest deadline first', obj({ reports: arrayOf(report), position })),
-  'GET /v1/aefi/overdue': json('Overdue reports', obj({ asOf: instant, reports: arrayOf(report), position })),
+  'GET /v1/aefi': json('A page of the open reports, earliest deadline first by default', aefiQueuePage),
+  'GET /v1/aefi/overdue': json('A page of the overdue reports, earliest deadline first by default', aefiQueuePage),
   'GET /v1/aefi/signals': json(
     'Signals the caller may see',
     obj({

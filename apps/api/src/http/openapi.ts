@@ -129,6 +129,8 @@ const AUDITED_READS: Readonly<Record<string, string>> = {
   'POST /v1/persons/{personId}/certificates': 'treatment',
   'POST /v1/status': 'public_health',
   'GET /v1/batches/{batchId}/recipients': 'recall_follow_up',
+  'GET /v1/aefi': 'public_health',
+  'GET /v1/aefi/overdue': 'public_health',
 };
 
 const auditHeaders = (fallback: string): NonNullable<Operation['parameters']> => [

@@ -1,20 +1,25 @@
-import { App, Button, Card, Form, Input, Radio, Space, Table, Tag, Typography } from 'antd';
-import { useCallback, useEffect, useState } from 'react';
+import { App, Button, Card, Form, Input, Radio, Space, Tag, Typography } from 'antd';
+import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useNavigate, useParams } from 'react-router-dom';
-import { command, enc, get } from '../../api/client';
+import { command, enc, type Page } from '../../api/client';
 import type { AefiReport, CommandAnswer } from '../../api/types';
 import { chinaTime, idempotencyKey } from '../../format';
 import { useOrgs } from '../../shell/orgs';
+import { PagedTable } from '../../shell/paged';
 import { ProblemAlert } from '../../shell/problem';
 import { useActor } from '../../shell/session';
 import { AefiReportDrawer } from './AefiReportDrawer';
 import { ClassTag, DeadlineTag, useNow, useSignWords } from './AefiTexts';
 
+/** A page of the queue adds how many of all its reports are overdue, and when that was judged. */
+type AefiQueuePage = Page<AefiReport> & { overdue: number; asOf: string };
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * AEFI reports of the caller's jurisdiction (CDC, regulator): those awaiting acknowledgement,
+ * a page at a time from the API (which records each page's persons in the access audit),
  * earliest deadline first, the time left on each and the overdue ones marked; acknowledge
  * (CDC), open a report, classify it. `/aefi/{reportId}` opens one report.
  */
@@ -27,21 +32,16 @@ export const AefiPage = () => {
   const now = useNow();
   const signWords = useSignWords();
   const [which, setWhich] = useState<'open' | 'overdue'>('open');
-  const [reports, setReports] = useState<AefiReport[] | null>(null);
+  /** Bumped to fetch the current page again (after an acknowledgement or a classification). */
+  const [refresh, setRefresh] = useState(0);
+  /** How many reports of the whole queue are overdue (the answer's `overdue`, not just this page's). */
+  const [overdue, setOverdue] = useState(0);
+  const [sites, setSites] = useState<string[]>([]);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState<string | null>(null);
   const [search] = Form.useForm<{ reportId: string }>();
-  const load = useCallback(async () => {
-    try {
-      const answer = await get<{ reports: AefiReport[] }>(which === 'overdue' ? '/v1/aefi/overdue' : '/v1/aefi');
-      setReports(answer.reports);
-      setError(null);
-    } catch (e) {
-      setError(e);
-    }
-  }, [which]);
-  useEffect(() => void load(), [load]);
-  const orgs = useOrgs((reports ?? []).flatMap((r) => (r.reporterSite ? [r.reporterSite] : [])));
+  const reload = () => setRefresh((n) => n + 1);
+  const orgs = useOrgs(sites);
   const open = (reportId: string) => void navigate(`/aefi/${enc(reportId)}`);
 
   /** Takes the card and opens it, to classify next. */
@@ -50,7 +50,8 @@ export const AefiPage = () => {
     try {
       await command<CommandAnswer>(`/v1/aefi/${enc(reportId)}/acknowledgement`, {}, idempotencyKey());
       void message.success(t('aefi.acknowledged'));
-      await load();
+      setError(null);
+      reload();
       open(reportId);
     } catch (e) {
       setError(e);
@@ -58,7 +59,6 @@ export const AefiPage = () => {
       setBusy(null);
     }
   };
-  const overdue = (reports ?? []).filter((r) => r.overdue).length;
   return (
     <Space orientation="vertical" size="large" style={{ width: '100%' }}>
       <Typography.Title level={2}>{t('aefi.title')}</Typography.Title>
@@ -98,19 +98,28 @@ export const AefiPage = () => {
           </Form.Item>
           <Button htmlType="submit">{t('aefi.open')}</Button>
         </Form>
-        <Table<AefiReport>
+        {/* One page at a time, sorted by the API (earliest deadline first unless a column says otherwise). */}
+        <PagedTable<AefiReport>
+          key={which}
           size="small"
           rowKey="reportId"
           data-testid="aefi-queue"
-          loading={reports === null && !error}
-          dataSource={reports ?? []}
-          pagination={{ pageSize: 20 }}
+          path={which === 'overdue' ? '/v1/aefi/overdue' : '/v1/aefi'}
+          query={{}}
+          refresh={refresh}
+          defaultSort={{ sort: 'deadlineAt', order: 'asc' }}
+          onLoaded={(items, _total, page) => {
+            setOverdue((page as AefiQueuePage).overdue);
+            setSites([...new Set(items.flatMap((r) => (r.reporterSite ? [r.reporterSite] : [])))]);
+          }}
           locale={{ emptyText: t('aefi.emptyQueue') }}
           rowClassName={(r) => (r.overdue ? 'aefi-overdue' : '')}
           columns={[
             {
               title: t('aefi.deadline'),
-              key: 'deadline',
+              dataIndex: 'deadlineAt',
+              sorter: true,
+              defaultSortOrder: 'ascend',
               render: (_, r) => (
                 <Space orientation="vertical" size={0}>
                   <span>{chinaTime(r.deadlineAt)}</span>
@@ -118,7 +127,7 @@ export const AefiPage = () => {
                 </Space>
               ),
             },
-            { title: t('aefi.discoveredAt'), dataIndex: 'discoveredAt', render: chinaTime },
+            { title: t('aefi.discoveredAt'), dataIndex: 'discoveredAt', render: chinaTime, sorter: true },
             { title: t('aefi.signs'), dataIndex: 'signs', render: (signs: string[]) => signWords(signs) },
             {
               title: t('aefi.serious'),
@@ -160,7 +169,7 @@ export const AefiPage = () => {
           ]}
         />
       </Card>
-      {opened && <AefiReportDrawer key={opened} reportId={opened} onClose={() => void navigate('/aefi')} onChanged={() => void load()} />}
+      {opened && <AefiReportDrawer key={opened} reportId={opened} onClose={() => void navigate('/aefi')} onChanged={reload} />}
     </Space>
   );
 };

@@ -29,7 +29,10 @@ export interface BatchAefiSummary {
   readonly ratePer100k: number | null;
 }
 
-const FILTER = `($1::text[] IS NULL OR EXISTS (SELECT 1 FROM jsonb_array_elements_text(r.provinces) AS p(code) WHERE left(p.code, 2) = ANY($1::text[])))`;
+/** SQL: the report `r` concerns a province in the parameter `param` (a `text[]` of two-digit prefixes; null: any). */
+export const aefiProvinceFilter = (param: string): string =>
+  `(${param}::text[] IS NULL OR EXISTS (SELECT 1 FROM jsonb_array_elements_text(r.provinces) AS p(code) WHERE left(p.code, 2) = ANY(${param}::text[])))`;
+const FILTER = aefiProvinceFilter('$1');
 
 /** Queries of the AEFI read model (libs/projections/src/aefi). */
 export class AefiQueries {

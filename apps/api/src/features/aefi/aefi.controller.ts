@@ -1,6 +1,6 @@
-import { Body, Controller, Get, HttpCode, Inject, Param, ParseUUIDPipe, Post, Req, UseInterceptors } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Inject, Param, ParseUUIDPipe, Post, Query, Req, UseInterceptors } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { Application, CommandAnswer } from '@vaxledger/application';
+import type { AefiQueueKind, Application, CommandAnswer } from '@vaxledger/application';
 import type { Actor } from '@vaxledger/domain';
 import type { AefiReportRow } from '@vaxledger/projections';
 import type { Request } from 'express';
@@ -12,8 +12,9 @@ import { accessContextOf } from '../../audit/access-trail';
 import type { NodeRuntime } from '../../infrastructure/node-runtime';
 import { APPLICATION, CLOCK, RUNTIME } from '../../infrastructure/tokens';
 import { commandMeta } from '../command-meta';
+import { pageRequest } from '../paging';
 import { AefiReportAnswerInterceptor } from './aefi-report-answer';
-import { AcknowledgeAefiDto, ClassifyAefiDto, ReportAefiDto } from './aefi.dto';
+import { AcknowledgeAefiDto, AefiQueueQuery, ClassifyAefiDto, ReportAefiDto } from './aefi.dto';
 
 type Clock = () => string;
 
@@ -46,6 +47,16 @@ const view = (r: AefiReportRow, now: string): Record<string, unknown> => ({
   aefiClass: r.aefiClass,
   narrativeInVault: r.narrativeInVault,
 });
+
+/** A page of the queue: the shared `{ items, page, pageSize, total }`, the queue's overdue count, and the instant `overdue` was judged at. */
+interface AefiQueueAnswer {
+  readonly items: Record<string, unknown>[];
+  readonly page: number;
+  readonly pageSize: number;
+  readonly total: number;
+  readonly overdue: number;
+  readonly asOf: string;
+}
 
 /** Adverse events following immunisation: report, take the card, classify; queues and signals. */
 @ApiTags('aefi')
@@ -98,20 +109,38 @@ export class AefiController {
 
   @Get()
   @Roles('cdc', 'regulator')
-  @ApiOperation({ summary: 'The caller’s queue: reports of its jurisdiction not yet acknowledged, earliest deadline first' })
-  async queue(@CurrentActor() actor: Actor): Promise<Record<string, unknown>> {
-    const now = this.clock();
-    const rows = await this.runtime.readModels.aefi.open(aefiQueueFilter(actor));
-    return { reports: rows.map((r) => view(r, now)), position: this.runtime.readModels.position.toString() };
+  @ApiOperation({
+    summary: 'The caller’s queue: reports of its jurisdiction not yet acknowledged, paged, earliest deadline first',
+    description:
+      'Each person on the page is recorded in the access audit (PersonRecordRead) before the page is answered; `overdue` counts the overdue reports of the whole queue.',
+  })
+  queue(@Query() query: AefiQueueQuery, @CurrentActor() actor: Actor, @Req() req: Request): Promise<AefiQueueAnswer> {
+    return this.page('open', query, actor, req);
   }
 
   @Get('overdue')
   @Roles('cdc', 'regulator')
-  @ApiOperation({ summary: 'Reports of the caller’s jurisdiction whose deadline (48 h, or 2 h) passed without acknowledgement' })
-  async overdue(@CurrentActor() actor: Actor): Promise<Record<string, unknown>> {
+  @ApiOperation({
+    summary: 'Reports of the caller’s jurisdiction whose deadline (48 h, or 2 h) passed without acknowledgement, paged',
+    description: 'Each person on the page is recorded in the access audit (PersonRecordRead) before the page is answered.',
+  })
+  overdue(@Query() query: AefiQueueQuery, @CurrentActor() actor: Actor, @Req() req: Request): Promise<AefiQueueAnswer> {
+    return this.page('overdue', query, actor, req);
+  }
+
+  private async page(kind: AefiQueueKind, query: AefiQueueQuery, actor: Actor, req: Request): Promise<AefiQueueAnswer> {
     const now = this.clock();
-    const rows = await this.runtime.readModels.aefi.overdue(new Date(now), aefiQueueFilter(actor));
-    return { asOf: now, reports: rows.map((r) => view(r, now)), position: this.runtime.readModels.position.toString() };
+    // Every report names a person: ListAefiQueue answers the page only once they are in the access trail.
+    const access = accessContextOf(req, actor, 'public_health');
+    const page = await this.app.listAefiQueue.handle(kind, aefiQueueFilter(actor), pageRequest(query, 'deadlineAt'), now, actor, access);
+    return {
+      items: page.items.map((r) => view(r, now)),
+      page: page.page,
+      pageSize: page.pageSize,
+      total: page.total,
+      overdue: page.overdue,
+      asOf: now,
+    };
   }
 
   @Get('signals')

@@ -24,7 +24,9 @@ import {
   Matches,
   ValidateNested,
 } from 'class-validator';
+import { AEFI_QUEUE_SORTS, type AefiQueueSort } from '@vaxledger/projections';
 import { INSTANT } from '../formats';
+import { PageQuery } from '../paging';
 
 export class AefiPersonDto {
   @ApiProperty({ enum: ID_TYPES }) @IsIn(ID_TYPES) readonly idType!: IdType;
@@ -87,3 +89,15 @@ export class ClassifyAefiDto {
 
 /** The acknowledgement carries no fields; an empty object is the only valid body. */
 export class AcknowledgeAefiDto {}
+
+/** A page of the AEFI queue (`GET /v1/aefi`, `GET /v1/aefi/overdue`): the shared paging contract. */
+export class AefiQueueQuery extends PageQuery {
+  @ApiPropertyOptional({
+    enum: AEFI_QUEUE_SORTS,
+    default: 'deadlineAt',
+    description: 'deadlineAt (default): the card due first comes first; then the report id, so pages never overlap',
+  })
+  @IsOptional()
+  @IsIn(AEFI_QUEUE_SORTS)
+  readonly sort?: AefiQueueSort;
+}
