@@ -169,7 +169,10 @@ describe('vaccination status in province B for a person vaccinated in A', () => 
       .set(HEALTHCODE)
       .send({ ...DOCUMENT, nonce: 'short' });
     expect(badNonce.status).toBe(400);
-    expect(badNonce.body).toMatchObject({ code: 'VALIDATION_FAILED', errors: [{ field: 'nonce' }] });
+    expect(badNonce.body).toMatchObject({
+      code: 'VALIDATION_FAILED',
+      errors: [{ field: 'nonce', reason: 'nonce must be a nonce of 8 to 128 letters, digits or . _ ~ -, like hc-7f3a9c21e4b8' }],
+    });
   });
 
   it('binds the signed answer to the platform that asked and to the nonce it sent', async () => {

@@ -22,6 +22,7 @@ export const FORMAT_WORDS: Readonly<Record<string, string>> = {
   [/^[A-Z]{3}$/.source]: 'a three-letter country code (ISO 3166-1 alpha-3), like CHN',
   [PERSON_ID_PATTERN.source]: 'a person id: p1 and 26 letters a-z or digits 2-7, as POST /v1/persons/lookup answers',
   [/^\d{1,20}$/.source]: 'a log position (a whole number of up to 20 digits), like 0',
+  [/^[A-Za-z0-9._~-]{8,128}$/.source]: 'a nonce of 8 to 128 letters, digits or . _ ~ -, like hc-7f3a9c21e4b8',
 };
 
 /** The plain-words description of a pattern, if it has one. */

@@ -26,7 +26,7 @@ export class StatusRequestDto extends LookupDto {
     example: 'hc-7f3a9c21e4b8',
   })
   @IsOptional()
-  @Matches(/^[A-Za-z0-9._~-]{8,128}$/, { message: 'nonce: 8–128 of A–Z a–z 0–9 . _ ~ -' })
+  @Matches(/^[A-Za-z0-9._~-]{8,128}$/)
   readonly nonce?: string;
 }
 
