@@ -63,11 +63,6 @@ export class AefiQueries {
     );
   }
 
-  /** Reports not yet acknowledged by a CDC, oldest deadline first. */
-  open(provinces: ProvinceFilter, limit = 500): Promise<AefiReportRow[]> {
-    return this.rows(`r.reported AND r."acknowledgedAt" IS NULL AND ${FILTER}`, [provinces], limit);
-  }
-
   /** Reports whose deadline passed at `now` without acknowledgement. */
   overdue(now: Date, provinces: ProvinceFilter, limit = 500): Promise<AefiReportRow[]> {
     return this.rows(`r.reported AND r."acknowledgedAt" IS NULL AND ${FILTER} AND r."deadlineAt" < $2`, [provinces, now], limit);
