@@ -208,7 +208,8 @@ export const openNodeRuntime = async (settings: Settings, options: RuntimeOption
     logSigningKey,
     checkpointer,
     close: async () => {
-      await checkpointer?.stop();
+      // What this node wrote is signed before it goes (bounded), not left to the next start.
+      await checkpointer?.stop({ signPending: true });
       await sync?.history.stop();
       await sync?.hub?.stop();
       await sync?.inbox.stop();

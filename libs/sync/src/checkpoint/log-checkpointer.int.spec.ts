@@ -153,4 +153,25 @@ describe(`log checkpointer (${testDatabaseKind()})`, () => {
     }
     expect(Date.now() - started).toBeLessThan(5 * pollMs);
   });
+  it('signs what awaits a checkpoint when it is stopped for a shutdown, and only then', async () => {
+    const province = '380000';
+    const own = (): NewEvent => ({ ...event(), metadata: { ...event().metadata, originProvince: province } });
+    const signed = async (): Promise<number> =>
+      (await store.readStream(checkpointStream(province))).reduce((n, e) => n + checkpointOf(e.data)!.count, 0);
+    for (let i = 0; i < 5; i++) await store.append(`batch-cpr-stop-${i}`, [own()]);
+    await readable();
+    // An hour's interval and 1,000 events per checkpoint: nothing is due while it runs.
+    const plain = new LogCheckpointer(store, { provinceCode: province, signer, everyEvents: 1000, everyMs: 3_600_000, pollMs: 50 });
+    plain.start();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await plain.stop();
+    expect(await signed()).toBe(0);
+    const leaving = new LogCheckpointer(store, { provinceCode: province, signer, everyEvents: 2, everyMs: 3_600_000, pollMs: 50 });
+    leaving.start();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    // Two full checkpoints are due at once (2 + 2 events); the fifth waits for the stop.
+    await until('two checkpoints', async () => (await signed()) >= 4, 10_000, 50);
+    await leaving.stop({ signPending: true });
+    expect(await signed()).toBe(5);
+  });
 });

@@ -275,10 +275,25 @@ export class LogCheckpointer {
     this.timer = setTimeout(tick, pollMs);
   }
 
-  async stop(): Promise<void> {
+  /**
+   * Stops looking at the log. With `signPending` (a node shutting down), it first signs every own
+   * event still awaiting a checkpoint, for at most `withinMs`, so a graceful stop leaves no
+   * unsigned window behind it until the next start's first checkpoint; a failure is reported
+   * through `onError` and does not stop the stop.
+   */
+  async stop(options: { readonly signPending?: boolean; readonly withinMs?: number } = {}): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     await this.running;
+    if (options.signPending) {
+      const until = Date.now() + (options.withinMs ?? 5_000);
+      try {
+        while (Date.now() < until && (await this.runOnce(true)) !== null);
+      } catch (error) {
+        this.state = null;
+        this.options.onError?.(error);
+      }
+    }
     await this.ahead?.page.catch(() => undefined);
   }
 }
