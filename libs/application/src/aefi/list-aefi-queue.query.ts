@@ -1,7 +1,7 @@
 import { type Actor, personRecordRead } from '@vaxledger/domain';
 import { type AefiQueuePage, type AefiQueueSort, listAefiQueue, type PageRequest, type ProvinceFilter } from '@vaxledger/projections';
 import { accessedAt, type AuditedReadDeps } from '../audit/audited-reads';
-import { type AccessContext, recordAccess } from '../audit/record-access';
+import { type AccessContext, recordAccesses } from '../audit/record-access';
 
 /** Which queue: every report awaiting acknowledgement, or only those past their deadline. */
 export type AefiQueueKind = 'open' | 'overdue';
@@ -29,17 +29,13 @@ export class ListAefiQueueQuery {
     const persons = [...new Set(page.items.flatMap((r) => (r.personId ? [r.personId] : [])))];
     const when = accessedAt(this.deps);
     // One entry per person, as the single read writes it, so a person's trail reads the same
-    // whichever screen showed them; written together, and the page waits for all of them.
-    await Promise.all(
-      persons.map((personId) =>
-        recordAccess(
-          this.deps.store,
-          this.deps.provinceCode,
-          actor,
-          context,
-          personRecordRead({ personId, purpose: context.purpose, accessedAt: when }),
-        ),
-      ),
+    // whichever screen showed them; written in one append, and the page waits for it.
+    await recordAccesses(
+      this.deps.store,
+      this.deps.provinceCode,
+      actor,
+      context,
+      persons.map((personId) => personRecordRead({ personId, purpose: context.purpose, accessedAt: when })),
     );
     return page;
   }
