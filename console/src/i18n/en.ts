@@ -363,6 +363,7 @@ export const en = {
     inFuture: 'Cannot be in the future',
     submit: 'Submit report',
     reported: 'Report submitted',
+    reportedSerious: 'Report submitted and recorded as serious (its outcome or criteria make it so): acknowledgement due by {{deadline}}',
     personReports: 'AEFI reports',
     queue: 'Reports awaiting acknowledgement',
     queueHint: 'Reports of your jurisdiction not yet acknowledged, earliest deadline first',

@@ -362,6 +362,7 @@ export const zhCN: typeof en = {
     inFuture: '不能晚于当前时间',
     submit: '提交报告',
     reported: '报告已提交',
+    reportedSerious: '报告已提交，并按严重病例记录（其结局或严重标准所致）：须在 {{deadline}} 前确认',
     personReports: '疑似异常反应报告',
     queue: '待接收的报告',
     queueHint: '本辖区尚未接收的报告，按报告时限先后排列',

@@ -75,7 +75,7 @@ export const AefiReportForm = ({
       ...(v.contactRelationship?.trim() ? { relationship: v.contactRelationship.trim() } : {}),
     };
     try {
-      const answer = await command<CommandAnswer>(
+      const answer = await command<CommandAnswer & { seriousFromCriteria?: boolean; deadlineAt?: string }>(
         '/v1/aefi',
         {
           person,
@@ -93,7 +93,10 @@ export const AefiReportForm = ({
         },
         key,
       );
-      void message.success(t('aefi.reported'));
+      // Sent as not serious, recorded as serious (a criterion or a death): say so, with the shorter deadline.
+      if (answer.seriousFromCriteria)
+        void message.warning(t('aefi.reportedSerious', { deadline: answer.deadlineAt ? chinaTime(answer.deadlineAt) : '' }), 8);
+      else void message.success(t('aefi.reported'));
       onDone(answer.position);
       onClose();
     } catch (e) {
