@@ -135,6 +135,37 @@ describe('the OpenAPI document matches the real answers of every route', () => {
     expect(served.filter((key) => !documented.includes(key))).toEqual([]);
   });
 
+  it('names the purpose and staff headers on every read the access audit records, with the purpose it defaults to', () => {
+    // Each of these reads writes PersonRecordRead (or RecallImpactExported) before it answers.
+    const audited: Record<string, string> = {
+      'POST /v1/persons/lookup': 'treatment',
+      'GET /v1/persons/{personId}/record': 'treatment',
+      'POST /v1/persons/{personId}/certificates': 'treatment',
+      'POST /v1/status': 'public_health',
+      'GET /v1/batches/{batchId}/recipients': 'recall_follow_up',
+      'GET /v1/batches/{batchId}/impact/recipients': 'recall_follow_up',
+      'GET /v1/aefi': 'public_health',
+      'GET /v1/aefi/overdue': 'public_health',
+      'GET /v1/aefi/{reportId}': 'public_health',
+      'GET /fhir/Patient/{personId}': 'treatment',
+      'GET /fhir/Immunization': 'treatment',
+      'GET /fhir/Immunization/{doseEventId}': 'treatment',
+      'GET /fhir/AdverseEvent/{reportId}': 'treatment',
+    };
+    const headersOf = (key: string): Record<string, unknown> => {
+      const [method, path] = key.split(' ') as [string, string];
+      const operation = doc.paths[path]?.[method.toLowerCase()] as {
+        parameters?: { name: string; in: string; schema?: { default?: string } }[];
+      };
+      return Object.fromEntries(
+        (operation?.parameters ?? []).filter((p) => p.in === 'header').map((p) => [p.name, p.schema?.default ?? true]),
+      );
+    };
+    expect(Object.fromEntries(Object.keys(audited).map((key) => [key, headersOf(key)]))).toEqual(
+      Object.fromEntries(Object.entries(audited).map(([key, purpose]) => [key, { 'X-Purpose-Of-Use': purpose, 'X-Staff-Ref': true }])),
+    );
+  });
+
   it('states formats, patterns and bounds of the fields, and every request example fits its own schema', () => {
     const schemas = (doc as unknown as { components: { schemas: Record<string, { properties: Record<string, Record<string, unknown>> }> } })
       .components.schemas;

@@ -131,6 +131,13 @@ const AUDITED_READS: Readonly<Record<string, string>> = {
   'GET /v1/batches/{batchId}/recipients': 'recall_follow_up',
   'GET /v1/aefi': 'public_health',
   'GET /v1/aefi/overdue': 'public_health',
+  // A clinic reading back its own report defaults to treatment; everyone else to public_health.
+  'GET /v1/aefi/{reportId}': 'public_health',
+  'GET /v1/batches/{batchId}/impact/recipients': 'recall_follow_up',
+  'GET /fhir/Patient/{personId}': 'treatment',
+  'GET /fhir/Immunization': 'treatment',
+  'GET /fhir/Immunization/{doseEventId}': 'treatment',
+  'GET /fhir/AdverseEvent/{reportId}': 'treatment',
 };
 
 const auditHeaders = (fallback: string): NonNullable<Operation['parameters']> => [
