@@ -1,5 +1,5 @@
 import type { Consumer } from 'kafkajs';
-import { LinkState, type LinkStatus } from './link-state';
+import { describeLinkError, LinkState, type LinkStatus } from './link-state';
 
 /** How long the broker may hold a sync consumer's fetch open when nothing is new: also how often an idle consumer hears from it. */
 export const CONSUMER_FETCH_MAX_WAIT_MS = 1000;
@@ -14,6 +14,8 @@ export const CONSUMER_SILENT_AFTER_SECONDS = 10;
 export class ConsumerLinkTracker {
   protected readonly link: LinkState;
   private startedMs: number | null = null;
+  /** Since when the consumer's handler has been failing (kafkajs redelivers the batch), and why. */
+  private failing: { sinceMs: number; error: string } | null = null;
 
   constructor(protected readonly now: () => number = Date.now) {
     this.link = new LinkState(now);
@@ -33,6 +35,7 @@ export class ConsumerLinkTracker {
   start(): void {
     this.link.starting();
     this.startedMs = this.now();
+    this.failing = null;
   }
 
   stopped(): void {
@@ -42,6 +45,20 @@ export class ConsumerLinkTracker {
   /** The broker delivered a batch: it answers. */
   contact(): void {
     this.link.contact();
+  }
+
+  /**
+   * The handler of a batch or message threw. kafkajs fetches it again and again (the broker
+   * keeps answering, so the link looks up) while nothing moves: until a handler succeeds the
+   * consumer reads as `retrying`, since the first failure.
+   */
+  handlerFailed(error: unknown): void {
+    this.failing = { sinceMs: this.failing?.sinceMs ?? this.now(), error: describeLinkError(error) };
+  }
+
+  /** A handler went through: the consumer moves again. */
+  handlerSucceeded(): void {
+    this.failing = null;
   }
 
   /** Follows the consumer's life through its instrumentation events; call before it connects. */
@@ -59,11 +76,19 @@ export class ConsumerLinkTracker {
   /**
    * The consumer's standing with the broker (connected, or crashed and restarting, since when).
    * A consumer that kafkajs keeps retrying without crashing is silent: past `silentAfterSeconds`
-   * without an answer (an idle one hears from the broker every few seconds) it reads as `retrying`.
+   * without an answer (an idle one hears from the broker every few seconds) it reads as `retrying`;
+   * so does one whose handler keeps failing (see handlerFailed).
    */
   status(silentAfterSeconds = CONSUMER_SILENT_AFTER_SECONDS): LinkStatus {
     const status = this.link.status();
     if (status.state !== 'connected' || status.lastContactAt === null) return status;
+    if (this.failing)
+      return {
+        ...status,
+        state: 'retrying',
+        since: new Date(this.failing.sinceMs).toISOString(),
+        lastError: `handler failing: ${this.failing.error}`,
+      };
     const silentMs = this.now() - Date.parse(status.lastContactAt);
     if (silentMs <= silentAfterSeconds * 1000) return status;
     return {

@@ -82,6 +82,34 @@ describe('an inbox link, before and after the broker answers', () => {
   });
 });
 
+describe('an inbox link whose handler keeps failing', () => {
+  it('reads retrying since the first failure while the broker answers, and connected again once a batch goes through', () => {
+    const { clock, tracker, consumer } = watched();
+    tracker.start();
+    consumer.emit('group.join');
+    clock.now += 1000;
+    tracker.handlerFailed(new Error('connection terminated'));
+    clock.now += 3000;
+    consumer.emit('fetch');
+    tracker.handlerFailed(new Error('connection refused'));
+    expect(tracker.status()).toMatchObject({
+      state: 'retrying',
+      since: at(T0 + 1000),
+      lastError: 'handler failing: Error: connection refused',
+      silentSeconds: 0,
+    });
+    tracker.handlerSucceeded();
+    expect(tracker.status()).toMatchObject({ state: 'connected', since: at(T0), lastError: null });
+    // A crash says more than a failing handler, and a new start forgets the failure.
+    tracker.handlerFailed(new Error('again'));
+    consumer.crash(new Error('KafkaJSNonRetriableError'), false);
+    expect(tracker.status()).toMatchObject({ state: 'crashed', lastError: 'Error: KafkaJSNonRetriableError' });
+    tracker.start();
+    consumer.emit('group.join');
+    expect(tracker.status()).toMatchObject({ state: 'connected' });
+  });
+});
+
 describe('the lag of each origin', () => {
   it('is null before the inbox starts, then grows from the start until the broker answers', () => {
     const { clock, tracker, consumer } = watched();

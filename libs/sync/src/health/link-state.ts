@@ -21,6 +21,9 @@ export interface LinkStatus {
   readonly silentSeconds: number | null;
 }
 
+/** An error as the link states report it: its name and message, never a stack. */
+export const describeLinkError = (error: unknown): string => (error instanceof Error ? `${error.name}: ${error.message}` : String(error));
+
 /** Keeps one link's state; the clock is injectable for tests. */
 export class LinkState {
   private name: LinkStateName = 'starting';
@@ -43,7 +46,7 @@ export class LinkState {
   }
 
   fail(state: 'retrying' | 'crashed', error: unknown): void {
-    this.enter(state, error instanceof Error ? `${error.name}: ${error.message}` : String(error));
+    this.enter(state, describeLinkError(error));
   }
 
   stopped(): void {

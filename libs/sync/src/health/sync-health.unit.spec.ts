@@ -153,4 +153,23 @@ describe('assessSync', () => {
       inbox: { state: 'connected', silentSeconds: 12 },
     });
   });
+
+  it('is degraded when a consumer has been stuck on a failing batch past the limit, though the broker answers', async () => {
+    const clock = { now: T0 };
+    const relay = new LinkState(() => clock.now);
+    relay.contact();
+    const router = new ConsumerLinkTracker(() => clock.now);
+    router.start();
+    router.contact();
+    router.handlerFailed(new Error('sync store unreachable'));
+    const sync = { ...fakeSync(clock, relay, none, null), hub: router };
+    clock.now += 10_000;
+    router.contact();
+    expect((await assessSync(sync, { now: clock.now })).status).toBe('ok');
+    clock.now += 6000;
+    router.contact();
+    expect((await assessSync(sync, { now: clock.now })).problems).toEqual([
+      'hub router retrying (handler failing: Error: sync store unreachable) for 16 s',
+    ]);
+  });
 });

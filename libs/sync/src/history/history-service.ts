@@ -107,9 +107,11 @@ export class HistoryService {
         try {
           await this.handle(message.value);
         } catch (error) {
+          this.link.handlerFailed(error);
           this.options.onError?.(error);
           throw error;
         }
+        this.link.handlerSucceeded();
       },
     });
   }

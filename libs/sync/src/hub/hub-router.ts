@@ -106,9 +106,11 @@ export class HubRouter {
         try {
           await this.handleBatch(batch.topic, batch.messages);
         } catch (error) {
+          this.link.handlerFailed(error);
           this.options.onError?.(error);
           throw error;
         }
+        this.link.handlerSucceeded();
         const last = batch.messages[batch.messages.length - 1];
         if (last) resolveOffset(last.offset);
         await heartbeat();

@@ -149,7 +149,13 @@ export class InboxConsumer {
       eachBatchAutoResolve: false,
       eachBatch: async ({ batch, resolveOffset, heartbeat }) => {
         this.tracker.contact();
-        await this.handleBatch(batch.topic, batch.partition, batch.messages);
+        try {
+          await this.handleBatch(batch.topic, batch.partition, batch.messages);
+        } catch (error) {
+          this.tracker.handlerFailed(error);
+          throw error;
+        }
+        this.tracker.handlerSucceeded();
         const last = batch.messages[batch.messages.length - 1];
         if (last) resolveOffset(last.offset);
         this.tracker.batchDone(batch.topic, batch.partition, Number(batch.offsetLag()));
