@@ -11,6 +11,7 @@ import { until } from '../support/until';
 // The operator's audit: with the Kafka broker stopped and a dose recorded in A, /health must not
 // keep saying `ok` with a frozen lag. Two provinces on a broker of this test's own
 // (deploy/local/kafka on another port, as broker-restart.e2e does), which it stops and starts.
+// B judges its links by shorter limits (SYNC_HEALTH_*_S) than A's defaults.
 
 const ROOT = join(__dirname, '..', '..');
 const port = 19200 + Math.floor(Math.random() * 400) * 2;
@@ -33,6 +34,7 @@ interface Health {
     problems: string[];
     relay: Link & { backlog: { events: number; oldestRecordedAt: string | null; seconds: number } | null };
     inbox: Link | null;
+    history: Link | null;
     origins: { origin: string; upTo: string | null; lagSeconds: number | null; transitSeconds: number | null }[];
   };
 }
@@ -57,7 +59,14 @@ describe('/health and /metrics while the Kafka broker is down', () => {
       { syncGroupId: `${prefix}-a` },
     );
     b = await startApi(
-      { PROVINCE_CODE: B, SYNC_PEERS: A, KAFKA_BROKERS: kafka, SYNC_TOPIC_PREFIX: prefix },
+      {
+        PROVINCE_CODE: B,
+        SYNC_PEERS: A,
+        KAFKA_BROKERS: kafka,
+        SYNC_TOPIC_PREFIX: prefix,
+        SYNC_HEALTH_SILENT_AFTER_S: '5',
+        SYNC_HEALTH_STALE_AFTER_S: '5',
+      },
       { syncGroupId: `${prefix}-b` },
     );
     batchId = (await federationSupplyChain({ a, b }, { lot: 'H2026D' })).batchId;
@@ -90,8 +99,10 @@ describe('/health and /metrics while the Kafka broker is down', () => {
     expect(body).toMatchObject({
       status: 'ok',
       ready: true,
-      sync: { status: 'ok', problems: [], relay: { state: 'connected' }, inbox: { state: 'connected' } },
+      sync: { status: 'ok', problems: [], relay: { state: 'connected' }, inbox: { state: 'connected' }, history: { state: 'connected' } },
     });
+    // A province has no hub router to report.
+    expect(body.sync).not.toHaveProperty('hubRouter');
     const fromA = body.sync.origins.find((o) => o.origin === A)!;
     expect(fromA.upTo).toEqual(expect.any(String));
     expect(fromA.transitSeconds).toEqual(expect.any(Number));
@@ -99,6 +110,8 @@ describe('/health and /metrics while the Kafka broker is down', () => {
     const text = await metrics(a);
     expect(sample(text, 'vaxledger_sync_connected', { link: 'relay' })).toBe(1);
     expect(sample(text, 'vaxledger_sync_connected', { link: 'inbox' })).toBe(1);
+    expect(sample(text, 'vaxledger_sync_connected', { link: 'history' })).toBe(1);
+    expect(text).not.toMatch(/^vaxledger_sync_connected\{link="hub-router"\}/m);
     expect(sample(text, 'vaxledger_sync_relay_backlog_events')).toBe(0);
     expect(text).toMatch(/^vaxledger_sync_relay_backlog_seconds 0$/m);
   }, 60_000);
@@ -119,6 +132,20 @@ describe('/health and /metrics while the Kafka broker is down', () => {
     const waiting = first.body.sync.relay.backlog!.events;
     expect(waiting).toBeGreaterThanOrEqual(1);
 
+    // B, on 5 s limits, reads its silent inbox as a problem after 5 s of silence (retrying since
+    // its last contact, for over 5 s); A's defaults need over 15 s.
+    let firstOfB: Health | null = null;
+    await until(
+      'B degraded by its own limits',
+      async () => {
+        const { body } = await health(b);
+        if (body.sync.problems.some((p) => p.startsWith('inbox '))) firstOfB = body;
+        return firstOfB !== null;
+      },
+      60_000,
+      250,
+    );
+    expect(firstOfB!.sync.inbox!.silentSeconds).toBeLessThan(12);
     await until(
       'A and B degraded',
       async () => (await health(a)).body.sync.problems.some((p) => p.startsWith('relay ')) && (await health(b)).body.status === 'degraded',
@@ -126,13 +153,19 @@ describe('/health and /metrics while the Kafka broker is down', () => {
       1000,
     );
     const [ha, hb] = [await health(a), await health(b)];
-    for (const h of [ha, hb]) {
+    // Retrying for a while: A on its defaults, B on its 5 s.
+    for (const [h, staleAfterMs] of [
+      [ha, 10_000],
+      [hb, 5_000],
+    ] as const) {
       expect(h.code).toBe(200);
       expect(h.body.ready).toBe(true);
       expect(h.body.sync.status).toBe('degraded');
       expect(['retrying', 'crashed']).toContain(h.body.sync.inbox?.state);
-      expect(Date.parse(h.body.sync.inbox!.since)).toBeLessThanOrEqual(Date.now() - 10_000);
+      expect(Date.parse(h.body.sync.inbox!.since)).toBeLessThanOrEqual(Date.now() - staleAfterMs);
       expect(h.body.sync.problems.some((p) => p.startsWith('inbox '))).toBe(true);
+      // The history consumer is as silent as the inbox.
+      expect(['retrying', 'crashed']).toContain(h.body.sync.history?.state);
     }
     // A's relay could not publish the dose.
     expect(ha.body.sync.relay.state).toBe('retrying');
@@ -149,6 +182,7 @@ describe('/health and /metrics while the Kafka broker is down', () => {
     const [ma, mb] = [await metrics(a), await metrics(b)];
     expect(sample(ma, 'vaxledger_sync_connected', { link: 'relay' })).toBe(0);
     expect(sample(ma, 'vaxledger_sync_connected', { link: 'inbox' })).toBe(0);
+    expect(sample(ma, 'vaxledger_sync_connected', { link: 'history' })).toBe(0);
     expect(sample(ma, 'vaxledger_sync_relay_backlog_events')).toBe(waiting);
     expect(sample(ma, 'vaxledger_sync_relay_backlog_seconds')).toBeGreaterThan(15);
     expect(sample(mb, 'vaxledger_sync_lag_seconds', { origin: A })).toBeGreaterThan(15);
@@ -160,7 +194,13 @@ describe('/health and /metrics while the Kafka broker is down', () => {
       'A and B ok again',
       async () => {
         const [ra, rb] = [await health(a), await health(b)];
-        return ra.body.status === 'ok' && rb.body.status === 'ok' && ra.body.sync.relay.state === 'connected';
+        return (
+          ra.body.status === 'ok' &&
+          rb.body.status === 'ok' &&
+          ra.body.sync.relay.state === 'connected' &&
+          ra.body.sync.history?.state === 'connected' &&
+          rb.body.sync.history?.state === 'connected'
+        );
       },
       60_000,
       500,
