@@ -57,7 +57,7 @@ const main = async (argv: readonly string[]): Promise<number> => {
             lagSeconds: p.seconds,
           }));
     // The same judgement as the API's /health: link states, the relay's backlog, problems.
-    const health = sync ? await assessSync(sync).catch(() => null) : null;
+    const health = sync ? await assessSync(sync, settings.syncHealth).catch(() => null) : null;
     process.stdout.write(
       `${JSON.stringify({
         role,
@@ -79,7 +79,7 @@ const main = async (argv: readonly string[]): Promise<number> => {
   };
   const metrics = settings.workerMetricsPort !== null ? new Metrics(runtime) : null;
   // The sync links' gauges, as the API's /metrics has them.
-  if (metrics) registerSyncLinkMetrics(metrics.registry, runtime.sync);
+  if (metrics) registerSyncLinkMetrics(metrics.registry, runtime.sync, settings.syncHealth);
   const metricsServer = metrics && settings.workerMetricsPort !== null ? await serveMetrics(metrics, settings.workerMetricsPort) : null;
   process.stdout.write(
     `vaxledger worker: role ${role} running for province ${settings.provinceCode}${metricsServer ? `; metrics on :${settings.workerMetricsPort}/metrics` : ''}\n`,
