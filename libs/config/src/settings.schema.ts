@@ -123,6 +123,11 @@ export const environmentSchema = (readText: ReadText, report: (messages: readonl
     RATE_LIMIT_PER_MINUTE: int('RATE_LIMIT_PER_MINUTE', 3000, 0, 1_000_000),
     LOG_CHECKPOINT_EVERY_EVENTS: int('LOG_CHECKPOINT_EVERY_EVENTS', 1000, 1, 10_000),
     LOG_CHECKPOINT_INTERVAL_S: int('LOG_CHECKPOINT_INTERVAL_S', 60, 1, 86_400),
+    // When /health reads the sync links as down. An idle consumer hears from the broker about
+    // every second, a heartbeat every 3 s: below 5 s of silence a rebalance would read as an outage.
+    SYNC_HEALTH_STALE_AFTER_S: int('SYNC_HEALTH_STALE_AFTER_S', 15, 1, 3600),
+    SYNC_HEALTH_RELAY_BEHIND_S: int('SYNC_HEALTH_RELAY_BEHIND_S', 300, 1, 86_400),
+    SYNC_HEALTH_SILENT_AFTER_S: int('SYNC_HEALTH_SILENT_AFTER_S', 10, 5, 3600),
     AEFI_SIGNAL_MIN_REPORTS: int('AEFI_SIGNAL_MIN_REPORTS', 3, 1, 1_000_000),
     AEFI_SIGNAL_ALPHA: setting(
       z

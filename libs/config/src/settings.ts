@@ -2,7 +2,6 @@ import { createPublicKey, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { KafkaConfig } from 'kafkajs';
-import { z } from 'zod';
 import { environmentSchema, type Environment, type ReadText } from './settings.schema';
 
 export type { ReadText } from './settings.schema';
@@ -175,37 +174,9 @@ export const loadSettings = (env: Env = process.env, readText: ReadText = readTe
     for (const message of crossSettingProblems(parsed, env)) ctx.addIssue({ code: 'custom', message });
   });
   const result = schema.safeParse(env);
-  const syncHealth = syncHealthOf(env, (message) => fieldProblems.push(message));
   const problems = [...new Set([...fieldProblems, ...(result.error?.issues.map((issue) => issue.message) ?? [])])];
   if (problems.length > 0 || !result.data) throw new SettingsError(problems);
-  return settingsOf(result.data, env, syncHealth);
-};
-
-/** Each limit's default and range, in whole seconds. */
-const SYNC_HEALTH_LIMITS = {
-  SYNC_HEALTH_STALE_AFTER_S: { fallback: 15, min: 1, max: 3600 },
-  SYNC_HEALTH_RELAY_BEHIND_S: { fallback: 300, min: 1, max: 86_400 },
-  // An idle consumer hears from the broker about every second, a heartbeat every 3 s: below 5 s
-  // a rebalance or a slow answer would read as an outage.
-  SYNC_HEALTH_SILENT_AFTER_S: { fallback: 10, min: 5, max: 3600 },
-} as const;
-
-/** The sync health limits; a bad one is reported (name and range, never the value) and takes its default. */
-const syncHealthOf = (env: Env, report: (message: string) => void): SyncHealthSettings => {
-  const seconds = (name: keyof typeof SYNC_HEALTH_LIMITS): number => {
-    const { fallback, min, max } = SYNC_HEALTH_LIMITS[name];
-    const raw = env[name]?.trim() ?? '';
-    if (raw === '') return fallback;
-    const parsed = z.coerce.number().int().min(min).max(max).safeParse(raw);
-    if (parsed.success) return parsed.data;
-    report(`${name} must be an integer from ${min} to ${max}`);
-    return fallback;
-  };
-  return {
-    staleAfterSeconds: seconds('SYNC_HEALTH_STALE_AFTER_S'),
-    relayBehindSeconds: seconds('SYNC_HEALTH_RELAY_BEHIND_S'),
-    silentAfterSeconds: seconds('SYNC_HEALTH_SILENT_AFTER_S'),
-  };
+  return settingsOf(result.data, env);
 };
 
 const isGiven = (env: Env, name: string): boolean => (env[name]?.trim() ?? '') !== '';
@@ -290,7 +261,7 @@ const oidcProblems = (e: Environment, env: Env): string[] => {
 };
 
 /** The checked environment as the Settings the node runs on. */
-const settingsOf = (e: Environment, env: Env, syncHealth: SyncHealthSettings): Settings => {
+const settingsOf = (e: Environment, env: Env): Settings => {
   const embedded = isEmbedded(e, env);
   const ssl =
     e.KAFKA_SSL === 'true'
@@ -334,7 +305,11 @@ const settingsOf = (e: Environment, env: Env, syncHealth: SyncHealthSettings): S
     projector: isGiven(env, 'PROJECTOR') ? e.PROJECTOR : embedded ? 'inline' : 'thread',
     logCheckpoint: { everyEvents: e.LOG_CHECKPOINT_EVERY_EVENTS, intervalMs: e.LOG_CHECKPOINT_INTERVAL_S * 1000 },
     aefiSignal: { minReports: e.AEFI_SIGNAL_MIN_REPORTS, alpha: e.AEFI_SIGNAL_ALPHA },
-    syncHealth,
+    syncHealth: {
+      staleAfterSeconds: e.SYNC_HEALTH_STALE_AFTER_S,
+      relayBehindSeconds: e.SYNC_HEALTH_RELAY_BEHIND_S,
+      silentAfterSeconds: e.SYNC_HEALTH_SILENT_AFTER_S,
+    },
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     kafkaSecurity: { ssl, sasl },
     syncSigningKey: e.SYNC_SIGNING_KEY ?? null,
