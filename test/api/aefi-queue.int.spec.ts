@@ -1,5 +1,6 @@
 import { residentIdCheckChar } from '@vaxledger/domain';
 import { AS, ORGS, type ApiHarness, startApi } from '../support/api-harness';
+import { whileAuditRefused } from '../support/audit-refusal';
 import { detailsOf } from '../support/person-details';
 import { stockClinic } from '../support/scenario';
 import { until } from '../support/until';
@@ -178,23 +179,13 @@ describe('the AEFI queue, paged and audited', () => {
   });
 
   it('answers no page when the access trail cannot be written (503), and answers again once it can', async () => {
-    const schema = (api.runtime.store as unknown as { schemaName: string }).schemaName;
-    await api.runtime.readModels.dataSource.query(`
-      CREATE OR REPLACE FUNCTION "${schema}".refuse_audit() RETURNS trigger LANGUAGE plpgsql AS $$
-      BEGIN
-        IF NEW.stream_id LIKE 'audit-%' THEN RAISE EXCEPTION 'audit trail unavailable (test)'; END IF;
-        RETURN NEW;
-      END $$;
-      CREATE TRIGGER refuse_audit BEFORE INSERT ON "${schema}".events FOR EACH ROW EXECUTE FUNCTION "${schema}".refuse_audit();`);
-    try {
+    await whileAuditRefused(api, async () => {
       for (const path of ['/v1/aefi', '/v1/aefi/overdue']) {
         const res = await api.http.get(path).set(AS.cdc);
         expect({ path, status: res.status, code: res.body.code }).toEqual({ path, status: 503, code: 'AUDIT_UNAVAILABLE' });
         for (const personId of personIds) expect(res.text).not.toContain(personId);
       }
-    } finally {
-      await api.runtime.readModels.dataSource.query(`DROP TRIGGER refuse_audit ON "${schema}".events`);
-    }
+    });
     expect((await page('/v1/aefi')).total).toBe(5);
   });
 });

@@ -1,4 +1,5 @@
 import { AS, ORGS, actor, startApi, type ApiHarness } from '../support/api-harness';
+import { whileAuditRefused } from '../support/audit-refusal';
 import { stockClinic } from '../support/scenario';
 import { until } from '../support/until';
 
@@ -38,8 +39,6 @@ describe('audit trail of reads of personal data', () => {
     const all = await api.runtime.store.readAll({ after: 0n, limit: 100_000 });
     return all.filter((e) => ACCESS_TYPES.includes(e.type)) as unknown as LoggedEvent[];
   };
-
-  const eventSchema = (): string => (api.runtime.store as unknown as { schemaName: string }).schemaName;
 
   beforeAll(async () => {
     api = await startApi();
@@ -141,16 +140,7 @@ describe('audit trail of reads of personal data', () => {
   });
 
   it('answers no read when the access event cannot be appended (503), and answers again once it can', async () => {
-    const schema = eventSchema();
-    // A real failure of the real database, for audit streams only: the ledger itself keeps working.
-    await api.runtime.readModels.dataSource.query(`
-      CREATE OR REPLACE FUNCTION "${schema}".refuse_audit() RETURNS trigger LANGUAGE plpgsql AS $$
-      BEGIN
-        IF NEW.stream_id LIKE 'audit-%' THEN RAISE EXCEPTION 'audit trail unavailable (test)'; END IF;
-        RETURN NEW;
-      END $$;
-      CREATE TRIGGER refuse_audit BEFORE INSERT ON "${schema}".events FOR EACH ROW EXECUTE FUNCTION "${schema}".refuse_audit();`);
-    try {
+    await whileAuditRefused(api, async () => {
       const before = (await accessEvents()).length;
       const size = await api.logSize();
       const lookup = await api.http.post('/v1/persons/lookup').set(AS.clinic).send({ idType: 'RESIDENT_ID', idNumber: PERSON.idNumber });
@@ -165,9 +155,7 @@ describe('audit trail of reads of personal data', () => {
       }
       expect((await accessEvents()).length).toBe(before);
       expect(await api.logSize()).toBe(size);
-    } finally {
-      await api.runtime.readModels.dataSource.query(`DROP TRIGGER refuse_audit ON "${schema}".events`);
-    }
+    });
     const again = await api.http.get(`/v1/persons/${personId}/record`).set(AS.clinic);
     expect(again.status).toBe(200);
   });
