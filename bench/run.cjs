@@ -55,7 +55,7 @@ const redactUrl = (url) => {
 
 /** The command as the user typed it (as far as we can tell), with the env vars that change the run. */
 const commandLine = (args) => {
-  const env = ['BENCH_SCALE', 'DATABASE_URL', 'BENCH_BASELINE']
+  const env = ['BENCH_SCALE', 'DATABASE_URL', 'BENCH_BASELINE', 'BENCH_TLOG_ROUNDS', 'BENCH_TLOG_POLL_MS', 'BENCH_TLOG_BUSY_SHARE']
     .filter((k) => process.env[k])
     .map((k) => `${k}=${k === 'DATABASE_URL' ? redactUrl(process.env[k]) : process.env[k]}`);
   const viaNpm = process.env.npm_lifecycle_event === 'bench';
