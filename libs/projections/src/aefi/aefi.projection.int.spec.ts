@@ -150,6 +150,16 @@ describe(`AEFI read model on ${testDatabaseKind()}`, () => {
       doses: 2, // one dose from A, one from B
       ratePer100k: 100_000,
     });
+    // A batch with no report (and no dose): zeros, no rate.
+    expect(await models.aefi.batchSummary('8696321-NONE')).toEqual({
+      batchId: '8696321-NONE',
+      reports: 0,
+      persons: 0,
+      bySeriousness: { serious: 0, nonSerious: 0 },
+      byClass: {},
+      doses: 0,
+      ratePer100k: null,
+    });
     expect([...(await models.aefi.dosesByBatch('8696321')).entries()].sort()).toEqual([
       ['8696321-L1', 2],
       ['8696321-L2', 1],

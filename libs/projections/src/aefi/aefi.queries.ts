@@ -118,21 +118,22 @@ export class AefiQueries {
   }
 
   async batchSummary(batchId: string): Promise<BatchAefiSummary> {
-    const rows: { serious: boolean; aefiClass: string | null; n: number }[] = await this.dataSource.query(
-      `SELECT r.serious, r."aefiClass", count(*)::int AS n FROM ${this.t('rm_aefi_report_batch')} b
-         JOIN ${this.t('rm_aefi_report')} r ON r."reportId" = b."reportId" AND r.reported
-        WHERE b."batchId" = $1 GROUP BY r.serious, r."aefiClass"`,
-      [batchId],
-    );
-    const [[{ n: doses }], [{ n: persons }]] = (await Promise.all([
-      this.dataSource.query(`SELECT count(*)::int AS n FROM ${this.t('rm_dose')} WHERE "batchId" = $1 AND status = 'valid'`, [batchId]),
+    // One pass over the batch's reports: counts per seriousness and class, and (the empty
+    // grouping set, `total` 1) the distinct persons over all of them, each person once.
+    const [groups, [{ n: doses }]] = (await Promise.all([
       this.dataSource.query(
-        `SELECT count(DISTINCT coalesce(r."personId", r."reportId"))::int AS n FROM ${this.t('rm_aefi_report_batch')} b
+        `SELECT GROUPING(r.serious, r."aefiClass") AS total, r.serious, r."aefiClass", count(*)::int AS n,
+                count(DISTINCT coalesce(r."personId", r."reportId"))::int AS persons
+           FROM ${this.t('rm_aefi_report_batch')} b
            JOIN ${this.t('rm_aefi_report')} r ON r."reportId" = b."reportId" AND r.reported
-          WHERE b."batchId" = $1`,
+          WHERE b."batchId" = $1
+          GROUP BY GROUPING SETS ((r.serious, r."aefiClass"), ())`,
         [batchId],
       ),
-    ])) as [[{ n: number }], [{ n: number }]];
+      this.dataSource.query(`SELECT count(*)::int AS n FROM ${this.t('rm_dose')} WHERE "batchId" = $1 AND status = 'valid'`, [batchId]),
+    ])) as [{ total: number; serious: boolean; aefiClass: string | null; n: number; persons: number }[], [{ n: number }]];
+    const rows = groups.filter((g) => Number(g.total) === 0);
+    const persons = groups.find((g) => Number(g.total) !== 0)?.persons ?? 0;
     const byClass: Record<string, number> = {};
     let serious = 0;
     let nonSerious = 0;
