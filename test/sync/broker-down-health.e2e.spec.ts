@@ -146,13 +146,20 @@ describe('/health and /metrics while the Kafka broker is down', () => {
       250,
     );
     expect(firstOfB!.sync.inbox!.silentSeconds).toBeLessThan(12);
+    // Both inboxes past their own limits (B's 5 s comes long before A's 15 s) and A's relay
+    // stuck, in one reading of each node, which the checks below then look at.
+    let ha = await health(a);
+    let hb = await health(b);
+    const inboxProblem = (h: { body: Health }): boolean => h.body.sync.problems.some((p) => p.startsWith('inbox '));
     await until(
-      'A and B degraded',
-      async () => (await health(a)).body.sync.problems.some((p) => p.startsWith('relay ')) && (await health(b)).body.status === 'degraded',
+      'A and B degraded, both inboxes past their limits',
+      async () => {
+        [ha, hb] = [await health(a), await health(b)];
+        return ha.body.sync.problems.some((p) => p.startsWith('relay ')) && inboxProblem(ha) && inboxProblem(hb);
+      },
       120_000,
       1000,
     );
-    const [ha, hb] = [await health(a), await health(b)];
     // Retrying for a while: A on its defaults, B on its 5 s.
     for (const [h, staleAfterMs] of [
       [ha, 10_000],
