@@ -30,7 +30,8 @@ export const AefiReportDrawer = ({ reportId, onClose, onChanged }: { reportId: s
     try {
       const r = await get<AefiReport>(`/v1/aefi/${enc(reportId)}`);
       setReport(r);
-      setAefiClass(r.aefiClass ?? undefined);
+      // A reload that lands after the user picked a class keeps the pick (a saved class equals it).
+      setAefiClass((picked) => picked ?? r.aefiClass ?? undefined);
     } catch (e) {
       setError(e);
     }
