@@ -14,7 +14,7 @@
  */
 const { generateKeyPairSync } = require('node:crypto');
 const { scaled } = require('../lib/env.cjs');
-const { checkpoint: dbCheckpoint } = require('../lib/db.cjs');
+const { checkpoint: dbCheckpoint, query } = require('../lib/db.cjs');
 const { nowMs, int, rate } = require('../lib/stats.cjs');
 const { table } = require('../lib/results.cjs');
 const { loadLib } = require('../lib/load.cjs');
@@ -123,6 +123,9 @@ const runSide = async (ctx, { side, schema, streams, total, writers, label }) =>
   const cpu = process.cpuUsage(cpuStart);
   if (checkpointer && signed !== total) throw new Error(`the checkpointer signed ${signed} of ${total} events`);
   await store.close();
+  // Gone before the next side starts: autovacuum would otherwise visit this side's 100,000 fresh
+  // rows while the next side runs, at a moment no round controls.
+  await query(ctx.url, `DROP SCHEMA IF EXISTS ${schema} CASCADE`);
   return {
     eventsPerSecond: (total / written) * 1000,
     sustainedPerSecond: (total / sustained) * 1000,
@@ -246,7 +249,7 @@ const run = async (ctx) => {
       `Batched: ${int(batchTotal)} DoseAdministered events per side, ${BATCH.perCall} per call, ${BATCH.writers} writers, exact expected revisions.`,
       `Dose capture: ${int(singleTotal)} single-event appends per side, ${SINGLE.writers} writers, ${SINGLE.perStream} doses per person stream, exact expected revisions (the append POST /v1/doses makes, without HTTP).`,
       `Burst: ${int(scaled(BURST.full, ctx.scale, 400))} DoseAdministered events, ${BURST.perCall} per call, ${BURST.writers} writers, with the checkpointer started at the node's default pacing (${NODE_PACING.everyEvents} events per checkpoint, ${NODE_PACING.everyMs / 1000} s interval); timed from the burst's end until its last event is signed.`,
-      `${ROUNDS.length} rounds per workload, the order alternating (off, checkpointer; checkpointer, off; …), each side in a fresh schema; the slowdown judged is the median of the rounds' own pairs (every round's is listed), the rates shown are the means of the rounds. The checkpointer runs in the bench process beside the writers, signs every 1,000 events or 5 s and looks at the log every ${POLL_MS} ms (while others append: one checkpoint per look, then a rest of 19 times the look, its busy share ${BUSY_SHARE ?? '1/20'}); it reads each event's leaf as PostgreSQL computes it after commit (ADR 0028; the append computes none).`,
+      `${ROUNDS.length} rounds per workload, the order alternating (off, checkpointer; checkpointer, off; …), each side in a fresh schema, dropped when the side ends; the slowdown judged is the median of the rounds' own pairs (every round's is listed), the rates shown are the means of the rounds. The checkpointer runs in the bench process beside the writers, signs every 1,000 events or 5 s and looks at the log every ${POLL_MS} ms (while others append: one checkpoint per look, then a rest of 19 times the look, its busy share ${BUSY_SHARE ?? '1/20'}); it reads each event's leaf as PostgreSQL computes it after commit (ADR 0028; the append computes none).`,
     ],
     rows,
     details: table(
