@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -480,4 +481,66 @@ describe('the OpenAPI document matches the real answers of every route', () => {
     }
     expect(problems).toEqual([]);
   }, 120_000);
+  it('refuses every example that lacks a field its schema requires, naming the field, and appends nothing', async () => {
+    type Schema = { $ref?: string; type?: string; required?: string[]; properties?: Record<string, Schema>; items?: Schema };
+    const components = (doc as unknown as { components: { schemas: Record<string, Schema> } }).components.schemas;
+    const resolve = (schema: Schema | undefined): Schema | undefined =>
+      schema?.$ref ? resolve(components[schema.$ref.split('/').pop()!]) : schema;
+    /** Paths of the required fields: the body's own, then those of each required nested object (one level). */
+    const requiredPaths = (schema: Schema | undefined, prefix = '', depth = 0): string[] =>
+      (schema?.required ?? []).flatMap((name) => {
+        const path = prefix ? `${prefix}.${name}` : name;
+        const child = resolve(schema?.properties?.[name]);
+        const nested = depth === 0 && child?.properties ? requiredPaths(child, path, depth + 1) : [];
+        return [path, ...nested];
+      });
+    /** The example with the field at `path` left out (`undefined`) or sent as `null`. */
+    const altered = (body: unknown, path: string, value: null | undefined): unknown => {
+      const copy = JSON.parse(JSON.stringify(body)) as Record<string, Record<string, unknown>>;
+      const [first, second] = path.split('.') as [string, string | undefined];
+      const parent = second === undefined ? copy : copy[first]!;
+      const name = second ?? first;
+      if (value === undefined) delete parent[name];
+      else parent[name] = value;
+      return copy;
+    };
+    // Guards run before the body is validated: the first role the route admits gets the 400.
+    const roles = [AS.maker, AS.cdc, AS.clinic, AS.regulator, actor('healthcode', EXAMPLE_IDS.cdc, '440000')];
+    // Path parameters well formed (a malformed one is refused before the body is looked at).
+    const pathValues = {
+      batchId: EXAMPLE_IDS.batchId,
+      shipmentId: randomUUID(),
+      eventId: randomUUID(),
+      recallId: randomUUID(),
+      reportId: randomUUID(),
+    };
+    const before = await api.runtime.store.headPosition();
+    const problems: string[] = [];
+    let checked = 0;
+    for (const [key, example] of Object.entries(REQUEST_EXAMPLES)) {
+      const [method, template] = key.split(' ') as [string, string];
+      if (method !== 'POST' || !template.startsWith('/v1/')) continue;
+      const operation = doc.paths[template]?.post as unknown as { requestBody?: { content: Record<string, { schema: Schema }> } };
+      for (const path of requiredPaths(resolve(operation?.requestBody?.content['application/json']?.schema))) {
+        for (const value of [undefined, null]) {
+          let answer: { status: number; body: Record<string, unknown> } | undefined;
+          for (const as of roles) {
+            answer = await call('post', template, as, { params: pathValues, body: altered(example, path, value) });
+            if (answer.status !== 403) break;
+          }
+          checked++;
+          // Left out: "<path> is required". Null: refused by that field's own checks.
+          const errors = (answer?.body.errors ?? []) as { field: string; reason: string }[];
+          const named = errors.some((e) => e.field === path && (value === null || e.reason === `${path} is required`));
+          if (answer?.status !== 400 || answer.body.code !== 'VALIDATION_FAILED' || !named)
+            problems.push(`${key} with ${path} ${String(value)}: ${answer?.status} ${JSON.stringify(answer?.body).slice(0, 200)}`);
+        }
+      }
+    }
+    expect(checked).toBeGreaterThan(80);
+    expect(problems).toEqual([]);
+    // Nothing appended meanwhile but the log's own checkpoints.
+    const appended = await api.runtime.store.readAll({ after: before, limit: 1000 });
+    expect(appended.filter((e) => e.type !== 'LogCheckpointed').map((e) => e.type)).toEqual([]);
+  }, 60_000);
 });

@@ -56,8 +56,13 @@ const flatten = (errors: readonly ValidationError[], prefix = ''): FieldError[] 
   errors.flatMap((e) => {
     const field = fieldPath(prefix, e.property);
     const rules = Object.entries(e.constraints ?? {});
-    // A missing field fails every check on it; one plain sentence says it all.
-    const missing = e.value === undefined && rules.length > 0 && !rules.some(([rule]) => rule === 'whitelistValidation');
+    // A missing field fails every check on it; one plain sentence says it all. A required
+    // object (`@IsDefined()` beside `@ValidateNested()`, which lets undefined and null through
+    // on its own) sent as null is missing too.
+    const missing =
+      (e.value === undefined || rules.some(([rule]) => rule === 'isDefined')) &&
+      rules.length > 0 &&
+      !rules.some(([rule]) => rule === 'whitelistValidation');
     const own = missing
       ? [{ field, reason: `${field} is required` }]
       : rules.map(([rule, message]) => ({ field, reason: reasonFor(field, e.property, rule, message) }));

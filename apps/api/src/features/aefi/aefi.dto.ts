@@ -16,6 +16,7 @@ import {
   ArrayUnique,
   IsArray,
   IsBoolean,
+  IsDefined,
   IsIn,
   IsOptional,
   IsString,
@@ -45,7 +46,7 @@ export class AefiContactDto {
 
 /** An AEFI case card (DOMAIN.md §3). The narrative and contact go to the vault only. */
 export class ReportAefiDto {
-  @ApiProperty({ type: AefiPersonDto }) @ValidateNested() @Type(() => AefiPersonDto) readonly person!: AefiPersonDto;
+  @ApiProperty({ type: AefiPersonDto }) @IsDefined() @ValidateNested() @Type(() => AefiPersonDto) readonly person!: AefiPersonDto;
   @ApiProperty({ type: [String], description: 'Event ids of the doses the event follows (any province)' })
   @IsArray()
   @ArrayMinSize(1)

@@ -3,7 +3,7 @@ import { ApiBody, ApiConsumes, ApiOperation, ApiProperty, ApiPropertyOptional, A
 import { type Application, type CommandAnswer, type DoseImportResult, DOSE_COLUMNS, REQUIRED_DOSE_COLUMNS } from '@vaxledger/application';
 import { type Actor, ID_TYPES, type IdType } from '@vaxledger/domain';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, Min, ValidateNested } from 'class-validator';
+import { IsDefined, IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, Min, ValidateNested } from 'class-validator';
 import type { Request } from 'express';
 import { CurrentActor, Roles } from '../../http/auth';
 import { ApiError } from '../../http/problem';
@@ -40,7 +40,7 @@ export class OverrideDto {
 }
 
 export class RecordDoseDto {
-  @ApiProperty({ type: PersonDto }) @ValidateNested() @Type(() => PersonDto) readonly person!: PersonDto;
+  @ApiProperty({ type: PersonDto }) @IsDefined() @ValidateNested() @Type(() => PersonDto) readonly person!: PersonDto;
   @ApiProperty({ example: '8696321-202611A017' }) @IsString() @Length(3, 60) readonly batchId!: string;
   @ApiPropertyOptional({ description: 'Required for serialised products' }) @IsOptional() @IsString() readonly traceCode?: string;
   @ApiProperty() @IsInt() @Min(1) @Max(20) readonly doseNumber!: number;

@@ -6,6 +6,7 @@ import {
   ArrayMaxSize,
   ArrayMinSize,
   IsBoolean,
+  IsDefined,
   IsIn,
   IsInt,
   IsNumber,
@@ -52,7 +53,7 @@ export class RegisterProductDto {
   @ApiProperty() @IsString() @Length(1, 60) readonly approvalNo!: string;
   @ApiProperty() @IsString() readonly mahOrgCode!: string;
   @ApiProperty() @IsInt() @Min(1) @Max(100) readonly dosesPerUnit!: number;
-  @ApiProperty({ type: StorageRangeDto }) @ValidateNested() @Type(() => StorageRangeDto) readonly storageC!: StorageRangeDto;
+  @ApiProperty({ type: StorageRangeDto }) @IsDefined() @ValidateNested() @Type(() => StorageRangeDto) readonly storageC!: StorageRangeDto;
   @ApiProperty() @IsInt() @Min(1) @Max(120) readonly shelfLifeMonths!: number;
   @ApiProperty({ enum: ['NIP', 'nonNIP'] }) @IsIn(['NIP', 'nonNIP']) readonly programme!: 'NIP' | 'nonNIP';
   @ApiProperty() @IsBoolean() readonly serialised!: boolean;

@@ -7,6 +7,7 @@ import {
   ArrayMinSize,
   IsArray,
   IsBoolean,
+  IsDefined,
   IsIn,
   IsInt,
   IsNumber,
@@ -105,7 +106,11 @@ export class ReceiveShipmentDto {
   @ValidateNested({ each: true })
   @Type(() => ReceiptLineDto)
   readonly lines!: ReceiptLineDto[];
-  @ApiProperty({ type: VerificationDto }) @ValidateNested() @Type(() => VerificationDto) readonly verification!: VerificationDto;
+  @ApiProperty({ type: VerificationDto })
+  @IsDefined()
+  @ValidateNested()
+  @Type(() => VerificationDto)
+  readonly verification!: VerificationDto;
   @ApiPropertyOptional({ type: TemperatureLogDto })
   @IsOptional()
   @ValidateNested()
