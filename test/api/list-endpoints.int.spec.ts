@@ -257,6 +257,9 @@ describe('list endpoints', () => {
       '/v1/shipments?colour=red',
       '/v1/shipments?page=0',
       '/v1/shipments?page=two',
+      // Past any real list, and past what an offset can be (it was a 500: "2e+21" is no bigint).
+      '/v1/shipments?page=1000001',
+      '/v1/batches?page=99999999999999999999',
       '/v1/shipments?pageSize=101',
       '/v1/shipments?pageSize=0',
       '/v1/shipments?sort=toSite',
