@@ -1,4 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { buildIfStale, CLI_PATH, runCli } from '../support/embedded-node';
 
 // The CLI as a user and a script meet it: help on every command (status 0), a usage error
@@ -62,6 +65,25 @@ describe('the CLI', () => {
     const run = runCli(['projections', 'rebuild', 'nope'], { DATA_DIR: '/nonexistent/vx' });
     expect(run.status).toBe(2);
     expect(run.stderr).toContain('unknown projection nope; known: all, ');
+  });
+
+  it('refuses a DATA_DIR that holds no node instead of creating an empty one there (a mistyped folder passed `log verify`)', () => {
+    const parent = mkdtempSync(join(tmpdir(), 'vxl-cli-nonode-'));
+    try {
+      const dataDir = join(parent, 'typo');
+      for (const command of [['log', 'verify'], ['store', 'export'], ['status'], ['projections', 'status'], ['api-keys', 'list']]) {
+        const run = runCli(command, { DATA_DIR: dataDir, PORT: '1' });
+        expect({ command, status: run.status, stdout: run.stdout }).toEqual({ command, status: 1, stdout: '' });
+        expect(run.stderr).toContain(`DATA_DIR ${dataDir} holds no node yet`);
+      }
+      expect(existsSync(dataDir)).toBe(false);
+      // An empty folder is no node either; it is left as it was.
+      const empty = mkdtempSync(join(parent, 'empty-'));
+      expect(runCli(['log', 'verify'], { DATA_DIR: empty }).status).toBe(1);
+      expect(readdirSync(empty)).toEqual([]);
+    } finally {
+      rmSync(parent, { recursive: true, force: true });
+    }
   });
 
   it('ends quietly when its output goes to `head -1`', () => {

@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { Option } from 'commander';
 import { loadSettings, SettingsError, type Settings } from '@vaxledger/config';
 import type { NodeRuntime } from '../../api/src/infrastructure/node-runtime';
@@ -29,12 +31,25 @@ export const settingsOrExit = (): Settings => {
   }
 };
 
-/** Opens this node's store for one command; on a DATA_DIR a running node holds, says so and stops (status 1). */
+/**
+ * Opens this node's store for one command; on a DATA_DIR a running node holds, says so and stops
+ * (status 1). On the embedded default a DATA_DIR that holds no node yet is refused too (status 1)
+ * unless the command is one that may start a node there (`mayCreate`: `store import`, `api-keys
+ * issue`): opening it would create an empty node, and a mistyped folder would then pass
+ * `log verify` with "0 events, no problem" and leave a stray node behind.
+ */
 export const withRuntime = async <T>(
   settings: Settings,
   options: RuntimeOptions,
   use: (runtime: NodeRuntime) => Promise<T>,
+  { mayCreate = false }: { mayCreate?: boolean } = {},
 ): Promise<T> => {
+  if (settings.embedded && !mayCreate && !existsSync(join(settings.dataDir, 'pglite', 'PG_VERSION'))) {
+    fail(
+      `DATA_DIR ${settings.dataDir} holds no node yet (no pglite/ in it): check DATA_DIR; \`npm start\` creates a node there, \`npm run cli -- store import\` restores one`,
+    );
+    throw new Exit(1);
+  }
   const { openNodeRuntime } = await nodeRuntime();
   const { runtimeOptionsFromEnv } = await import('../../api/src/infrastructure/runtime-options');
   const { DataDirInUseError } = await import('../../api/src/infrastructure/data-dir-lock');

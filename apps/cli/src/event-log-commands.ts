@@ -11,15 +11,21 @@ export const registerEventLogCommands = (program: Command): void => {
     const settings = settingsOrExit();
     const { runStoreCommand, StoreUsageError } = await import('./store/store-command');
     // Only the log is touched. stdout carries the export, so nothing else goes there.
-    const code = await withRuntime(settings, offline, async (runtime) => {
-      try {
-        return await runStoreCommand(runtime.store, args, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr });
-      } catch (error) {
-        if (!(error instanceof StoreUsageError)) throw error;
-        fail(error.message);
-        return 2;
-      }
-    });
+    // An import may restore into a new DATA_DIR; export and verify need the node there.
+    const code = await withRuntime(
+      settings,
+      offline,
+      async (runtime) => {
+        try {
+          return await runStoreCommand(runtime.store, args, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr });
+        } catch (error) {
+          if (!(error instanceof StoreUsageError)) throw error;
+          fail(error.message);
+          return 2;
+        }
+      },
+      { mayCreate: args[0] === 'import' },
+    );
     throw new Exit(code);
   };
   store

@@ -11,15 +11,21 @@ export const registerKeyCommands = (program: Command): void => {
   const apiKeysCommand = async (args: string[]): Promise<void> => {
     const settings = settingsOrExit();
     const { runApiKeysCommand, UsageError } = await import('./api-keys/api-keys');
-    const code = await withRuntime(settings, offline, async (runtime) => {
-      try {
-        return await runApiKeysCommand(runtime.auth, args, print);
-      } catch (error) {
-        if (!(error instanceof UsageError)) throw error;
-        fail(error.message);
-        return 2;
-      }
-    });
+    // Keys may be issued before the node's first start; listing or revoking needs the node there.
+    const code = await withRuntime(
+      settings,
+      offline,
+      async (runtime) => {
+        try {
+          return await runApiKeysCommand(runtime.auth, args, print);
+        } catch (error) {
+          if (!(error instanceof UsageError)) throw error;
+          fail(error.message);
+          return 2;
+        }
+      },
+      { mayCreate: args[0] === 'issue' },
+    );
     throw new Exit(code);
   };
   apiKeys
