@@ -4,6 +4,9 @@ import { fail, nodeHealth, print, printJson } from './cli-io';
 import { Exit, jsonOption, offline, settingsOrExit, withRuntime } from './cli-runtime';
 
 /** `status` and `projections …`: where the read models stand, and rebuilding them. */
+/** The projection names' column: as wide as the longest name, so the positions line up. */
+const nameWidth = (projections: readonly { name: string }[]): number => Math.max(0, ...projections.map((p) => p.name.length)) + 1;
+
 export const registerStatusCommands = (program: Command): void => {
   const statusAction = async (options: { json?: boolean; url?: string }): Promise<void> => {
     const settings = settingsOrExit();
@@ -17,9 +20,11 @@ export const registerStatusCommands = (program: Command): void => {
       const store = health.store as { adapter?: string; head?: string } | undefined;
       print(`node at ${url}: ${String(health.status)}, province ${String(health.province)}, ${store?.adapter} head ${store?.head}`);
       // /health answers a null lag when it could not measure it (the store did not answer).
-      for (const p of (health.projections ?? []) as { name: string; position: string; lag: { events?: number; seconds?: number } | null }[])
+      const listed = (health.projections ?? []) as { name: string; position: string; lag: { events?: number; seconds?: number } | null }[];
+      const width = nameWidth(listed);
+      for (const p of listed)
         print(
-          `${p.name.padEnd(18)} position ${p.position} lag ${p.lag ? `${p.lag.events ?? '?'} events, ${(p.lag.seconds ?? 0).toFixed(1)} s` : 'unknown'}`,
+          `${p.name.padEnd(width)} position ${p.position} lag ${p.lag ? `${p.lag.events ?? '?'} events, ${(p.lag.seconds ?? 0).toFixed(1)} s` : 'unknown'}`,
         );
       return;
     }
@@ -38,9 +43,10 @@ export const registerStatusCommands = (program: Command): void => {
       if (options.json)
         return printJson({ source: 'store', store: { adapter: runtime.store.capabilities.adapter, head: head.toString() }, projections });
       print(`node stopped; ${runtime.store.capabilities.adapter} store head ${head}`);
+      const width = nameWidth(projections);
       for (const p of projections)
         print(
-          `${p.name.padEnd(18)} position ${p.position} lag ${p.lag.events}${p.lag.eventsAtLeast ? '+' : ''} events, ${p.lag.seconds.toFixed(1)} s`,
+          `${p.name.padEnd(width)} position ${p.position} lag ${p.lag.events}${p.lag.eventsAtLeast ? '+' : ''} events, ${p.lag.seconds.toFixed(1)} s`,
         );
     });
   };
