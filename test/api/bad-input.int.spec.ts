@@ -250,6 +250,29 @@ describe('bad input appends nothing', () => {
         .send(dose({ administeredAt: new Date(Date.now() + 3600_000).toISOString(), doseNumber: 2 })),
     ));
 
+  it('a dose before the person was born (the birth date stays out of the answer)', async () => {
+    const body = await refused(422, 'DOSE_BEFORE_BIRTH', () =>
+      api.http
+        .post('/v1/doses')
+        .set(AS.clinic)
+        .send(
+          dose({
+            administeredAt: '2026-11-10T09:00:00+08:00',
+            person: { ...PERSON, idNumber: '110105202611150023', birthDate: '2026-11-15' },
+          }),
+        ),
+    );
+    expect(JSON.stringify(body)).not.toContain('2026-11-15');
+  });
+
+  it('a dose dated before its batch was released (released 2026-11-05)', () =>
+    refused(422, 'BATCH_NOT_RELEASED', () =>
+      api.http
+        .post('/v1/doses')
+        .set(AS.clinic)
+        .send(dose({ administeredAt: '2026-11-04T16:00:00+08:00' })),
+    ));
+
   it('an unknown batch', () =>
     refused(404, 'UNKNOWN_BATCH', () =>
       api.http

@@ -522,6 +522,7 @@ export const en = {
     INVALID_QUANTITY: 'A quantity is not valid, or nothing is listed',
     INVALID_DATE: 'Not a valid date or time',
     TIME_IN_FUTURE: 'This time is in the future',
+    DOSE_BEFORE_BIRTH: 'This is before the person was born',
     ORGANISATION_EXISTS: 'This organisation is already registered',
     UNKNOWN_ORGANISATION: 'No organisation with this code is registered',
     PRODUCT_EXISTS: 'This product is already registered',

@@ -521,6 +521,7 @@ export const zhCN: typeof en = {
     INVALID_QUANTITY: '数量无效，或未填写任何条目',
     INVALID_DATE: '日期或时间无效',
     TIME_IN_FUTURE: '时间不能晚于现在',
+    DOSE_BEFORE_BIRTH: '接种时间早于受种者出生日期',
     ORGANISATION_EXISTS: '该机构已登记',
     UNKNOWN_ORGANISATION: '该机构代码未登记',
     PRODUCT_EXISTS: '该产品已登记',

@@ -21,6 +21,7 @@ const FIELD_OF_CODE: Record<string, string> = {
   TRACE_CODE_WRONG_BATCH: 'traceCode',
   INTERVAL_TOO_SHORT: 'administeredAt',
   TIME_IN_FUTURE: 'administeredAt',
+  DOSE_BEFORE_BIRTH: 'administeredAt',
   DOSE_NUMBER_OUT_OF_ORDER: 'doseNumber',
   DUPLICATE_DOSE_NUMBER: 'doseNumber',
   INVALID_PERSON_ID: 'idNumber',

@@ -1,4 +1,4 @@
-import { type Actor, type BatchFacts, type IdType, personDecider, personStream, RuleViolation } from '@vaxledger/domain';
+import { type Actor, type BatchFacts, type IdType, type LocalDate, personDecider, personStream, RuleViolation } from '@vaxledger/domain';
 import type { PersonVault } from '@vaxledger/privacy';
 import type { ProductRow, ReadModels } from '@vaxledger/projections';
 import { type CommandAnswer, isReplayedAnswer } from '../kernel/command-answer';
@@ -90,6 +90,7 @@ const traceCodeOf = (command: RecordDoseCommand): string | undefined => {
 const doseData = (command: RecordDoseCommand, personId: string, traceCode: string | undefined) => ({
   personId,
   administeredAt: command.administeredAt,
+  birthDate: command.person.birthDate as LocalDate,
   batchId: command.batchId,
   traceCode: traceCode ?? null,
   doseNumber: command.doseNumber,

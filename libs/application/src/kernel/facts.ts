@@ -1,4 +1,4 @@
-import type { BatchFacts, OrgFacts, OrgKind, ProductFacts, ShipmentFacts } from '@vaxledger/domain';
+import type { BatchFacts, LocalDate, OrgFacts, OrgKind, ProductFacts, ShipmentFacts } from '@vaxledger/domain';
 import type { BatchRow, ProductRow, ReadModels } from '@vaxledger/projections';
 
 /** Turns read-model rows into the facts deciders take as their world. */
@@ -21,6 +21,7 @@ export const batchFacts = (batch: BatchRow, product: ProductRow | null, traceCod
   vaccineType: product?.vaccineType ?? '',
   expiresOn: batch.expiresOn,
   released: batch.releaseState === 'released',
+  releasedOn: batch.releaseState === 'released' ? ((batch.release?.decidedOn as LocalDate | undefined) ?? null) : null,
   releaseRefused: batch.releaseState === 'refused',
   recalled: batch.recalled,
   suspended: batch.suspended,

@@ -53,6 +53,8 @@ export class DocumentOverlay {
         await this.changeBatch(String(d.batchId), (row) => ({
           ...row,
           releaseState: event.type === 'BatchReleased' ? 'released' : 'refused',
+          // As the batch-trace projection keeps it: the decision's data (its decidedOn, the release day).
+          release: { ...d },
         }));
         return;
       case 'BatchRecalled':

@@ -14,6 +14,11 @@ export interface BatchFacts {
   readonly vaccineType: string;
   readonly expiresOn: LocalDate;
   readonly released: boolean;
+  /**
+   * The day the lot release was decided (China time); stock is usable from that day on, so a
+   * dose or dispatch dated earlier is refused. Absent where the facts do not carry it.
+   */
+  readonly releasedOn?: LocalDate | null;
   readonly releaseRefused: boolean;
   /** Under a recall that has not been lifted. */
   readonly recalled: boolean;
@@ -29,16 +34,21 @@ export interface BatchFacts {
 
 /**
  * Refuses to move or use stock that may not be sold or given: no lot release (or a refused
- * one), under a recall or suspension, or past its expiry day at the site (China time).
+ * one), released only after that day, under a recall or suspension, or past its expiry day at
+ * the site (China time).
  */
 export const requireUsableBatch = (batch: BatchFacts, at: Instant, field: string): void => {
   if (!batch.released || batch.releaseRefused) {
     const why = batch.releaseRefused ? 'was refused lot release' : 'has no lot release yet';
     throw new RuleViolation('BATCH_NOT_RELEASED', `batch ${batch.batchId} ${why}`, field);
   }
+  const day = localDateOf(at);
+  if (batch.releasedOn && compareDates(day, batch.releasedOn) < 0) {
+    throw new RuleViolation('BATCH_NOT_RELEASED', `batch ${batch.batchId} was released on ${batch.releasedOn}, after ${day}`, field);
+  }
   if (batch.recalled) throw new RuleViolation('BATCH_RECALLED', `batch ${batch.batchId} is recalled`, field);
   if (batch.suspended) throw new RuleViolation('BATCH_SUSPENDED', `batch ${batch.batchId} is suspended`, field);
-  if (compareDates(localDateOf(at), batch.expiresOn) > 0) {
+  if (compareDates(day, batch.expiresOn) > 0) {
     throw new RuleViolation('BATCH_EXPIRED', `batch ${batch.batchId} expired on ${batch.expiresOn}`, field);
   }
 };

@@ -32,6 +32,11 @@ export interface RecordDoseData {
   readonly keyId: string;
   readonly residenceRegion?: string;
   readonly administeredAt: Instant;
+  /**
+   * The person's birth date as presented with the dose, checked (no dose before it) and never
+   * recorded: the event carries no personal detail.
+   */
+  readonly birthDate?: LocalDate;
   readonly batchId: string;
   readonly traceCode?: string | null;
   readonly doseNumber: number;
@@ -182,6 +187,14 @@ const recordDose = (command: RecordDose, state: PersonState): PersonEvent[] => {
   const { actor, batch } = context;
   const siteCode = actor.siteCode ?? actor.orgCode;
   requireNotInFuture(data.administeredAt, context.now, 'administeredAt');
+  // The birth date stays out of the message too: problems are logged.
+  if (data.birthDate !== undefined && compareDates(localDateOf(data.administeredAt), data.birthDate) < 0) {
+    throw new RuleViolation(
+      'DOSE_BEFORE_BIRTH',
+      `the dose's day ${localDateOf(data.administeredAt)} is before the person's birth date`,
+      'administeredAt',
+    );
+  }
   if (state.personId !== null && state.personId !== data.personId) {
     throw new RuleViolation('INVALID_PERSON_ID', 'the dose names another person than this record', 'personId');
   }

@@ -133,6 +133,25 @@ describe('person record, when new', () => {
       .thenRefuses(expected as 'BATCH_RECALLED', 'batchId'),
   );
 
+  it('refuses a dose dated before the day its batch was released, and takes one on that day (China time)', () => {
+    given([])
+      .when(recordDose({ administeredAt: '2026-11-04T23:59:00+08:00' }, { batch: batchFacts({ releasedOn: '2026-11-05' }) }))
+      .thenRefuses('BATCH_NOT_RELEASED', 'batchId');
+    given([])
+      .when(recordDose({ administeredAt: '2026-11-05T00:01:00+08:00' }, { batch: batchFacts({ releasedOn: '2026-11-05' }) }))
+      .then([registered, administered({ administeredAt: '2026-11-05T00:01:00+08:00' })]);
+  });
+
+  it('refuses a dose before the birth date presented with it, which no event records', () => {
+    given([])
+      .when(recordDose({ administeredAt: '2026-11-20T07:59:00+08:00', birthDate: '2026-11-21' }))
+      .thenRefuses('DOSE_BEFORE_BIRTH', 'administeredAt');
+    // The day of birth itself is allowed (a birth dose of HepB), and the date is not in the event.
+    given([])
+      .when(recordDose({ administeredAt: '2026-11-20T10:15:00+08:00', birthDate: '2026-11-20' }))
+      .then([registered, administered({ administeredAt: '2026-11-20T10:15:00+08:00' })]);
+  });
+
   it('allows a dose late on the expiry day, China time', () =>
     given([])
       .when(
