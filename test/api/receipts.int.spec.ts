@@ -108,6 +108,20 @@ describe('shipment receipts', () => {
     expect(res.body.detail).toMatch(/accepted 3 \+ rejected 0 = 3 doses of .*, but 4 were shipped/);
   });
 
+  it('refuses a receipt dated before the shipment left (422 RECEIPT_BEFORE_DISPATCH on receivedAt)', async () => {
+    const id = await ship(); // dispatched two hours ago
+    const lines = [{ batchId: BATCH, accepted: 4, rejected: 0 }];
+    await refused(
+      id,
+      { receivedAt: minutesAgo(130), lines, verification: accepted, temperatureLog },
+      422,
+      'RECEIPT_BEFORE_DISPATCH',
+      'receivedAt',
+    );
+    // Within the five minutes two sites' clocks may disagree by, it is taken.
+    await post(`/v1/shipments/${id}/receipt`, AS.cdc, { receivedAt: minutesAgo(123), lines, verification: accepted, temperatureLog });
+  });
+
   it('answers 201 with what was accepted and rejected, and replays it as 200', async () => {
     const id = await ship(true);
     const body = {

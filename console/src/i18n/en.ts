@@ -552,6 +552,7 @@ export const en = {
     DELIVERY_NOTE_REUSED: 'Your organisation has already issued this delivery note number with another shipment',
     DUPLICATE_LINE: 'A batch appears on two lines',
     SHIPMENT_ALREADY_RECEIVED: 'This shipment has already been received',
+    RECEIPT_BEFORE_DISPATCH: 'This is before the shipment was dispatched',
     NOT_SHIPMENT_RECIPIENT: 'This shipment is addressed to another site',
     SAME_SENDER_AND_RECEIVER: 'A site cannot ship to itself',
     FLOW_NOT_ALLOWED: 'This kind of site may not ship to that kind of site',

@@ -551,6 +551,7 @@ export const zhCN: typeof en = {
     DELIVERY_NOTE_REUSED: '本单位已用该随货同行单号发过另一批货',
     DUPLICATE_LINE: '同一批次出现在两行',
     SHIPMENT_ALREADY_RECEIVED: '该批货已收货',
+    RECEIPT_BEFORE_DISPATCH: '收货时间早于发货时间',
     NOT_SHIPMENT_RECIPIENT: '该批货的收货单位不是本单位',
     SAME_SENDER_AND_RECEIVER: '不能向本单位发货',
     FLOW_NOT_ALLOWED: '不允许在这两类单位之间发货',

@@ -1,4 +1,4 @@
-import type { BatchFacts, LocalDate, OrgFacts, OrgKind, ProductFacts, ShipmentFacts } from '@vaxledger/domain';
+import type { BatchFacts, Instant, LocalDate, OrgFacts, OrgKind, ProductFacts, ShipmentFacts } from '@vaxledger/domain';
 import type { BatchRow, ProductRow, ReadModels } from '@vaxledger/projections';
 
 /** Turns read-model rows into the facts deciders take as their world. */
@@ -60,10 +60,12 @@ export const shipmentFacts = (row: {
   toSite: string;
   billType: string | null;
   lines: ShipmentFacts['lines'];
+  dispatchedAt?: string;
 }): ShipmentFacts => ({
   shipmentId: row.shipmentId,
   fromSite: row.fromSite,
   toSite: row.toSite,
   billType: (row.billType ?? '201') as ShipmentFacts['billType'],
   lines: row.lines,
+  ...(row.dispatchedAt ? { dispatchedAt: row.dispatchedAt as Instant } : {}),
 });

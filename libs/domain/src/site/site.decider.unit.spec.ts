@@ -653,6 +653,18 @@ describe('CDC site, receiving a shipment whose dispatch has synced', () => {
     given([])
       .when(receive({ receivedAt: '2026-11-21T10:00:00+08:00' }))
       .thenRefuses('TIME_IN_FUTURE', 'receivedAt'));
+
+  it('refuses a receipt dated before the dispatch, beyond five minutes of clock skew between the two sites', () => {
+    const leftAt = (dispatchedAt: string) => ({ dispatch: { ...shipmentFromMah, dispatchedAt } });
+    given([])
+      .when(receive({ receivedAt: '2026-11-20T10:00:00+08:00' }, leftAt('2026-11-20T10:05:01+08:00')))
+      .thenRefuses('RECEIPT_BEFORE_DISPATCH', 'receivedAt');
+    const decided = siteDecider.decide(
+      receive({ receivedAt: '2026-11-20T10:00:00+08:00' }, leftAt('2026-11-20T10:05:00+08:00')),
+      siteDecider.initialState(),
+    );
+    expect(decided.map((e) => e.type)).toEqual(['ShipmentReceived']);
+  });
 });
 
 describe('CDC site, when the shipment was already received', () => {

@@ -1,3 +1,4 @@
+import type { Instant } from '../shared/dates';
 import type { BillType, ShipmentLine } from './site.events';
 
 /** A ShipmentDispatched as the shipment read model holds it (possibly from another province). */
@@ -7,4 +8,6 @@ export interface ShipmentFacts {
   readonly toSite: string;
   readonly billType: BillType;
   readonly lines: readonly ShipmentLine[];
+  /** When the sender says it left; a receipt may not be dated before it (beyond clock skew). */
+  readonly dispatchedAt?: Instant;
 }

@@ -1,5 +1,5 @@
-import { compact, requireNotInFuture, requireWholeNumber } from '../shared/assertions';
-import type { Instant } from '../shared/dates';
+import { CLOCK_SKEW_TOLERANCE_MINUTES, compact, requireNotInFuture, requireWholeNumber } from '../shared/assertions';
+import { isLaterThan, type Instant } from '../shared/dates';
 import type { BaseContext, Command } from '../shared/decider';
 import { RuleViolation } from '../shared/rule-violation';
 import { type BatchFactsById, checkLines } from './site.checks';
@@ -128,6 +128,14 @@ export const receive = ({ data, context }: ReceiveShipment, state: SiteState): S
   requireNotInFuture(data.receivedAt, context.now, 'receivedAt');
   if (shipped && shipped.toSite !== actor.orgCode && shipped.toSite !== actor.siteCode) {
     throw new RuleViolation('NOT_SHIPMENT_RECIPIENT', `shipment ${data.shipmentId} is for ${shipped.toSite}`, 'shipmentId');
+  }
+  // Received before it left: impossible, and it would put the custody chain out of order.
+  if (shipped?.dispatchedAt !== undefined && isLaterThan(shipped.dispatchedAt, data.receivedAt, CLOCK_SKEW_TOLERANCE_MINUTES)) {
+    throw new RuleViolation(
+      'RECEIPT_BEFORE_DISPATCH',
+      `receivedAt ${data.receivedAt} is before the shipment was dispatched (${shipped.dispatchedAt})`,
+      'receivedAt',
+    );
   }
   if (state.receipts[data.shipmentId]) {
     throw new RuleViolation('SHIPMENT_ALREADY_RECEIVED', `shipment ${data.shipmentId} was already received`, 'shipmentId');
