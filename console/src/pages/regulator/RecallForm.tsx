@@ -109,7 +109,7 @@ export const RecallForm = ({
           <Input.TextArea rows={3} />
         </Form.Item>
         <Form.Item name="effectiveAt" label={t('recall.effectiveAt')} rules={[{ required: true, message: t('validation.required') }]}>
-          <DatePicker showTime style={{ width: '100%' }} />
+          <DatePicker showTime style={{ width: '100%' }} disabledDate={(d) => d.isAfter(dayjs(), 'day')} />
         </Form.Item>
         <Form.Item
           name="actions"

@@ -1,4 +1,4 @@
-import { requireInstant } from '../shared/assertions';
+import { requireNotInFuture } from '../shared/assertions';
 import type { Instant } from '../shared/dates';
 import type { BaseContext, Command, Decider } from '../shared/decider';
 import { unreachable } from '../shared/domain-event';
@@ -74,7 +74,9 @@ const issue = ({ data, context }: IssueRecall, state: RecallState): RecallEvent[
   if (state.status !== 'none') throw new RuleViolation('RECALL_EXISTS', `recall ${data.recallId} exists`, 'recallId');
   const batchIds = [...new Set(data.batchIds)];
   if (batchIds.length === 0) throw new RuleViolation('INVALID_QUANTITY', 'name at least one batch', 'batchIds');
-  requireInstant(data.effectiveAt, 'effectiveAt');
+  // A recall blocks the batch from the moment it is recorded: an effective time still to come
+  // would say otherwise (no scheduled recalls; record it when it takes effect).
+  requireNotInFuture(data.effectiveAt, context.now, 'effectiveAt');
   for (const batchId of batchIds) {
     const batch = context.batches[batchId];
     if (!batch) throw new RuleViolation('UNKNOWN_BATCH', `no batch ${batchId}`, 'batchIds');

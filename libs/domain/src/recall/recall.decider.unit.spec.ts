@@ -17,7 +17,7 @@ const order: IssueRecallData = {
   initiation: 'ordered',
   reasonCode: 'quality_defect',
   reasonText: 'potency below specification',
-  effectiveAt: '2026-11-22T09:00:00+08:00',
+  effectiveAt: '2026-11-20T09:00:00+08:00',
   actions: ['stop_use', 'return'],
   personFollowUp: 'notify',
 };
@@ -79,6 +79,11 @@ describe('recall, when none is issued', () => {
     given([])
       .when(issue({ effectiveAt: '2026-11-22T09:00:00' }))
       .thenRefuses('INVALID_DATE', 'effectiveAt'));
+
+  it('refuses an effective time still to come (the batch is blocked from the moment it is recorded)', () =>
+    given([])
+      .when(issue({ effectiveAt: '2026-11-20T12:05:01+08:00' }))
+      .thenRefuses('TIME_IN_FUTURE', 'effectiveAt'));
 
   it('has nothing to lift', () => given([]).when(lift()).thenRefuses('UNKNOWN_RECALL'));
 });
