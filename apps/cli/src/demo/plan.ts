@@ -22,25 +22,47 @@ export interface Org {
 }
 
 const MAKER_SPECS = [
-  { province: '320000', region: '320100', name: 'Jiangsu Biological Products Co.' },
-  { province: '310000', region: '310100', name: 'Shanghai Vaccine Institute Co.' },
-  { province: '440000', region: '440300', name: 'Shenzhen Bio-Pharma Co.' },
+  { province: '320000', region: '320100', name: '江苏生物制品有限公司' },
+  { province: '310000', region: '310100', name: '上海疫苗研究所有限公司' },
+  { province: '440000', region: '440300', name: '深圳生物医药有限公司' },
 ] as const;
 
 const CDC_SPECS = [
   {
     province: '510000',
-    name: 'Sichuan',
+    name: '四川省',
     clinicRegions: ['510104', '510105', '510106', '510107', '510108', '510112', '510113', '510114'],
     idRegions: ['510104', '510107', '510108', '510112', '510623'],
   },
   {
     province: '440000',
-    name: 'Guangdong',
+    name: '广东省',
     clinicRegions: ['440103', '440104', '440105', '440106', '440303', '440304', '440305', '440306'],
     idRegions: ['440103', '440106', '440305', '440306', '441302'],
   },
 ] as const;
+/**
+ * The clinics' districts, named as the clinics' registered names begin (the demo's master data
+ * is in Chinese, as a province's own system holds it; the console is Chinese first).
+ */
+const DISTRICT_NAMES: Readonly<Record<string, string>> = {
+  '510104': '成都市锦江区',
+  '510105': '成都市青羊区',
+  '510106': '成都市金牛区',
+  '510107': '成都市武侯区',
+  '510108': '成都市成华区',
+  '510112': '成都市龙泉驿区',
+  '510113': '成都市青白江区',
+  '510114': '成都市新都区',
+  '440103': '广州市荔湾区',
+  '440104': '广州市越秀区',
+  '440105': '广州市海珠区',
+  '440106': '广州市天河区',
+  '440303': '深圳市罗湖区',
+  '440304': '深圳市福田区',
+  '440305': '深圳市南山区',
+  '440306': '深圳市宝安区',
+};
 /** Regions of people vaccinated away from home (about one in ten). */
 const TRAVELLER_ID_REGIONS = ['320102', '310115', '110105', '420106', '500103'];
 
@@ -54,46 +76,46 @@ interface ProductSpec {
 }
 
 const PRODUCT_SPECS: readonly ProductSpec[] = [
-  { vaccineType: 'HepB', name: 'Hepatitis B vaccine (recombinant, yeast) 10 µg', route: 'IM', programme: 'NIP', born: [2020, 2025] },
-  { vaccineType: 'MMR', name: 'Measles, mumps and rubella combined vaccine, live', route: 'SC', programme: 'NIP', born: [2019, 2024] },
+  { vaccineType: 'HepB', name: '重组乙型肝炎疫苗（酿酒酵母）10 µg', route: 'IM', programme: 'NIP', born: [2020, 2025] },
+  { vaccineType: 'MMR', name: '麻腮风联合减毒活疫苗', route: 'SC', programme: 'NIP', born: [2019, 2024] },
   {
     vaccineType: 'DTaP',
-    name: 'Diphtheria, tetanus and acellular pertussis vaccine, adsorbed',
+    name: '吸附无细胞百白破联合疫苗',
     route: 'IM',
     programme: 'NIP',
     born: [2020, 2025],
   },
-  { vaccineType: 'IPV', name: 'Poliomyelitis vaccine (Vero cell), inactivated', route: 'IM', programme: 'NIP', born: [2020, 2025] },
-  { vaccineType: 'Varicella', name: 'Varicella vaccine, live', route: 'SC', programme: 'nonNIP', born: [2015, 2024] },
+  { vaccineType: 'IPV', name: '脊髓灰质炎灭活疫苗（Vero 细胞）', route: 'IM', programme: 'NIP', born: [2020, 2025] },
+  { vaccineType: 'Varicella', name: '水痘减毒活疫苗', route: 'SC', programme: 'nonNIP', born: [2015, 2024] },
   {
     vaccineType: 'Influenza',
-    name: 'Quadrivalent influenza vaccine (split virion), inactivated',
+    name: '四价流感病毒裂解疫苗',
     route: 'IM',
     programme: 'nonNIP',
     born: [1945, 2020],
   },
   {
     vaccineType: 'HPV',
-    name: 'Recombinant human papillomavirus bivalent (types 16, 18) vaccine',
+    name: '双价人乳头瘤病毒（16/18 型）疫苗',
     route: 'IM',
     programme: 'nonNIP',
     born: [1985, 2014],
   },
   {
     vaccineType: 'Rabies',
-    name: 'Rabies vaccine (Vero cell) for human use, freeze-dried',
+    name: '冻干人用狂犬病疫苗（Vero 细胞）',
     route: 'IM',
     programme: 'nonNIP',
     born: [1950, 2018],
   },
   {
     vaccineType: 'EV71',
-    name: 'Enterovirus type 71 vaccine (Vero cell), inactivated',
+    name: '肠道病毒 71 型灭活疫苗（Vero 细胞）',
     route: 'IM',
     programme: 'nonNIP',
     born: [2021, 2025],
   },
-  { vaccineType: 'JE-L', name: 'Japanese encephalitis vaccine, live', route: 'SC', programme: 'NIP', born: [2019, 2025] },
+  { vaccineType: 'JE-L', name: '乙型脑炎减毒活疫苗', route: 'SC', programme: 'NIP', born: [2019, 2025] },
 ];
 
 const BATCHES_PER_PRODUCT = 5;
@@ -211,7 +233,7 @@ export const buildPlan = (doses: number, seed: number, now: number): Plan => {
   }));
   const cdcs: Org[] = CDC_SPECS.map((c, i) => ({
     code: uscc('12', c.province, `MB${pad(seed % 1000, 3)}CD${pad(i + 1, 2)}`),
-    name: `${c.name} Provincial Center for Disease Control and Prevention`,
+    name: `${c.name}疾病预防控制中心`,
     kind: 'cdc',
     province: c.province,
   }));
@@ -221,7 +243,7 @@ export const buildPlan = (doses: number, seed: number, now: number): Plan => {
       const region = c.clinicRegions[k % c.clinicRegions.length]!;
       clinics.push({
         code: uscc('12', region, `MC${pad(seed % 1000, 3)}${pad(ci * CLINICS_PER_CDC + k + 1, 4)}`),
-        name: `${c.name} community vaccination clinic no. ${k + 1}`,
+        name: `${DISTRICT_NAMES[region] ?? c.name}第 ${Math.floor(k / c.clinicRegions.length) + 1} 社区卫生服务中心预防接种门诊`,
         kind: 'clinic',
         province: c.province,
         parent: cdcs[ci]!.code,
