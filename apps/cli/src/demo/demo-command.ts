@@ -65,10 +65,17 @@ export const runDemoCommand = async (settings: Settings, args: readonly string[]
     await runDemo({ target, doses, concurrency, seed, log, bulk });
     return 0;
   } catch (error) {
-    // runDemo already printed the failing step; say once more on stderr why we stop.
-    process.stderr.write(
-      `vaxledger demo: stopped: ${error instanceof DemoRequestError ? `${error.method} ${error.path} → ${error.status}` : error instanceof Error ? error.message : String(error)}\n`,
-    );
+    // runDemo already printed the failing step; say once more on stderr why we stop. Status 0
+    // is no answer at all (the node is not listening yet, or not at that URL): say that instead.
+    const why =
+      error instanceof DemoRequestError
+        ? error.status === 0
+          ? `${error.method} ${error.path}: ${error.body}`
+          : `${error.method} ${error.path} → ${error.status}`
+        : error instanceof Error
+          ? error.message
+          : String(error);
+    process.stderr.write(`vaxledger demo: stopped: ${why}\n`);
     return 1;
   } finally {
     await runtime?.close();
