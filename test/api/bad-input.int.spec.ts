@@ -84,6 +84,9 @@ describe('bad input appends nothing', () => {
     await api?.close();
   });
 
+  /** A clinic's POST /v1/doses with this body, for `refused`. */
+  const postDose = (body: object) => () => api.http.post('/v1/doses').set(AS.clinic).send(body);
+
   const refused = async (
     status: number,
     code: string,
@@ -104,12 +107,7 @@ describe('bad input appends nothing', () => {
     ));
 
   it('an unknown field', async () => {
-    const body = await refused(400, 'VALIDATION_FAILED', () =>
-      api.http
-        .post('/v1/doses')
-        .set(AS.clinic)
-        .send({ ...dose(), lotOverride: 'x' }),
-    );
+    const body = await refused(400, 'VALIDATION_FAILED', postDose({ ...dose(), lotOverride: 'x' }));
     expect(body.errors).toEqual(expect.arrayContaining([{ field: 'lotOverride', reason: 'unknown field lotOverride' }]));
   });
 
@@ -123,43 +121,22 @@ describe('bad input appends nothing', () => {
     expect(body.errors).toEqual([{ field: 'lines', reason: 'lines must list at least 1 item' }]);
   });
 
-  it('a wrong type', () =>
-    refused(400, 'VALIDATION_FAILED', () =>
-      api.http
-        .post('/v1/doses')
-        .set(AS.clinic)
-        .send(dose({ doseNumber: 'one' })),
-    ));
+  it('a wrong type', () => refused(400, 'VALIDATION_FAILED', postDose(dose({ doseNumber: 'one' }))));
 
   it('a missing required field', async () => {
     const { vaccinatorRef: _omit, ...rest } = dose();
-    const body = await refused(400, 'VALIDATION_FAILED', () => api.http.post('/v1/doses').set(AS.clinic).send(rest));
+    const body = await refused(400, 'VALIDATION_FAILED', postDose(rest));
     expect(body.errors).toEqual(expect.arrayContaining([expect.objectContaining({ field: 'vaccinatorRef' })]));
   });
 
   it('a resident ID with a wrong check character', () =>
-    refused(400, 'INVALID_PERSON_ID', () =>
-      api.http
-        .post('/v1/doses')
-        .set(AS.clinic)
-        .send(dose({ person: { ...PERSON, idNumber: '510104202301151230' } })),
-    ));
+    refused(400, 'INVALID_PERSON_ID', postDose(dose({ person: { ...PERSON, idNumber: '510104202301151230' } }))));
 
   it('a birth date or sex the resident ID contradicts, naming the field and quoting no date', async () => {
-    const body = await refused(422, 'PERSON_DETAILS_MISMATCH', () =>
-      api.http
-        .post('/v1/doses')
-        .set(AS.clinic)
-        .send(dose({ person: { ...PERSON, birthDate: '1950-01-01' } })),
-    );
+    const body = await refused(422, 'PERSON_DETAILS_MISMATCH', postDose(dose({ person: { ...PERSON, birthDate: '1950-01-01' } })));
     expect(body.errors).toEqual([expect.objectContaining({ field: 'person.birthDate', reason: 'PERSON_DETAILS_MISMATCH' })]);
     expect(JSON.stringify(body)).not.toMatch(/1949|1950|12-31|01-01/);
-    const sex = await refused(422, 'PERSON_DETAILS_MISMATCH', () =>
-      api.http
-        .post('/v1/doses')
-        .set(AS.clinic)
-        .send(dose({ person: { ...PERSON, sex: 'M' } })),
-    );
+    const sex = await refused(422, 'PERSON_DETAILS_MISMATCH', postDose(dose({ person: { ...PERSON, sex: 'M' } })));
     expect(sex.errors).toEqual([expect.objectContaining({ field: 'person.sex' })]);
     // Sex unknown (U) contradicts nothing: the dose goes on to the next rule.
     const unknownSex = await api.http
@@ -177,13 +154,7 @@ describe('bad input appends nothing', () => {
     expect(res.body.detail).toContain('issuing state');
   });
 
-  it('a trace code that is not 20 digits', () =>
-    refused(400, 'INVALID_TRACE_CODE', () =>
-      api.http
-        .post('/v1/doses')
-        .set(AS.clinic)
-        .send(dose({ traceCode: '8696321000000000004' })),
-    ));
+  it('a trace code that is not 20 digits', () => refused(400, 'INVALID_TRACE_CODE', postDose(dose({ traceCode: '8696321000000000004' }))));
 
   it('a product code with a bad GTIN check digit', () =>
     refused(400, 'INVALID_GTIN', () =>
@@ -243,43 +214,26 @@ describe('bad input appends nothing', () => {
   });
 
   it('a time in the future beyond the clock-skew allowance', () =>
-    refused(422, 'TIME_IN_FUTURE', () =>
-      api.http
-        .post('/v1/doses')
-        .set(AS.clinic)
-        .send(dose({ administeredAt: new Date(Date.now() + 3600_000).toISOString(), doseNumber: 2 })),
-    ));
+    refused(422, 'TIME_IN_FUTURE', postDose(dose({ administeredAt: new Date(Date.now() + 3600_000).toISOString(), doseNumber: 2 }))));
 
   it('a dose before the person was born (the birth date stays out of the answer)', async () => {
-    const body = await refused(422, 'DOSE_BEFORE_BIRTH', () =>
-      api.http
-        .post('/v1/doses')
-        .set(AS.clinic)
-        .send(
-          dose({
-            administeredAt: '2026-11-10T09:00:00+08:00',
-            person: { ...PERSON, idNumber: '110105202611150023', birthDate: '2026-11-15' },
-          }),
-        ),
+    const body = await refused(
+      422,
+      'DOSE_BEFORE_BIRTH',
+      postDose(
+        dose({
+          administeredAt: '2026-11-10T09:00:00+08:00',
+          person: { ...PERSON, idNumber: '110105202611150023', birthDate: '2026-11-15' },
+        }),
+      ),
     );
     expect(JSON.stringify(body)).not.toContain('2026-11-15');
   });
 
   it('a dose dated before its batch was released (released 2026-11-05)', () =>
-    refused(422, 'BATCH_NOT_RELEASED', () =>
-      api.http
-        .post('/v1/doses')
-        .set(AS.clinic)
-        .send(dose({ administeredAt: '2026-11-04T16:00:00+08:00' })),
-    ));
+    refused(422, 'BATCH_NOT_RELEASED', postDose(dose({ administeredAt: '2026-11-04T16:00:00+08:00' }))));
 
-  it('an unknown batch', () =>
-    refused(404, 'UNKNOWN_BATCH', () =>
-      api.http
-        .post('/v1/doses')
-        .set(AS.clinic)
-        .send(dose({ batchId: `${PRODUCT}-NOPE`, doseNumber: 2 })),
-    ));
+  it('an unknown batch', () => refused(404, 'UNKNOWN_BATCH', postDose(dose({ batchId: `${PRODUCT}-NOPE`, doseNumber: 2 }))));
 
   it('an unknown shipment receiver', () =>
     refused(422, 'UNKNOWN_ORGANISATION', () =>
@@ -290,11 +244,10 @@ describe('bad input appends nothing', () => {
     ));
 
   it('a trace code already used', () =>
-    refused(422, 'TRACE_CODE_USED', () =>
-      api.http
-        .post('/v1/doses')
-        .set(AS.clinic)
-        .send(dose({ person: { ...PERSON, idNumber: '310115198507062825', birthDate: '1985-07-06', sex: 'F' } })),
+    refused(
+      422,
+      'TRACE_CODE_USED',
+      postDose(dose({ person: { ...PERSON, idNumber: '310115198507062825', birthDate: '1985-07-06', sex: 'F' } })),
     ));
 
   it('more than the stock on hand', () =>
@@ -333,13 +286,7 @@ describe('bad input appends nothing', () => {
     );
   });
 
-  it('an oversize body', () =>
-    refused(413, 'BODY_TOO_LARGE', () =>
-      api.http
-        .post('/v1/doses')
-        .set(AS.clinic)
-        .send({ ...dose(), padding: 'x'.repeat(1_100_000) }),
-    ));
+  it('an oversize body', () => refused(413, 'BODY_TOO_LARGE', postDose({ ...dose(), padding: 'x'.repeat(1_100_000) })));
 
   it('no caller, and a caller whose role may not', async () => {
     await refused(401, 'UNAUTHENTICATED', () => api.http.post('/v1/doses').send(dose()));
