@@ -7,16 +7,16 @@ import { ApiError } from '../http/problem';
 import type { ListGrants } from '../auth/policy';
 
 /**
- * The paging contract every list endpoint shares (the console codes against it): query
- * `page` (from 1, default 1), `pageSize` (1–100, default 20), `sort` (per endpoint), `order`
- * (`asc`, the default, or `desc`); answer `{ items, page, pageSize, total }`.
- */
-/**
  * The last page a list serves: 100 million rows at 100 per page, far past any list here, and
  * an offset PostgreSQL still takes as a bigint (a page of 1e20 reached it as "2e+21").
  */
 const MAX_PAGE = 1_000_000;
 
+/**
+ * The paging contract every list endpoint shares (the console codes against it): query
+ * `page` (from 1 to MAX_PAGE, default 1), `pageSize` (1–100, default 20), `sort` (per endpoint), `order`
+ * (`asc`, the default, or `desc`); answer `{ items, page, pageSize, total }`.
+ */
 export class PageQuery {
   @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: MAX_PAGE, default: 1, description: 'Page number, from 1', example: 1 })
   @IsOptional()
